@@ -1,0 +1,121 @@
+//! Buckets: create, delete, list, head, versioning state and settings.
+
+use std::collections::BTreeMap;
+
+use crate::error::{Error, Result};
+use crate::meta::{Txn, keys};
+use crate::names::validate_bucket_name;
+use crate::records::{BucketRecord, Versioning, decode};
+use crate::{Store, now_ns};
+
+/// What a bucket listing or head returns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BucketInfo {
+    pub name: String,
+    pub created_ns: i64,
+    pub versioning: Versioning,
+    pub settings: BTreeMap<String, String>,
+}
+
+fn info(name: String, rec: BucketRecord) -> BucketInfo {
+    BucketInfo {
+        name,
+        created_ns: rec.created_ns,
+        versioning: rec.versioning,
+        settings: rec.settings,
+    }
+}
+
+/// Reads a bucket inside a transaction, or fails with `NoSuchBucket`.
+pub(crate) fn load(txn: &Txn<'_>, bucket: &str) -> Result<BucketRecord> {
+    txn.get_rec(&keys::bucket(bucket))?
+        .ok_or_else(|| Error::NoSuchBucket(bucket.to_owned()))
+}
+
+impl Store {
+    /// Creates a bucket. Its name must follow S3's rules.
+    pub fn create_bucket(&self, bucket: &str) -> Result<BucketInfo> {
+        validate_bucket_name(bucket)?;
+        let mut txn = self.inner.meta.begin();
+        let key = keys::bucket(bucket);
+        if txn.get(&key)?.is_some() {
+            return Err(Error::BucketAlreadyExists(bucket.to_owned()));
+        }
+        let rec = BucketRecord {
+            created_ns: now_ns(),
+            versioning: Versioning::Unversioned,
+            next_seq: 1,
+            settings: BTreeMap::new(),
+        };
+        txn.put_rec(key, &rec);
+        txn.commit()?;
+        self.inner.meta.sync()?;
+        Ok(info(bucket.to_owned(), rec))
+    }
+
+    /// Deletes a bucket that holds nothing: no object, no version (hidden
+    /// ones kept for snapshots included) and no multipart upload. Its
+    /// snapshots go with it.
+    pub fn delete_bucket(&self, bucket: &str) -> Result<()> {
+        let mut txn = self.inner.meta.begin();
+        load(&txn, bucket)?;
+        if txn.any(&keys::versions_prefix(bucket))? || txn.any(&keys::uploads_prefix(bucket))? {
+            return Err(Error::BucketNotEmpty(bucket.to_owned()));
+        }
+        for (k, _) in txn.scan(&keys::snapshots_prefix(bucket))? {
+            txn.delete(k);
+        }
+        txn.delete(keys::bucket(bucket));
+        txn.commit()?;
+        self.inner.meta.sync()
+    }
+
+    /// Every bucket, in name order.
+    pub fn list_buckets(&self) -> Result<Vec<BucketInfo>> {
+        let mut out = Vec::new();
+        for entry in self.inner.meta.scan(keys::BUCKETS) {
+            let (k, v) = entry?;
+            let name = String::from_utf8_lossy(&k[keys::BUCKETS.len()..]).into_owned();
+            out.push(info(name, decode(&v)?));
+        }
+        Ok(out)
+    }
+
+    /// One bucket, or `NoSuchBucket`.
+    pub fn head_bucket(&self, bucket: &str) -> Result<BucketInfo> {
+        let rec: BucketRecord = self
+            .inner
+            .meta
+            .get_rec(&keys::bucket(bucket))?
+            .ok_or_else(|| Error::NoSuchBucket(bucket.to_owned()))?;
+        Ok(info(bucket.to_owned(), rec))
+    }
+
+    /// Sets the versioning state. A bucket that was ever versioned can be
+    /// suspended but never return to unversioned, as in S3.
+    pub fn set_versioning(&self, bucket: &str, state: Versioning) -> Result<()> {
+        let mut txn = self.inner.meta.begin();
+        let mut rec = load(&txn, bucket)?;
+        if state == Versioning::Unversioned && rec.versioning != Versioning::Unversioned {
+            return Err(Error::InvalidVersioningTransition);
+        }
+        rec.versioning = state;
+        txn.put_rec(keys::bucket(bucket), &rec);
+        txn.commit()?;
+        self.inner.meta.sync()
+    }
+
+    /// Sets (or with `None` removes) a bucket setting kept for the layers
+    /// above: owner, ACL, tags, CORS, lifecycle rules.
+    pub fn set_bucket_setting(&self, bucket: &str, name: &str, value: Option<&str>) -> Result<()> {
+        let mut txn = self.inner.meta.begin();
+        let mut rec = load(&txn, bucket)?;
+        match value {
+            Some(v) => rec.settings.insert(name.to_owned(), v.to_owned()),
+            None => rec.settings.remove(name),
+        };
+        txn.put_rec(keys::bucket(bucket), &rec);
+        txn.commit()?;
+        self.inner.meta.sync()
+    }
+}

@@ -1,0 +1,181 @@
+//! Alexander's storage engine: buckets of versioned objects whose data is
+//! cut into content-defined chunks, each distinct chunk stored once in
+//! append-only pack files, with all metadata in sled.
+//!
+//! [`Store`] is the whole interface. It is synchronous, thread-safe and cheap
+//! to clone; data goes in from a [`std::io::Read`] and comes out as one, so
+//! no call buffers a whole object. A call that changes anything returns only
+//! once the change is durable; concurrent writers share their flushes.
+//!
+//! The S3 endpoint and the FUSE mount are two views over one `Store`.
+
+#![deny(clippy::undocumented_unsafe_blocks)]
+
+mod buckets;
+pub mod chunker;
+mod durability;
+mod error;
+mod ingest;
+mod list;
+pub mod manifest;
+mod meta;
+mod multipart;
+mod names;
+mod objects;
+pub mod packs;
+mod reader;
+pub mod records;
+mod snapshots;
+mod space;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use parking_lot::Mutex;
+
+pub use buckets::BucketInfo;
+pub use chunker::ChunkerConfig;
+pub use error::{Error, Result};
+pub use list::{ListPage, ListQuery, VersionEntry, VersionPage, VersionQuery};
+pub use multipart::{PartInfo, PartsPage, UploadInfo, UploadsPage};
+pub use names::{
+    ChunkId, MAX_KEY_LEN, SNAPSHOT_PREFIX, validate_bucket_name, validate_key,
+    validate_snapshot_name,
+};
+pub use objects::{
+    At, ByteRange, CopyMetadata, CopySource, DeleteResult, ObjectInfo, PutOptions, WriteCondition,
+};
+pub use reader::ObjectReader;
+pub use records::{ObjectMeta, PosixAttrs, Versioning};
+pub use snapshots::SnapshotInfo;
+pub use space::{CompactReport, FsckReport, GcReport, Stats};
+
+use meta::Meta;
+use packs::{ChunkBackend, LocalPacks};
+
+/// How a store is laid out and tuned.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub chunker: ChunkerConfig,
+    /// A pack is sealed once it would grow past this many bytes.
+    pub pack_size: u64,
+    /// How long a chunk nothing references is kept before GC frees it.
+    pub gc_grace: Duration,
+    /// Compaction rewrites sealed packs whose live fraction is below this.
+    pub compact_below: f64,
+    /// Memory sled may use for its page cache.
+    pub meta_cache_bytes: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            chunker: ChunkerConfig::default(),
+            pack_size: 128 << 20,
+            gc_grace: Duration::from_secs(3600),
+            compact_below: 0.5,
+            meta_cache_bytes: 256 << 20,
+        }
+    }
+}
+
+/// A handle on an open store. Clones share it.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    dir: PathBuf,
+    config: Config,
+    meta: Meta,
+    packs: Box<dyn ChunkBackend>,
+    pins: Pins,
+    /// Only one compaction runs at a time.
+    compacting: Mutex<()>,
+}
+
+/// Chunks and packs that writers in flight depend on, which GC and
+/// compaction must leave alone.
+#[derive(Default)]
+struct Pins {
+    chunks: Mutex<HashMap<ChunkId, u32>>,
+    /// For each writer in flight, the lowest pack it may have appended to.
+    packs: Mutex<HashMap<u64, u64>>,
+    next_token: Mutex<u64>,
+}
+
+impl Store {
+    /// Opens the store in `dir`, creating it if needed.
+    pub fn open(dir: impl AsRef<Path>, config: Config) -> Result<Store> {
+        config.chunker.validate()?;
+        if !(0.0..=1.0).contains(&config.compact_below) {
+            return Err(Error::InvalidArgument(
+                "compact_below must lie between 0 and 1".into(),
+            ));
+        }
+        let dir = dir.as_ref().to_owned();
+        std::fs::create_dir_all(&dir)?;
+        let meta = Meta::open(&dir.join("meta"), config.meta_cache_bytes)?;
+        {
+            let mut txn = meta.begin();
+            match txn.get(meta::keys::FORMAT)? {
+                None => txn.put(meta::keys::FORMAT.to_vec(), vec![records::FORMAT]),
+                Some(v) if v == [records::FORMAT] => {}
+                Some(v) => {
+                    return Err(Error::BadRecord(format!(
+                        "store format {v:?} is not supported by this version"
+                    )));
+                }
+            }
+            txn.commit()?;
+        }
+        meta.sync()?;
+        let packs = LocalPacks::open(&dir.join("packs"), config.pack_size)?;
+        Ok(Store {
+            inner: Arc::new(Inner {
+                dir,
+                config,
+                meta,
+                packs: Box::new(packs),
+                pins: Pins::default(),
+                compacting: Mutex::new(()),
+            }),
+        })
+    }
+
+    /// The directory the store lives in.
+    pub fn dir(&self) -> &Path {
+        &self.inner.dir
+    }
+
+    /// The configuration the store was opened with.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// Makes every change so far durable (every mutating call already does
+    /// this for its own change).
+    pub fn flush(&self) -> Result<()> {
+        self.inner.packs.sync()?;
+        self.inner.meta.sync()
+    }
+}
+
+/// Now, in ns since the Unix epoch.
+pub(crate) fn now_ns() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i64)
+}
+
+/// Formats a version id: `null`, or the commit sequence in hex.
+pub(crate) fn version_id(seq: u64, null_id: bool) -> String {
+    if null_id {
+        "null".to_owned()
+    } else {
+        format!("{seq:016x}")
+    }
+}

@@ -1,0 +1,355 @@
+//! Multipart uploads. Parts are stored (chunked and deduplicated) as they
+//! arrive; completing an upload concatenates the parts' manifests, so the
+//! object references the parts' chunks and no byte is copied.
+
+use std::io::Read;
+
+use md5::{Digest, Md5};
+use rand::RngCore;
+
+use crate::buckets::load;
+use crate::error::{Error, Result};
+use crate::ingest::{add_refs, drop_refs, load_counters};
+use crate::manifest::Manifest;
+use crate::meta::{Txn, keys};
+use crate::names::validate_writable_key;
+use crate::objects::{NewVersion, ObjectInfo, commit_version, etag_matches};
+use crate::records::{ObjectMeta, PartRecord, UploadRecord, VersionKind, decode};
+use crate::{Store, now_ns};
+
+/// Most parts an upload may have, as in S3.
+pub const MAX_PARTS: u32 = 10_000;
+
+/// A stored part.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartInfo {
+    pub part_number: u32,
+    pub etag: String,
+    pub size: u64,
+    pub modified_ns: i64,
+}
+
+/// A page of parts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PartsPage {
+    pub parts: Vec<PartInfo>,
+    pub is_truncated: bool,
+    pub next_part_number_marker: Option<u32>,
+}
+
+/// An upload in progress.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UploadInfo {
+    pub key: String,
+    pub upload_id: String,
+    pub created_ns: i64,
+    pub meta: ObjectMeta,
+}
+
+/// A page of uploads.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UploadsPage {
+    pub uploads: Vec<UploadInfo>,
+    pub common_prefixes: Vec<String>,
+    pub is_truncated: bool,
+    pub next_key_marker: Option<String>,
+    pub next_upload_id_marker: Option<String>,
+}
+
+fn part_info(number: u32, rec: &PartRecord) -> PartInfo {
+    PartInfo {
+        part_number: number,
+        etag: hex::encode(rec.md5),
+        size: rec.size,
+        modified_ns: rec.modified_ns,
+    }
+}
+
+fn load_upload(txn: &Txn<'_>, bucket: &str, key: &str, upload_id: &str) -> Result<UploadRecord> {
+    load(txn, bucket)?;
+    txn.get_rec(&keys::upload(bucket, key, upload_id))?
+        .ok_or_else(|| Error::NoSuchUpload(upload_id.to_owned()))
+}
+
+fn valid_upload_id(upload_id: &str) -> Result<()> {
+    if upload_id.len() == 32 && upload_id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(())
+    } else {
+        Err(Error::NoSuchUpload(upload_id.to_owned()))
+    }
+}
+
+/// Removes every part of an upload, and the upload.
+fn drop_upload(txn: &mut Txn<'_>, bucket: &str, key: &str, upload_id: &str) -> Result<()> {
+    let mut freed = 0;
+    for (k, v) in txn.scan(&keys::parts_of(upload_id))? {
+        let part: PartRecord = decode(&v)?;
+        drop_refs(txn, &part.manifest)?;
+        freed += part.size;
+        txn.delete(k);
+    }
+    let mut counters = load_counters(txn)?;
+    counters.logical_bytes = counters.logical_bytes.saturating_sub(freed);
+    txn.put_rec(keys::COUNTERS.to_vec(), &counters);
+    txn.delete(keys::upload(bucket, key, upload_id));
+    Ok(())
+}
+
+impl Store {
+    /// Starts an upload; the metadata is the object's to be.
+    pub fn create_multipart(&self, bucket: &str, key: &str, meta: ObjectMeta) -> Result<String> {
+        validate_writable_key(key)?;
+        let mut id = [0u8; 16];
+        rand::thread_rng().fill_bytes(&mut id);
+        let upload_id = hex::encode(id);
+        let mut txn = self.inner.meta.begin();
+        load(&txn, bucket)?;
+        txn.put_rec(
+            keys::upload(bucket, key, &upload_id),
+            &UploadRecord {
+                created_ns: now_ns(),
+                meta,
+            },
+        );
+        txn.commit()?;
+        self.inner.meta.sync()?;
+        Ok(upload_id)
+    }
+
+    /// Stores a part from a stream, replacing a part of the same number.
+    pub fn put_part(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        part_number: u32,
+        source: impl Read,
+    ) -> Result<PartInfo> {
+        valid_upload_id(upload_id)?;
+        if !(1..=MAX_PARTS).contains(&part_number) {
+            return Err(Error::InvalidArgument(format!(
+                "part numbers run from 1 to {MAX_PARTS}"
+            )));
+        }
+        {
+            let txn = self.inner.meta.begin();
+            load_upload(&txn, bucket, key, upload_id)?;
+        }
+        let data = self.ingest(source)?;
+        let mut txn = self.inner.meta.begin();
+        // The upload may have been completed or aborted meanwhile.
+        load_upload(&txn, bucket, key, upload_id)?;
+        add_refs(&mut txn, &data.manifest, &data.new_chunks)?;
+        let pkey = keys::part(upload_id, part_number);
+        let old = txn.get_rec::<PartRecord>(&pkey)?;
+        if let Some(old) = &old {
+            drop_refs(&mut txn, &old.manifest)?;
+        }
+        let mut counters = load_counters(&txn)?;
+        counters.logical_bytes = counters
+            .logical_bytes
+            .saturating_sub(old.map_or(0, |o| o.size));
+        counters.logical_bytes += data.size();
+        txn.put_rec(keys::COUNTERS.to_vec(), &counters);
+        let rec = PartRecord {
+            md5: data.md5,
+            size: data.size(),
+            modified_ns: now_ns(),
+            manifest: data.manifest,
+        };
+        txn.put_rec(pkey, &rec);
+        txn.commit()?;
+        drop(data.pins);
+        self.inner.meta.sync()?;
+        Ok(part_info(part_number, &rec))
+    }
+
+    /// Lists an upload's parts after `marker`.
+    pub fn list_parts(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        marker: u32,
+        max_parts: usize,
+    ) -> Result<PartsPage> {
+        valid_upload_id(upload_id)?;
+        {
+            let txn = self.inner.meta.begin();
+            load_upload(&txn, bucket, key, upload_id)?;
+        }
+        let prefix = keys::parts_of(upload_id);
+        let start = keys::part(upload_id, marker.saturating_add(1));
+        let mut page = PartsPage::default();
+        for entry in self.inner.meta.scan_from(&prefix, &start) {
+            let (k, v) = entry?;
+            let number = u32::from_be_bytes(
+                k[prefix.len()..]
+                    .try_into()
+                    .map_err(|_| Error::BadRecord("malformed part key".into()))?,
+            );
+            if page.parts.len() == max_parts {
+                page.is_truncated = true;
+                break;
+            }
+            page.parts.push(part_info(number, &decode(&v)?));
+        }
+        if page.is_truncated {
+            page.next_part_number_marker = page.parts.last().map(|p| p.part_number);
+        }
+        Ok(page)
+    }
+
+    /// Lists a bucket's uploads in progress, by key then upload id.
+    pub fn list_uploads(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        delimiter: Option<&str>,
+        key_marker: Option<&str>,
+        upload_id_marker: Option<&str>,
+        max_uploads: usize,
+    ) -> Result<UploadsPage> {
+        self.head_bucket(bucket)?;
+        let base = keys::uploads_prefix(bucket);
+        let mut page = UploadsPage::default();
+        let mut count = 0;
+        for entry in self.inner.meta.scan(&base) {
+            let (k, v) = entry?;
+            let rest = &k[base.len()..];
+            let split = rest
+                .iter()
+                .rposition(|&b| b == 0)
+                .ok_or_else(|| Error::BadRecord("malformed upload key".into()))?;
+            let key = std::str::from_utf8(&rest[..split])
+                .map_err(|_| Error::BadRecord("key is not UTF-8".into()))?;
+            let upload_id = std::str::from_utf8(&rest[split + 1..])
+                .map_err(|_| Error::BadRecord("upload id is not UTF-8".into()))?;
+            if !key.starts_with(prefix) {
+                continue;
+            }
+            if let Some(km) = key_marker {
+                let past = match upload_id_marker {
+                    Some(um) => (key, upload_id) > (km, um),
+                    None => key > km,
+                };
+                if !past {
+                    continue;
+                }
+            }
+            if let Some(d) = delimiter.filter(|d| !d.is_empty())
+                && let Some(pos) = key[prefix.len()..].find(d)
+            {
+                let cp = &key[..prefix.len() + pos + d.len()];
+                if page.common_prefixes.last().map(String::as_str) != Some(cp) {
+                    if count == max_uploads {
+                        page.is_truncated = true;
+                        break;
+                    }
+                    page.common_prefixes.push(cp.to_owned());
+                    page.next_key_marker = Some(cp.to_owned());
+                    page.next_upload_id_marker = None;
+                    count += 1;
+                }
+                continue;
+            }
+            if count == max_uploads {
+                page.is_truncated = true;
+                break;
+            }
+            let rec: UploadRecord = decode(&v)?;
+            page.next_key_marker = Some(key.to_owned());
+            page.next_upload_id_marker = Some(upload_id.to_owned());
+            page.uploads.push(UploadInfo {
+                key: key.to_owned(),
+                upload_id: upload_id.to_owned(),
+                created_ns: rec.created_ns,
+                meta: rec.meta,
+            });
+            count += 1;
+        }
+        if !page.is_truncated {
+            page.next_key_marker = None;
+            page.next_upload_id_marker = None;
+        }
+        Ok(page)
+    }
+
+    /// Completes an upload from the listed parts (number and ETag, in
+    /// ascending order). Every part but the last must hold at least
+    /// `min_part_size` bytes. Parts not listed are dropped.
+    pub fn complete_multipart(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        parts: &[(u32, String)],
+        min_part_size: u64,
+    ) -> Result<ObjectInfo> {
+        valid_upload_id(upload_id)?;
+        if parts.is_empty() {
+            return Err(Error::InvalidArgument(
+                "an upload is completed with at least one part".into(),
+            ));
+        }
+        if parts.windows(2).any(|w| w[0].0 >= w[1].0) {
+            return Err(Error::InvalidPartOrder);
+        }
+        let mut txn = self.inner.meta.begin();
+        let upload = load_upload(&txn, bucket, key, upload_id)?;
+        let mut brec = load(&txn, bucket)?;
+        let mut records = Vec::with_capacity(parts.len());
+        for (i, (number, etag)) in parts.iter().enumerate() {
+            let rec: PartRecord =
+                txn.get_rec(&keys::part(upload_id, *number))?
+                    .ok_or(Error::InvalidPart {
+                        part_number: *number,
+                    })?;
+            if !etag_matches(etag, &hex::encode(rec.md5)) || etag.trim().trim_matches('"') == "*" {
+                return Err(Error::InvalidPart {
+                    part_number: *number,
+                });
+            }
+            if i + 1 < parts.len() && rec.size < min_part_size {
+                return Err(Error::EntityTooSmall {
+                    part_number: *number,
+                });
+            }
+            records.push(rec);
+        }
+        let manifest = Manifest::concat(records.iter().map(|r| &r.manifest));
+        let mut md5s = Md5::new();
+        for r in &records {
+            md5s.update(r.md5);
+        }
+        let etag = format!("{}-{}", hex::encode(md5s.finalize()), records.len());
+        add_refs(&mut txn, &manifest, &Default::default())?;
+        drop_upload(&mut txn, bucket, key, upload_id)?;
+        let rec = commit_version(
+            &mut txn,
+            &mut brec,
+            bucket,
+            key,
+            NewVersion {
+                kind: VersionKind::Object,
+                meta: upload.meta,
+                manifest,
+                etag,
+            },
+        )?;
+        txn.put_rec(keys::bucket(bucket), &brec);
+        txn.commit()?;
+        self.inner.meta.sync()?;
+        Ok(ObjectInfo::of(key, &rec))
+    }
+
+    /// Abandons an upload and its parts.
+    pub fn abort_multipart(&self, bucket: &str, key: &str, upload_id: &str) -> Result<()> {
+        valid_upload_id(upload_id)?;
+        let mut txn = self.inner.meta.begin();
+        load_upload(&txn, bucket, key, upload_id)?;
+        drop_upload(&mut txn, bucket, key, upload_id)?;
+        txn.commit()?;
+        self.inner.meta.sync()
+    }
+}

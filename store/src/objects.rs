@@ -1,0 +1,829 @@
+//! Objects and their versions: put, get, head, delete, copy and rename,
+//! under S3's rules for each versioning state.
+//!
+//! Every change to a key is a commit stamped with the bucket's next
+//! sequence number. A version S3 no longer shows (superseded in an
+//! unversioned bucket, deleted there, or deleted by id) is marked hidden at
+//! the sequence of the commit that hid it. The current view of a key is its
+//! newest version not hidden; a snapshot's view is its newest version that
+//! existed and was not yet hidden at the snapshot's sequence. A hidden
+//! version is kept only while some snapshot's view of its key is that
+//! version; otherwise its record goes at once and its chunks lose a
+//! reference.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+
+use crate::buckets::load;
+use crate::error::{Error, Result};
+use crate::ingest::{Ingested, add_refs, drop_refs, load_counters};
+use crate::manifest::Manifest;
+use crate::meta::{Txn, keys};
+use crate::names::{validate_key, validate_writable_key};
+use crate::reader::ObjectReader;
+use crate::records::{
+    BucketRecord, CurrentRecord, ObjectMeta, VersionKind, VersionRecord, Versioning, decode,
+    view_at,
+};
+use crate::{Store, now_ns, version_id};
+
+/// Which state of a key to read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum At<'a> {
+    /// The current object.
+    Current,
+    /// A version by its id (`null` included).
+    Version(&'a str),
+    /// The key as a named snapshot of its bucket saw it.
+    Snapshot(&'a str),
+}
+
+/// A byte range of an object, as HTTP `Range` expresses it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ByteRange {
+    /// From `start` to the end.
+    From(u64),
+    /// From `start` to `end`, both included.
+    Inclusive(u64, u64),
+    /// The last `n` bytes.
+    Suffix(u64),
+}
+
+impl ByteRange {
+    /// Resolves the range against an object of `size` bytes, as S3 does: a
+    /// start at or past the end is `InvalidRange`, an end past it is
+    /// clamped. Returns `start..end` (end exclusive).
+    pub fn resolve(self, size: u64) -> Result<(u64, u64)> {
+        let bad = Err(Error::InvalidRange { size });
+        match self {
+            ByteRange::From(start) if start < size => Ok((start, size)),
+            ByteRange::Inclusive(start, end) if start <= end && start < size => {
+                Ok((start, end.saturating_add(1).min(size)))
+            }
+            ByteRange::Suffix(n) if n > 0 && size > 0 => Ok((size - n.min(size), size)),
+            _ => bad,
+        }
+    }
+}
+
+/// Preconditions on a write, checked atomically with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WriteCondition {
+    /// The key must have no current object (`If-None-Match: *`).
+    IfNoneMatch,
+    /// The current object's ETag must be this one (`If-Match`).
+    IfMatch(String),
+}
+
+/// Options of a put.
+#[derive(Clone, Debug, Default)]
+pub struct PutOptions {
+    pub meta: ObjectMeta,
+    pub condition: Option<WriteCondition>,
+}
+
+/// The version a copy reads.
+#[derive(Clone, Copy, Debug)]
+pub struct CopySource<'a> {
+    pub bucket: &'a str,
+    pub key: &'a str,
+    pub at: At<'a>,
+}
+
+/// Metadata of a copy.
+#[derive(Clone, Debug)]
+pub enum CopyMetadata {
+    /// The source's metadata.
+    Copy,
+    /// New metadata.
+    Replace(ObjectMeta),
+}
+
+/// What a delete did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeleteResult {
+    /// The version created (a delete marker) or removed, if any.
+    pub version_id: Option<String>,
+    /// A delete marker was created, or removed by id.
+    pub delete_marker: bool,
+}
+
+/// Everything about one version of an object but its data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ObjectInfo {
+    pub key: String,
+    pub version_id: String,
+    pub size: u64,
+    pub etag: String,
+    /// ns since the Unix epoch.
+    pub modified_ns: i64,
+    pub meta: ObjectMeta,
+    /// Sequence of the commit that created it.
+    pub seq: u64,
+}
+
+impl ObjectInfo {
+    pub(crate) fn of_current(key: &str, rec: CurrentRecord) -> ObjectInfo {
+        ObjectInfo {
+            key: key.to_owned(),
+            version_id: version_id(rec.seq, rec.null_id),
+            size: rec.size,
+            etag: rec.etag,
+            modified_ns: rec.modified_ns,
+            meta: rec.meta,
+            seq: rec.seq,
+        }
+    }
+
+    pub(crate) fn of(key: &str, rec: &VersionRecord) -> ObjectInfo {
+        ObjectInfo {
+            key: key.to_owned(),
+            version_id: version_id(rec.seq, rec.null_id),
+            size: rec.size,
+            etag: rec.etag.clone(),
+            modified_ns: rec.modified_ns,
+            meta: rec.meta.clone(),
+            seq: rec.seq,
+        }
+    }
+}
+
+/// A version about to be committed.
+pub(crate) struct NewVersion {
+    pub kind: VersionKind,
+    pub meta: ObjectMeta,
+    pub manifest: Manifest,
+    pub etag: String,
+}
+
+/// Parses a version id into what it names: `None` for `null`.
+pub(crate) fn parse_version_id(key: &str, id: &str) -> Result<Option<u64>> {
+    if id == "null" {
+        return Ok(None);
+    }
+    if id.len() == 16
+        && let Ok(seq) = u64::from_str_radix(id, 16)
+    {
+        return Ok(Some(seq));
+    }
+    Err(Error::NoSuchVersion {
+        key: key.to_owned(),
+        version_id: id.to_owned(),
+    })
+}
+
+/// All records of a key, newest first, as the transaction sees them.
+pub(crate) fn versions_of(txn: &Txn<'_>, bucket: &str, key: &str) -> Result<Vec<VersionRecord>> {
+    txn.scan(&keys::versions_of(bucket, key))?
+        .into_iter()
+        .map(|(_, v)| decode(&v))
+        .collect()
+}
+
+/// Sequences of the bucket's snapshots.
+pub(crate) fn snapshot_seqs(txn: &Txn<'_>, bucket: &str) -> Result<Vec<u64>> {
+    txn.scan(&keys::snapshots_prefix(bucket))?
+        .into_iter()
+        .map(|(_, v)| decode::<crate::records::SnapshotRecord>(&v).map(|s| s.seq))
+        .collect()
+}
+
+/// Whether some snapshot's view of a key is its record `seq`. `records`
+/// are the key's records, newest first.
+pub(crate) fn seen(records: &[VersionRecord], snapshots: &[u64], seq: u64) -> bool {
+    snapshots
+        .iter()
+        .any(|&s| view_at(records, s).is_some_and(|r| r.seq == seq))
+}
+
+/// Removes a record for good: its key entries, its references, its bytes
+/// from the counters.
+pub(crate) fn purge(txn: &mut Txn<'_>, bucket: &str, key: &str, rec: &VersionRecord) -> Result<()> {
+    txn.delete(keys::version(bucket, key, rec.seq));
+    txn.delete(keys::hidden(bucket, key, rec.seq));
+    drop_refs(txn, &rec.manifest)?;
+    let mut counters = load_counters(txn)?;
+    counters.logical_bytes = counters.logical_bytes.saturating_sub(rec.size);
+    counters.versions = counters.versions.saturating_sub(1);
+    txn.put_rec(keys::COUNTERS.to_vec(), &counters);
+    Ok(())
+}
+
+/// Takes a record out of S3's sight as of commit `at`: kept hidden if a
+/// snapshot sees it, purged otherwise. Returns whether it was kept.
+fn retire(
+    txn: &mut Txn<'_>,
+    bucket: &str,
+    key: &str,
+    mut rec: VersionRecord,
+    at: u64,
+) -> Result<bool> {
+    rec.hidden_at = Some(at);
+    let mut records = versions_of(txn, bucket, key)?;
+    for r in records.iter_mut().filter(|r| r.seq == rec.seq) {
+        *r = rec.clone();
+    }
+    let snapshots = snapshot_seqs(txn, bucket)?;
+    if seen(&records, &snapshots, rec.seq) {
+        txn.put_rec(keys::version(bucket, key, rec.seq), &rec);
+        txn.put(keys::hidden(bucket, key, rec.seq), Vec::new());
+        Ok(true)
+    } else {
+        purge(txn, bucket, key, &rec)?;
+        Ok(false)
+    }
+}
+
+/// Points the current view of a key at its newest visible version, or
+/// removes it when that is a delete marker or there is none.
+fn refresh_current(txn: &mut Txn<'_>, bucket: &str, key: &str) -> Result<()> {
+    let newest = versions_of(txn, bucket, key)?
+        .into_iter()
+        .find(VersionRecord::visible);
+    match newest {
+        Some(r) if r.kind == VersionKind::Object => txn.put_rec(
+            keys::current(bucket, key),
+            &CurrentRecord {
+                seq: r.seq,
+                null_id: r.null_id,
+                modified_ns: r.modified_ns,
+                size: r.size,
+                etag: r.etag,
+                meta: r.meta,
+            },
+        ),
+        _ => txn.delete(keys::current(bucket, key)),
+    }
+    Ok(())
+}
+
+fn take_seq(rec: &mut BucketRecord) -> u64 {
+    let seq = rec.next_seq;
+    rec.next_seq += 1;
+    seq
+}
+
+/// Commits a new version (object or delete marker) of `key`, applying the
+/// bucket's versioning rules to the null version it may replace. The caller
+/// has taken the references the new version's manifest holds.
+pub(crate) fn commit_version(
+    txn: &mut Txn<'_>,
+    bucket_rec: &mut BucketRecord,
+    bucket: &str,
+    key: &str,
+    new: NewVersion,
+) -> Result<VersionRecord> {
+    let seq = take_seq(bucket_rec);
+    let null_id = bucket_rec.versioning != Versioning::Enabled;
+    if null_id {
+        let old_null = versions_of(txn, bucket, key)?
+            .into_iter()
+            .find(|r| r.visible() && r.null_id);
+        if let Some(old) = old_null {
+            retire(txn, bucket, key, old, seq)?;
+        }
+    }
+    let rec = VersionRecord {
+        seq,
+        null_id,
+        hidden_at: None,
+        kind: new.kind,
+        modified_ns: now_ns(),
+        size: new.manifest.size(),
+        etag: new.etag,
+        meta: new.meta,
+        manifest: new.manifest,
+    };
+    txn.put_rec(keys::version(bucket, key, seq), &rec);
+    if rec.kind == VersionKind::Object {
+        let mut counters = load_counters(txn)?;
+        counters.logical_bytes += rec.size;
+        counters.versions += 1;
+        txn.put_rec(keys::COUNTERS.to_vec(), &counters);
+    } else {
+        let mut counters = load_counters(txn)?;
+        counters.versions += 1;
+        txn.put_rec(keys::COUNTERS.to_vec(), &counters);
+    }
+    refresh_current(txn, bucket, key)?;
+    Ok(rec)
+}
+
+/// Deletes the current object of `key` under the bucket's versioning rules.
+fn delete_current(
+    txn: &mut Txn<'_>,
+    bucket_rec: &mut BucketRecord,
+    bucket: &str,
+    key: &str,
+) -> Result<DeleteResult> {
+    match bucket_rec.versioning {
+        Versioning::Unversioned => {
+            let current = versions_of(txn, bucket, key)?
+                .into_iter()
+                .find(VersionRecord::visible);
+            if let Some(cur) = current {
+                let seq = take_seq(bucket_rec);
+                retire(txn, bucket, key, cur, seq)?;
+                refresh_current(txn, bucket, key)?;
+            }
+            Ok(DeleteResult {
+                version_id: None,
+                delete_marker: false,
+            })
+        }
+        Versioning::Enabled | Versioning::Suspended => {
+            let rec = commit_version(
+                txn,
+                bucket_rec,
+                bucket,
+                key,
+                NewVersion {
+                    kind: VersionKind::DeleteMarker,
+                    meta: ObjectMeta::default(),
+                    manifest: Manifest::default(),
+                    etag: String::new(),
+                },
+            )?;
+            Ok(DeleteResult {
+                version_id: Some(version_id(rec.seq, rec.null_id)),
+                delete_marker: true,
+            })
+        }
+    }
+}
+
+/// Finds a visible version by id among a key's records.
+fn find_version(records: Vec<VersionRecord>, key: &str, id: &str) -> Result<VersionRecord> {
+    let want = parse_version_id(key, id)?;
+    for r in records {
+        let hit = match want {
+            None => r.null_id && r.visible(),
+            Some(seq) => r.seq == seq && !r.null_id && r.visible(),
+        };
+        if hit {
+            return Ok(r);
+        }
+    }
+    Err(Error::NoSuchVersion {
+        key: key.to_owned(),
+        version_id: id.to_owned(),
+    })
+}
+
+/// Deletes one version by id.
+fn delete_version(
+    txn: &mut Txn<'_>,
+    bucket_rec: &mut BucketRecord,
+    bucket: &str,
+    key: &str,
+    id: &str,
+) -> Result<DeleteResult> {
+    let rec = find_version(versions_of(txn, bucket, key)?, key, id)?;
+    let result = DeleteResult {
+        version_id: Some(id.to_owned()),
+        delete_marker: rec.kind == VersionKind::DeleteMarker,
+    };
+    let seq = take_seq(bucket_rec);
+    retire(txn, bucket, key, rec, seq)?;
+    refresh_current(txn, bucket, key)?;
+    Ok(result)
+}
+
+/// Reads the record `at` names, for a reader. Delete markers are errors.
+pub(crate) fn resolve(store: &Store, bucket: &str, key: &str, at: At<'_>) -> Result<VersionRecord> {
+    validate_key(key)?;
+    let meta = &store.inner.meta;
+    if meta.get(&keys::bucket(bucket))?.is_none() {
+        return Err(Error::NoSuchBucket(bucket.to_owned()));
+    }
+    let no_key = |delete_marker| Error::NoSuchKey {
+        key: key.to_owned(),
+        delete_marker,
+    };
+    match at {
+        At::Current => {
+            // The current view points at the version; a concurrent change
+            // may remove it between the two reads, then the scan decides.
+            if let Some(cur) = meta.get_rec::<CurrentRecord>(&keys::current(bucket, key))?
+                && let Some(rec) = meta.get_rec(&keys::version(bucket, key, cur.seq))?
+            {
+                return Ok(rec);
+            }
+            let records: Vec<VersionRecord> = meta
+                .scan(&keys::versions_of(bucket, key))
+                .map(|e| e.and_then(|(_, v)| decode(&v)))
+                .collect::<Result<_>>()?;
+            match records.into_iter().find(VersionRecord::visible) {
+                Some(r) if r.kind == VersionKind::Object => Ok(r),
+                Some(r) => Err(no_key(Some(version_id(r.seq, r.null_id)))),
+                None => Err(no_key(None)),
+            }
+        }
+        At::Version(id) => {
+            let records = meta
+                .scan(&keys::versions_of(bucket, key))
+                .map(|e| e.and_then(|(_, v)| decode(&v)))
+                .collect::<Result<Vec<VersionRecord>>>()?;
+            let rec = find_version(records, key, id)?;
+            if rec.kind != VersionKind::Object {
+                return Err(Error::VersionIsDeleteMarker {
+                    key: key.to_owned(),
+                    version_id: id.to_owned(),
+                });
+            }
+            Ok(rec)
+        }
+        At::Snapshot(name) => {
+            let snap: crate::records::SnapshotRecord = meta
+                .get_rec(&keys::snapshot(bucket, name))?
+                .ok_or_else(|| Error::NoSuchSnapshot(name.to_owned()))?;
+            let records: Vec<VersionRecord> = meta
+                .scan(&keys::versions_of(bucket, key))
+                .map(|e| e.and_then(|(_, v)| decode(&v)))
+                .collect::<Result<_>>()?;
+            match view_at(&records, snap.seq) {
+                Some(r) if r.kind == VersionKind::Object => Ok(r.clone()),
+                _ => Err(no_key(None)),
+            }
+        }
+    }
+}
+
+fn check_condition(
+    txn: &Txn<'_>,
+    bucket: &str,
+    key: &str,
+    cond: &Option<WriteCondition>,
+) -> Result<()> {
+    let Some(cond) = cond else { return Ok(()) };
+    let current: Option<CurrentRecord> = txn.get_rec(&keys::current(bucket, key))?;
+    let ok = match (cond, current) {
+        (WriteCondition::IfNoneMatch, cur) => cur.is_none(),
+        (WriteCondition::IfMatch(etag), Some(cur)) => etag_matches(etag, &cur.etag),
+        (WriteCondition::IfMatch(_), None) => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::PreconditionFailed)
+    }
+}
+
+/// Compares ETags as HTTP does, ignoring quotes; `*` matches any.
+pub fn etag_matches(wanted: &str, actual: &str) -> bool {
+    let w = wanted.trim().trim_matches('"');
+    w == "*" || w == actual.trim_matches('"')
+}
+
+impl Store {
+    /// Stores an object from a stream. Returns once it is durable.
+    pub fn put_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        source: impl Read,
+        opts: PutOptions,
+    ) -> Result<ObjectInfo> {
+        validate_writable_key(key)?;
+        self.head_bucket(bucket)?;
+        let data = self.ingest(source)?;
+        let etag = hex::encode(data.md5);
+        self.commit_ingested(bucket, key, data, etag, opts.meta, opts.condition)
+    }
+
+    /// Commits stored data as the new version of a key.
+    pub(crate) fn commit_ingested(
+        &self,
+        bucket: &str,
+        key: &str,
+        data: Ingested,
+        etag: String,
+        meta: ObjectMeta,
+        condition: Option<WriteCondition>,
+    ) -> Result<ObjectInfo> {
+        let mut txn = self.inner.meta.begin();
+        let mut brec = load(&txn, bucket)?;
+        check_condition(&txn, bucket, key, &condition)?;
+        add_refs(&mut txn, &data.manifest, &data.new_chunks)?;
+        let rec = commit_version(
+            &mut txn,
+            &mut brec,
+            bucket,
+            key,
+            NewVersion {
+                kind: VersionKind::Object,
+                meta,
+                manifest: data.manifest,
+                etag,
+            },
+        )?;
+        txn.put_rec(keys::bucket(bucket), &brec);
+        txn.commit()?;
+        drop(data.pins);
+        self.inner.meta.sync()?;
+        Ok(ObjectInfo::of(key, &rec))
+    }
+
+    /// Everything about a version but its data.
+    pub fn head_object(&self, bucket: &str, key: &str, at: At<'_>) -> Result<ObjectInfo> {
+        Ok(ObjectInfo::of(key, &resolve(self, bucket, key, at)?))
+    }
+
+    /// A reader over a version's data, or over a range of it.
+    pub fn get_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        at: At<'_>,
+        range: Option<ByteRange>,
+    ) -> Result<ObjectReader> {
+        let rec = resolve(self, bucket, key, at)?;
+        let (start, end) = match range {
+            Some(r) => r.resolve(rec.size)?,
+            None => (0, rec.size),
+        };
+        Ok(ObjectReader::new(
+            self.clone(),
+            ObjectInfo::of(key, &rec),
+            rec.manifest,
+            start,
+            end,
+        ))
+    }
+
+    /// Deletes the current object (by the versioning rules) or, with a
+    /// version id, that version for good (kept hidden only while a snapshot
+    /// sees it).
+    pub fn delete_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        version: Option<&str>,
+    ) -> Result<DeleteResult> {
+        validate_writable_key(key)?;
+        let mut txn = self.inner.meta.begin();
+        let mut brec = load(&txn, bucket)?;
+        let result = match version {
+            None => delete_current(&mut txn, &mut brec, bucket, key)?,
+            Some(id) => delete_version(&mut txn, &mut brec, bucket, key, id)?,
+        };
+        txn.put_rec(keys::bucket(bucket), &brec);
+        txn.commit()?;
+        self.inner.meta.sync()?;
+        Ok(result)
+    }
+
+    /// Deletes many keys (or versions) in one commit; each gets its own
+    /// result, in order.
+    pub fn delete_objects(
+        &self,
+        bucket: &str,
+        targets: &[(String, Option<String>)],
+    ) -> Result<Vec<Result<DeleteResult>>> {
+        let mut txn = self.inner.meta.begin();
+        let mut brec = load(&txn, bucket)?;
+        let mut results = Vec::with_capacity(targets.len());
+        for (key, version) in targets {
+            let r = validate_writable_key(key).and_then(|()| match version {
+                None => delete_current(&mut txn, &mut brec, bucket, key),
+                Some(id) => delete_version(&mut txn, &mut brec, bucket, key, id),
+            });
+            results.push(r);
+        }
+        txn.put_rec(keys::bucket(bucket), &brec);
+        txn.commit()?;
+        self.inner.meta.sync()?;
+        Ok(results)
+    }
+
+    /// Copies a version to a new key (or onto itself to change metadata)
+    /// without copying data: the new version references the same chunks.
+    pub fn copy_object(
+        &self,
+        src: CopySource<'_>,
+        dst_bucket: &str,
+        dst_key: &str,
+        metadata: CopyMetadata,
+        condition: Option<WriteCondition>,
+    ) -> Result<ObjectInfo> {
+        validate_writable_key(dst_key)?;
+        let mut txn = self.inner.meta.begin();
+        // Read the source under the commit lock, so it cannot vanish between
+        // the read and the new references.
+        let src = resolve(self, src.bucket, src.key, src.at)?;
+        let mut brec = load(&txn, dst_bucket)?;
+        check_condition(&txn, dst_bucket, dst_key, &condition)?;
+        add_refs(&mut txn, &src.manifest, &Default::default())?;
+        let meta = match metadata {
+            CopyMetadata::Copy => src.meta,
+            CopyMetadata::Replace(m) => m,
+        };
+        let rec = commit_version(
+            &mut txn,
+            &mut brec,
+            dst_bucket,
+            dst_key,
+            NewVersion {
+                kind: VersionKind::Object,
+                meta,
+                manifest: src.manifest,
+                etag: src.etag,
+            },
+        )?;
+        txn.put_rec(keys::bucket(dst_bucket), &brec);
+        txn.commit()?;
+        self.inner.meta.sync()?;
+        Ok(ObjectInfo::of(dst_key, &rec))
+    }
+
+    /// Renames one key atomically: the new key gets a version sharing the
+    /// old one's data and metadata, the old key is deleted by the bucket's
+    /// versioning rules. With `no_replace`, an existing target is an error.
+    pub fn rename_object(
+        &self,
+        bucket: &str,
+        from: &str,
+        to: &str,
+        no_replace: bool,
+    ) -> Result<ObjectInfo> {
+        validate_writable_key(from)?;
+        validate_writable_key(to)?;
+        let mut txn = self.inner.meta.begin();
+        let mut brec = load(&txn, bucket)?;
+        let info = rename_one(&mut txn, &mut brec, bucket, from, to, no_replace)?;
+        txn.put_rec(keys::bucket(bucket), &brec);
+        txn.commit()?;
+        self.inner.meta.sync()?;
+        Ok(info)
+    }
+
+    /// Renames every key under `from` to the same key under `to`, all in
+    /// one commit: a crash leaves either every old name or every new one.
+    /// Returns how many keys moved.
+    pub fn rename_prefix(
+        &self,
+        bucket: &str,
+        from: &str,
+        to: &str,
+        no_replace: bool,
+    ) -> Result<usize> {
+        if from.is_empty() || to.starts_with(from) {
+            return Err(Error::InvalidArgument(format!(
+                "cannot rename prefix {from:?} to {to:?}"
+            )));
+        }
+        let mut txn = self.inner.meta.begin();
+        let mut brec = load(&txn, bucket)?;
+        let cprefix = keys::current_prefix(bucket);
+        let mut scan_key = cprefix.clone();
+        scan_key.extend_from_slice(from.as_bytes());
+        let sources: Vec<String> = txn
+            .scan(&scan_key)?
+            .into_iter()
+            .map(|(k, _)| String::from_utf8_lossy(&k[cprefix.len()..]).into_owned())
+            .collect();
+        let moves: BTreeMap<String, String> = sources
+            .into_iter()
+            .map(|k| {
+                let dst = format!("{to}{}", &k[from.len()..]);
+                (k, dst)
+            })
+            .collect();
+        for dst in moves.values() {
+            validate_writable_key(dst)?;
+        }
+        if no_replace {
+            for dst in moves.values() {
+                if !moves.contains_key(dst) && txn.get(&keys::current(bucket, dst))?.is_some() {
+                    return Err(Error::AlreadyExists(dst.clone()));
+                }
+            }
+        }
+        // Read every source first: a destination may be another source.
+        let mut sources = Vec::with_capacity(moves.len());
+        for src in moves.keys() {
+            let rec = versions_of(&txn, bucket, src)?
+                .into_iter()
+                .find(VersionRecord::visible)
+                .ok_or_else(|| Error::NoSuchKey {
+                    key: src.clone(),
+                    delete_marker: None,
+                })?;
+            sources.push(rec);
+        }
+        for (src, _) in moves
+            .iter()
+            .filter(|(s, _)| !moves.values().any(|d| d == *s))
+        {
+            delete_current(&mut txn, &mut brec, bucket, src)?;
+        }
+        for ((_, dst), rec) in moves.iter().zip(sources) {
+            add_refs(&mut txn, &rec.manifest, &Default::default())?;
+            commit_version(
+                &mut txn,
+                &mut brec,
+                bucket,
+                dst,
+                NewVersion {
+                    kind: VersionKind::Object,
+                    meta: rec.meta,
+                    manifest: rec.manifest,
+                    etag: rec.etag,
+                },
+            )?;
+        }
+        txn.put_rec(keys::bucket(bucket), &brec);
+        txn.commit()?;
+        self.inner.meta.sync()?;
+        Ok(moves.len())
+    }
+}
+
+fn rename_one(
+    txn: &mut Txn<'_>,
+    brec: &mut BucketRecord,
+    bucket: &str,
+    from: &str,
+    to: &str,
+    no_replace: bool,
+) -> Result<ObjectInfo> {
+    let src = versions_of(txn, bucket, from)?
+        .into_iter()
+        .find(VersionRecord::visible)
+        .filter(|r| r.kind == VersionKind::Object)
+        .ok_or_else(|| Error::NoSuchKey {
+            key: from.to_owned(),
+            delete_marker: None,
+        })?;
+    if from == to {
+        return Ok(ObjectInfo::of(to, &src));
+    }
+    if no_replace && txn.get(&keys::current(bucket, to))?.is_some() {
+        return Err(Error::AlreadyExists(to.to_owned()));
+    }
+    add_refs(txn, &src.manifest, &Default::default())?;
+    let rec = commit_version(
+        txn,
+        brec,
+        bucket,
+        to,
+        NewVersion {
+            kind: VersionKind::Object,
+            meta: src.meta,
+            manifest: src.manifest,
+            etag: src.etag,
+        },
+    )?;
+    delete_current(txn, brec, bucket, from)?;
+    Ok(ObjectInfo::of(to, &rec))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_resolve_like_s3() {
+        assert_eq!(ByteRange::From(0).resolve(10).unwrap(), (0, 10));
+        assert_eq!(ByteRange::Inclusive(2, 4).resolve(10).unwrap(), (2, 5));
+        assert_eq!(ByteRange::Inclusive(2, 400).resolve(10).unwrap(), (2, 10));
+        assert_eq!(ByteRange::Suffix(3).resolve(10).unwrap(), (7, 10));
+        assert_eq!(ByteRange::Suffix(30).resolve(10).unwrap(), (0, 10));
+        assert!(ByteRange::From(10).resolve(10).is_err());
+        assert!(ByteRange::Inclusive(5, 4).resolve(10).is_err());
+        assert!(ByteRange::Suffix(0).resolve(10).is_err());
+        assert!(ByteRange::From(0).resolve(0).is_err());
+        assert!(
+            ByteRange::Inclusive(u64::MAX, u64::MAX)
+                .resolve(10)
+                .is_err()
+        );
+    }
+
+    fn rec(seq: u64, hidden_at: Option<u64>) -> VersionRecord {
+        VersionRecord {
+            seq,
+            null_id: true,
+            hidden_at,
+            kind: VersionKind::Object,
+            modified_ns: 0,
+            size: 0,
+            etag: String::new(),
+            meta: ObjectMeta::default(),
+            manifest: Manifest::default(),
+        }
+    }
+
+    #[test]
+    fn snapshot_visibility() {
+        // v1 at 1 hidden by the put of v3 at 3; v3 hidden by a delete at 5.
+        let records = [rec(3, Some(5)), rec(1, Some(3))];
+        assert!(seen(&records, &[2], 1));
+        assert!(!seen(&records, &[3], 1));
+        assert!(seen(&records, &[4], 3));
+        assert!(!seen(&records, &[5, 0], 3));
+        assert!(!seen(&records, &[], 1));
+        assert!(view_at(&records, 6).is_none());
+        assert_eq!(view_at(&records, 4).map(|r| r.seq), Some(3));
+    }
+}

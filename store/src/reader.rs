@@ -1,0 +1,138 @@
+//! Reading an object's data as a stream.
+
+use std::io::{self, Read, Seek, SeekFrom};
+
+use crate::Store;
+use crate::error::{Error, Result};
+use crate::manifest::Manifest;
+use crate::meta::keys;
+use crate::names::ChunkId;
+use crate::objects::ObjectInfo;
+use crate::packs::Location;
+use crate::records::ChunkRecord;
+
+/// A version's data (or a range of it) as a [`Read`]. Holds one chunk in
+/// memory at a time; every chunk is verified against its id before any of
+/// its bytes are returned.
+pub struct ObjectReader {
+    store: Store,
+    info: ObjectInfo,
+    manifest: Manifest,
+    pos: u64,
+    start: u64,
+    end: u64,
+    /// The chunk last read, with its index in the manifest.
+    chunk: Option<(usize, Vec<u8>)>,
+}
+
+impl ObjectReader {
+    pub(crate) fn new(
+        store: Store,
+        info: ObjectInfo,
+        manifest: Manifest,
+        start: u64,
+        end: u64,
+    ) -> ObjectReader {
+        ObjectReader {
+            store,
+            info,
+            manifest,
+            pos: start,
+            start,
+            end,
+            chunk: None,
+        }
+    }
+
+    /// The version being read.
+    pub fn info(&self) -> &ObjectInfo {
+        &self.info
+    }
+
+    /// The range being read: `start..end`.
+    pub fn range(&self) -> (u64, u64) {
+        (self.start, self.end)
+    }
+
+    /// Bytes left to read.
+    pub fn remaining(&self) -> u64 {
+        self.end - self.pos
+    }
+
+    fn fill(&mut self, index: usize) -> Result<()> {
+        if self.chunk.as_ref().is_some_and(|(i, _)| *i == index) {
+            return Ok(());
+        }
+        let id = self.manifest.chunks()[index].id;
+        let data = self.store.read_chunk(&id)?;
+        self.chunk = Some((index, data));
+        Ok(())
+    }
+}
+
+impl Read for ObjectReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.pos >= self.end || buf.is_empty() {
+            return Ok(0);
+        }
+        let index = self
+            .manifest
+            .chunk_at(self.pos)
+            .expect("pos is below the end, which is within the object");
+        self.fill(index)?;
+        let data = &self.chunk.as_ref().expect("filled above").1;
+        let within = (self.pos - self.manifest.chunk_start(index)) as usize;
+        let avail = (data.len() - within).min((self.end - self.pos) as usize);
+        let n = avail.min(buf.len());
+        buf[..n].copy_from_slice(&data[within..within + n]);
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl Seek for ObjectReader {
+    /// Seeks within the range being read; offsets are relative to its start.
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        let len = self.end - self.start;
+        let target = match to {
+            SeekFrom::Start(n) => Some(n),
+            SeekFrom::Current(d) => (self.pos - self.start).checked_add_signed(d),
+            SeekFrom::End(d) => len.checked_add_signed(d),
+        };
+        match target {
+            Some(t) => {
+                self.pos = self.start + t.min(len);
+                Ok(t.min(len))
+            }
+            None => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "seek before start",
+            )),
+        }
+    }
+}
+
+impl Store {
+    /// Reads and verifies one chunk. If compaction moved it between the
+    /// index read and the pack read, the read is retried at its new place.
+    pub(crate) fn read_chunk(&self, id: &ChunkId) -> Result<Vec<u8>> {
+        let mut last = None;
+        for _ in 0..3 {
+            let rec: ChunkRecord = self
+                .inner
+                .meta
+                .get_rec(&keys::chunk(id))?
+                .ok_or(Error::MissingChunk(*id))?;
+            let loc = Location {
+                pack: rec.pack,
+                offset: rec.offset,
+                len: rec.len,
+            };
+            match self.inner.packs.read(id, &loc) {
+                Err(Error::Io(e)) if e.kind() == io::ErrorKind::NotFound => last = Some(e),
+                other => return other,
+            }
+        }
+        Err(Error::Io(last.expect("the loop ran")))
+    }
+}

@@ -1,0 +1,351 @@
+//! Space: freeing chunks nothing references, compacting packs, and the
+//! figures and checks an operator needs (stats, fsck).
+
+use std::collections::HashMap;
+
+use crate::error::{Error, Result};
+use crate::ingest::{PinGuard, load_counters, pack_entry};
+use crate::manifest::Manifest;
+use crate::meta::keys;
+use crate::names::ChunkId;
+use crate::packs::{HEADER_LEN, Location};
+use crate::records::{ChunkRecord, PackRecord, PartRecord, VersionRecord, decode};
+use crate::{Store, now_ns};
+
+/// What a GC pass did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GcReport {
+    pub chunks_freed: u64,
+    pub bytes_freed: u64,
+    /// Chunks on the queue still within their grace period, revived, or
+    /// pinned by a writer in flight.
+    pub chunks_kept: u64,
+}
+
+/// What a compaction pass did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CompactReport {
+    pub packs_rewritten: u64,
+    pub packs_removed: u64,
+    pub chunks_moved: u64,
+    pub bytes_reclaimed: u64,
+}
+
+/// Figures about the store.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Stats {
+    pub buckets: u64,
+    /// Versions (and delete markers) kept, hidden ones included.
+    pub versions: u64,
+    /// Bytes of every kept version and part, as written.
+    pub logical_bytes: u64,
+    /// Bytes of distinct live chunks.
+    pub stored_bytes: u64,
+    /// `logical_bytes / stored_bytes` (1 when nothing is stored).
+    pub dedup_ratio: f64,
+    pub chunks: u64,
+    pub packs: u64,
+    /// Bytes in pack files, live or dead.
+    pub pack_bytes: u64,
+    /// Fraction of pack bytes that live chunks occupy.
+    pub live_fraction: f64,
+    /// Bytes the metadata engine uses.
+    pub meta_bytes: u64,
+}
+
+/// What a consistency check found. Empty lists mean a sound store.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FsckReport {
+    pub versions: u64,
+    pub parts: u64,
+    pub chunks: u64,
+    /// References to chunks the index does not hold.
+    pub dangling: Vec<ChunkId>,
+    /// Chunks whose reference count differs from the references found:
+    /// (chunk, counted, recorded).
+    pub refcount_mismatches: Vec<(ChunkId, u64, u64)>,
+    /// Chunks whose bytes did not verify (only with `verify_data`).
+    pub corrupt: Vec<ChunkId>,
+    /// Records that did not decode.
+    pub bad_records: u64,
+}
+
+impl FsckReport {
+    pub fn is_clean(&self) -> bool {
+        self.dangling.is_empty()
+            && self.refcount_mismatches.is_empty()
+            && self.corrupt.is_empty()
+            && self.bad_records == 0
+    }
+}
+
+impl Store {
+    /// Frees chunks whose last reference went more than the grace period
+    /// ago and that no writer in flight depends on.
+    pub fn gc(&self) -> Result<GcReport> {
+        let grace = i64::try_from(self.inner.config.gc_grace.as_nanos()).unwrap_or(i64::MAX);
+        let cutoff = now_ns().saturating_sub(grace);
+        let mut report = GcReport::default();
+        let queue: Vec<Vec<u8>> = self
+            .inner
+            .meta
+            .scan(keys::GC_QUEUE)
+            .map(|e| e.map(|(k, _)| k))
+            .collect::<Result<_>>()?;
+        for batch in queue.chunks(1024) {
+            // Holding the pin table across the commit makes "not pinned,
+            // so free it" atomic against a writer pinning it.
+            let pins = self.inner.pins.chunks.lock();
+            let mut txn = self.inner.meta.begin();
+            let mut counters = load_counters(&txn)?;
+            let mut packs: HashMap<u64, PackRecord> = HashMap::new();
+            for qkey in batch {
+                let body = &qkey[keys::GC_QUEUE.len()..];
+                let freed_ns = u64::from_be_bytes(body[..8].try_into().expect("8 bytes")) as i64;
+                let id = ChunkId(body[8..40].try_into().expect("32 bytes"));
+                if freed_ns > cutoff || pins.contains_key(&id) {
+                    report.chunks_kept += 1;
+                    continue;
+                }
+                txn.delete(qkey.clone());
+                let ckey = keys::chunk(&id);
+                let Some(rec) = txn.get_rec::<ChunkRecord>(&ckey)? else {
+                    continue;
+                };
+                if rec.refs > 0 {
+                    report.chunks_kept += 1;
+                    continue;
+                }
+                txn.delete(ckey);
+                txn.delete(keys::pack_member(rec.pack, &id));
+                let p = pack_entry(&txn, &mut packs, rec.pack)?;
+                p.live_bytes = p.live_bytes.saturating_sub(u64::from(rec.len));
+                p.live_chunks = p.live_chunks.saturating_sub(1);
+                counters.stored_bytes = counters.stored_bytes.saturating_sub(u64::from(rec.len));
+                counters.chunks = counters.chunks.saturating_sub(1);
+                report.chunks_freed += 1;
+                report.bytes_freed += u64::from(rec.len);
+            }
+            for (pack, rec) in packs {
+                txn.put_rec(keys::pack(pack), &rec);
+            }
+            txn.put_rec(keys::COUNTERS.to_vec(), &counters);
+            txn.commit()?;
+            drop(pins);
+        }
+        self.inner.meta.sync()?;
+        Ok(report)
+    }
+
+    /// Rewrites sealed packs whose live fraction is below the configured
+    /// threshold: their live chunks move to the active pack and the old
+    /// files go. Packs no writer in flight may still append to are the only
+    /// candidates.
+    pub fn compact(&self) -> Result<CompactReport> {
+        let _one = self.inner.compacting.lock();
+        let inner = &self.inner;
+        let mut report = CompactReport::default();
+        // Packs at or above the lowest floor of any writer in flight (this
+        // pass's own guard included) may still receive appends.
+        let guard = PinGuard::new(self);
+        let floor = inner
+            .pins
+            .packs
+            .lock()
+            .values()
+            .copied()
+            .min()
+            .unwrap_or(u64::MAX);
+        for (pack, size) in inner.packs.packs()? {
+            if pack >= floor {
+                continue;
+            }
+            let rec: PackRecord = inner.meta.get_rec(&keys::pack(pack))?.unwrap_or_default();
+            let live = rec.live_bytes + rec.live_chunks * HEADER_LEN;
+            if size > 0 && live as f64 / size as f64 >= inner.config.compact_below {
+                continue;
+            }
+            let moved = self.move_live_chunks(pack)?;
+            if moved > 0 {
+                report.packs_rewritten += 1;
+                report.chunks_moved += moved;
+            }
+            // Every member has moved (or been freed): the file can go once
+            // the index no longer names it.
+            if inner.meta.scan(&keys::pack_members(pack)).next().is_none() {
+                let mut txn = inner.meta.begin();
+                txn.delete(keys::pack(pack));
+                txn.commit()?;
+                inner.meta.sync()?;
+                inner.packs.remove(pack)?;
+                report.packs_removed += 1;
+                report.bytes_reclaimed += size.saturating_sub(live);
+            }
+        }
+        drop(guard);
+        Ok(report)
+    }
+
+    fn move_live_chunks(&self, pack: u64) -> Result<u64> {
+        let inner = &self.inner;
+        let prefix = keys::pack_members(pack);
+        let members: Vec<ChunkId> = inner
+            .meta
+            .scan(&prefix)
+            .map(|e| e.map(|(k, _)| ChunkId(k[prefix.len()..].try_into().expect("32 bytes"))))
+            .collect::<Result<_>>()?;
+        let mut moved = 0;
+        for batch in members.chunks(256) {
+            let mut pins = PinGuard::new(self);
+            let mut copies: Vec<(ChunkId, Location)> = Vec::new();
+            for id in batch {
+                pins.pin(*id);
+                let Some(rec) = inner.meta.get_rec::<ChunkRecord>(&keys::chunk(id))? else {
+                    continue;
+                };
+                if rec.pack != pack {
+                    continue;
+                }
+                let loc = Location {
+                    pack: rec.pack,
+                    offset: rec.offset,
+                    len: rec.len,
+                };
+                let data = inner.packs.read(id, &loc)?;
+                copies.push((*id, inner.packs.append(id, &data)?));
+            }
+            inner.packs.sync()?;
+            let mut txn = inner.meta.begin();
+            let mut packs: HashMap<u64, PackRecord> = HashMap::new();
+            for (id, loc) in copies {
+                let ckey = keys::chunk(&id);
+                let Some(mut rec) = txn.get_rec::<ChunkRecord>(&ckey)? else {
+                    continue;
+                };
+                if rec.pack != pack {
+                    continue;
+                }
+                let len = u64::from(rec.len);
+                let old = pack_entry(&txn, &mut packs, pack)?;
+                old.live_bytes = old.live_bytes.saturating_sub(len);
+                old.live_chunks = old.live_chunks.saturating_sub(1);
+                let new = pack_entry(&txn, &mut packs, loc.pack)?;
+                new.live_bytes += len;
+                new.live_chunks += 1;
+                txn.delete(keys::pack_member(pack, &id));
+                txn.put(keys::pack_member(loc.pack, &id), Vec::new());
+                rec.pack = loc.pack;
+                rec.offset = loc.offset;
+                txn.put_rec(ckey, &rec);
+                moved += 1;
+            }
+            for (p, rec) in packs {
+                txn.put_rec(keys::pack(p), &rec);
+            }
+            txn.commit()?;
+            inner.meta.sync()?;
+        }
+        Ok(moved)
+    }
+
+    /// Figures about the whole store.
+    pub fn stats(&self) -> Result<Stats> {
+        let inner = &self.inner;
+        let counters = {
+            let txn = inner.meta.begin();
+            load_counters(&txn)?
+        };
+        let packs = inner.packs.packs()?;
+        let pack_bytes: u64 = packs.iter().map(|(_, s)| s).sum();
+        let mut live = 0u64;
+        for entry in inner.meta.scan(b"q/") {
+            let rec: PackRecord = decode(&entry?.1)?;
+            live += rec.live_bytes + rec.live_chunks * HEADER_LEN;
+        }
+        Ok(Stats {
+            buckets: inner.meta.scan(keys::BUCKETS).count() as u64,
+            versions: counters.versions,
+            logical_bytes: counters.logical_bytes,
+            stored_bytes: counters.stored_bytes,
+            dedup_ratio: if counters.stored_bytes == 0 {
+                1.0
+            } else {
+                counters.logical_bytes as f64 / counters.stored_bytes as f64
+            },
+            chunks: counters.chunks,
+            packs: packs.len() as u64,
+            pack_bytes,
+            live_fraction: if pack_bytes == 0 {
+                1.0
+            } else {
+                live as f64 / pack_bytes as f64
+            },
+            meta_bytes: inner.meta.size_on_disk()?,
+        })
+    }
+
+    /// Checks that every reference has its chunk and every chunk's count
+    /// matches its references; with `verify_data`, also reads and verifies
+    /// every chunk.
+    pub fn fsck(&self, verify_data: bool) -> Result<FsckReport> {
+        let inner = &self.inner;
+        // Hold the commit lock so that references and counts agree.
+        let txn = inner.meta.begin();
+        let mut report = FsckReport::default();
+        let mut counted: HashMap<ChunkId, u64> = HashMap::new();
+        let mut count = |m: &Manifest| {
+            for c in m.chunks() {
+                *counted.entry(c.id).or_insert(0) += 1;
+            }
+        };
+        for entry in inner.meta.scan(b"v/") {
+            match decode::<VersionRecord>(&entry?.1) {
+                Ok(rec) => {
+                    report.versions += 1;
+                    count(&rec.manifest);
+                }
+                Err(_) => report.bad_records += 1,
+            }
+        }
+        for entry in inner.meta.scan(keys::PARTS) {
+            match decode::<PartRecord>(&entry?.1) {
+                Ok(rec) => {
+                    report.parts += 1;
+                    count(&rec.manifest);
+                }
+                Err(_) => report.bad_records += 1,
+            }
+        }
+        for entry in inner.meta.scan(keys::CHUNKS) {
+            let (k, v) = entry?;
+            let id = ChunkId(
+                k[keys::CHUNKS.len()..]
+                    .try_into()
+                    .map_err(|_| Error::BadRecord("malformed chunk key".into()))?,
+            );
+            let Ok(rec) = decode::<ChunkRecord>(&v) else {
+                report.bad_records += 1;
+                continue;
+            };
+            report.chunks += 1;
+            let refs = counted.remove(&id).unwrap_or(0);
+            if refs != rec.refs {
+                report.refcount_mismatches.push((id, refs, rec.refs));
+            }
+            if verify_data {
+                let loc = Location {
+                    pack: rec.pack,
+                    offset: rec.offset,
+                    len: rec.len,
+                };
+                if inner.packs.read(&id, &loc).is_err() {
+                    report.corrupt.push(id);
+                }
+            }
+        }
+        report.dangling = counted.into_keys().collect();
+        report.dangling.sort();
+        drop(txn);
+        Ok(report)
+    }
+}
