@@ -200,6 +200,13 @@ impl Store {
             let (key, _) = keys::split_version(&k[base.len()..])
                 .ok_or_else(|| Error::BadRecord("malformed version key".into()))?;
             let key = key.to_owned();
+            // `from` bounds keys, not records: the records of a key K sort
+            // after K itself, so a bound just past K still finds them.
+            if key.as_bytes() < from {
+                cursor = key.into_bytes();
+                cursor.push(1);
+                continue;
+            }
             let records = self.key_records(bucket, &key).collect::<Result<Vec<_>>>()?;
             if let Some(rec) = view_at(&records, seq)
                 && rec.kind == VersionKind::Object

@@ -145,6 +145,9 @@ impl Store {
         let _one = self.inner.compacting.lock();
         let inner = &self.inner;
         let mut report = CompactReport::default();
+        // Seal the active pack so that it can be compacted too; appends go
+        // to a new one from here on.
+        inner.packs.seal();
         // Packs at or above the lowest floor of any writer in flight (this
         // pass's own guard included) may still receive appends.
         let guard = PinGuard::new(self);

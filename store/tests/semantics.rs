@@ -1,0 +1,921 @@
+//! Behaviour of the store's public API, case by case: S3's versioning
+//! rules, snapshots, multipart, copy and rename, space reclamation, and
+//! every kind of bad input leaving stored data unchanged.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::time::Duration;
+
+use alexander_store::{
+    At, ByteRange, ChunkerConfig, Config, CopyMetadata, CopySource, Error, ListQuery, ObjectMeta,
+    PutOptions, Store, VersionQuery, Versioning, WriteCondition,
+};
+use md5::{Digest, Md5};
+use rand::{RngCore, SeedableRng, rngs::StdRng};
+
+fn config() -> Config {
+    Config {
+        chunker: ChunkerConfig {
+            min: 1024,
+            avg: 4096,
+            max: 16384,
+        },
+        pack_size: 1 << 20,
+        gc_grace: Duration::ZERO,
+        ..Config::default()
+    }
+}
+
+fn open() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), config()).unwrap();
+    (dir, store)
+}
+
+fn data(len: usize, seed: u64) -> Vec<u8> {
+    let mut v = vec![0; len];
+    StdRng::seed_from_u64(seed).fill_bytes(&mut v);
+    v
+}
+
+fn put(store: &Store, bucket: &str, key: &str, body: &[u8]) -> alexander_store::ObjectInfo {
+    store
+        .put_object(bucket, key, body, PutOptions::default())
+        .unwrap()
+}
+
+fn get(store: &Store, bucket: &str, key: &str, at: At<'_>) -> alexander_store::Result<Vec<u8>> {
+    let mut r = store.get_object(bucket, key, at, None)?;
+    let mut out = Vec::new();
+    r.read_to_end(&mut out).unwrap();
+    Ok(out)
+}
+
+fn keys(store: &Store, bucket: &str) -> Vec<String> {
+    let q = ListQuery {
+        max_keys: 1000,
+        ..ListQuery::default()
+    };
+    store
+        .list_objects(bucket, &q)
+        .unwrap()
+        .objects
+        .into_iter()
+        .map(|o| o.key)
+        .collect()
+}
+
+#[test]
+fn put_get_head_with_metadata_and_md5_etag() {
+    let (_d, s) = open();
+    s.create_bucket("bk1").unwrap();
+    let body = data(100_000, 1);
+    let mut meta = ObjectMeta {
+        content_type: Some("text/plain".into()),
+        ..ObjectMeta::default()
+    };
+    meta.user.insert("color".into(), "blue".into());
+    meta.attrs.mode = Some(0o100640);
+    meta.attrs.mtime_ns = Some(1_700_000_000_123_456_789);
+    meta.attrs.xattrs.insert(b"user.x".to_vec(), b"y".to_vec());
+    let info = s
+        .put_object(
+            "bk1",
+            "dir/file.txt",
+            &body[..],
+            PutOptions {
+                meta: meta.clone(),
+                condition: None,
+            },
+        )
+        .unwrap();
+    assert_eq!(info.etag, hex::encode(Md5::digest(&body)));
+    assert_eq!(info.size, body.len() as u64);
+    assert_eq!(info.version_id, "null");
+    let head = s.head_object("bk1", "dir/file.txt", At::Current).unwrap();
+    assert_eq!(head.meta, meta);
+    assert_eq!(get(&s, "bk1", "dir/file.txt", At::Current).unwrap(), body);
+    // Ranges, including ones that cross chunk boundaries.
+    for (range, expect) in [
+        (ByteRange::Inclusive(10, 19), &body[10..20]),
+        (ByteRange::From(99_990), &body[99_990..]),
+        (ByteRange::Suffix(5000), &body[95_000..]),
+        (ByteRange::Inclusive(3000, 70_000), &body[3000..70_001]),
+    ] {
+        let mut r = s
+            .get_object("bk1", "dir/file.txt", At::Current, Some(range))
+            .unwrap();
+        let mut out = Vec::new();
+        r.read_to_end(&mut out).unwrap();
+        assert_eq!(out, expect, "{range:?}");
+    }
+    // An empty object.
+    let e = put(&s, "bk1", "empty", b"");
+    assert_eq!(e.etag, "d41d8cd98f00b204e9800998ecf8427e");
+    assert_eq!(get(&s, "bk1", "empty", At::Current).unwrap(), b"");
+}
+
+#[test]
+fn unversioned_overwrite_and_delete() {
+    let (_d, s) = open();
+    s.create_bucket("bk1").unwrap();
+    put(&s, "bk1", "k", b"one");
+    put(&s, "bk1", "k", b"two");
+    assert_eq!(get(&s, "bk1", "k", At::Current).unwrap(), b"two");
+    let page = s
+        .list_versions(
+            "bk1",
+            &VersionQuery {
+                max_keys: 100,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(page.versions.len(), 1);
+    assert_eq!(page.versions[0].info.version_id, "null");
+    let del = s.delete_object("bk1", "k", None).unwrap();
+    assert!(!del.delete_marker);
+    assert!(matches!(
+        get(&s, "bk1", "k", At::Current),
+        Err(Error::NoSuchKey {
+            delete_marker: None,
+            ..
+        })
+    ));
+    // Deleting what is not there succeeds, as in S3.
+    s.delete_object("bk1", "k", None).unwrap();
+    assert_eq!(s.stats().unwrap().versions, 0);
+}
+
+#[test]
+fn versioning_enabled_rules() {
+    let (_d, s) = open();
+    s.create_bucket("bk1").unwrap();
+    put(&s, "bk1", "k", b"before");
+    s.set_versioning("bk1", Versioning::Enabled).unwrap();
+    let v1 = put(&s, "bk1", "k", b"v1");
+    let v2 = put(&s, "bk1", "k", b"v2");
+    assert_ne!(v1.version_id, v2.version_id);
+    assert_ne!(v1.version_id, "null");
+    assert_eq!(get(&s, "bk1", "k", At::Version("null")).unwrap(), b"before");
+    assert_eq!(
+        get(&s, "bk1", "k", At::Version(&v1.version_id)).unwrap(),
+        b"v1"
+    );
+    let dm = s.delete_object("bk1", "k", None).unwrap();
+    assert!(dm.delete_marker);
+    let dm_id = dm.version_id.unwrap();
+    match get(&s, "bk1", "k", At::Current) {
+        Err(Error::NoSuchKey {
+            delete_marker: Some(id),
+            ..
+        }) => assert_eq!(id, dm_id),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        get(&s, "bk1", "k", At::Version(&dm_id)),
+        Err(Error::VersionIsDeleteMarker { .. })
+    ));
+    let page = s
+        .list_versions(
+            "bk1",
+            &VersionQuery {
+                max_keys: 100,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let listed: Vec<_> = page
+        .versions
+        .iter()
+        .map(|v| (v.info.version_id.clone(), v.is_latest, v.delete_marker))
+        .collect();
+    assert_eq!(
+        listed,
+        vec![
+            (dm_id.clone(), true, true),
+            (v2.version_id.clone(), false, false),
+            (v1.version_id.clone(), false, false),
+            ("null".into(), false, false),
+        ]
+    );
+    // Removing the delete marker brings v2 back.
+    s.delete_object("bk1", "k", Some(&dm_id)).unwrap();
+    assert_eq!(get(&s, "bk1", "k", At::Current).unwrap(), b"v2");
+    // Removing the latest version by id makes the previous one current.
+    s.delete_object("bk1", "k", Some(&v2.version_id)).unwrap();
+    assert_eq!(get(&s, "bk1", "k", At::Current).unwrap(), b"v1");
+    assert!(matches!(
+        get(&s, "bk1", "k", At::Version(&v2.version_id)),
+        Err(Error::NoSuchVersion { .. })
+    ));
+    // Versioning can be suspended, never undone.
+    assert!(matches!(
+        s.set_versioning("bk1", Versioning::Unversioned),
+        Err(Error::InvalidVersioningTransition)
+    ));
+}
+
+#[test]
+fn versioning_suspended_rules() {
+    let (_d, s) = open();
+    s.create_bucket("bk1").unwrap();
+    s.set_versioning("bk1", Versioning::Enabled).unwrap();
+    let v1 = put(&s, "bk1", "k", b"v1");
+    s.set_versioning("bk1", Versioning::Suspended).unwrap();
+    let n1 = put(&s, "bk1", "k", b"n1");
+    assert_eq!(n1.version_id, "null");
+    let n2 = put(&s, "bk1", "k", b"n2");
+    assert_eq!(n2.version_id, "null");
+    let page = s
+        .list_versions(
+            "bk1",
+            &VersionQuery {
+                max_keys: 100,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(page.versions.len(), 2, "the null version was replaced");
+    let dm = s.delete_object("bk1", "k", None).unwrap();
+    assert_eq!(dm.version_id.as_deref(), Some("null"));
+    assert!(dm.delete_marker);
+    assert_eq!(
+        get(&s, "bk1", "k", At::Version(&v1.version_id)).unwrap(),
+        b"v1"
+    );
+    let page = s
+        .list_versions(
+            "bk1",
+            &VersionQuery {
+                max_keys: 100,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(page.versions.len(), 2);
+    assert!(page.versions[0].delete_marker && page.versions[0].is_latest);
+}
+
+#[test]
+fn snapshots_see_the_past_forever() {
+    let (_d, s) = open();
+    s.create_bucket("bk1").unwrap();
+    put(&s, "bk1", "a", b"a1");
+    put(&s, "bk1", "dir/x", b"x1");
+    let snap = s.create_snapshot("bk1", "s1").unwrap();
+    put(&s, "bk1", "a", b"a2");
+    s.delete_object("bk1", "dir/x", None).unwrap();
+    put(&s, "bk1", "new", b"n");
+    assert_eq!(get(&s, "bk1", "a", At::Snapshot("s1")).unwrap(), b"a1");
+    assert_eq!(get(&s, "bk1", "dir/x", At::Snapshot("s1")).unwrap(), b"x1");
+    assert!(matches!(
+        get(&s, "bk1", "new", At::Snapshot("s1")),
+        Err(Error::NoSuchKey { .. })
+    ));
+    let listed = s
+        .list_objects(
+            "bk1",
+            &ListQuery {
+                max_keys: 10,
+                snapshot: Some("s1".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let names: Vec<_> = listed.objects.iter().map(|o| o.key.as_str()).collect();
+    assert_eq!(names, ["a", "dir/x"]);
+    assert_eq!(keys(&s, "bk1"), ["a", "new"]);
+    // A snapshot after the delete does not see the kept version.
+    s.create_snapshot("bk1", "s2").unwrap();
+    assert!(matches!(
+        get(&s, "bk1", "dir/x", At::Snapshot("s2")),
+        Err(Error::NoSuchKey { .. })
+    ));
+    assert_eq!(get(&s, "bk1", "a", At::Snapshot("s2")).unwrap(), b"a2");
+    // Listing versions never shows what only snapshots keep.
+    let page = s
+        .list_versions(
+            "bk1",
+            &VersionQuery {
+                max_keys: 100,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(page.versions.len(), 2);
+    let infos = s.list_snapshots("bk1").unwrap();
+    assert_eq!(infos.len(), 2);
+    assert_eq!(infos[0].seq, snap.seq);
+    // Deleting the snapshot frees what only it kept.
+    let before = s.stats().unwrap();
+    s.delete_snapshot("bk1", "s1").unwrap();
+    let after = s.stats().unwrap();
+    assert_eq!(after.versions, before.versions - 2);
+    assert!(s.fsck(true).unwrap().is_clean());
+    assert!(matches!(
+        s.delete_snapshot("bk1", "s1"),
+        Err(Error::NoSuchSnapshot(_))
+    ));
+    assert!(matches!(
+        s.create_snapshot("bk1", "s2"),
+        Err(Error::SnapshotAlreadyExists(_))
+    ));
+}
+
+#[test]
+fn snapshot_survives_delete_by_version_id() {
+    let (_d, s) = open();
+    s.create_bucket("bk1").unwrap();
+    s.set_versioning("bk1", Versioning::Enabled).unwrap();
+    let v1 = put(&s, "bk1", "k", b"v1");
+    let v2 = put(&s, "bk1", "k", b"v2");
+    s.create_snapshot("bk1", "s").unwrap();
+    s.delete_object("bk1", "k", Some(&v2.version_id)).unwrap();
+    assert_eq!(get(&s, "bk1", "k", At::Current).unwrap(), b"v1");
+    assert_eq!(get(&s, "bk1", "k", At::Snapshot("s")).unwrap(), b"v2");
+    // A snapshot taken now sees the current view, not the hidden version.
+    s.create_snapshot("bk1", "later").unwrap();
+    assert_eq!(get(&s, "bk1", "k", At::Snapshot("later")).unwrap(), b"v1");
+    s.delete_object("bk1", "k", Some(&v1.version_id)).unwrap();
+    assert_eq!(get(&s, "bk1", "k", At::Snapshot("later")).unwrap(), b"v1");
+    assert!(s.fsck(true).unwrap().is_clean());
+}
+
+#[test]
+fn snapshot_creation_is_constant_time_in_objects() {
+    let (_d, s) = open();
+    s.create_bucket("bk1").unwrap();
+    for i in 0..2000 {
+        put(&s, "bk1", &format!("k{i:05}"), b"x");
+    }
+    let meta_before = s.stats().unwrap().versions;
+    s.create_snapshot("bk1", "s").unwrap();
+    // One record, no per-object work: nothing else changes.
+    assert_eq!(s.stats().unwrap().versions, meta_before);
+    assert_eq!(get(&s, "bk1", "k01999", At::Snapshot("s")).unwrap(), b"x");
+}
+
+#[test]
+fn copy_shares_chunks() {
+    let (_d, s) = open();
+    s.create_bucket("bk1").unwrap();
+    s.create_bucket("bk2").unwrap();
+    let body = data(200_000, 2);
+    let src = put(&s, "bk1", "src", &body);
+    let stored = s.stats().unwrap().stored_bytes;
+    let mut meta = ObjectMeta::default();
+    meta.user.insert("new".into(), "meta".into());
+    let copy = s
+        .copy_object(
+            CopySource {
+                bucket: "bk1",
+                key: "src",
+                at: At::Current,
+            },
+            "bk2",
+            "dst",
+            CopyMetadata::Replace(meta.clone()),
+            None,
+        )
+        .unwrap();
+    assert_eq!(copy.etag, src.etag);
+    assert_eq!(copy.meta, meta);
+    assert_eq!(s.stats().unwrap().stored_bytes, stored, "no data copied");
+    assert_eq!(get(&s, "bk2", "dst", At::Current).unwrap(), body);
+    // Deleting the source leaves the copy whole.
+    s.delete_object("bk1", "src", None).unwrap();
+    s.gc().unwrap();
+    assert_eq!(get(&s, "bk2", "dst", At::Current).unwrap(), body);
+    assert!(s.fsck(true).unwrap().is_clean());
+}
+
+#[test]
+fn conditional_writes() {
+    let (_d, s) = open();
+    s.create_bucket("bk1").unwrap();
+    let cond = |c| PutOptions {
+        meta: ObjectMeta::default(),
+        condition: Some(c),
+    };
+    let first = s
+        .put_object("bk1", "k", &b"1"[..], cond(WriteCondition::IfNoneMatch))
+        .unwrap();
+    assert!(matches!(
+        s.put_object("bk1", "k", &b"2"[..], cond(WriteCondition::IfNoneMatch)),
+        Err(Error::PreconditionFailed)
+    ));
+    assert!(matches!(
+        s.put_object(
+            "bk1",
+            "k",
+            &b"2"[..],
+            cond(WriteCondition::IfMatch("nope".into()))
+        ),
+        Err(Error::PreconditionFailed)
+    ));
+    s.put_object(
+        "bk1",
+        "k",
+        &b"3"[..],
+        cond(WriteCondition::IfMatch(format!("\"{}\"", first.etag))),
+    )
+    .unwrap();
+    assert_eq!(get(&s, "bk1", "k", At::Current).unwrap(), b"3");
+    assert!(s.fsck(false).unwrap().is_clean());
+}
+
+#[test]
+fn multipart_upload() {
+    let (_d, s) = open();
+    s.create_bucket("bk1").unwrap();
+    let id = s
+        .create_multipart("bk1", "big", ObjectMeta::default())
+        .unwrap();
+    let parts: Vec<Vec<u8>> = (0..3)
+        .map(|i| data(50_000 + i * 1000, 10 + i as u64))
+        .collect();
+    let mut etags = Vec::new();
+    for (i, p) in parts.iter().enumerate() {
+        // Upload each part twice: the second replaces the first.
+        s.put_part("bk1", "big", &id, i as u32 + 1, &data(10, 99)[..])
+            .unwrap();
+        let info = s.put_part("bk1", "big", &id, i as u32 + 1, &p[..]).unwrap();
+        assert_eq!(info.etag, hex::encode(Md5::digest(p)));
+        etags.push((i as u32 + 1, info.etag));
+    }
+    let listed = s.list_parts("bk1", "big", &id, 0, 2).unwrap();
+    assert_eq!(listed.parts.len(), 2);
+    assert!(listed.is_truncated);
+    let uploads = s.list_uploads("bk1", "", None, None, None, 10).unwrap();
+    assert_eq!(uploads.uploads.len(), 1);
+    assert!(matches!(
+        s.complete_multipart("bk1", "big", &id, &[etags[1].clone(), etags[0].clone()], 0),
+        Err(Error::InvalidPartOrder)
+    ));
+    assert!(matches!(
+        s.complete_multipart("bk1", "big", &id, &[(1, "bad".into())], 0),
+        Err(Error::InvalidPart { part_number: 1 })
+    ));
+    assert!(matches!(
+        s.complete_multipart("bk1", "big", &id, &etags, 1 << 20),
+        Err(Error::EntityTooSmall { part_number: 1 })
+    ));
+    let stored = s.stats().unwrap().stored_bytes;
+    let info = s.complete_multipart("bk1", "big", &id, &etags, 0).unwrap();
+    let mut md5s = Md5::new();
+    for p in &parts {
+        md5s.update(Md5::digest(p));
+    }
+    assert_eq!(info.etag, format!("{}-3", hex::encode(md5s.finalize())));
+    assert_eq!(get(&s, "bk1", "big", At::Current).unwrap(), parts.concat());
+    s.gc().unwrap();
+    assert!(
+        s.stats().unwrap().stored_bytes <= stored,
+        "no concatenation copy"
+    );
+    assert!(matches!(
+        s.put_part("bk1", "big", &id, 1, &b"x"[..]),
+        Err(Error::NoSuchUpload(_))
+    ));
+    // Abort drops everything.
+    let id2 = s
+        .create_multipart("bk1", "other", ObjectMeta::default())
+        .unwrap();
+    s.put_part("bk1", "other", &id2, 1, &data(30_000, 5)[..])
+        .unwrap();
+    s.abort_multipart("bk1", "other", &id2).unwrap();
+    assert!(matches!(
+        s.abort_multipart("bk1", "other", &id2),
+        Err(Error::NoSuchUpload(_))
+    ));
+    assert!(s.fsck(true).unwrap().is_clean());
+}
+
+#[test]
+fn rename_key_and_prefix() {
+    let (_d, s) = open();
+    s.create_bucket("bk1").unwrap();
+    put(&s, "bk1", "a/1", b"1");
+    put(&s, "bk1", "a/sub/2", b"2");
+    put(&s, "bk1", "a/", b"");
+    put(&s, "bk1", "ab", b"not under a/");
+    put(&s, "bk1", "x", b"x");
+    s.rename_object("bk1", "x", "y", false).unwrap();
+    assert_eq!(get(&s, "bk1", "y", At::Current).unwrap(), b"x");
+    put(&s, "bk1", "z", b"z");
+    assert!(matches!(
+        s.rename_object("bk1", "y", "z", true),
+        Err(Error::AlreadyExists(_))
+    ));
+    assert_eq!(s.rename_prefix("bk1", "a/", "c/", false).unwrap(), 3);
+    assert_eq!(keys(&s, "bk1"), ["ab", "c/", "c/1", "c/sub/2", "y", "z"]);
+    assert!(matches!(
+        s.rename_prefix("bk1", "c/", "c/sub/", false),
+        Err(Error::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        s.rename_object("bk1", "missing", "q", false),
+        Err(Error::NoSuchKey { .. })
+    ));
+    // Moving a directory up into its parent, where a moved name is also
+    // the old name of another moved key.
+    put(&s, "bk1", "x/x/1", b"a");
+    put(&s, "bk1", "x/x/x/1", b"b");
+    assert_eq!(s.rename_prefix("bk1", "x/x/", "x/", false).unwrap(), 2);
+    assert_eq!(get(&s, "bk1", "x/1", At::Current).unwrap(), b"a");
+    assert_eq!(get(&s, "bk1", "x/x/1", At::Current).unwrap(), b"b");
+    assert!(matches!(
+        get(&s, "bk1", "x/x/x/1", At::Current),
+        Err(Error::NoSuchKey { .. })
+    ));
+    assert!(s.fsck(true).unwrap().is_clean());
+}
+
+#[test]
+fn gc_and_compaction_reclaim_space() {
+    let (_d, s) = open();
+    s.create_bucket("bk1").unwrap();
+    for i in 0..20 {
+        put(&s, "bk1", &format!("k{i}"), &data(200_000, i));
+    }
+    let full = s.stats().unwrap();
+    assert_eq!(full.chunks as usize, s.fsck(false).unwrap().chunks as usize);
+    for i in 0..18 {
+        s.delete_object("bk1", &format!("k{i}"), None).unwrap();
+    }
+    let gc = s.gc().unwrap();
+    assert!(gc.chunks_freed > 0);
+    let after_gc = s.stats().unwrap();
+    assert!(after_gc.stored_bytes < full.stored_bytes / 5);
+    assert!(after_gc.live_fraction < 0.5);
+    let report = s.compact().unwrap();
+    assert!(report.packs_removed > 0, "{report:?}");
+    let compacted = s.stats().unwrap();
+    assert!(compacted.pack_bytes < full.pack_bytes / 3, "{compacted:?}");
+    assert!(compacted.live_fraction > 0.5, "{compacted:?}");
+    for i in 18..20 {
+        assert_eq!(
+            get(&s, "bk1", &format!("k{i}"), At::Current).unwrap(),
+            data(200_000, i)
+        );
+    }
+    assert!(s.fsck(true).unwrap().is_clean());
+}
+
+#[test]
+fn gc_waits_for_the_grace_period() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(
+        dir.path(),
+        Config {
+            gc_grace: Duration::from_secs(3600),
+            ..config()
+        },
+    )
+    .unwrap();
+    s.create_bucket("bk1").unwrap();
+    put(&s, "bk1", "k", &data(50_000, 1));
+    s.delete_object("bk1", "k", None).unwrap();
+    let r = s.gc().unwrap();
+    assert_eq!(r.chunks_freed, 0);
+    assert!(r.chunks_kept > 0);
+    // A chunk revived within the grace period is not freed either.
+    put(&s, "bk1", "k2", &data(50_000, 1));
+    assert_eq!(get(&s, "bk1", "k2", At::Current).unwrap(), data(50_000, 1));
+    assert!(s.fsck(true).unwrap().is_clean());
+}
+
+#[test]
+fn dedup_across_keys_versions_and_buckets() {
+    let (_d, s) = open();
+    s.create_bucket("bk1").unwrap();
+    s.create_bucket("bk2").unwrap();
+    s.set_versioning("bk1", Versioning::Enabled).unwrap();
+    let body = data(500_000, 3);
+    put(&s, "bk1", "k", &body);
+    let once = s.stats().unwrap().stored_bytes;
+    put(&s, "bk1", "k", &body);
+    put(&s, "bk1", "other", &body);
+    put(&s, "bk2", "k", &body);
+    let st = s.stats().unwrap();
+    assert_eq!(st.stored_bytes, once);
+    assert_eq!(st.logical_bytes, 4 * body.len() as u64);
+    assert!((st.dedup_ratio - 4.0).abs() < 1e-9);
+}
+
+#[test]
+fn corrupt_chunk_is_an_error_not_wrong_bytes() {
+    let (dir, s) = open();
+    s.create_bucket("bk1").unwrap();
+    let body = data(100_000, 4);
+    put(&s, "bk1", "k", &body);
+    drop(s);
+    // Flip one byte in the middle of the only pack.
+    let packs = dir.path().join("packs");
+    let pack = std::fs::read_dir(&packs)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let mut bytes = std::fs::read(&pack).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0xFF;
+    std::fs::write(&pack, &bytes).unwrap();
+    let s = Store::open(dir.path(), config()).unwrap();
+    let mut r = s.get_object("bk1", "k", At::Current, None).unwrap();
+    let mut out = Vec::new();
+    let err = r.read_to_end(&mut out).unwrap_err();
+    assert!(err.to_string().contains("corrupt"), "{err}");
+    assert!(out.len() < body.len());
+    assert_eq!(
+        out[..],
+        body[..out.len()],
+        "bytes before the damage are right"
+    );
+    assert_eq!(s.fsck(true).unwrap().corrupt.len(), 1);
+}
+
+#[test]
+fn data_survives_reopen() {
+    let (dir, s) = open();
+    s.create_bucket("bk1").unwrap();
+    s.set_versioning("bk1", Versioning::Enabled).unwrap();
+    let v = put(&s, "bk1", "k", b"persist");
+    s.create_snapshot("bk1", "snap").unwrap();
+    let stats = s.stats().unwrap();
+    drop(s);
+    let s = Store::open(dir.path(), config()).unwrap();
+    assert_eq!(
+        get(&s, "bk1", "k", At::Version(&v.version_id)).unwrap(),
+        b"persist"
+    );
+    assert_eq!(
+        get(&s, "bk1", "k", At::Snapshot("snap")).unwrap(),
+        b"persist"
+    );
+    assert_eq!(
+        s.head_bucket("bk1").unwrap().versioning,
+        Versioning::Enabled
+    );
+    let again = s.stats().unwrap();
+    assert_eq!(
+        (again.versions, again.stored_bytes),
+        (stats.versions, stats.stored_bytes)
+    );
+    // New writes get new, distinct version ids.
+    let v2 = put(&s, "bk1", "k", b"after");
+    assert_ne!(v2.version_id, v.version_id);
+}
+
+#[test]
+fn concurrent_writers() {
+    let (_d, s) = open();
+    s.create_bucket("bk1").unwrap();
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let s = s.clone();
+            std::thread::spawn(move || {
+                for i in 0..40 {
+                    let body = data(4096, t * 1000 + i);
+                    s.put_object(
+                        "bk1",
+                        &format!("t{t}/{i}"),
+                        &body[..],
+                        PutOptions::default(),
+                    )
+                    .unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    assert_eq!(keys(&s, "bk1").len(), 320);
+    for t in 0..8 {
+        assert_eq!(
+            get(&s, "bk1", &format!("t{t}/7"), At::Current).unwrap(),
+            data(4096, t * 1000 + 7)
+        );
+    }
+    assert!(s.fsck(true).unwrap().is_clean());
+}
+
+/// Every kind of bad input: a typed error, and nothing stored changes.
+#[test]
+fn bad_input_is_refused_and_changes_nothing() {
+    let (_d, s) = open();
+    s.create_bucket("bk1").unwrap();
+    s.set_versioning("bk1", Versioning::Enabled).unwrap();
+    let v = put(&s, "bk1", "k", b"keep me");
+    let before_stats = s.stats().unwrap();
+    let snapshot = |s: &Store| {
+        let versions = s
+            .list_versions(
+                "bk1",
+                &VersionQuery {
+                    max_keys: 1000,
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        let buckets: Vec<_> = s
+            .list_buckets()
+            .unwrap()
+            .into_iter()
+            .map(|b| b.name)
+            .collect();
+        (versions, buckets)
+    };
+    let before = snapshot(&s);
+    let long_key = "k".repeat(1025);
+    let cases: Vec<(&str, Error)> = vec![
+        ("bad bucket name", s.create_bucket("Bad_Name").unwrap_err()),
+        ("short bucket name", s.create_bucket("ab").unwrap_err()),
+        ("existing bucket", s.create_bucket("bk1").unwrap_err()),
+        ("non-empty bucket", s.delete_bucket("bk1").unwrap_err()),
+        ("missing bucket", s.delete_bucket("nope").unwrap_err()),
+        (
+            "put to missing bucket",
+            s.put_object("nope", "k", &b"x"[..], PutOptions::default())
+                .unwrap_err(),
+        ),
+        (
+            "long key",
+            s.put_object("bk1", &long_key, &b"x"[..], PutOptions::default())
+                .unwrap_err(),
+        ),
+        (
+            "NUL in key",
+            s.put_object("bk1", "a\0b", &b"x"[..], PutOptions::default())
+                .unwrap_err(),
+        ),
+        (
+            "empty key",
+            s.put_object("bk1", "", &b"x"[..], PutOptions::default())
+                .unwrap_err(),
+        ),
+        (
+            "reserved key",
+            s.put_object("bk1", ".snapshots/x/y", &b"x"[..], PutOptions::default())
+                .unwrap_err(),
+        ),
+        (
+            "range past end",
+            s.get_object("bk1", "k", At::Current, Some(ByteRange::From(7)))
+                .err()
+                .unwrap(),
+        ),
+        (
+            "bad version id",
+            s.get_object("bk1", "k", At::Version("zzz"), None)
+                .err()
+                .unwrap(),
+        ),
+        (
+            "unknown version id",
+            s.get_object("bk1", "k", At::Version("00000000000000ff"), None)
+                .err()
+                .unwrap(),
+        ),
+        (
+            "delete unknown version",
+            s.delete_object("bk1", "k", Some("00000000000000ff"))
+                .unwrap_err(),
+        ),
+        (
+            "unknown snapshot",
+            s.get_object("bk1", "k", At::Snapshot("nope"), None)
+                .err()
+                .unwrap(),
+        ),
+        (
+            "bad snapshot name",
+            s.create_snapshot("bk1", "a/b").unwrap_err(),
+        ),
+        (
+            "unknown upload",
+            s.put_part("bk1", "k", "0123456789abcdef0123456789abcdef", 1, &b"x"[..])
+                .unwrap_err(),
+        ),
+        (
+            "malformed upload id",
+            s.abort_multipart("bk1", "k", "../../etc").unwrap_err(),
+        ),
+        ("part number 0", {
+            let id = s
+                .create_multipart("bk1", "mp", ObjectMeta::default())
+                .unwrap();
+            let e = s.put_part("bk1", "mp", &id, 0, &b"x"[..]).unwrap_err();
+            s.abort_multipart("bk1", "mp", &id).unwrap();
+            e
+        }),
+        (
+            "complete unknown upload",
+            s.complete_multipart(
+                "bk1",
+                "k",
+                "0123456789abcdef0123456789abcdef",
+                &[(1, "x".into())],
+                0,
+            )
+            .unwrap_err(),
+        ),
+        (
+            "rename missing",
+            s.rename_object("bk1", "missing", "x", false).unwrap_err(),
+        ),
+        (
+            "copy missing",
+            s.copy_object(
+                CopySource {
+                    bucket: "bk1",
+                    key: "missing",
+                    at: At::Current,
+                },
+                "bk1",
+                "x",
+                CopyMetadata::Copy,
+                None,
+            )
+            .unwrap_err(),
+        ),
+        (
+            "unversion",
+            s.set_versioning("bk1", Versioning::Unversioned)
+                .unwrap_err(),
+        ),
+        (
+            "bad chunker config",
+            Store::open(
+                tempfile::tempdir().unwrap().path(),
+                Config {
+                    chunker: ChunkerConfig {
+                        min: 1,
+                        avg: 2,
+                        max: 3,
+                    },
+                    ..config()
+                },
+            )
+            .err()
+            .unwrap(),
+        ),
+    ];
+    let mut seen = BTreeMap::new();
+    for (what, err) in &cases {
+        assert!(err.is_client_error(), "{what}: {err}");
+        seen.insert(*what, err.to_string());
+    }
+    assert!(matches!(cases[0].1, Error::InvalidBucketName { .. }));
+    assert!(matches!(cases[2].1, Error::BucketAlreadyExists(_)));
+    assert!(matches!(cases[3].1, Error::BucketNotEmpty(_)));
+    assert!(matches!(cases[4].1, Error::NoSuchBucket(_)));
+    assert!(matches!(cases[6].1, Error::InvalidKey { .. }));
+    assert!(matches!(cases[7].1, Error::InvalidKey { .. }));
+    assert!(matches!(cases[10].1, Error::InvalidRange { size: 7 }));
+    assert!(matches!(cases[11].1, Error::NoSuchVersion { .. }));
+    assert!(matches!(cases[12].1, Error::NoSuchVersion { .. }));
+    assert!(matches!(cases[14].1, Error::NoSuchSnapshot(_)));
+    assert!(matches!(cases[16].1, Error::NoSuchUpload(_)));
+    assert!(matches!(cases[17].1, Error::NoSuchUpload(_)));
+    assert!(matches!(cases[18].1, Error::InvalidArgument(_)));
+    assert!(matches!(cases[22].1, Error::InvalidVersioningTransition));
+    assert_eq!(snapshot(&s), before);
+    assert_eq!(
+        get(&s, "bk1", "k", At::Version(&v.version_id)).unwrap(),
+        b"keep me"
+    );
+    let after_stats = s.stats().unwrap();
+    assert_eq!(after_stats.stored_bytes, before_stats.stored_bytes);
+    assert_eq!(after_stats.versions, before_stats.versions);
+    assert!(s.fsck(true).unwrap().is_clean());
+}
+
+#[test]
+fn delete_bucket_only_when_empty_including_history() {
+    let (_d, s) = open();
+    s.create_bucket("bk1").unwrap();
+    put(&s, "bk1", "k", b"x");
+    s.create_snapshot("bk1", "s").unwrap();
+    s.delete_object("bk1", "k", None).unwrap();
+    // The snapshot still holds k.
+    assert!(matches!(
+        s.delete_bucket("bk1"),
+        Err(Error::BucketNotEmpty(_))
+    ));
+    s.delete_snapshot("bk1", "s").unwrap();
+    let id = s
+        .create_multipart("bk1", "mp", ObjectMeta::default())
+        .unwrap();
+    assert!(matches!(
+        s.delete_bucket("bk1"),
+        Err(Error::BucketNotEmpty(_))
+    ));
+    s.abort_multipart("bk1", "mp", &id).unwrap();
+    s.delete_bucket("bk1").unwrap();
+    assert!(s.list_buckets().unwrap().is_empty());
+    assert!(matches!(s.head_bucket("bk1"), Err(Error::NoSuchBucket(_))));
+}
