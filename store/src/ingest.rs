@@ -7,6 +7,8 @@
 
 use std::collections::HashMap;
 use std::io::Read;
+use std::sync::Arc;
+use std::sync::mpsc::SyncSender;
 
 use md5::{Digest, Md5};
 
@@ -84,15 +86,46 @@ impl Drop for PinGuard {
 
 impl Store {
     /// Chunks and stores a stream; new chunks are durable on return.
+    ///
+    /// Two stages run side by side: this thread cuts, hashes and stores
+    /// chunks, while a helper computes the MD5 of the whole stream (the S3
+    /// ETag), which is inherently sequential and the slowest hash here. A
+    /// bounded channel between them keeps memory bounded.
     pub(crate) fn ingest(&self, source: impl Read) -> Result<Ingested> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Arc<Vec<u8>>>(MD5_QUEUE);
+        std::thread::scope(|scope| {
+            let md5 = scope.spawn(move || {
+                let mut whole = Md5::new();
+                for data in rx {
+                    whole.update(&data[..]);
+                }
+                <[u8; 16]>::from(whole.finalize())
+            });
+            let stored = self.store_chunks(source, tx);
+            let md5 = md5.join().expect("the MD5 stage does not panic");
+            stored.map(|(manifest, new_chunks, pins)| Ingested {
+                manifest,
+                md5,
+                new_chunks,
+                pins,
+            })
+        })
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn store_chunks(
+        &self,
+        source: impl Read,
+        md5: SyncSender<Arc<Vec<u8>>>,
+    ) -> Result<(Manifest, HashMap<ChunkId, (Location, [u8; 16])>, PinGuard)> {
         let inner = &self.inner;
         let mut pins = PinGuard::new(self);
-        let mut whole = Md5::new();
         let mut chunks = Vec::new();
         let mut new_chunks: HashMap<ChunkId, (Location, [u8; 16])> = HashMap::new();
         for data in inner.config.chunker.chunks(source) {
-            let data = data?;
-            whole.update(&data);
+            let data = Arc::new(data?);
+            md5.send(data.clone())
+                .map_err(|_| Error::Io(std::io::Error::other("the MD5 stage stopped")))?;
             let id = ChunkId::of(&data);
             let len = data.len() as u32;
             chunks.push(ChunkRef { id, len });
@@ -103,21 +136,21 @@ impl Store {
             if inner.meta.get(&keys::chunk(&id))?.is_some() {
                 continue;
             }
-            let md5: [u8; 16] = Md5::digest(&data).into();
+            let digest: [u8; 16] = Md5::digest(&data[..]).into();
             let loc = inner.packs.append(&id, &data)?;
-            new_chunks.insert(id, (loc, md5));
+            new_chunks.insert(id, (loc, digest));
         }
+        drop(md5);
         if !new_chunks.is_empty() {
             inner.packs.sync()?;
         }
-        Ok(Ingested {
-            manifest: Manifest::new(chunks),
-            md5: whole.finalize().into(),
-            new_chunks,
-            pins,
-        })
+        Ok((Manifest::new(chunks), new_chunks, pins))
     }
 }
+
+/// Chunks queued for the MD5 stage: at most this many times the largest
+/// chunk size in flight.
+const MD5_QUEUE: usize = 16;
 
 pub(crate) fn load_counters(txn: &Txn<'_>) -> Result<Counters> {
     Ok(txn.get_rec(keys::COUNTERS)?.unwrap_or_default())

@@ -145,9 +145,23 @@ impl Txn<'_> {
             .collect())
     }
 
-    /// Whether any key begins with `prefix`.
+    /// Whether any key begins with `prefix`, as this transaction would
+    /// leave them. Stops at the first one found.
     pub fn any(&self, prefix: &[u8]) -> Result<bool> {
-        Ok(!self.scan(prefix)?.is_empty())
+        let mut buffered = self
+            .writes
+            .range::<[u8], _>((Bound::Included(prefix), Bound::Unbounded))
+            .take_while(|(k, _)| k.starts_with(prefix));
+        if buffered.any(|(_, v)| v.is_some()) {
+            return Ok(true);
+        }
+        for entry in self.meta.scan(prefix) {
+            let (k, _) = entry?;
+            if !matches!(self.writes.get(&k), Some(None)) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// Applies every change at once. Durable after [`Meta::sync`].
