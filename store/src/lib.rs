@@ -27,6 +27,7 @@ mod reader;
 pub mod records;
 mod snapshots;
 mod space;
+mod system;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

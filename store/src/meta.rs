@@ -301,6 +301,11 @@ pub mod keys {
         k
     }
 
+    /// The system key-value area: namespace NUL key.
+    pub fn system(ns: &str, key: &[u8]) -> Vec<u8> {
+        join(b"x/", &[ns.as_bytes(), key])
+    }
+
     pub const COUNTERS: &[u8] = b"m/counters";
     pub const FORMAT: &[u8] = b"m/format";
 

@@ -1,0 +1,89 @@
+//! A small durable key-value area for the layers above the store: users and
+//! access keys, server settings. Entries live in namespaces and never touch
+//! buckets or objects.
+
+use crate::Store;
+use crate::error::{Error, Result};
+use crate::meta::keys;
+
+fn check_namespace(ns: &str) -> Result<()> {
+    if ns.is_empty() || ns.as_bytes().contains(&0) {
+        return Err(Error::InvalidArgument(format!("bad namespace {ns:?}")));
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Reads an entry.
+    pub fn system_get(&self, ns: &str, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        check_namespace(ns)?;
+        self.inner.meta.get(&keys::system(ns, key))
+    }
+
+    /// Writes (or with `None` deletes) an entry; durable on return.
+    pub fn system_put(&self, ns: &str, key: &[u8], value: Option<&[u8]>) -> Result<()> {
+        check_namespace(ns)?;
+        let mut txn = self.inner.meta.begin();
+        match value {
+            Some(v) => txn.put(keys::system(ns, key), v.to_vec()),
+            None => txn.delete(keys::system(ns, key)),
+        }
+        txn.commit()?;
+        self.inner.meta.sync()
+    }
+
+    /// Writes an entry only if it does not exist yet; returns whether it
+    /// did. Durable on return.
+    pub fn system_insert_new(&self, ns: &str, key: &[u8], value: &[u8]) -> Result<bool> {
+        check_namespace(ns)?;
+        let mut txn = self.inner.meta.begin();
+        let k = keys::system(ns, key);
+        if txn.get(&k)?.is_some() {
+            return Ok(false);
+        }
+        txn.put(k, value.to_vec());
+        txn.commit()?;
+        self.inner.meta.sync()?;
+        Ok(true)
+    }
+
+    /// Every entry of a namespace, in key order.
+    pub fn system_scan(&self, ns: &str) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+        check_namespace(ns)?;
+        let prefix = keys::system(ns, b"");
+        self.inner
+            .meta
+            .scan(&prefix)
+            .map(|e| e.map(|(k, v)| (k[prefix.len()..].to_vec(), v)))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Config, Store};
+
+    #[test]
+    fn namespaces_are_separate_and_durable() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path(), Config::default()).unwrap();
+        s.system_put("users", b"alice", Some(b"1")).unwrap();
+        s.system_put("keys", b"alice", Some(b"2")).unwrap();
+        assert!(!s.system_insert_new("users", b"alice", b"x").unwrap());
+        assert!(s.system_insert_new("users", b"bob", b"3").unwrap());
+        drop(s);
+        let s = Store::open(dir.path(), Config::default()).unwrap();
+        assert_eq!(s.system_get("users", b"alice").unwrap().unwrap(), b"1");
+        assert_eq!(
+            s.system_scan("users").unwrap(),
+            vec![
+                (b"alice".to_vec(), b"1".to_vec()),
+                (b"bob".to_vec(), b"3".to_vec())
+            ]
+        );
+        s.system_put("users", b"alice", None).unwrap();
+        assert_eq!(s.system_scan("users").unwrap().len(), 1);
+        assert_eq!(s.system_scan("keys").unwrap().len(), 1);
+        assert!(s.system_get("", b"x").is_err());
+    }
+}
