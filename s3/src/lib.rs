@@ -1,1 +1,12 @@
+//! Alexander's S3 endpoint: an HTTP/1.1 server on hyper 1 that speaks the
+//! S3 REST protocol (SigV4, S3 XML, S3 errors) over an
+//! [`alexander_store::Store`].
+//!
+//! The protocol layer is ours: [`router`] turns a request into an
+//! [`router::Endpoint`] named after the S3 operation, [`auth`] checks its
+//! signature, and one module per operation family under `ops` runs it
+//! against the store from tokio's blocking pool.
 
+#![deny(clippy::undocumented_unsafe_blocks)]
+
+pub mod error;
