@@ -1,1 +1,25 @@
-fn main() {}
+//! `alexander`: parse the command line, run it, and report a failure as
+//! `alexander: <message>` on standard error with exit status 1.
+
+mod cli;
+mod config;
+mod man;
+mod run;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match run::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        // The reader of our output went away (`alexander get … | head`):
+        // not a failure of ours.
+        Err(e) if run::is_closed_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("alexander: {}", run::message(&e));
+            ExitCode::FAILURE
+        }
+    }
+}

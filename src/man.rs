@@ -1,0 +1,245 @@
+//! The man page, alexander(1), rendered from the clap definitions.
+//!
+//! clap_mangen renders the title, synopsis, description and global
+//! options. Its subcommand list only points at one page per subcommand,
+//! which we do not ship, so the COMMANDS section here describes every
+//! command in full on the one page, followed by the configuration, the
+//! exit status and the files.
+
+use std::io::{self, Write};
+
+use clap::{Arg, ArgAction, Command, CommandFactory};
+use roff::{Inline, Roff, bold, italic, roman};
+
+use crate::cli::Cli;
+
+/// Writes the whole page.
+pub fn render(w: &mut dyn Write) -> io::Result<()> {
+    let mut cmd = Cli::command();
+    cmd.build();
+    let man = clap_mangen::Man::new(cmd.clone());
+    let mut sections: Vec<u8> = Vec::new();
+    man.render_name_section(&mut sections)?;
+    man.render_synopsis_section(&mut sections)?;
+    man.render_description_section(&mut sections)?;
+    man.render_options_section(&mut sections)?;
+    let mut roff = Roff::new();
+    roff.control("SH", ["COMMANDS"]);
+    for sub in visible_subcommands(&cmd) {
+        commands(&mut roff, sub);
+    }
+    trailer(&mut roff);
+    roff.to_writer(&mut sections)?;
+    man.render_version_section(&mut sections)?;
+
+    // Every section rendered on its own starts with the same preamble (the
+    // lines before `.TH` in the title); the page needs it once.
+    let mut title: Vec<u8> = Vec::new();
+    man.render_title(&mut title)?;
+    let title = String::from_utf8_lossy(&title);
+    let preamble = &title[..title.find(".TH").unwrap_or(0)];
+    let sections = String::from_utf8_lossy(&sections);
+    w.write_all(title.as_bytes())?;
+    if preamble.is_empty() {
+        w.write_all(sections.as_bytes())
+    } else {
+        w.write_all(sections.replace(preamble, "").as_bytes())
+    }
+}
+
+fn visible_subcommands(cmd: &Command) -> impl Iterator<Item = &Command> {
+    cmd.get_subcommands().filter(|s| !s.is_hide_set())
+}
+
+/// One subsection per leaf command, in the order `--help` lists them.
+fn commands(roff: &mut Roff, cmd: &Command) {
+    if cmd.has_subcommands() {
+        for sub in visible_subcommands(cmd) {
+            commands(roff, sub);
+        }
+        return;
+    }
+    let name = cmd.get_bin_name().unwrap_or_else(|| cmd.get_name());
+    let mut usage = name.to_owned();
+    let args: Vec<&Arg> = cmd.get_arguments().filter(|a| shown(a)).collect();
+    if args.iter().any(|a| !a.is_positional()) {
+        usage.push_str(" [OPTIONS]");
+    }
+    for pos in args.iter().filter(|a| a.is_positional()) {
+        let value = value_name(pos);
+        if pos.is_required_set() {
+            usage.push_str(&format!(" {value}"));
+        } else {
+            usage.push_str(&format!(" [{value}]"));
+        }
+    }
+    roff.control("SS", [usage.as_str()]);
+    if let Some(about) = cmd.get_long_about().or_else(|| cmd.get_about()) {
+        paragraphs(roff, &about.to_string());
+    }
+    for arg in args {
+        let mut header = Vec::new();
+        if arg.is_positional() {
+            header.push(italic(value_name(arg)));
+        } else {
+            if let Some(short) = arg.get_short() {
+                header.push(bold(format!("-{short}")));
+                header.push(roman(", "));
+            }
+            if let Some(long) = arg.get_long() {
+                header.push(bold(format!("--{long}")));
+            }
+            if arg.get_num_args().is_some_and(|n| n.takes_values()) {
+                header.push(roman(" "));
+                header.push(italic(value_name(arg)));
+            }
+        }
+        roff.control("TP", []);
+        roff.text(header);
+        if let Some(help) = arg.get_long_help().or_else(|| arg.get_help()) {
+            for (i, para) in help.to_string().split("\n\n").enumerate() {
+                if i > 0 {
+                    roff.control("sp", []);
+                }
+                roff.text([roman(para.replace('\n', " "))]);
+            }
+        }
+        let values: Vec<_> = arg
+            .get_possible_values()
+            .into_iter()
+            .filter(|v| !v.is_hide_set())
+            .collect();
+        if !values.is_empty() {
+            let mut line = vec![roman(" Values: ")];
+            for (i, v) in values.iter().enumerate() {
+                if i > 0 {
+                    line.push(roman(", "));
+                }
+                line.push(bold(v.get_name()));
+            }
+            line.push(roman("."));
+            roff.text(line);
+        }
+    }
+}
+
+/// Arguments a command documents itself: not the global ones (the OPTIONS
+/// sections cover those) and not `--help`.
+fn shown(arg: &Arg) -> bool {
+    !arg.is_hide_set() && !arg.is_global_set() && !matches!(arg.get_action(), ArgAction::Help)
+}
+
+fn value_name(arg: &Arg) -> String {
+    arg.get_value_names()
+        .map(|names| names.join(" "))
+        .unwrap_or_else(|| arg.get_id().as_str().to_uppercase())
+}
+
+/// Text with blank lines between paragraphs; lines within a paragraph are
+/// joined.
+fn paragraphs(roff: &mut Roff, text: &str) {
+    for (i, para) in text.split("\n\n").enumerate() {
+        if i > 0 {
+            roff.control("PP", []);
+        }
+        roff.text([roman(para.replace('\n', " "))]);
+    }
+}
+
+fn section(roff: &mut Roff, title: &str, body: &[&str]) {
+    roff.control("SH", [title]);
+    for (i, para) in body.iter().enumerate() {
+        if i > 0 {
+            roff.control("PP", []);
+        }
+        roff.text([roman(*para)]);
+    }
+}
+
+/// A labelled paragraph: `label` in bold, then the text.
+fn item(roff: &mut Roff, label: Vec<Inline>, text: &str) {
+    roff.control("TP", []);
+    roff.text(label);
+    roff.text([roman(text)]);
+}
+
+fn trailer(roff: &mut Roff) {
+    section(
+        roff,
+        "CONFIGURATION",
+        &[
+            "Settings come from a TOML file named by --config, from ALEXANDER_* environment \
+             variables, and from flags; a flag overrides its variable, which overrides the \
+             file. Every key is optional and an unknown key is an error. The keys:",
+        ],
+    );
+    item(
+        roff,
+        vec![bold("data_dir")],
+        "Directory of the store (--data, ALEXANDER_DATA). A relative path is taken from \
+         the config file's directory.",
+    );
+    item(
+        roff,
+        vec![bold("[chunking] min_kib, avg_kib, max_kib")],
+        "FastCDC chunk sizes in KiB (--chunking-min-kib and so on); 16, 64 and 256 by \
+         default. Changing them on an existing store stops new data from deduplicating \
+         against old data; nothing breaks.",
+    );
+    item(
+        roff,
+        vec![bold("[gc] grace_period_secs")],
+        "Seconds a chunk nothing references is kept before gc frees it \
+         (--gc-grace-period-secs); 3600 by default.",
+    );
+    section(roff, "EXIT STATUS", &[]);
+    item(roff, vec![bold("0")], "The command did what it was asked.");
+    item(
+        roff,
+        vec![bold("1")],
+        "It failed, or fsck found a problem; the reason is printed on standard error, \
+         after \"alexander: \".",
+    );
+    item(
+        roff,
+        vec![bold("2")],
+        "The command line could not be parsed.",
+    );
+    section(roff, "FILES", &[]);
+    item(
+        roff,
+        vec![
+            italic("DIR"),
+            roman("/meta/, "),
+            italic("DIR"),
+            roman("/packs/"),
+        ],
+        "The store: its metadata (sled) and the pack files that hold the chunks.",
+    );
+    item(
+        roff,
+        vec![roman("/etc/alexander/alexander.toml")],
+        "Sample configuration installed by the Debian package.",
+    );
+    section(
+        roff,
+        "EXAMPLES",
+        &["Store a file, change it, and read the old version back from a snapshot:"],
+    );
+    roff.control("PP", []);
+    roff.control("nf", []);
+    roff.control("RS", ["4"]);
+    for line in [
+        "alexander bucket create photos",
+        "alexander put photos cat.jpg ./cat.jpg",
+        "alexander snapshot create photos before-edit",
+        "alexander put photos cat.jpg ./cat-edited.jpg",
+        "alexander get photos cat.jpg --snapshot before-edit > old-cat.jpg",
+        "alexander ls photos --delimiter /",
+        "alexander stats",
+    ] {
+        roff.text([roman(line)]);
+    }
+    roff.control("RE", []);
+    roff.control("fi", []);
+}
