@@ -9,4 +9,15 @@
 
 #![deny(clippy::undocumented_unsafe_blocks)]
 
+pub mod auth;
+mod body;
+pub mod checksum;
 pub mod error;
+pub mod iam;
+pub mod router;
+pub mod xml;
+
+/// The bucket setting naming the user that owns a bucket.
+pub const OWNER_SETTING: &str = "owner";
+/// The bucket setting holding its canned ACL.
+pub const ACL_SETTING: &str = "acl";
