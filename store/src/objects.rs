@@ -120,6 +120,8 @@ pub struct ObjectInfo {
     pub meta: ObjectMeta,
     /// Sequence of the commit that created it.
     pub seq: u64,
+    /// Sizes of the parts it was uploaded in; empty for a single put.
+    pub part_sizes: Vec<u64>,
 }
 
 impl ObjectInfo {
@@ -132,6 +134,7 @@ impl ObjectInfo {
             modified_ns: rec.modified_ns,
             meta: rec.meta,
             seq: rec.seq,
+            part_sizes: Vec::new(),
         }
     }
 
@@ -144,6 +147,7 @@ impl ObjectInfo {
             modified_ns: rec.modified_ns,
             meta: rec.meta.clone(),
             seq: rec.seq,
+            part_sizes: rec.part_sizes.clone(),
         }
     }
 }
@@ -154,6 +158,7 @@ pub(crate) struct NewVersion {
     pub meta: ObjectMeta,
     pub manifest: Manifest,
     pub etag: String,
+    pub part_sizes: Vec<u64>,
 }
 
 /// Parses a version id into what it names: `None` for `null`.
@@ -293,6 +298,7 @@ pub(crate) fn commit_version(
         etag: new.etag,
         meta: new.meta,
         manifest: new.manifest,
+        part_sizes: new.part_sizes,
     };
     txn.put_rec(keys::version(bucket, key, seq), &rec);
     if rec.kind == VersionKind::Object {
@@ -342,6 +348,7 @@ fn delete_current(
                     meta: ObjectMeta::default(),
                     manifest: Manifest::default(),
                     etag: String::new(),
+                    part_sizes: Vec::new(),
                 },
             )?;
             Ok(DeleteResult {
@@ -515,6 +522,7 @@ impl Store {
                 meta,
                 manifest: data.manifest,
                 etag,
+                part_sizes: Vec::new(),
             },
         )?;
         txn.put_rec(keys::bucket(bucket), &brec);
@@ -628,12 +636,65 @@ impl Store {
                 meta,
                 manifest: src.manifest,
                 etag: src.etag,
+                part_sizes: src.part_sizes,
             },
         )?;
         txn.put_rec(keys::bucket(dst_bucket), &brec);
         txn.commit()?;
         self.inner.meta.sync()?;
         Ok(ObjectInfo::of(dst_key, &rec))
+    }
+
+    /// Changes a version's metadata in place, without making a new version
+    /// (S3's object tagging works so). A snapshot that sees the version sees
+    /// the change too.
+    pub fn update_object_meta(
+        &self,
+        bucket: &str,
+        key: &str,
+        at: At<'_>,
+        change: impl FnOnce(&mut ObjectMeta),
+    ) -> Result<ObjectInfo> {
+        validate_writable_key(key)?;
+        let mut txn = self.inner.meta.begin();
+        load(&txn, bucket)?;
+        let records = versions_of(&txn, bucket, key)?;
+        let mut rec = match at {
+            At::Current => match records.into_iter().find(VersionRecord::visible) {
+                Some(r) if r.kind == VersionKind::Object => r,
+                Some(r) => {
+                    return Err(Error::NoSuchKey {
+                        key: key.to_owned(),
+                        delete_marker: Some(version_id(r.seq, r.null_id)),
+                    });
+                }
+                None => {
+                    return Err(Error::NoSuchKey {
+                        key: key.to_owned(),
+                        delete_marker: None,
+                    });
+                }
+            },
+            At::Version(id) => {
+                let r = find_version(records, key, id)?;
+                if r.kind != VersionKind::Object {
+                    return Err(Error::VersionIsDeleteMarker {
+                        key: key.to_owned(),
+                        version_id: id.to_owned(),
+                    });
+                }
+                r
+            }
+            At::Snapshot(_) => {
+                return Err(Error::InvalidArgument("a snapshot is read-only".to_owned()));
+            }
+        };
+        change(&mut rec.meta);
+        txn.put_rec(keys::version(bucket, key, rec.seq), &rec);
+        refresh_current(&mut txn, bucket, key)?;
+        txn.commit()?;
+        self.inner.meta.sync()?;
+        Ok(ObjectInfo::of(key, &rec))
     }
 
     /// Renames one key atomically: the new key gets a version sharing the
@@ -729,6 +790,7 @@ impl Store {
                     meta: rec.meta,
                     manifest: rec.manifest,
                     etag: rec.etag,
+                    part_sizes: rec.part_sizes,
                 },
             )?;
         }
@@ -772,6 +834,7 @@ fn rename_one(
             meta: src.meta,
             manifest: src.manifest,
             etag: src.etag,
+            part_sizes: src.part_sizes,
         },
     )?;
     delete_current(txn, brec, bucket, from)?;
@@ -811,6 +874,7 @@ mod tests {
             etag: String::new(),
             meta: ObjectMeta::default(),
             manifest: Manifest::default(),
+            part_sizes: Vec::new(),
         }
     }
 

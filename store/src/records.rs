@@ -112,6 +112,9 @@ pub struct VersionRecord {
     pub etag: String,
     pub meta: ObjectMeta,
     pub manifest: Manifest,
+    /// Sizes of the parts of a multipart upload, in order; empty for an
+    /// object written in one piece.
+    pub part_sizes: Vec<u64>,
 }
 
 impl VersionRecord {

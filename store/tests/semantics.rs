@@ -116,6 +116,51 @@ fn put_get_head_with_metadata_and_md5_etag() {
 }
 
 #[test]
+fn metadata_changes_in_place() {
+    let (_d, s) = open();
+    s.create_bucket("bk1").unwrap();
+    s.set_versioning("bk1", Versioning::Enabled).unwrap();
+    let v1 = put(&s, "bk1", "k", b"one");
+    put(&s, "bk1", "k", b"two");
+    let info = s
+        .update_object_meta("bk1", "k", At::Version(&v1.version_id), |m| {
+            m.extra.insert("tagging".into(), "a=b".into());
+        })
+        .unwrap();
+    assert_eq!(info.version_id, v1.version_id);
+    let head = s
+        .head_object("bk1", "k", At::Version(&v1.version_id))
+        .unwrap();
+    assert_eq!(head.meta.extra["tagging"], "a=b");
+    assert!(
+        s.head_object("bk1", "k", At::Current)
+            .unwrap()
+            .meta
+            .extra
+            .is_empty()
+    );
+    s.update_object_meta("bk1", "k", At::Current, |m| {
+        m.extra.insert("tagging".into(), "c=d".into());
+    })
+    .unwrap();
+    let page = s
+        .list_objects(
+            "bk1",
+            &ListQuery {
+                max_keys: 10,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(page.objects[0].meta.extra["tagging"], "c=d");
+    assert_eq!(s.stats().unwrap().versions, 2, "no new version");
+    assert!(matches!(
+        s.update_object_meta("bk1", "nope", At::Current, |_| {}),
+        Err(Error::NoSuchKey { .. })
+    ));
+}
+
+#[test]
 fn unversioned_overwrite_and_delete() {
     let (_d, s) = open();
     s.create_bucket("bk1").unwrap();
@@ -468,6 +513,7 @@ fn multipart_upload() {
         md5s.update(Md5::digest(p));
     }
     assert_eq!(info.etag, format!("{}-3", hex::encode(md5s.finalize())));
+    assert_eq!(info.part_sizes, [50_000, 51_000, 52_000]);
     assert_eq!(get(&s, "bk1", "big", At::Current).unwrap(), parts.concat());
     s.gc().unwrap();
     assert!(
