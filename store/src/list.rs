@@ -263,6 +263,12 @@ impl Store {
                 if !key.starts_with(&q.prefix) {
                     break 'scan;
                 }
+                // Hidden records (kept only for snapshots) are not S3's to
+                // see, not even as a common prefix.
+                let rec: VersionRecord = decode(&v)?;
+                if !rec.visible() {
+                    continue;
+                }
                 if let Some(cp) = rollup(key, &q.prefix, q.delimiter.as_deref()) {
                     let cp = cp.to_owned();
                     cursor = past_prefix(&cp);
@@ -270,10 +276,6 @@ impl Store {
                         items.push(Item::Prefix(cp));
                     }
                     continue 'scan;
-                }
-                let rec: VersionRecord = decode(&v)?;
-                if !rec.visible() {
-                    continue;
                 }
                 if latest.as_ref().is_none_or(|(k, _)| k != key) {
                     latest = Some((key.to_owned(), self.newest_visible_seq(bucket, key)?));

@@ -241,6 +241,11 @@ impl Store {
                 && let Some(pos) = key[prefix.len()..].find(d)
             {
                 let cp = &key[..prefix.len() + pos + d.len()];
+                // A prefix at or before the marker was listed already (it is
+                // the marker when the last page ended in it).
+                if key_marker.is_some_and(|km| cp <= km) {
+                    continue;
+                }
                 if page.common_prefixes.last().map(String::as_str) != Some(cp) {
                     if count == max_uploads {
                         page.is_truncated = true;
@@ -335,6 +340,7 @@ impl Store {
                 meta: upload.meta,
                 manifest,
                 etag,
+                part_sizes: records.iter().map(|r| r.size).collect(),
             },
         )?;
         txn.put_rec(keys::bucket(bucket), &brec);
