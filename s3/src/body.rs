@@ -75,6 +75,26 @@ impl BodyReader {
     }
 }
 
+impl BodyReader {
+    /// The next piece of the body as it arrived, or `None` at its end.
+    pub fn next_chunk(&mut self) -> io::Result<Option<Bytes>> {
+        if !self.current.is_empty() {
+            return Ok(Some(std::mem::take(&mut self.current)));
+        }
+        if self.done {
+            return Ok(None);
+        }
+        match self.rx.blocking_recv() {
+            Some(Ok(b)) => Ok(Some(b)),
+            Some(Err(e)) => Err(e),
+            None => {
+                self.done = true;
+                Ok(None)
+            }
+        }
+    }
+}
+
 impl Read for BodyReader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         while self.current.is_empty() {

@@ -14,8 +14,12 @@ mod body;
 pub mod checksum;
 pub mod error;
 pub mod iam;
+pub mod ops;
 pub mod router;
+pub mod server;
 pub mod xml;
+
+pub use server::{Limits, S3Config, S3Service, serve};
 
 /// The bucket setting naming the user that owns a bucket.
 pub const OWNER_SETTING: &str = "owner";

@@ -1,0 +1,642 @@
+//! S3 operations, one module per family, and what they share: the request
+//! context, access checks, the upload reader that verifies a body while the
+//! store consumes it, and response helpers.
+
+pub mod bucket;
+pub mod config;
+pub mod list;
+pub mod multipart;
+pub mod object;
+
+use std::collections::BTreeMap;
+use std::io::{self, Read};
+
+use alexander_store::{BucketInfo, ObjectMeta, Store};
+use bytes::{Bytes, BytesMut};
+use http::request::Parts;
+use http::{HeaderMap, HeaderValue, Response, StatusCode};
+use md5::{Digest, Md5};
+
+use crate::auth::{ChunkedDecoder, Payload};
+use crate::body::{BodyReader, pump_body};
+use crate::checksum::{self, ChecksumAlgorithm, Checksummer, DeclaredChecksum};
+use crate::error::{S3Error, S3ErrorCode};
+use crate::iam::Principal;
+use crate::router::Endpoint;
+use crate::server::{RequestBody, ResponseBody, S3Service, empty, full};
+use crate::{ACL_SETTING, OWNER_SETTING, s3_error};
+
+/// Everything a handler knows about its request besides the body.
+pub struct Ctx {
+    pub svc: S3Service,
+    pub parts: Parts,
+    pub principal: Principal,
+    pub payload: Payload,
+}
+
+impl Ctx {
+    pub fn store(&self) -> &Store {
+        &self.svc.inner.store
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        header(&self.parts.headers, name)
+    }
+}
+
+/// A header as text, if present and valid.
+pub fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Runs a store call on the blocking pool.
+pub async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, S3Error> + Send + 'static,
+) -> Result<T, S3Error> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| S3Error::internal(format!("blocking task failed: {e}")))?
+}
+
+/// What a principal may do to a bucket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Read objects and list.
+    Read,
+    /// Write and delete objects.
+    Write,
+    /// Change the bucket itself: only its owner (and root).
+    Owner,
+}
+
+/// Checks that the request's principal may act on a bucket; returns the
+/// bucket.
+pub fn check_access(ctx: &Ctx, bucket: &str, access: Access) -> Result<BucketInfo, S3Error> {
+    let info = ctx.store().head_bucket(bucket)?;
+    let owner = info.settings.get(OWNER_SETTING).map(String::as_str);
+    let allowed = match &ctx.principal {
+        Principal::Root => true,
+        Principal::User(name) if owner == Some(name.as_str()) => true,
+        _ => {
+            let acl = info.settings.get(ACL_SETTING).map_or("private", String::as_str);
+            match access {
+                Access::Read => acl == "public-read" || acl == "public-read-write",
+                Access::Write => acl == "public-read-write",
+                Access::Owner => false,
+            }
+        }
+    };
+    if allowed {
+        Ok(info)
+    } else {
+        Err(s3_error!(AccessDenied, "Access Denied"))
+    }
+}
+
+/// The canonical user id S3 clients see for a user.
+pub fn owner_id(name: &str) -> String {
+    hex::encode(sha2::Sha256::digest(format!("alexander-user:{name}").as_bytes()))
+}
+
+/// An XML response.
+pub fn xml_response(status: StatusCode, xml: String) -> Response<ResponseBody> {
+    let mut resp = Response::new(full(Bytes::from(xml)));
+    *resp.status_mut() = status;
+    resp.headers_mut()
+        .insert("content-type", HeaderValue::from_static("application/xml"));
+    resp
+}
+
+/// An empty response.
+pub fn empty_response(status: StatusCode) -> Response<ResponseBody> {
+    let mut resp = Response::new(empty());
+    *resp.status_mut() = status;
+    resp
+}
+
+/// Sets a header from text, skipping values that cannot be a header.
+pub fn set_header(headers: &mut HeaderMap, name: &'static str, value: &str) {
+    if let Ok(v) = HeaderValue::from_str(value) {
+        headers.insert(name, v);
+    }
+}
+
+/// Runs the whole request through the operation it names.
+pub async fn dispatch(
+    ctx: Ctx,
+    endpoint: Endpoint,
+    body: RequestBody,
+) -> Result<Response<ResponseBody>, S3Error> {
+    use Endpoint as E;
+    match endpoint {
+        E::ListBuckets { .. } => bucket::list_buckets(ctx).await,
+        E::CreateBucket { bucket } => bucket::create_bucket(ctx, bucket, body).await,
+        E::DeleteBucket { bucket } => bucket::delete_bucket(ctx, bucket).await,
+        E::HeadBucket { bucket } => bucket::head_bucket(ctx, bucket).await,
+        E::GetBucketLocation { bucket } => bucket::get_bucket_location(ctx, bucket).await,
+        E::GetBucketVersioning { bucket } => bucket::get_bucket_versioning(ctx, bucket).await,
+        E::PutBucketVersioning { bucket } => bucket::put_bucket_versioning(ctx, bucket, body).await,
+        e @ (E::ListObjects { .. } | E::ListObjectsV2 { .. }) => list::list_objects(ctx, e).await,
+        e @ E::ListObjectVersions { .. } => list::list_object_versions(ctx, e).await,
+        e @ E::ListMultipartUploads { .. } => multipart::list_multipart_uploads(ctx, e).await,
+        E::DeleteObjects { bucket } => object::delete_objects(ctx, bucket, body).await,
+        E::GetBucketTagging { bucket } => config::get_bucket_tagging(ctx, bucket).await,
+        E::PutBucketTagging { bucket } => config::put_bucket_tagging(ctx, bucket, body).await,
+        E::DeleteBucketTagging { bucket } => config::delete_bucket_setting(ctx, bucket, config::TAGGING).await,
+        E::GetBucketAcl { bucket } => config::get_bucket_acl(ctx, bucket).await,
+        E::PutBucketAcl { bucket } => config::put_bucket_acl(ctx, bucket, body).await,
+        E::GetBucketLifecycleConfiguration { bucket } => config::get_bucket_lifecycle(ctx, bucket).await,
+        E::PutBucketLifecycleConfiguration { bucket } => config::put_bucket_lifecycle(ctx, bucket, body).await,
+        E::DeleteBucketLifecycle { bucket } => config::delete_bucket_setting(ctx, bucket, config::LIFECYCLE).await,
+        E::GetBucketCors { bucket } => config::get_bucket_cors(ctx, bucket).await,
+        E::PutBucketCors { bucket } => config::put_bucket_cors(ctx, bucket, body).await,
+        E::DeleteBucketCors { bucket } => config::delete_bucket_setting(ctx, bucket, config::CORS).await,
+        E::PutObject { bucket, key } => object::put_object(ctx, bucket, key, body).await,
+        E::CopyObject { bucket, key, source } => object::copy_object(ctx, bucket, key, source).await,
+        e @ (E::GetObject { .. } | E::HeadObject { .. }) => object::get_object(ctx, e).await,
+        E::DeleteObject { bucket, key, version_id } => object::delete_object(ctx, bucket, key, version_id).await,
+        E::CreateMultipartUpload { bucket, key } => multipart::create_multipart_upload(ctx, bucket, key).await,
+        E::UploadPart { bucket, key, part_number, upload_id } => {
+            multipart::upload_part(ctx, bucket, key, part_number, upload_id, body).await
+        }
+        E::UploadPartCopy { bucket, key, part_number, upload_id, source } => {
+            multipart::upload_part_copy(ctx, bucket, key, part_number, upload_id, source).await
+        }
+        E::CompleteMultipartUpload { bucket, key, upload_id } => {
+            multipart::complete_multipart_upload(ctx, bucket, key, upload_id, body).await
+        }
+        E::AbortMultipartUpload { bucket, key, upload_id } => {
+            multipart::abort_multipart_upload(ctx, bucket, key, upload_id).await
+        }
+        e @ E::ListParts { .. } => multipart::list_parts(ctx, e).await,
+        E::GetObjectTagging { bucket, key, version_id } => {
+            config::get_object_tagging(ctx, bucket, key, version_id).await
+        }
+        E::PutObjectTagging { bucket, key, version_id } => {
+            config::put_object_tagging(ctx, bucket, key, version_id, body).await
+        }
+        E::DeleteObjectTagging { bucket, key, version_id } => {
+            config::delete_object_tagging(ctx, bucket, key, version_id).await
+        }
+        E::GetObjectAcl { bucket, key, version_id } => config::get_object_acl(ctx, bucket, key, version_id).await,
+        E::Options { bucket, .. } => config::options(ctx, bucket).await,
+    }
+}
+
+/// What an upload's body turned out to be, once read to the end.
+#[derive(Clone, Debug, Default)]
+pub struct BodyOutcome {
+    /// The checksum the client declared and the server verified.
+    pub checksum: Option<(ChecksumAlgorithm, String)>,
+}
+
+/// Reads a request body for the store, verifying on the way everything the
+/// request promised about it: the `aws-chunked` framing and chunk
+/// signatures, `x-amz-content-sha256`, `Content-MD5`, an `x-amz-checksum-*`
+/// header or trailer, the declared length and the size limit. The checks
+/// that need the whole body run when it ends, *before* the reader reports
+/// the end — so a store call reading it fails, and commits nothing, when a
+/// check fails. The failure is kept in [`UploadReader::failure`].
+pub struct UploadReader {
+    body: BodyReader,
+    decoder: Option<ChunkedDecoder>,
+    pending: Bytes,
+    sha256: Option<crate::auth::sigv4::ContentSha256>,
+    md5: Option<([u8; 16], Md5)>,
+    checksum: Option<(DeclaredChecksum, Checksummer)>,
+    expected_len: Option<u64>,
+    max_len: u64,
+    seen: u64,
+    done: bool,
+    pub failure: Option<S3Error>,
+    pub outcome: BodyOutcome,
+}
+
+impl UploadReader {
+    fn fail(&mut self, e: S3Error) -> io::Error {
+        let msg = e.to_string();
+        self.failure = Some(e);
+        io::Error::other(msg)
+    }
+
+    fn finish(&mut self) -> Result<(), S3Error> {
+        let trailers = match self.decoder.take() {
+            Some(d) => d.finish()?,
+            None => Vec::new(),
+        };
+        if let Some(expected) = self.expected_len
+            && expected != self.seen
+        {
+            return Err(s3_error!(
+                IncompleteBody,
+                "You did not provide the number of bytes specified by the Content-Length HTTP header"
+            ));
+        }
+        if let Some(h) = self.sha256.take() {
+            h.finish()?;
+        }
+        if let Some((declared, h)) = self.md5.take() {
+            let computed: [u8; 16] = h.finalize().into();
+            checksum::check_content_md5(&declared, &computed)?;
+        }
+        if let Some((declared, h)) = self.checksum.take() {
+            let algorithm = h.algorithm();
+            let computed = h.finish();
+            let value = match &declared {
+                DeclaredChecksum::Header { value, .. } => value.clone(),
+                DeclaredChecksum::Trailer { .. } => trailers
+                    .iter()
+                    .find(|(n, _)| n == algorithm.header_name())
+                    .map(|(_, v)| v.clone())
+                    .ok_or_else(|| {
+                        s3_error!(InvalidRequest, "The trailing checksum announced by x-amz-trailer is missing")
+                    })?,
+            };
+            checksum::verify_checksum(algorithm, &value, &computed)?;
+            self.outcome.checksum = Some((algorithm, computed));
+        }
+        Ok(())
+    }
+
+    fn take_decoded(&mut self, raw: Bytes) -> Result<(), S3Error> {
+        let decoded = match &mut self.decoder {
+            Some(d) => {
+                let mut out = BytesMut::with_capacity(raw.len());
+                d.feed(&raw, &mut out)?;
+                out.freeze()
+            }
+            None => raw,
+        };
+        self.seen += decoded.len() as u64;
+        if self.seen > self.max_len {
+            return Err(s3_error!(
+                EntityTooLarge,
+                "Your proposed upload exceeds the maximum allowed size"
+            ));
+        }
+        if let Some(h) = &mut self.sha256 {
+            if self.decoder.is_none() {
+                h.update(&decoded);
+            }
+        }
+        if let Some((_, h)) = &mut self.md5 {
+            h.update(&decoded);
+        }
+        if let Some((_, h)) = &mut self.checksum {
+            h.update(&decoded);
+        }
+        self.pending = decoded;
+        Ok(())
+    }
+}
+
+impl Read for UploadReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if !self.pending.is_empty() {
+                let n = buf.len().min(self.pending.len());
+                buf[..n].copy_from_slice(&self.pending.split_to(n));
+                return Ok(n);
+            }
+            if self.done {
+                return Ok(0);
+            }
+            match self.body.next_chunk() {
+                Ok(Some(raw)) => {
+                    if let Err(e) = self.take_decoded(raw) {
+                        return Err(self.fail(e));
+                    }
+                }
+                Ok(None) => {
+                    self.done = true;
+                    if let Err(e) = self.finish() {
+                        return Err(self.fail(e));
+                    }
+                }
+                Err(e) => {
+                    let err = s3_error!(IncompleteBody, "The request body ended early: {e}");
+                    return Err(self.fail(err));
+                }
+            }
+        }
+    }
+}
+
+/// Prepares an [`UploadReader`] for a request body: parses what the
+/// headers declare and starts forwarding the body.
+pub fn upload_reader(ctx: &Ctx, body: RequestBody, max_len: u64) -> Result<UploadReader, S3Error> {
+    let headers = &ctx.parts.headers;
+    let chunked = ctx.payload.is_chunked();
+    let decoder = ChunkedDecoder::new(&ctx.payload);
+    let content_length = match header(headers, "content-length") {
+        Some(v) => Some(
+            v.parse::<u64>()
+                .map_err(|_| s3_error!(InvalidArgument, "Content-Length is not a number"))?,
+        ),
+        None => None,
+    };
+    let expected_len = if chunked {
+        match header(headers, "x-amz-decoded-content-length") {
+            Some(v) => Some(v.parse::<u64>().map_err(|_| {
+                s3_error!(InvalidArgument, "x-amz-decoded-content-length is not a number")
+            })?),
+            None => return Err(s3_error!(MissingContentLength, "You must provide the Content-Length HTTP header.")),
+        }
+    } else {
+        content_length
+    };
+    if let Some(len) = expected_len
+        && len > max_len
+    {
+        return Err(s3_error!(EntityTooLarge, "Your proposed upload exceeds the maximum allowed size"));
+    }
+    let md5 = match headers.get("content-md5") {
+        Some(v) => Some((checksum::parse_content_md5(v.as_bytes())?, Md5::new())),
+        None => None,
+    };
+    let declared = checksum::declared_checksum(headers)?;
+    if matches!(declared, Some(DeclaredChecksum::Trailer { .. })) && !chunked {
+        return Err(s3_error!(InvalidRequest, "x-amz-trailer needs an aws-chunked body"));
+    }
+    let checksum = declared.map(|d| {
+        let h = Checksummer::new(d.algorithm());
+        (d, h)
+    });
+    let (tx, reader) = BodyReader::channel();
+    tokio::spawn(pump_body(body, tx));
+    Ok(UploadReader {
+        body: reader,
+        decoder,
+        pending: Bytes::new(),
+        sha256: ctx.payload.content_sha256(),
+        md5,
+        checksum,
+        expected_len,
+        max_len,
+        seen: 0,
+        done: false,
+        failure: None,
+        outcome: BodyOutcome::default(),
+    })
+}
+
+/// Runs a store call that consumes a verified upload, on the blocking pool.
+/// A failed check of the body wins over the store's resulting I/O error.
+pub async fn with_upload<T, F>(mut reader: UploadReader, f: F) -> Result<(T, BodyOutcome), S3Error>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut UploadReader) -> alexander_store::Result<T> + Send + 'static,
+{
+    blocking(move || {
+        let result = f(&mut reader);
+        if let Some(failure) = reader.failure.take() {
+            return Err(failure);
+        }
+        let value = result?;
+        // The store may stop reading at the data's end; the body must still
+        // be read to its end so that trailing checks run.
+        let mut rest = [0u8; 1];
+        match reader.read(&mut rest) {
+            Ok(0) => {}
+            Ok(_) => return Err(s3_error!(InvalidRequest, "unexpected data after the body")),
+            Err(_) => return Err(reader.failure.take().unwrap_or_else(|| s3_error!(IncompleteBody))),
+        }
+        Ok((value, reader.outcome.clone()))
+    })
+    .await
+}
+
+/// Reads a small request body (an XML document) whole, verified.
+pub async fn read_small_body(ctx: &Ctx, body: RequestBody, limit: usize) -> Result<Vec<u8>, S3Error> {
+    let reader = upload_reader(ctx, body, limit as u64 + 1)?;
+    let (bytes, _) = with_upload(reader, move |r| {
+        let mut out = Vec::new();
+        r.take(limit as u64 + 1).read_to_end(&mut out)?;
+        Ok(out)
+    })
+    .await
+    .map_err(|e| {
+        if e.code == S3ErrorCode::EntityTooLarge {
+            s3_error!(MaxMessageLengthExceeded, "Your request was too big.")
+        } else {
+            e
+        }
+    })?;
+    if bytes.len() > limit {
+        return Err(s3_error!(MaxMessageLengthExceeded, "Your request was too big."));
+    }
+    Ok(bytes)
+}
+
+/// User metadata names that carry POSIX attributes, as s3fs and rclone
+/// write them.
+const POSIX_META: [&str; 4] = ["mode", "uid", "gid", "mtime"];
+
+/// System headers kept with a version and returned on GET and HEAD.
+pub const STORED_HEADERS: [&str; 5] = [
+    "cache-control",
+    "content-disposition",
+    "content-encoding",
+    "content-language",
+    "expires",
+];
+
+/// Parses `x-amz-meta-mtime`: seconds since the epoch, with an optional
+/// fraction (rclone writes nanoseconds after a dot).
+pub fn parse_mtime(text: &str) -> Option<i64> {
+    let (secs, frac) = text.split_once('.').unwrap_or((text, ""));
+    let secs: i64 = secs.parse().ok()?;
+    if frac.len() > 9 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let nanos: i64 = if frac.is_empty() {
+        0
+    } else {
+        format!("{frac:0<9}").parse().ok()?
+    };
+    secs.checked_mul(1_000_000_000)?.checked_add(nanos)
+}
+
+/// Formats an mtime for `x-amz-meta-mtime`.
+pub fn format_mtime(ns: i64) -> String {
+    let secs = ns.div_euclid(1_000_000_000);
+    let nanos = ns.rem_euclid(1_000_000_000);
+    if nanos == 0 {
+        secs.to_string()
+    } else {
+        format!("{secs}.{nanos:09}")
+    }
+}
+
+/// The metadata of a new object from its request headers.
+pub fn meta_from_headers(headers: &HeaderMap, max_user_meta: usize) -> Result<ObjectMeta, S3Error> {
+    let mut meta = ObjectMeta {
+        content_type: header(headers, "content-type").map(str::to_owned),
+        ..ObjectMeta::default()
+    };
+    let mut user_bytes = 0;
+    for (name, value) in headers {
+        let Some(short) = name.as_str().strip_prefix("x-amz-meta-") else {
+            continue;
+        };
+        let value = value
+            .to_str()
+            .map_err(|_| s3_error!(InvalidArgument, "metadata values must be ASCII text"))?;
+        user_bytes += short.len() + value.len();
+        let bad = || s3_error!(InvalidArgument, "x-amz-meta-{short} is not valid: {value:?}");
+        match short {
+            "mode" => meta.attrs.mode = Some(parse_mode(value).ok_or_else(bad)?),
+            "uid" => meta.attrs.uid = Some(value.trim().parse().map_err(|_| bad())?),
+            "gid" => meta.attrs.gid = Some(value.trim().parse().map_err(|_| bad())?),
+            "mtime" => meta.attrs.mtime_ns = Some(parse_mtime(value.trim()).ok_or_else(bad)?),
+            _ => {
+                meta.user.insert(short.to_owned(), value.to_owned());
+            }
+        }
+    }
+    if user_bytes > max_user_meta {
+        return Err(s3_error!(
+            MetadataTooLarge,
+            "Your metadata headers exceed the maximum allowed metadata size"
+        )
+        .with_field("MaxSizeAllowed", max_user_meta.to_string()));
+    }
+    for name in STORED_HEADERS {
+        if let Some(v) = header(headers, name) {
+            let v = if name == "content-encoding" {
+                // aws-chunked is the transfer framing, not the object's.
+                let kept: Vec<&str> = v
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|e| !e.is_empty() && *e != "aws-chunked")
+                    .collect();
+                if kept.is_empty() {
+                    continue;
+                }
+                kept.join(",")
+            } else {
+                v.to_owned()
+            };
+            meta.extra.insert(name.to_owned(), v);
+        }
+    }
+    if let Some(class) = header(headers, "x-amz-storage-class")
+        && !["STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR"]
+            .contains(&class)
+    {
+        return Err(s3_error!(InvalidStorageClass, "The storage class you specified is not valid"));
+    }
+    if let Some(tagging) = headers.get("x-amz-tagging") {
+        let tags = crate::xml::parse_tagging_header(tagging.as_bytes())?;
+        crate::xml::validate_tags(&tags, 10)?;
+        meta.extra.insert(config::TAGGING.to_owned(), config::encode_tags(&tags));
+    }
+    Ok(meta)
+}
+
+/// Parses a mode: decimal (s3fs) or octal with a leading 0 / 0o.
+fn parse_mode(text: &str) -> Option<u32> {
+    let t = text.trim();
+    if let Some(oct) = t.strip_prefix("0o") {
+        return u32::from_str_radix(oct, 8).ok();
+    }
+    t.parse().ok()
+}
+
+/// Response headers for an object's metadata.
+pub fn meta_headers(headers: &mut HeaderMap, meta: &ObjectMeta, modified_ns: i64) {
+    set_header(
+        headers,
+        "content-type",
+        meta.content_type.as_deref().unwrap_or("binary/octet-stream"),
+    );
+    for (name, value) in &meta.user {
+        if let Ok(n) = http::HeaderName::from_bytes(format!("x-amz-meta-{name}").as_bytes())
+            && let Ok(v) = HeaderValue::from_str(value)
+        {
+            headers.insert(n, v);
+        }
+    }
+    let a = &meta.attrs;
+    let posix: BTreeMap<&str, Option<String>> = POSIX_META
+        .iter()
+        .map(|&n| {
+            let v = match n {
+                "mode" => a.mode.map(|m| m.to_string()),
+                "uid" => a.uid.map(|u| u.to_string()),
+                "gid" => a.gid.map(|g| g.to_string()),
+                _ => Some(format_mtime(a.mtime_ns.unwrap_or(modified_ns))).filter(|_| a.mtime_ns.is_some()),
+            };
+            (n, v)
+        })
+        .collect();
+    for (n, v) in posix {
+        if let Some(v) = v
+            && let Ok(name) = http::HeaderName::from_bytes(format!("x-amz-meta-{n}").as_bytes())
+        {
+            set_header_named(headers, name, &v);
+        }
+    }
+    for name in STORED_HEADERS {
+        if let Some(v) = meta.extra.get(name) {
+            set_header(headers, name, v);
+        }
+    }
+    if let Some(tags) = meta.extra.get(config::TAGGING) {
+        let count = config::decode_tags(tags).len();
+        if count > 0 {
+            set_header(headers, "x-amz-tagging-count", &count.to_string());
+        }
+    }
+}
+
+fn set_header_named(headers: &mut HeaderMap, name: http::HeaderName, value: &str) {
+    if let Ok(v) = HeaderValue::from_str(value) {
+        headers.insert(name, v);
+    }
+}
+
+/// The key a snapshot read names: `.snapshots/NAME/rest` → (NAME, rest).
+pub fn snapshot_key(key: &str) -> Option<(&str, &str)> {
+    let rest = key.strip_prefix(alexander_store::SNAPSHOT_PREFIX)?;
+    rest.split_once('/')
+}
+
+/// Refuses writes under the reserved snapshot prefix.
+pub fn check_writable(key: &str) -> Result<(), S3Error> {
+    if key.starts_with(alexander_store::SNAPSHOT_PREFIX) || key == ".snapshots" {
+        return Err(s3_error!(
+            AccessDenied,
+            "Keys under .snapshots/ are read-only views of the bucket's snapshots"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mtimes() {
+        assert_eq!(parse_mtime("1700000000"), Some(1_700_000_000_000_000_000));
+        assert_eq!(parse_mtime("1700000000.5"), Some(1_700_000_000_500_000_000));
+        assert_eq!(parse_mtime("1700000000.123456789"), Some(1_700_000_000_123_456_789));
+        assert_eq!(parse_mtime("x"), None);
+        assert_eq!(parse_mtime("1.1234567890"), None);
+        assert_eq!(format_mtime(1_700_000_000_123_456_789), "1700000000.123456789");
+        assert_eq!(format_mtime(1_700_000_000_000_000_000), "1700000000");
+        for ns in [0i64, 1, -1, 1_700_000_000_000_000_001] {
+            assert_eq!(parse_mtime(&format_mtime(ns)), Some(ns), "{ns}");
+        }
+    }
+
+    #[test]
+    fn snapshot_keys() {
+        assert_eq!(snapshot_key(".snapshots/s1/a/b"), Some(("s1", "a/b")));
+        assert_eq!(snapshot_key(".snapshots/s1"), None);
+        assert_eq!(snapshot_key("a/.snapshots/s1/x"), None);
+        assert!(check_writable(".snapshots/x").is_err());
+        assert!(check_writable("x/.snapshots/y").is_ok());
+    }
+}

@@ -1,0 +1,311 @@
+//! The HTTP server: the accept loop with graceful shutdown, and the
+//! pipeline every request goes through — route, authenticate, dispatch to
+//! the operation, and turn any error into S3's XML error document. Every
+//! response carries `x-amz-request-id`.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use alexander_store::Store;
+use bytes::Bytes;
+use http::{HeaderValue, Method, Request, Response, StatusCode};
+use http_body::Body;
+use http_body_util::combinators::{BoxBody, UnsyncBoxBody};
+use http_body_util::{BodyExt, Empty, Full};
+use hyper::server::conn::http1;
+use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+
+use crate::auth::sigv4;
+use crate::error::S3Error;
+use crate::iam::{Iam, Principal};
+use crate::ops::{self, Ctx};
+use crate::router;
+
+/// A request body, whatever the transport gave.
+pub type RequestBody = UnsyncBoxBody<Bytes, Box<dyn std::error::Error + Send + Sync>>;
+
+/// A response body: bytes in memory or a stream from the store.
+pub type ResponseBody = BoxBody<Bytes, io::Error>;
+
+/// A body of bytes in memory.
+pub fn full(bytes: impl Into<Bytes>) -> ResponseBody {
+    Full::new(bytes.into()).map_err(|never| match never {}).boxed()
+}
+
+/// An empty body.
+pub fn empty() -> ResponseBody {
+    Empty::new().map_err(|never| match never {}).boxed()
+}
+
+/// Protocol limits; every one can be changed in the server's config.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Bytes of request line and headers.
+    pub max_header_bytes: usize,
+    /// Bytes of user metadata (names and values of `x-amz-meta-*`).
+    pub max_user_metadata: usize,
+    /// Bytes of an XML request body.
+    pub max_xml_bytes: usize,
+    /// Parts of a multipart upload.
+    pub max_parts: u32,
+    /// Smallest part but the last.
+    pub min_part_size: u64,
+    /// Largest part.
+    pub max_part_size: u64,
+    /// Largest object in a single PUT.
+    pub max_put_size: u64,
+    /// Keys in one DeleteObjects request.
+    pub max_delete_keys: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_header_bytes: 64 * 1024,
+            max_user_metadata: 2 * 1024,
+            max_xml_bytes: 1024 * 1024,
+            max_parts: 10_000,
+            min_part_size: 5 * 1024 * 1024,
+            max_part_size: 5 * 1024 * 1024 * 1024,
+            max_put_size: 5 * 1024 * 1024 * 1024,
+            max_delete_keys: 1000,
+        }
+    }
+}
+
+/// How the endpoint presents itself.
+#[derive(Clone, Debug)]
+pub struct S3Config {
+    /// The region clients sign for.
+    pub region: String,
+    /// Domain for virtual-host-style addressing (`bucket.<domain>`); none:
+    /// path style only.
+    pub vhost_domain: Option<String>,
+    pub limits: Limits,
+}
+
+impl Default for S3Config {
+    fn default() -> Self {
+        S3Config {
+            region: "us-east-1".to_owned(),
+            vhost_domain: None,
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// The S3 service over one store. Cheap to clone.
+#[derive(Clone)]
+pub struct S3Service {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub store: Store,
+    pub iam: Iam,
+    pub config: S3Config,
+}
+
+/// A request id: 16 hex digits, unique enough to find a request in logs.
+fn request_id() -> String {
+    format!("{:016X}", rand::random::<u64>())
+}
+
+impl S3Service {
+    pub fn new(store: Store, iam: Iam, config: S3Config) -> S3Service {
+        S3Service {
+            inner: Arc::new(Inner { store, iam, config }),
+        }
+    }
+
+    pub fn config(&self) -> &S3Config {
+        &self.inner.config
+    }
+
+    /// Answers one request. Never fails: errors become S3 error documents.
+    pub async fn handle<B>(&self, req: Request<B>) -> Response<ResponseBody>
+    where
+        B: Body<Data = Bytes> + Send + 'static,
+        B::Error: std::fmt::Display,
+    {
+        let id = request_id();
+        let (parts, body) = req.into_parts();
+        let body: RequestBody = body
+            .map_err(|e| -> Box<dyn std::error::Error + Send + Sync> { e.to_string().into() })
+            .boxed_unsync();
+        let method = parts.method.clone();
+        let path = parts.uri.path().to_owned();
+        let started = std::time::Instant::now();
+        let mut resp = match self.pipeline(parts, body).await {
+            Ok(resp) => resp,
+            Err(e) => error_response(&e, &id, &path, method == Method::HEAD),
+        };
+        let headers = resp.headers_mut();
+        if let Ok(v) = HeaderValue::from_str(&id) {
+            headers.insert("x-amz-request-id", v.clone());
+            headers.insert("x-amz-id-2", v);
+        }
+        headers.insert("server", HeaderValue::from_static("Alexander"));
+        tracing::debug!(
+            request_id = %id,
+            %method,
+            path = %path,
+            status = resp.status().as_u16(),
+            ms = started.elapsed().as_millis() as u64,
+            "request"
+        );
+        resp
+    }
+
+    async fn pipeline(
+        &self,
+        parts: http::request::Parts,
+        body: RequestBody,
+    ) -> Result<Response<ResponseBody>, S3Error> {
+        if parts.method == Method::GET
+            && parts.uri.query().is_none()
+            && matches!(parts.uri.path(), "/health" | "/healthz" | "/readyz")
+        {
+            let mut resp = Response::new(full("OK\n"));
+            resp.headers_mut()
+                .insert("content-type", HeaderValue::from_static("text/plain"));
+            return Ok(resp);
+        }
+        let endpoint = router::route_request(
+            &parts.method,
+            &parts.uri,
+            &parts.headers,
+            self.inner.config.vhost_domain.as_deref(),
+        )?;
+        let (principal, payload) = self.authenticate(&parts)?;
+        let ctx = Ctx {
+            svc: self.clone(),
+            parts,
+            principal,
+            payload,
+        };
+        ops::dispatch(ctx, endpoint, body).await
+    }
+
+    fn authenticate(
+        &self,
+        parts: &http::request::Parts,
+    ) -> Result<(Principal, sigv4::Payload), S3Error> {
+        let found = std::cell::RefCell::new(None);
+        let lookup = |access_key: &str| match self.inner.iam.lookup(access_key) {
+            Ok(Some((secret, principal))) => {
+                *found.borrow_mut() = Some(principal);
+                Some(secret)
+            }
+            Ok(None) => None,
+            Err(e) => {
+                tracing::error!("looking up access key {access_key}: {e}");
+                None
+            }
+        };
+        match sigv4::verify_request(parts, &self.inner.config.region, SystemTime::now(), &lookup)? {
+            Some(auth) => {
+                let principal = found
+                    .into_inner()
+                    .ok_or_else(|| S3Error::internal("authenticated without a principal"))?;
+                Ok((principal, auth.payload))
+            }
+            None => Ok((Principal::Anonymous, sigv4::anonymous_payload(&parts.headers)?)),
+        }
+    }
+}
+
+/// The response for an error.
+pub fn error_response(e: &S3Error, request_id: &str, resource: &str, head: bool) -> Response<ResponseBody> {
+    let status = e.code.status();
+    let mut resp = if head || status == StatusCode::NOT_MODIFIED {
+        Response::new(empty())
+    } else {
+        let mut err = e.to_xml(request_id);
+        if e.resource.is_none() {
+            // Put the request path in <Resource> as S3 does.
+            let with = S3Error {
+                code: e.code,
+                message: e.message.clone(),
+                resource: Some(resource.to_owned()),
+                headers: Vec::new(),
+                fields: e.fields.clone(),
+            };
+            err = with.to_xml(request_id);
+        }
+        let mut r = Response::new(full(err));
+        r.headers_mut()
+            .insert("content-type", HeaderValue::from_static("application/xml"));
+        r
+    };
+    *resp.status_mut() = status;
+    for (name, value) in &e.headers {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            resp.headers_mut().insert(*name, v);
+        }
+    }
+    resp
+}
+
+/// Serves S3 on `listener` until `shutdown` completes, then stops accepting
+/// and waits (up to `drain`) for requests in flight to finish.
+pub async fn serve(
+    listener: TcpListener,
+    service: S3Service,
+    shutdown: impl Future<Output = ()>,
+    drain: Duration,
+) -> io::Result<()> {
+    let graceful = GracefulShutdown::new();
+    let max_buf = service.inner.config.limits.max_header_bytes.max(8192);
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (stream, peer): (_, SocketAddr) = match accepted {
+                    Ok(a) => a,
+                    Err(e) => {
+                        // Out of file descriptors and the like: back off a
+                        // little instead of spinning.
+                        tracing::warn!("accept failed: {e}");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                // Without it small responses wait for a delayed ACK.
+                let _ = stream.set_nodelay(true);
+                let svc = service.clone();
+                let conn = http1::Builder::new()
+                    .max_buf_size(max_buf)
+                    .keep_alive(true)
+                    .serve_connection(
+                        TokioIo::new(stream),
+                        hyper::service::service_fn(move |req| {
+                            let svc = svc.clone();
+                            async move { Ok::<_, Infallible>(svc.handle(req).await) }
+                        }),
+                    );
+                let conn = graceful.watch(conn);
+                tokio::spawn(async move {
+                    if let Err(e) = conn.await {
+                        tracing::debug!(%peer, "connection ended: {e}");
+                    }
+                });
+            }
+            () = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(drain) => {
+            tracing::warn!("requests still running after {drain:?}; stopping anyway");
+        }
+    }
+    Ok(())
+}
