@@ -1,11 +1,11 @@
 //! The write path for data: a stream is cut into chunks, each chunk is
 //! hashed, chunks the store already holds are referenced rather than
-//! written, and new ones are appended to the active pack. Nothing here
-//! touches the metadata: the caller commits the resulting manifest with
-//! [`add_refs`], which inserts index entries for the new chunks in the same
-//! batch that first references them.
+//! written, and new ones are appended to the active pack and indexed (in
+//! bounded batches, each after the pack data it names is synced) with no
+//! references yet. The caller then commits the manifest, which takes the
+//! references (see `refs`).
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::io::Read;
 use std::sync::Arc;
 use std::sync::mpsc::SyncSender;
@@ -14,18 +14,18 @@ use md5::{Digest, Md5};
 
 use crate::error::{Error, Result};
 use crate::manifest::{ChunkRef, Manifest};
-use crate::meta::{Txn, keys};
+use crate::meta::keys;
 use crate::names::ChunkId;
 use crate::packs::Location;
-use crate::records::{ChunkRecord, Counters, PackRecord};
-use crate::{Inner, Store, now_ns};
+use crate::refs::index_chunks;
+use crate::{Inner, Store};
 
 /// A stream that has been chunked and stored, not yet committed.
 pub(crate) struct Ingested {
     pub manifest: Manifest,
     pub md5: [u8; 16],
-    /// Chunks this ingest appended to packs, with their MD5s.
-    pub new_chunks: HashMap<ChunkId, (Location, [u8; 16])>,
+    /// Keeps the chunks safe from GC until the manifest's references are
+    /// taken.
     pub pins: PinGuard,
 }
 
@@ -66,6 +66,16 @@ impl PinGuard {
         *self.inner.pins.chunks.lock().entry(id).or_insert(0) += 1;
         self.chunks.push(id);
     }
+
+    /// Pins every chunk of a manifest whose references are about to be
+    /// taken by a job.
+    pub fn pin_manifest(&mut self, manifest: &Manifest) {
+        let mut pins = self.inner.pins.chunks.lock();
+        for c in manifest.chunks() {
+            *pins.entry(c.id).or_insert(0) += 1;
+            self.chunks.push(c.id);
+        }
+    }
 }
 
 impl Drop for PinGuard {
@@ -103,25 +113,25 @@ impl Store {
             });
             let stored = self.store_chunks(source, tx);
             let md5 = md5.join().expect("the MD5 stage does not panic");
-            stored.map(|(manifest, new_chunks, pins)| Ingested {
+            stored.map(|(manifest, pins)| Ingested {
                 manifest,
                 md5,
-                new_chunks,
                 pins,
             })
         })
     }
 
-    #[allow(clippy::type_complexity)]
     fn store_chunks(
         &self,
         source: impl Read,
         md5: SyncSender<Arc<Vec<u8>>>,
-    ) -> Result<(Manifest, HashMap<ChunkId, (Location, [u8; 16])>, PinGuard)> {
+    ) -> Result<(Manifest, PinGuard)> {
         let inner = &self.inner;
         let mut pins = PinGuard::new(self);
         let mut chunks = Vec::new();
-        let mut new_chunks: HashMap<ChunkId, (Location, [u8; 16])> = HashMap::new();
+        // New chunks appended but not yet indexed.
+        let mut unindexed: Vec<(ChunkId, Location, [u8; 16])> = Vec::new();
+        let mut seen: HashSet<ChunkId> = HashSet::new();
         for data in inner.config.chunker.chunks(source) {
             let data = Arc::new(data?);
             md5.send(data.clone())
@@ -129,7 +139,7 @@ impl Store {
             let id = ChunkId::of(&data);
             let len = data.len() as u32;
             chunks.push(ChunkRef { id, len });
-            if new_chunks.contains_key(&id) {
+            if !seen.insert(id) {
                 continue;
             }
             pins.pin(id);
@@ -138,97 +148,33 @@ impl Store {
             }
             let digest: [u8; 16] = Md5::digest(&data[..]).into();
             let loc = inner.packs.append(&id, &data)?;
-            new_chunks.insert(id, (loc, digest));
+            unindexed.push((id, loc, digest));
+            if unindexed.len() >= INDEX_BATCH {
+                self.index(&mut unindexed)?;
+            }
         }
         drop(md5);
-        if !new_chunks.is_empty() {
-            inner.packs.sync()?;
+        self.index(&mut unindexed)?;
+        Ok((Manifest::new(chunks), pins))
+    }
+
+    /// Syncs the packs, then indexes the chunks appended to them.
+    fn index(&self, chunks: &mut Vec<(ChunkId, Location, [u8; 16])>) -> Result<()> {
+        if chunks.is_empty() {
+            return Ok(());
         }
-        Ok((Manifest::new(chunks), new_chunks, pins))
+        self.inner.packs.sync()?;
+        let mut txn = self.inner.meta.begin();
+        index_chunks(&mut txn, chunks)?;
+        txn.commit()?;
+        chunks.clear();
+        Ok(())
     }
 }
+
+/// New chunks indexed per commit while a stream is stored.
+const INDEX_BATCH: usize = 256;
 
 /// Chunks queued for the MD5 stage: at most this many times the largest
 /// chunk size in flight.
 const MD5_QUEUE: usize = 16;
-
-pub(crate) fn load_counters(txn: &Txn<'_>) -> Result<Counters> {
-    Ok(txn.get_rec(keys::COUNTERS)?.unwrap_or_default())
-}
-
-/// Adds one reference from `manifest` to each of its chunks (a chunk listed
-/// twice gets two). Chunks not yet indexed must be in `new_chunks`.
-pub(crate) fn add_refs(
-    txn: &mut Txn<'_>,
-    manifest: &Manifest,
-    new_chunks: &HashMap<ChunkId, (Location, [u8; 16])>,
-) -> Result<()> {
-    let mut counts: HashMap<ChunkId, (u64, u32)> = HashMap::new();
-    for c in manifest.chunks() {
-        counts.entry(c.id).or_insert((0, c.len)).0 += 1;
-    }
-    let mut counters = load_counters(txn)?;
-    let mut packs: HashMap<u64, PackRecord> = HashMap::new();
-    for (id, (n, len)) in counts {
-        let key = keys::chunk(&id);
-        let rec = match txn.get_rec::<ChunkRecord>(&key)? {
-            Some(mut rec) => {
-                rec.refs += n;
-                rec
-            }
-            None => {
-                let (loc, md5) = new_chunks.get(&id).ok_or(Error::MissingChunk(id))?;
-                txn.put(keys::pack_member(loc.pack, &id), Vec::new());
-                let p = pack_entry(txn, &mut packs, loc.pack)?;
-                p.live_bytes += u64::from(len);
-                p.live_chunks += 1;
-                counters.stored_bytes += u64::from(len);
-                counters.chunks += 1;
-                ChunkRecord {
-                    pack: loc.pack,
-                    offset: loc.offset,
-                    len,
-                    refs: n,
-                    md5: *md5,
-                }
-            }
-        };
-        txn.put_rec(key, &rec);
-    }
-    for (pack, rec) in packs {
-        txn.put_rec(keys::pack(pack), &rec);
-    }
-    txn.put_rec(keys::COUNTERS.to_vec(), &counters);
-    Ok(())
-}
-
-/// Drops one reference from `manifest` to each of its chunks; chunks left
-/// without any go on the GC queue.
-pub(crate) fn drop_refs(txn: &mut Txn<'_>, manifest: &Manifest) -> Result<()> {
-    let mut counts: HashMap<ChunkId, u64> = HashMap::new();
-    for c in manifest.chunks() {
-        *counts.entry(c.id).or_insert(0) += 1;
-    }
-    let now = now_ns();
-    for (id, n) in counts {
-        let key = keys::chunk(&id);
-        let mut rec: ChunkRecord = txn.get_rec(&key)?.ok_or(Error::MissingChunk(id))?;
-        rec.refs = rec.refs.saturating_sub(n);
-        if rec.refs == 0 {
-            txn.put(keys::gc(now, &id), Vec::new());
-        }
-        txn.put_rec(key, &rec);
-    }
-    Ok(())
-}
-
-pub(crate) fn pack_entry<'m>(
-    txn: &Txn<'_>,
-    packs: &'m mut HashMap<u64, PackRecord>,
-    pack: u64,
-) -> Result<&'m mut PackRecord> {
-    if let std::collections::hash_map::Entry::Vacant(e) = packs.entry(pack) {
-        e.insert(txn.get_rec(&keys::pack(pack))?.unwrap_or_default());
-    }
-    Ok(packs.get_mut(&pack).expect("inserted above"))
-}

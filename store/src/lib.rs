@@ -25,6 +25,7 @@ mod objects;
 pub mod packs;
 mod reader;
 pub mod records;
+mod refs;
 mod snapshots;
 mod space;
 mod system;
@@ -68,6 +69,10 @@ pub struct Config {
     pub compact_below: f64,
     /// Memory sled may use for its page cache.
     pub meta_cache_bytes: u64,
+    /// Chunk reference changes one commit applies inline; a larger manifest
+    /// has its references changed in bounded steps after the commit, so
+    /// memory stays bounded whatever the object size.
+    pub inline_refs: usize,
 }
 
 impl Default for Config {
@@ -78,6 +83,7 @@ impl Default for Config {
             gc_grace: Duration::from_secs(3600),
             compact_below: 0.5,
             meta_cache_bytes: 256 << 20,
+            inline_refs: 512,
         }
     }
 }
@@ -96,6 +102,8 @@ struct Inner {
     pins: Pins,
     /// Only one compaction runs at a time.
     compacting: Mutex<()>,
+    /// Only one runner of reference-count jobs at a time.
+    jobs: Mutex<()>,
 }
 
 /// Chunks and packs that writers in flight depend on, which GC and
@@ -119,7 +127,11 @@ impl Store {
         }
         let dir = dir.as_ref().to_owned();
         std::fs::create_dir_all(&dir)?;
-        let meta = Meta::open(&dir.join("meta"), config.meta_cache_bytes)?;
+        let meta = Meta::open(
+            &dir.join("meta"),
+            config.meta_cache_bytes,
+            config.inline_refs,
+        )?;
         {
             let mut txn = meta.begin();
             match txn.get(meta::keys::FORMAT)? {
@@ -135,7 +147,7 @@ impl Store {
         }
         meta.sync()?;
         let packs = LocalPacks::open(&dir.join("packs"), config.pack_size)?;
-        Ok(Store {
+        let store = Store {
             inner: Arc::new(Inner {
                 dir,
                 config,
@@ -143,8 +155,12 @@ impl Store {
                 packs: Box::new(packs),
                 pins: Pins::default(),
                 compacting: Mutex::new(()),
+                jobs: Mutex::new(()),
             }),
-        })
+        };
+        // Finish what a crash interrupted before serving anything.
+        store.run_jobs()?;
+        Ok(store)
     }
 
     /// The directory the store lives in.
@@ -155,6 +171,14 @@ impl Store {
     /// The configuration the store was opened with.
     pub fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    /// Commits a transaction, makes it durable, and runs the reference
+    /// jobs it (or anyone) queued.
+    pub(crate) fn finish(&self, txn: meta::Txn<'_>) -> Result<()> {
+        txn.commit()?;
+        self.inner.meta.sync()?;
+        self.run_jobs()
     }
 
     /// Makes every change so far durable (every mutating call already does

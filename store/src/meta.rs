@@ -21,18 +21,21 @@ use crate::records::{decode, encode};
 /// The ordered key-value store holding all metadata.
 pub struct Meta {
     db: sled::Db,
+    /// Reference-count changes one transaction may apply inline.
+    inline_refs: usize,
     commit: Mutex<()>,
     group: GroupSync,
 }
 
 impl Meta {
-    pub fn open(path: &Path, cache_bytes: u64) -> Result<Meta> {
+    pub fn open(path: &Path, cache_bytes: u64, inline_refs: usize) -> Result<Meta> {
         let db = sled::Config::new()
             .path(path)
             .cache_capacity(cache_bytes)
             .open()?;
         Ok(Meta {
             db,
+            inline_refs,
             commit: Mutex::new(()),
             group: GroupSync::default(),
         })
@@ -74,6 +77,7 @@ impl Meta {
             meta: self,
             _lock: self.commit.lock(),
             writes: BTreeMap::new(),
+            inline_refs: 0,
         }
     }
 
@@ -98,6 +102,8 @@ pub struct Txn<'a> {
     _lock: MutexGuard<'a, ()>,
     /// `None` deletes the key.
     writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    /// Reference-count changes applied inline so far.
+    inline_refs: usize,
 }
 
 impl Txn<'_> {
@@ -110,6 +116,16 @@ impl Txn<'_> {
 
     pub fn get_rec<T: DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>> {
         self.get(key)?.map(|v| decode(&v)).transpose()
+    }
+
+    /// Takes `n` from the transaction's budget of inline reference-count
+    /// changes; false (taking nothing) when it would run over.
+    pub fn take_budget(&mut self, n: usize) -> bool {
+        if self.inline_refs + n > self.meta.inline_refs {
+            return false;
+        }
+        self.inline_refs += n;
+        true
     }
 
     pub fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
@@ -304,6 +320,19 @@ pub mod keys {
     /// The system key-value area: namespace NUL key.
     pub fn system(ns: &str, key: &[u8]) -> Vec<u8> {
         join(b"x/", &[ns.as_bytes(), key])
+    }
+
+    /// Pending reference-count jobs, by id.
+    pub const JOBS: &[u8] = b"j/";
+    pub fn job(id: u64) -> Vec<u8> {
+        let mut k = JOBS.to_vec();
+        k.extend_from_slice(&id.to_be_bytes());
+        k
+    }
+    pub fn job_progress(id: u64) -> Vec<u8> {
+        let mut k = b"J/".to_vec();
+        k.extend_from_slice(&id.to_be_bytes());
+        k
     }
 
     pub const COUNTERS: &[u8] = b"m/counters";

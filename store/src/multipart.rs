@@ -9,12 +9,12 @@ use rand::RngCore;
 
 use crate::buckets::load;
 use crate::error::{Error, Result};
-use crate::ingest::{add_refs, drop_refs, load_counters};
 use crate::manifest::Manifest;
 use crate::meta::{Txn, keys};
 use crate::names::validate_writable_key;
 use crate::objects::{NewVersion, ObjectInfo, commit_version, etag_matches};
 use crate::records::{ObjectMeta, PartRecord, UploadRecord, VersionKind, decode};
+use crate::refs::{change_refs, load_counters};
 use crate::{Store, now_ns};
 
 /// Most parts an upload may have, as in S3.
@@ -79,12 +79,28 @@ fn valid_upload_id(upload_id: &str) -> Result<()> {
     }
 }
 
-/// Removes every part of an upload, and the upload.
-fn drop_upload(txn: &mut Txn<'_>, bucket: &str, key: &str, upload_id: &str) -> Result<()> {
+/// Removes every part of an upload, and the upload. The references of
+/// the parts in `kept` pass to the object they were completed into; the
+/// others are dropped.
+fn drop_upload(
+    txn: &mut Txn<'_>,
+    bucket: &str,
+    key: &str,
+    upload_id: &str,
+    kept: &[u32],
+) -> Result<()> {
+    let prefix = keys::parts_of(upload_id);
     let mut freed = 0;
-    for (k, v) in txn.scan(&keys::parts_of(upload_id))? {
+    for (k, v) in txn.scan(&prefix)? {
         let part: PartRecord = decode(&v)?;
-        drop_refs(txn, &part.manifest)?;
+        let number = u32::from_be_bytes(
+            k[prefix.len()..]
+                .try_into()
+                .map_err(|_| Error::BadRecord("malformed part key".into()))?,
+        );
+        if !kept.contains(&number) {
+            change_refs(txn, &part.manifest, -1)?;
+        }
         freed += part.size;
         txn.delete(k);
     }
@@ -139,11 +155,11 @@ impl Store {
         let mut txn = self.inner.meta.begin();
         // The upload may have been completed or aborted meanwhile.
         load_upload(&txn, bucket, key, upload_id)?;
-        add_refs(&mut txn, &data.manifest, &data.new_chunks)?;
+        change_refs(&mut txn, &data.manifest, 1)?;
         let pkey = keys::part(upload_id, part_number);
         let old = txn.get_rec::<PartRecord>(&pkey)?;
         if let Some(old) = &old {
-            drop_refs(&mut txn, &old.manifest)?;
+            change_refs(&mut txn, &old.manifest, -1)?;
         }
         let mut counters = load_counters(&txn)?;
         counters.logical_bytes = counters
@@ -158,9 +174,8 @@ impl Store {
             manifest: data.manifest,
         };
         txn.put_rec(pkey, &rec);
-        txn.commit()?;
+        self.finish(txn)?;
         drop(data.pins);
-        self.inner.meta.sync()?;
         Ok(part_info(part_number, &rec))
     }
 
@@ -328,8 +343,8 @@ impl Store {
             md5s.update(r.md5);
         }
         let etag = format!("{}-{}", hex::encode(md5s.finalize()), records.len());
-        add_refs(&mut txn, &manifest, &Default::default())?;
-        drop_upload(&mut txn, bucket, key, upload_id)?;
+        let kept: Vec<u32> = parts.iter().map(|(n, _)| *n).collect();
+        drop_upload(&mut txn, bucket, key, upload_id, &kept)?;
         let rec = commit_version(
             &mut txn,
             &mut brec,
@@ -344,8 +359,7 @@ impl Store {
             },
         )?;
         txn.put_rec(keys::bucket(bucket), &brec);
-        txn.commit()?;
-        self.inner.meta.sync()?;
+        self.finish(txn)?;
         Ok(ObjectInfo::of(key, &rec))
     }
 
@@ -354,8 +368,7 @@ impl Store {
         valid_upload_id(upload_id)?;
         let mut txn = self.inner.meta.begin();
         load_upload(&txn, bucket, key, upload_id)?;
-        drop_upload(&mut txn, bucket, key, upload_id)?;
-        txn.commit()?;
-        self.inner.meta.sync()
+        drop_upload(&mut txn, bucket, key, upload_id, &[])?;
+        self.finish(txn)
     }
 }

@@ -16,7 +16,7 @@ use std::io::Read;
 
 use crate::buckets::load;
 use crate::error::{Error, Result};
-use crate::ingest::{Ingested, add_refs, drop_refs, load_counters};
+use crate::ingest::{Ingested, PinGuard};
 use crate::manifest::Manifest;
 use crate::meta::{Txn, keys};
 use crate::names::{validate_key, validate_writable_key};
@@ -25,6 +25,7 @@ use crate::records::{
     BucketRecord, CurrentRecord, ObjectMeta, VersionKind, VersionRecord, Versioning, decode,
     view_at,
 };
+use crate::refs::{change_refs, load_counters};
 use crate::{Store, now_ns, version_id};
 
 /// Which state of a key to read.
@@ -206,7 +207,7 @@ pub(crate) fn seen(records: &[VersionRecord], snapshots: &[u64], seq: u64) -> bo
 pub(crate) fn purge(txn: &mut Txn<'_>, bucket: &str, key: &str, rec: &VersionRecord) -> Result<()> {
     txn.delete(keys::version(bucket, key, rec.seq));
     txn.delete(keys::hidden(bucket, key, rec.seq));
-    drop_refs(txn, &rec.manifest)?;
+    change_refs(txn, &rec.manifest, -1)?;
     let mut counters = load_counters(txn)?;
     counters.logical_bytes = counters.logical_bytes.saturating_sub(rec.size);
     counters.versions = counters.versions.saturating_sub(1);
@@ -511,7 +512,7 @@ impl Store {
         let mut txn = self.inner.meta.begin();
         let mut brec = load(&txn, bucket)?;
         check_condition(&txn, bucket, key, &condition)?;
-        add_refs(&mut txn, &data.manifest, &data.new_chunks)?;
+        change_refs(&mut txn, &data.manifest, 1)?;
         let rec = commit_version(
             &mut txn,
             &mut brec,
@@ -526,9 +527,8 @@ impl Store {
             },
         )?;
         txn.put_rec(keys::bucket(bucket), &brec);
-        txn.commit()?;
+        self.finish(txn)?;
         drop(data.pins);
-        self.inner.meta.sync()?;
         Ok(ObjectInfo::of(key, &rec))
     }
 
@@ -576,8 +576,7 @@ impl Store {
             Some(id) => delete_version(&mut txn, &mut brec, bucket, key, id)?,
         };
         txn.put_rec(keys::bucket(bucket), &brec);
-        txn.commit()?;
-        self.inner.meta.sync()?;
+        self.finish(txn)?;
         Ok(result)
     }
 
@@ -599,8 +598,7 @@ impl Store {
             results.push(r);
         }
         txn.put_rec(keys::bucket(bucket), &brec);
-        txn.commit()?;
-        self.inner.meta.sync()?;
+        self.finish(txn)?;
         Ok(results)
     }
 
@@ -621,7 +619,9 @@ impl Store {
         let src = resolve(self, src.bucket, src.key, src.at)?;
         let mut brec = load(&txn, dst_bucket)?;
         check_condition(&txn, dst_bucket, dst_key, &condition)?;
-        add_refs(&mut txn, &src.manifest, &Default::default())?;
+        let mut pins = PinGuard::new(self);
+        pins.pin_manifest(&src.manifest);
+        change_refs(&mut txn, &src.manifest, 1)?;
         let meta = match metadata {
             CopyMetadata::Copy => src.meta,
             CopyMetadata::Replace(m) => m,
@@ -640,8 +640,8 @@ impl Store {
             },
         )?;
         txn.put_rec(keys::bucket(dst_bucket), &brec);
-        txn.commit()?;
-        self.inner.meta.sync()?;
+        self.finish(txn)?;
+        drop(pins);
         Ok(ObjectInfo::of(dst_key, &rec))
     }
 
@@ -711,10 +711,11 @@ impl Store {
         validate_writable_key(to)?;
         let mut txn = self.inner.meta.begin();
         let mut brec = load(&txn, bucket)?;
-        let info = rename_one(&mut txn, &mut brec, bucket, from, to, no_replace)?;
+        let mut pins = PinGuard::new(self);
+        let info = rename_one(&mut txn, &mut brec, &mut pins, bucket, from, to, no_replace)?;
         txn.put_rec(keys::bucket(bucket), &brec);
-        txn.commit()?;
-        self.inner.meta.sync()?;
+        self.finish(txn)?;
+        drop(pins);
         Ok(info)
     }
 
@@ -761,6 +762,8 @@ impl Store {
             }
         }
         // Read every source first: a destination may be another source.
+        // Their chunks stay pinned until the new references are taken.
+        let mut pins = PinGuard::new(self);
         let mut sources = Vec::with_capacity(moves.len());
         for src in moves.keys() {
             let rec = versions_of(&txn, bucket, src)?
@@ -770,6 +773,7 @@ impl Store {
                     key: src.clone(),
                     delete_marker: None,
                 })?;
+            pins.pin_manifest(&rec.manifest);
             sources.push(rec);
         }
         for (src, _) in moves
@@ -779,7 +783,7 @@ impl Store {
             delete_current(&mut txn, &mut brec, bucket, src)?;
         }
         for ((_, dst), rec) in moves.iter().zip(sources) {
-            add_refs(&mut txn, &rec.manifest, &Default::default())?;
+            change_refs(&mut txn, &rec.manifest, 1)?;
             commit_version(
                 &mut txn,
                 &mut brec,
@@ -795,8 +799,8 @@ impl Store {
             )?;
         }
         txn.put_rec(keys::bucket(bucket), &brec);
-        txn.commit()?;
-        self.inner.meta.sync()?;
+        self.finish(txn)?;
+        drop(pins);
         Ok(moves.len())
     }
 }
@@ -804,6 +808,7 @@ impl Store {
 fn rename_one(
     txn: &mut Txn<'_>,
     brec: &mut BucketRecord,
+    pins: &mut PinGuard,
     bucket: &str,
     from: &str,
     to: &str,
@@ -823,7 +828,8 @@ fn rename_one(
     if no_replace && txn.get(&keys::current(bucket, to))?.is_some() {
         return Err(Error::AlreadyExists(to.to_owned()));
     }
-    add_refs(txn, &src.manifest, &Default::default())?;
+    pins.pin_manifest(&src.manifest);
+    change_refs(txn, &src.manifest, 1)?;
     let rec = commit_version(
         txn,
         brec,

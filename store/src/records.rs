@@ -203,6 +203,8 @@ pub struct Counters {
     pub stored_bytes: u64,
     pub chunks: u64,
     pub versions: u64,
+    /// Id the next reference-count job gets.
+    pub next_job: u64,
 }
 
 #[cfg(test)]

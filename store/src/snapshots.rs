@@ -87,8 +87,7 @@ impl Store {
         }
         txn.delete(key);
         release_hidden(&mut txn, bucket)?;
-        txn.commit()?;
-        self.inner.meta.sync()
+        self.finish(txn)
     }
 }
 

@@ -4,12 +4,13 @@
 use std::collections::HashMap;
 
 use crate::error::{Error, Result};
-use crate::ingest::{PinGuard, load_counters, pack_entry};
+use crate::ingest::PinGuard;
 use crate::manifest::Manifest;
 use crate::meta::keys;
 use crate::names::ChunkId;
 use crate::packs::{HEADER_LEN, Location};
 use crate::records::{ChunkRecord, PackRecord, PartRecord, VersionRecord, decode};
+use crate::refs::{load_counters, pack_entry};
 use crate::{Store, now_ns};
 
 /// What a GC pass did.
@@ -83,6 +84,8 @@ impl Store {
     /// Frees chunks whose last reference went more than the grace period
     /// ago and that no writer in flight depends on.
     pub fn gc(&self) -> Result<GcReport> {
+        // Counts must be complete before any is trusted to be zero.
+        self.run_jobs()?;
         let grace = i64::try_from(self.inner.config.gc_grace.as_nanos()).unwrap_or(i64::MAX);
         let cutoff = now_ns().saturating_sub(grace);
         let mut report = GcReport::default();
@@ -291,6 +294,7 @@ impl Store {
     /// matches its references; with `verify_data`, also reads and verifies
     /// every chunk.
     pub fn fsck(&self, verify_data: bool) -> Result<FsckReport> {
+        self.run_jobs()?;
         let inner = &self.inner;
         // Hold the commit lock so that references and counts agree.
         let txn = inner.meta.begin();

@@ -22,6 +22,9 @@ fn config() -> Config {
         },
         pack_size: 1 << 20,
         gc_grace: Duration::ZERO,
+        // Small, so that most manifests here take their references through
+        // jobs rather than inline.
+        inline_refs: 4,
         ..Config::default()
     }
 }

@@ -1,0 +1,180 @@
+//! Chunk references, with memory bounded whatever an object's size.
+//!
+//! Every manifest holds one reference to each of its chunks. A commit that
+//! adds or drops a manifest changes the counts of all its chunks; for a
+//! large object that is tens of thousands of records, which sled would
+//! apply as one batch holding memory in proportion. So a commit changes
+//! counts inline only up to a small budget; beyond it, it writes a *job*
+//! — the manifest and the direction, in the same batch as the change that
+//! calls for it — and the counts are then changed in bounded steps, each
+//! step one batch that also records how far the job has got. A job left by
+//! a crash is finished when the store next opens, before anything else.
+//!
+//! While a job is pending a count can be too high (a drop not yet applied:
+//! harmless) or too low (an add not yet applied). The writer that queued an
+//! add pins the manifest's chunks until its jobs have run, and GC never
+//! frees a pinned chunk, so a count that is too low never frees live data.
+//! New chunks are indexed before their first reference is committed, with
+//! a count of zero and an entry on the GC queue: if the commit never comes,
+//! GC frees them after the grace period.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::Store;
+use crate::error::{Error, Result};
+use crate::manifest::Manifest;
+use crate::meta::{Txn, keys};
+use crate::names::ChunkId;
+use crate::now_ns;
+use crate::packs::Location;
+use crate::records::{ChunkRecord, Counters, PackRecord};
+
+/// Count changes per step of a job.
+const JOB_STEP: usize = 512;
+
+/// Pending count changes for the chunks of one manifest.
+#[derive(Serialize, Deserialize)]
+struct RefJob {
+    /// +1 to add references, -1 to drop them.
+    delta: i8,
+    manifest: Manifest,
+}
+
+pub(crate) fn load_counters(txn: &Txn<'_>) -> Result<Counters> {
+    Ok(txn.get_rec(keys::COUNTERS)?.unwrap_or_default())
+}
+
+pub(crate) fn pack_entry<'m>(
+    txn: &Txn<'_>,
+    packs: &'m mut HashMap<u64, PackRecord>,
+    pack: u64,
+) -> Result<&'m mut PackRecord> {
+    if let std::collections::hash_map::Entry::Vacant(e) = packs.entry(pack) {
+        e.insert(txn.get_rec(&keys::pack(pack))?.unwrap_or_default());
+    }
+    Ok(packs.get_mut(&pack).expect("inserted above"))
+}
+
+/// Adds (`delta` = 1) or drops (`delta` = -1) one reference from
+/// `manifest` to each of its chunks: inline while the transaction's budget
+/// lasts, else as a job run after the commit by [`Store::run_jobs`].
+pub(crate) fn change_refs(txn: &mut Txn<'_>, manifest: &Manifest, delta: i8) -> Result<()> {
+    let n = manifest.chunks().len();
+    if n == 0 {
+        return Ok(());
+    }
+    if txn.take_budget(n) {
+        return apply(txn, manifest.chunks().iter().map(|c| c.id), delta);
+    }
+    let mut counters = load_counters(txn)?;
+    let id = counters.next_job;
+    counters.next_job += 1;
+    txn.put_rec(keys::COUNTERS.to_vec(), &counters);
+    txn.put_rec(
+        keys::job(id),
+        &RefJob {
+            delta,
+            manifest: manifest.clone(),
+        },
+    );
+    txn.put_rec(keys::job_progress(id), &0u64);
+    Ok(())
+}
+
+/// Applies count changes to chunks, in the transaction.
+fn apply(txn: &mut Txn<'_>, ids: impl Iterator<Item = ChunkId>, delta: i8) -> Result<()> {
+    let mut counts: HashMap<ChunkId, u64> = HashMap::new();
+    for id in ids {
+        *counts.entry(id).or_insert(0) += 1;
+    }
+    let now = now_ns();
+    for (id, n) in counts {
+        let key = keys::chunk(&id);
+        let mut rec: ChunkRecord = txn.get_rec(&key)?.ok_or(Error::MissingChunk(id))?;
+        if delta > 0 {
+            rec.refs += n;
+        } else {
+            rec.refs = rec.refs.saturating_sub(n);
+            if rec.refs == 0 {
+                txn.put(keys::gc(now, &id), Vec::new());
+            }
+        }
+        txn.put_rec(key, &rec);
+    }
+    Ok(())
+}
+
+/// Indexes chunks just written to packs (and synced), with no references
+/// yet and a place on the GC queue. A chunk another writer indexed
+/// meanwhile keeps its entry; this copy is dead space in its pack.
+pub(crate) fn index_chunks(
+    txn: &mut Txn<'_>,
+    chunks: &[(ChunkId, Location, [u8; 16])],
+) -> Result<()> {
+    let mut counters = load_counters(txn)?;
+    let mut packs: HashMap<u64, PackRecord> = HashMap::new();
+    let now = now_ns();
+    for (id, loc, md5) in chunks {
+        let key = keys::chunk(id);
+        if txn.get(&key)?.is_some() {
+            continue;
+        }
+        txn.put_rec(
+            key,
+            &ChunkRecord {
+                pack: loc.pack,
+                offset: loc.offset,
+                len: loc.len,
+                refs: 0,
+                md5: *md5,
+            },
+        );
+        txn.put(keys::pack_member(loc.pack, id), Vec::new());
+        txn.put(keys::gc(now, id), Vec::new());
+        let p = pack_entry(txn, &mut packs, loc.pack)?;
+        p.live_bytes += u64::from(loc.len);
+        p.live_chunks += 1;
+        counters.stored_bytes += u64::from(loc.len);
+        counters.chunks += 1;
+    }
+    for (pack, rec) in packs {
+        txn.put_rec(keys::pack(pack), &rec);
+    }
+    txn.put_rec(keys::COUNTERS.to_vec(), &counters);
+    Ok(())
+}
+
+impl Store {
+    /// Runs every pending job to its end, one bounded step per commit.
+    /// Returns once none is left, whoever queued them.
+    pub(crate) fn run_jobs(&self) -> Result<()> {
+        let _one = self.inner.jobs.lock();
+        let meta = &self.inner.meta;
+        loop {
+            let Some((k, v)) = meta.scan(keys::JOBS).next().transpose()? else {
+                return Ok(());
+            };
+            let id = u64::from_be_bytes(
+                k[keys::JOBS.len()..]
+                    .try_into()
+                    .map_err(|_| Error::BadRecord("malformed job key".into()))?,
+            );
+            let job: RefJob = crate::records::decode(&v)?;
+            let mut txn = meta.begin();
+            let done: u64 = txn.get_rec(&keys::job_progress(id))?.unwrap_or(0);
+            let chunks = job.manifest.chunks();
+            let start = (done as usize).min(chunks.len());
+            let end = (start + JOB_STEP).min(chunks.len());
+            apply(&mut txn, chunks[start..end].iter().map(|c| c.id), job.delta)?;
+            if end == chunks.len() {
+                txn.delete(keys::job(id));
+                txn.delete(keys::job_progress(id));
+            } else {
+                txn.put_rec(keys::job_progress(id), &(end as u64));
+            }
+            txn.commit()?;
+        }
+    }
+}
