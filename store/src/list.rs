@@ -90,6 +90,15 @@ fn past_prefix(cp: &str) -> Vec<u8> {
     k
 }
 
+/// A current-view entry from its key (after the bucket prefix) and record.
+fn current_entry(key: &[u8], value: &[u8]) -> Result<(String, ObjectInfo)> {
+    let key =
+        String::from_utf8(key.to_vec()).map_err(|_| Error::BadRecord("key is not UTF-8".into()))?;
+    let rec: CurrentRecord = decode(value)?;
+    let info = ObjectInfo::of_current(&key, rec);
+    Ok((key, info))
+}
+
 impl Store {
     /// Lists a bucket's objects (or a snapshot's) in S3 byte order.
     pub fn list_objects(&self, bucket: &str, q: &ListQuery) -> Result<ListPage> {
@@ -111,9 +120,22 @@ impl Store {
             cursor = after(sa.as_bytes());
         }
         let mut items = Vec::new();
+        let base = keys::current_prefix(bucket);
+        // The current view is read with one range scan, restarted only to
+        // skip past a common prefix.
+        let mut scan: Option<Box<dyn Iterator<Item = Result<(Vec<u8>, Vec<u8>)>> + '_>> = None;
         while items.len() <= q.max_keys {
             let next = match snap_seq {
-                None => self.next_current(bucket, &cursor)?,
+                None => {
+                    let it = scan.get_or_insert_with(|| {
+                        let start = [base.as_slice(), &cursor].concat();
+                        Box::new(self.inner.meta.scan_from(&base, &start))
+                    });
+                    match it.next().transpose()? {
+                        Some((k, v)) => Some(current_entry(&k[base.len()..], &v)?),
+                        None => None,
+                    }
+                }
                 Some(seq) => self.next_in_snapshot(bucket, seq, &cursor)?,
             };
             let Some((key, info)) = next else { break };
@@ -122,6 +144,7 @@ impl Store {
             }
             if let Some(cp) = rollup(&key, &q.prefix, q.delimiter.as_deref()) {
                 cursor = past_prefix(cp);
+                scan = None;
                 if q.start_after.as_deref().is_some_and(|sa| cp <= sa) {
                     continue;
                 }
@@ -153,28 +176,6 @@ impl Store {
             page.next_marker = None;
         }
         Ok(page)
-    }
-
-    /// The first current object with key at or after `from`.
-    fn next_current(&self, bucket: &str, from: &[u8]) -> Result<Option<(String, ObjectInfo)>> {
-        let base = keys::current_prefix(bucket);
-        let start = [base.as_slice(), from].concat();
-        match self
-            .inner
-            .meta
-            .scan_from(&base, &start)
-            .next()
-            .transpose()?
-        {
-            Some((k, v)) => {
-                let key = String::from_utf8(k[base.len()..].to_vec())
-                    .map_err(|_| Error::BadRecord("key is not UTF-8".into()))?;
-                let rec: CurrentRecord = decode(&v)?;
-                let info = ObjectInfo::of_current(&key, rec);
-                Ok(Some((key, info)))
-            }
-            None => Ok(None),
-        }
     }
 
     /// The first object at or after `from` that a snapshot at `seq` sees.

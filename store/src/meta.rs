@@ -29,10 +29,26 @@ pub struct Meta {
 
 impl Meta {
     pub fn open(path: &Path, cache_bytes: u64, inline_refs: usize) -> Result<Meta> {
-        let db = sled::Config::new()
-            .path(path)
-            .cache_capacity(cache_bytes)
-            .open()?;
+        let config = sled::Config::new().path(path).cache_capacity(cache_bytes);
+        // A store closed a moment ago in this process may still be held by
+        // sled's background I/O for a few milliseconds: wait a little for
+        // its lock before reporting the store as in use.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+        let db = loop {
+            match config.open() {
+                Ok(db) => break db,
+                Err(sled::Error::Io(e))
+                    if e.kind() == std::io::ErrorKind::WouldBlock
+                        || e.to_string().contains("could not acquire lock") =>
+                {
+                    if std::time::Instant::now() >= deadline {
+                        return Err(sled::Error::Io(e).into());
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        };
         Ok(Meta {
             db,
             inline_refs,
@@ -55,7 +71,7 @@ impl Meta {
         &'a self,
         prefix: &'a [u8],
         start: &[u8],
-    ) -> impl Iterator<Item = Result<(Vec<u8>, Vec<u8>)>> + 'a {
+    ) -> impl Iterator<Item = Result<(Vec<u8>, Vec<u8>)>> + use<'a> {
         let start = if start < prefix { prefix } else { start };
         self.db
             .range::<&[u8], _>((Bound::Included(start), Bound::Unbounded))
