@@ -90,6 +90,9 @@ fn past_prefix(cp: &str) -> Vec<u8> {
     k
 }
 
+/// A range scan over metadata entries.
+type Scan<'a> = dyn Iterator<Item = Result<(Vec<u8>, Vec<u8>)>> + 'a;
+
 /// A current-view entry from its key (after the bucket prefix) and record.
 fn current_entry(key: &[u8], value: &[u8]) -> Result<(String, ObjectInfo)> {
     let key =
@@ -123,7 +126,7 @@ impl Store {
         let base = keys::current_prefix(bucket);
         // The current view is read with one range scan, restarted only to
         // skip past a common prefix.
-        let mut scan: Option<Box<dyn Iterator<Item = Result<(Vec<u8>, Vec<u8>)>> + '_>> = None;
+        let mut scan: Option<Box<Scan<'_>>> = None;
         while items.len() <= q.max_keys {
             let next = match snap_seq {
                 None => {
