@@ -183,14 +183,45 @@ impl S3Service {
             &parts.headers,
             self.inner.config.vhost_domain.as_deref(),
         )?;
-        let (principal, payload) = self.authenticate(&parts)?;
-        let ctx = Ctx {
-            svc: self.clone(),
-            parts,
-            principal,
-            payload,
+        // A cross-origin request on a bucket gets the Access-Control-*
+        // headers the bucket's CORS rules grant, whether it succeeds or not.
+        let cors = match endpoint.bucket() {
+            Some(bucket)
+                if !matches!(endpoint, router::Endpoint::Options { .. })
+                    && parts.headers.contains_key(http::header::ORIGIN) =>
+            {
+                ops::config::cors_response_headers(
+                    &self.inner.store,
+                    bucket,
+                    &parts.method,
+                    &parts.headers,
+                )
+            }
+            _ => Vec::new(),
         };
-        ops::dispatch(ctx, endpoint, body).await
+        let result = async {
+            let (principal, payload) = self.authenticate(&parts)?;
+            let ctx = Ctx {
+                svc: self.clone(),
+                parts,
+                principal,
+                payload,
+            };
+            ops::dispatch(ctx, endpoint, body).await
+        }
+        .await;
+        match result {
+            Ok(mut resp) => {
+                for (name, value) in cors {
+                    ops::set_header(resp.headers_mut(), name, &value);
+                }
+                Ok(resp)
+            }
+            Err(mut e) => {
+                e.headers.extend(cors);
+                Err(e)
+            }
+        }
     }
 
     fn authenticate(

@@ -35,6 +35,16 @@ pub(crate) fn load(txn: &Txn<'_>, bucket: &str) -> Result<BucketRecord> {
 impl Store {
     /// Creates a bucket. Its name must follow S3's rules.
     pub fn create_bucket(&self, bucket: &str) -> Result<BucketInfo> {
+        self.create_bucket_with(bucket, BTreeMap::new())
+    }
+
+    /// Creates a bucket with its settings (owner, ACL…) in one commit, so
+    /// that it is never seen without them.
+    pub fn create_bucket_with(
+        &self,
+        bucket: &str,
+        settings: BTreeMap<String, String>,
+    ) -> Result<BucketInfo> {
         validate_bucket_name(bucket)?;
         let mut txn = self.inner.meta.begin();
         let key = keys::bucket(bucket);
@@ -45,7 +55,7 @@ impl Store {
             created_ns: now_ns(),
             versioning: Versioning::Unversioned,
             next_seq: 1,
-            settings: BTreeMap::new(),
+            settings,
         };
         txn.put_rec(key, &rec);
         txn.commit()?;

@@ -129,7 +129,7 @@ pub async fn dispatch(
 ) -> Result<Response<ResponseBody>, S3Error> {
     use Endpoint as E;
     match endpoint {
-        E::ListBuckets { .. } => bucket::list_buckets(ctx).await,
+        e @ E::ListBuckets { .. } => bucket::list_buckets(ctx, e).await,
         E::CreateBucket { bucket } => bucket::create_bucket(ctx, bucket, body).await,
         E::DeleteBucket { bucket } => bucket::delete_bucket(ctx, bucket).await,
         E::HeadBucket { bucket } => bucket::head_bucket(ctx, bucket).await,

@@ -1,0 +1,491 @@
+//! Bucket operations through aws-sdk-s3: create, list, head, location and
+//! delete with their error cases, versioning, owners, and anonymous access
+//! per canned ACL (plain HTTP, no signature).
+
+mod common;
+
+use alexander_s3::S3Config;
+use alexander_s3::ops::owner_id;
+use alexander_store::PutOptions;
+use aws_sdk_s3::Client;
+use aws_sdk_s3::config::{Credentials, Region};
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::types::{
+    BucketCannedAcl, BucketLocationConstraint, BucketVersioningStatus, CreateBucketConfiguration,
+    MfaDelete, VersioningConfiguration,
+};
+use common::*;
+
+/// The S3 error code of a failed call.
+fn code<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> String {
+    err.code().unwrap_or("<none>").to_owned()
+}
+
+/// The HTTP status of a failed call.
+fn status<E>(err: &SdkError<E, aws_sdk_s3::config::http::HttpResponse>) -> u16 {
+    err.raw_response().map_or(0, |r| r.status().as_u16())
+}
+
+fn put(server: &TestServer, bucket: &str, key: &str, body: &[u8]) {
+    server
+        .store
+        .put_object(bucket, key, body, PutOptions::default())
+        .unwrap();
+}
+
+/// A user with a key; returns a client signing as it.
+fn user_client(server: &TestServer, name: &str) -> Client {
+    server.iam.create_user(name).unwrap();
+    let (key, secret) = server.iam.create_key(name).unwrap();
+    server.client_as(&key.id, secret.expose_secret())
+}
+
+#[test]
+fn create_list_head_locate_delete() {
+    let server = TestServer::start();
+    let s3 = server.client();
+    let b = bucket_name("life");
+    rt().block_on(async {
+        let out = s3.create_bucket().bucket(&b).send().await.unwrap();
+        assert_eq!(out.location(), Some(format!("/{b}").as_str()));
+
+        let list = s3.list_buckets().send().await.unwrap();
+        let names: Vec<_> = list.buckets().iter().filter_map(|b| b.name()).collect();
+        assert_eq!(names, vec![b.as_str()]);
+        assert!(list.buckets()[0].creation_date().is_some());
+        let owner = list.owner().unwrap();
+        assert_eq!(owner.id(), Some(owner_id("root").as_str()));
+        assert_eq!(owner.display_name(), Some("root"));
+
+        let head = s3.head_bucket().bucket(&b).send().await.unwrap();
+        assert_eq!(head.bucket_region(), Some("us-east-1"));
+
+        // S3 answers an empty LocationConstraint for us-east-1.
+        let loc = s3.get_bucket_location().bucket(&b).send().await.unwrap();
+        assert_eq!(loc.location_constraint().map_or("", |c| c.as_str()), "");
+
+        // A second create by the owner.
+        let err = s3.create_bucket().bucket(&b).send().await.unwrap_err();
+        assert_eq!(code(&err), "BucketAlreadyOwnedByYou");
+        assert_eq!(status(&err), 409);
+
+        // Not empty while it holds an object.
+        put(&server, &b, "k", b"x");
+        let err = s3.delete_bucket().bucket(&b).send().await.unwrap_err();
+        assert_eq!(code(&err), "BucketNotEmpty");
+        assert_eq!(status(&err), 409);
+        server.store.delete_object(&b, "k", None).unwrap();
+
+        s3.delete_bucket().bucket(&b).send().await.unwrap();
+        let err = s3.head_bucket().bucket(&b).send().await.unwrap_err();
+        assert_eq!(status(&err), 404);
+        let err = s3
+            .get_bucket_location()
+            .bucket(&b)
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(code(&err), "NoSuchBucket");
+        let err = s3.delete_bucket().bucket(&b).send().await.unwrap_err();
+        assert_eq!(code(&err), "NoSuchBucket");
+        let list = s3.list_buckets().send().await.unwrap();
+        assert!(list.buckets().is_empty());
+    });
+}
+
+#[test]
+fn create_errors() {
+    let server = TestServer::start();
+    let s3 = server.client();
+    rt().block_on(async {
+        for bad in ["Bad_Name", "ab", "-leading", "192.168.1.1"] {
+            let err = s3.create_bucket().bucket(bad).send().await.unwrap_err();
+            assert_eq!(code(&err), "InvalidBucketName", "{bad}");
+            assert_eq!(status(&err), 400, "{bad}");
+        }
+        // Paths the server answers itself.
+        for reserved in ["health", "healthz", "readyz", "metrics"] {
+            let err = s3
+                .create_bucket()
+                .bucket(reserved)
+                .send()
+                .await
+                .unwrap_err();
+            assert_eq!(code(&err), "InvalidBucketName", "{reserved}");
+        }
+
+        let conf = |region: &str| {
+            CreateBucketConfiguration::builder()
+                .location_constraint(BucketLocationConstraint::from(region))
+                .build()
+        };
+        let b = bucket_name("loc");
+        let err = s3
+            .create_bucket()
+            .bucket(&b)
+            .create_bucket_configuration(conf("eu-west-1"))
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(code(&err), "IllegalLocationConstraintException");
+        assert_eq!(status(&err), 400);
+        s3.head_bucket().bucket(&b).send().await.unwrap_err();
+        // The configured region itself is fine.
+        s3.create_bucket()
+            .bucket(&b)
+            .create_bucket_configuration(conf("us-east-1"))
+            .send()
+            .await
+            .unwrap();
+
+        // Canned ACLs this server does not implement, and nonsense.
+        let b2 = bucket_name("acl");
+        let err = s3
+            .create_bucket()
+            .bucket(&b2)
+            .acl(BucketCannedAcl::AuthenticatedRead)
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(code(&err), "NotImplemented");
+        let err = s3
+            .create_bucket()
+            .bucket(&b2)
+            .acl(BucketCannedAcl::from("everyone-everything"))
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(code(&err), "InvalidArgument");
+        s3.head_bucket().bucket(&b2).send().await.unwrap_err();
+    });
+    // Anonymous requests may not create buckets.
+    let resp = reqwest::blocking::Client::new()
+        .put(format!("{}/{}", server.endpoint(), bucket_name("anon")))
+        .send()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 403, "anonymous CreateBucket");
+    assert!(resp.text().unwrap().contains("<Code>AccessDenied</Code>"));
+}
+
+#[test]
+fn another_region() {
+    let server = TestServer::start_with(S3Config {
+        region: "eu-central-1".to_owned(),
+        ..S3Config::default()
+    });
+    let config = aws_sdk_s3::Config::builder()
+        .behavior_version_latest()
+        .region(Region::new("eu-central-1"))
+        .endpoint_url(server.endpoint())
+        .credentials_provider(Credentials::new(ACCESS_KEY, SECRET_KEY, None, None, "test"))
+        .force_path_style(true)
+        .build();
+    let s3 = Client::from_conf(config);
+    rt().block_on(async {
+        let b = bucket_name("eu");
+        s3.create_bucket()
+            .bucket(&b)
+            .create_bucket_configuration(
+                CreateBucketConfiguration::builder()
+                    .location_constraint(BucketLocationConstraint::EuCentral1)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        let loc = s3.get_bucket_location().bucket(&b).send().await.unwrap();
+        assert_eq!(
+            loc.location_constraint(),
+            Some(&BucketLocationConstraint::EuCentral1)
+        );
+        let head = s3.head_bucket().bucket(&b).send().await.unwrap();
+        assert_eq!(head.bucket_region(), Some("eu-central-1"));
+        let err = s3
+            .create_bucket()
+            .bucket(bucket_name("us"))
+            .create_bucket_configuration(
+                CreateBucketConfiguration::builder()
+                    .location_constraint(BucketLocationConstraint::UsWest2)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(code(&err), "IllegalLocationConstraintException");
+    });
+}
+
+#[test]
+fn versioning() {
+    let server = TestServer::start();
+    let s3 = server.client();
+    let b = bucket_name("ver");
+    rt().block_on(async {
+        s3.create_bucket().bucket(&b).send().await.unwrap();
+        let got = s3.get_bucket_versioning().bucket(&b).send().await.unwrap();
+        assert_eq!(got.status(), None);
+        assert_eq!(got.mfa_delete(), None);
+
+        let set = |status| {
+            s3.put_bucket_versioning()
+                .bucket(&b)
+                .versioning_configuration(VersioningConfiguration::builder().status(status).build())
+                .send()
+        };
+        set(BucketVersioningStatus::Enabled).await.unwrap();
+        let got = s3.get_bucket_versioning().bucket(&b).send().await.unwrap();
+        assert_eq!(got.status(), Some(&BucketVersioningStatus::Enabled));
+        set(BucketVersioningStatus::Suspended).await.unwrap();
+        let got = s3.get_bucket_versioning().bucket(&b).send().await.unwrap();
+        assert_eq!(got.status(), Some(&BucketVersioningStatus::Suspended));
+        assert_eq!(
+            server.store.head_bucket(&b).unwrap().versioning,
+            alexander_store::Versioning::Suspended
+        );
+
+        let err = s3
+            .put_bucket_versioning()
+            .bucket(&b)
+            .versioning_configuration(
+                VersioningConfiguration::builder()
+                    .status(BucketVersioningStatus::Enabled)
+                    .mfa_delete(MfaDelete::Enabled)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(code(&err), "NotImplemented");
+        let got = s3.get_bucket_versioning().bucket(&b).send().await.unwrap();
+        assert_eq!(got.status(), Some(&BucketVersioningStatus::Suspended));
+
+        let err = s3
+            .put_bucket_versioning()
+            .bucket(&b)
+            .versioning_configuration(
+                VersioningConfiguration::builder()
+                    .status(BucketVersioningStatus::from("Sometimes"))
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(code(&err), "MalformedXML");
+        let err = s3
+            .get_bucket_versioning()
+            .bucket(bucket_name("missing"))
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(code(&err), "NoSuchBucket");
+    });
+}
+
+#[test]
+fn users_see_and_reach_only_their_buckets() {
+    let server = TestServer::start();
+    let root = server.client();
+    let alice = user_client(&server, "alice");
+    let bob = user_client(&server, "bob");
+    let (a, r) = (bucket_name("alice"), bucket_name("root"));
+    rt().block_on(async {
+        alice.create_bucket().bucket(&a).send().await.unwrap();
+        root.create_bucket().bucket(&r).send().await.unwrap();
+        put(&server, &a, "secret.txt", b"alice's");
+
+        // Root sees both; each user only its own, under its own owner id.
+        let names = |out: aws_sdk_s3::operation::list_buckets::ListBucketsOutput| {
+            let mut v: Vec<String> = out
+                .buckets()
+                .iter()
+                .filter_map(|b| b.name().map(str::to_owned))
+                .collect();
+            v.sort();
+            (v, out.owner().and_then(|o| o.id().map(str::to_owned)))
+        };
+        let mut both = vec![a.clone(), r.clone()];
+        both.sort();
+        assert_eq!(names(root.list_buckets().send().await.unwrap()).0, both);
+        assert_eq!(
+            names(alice.list_buckets().send().await.unwrap()),
+            (vec![a.clone()], Some(owner_id("alice")))
+        );
+        assert_eq!(
+            names(bob.list_buckets().send().await.unwrap()).0,
+            Vec::<String>::new()
+        );
+
+        // Bob can neither see into nor change alice's private bucket.
+        let err = bob.head_bucket().bucket(&a).send().await.unwrap_err();
+        assert_eq!(status(&err), 403);
+        let err = bob.list_objects_v2().bucket(&a).send().await.unwrap_err();
+        assert_eq!(code(&err), "AccessDenied");
+        let err = bob.delete_bucket().bucket(&a).send().await.unwrap_err();
+        assert_eq!(code(&err), "AccessDenied");
+        let err = bob.get_bucket_acl().bucket(&a).send().await.unwrap_err();
+        assert_eq!(code(&err), "AccessDenied");
+        let err = bob
+            .put_bucket_acl()
+            .bucket(&a)
+            .acl(BucketCannedAcl::PublicReadWrite)
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(code(&err), "AccessDenied");
+        let err = bob
+            .get_bucket_versioning()
+            .bucket(&a)
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(code(&err), "AccessDenied");
+        // Nor take its name.
+        let err = bob.create_bucket().bucket(&a).send().await.unwrap_err();
+        assert_eq!(code(&err), "BucketAlreadyExists");
+        assert_eq!(status(&err), 409);
+        // Alice cannot reach root's bucket either; root reaches hers.
+        let err = alice.list_objects_v2().bucket(&r).send().await.unwrap_err();
+        assert_eq!(code(&err), "AccessDenied");
+        let listed = root.list_objects_v2().bucket(&a).send().await.unwrap();
+        assert_eq!(listed.key_count(), Some(1));
+
+        // Once public-read, bob may list but still not manage it.
+        alice
+            .put_bucket_acl()
+            .bucket(&a)
+            .acl(BucketCannedAcl::PublicRead)
+            .send()
+            .await
+            .unwrap();
+        let listed = bob.list_objects_v2().bucket(&a).send().await.unwrap();
+        assert_eq!(listed.contents()[0].key(), Some("secret.txt"));
+        bob.head_bucket().bucket(&a).send().await.unwrap();
+        let err = bob.delete_bucket().bucket(&a).send().await.unwrap_err();
+        assert_eq!(code(&err), "AccessDenied");
+        // Still not in bob's bucket list: he does not own it.
+        assert!(
+            bob.list_buckets()
+                .send()
+                .await
+                .unwrap()
+                .buckets()
+                .is_empty()
+        );
+    });
+}
+
+/// An anonymous request: plain HTTP, no signature.
+fn anon(method: reqwest::Method, url: String) -> (u16, String) {
+    let resp = reqwest::blocking::Client::new()
+        .request(method, url)
+        .send()
+        .unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.text().unwrap())
+}
+
+/// An anonymous PutObject; returns the status.
+fn anon_put(url: String, body: &'static str) -> u16 {
+    reqwest::blocking::Client::new()
+        .put(url)
+        .body(body)
+        .send()
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[test]
+fn anonymous_access_follows_the_acl() {
+    let server = TestServer::start();
+    let s3 = server.client();
+    let b = bucket_name("anon");
+    let rt = rt();
+    rt.block_on(async { s3.create_bucket().bucket(&b).send().await.unwrap() });
+    put(&server, &b, "hello.txt", b"hi");
+    let url = |path: &str| format!("{}/{b}{path}", server.endpoint());
+    use reqwest::Method;
+
+    // Anonymous ListBuckets is refused outright.
+    let (st, body) = anon(Method::GET, format!("{}/", server.endpoint()));
+    assert_eq!(st, 403);
+    assert!(body.contains("<Code>AccessDenied</Code>"), "{body}");
+
+    // Private: nothing.
+    let (st, body) = anon(Method::GET, url("?list-type=2"));
+    assert_eq!(st, 403);
+    assert!(body.contains("<Code>AccessDenied</Code>"), "{body}");
+    let (st, body) = anon(Method::HEAD, url(""));
+    assert_eq!((st, body.as_str()), (403, ""));
+    let (st, _) = anon(Method::GET, url("?versions"));
+    assert_eq!(st, 403);
+    let (st, body) = anon(Method::GET, url("/hello.txt"));
+    assert_eq!(st, 403);
+    assert!(body.contains("<Code>AccessDenied</Code>"), "{body}");
+    assert_eq!(anon_put(url("/new.txt"), "x"), 403);
+
+    // public-read: list and head, but not manage or write.
+    rt.block_on(async {
+        s3.put_bucket_acl()
+            .bucket(&b)
+            .acl(BucketCannedAcl::PublicRead)
+            .send()
+            .await
+            .unwrap()
+    });
+    let (st, body) = anon(Method::GET, url("?list-type=2"));
+    assert_eq!(st, 200, "{body}");
+    assert!(body.contains("<Key>hello.txt</Key>"), "{body}");
+    let (st, body) = anon(Method::GET, url(""));
+    assert_eq!(st, 200);
+    assert!(
+        body.contains("<Key>hello.txt</Key>") && body.contains("<Marker/>"),
+        "{body}"
+    );
+    assert_eq!(anon(Method::HEAD, url("")).0, 200);
+    assert_eq!(anon(Method::GET, url("?versions")).0, 200);
+    assert_eq!(anon(Method::GET, url("?acl")).0, 403);
+    assert_eq!(anon(Method::GET, url("?versioning")).0, 403);
+    assert_eq!(anon(Method::DELETE, url("")).0, 403);
+    assert_eq!(anon(Method::PUT, url("?acl")).0, 403);
+    assert_eq!(anon(Method::GET, url("/hello.txt")), (200, "hi".to_owned()));
+    assert_eq!(anon_put(url("/new.txt"), "x"), 403);
+    assert_eq!(anon(Method::DELETE, url("/hello.txt")).0, 403);
+
+    // public-read-write: objects may be written and deleted too.
+    rt.block_on(async {
+        s3.put_bucket_acl()
+            .bucket(&b)
+            .acl(BucketCannedAcl::PublicReadWrite)
+            .send()
+            .await
+            .unwrap()
+    });
+    assert_eq!(anon_put(url("/new.txt"), "from anyone"), 200);
+    assert_eq!(
+        anon(Method::GET, url("/new.txt")),
+        (200, "from anyone".to_owned())
+    );
+    let mut stored = String::new();
+    std::io::Read::read_to_string(
+        &mut server
+            .store
+            .get_object(&b, "new.txt", alexander_store::At::Current, None)
+            .unwrap(),
+        &mut stored,
+    )
+    .unwrap();
+    assert_eq!(stored, "from anyone");
+    assert_eq!(anon(Method::DELETE, url("/new.txt")).0, 204);
+    // Still not the bucket's configuration.
+    assert_eq!(anon(Method::GET, url("?acl")).0, 403);
+    assert_eq!(anon(Method::DELETE, url("")).0, 403);
+
+    // A bucket that does not exist is 404 to anyone.
+    let (st, body) = anon(
+        Method::GET,
+        format!("{}/{}?list-type=2", server.endpoint(), bucket_name("none")),
+    );
+    assert_eq!(st, 404);
+    assert!(body.contains("<Code>NoSuchBucket</Code>"), "{body}");
+}
