@@ -11,11 +11,18 @@ Alexander keeps objects in one embedded store. Data is cut into content-defined 
 chunks and each distinct chunk is stored once, so a new version of an object, \
 or a snapshot of a bucket, costs only what changed.
 
-Every command below opens the store directly, so it needs the store to itself: \
-only one process at a time can have a store open.";
+`alexander serve` serves the store over S3 until it is stopped. The user and key \
+commands reach a running server through its admin socket (DIR/admin.sock), and \
+open the store directly when no server runs.
+
+Every other command opens the store directly, so it needs the store to itself: \
+only one process at a time can have a store open. While a server runs on a store, \
+reach its data over S3 instead.";
 
 const GLOBAL: &str = "Global options";
 const TUNING: &str = "Store tuning";
+const SERVER: &str = "Server options";
+const LIMITS: &str = "S3 limits";
 
 /// The whole command line.
 #[derive(Debug, Parser)]
@@ -53,8 +60,11 @@ pub struct GlobalArgs {
 
     /// Read settings from this TOML file
     ///
-    /// Keys: data_dir; [chunking] min_kib, avg_kib, max_kib; [gc] grace_period_secs.
-    /// A relative data_dir is taken from the file's directory. Unknown keys are errors.
+    /// Keys: data_dir, master_key_file; [s3] listen, region, vhost_domain,
+    /// drain_timeout_secs; [s3.limits] max_header_bytes, max_user_metadata_bytes,
+    /// max_xml_bytes, max_parts, min_part_size, max_part_size, max_put_size,
+    /// max_delete_keys; [chunking] min_kib, avg_kib, max_kib; [gc] grace_period_secs.
+    /// Relative paths are taken from the file's directory. Unknown keys are errors.
     #[arg(
         long,
         global = true,
@@ -63,6 +73,22 @@ pub struct GlobalArgs {
         help_heading = GLOBAL
     )]
     pub config: Option<PathBuf>,
+
+    /// File holding the master key [config: master_key_file; default: DIR/master.key]
+    ///
+    /// The master key seals the secrets of access keys in the store. The file holds 32
+    /// bytes, or 64 hex digits. Without this option DIR/master.key is used, and made
+    /// (32 random bytes, mode 0600) the first time a store needs a key. The variable
+    /// ALEXANDER_MASTER_KEY can give the key itself, as 64 hex digits, instead of a file;
+    /// the key is never taken from the command line.
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        env = "ALEXANDER_MASTER_KEY_FILE",
+        help_heading = GLOBAL
+    )]
+    pub master_key_file: Option<PathBuf>,
 
     /// Format of log lines on standard error (set RUST_LOG to change what is logged)
     #[arg(
@@ -149,6 +175,38 @@ pub enum LogFormat {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Serve the store over S3 until SIGINT or SIGTERM
+    ///
+    /// Opens the store (creating it if there is none), serves S3 on --listen and answers
+    /// the admin commands on the socket DIR/admin.sock (mode 0600). The first start makes
+    /// the master key (DIR/master.key, unless ALEXANDER_MASTER_KEY or --master-key-file
+    /// gives one) and the root user's access key, and prints the endpoint and that key's
+    /// secret, once; the store keeps the secret only sealed with the master key. Later
+    /// starts print the endpoint and where the credentials are kept. To choose the root
+    /// key instead, set both ALEXANDER_ROOT_ACCESS_KEY and ALEXANDER_ROOT_SECRET_KEY: the
+    /// key is imported (or its secret replaced) at every start.
+    ///
+    /// The line "listening on http://ADDR" on standard output says the server is ready.
+    /// SIGINT or SIGTERM stops it: it stops accepting connections, lets the requests in
+    /// flight finish (up to --drain-timeout-secs; a second signal stops waiting), flushes
+    /// the store, removes the admin socket and exits with status 0.
+    Serve(ServeArgs),
+
+    /// Add, list and remove users, who own buckets and hold access keys
+    ///
+    /// With a server running on the store, these go through its admin socket; otherwise
+    /// they open the store directly. The user "root" sees every bucket and cannot be
+    /// removed.
+    #[command(subcommand)]
+    User(UserCommand),
+
+    /// Create, list, disable, enable and remove users' S3 access keys
+    ///
+    /// With a server running on the store, these go through its admin socket; otherwise
+    /// they open the store directly. A change takes effect on the next request.
+    #[command(subcommand)]
+    Key(KeyCommand),
+
     /// Create, list and delete buckets, and show or set their versioning
     #[command(subcommand)]
     Bucket(BucketCommand),
@@ -212,6 +270,204 @@ pub enum Command {
     /// Print a generated file to standard output
     #[command(hide = true)]
     Generate(GenerateArgs),
+}
+
+/// Settings of `alexander serve`. Each comes from its flag, its variable or
+/// the config file, in that order.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to serve S3 on, HOST:PORT [config: s3.listen; default: 127.0.0.1:9000]
+    ///
+    /// Port 0 takes any free port; the address served is printed either way.
+    #[arg(long, value_name = "ADDR", env = "ALEXANDER_LISTEN", help_heading = SERVER)]
+    pub listen: Option<String>,
+
+    /// Region that clients sign their requests for [config: s3.region; default: us-east-1]
+    #[arg(long, value_name = "REGION", env = "ALEXANDER_REGION", help_heading = SERVER)]
+    pub region: Option<String>,
+
+    /// Domain for virtual-host-style requests (BUCKET.DOMAIN) [config: s3.vhost_domain]
+    ///
+    /// Without it only path-style requests (DOMAIN/BUCKET/KEY) are understood. Clients must
+    /// resolve every BUCKET.DOMAIN to this server.
+    #[arg(
+        long,
+        value_name = "DOMAIN",
+        env = "ALEXANDER_VHOST_DOMAIN",
+        help_heading = SERVER
+    )]
+    pub vhost_domain: Option<String>,
+
+    /// Seconds that requests in flight may take to finish once the server is told to
+    /// stop [config: s3.drain_timeout_secs; default: 30]
+    #[arg(
+        long,
+        value_name = "SECS",
+        env = "ALEXANDER_DRAIN_TIMEOUT_SECS",
+        help_heading = SERVER
+    )]
+    pub drain_timeout_secs: Option<u64>,
+
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// S3 protocol limits. Sizes are bytes, or a number with KiB, MiB, GiB or
+/// TiB. Shown by `--help`, not by `-h`.
+#[derive(Debug, Args)]
+pub struct LimitArgs {
+    /// Largest request line and headers of a request [config: s3.limits.max_header_bytes;
+    /// default: 64KiB]
+    #[arg(
+        long,
+        value_name = "SIZE",
+        value_parser = parse_size,
+        env = "ALEXANDER_MAX_HEADER_BYTES",
+        help_heading = LIMITS,
+        hide_short_help = true
+    )]
+    pub max_header_bytes: Option<u64>,
+
+    /// Largest user metadata of an object (names and values of x-amz-meta-*) [config:
+    /// s3.limits.max_user_metadata_bytes; default: 2KiB]
+    #[arg(
+        long,
+        value_name = "SIZE",
+        value_parser = parse_size,
+        env = "ALEXANDER_MAX_USER_METADATA_BYTES",
+        help_heading = LIMITS,
+        hide_short_help = true
+    )]
+    pub max_user_metadata_bytes: Option<u64>,
+
+    /// Largest XML request body [config: s3.limits.max_xml_bytes; default: 1MiB]
+    #[arg(
+        long,
+        value_name = "SIZE",
+        value_parser = parse_size,
+        env = "ALEXANDER_MAX_XML_BYTES",
+        help_heading = LIMITS,
+        hide_short_help = true
+    )]
+    pub max_xml_bytes: Option<u64>,
+
+    /// Most parts of a multipart upload, at most 10000 [config: s3.limits.max_parts;
+    /// default: 10000]
+    #[arg(
+        long,
+        value_name = "N",
+        env = "ALEXANDER_MAX_PARTS",
+        help_heading = LIMITS,
+        hide_short_help = true
+    )]
+    pub max_parts: Option<u32>,
+
+    /// Smallest part of a multipart upload but the last [config: s3.limits.min_part_size;
+    /// default: 5MiB]
+    #[arg(
+        long,
+        value_name = "SIZE",
+        value_parser = parse_size,
+        env = "ALEXANDER_MIN_PART_SIZE",
+        help_heading = LIMITS,
+        hide_short_help = true
+    )]
+    pub min_part_size: Option<u64>,
+
+    /// Largest part of a multipart upload [config: s3.limits.max_part_size; default: 5GiB]
+    #[arg(
+        long,
+        value_name = "SIZE",
+        value_parser = parse_size,
+        env = "ALEXANDER_MAX_PART_SIZE",
+        help_heading = LIMITS,
+        hide_short_help = true
+    )]
+    pub max_part_size: Option<u64>,
+
+    /// Largest object stored by a single PUT [config: s3.limits.max_put_size; default: 5GiB]
+    #[arg(
+        long,
+        value_name = "SIZE",
+        value_parser = parse_size,
+        env = "ALEXANDER_MAX_PUT_SIZE",
+        help_heading = LIMITS,
+        hide_short_help = true
+    )]
+    pub max_put_size: Option<u64>,
+
+    /// Most keys in one DeleteObjects request [config: s3.limits.max_delete_keys; default:
+    /// 1000]
+    #[arg(
+        long,
+        value_name = "N",
+        env = "ALEXANDER_MAX_DELETE_KEYS",
+        help_heading = LIMITS,
+        hide_short_help = true
+    )]
+    pub max_delete_keys: Option<u32>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user; `alexander key create NAME` then gives it an access key
+    ///
+    /// Names are 1 to 64 letters, digits and the characters . _ - @.
+    Add {
+        /// Name of the new user
+        #[arg(value_name = "NAME")]
+        name: String,
+    },
+
+    /// List the users: creation time (UTC) and name
+    List,
+
+    /// Remove a user and its access keys; a user that still owns buckets stays
+    Remove {
+        /// User to remove
+        #[arg(value_name = "NAME")]
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Create an access key for a user and print its id and secret
+    ///
+    /// The secret is printed this once: the store keeps it only sealed with the master key.
+    Create {
+        /// User the key signs requests for
+        #[arg(value_name = "USER")]
+        user: String,
+    },
+
+    /// List access keys: creation time (UTC), state, user and key id
+    List {
+        /// List only this user's keys
+        #[arg(value_name = "USER")]
+        user: Option<String>,
+    },
+
+    /// Disable an access key: requests signed with it are refused until it is enabled
+    Disable {
+        /// Access key id
+        #[arg(value_name = "ID")]
+        id: String,
+    },
+
+    /// Enable a disabled access key again
+    Enable {
+        /// Access key id
+        #[arg(value_name = "ID")]
+        id: String,
+    },
+
+    /// Remove an access key for good
+    Remove {
+        /// Access key id
+        #[arg(value_name = "ID")]
+        id: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -430,6 +686,31 @@ pub enum Generated {
     Man,
 }
 
+/// Parses a size: bytes, or a whole number of KiB, MiB, GiB or TiB
+/// (`64KiB`, `5 MiB`). Decimal units (MB) are refused rather than guessed.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (digits, unit) = (&t[..split], t[split..].trim());
+    let n: u64 = digits.parse().map_err(|_| {
+        format!("{s:?} is not a size (bytes, or a number with KiB, MiB, GiB or TiB)")
+    })?;
+    let shift = match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "kib" => 10,
+        "mib" => 20,
+        "gib" => 30,
+        "tib" => 40,
+        _ => {
+            return Err(format!(
+                "{s:?}: unknown unit {unit:?} (bytes, KiB, MiB, GiB or TiB)"
+            ));
+        }
+    };
+    n.checked_mul(1 << shift)
+        .ok_or_else(|| format!("{s:?} is too large"))
+}
+
 /// Parses `START-END`, `START-` or `-N` into a byte range.
 fn parse_range(s: &str) -> Result<ByteRange, String> {
     const FORMS: &str = "expected START-END, START- or -N";
@@ -463,6 +744,19 @@ mod tests {
     #[test]
     fn cli_is_well_formed() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("0"), Ok(0));
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert_eq!(parse_size("64KiB"), Ok(64 << 10));
+        assert_eq!(parse_size("5 MiB"), Ok(5 << 20));
+        assert_eq!(parse_size("5gib"), Ok(5 << 30));
+        assert_eq!(parse_size("2TiB"), Ok(2 << 40));
+        for bad in ["", "MiB", "5MB", "5 M", "-1", "1.5GiB", "99999999999TiB"] {
+            assert!(parse_size(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -1,18 +1,31 @@
 //! Settings: the TOML config file, overridden by `ALEXANDER_*` environment
 //! variables, overridden by flags. clap already merges each flag with its
 //! variable; this module lays the result over the file and the defaults.
+//!
+//! Secrets are never settings: the master key comes from a file or from
+//! `ALEXANDER_MASTER_KEY` (see `master_key.rs`), the root credentials from
+//! `ALEXANDER_ROOT_ACCESS_KEY` and `ALEXANDER_ROOT_SECRET_KEY` (see
+//! [`root_credentials`]); neither has a flag or a key in the file.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use alexander_s3::{Limits, S3Config};
 use alexander_store::{ChunkerConfig, Config as StoreConfig};
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result, anyhow, bail};
 use serde::Deserialize;
 
-use crate::cli::GlobalArgs;
+use crate::cli::{GlobalArgs, ServeArgs, parse_size};
 
 /// Where the store lives when nothing says otherwise.
 pub const DEFAULT_DATA_DIR: &str = "./data";
+/// Where `serve` listens when nothing says otherwise.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:9000";
+/// How long `serve` waits for requests in flight when told to stop.
+pub const DEFAULT_DRAIN: Duration = Duration::from_secs(30);
+/// The variables naming the root user's access key and its secret.
+pub const ROOT_ACCESS_KEY_ENV: &str = "ALEXANDER_ROOT_ACCESS_KEY";
+pub const ROOT_SECRET_KEY_ENV: &str = "ALEXANDER_ROOT_SECRET_KEY";
 
 /// The config file, as written. Every key is optional; an unknown key is
 /// an error, so that a misspelt one is not silently ignored.
@@ -20,6 +33,9 @@ pub const DEFAULT_DATA_DIR: &str = "./data";
 #[serde(deny_unknown_fields)]
 struct FileConfig {
     data_dir: Option<PathBuf>,
+    master_key_file: Option<PathBuf>,
+    #[serde(default)]
+    s3: S3Section,
     #[serde(default)]
     chunking: ChunkingSection,
     #[serde(default)]
@@ -40,29 +56,88 @@ struct GcSection {
     grace_period_secs: Option<u64>,
 }
 
+/// `[s3]`: how `serve` presents the store.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3Section {
+    listen: Option<String>,
+    region: Option<String>,
+    vhost_domain: Option<String>,
+    drain_timeout_secs: Option<u64>,
+    #[serde(default)]
+    limits: LimitsSection,
+}
+
+/// `[s3.limits]`. Sizes may be written as a number of bytes or as a string
+/// with a unit (`"5MiB"`), as on the command line.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LimitsSection {
+    max_header_bytes: Option<Size>,
+    max_user_metadata_bytes: Option<Size>,
+    max_xml_bytes: Option<Size>,
+    max_parts: Option<u32>,
+    min_part_size: Option<Size>,
+    max_part_size: Option<Size>,
+    max_put_size: Option<Size>,
+    max_delete_keys: Option<u32>,
+}
+
+/// A size in the config file: `65536` or `"64KiB"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "SizeValue")]
+struct Size(u64);
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum SizeValue {
+    Bytes(u64),
+    Text(String),
+}
+
+impl TryFrom<SizeValue> for Size {
+    type Error = String;
+
+    fn try_from(v: SizeValue) -> Result<Size, String> {
+        match v {
+            SizeValue::Bytes(n) => Ok(Size(n)),
+            SizeValue::Text(s) => parse_size(&s).map(Size),
+        }
+    }
+}
+
 impl FileConfig {
     fn read(path: &Path) -> Result<FileConfig> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read config file {}", path.display()))?;
         let mut config: FileConfig = toml::from_str(&text)
             .with_context(|| format!("invalid config file {}", path.display()))?;
-        // A relative data_dir names a place beside the file, wherever the
+        // A relative path names a place beside the file, wherever the
         // command runs from.
-        if let Some(dir) = &config.data_dir
-            && dir.is_relative()
+        let base = path.parent().unwrap_or(Path::new(""));
+        for p in [&mut config.data_dir, &mut config.master_key_file]
+            .into_iter()
+            .flatten()
         {
-            let base = path.parent().unwrap_or(Path::new(""));
-            config.data_dir = Some(base.join(dir));
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
         }
         Ok(config)
     }
 }
 
-/// Everything a command needs to open the store.
+/// Everything a command needs to open the store, and what the file says
+/// about serving it.
 #[derive(Debug)]
 pub struct Settings {
     pub data_dir: PathBuf,
     pub store: StoreConfig,
+    /// The master key file named by flag, variable or config; `None`: the
+    /// key comes from `ALEXANDER_MASTER_KEY` or `DATA/master.key`.
+    pub master_key_file: Option<PathBuf>,
+    /// `[s3]` of the config file, for `serve`.
+    s3: S3Section,
 }
 
 impl Settings {
@@ -128,7 +203,156 @@ impl Settings {
                 gc_grace,
                 ..defaults
             },
+            master_key_file: args.master_key_file.clone().or(file.master_key_file),
+            s3: file.s3,
         })
+    }
+}
+
+/// What `serve` needs beyond the store.
+#[derive(Debug)]
+pub struct ServeSettings {
+    /// `HOST:PORT` to bind.
+    pub listen: String,
+    pub s3: S3Config,
+    /// How long requests in flight may take to finish at shutdown.
+    pub drain: Duration,
+}
+
+impl ServeSettings {
+    pub fn resolve(settings: &Settings, args: &ServeArgs) -> Result<ServeSettings> {
+        let file = &settings.s3;
+        let listen = args
+            .listen
+            .clone()
+            .or_else(|| file.listen.clone())
+            .unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
+        let defaults = S3Config::default();
+        let region = args
+            .region
+            .clone()
+            .or_else(|| file.region.clone())
+            .unwrap_or(defaults.region);
+        if region.is_empty()
+            || !region
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            bail!("invalid region {region:?}: letters, digits, - and _ only");
+        }
+        let vhost_domain = args
+            .vhost_domain
+            .clone()
+            .or_else(|| file.vhost_domain.clone())
+            .map(|d| d.trim_matches('.').to_ascii_lowercase())
+            .filter(|d| !d.is_empty());
+        let drain = args
+            .drain_timeout_secs
+            .or(file.drain_timeout_secs)
+            .map_or(DEFAULT_DRAIN, Duration::from_secs);
+        Ok(ServeSettings {
+            listen,
+            s3: S3Config {
+                region,
+                vhost_domain,
+                limits: limits(args, &file.limits)?,
+            },
+            drain,
+        })
+    }
+}
+
+/// The protocol limits: flag (or variable), else file, else the S3 crate's
+/// defaults; checked for sense.
+fn limits(args: &ServeArgs, file: &LimitsSection) -> Result<Limits> {
+    let d = Limits::default();
+    let a = &args.limits;
+    let size = |flag: Option<u64>, file: Option<Size>, default: u64| {
+        flag.or(file.map(|s| s.0)).unwrap_or(default)
+    };
+    let usize_of = |name: &str, v: u64| {
+        usize::try_from(v).map_err(|_| anyhow!("s3.limits.{name} = {v} is too large"))
+    };
+    let limits = Limits {
+        max_header_bytes: usize_of(
+            "max_header_bytes",
+            size(
+                a.max_header_bytes,
+                file.max_header_bytes,
+                d.max_header_bytes as u64,
+            ),
+        )?,
+        max_user_metadata: usize_of(
+            "max_user_metadata_bytes",
+            size(
+                a.max_user_metadata_bytes,
+                file.max_user_metadata_bytes,
+                d.max_user_metadata as u64,
+            ),
+        )?,
+        max_xml_bytes: usize_of(
+            "max_xml_bytes",
+            size(a.max_xml_bytes, file.max_xml_bytes, d.max_xml_bytes as u64),
+        )?,
+        max_parts: a.max_parts.or(file.max_parts).unwrap_or(d.max_parts),
+        min_part_size: size(a.min_part_size, file.min_part_size, d.min_part_size),
+        max_part_size: size(a.max_part_size, file.max_part_size, d.max_part_size),
+        max_put_size: size(a.max_put_size, file.max_put_size, d.max_put_size),
+        max_delete_keys: a
+            .max_delete_keys
+            .or(file.max_delete_keys)
+            .map_or(d.max_delete_keys, |n| n as usize),
+    };
+    if limits.max_header_bytes < 1024 {
+        bail!(
+            "s3.limits.max_header_bytes = {} is too small (at least 1KiB)",
+            limits.max_header_bytes
+        );
+    }
+    if !(1..=10_000).contains(&limits.max_parts) {
+        bail!(
+            "s3.limits.max_parts = {} is out of range (1 to 10000, as S3's part numbers)",
+            limits.max_parts
+        );
+    }
+    if limits.max_part_size == 0 || limits.min_part_size > limits.max_part_size {
+        bail!(
+            "s3.limits: min_part_size ({}) must not exceed max_part_size ({}), which must not be 0",
+            limits.min_part_size,
+            limits.max_part_size
+        );
+    }
+    for (name, v) in [
+        ("max_xml_bytes", limits.max_xml_bytes as u64),
+        ("max_put_size", limits.max_put_size),
+        ("max_delete_keys", limits.max_delete_keys as u64),
+    ] {
+        if v == 0 {
+            bail!("s3.limits.{name} must not be 0");
+        }
+    }
+    Ok(limits)
+}
+
+/// The root credentials for a scripted set-up, from
+/// `ALEXANDER_ROOT_ACCESS_KEY` and `ALEXANDER_ROOT_SECRET_KEY`: both or
+/// neither.
+pub fn root_credentials() -> Result<Option<(String, zeroize::Zeroizing<String>)>> {
+    let var = |name: &str| match std::env::var(name) {
+        Ok(v) if v.is_empty() => Ok(None),
+        Ok(v) => Ok(Some(v)),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => Err(anyhow!("{name} is not valid UTF-8")),
+    };
+    match (var(ROOT_ACCESS_KEY_ENV)?, var(ROOT_SECRET_KEY_ENV)?) {
+        (Some(id), Some(secret)) => Ok(Some((id, zeroize::Zeroizing::new(secret)))),
+        (None, None) => Ok(None),
+        (Some(_), None) => bail!(
+            "{ROOT_ACCESS_KEY_ENV} is set but {ROOT_SECRET_KEY_ENV} is not: set both or neither"
+        ),
+        (None, Some(_)) => bail!(
+            "{ROOT_SECRET_KEY_ENV} is set but {ROOT_ACCESS_KEY_ENV} is not: set both or neither"
+        ),
     }
 }
 
@@ -143,11 +367,42 @@ mod tests {
         assert_eq!(config.data_dir, Some(PathBuf::from("/var/lib/alexander")));
         assert_eq!(config.chunking.avg_kib, Some(64));
         assert_eq!(config.gc.grace_period_secs, Some(3600));
+        assert_eq!(config.s3.listen.as_deref(), Some(DEFAULT_LISTEN));
+        assert_eq!(config.s3.region.as_deref(), Some("us-east-1"));
+        let l = &config.s3.limits;
+        let d = Limits::default();
+        assert_eq!(l.max_header_bytes, Some(Size(d.max_header_bytes as u64)));
+        assert_eq!(
+            l.max_user_metadata_bytes,
+            Some(Size(d.max_user_metadata as u64))
+        );
+        assert_eq!(l.max_xml_bytes, Some(Size(d.max_xml_bytes as u64)));
+        assert_eq!(l.max_parts, Some(d.max_parts));
+        assert_eq!(l.min_part_size, Some(Size(d.min_part_size)));
+        assert_eq!(l.max_part_size, Some(Size(d.max_part_size)));
+        assert_eq!(l.max_put_size, Some(Size(d.max_put_size)));
+        assert_eq!(l.max_delete_keys, Some(d.max_delete_keys as u32));
     }
 
     #[test]
     fn unknown_keys_are_errors() {
         let err = toml::from_str::<FileConfig>("[gc]\ngrace_period = 5\n").unwrap_err();
         assert!(err.to_string().contains("grace_period"), "{err}");
+        let err = toml::from_str::<FileConfig>("[s3]\nport = 9000\n").unwrap_err();
+        assert!(err.to_string().contains("port"), "{err}");
+        let err = toml::from_str::<FileConfig>("[s3.limits]\nmax_keys = 5\n").unwrap_err();
+        assert!(err.to_string().contains("max_keys"), "{err}");
+    }
+
+    #[test]
+    fn sizes_are_numbers_or_text() {
+        let c: FileConfig =
+            toml::from_str("[s3.limits]\nmax_put_size = \"1GiB\"\nmin_part_size = 1048576\n")
+                .unwrap();
+        assert_eq!(c.s3.limits.max_put_size, Some(Size(1 << 30)));
+        assert_eq!(c.s3.limits.min_part_size, Some(Size(1 << 20)));
+        let err =
+            toml::from_str::<FileConfig>("[s3.limits]\nmax_put_size = \"5MB\"\n").unwrap_err();
+        assert!(err.to_string().contains("unknown unit"), "{err}");
     }
 }

@@ -1,9 +1,12 @@
 //! `alexander`: parse the command line, run it, and report a failure as
 //! `alexander: <message>` on standard error with exit status 1.
 
+mod admin;
 mod cli;
+mod commands;
 mod config;
 mod man;
+mod master_key;
 mod run;
 
 use std::process::ExitCode;

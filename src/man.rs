@@ -104,6 +104,13 @@ fn commands(roff: &mut Roff, cmd: &Command) {
                 roff.text([roman(para.replace('\n', " "))]);
             }
         }
+        if let Some(var) = arg.get_env() {
+            roff.text([
+                roman("Environment: "),
+                bold(var.to_string_lossy().into_owned()),
+                roman("."),
+            ]);
+        }
         let values: Vec<_> = arg
             .get_possible_values()
             .into_iter()
@@ -170,27 +177,99 @@ fn trailer(roff: &mut Roff) {
         &[
             "Settings come from a TOML file named by --config, from ALEXANDER_* environment \
              variables, and from flags; a flag overrides its variable, which overrides the \
-             file. Every key is optional and an unknown key is an error. The keys:",
+             file. Every key is optional and an unknown key is an error. Sizes are a number \
+             of bytes or a string with KiB, MiB, GiB or TiB (\"5MiB\"). The keys:",
+        ],
+    );
+    for (key, text) in [
+        (
+            "data_dir",
+            "Directory of the store (--data, ALEXANDER_DATA). A relative path is taken from \
+             the config file's directory.",
+        ),
+        (
+            "master_key_file",
+            "File holding the master key (--master-key-file, ALEXANDER_MASTER_KEY_FILE); \
+             DIR/master.key by default. A relative path is taken from the config file's \
+             directory.",
+        ),
+        (
+            "[s3] listen",
+            "Address of the S3 endpoint, HOST:PORT (--listen); 127.0.0.1:9000 by default.",
+        ),
+        (
+            "[s3] region",
+            "Region clients sign requests for (--region); us-east-1 by default.",
+        ),
+        (
+            "[s3] vhost_domain",
+            "Domain for virtual-host-style requests, BUCKET.DOMAIN (--vhost-domain); none \
+             by default: path style only.",
+        ),
+        (
+            "[s3] drain_timeout_secs",
+            "Seconds requests in flight may take to finish once serve is told to stop \
+             (--drain-timeout-secs); 30 by default.",
+        ),
+        (
+            "[s3.limits] max_header_bytes, max_user_metadata_bytes, max_xml_bytes",
+            "Largest request head (64KiB), user metadata of an object (2KiB) and XML \
+             request body (1MiB); the flags of the same names set them too.",
+        ),
+        (
+            "[s3.limits] max_parts, min_part_size, max_part_size",
+            "Multipart uploads: at most 10000 parts, each but the last at least 5MiB, none \
+             over 5GiB.",
+        ),
+        (
+            "[s3.limits] max_put_size, max_delete_keys",
+            "Largest single PUT (5GiB) and most keys in one DeleteObjects request (1000).",
+        ),
+        (
+            "[chunking] min_kib, avg_kib, max_kib",
+            "FastCDC chunk sizes in KiB (--chunking-min-kib and so on); 16, 64 and 256 by \
+             default. Changing them on an existing store stops new data from deduplicating \
+             against old data; nothing breaks.",
+        ),
+        (
+            "[gc] grace_period_secs",
+            "Seconds a chunk nothing references is kept before gc frees it \
+             (--gc-grace-period-secs); 3600 by default.",
+        ),
+    ] {
+        item(roff, vec![bold(key)], text);
+    }
+    section(
+        roff,
+        "ENVIRONMENT",
+        &[
+            "Each option above also reads the variable it names. These variables have no \
+             flag and no config key; the first three carry secrets, which never belong on a \
+             command line:",
         ],
     );
     item(
         roff,
-        vec![bold("data_dir")],
-        "Directory of the store (--data, ALEXANDER_DATA). A relative path is taken from \
-         the config file's directory.",
+        vec![bold("ALEXANDER_MASTER_KEY")],
+        "The master key itself, 64 hex digits, instead of a key file. The store remembers \
+         a fingerprint of its key and refuses another.",
     );
     item(
         roff,
-        vec![bold("[chunking] min_kib, avg_kib, max_kib")],
-        "FastCDC chunk sizes in KiB (--chunking-min-kib and so on); 16, 64 and 256 by \
-         default. Changing them on an existing store stops new data from deduplicating \
-         against old data; nothing breaks.",
+        vec![
+            bold("ALEXANDER_ROOT_ACCESS_KEY"),
+            roman(", "),
+            bold("ALEXANDER_ROOT_SECRET_KEY"),
+        ],
+        "Both or neither. serve imports this access key for the root user at every start \
+         (replacing its secret if the key exists) instead of making a random one, for \
+         scripted set-ups.",
     );
     item(
         roff,
-        vec![bold("[gc] grace_period_secs")],
-        "Seconds a chunk nothing references is kept before gc frees it \
-         (--gc-grace-period-secs); 3600 by default.",
+        vec![bold("RUST_LOG")],
+        "What is logged, as a tracing filter (for example debug, or \
+         alexander_s3=debug); warnings by default, and for serve also its progress.",
     );
     section(roff, "EXIT STATUS", &[]);
     item(roff, vec![bold("0")], "The command did what it was asked.");
@@ -218,27 +297,62 @@ fn trailer(roff: &mut Roff) {
     );
     item(
         roff,
+        vec![italic("DIR"), roman("/master.key")],
+        "The master key (32 bytes, mode 0600), made on first use unless another key is \
+         given. It seals the access keys' secrets: keep a copy, for without it no access \
+         key works.",
+    );
+    item(
+        roff,
+        vec![italic("DIR"), roman("/admin.sock")],
+        "The admin socket of a running server (mode 0600), which the user and key \
+         commands use. It speaks newline-delimited JSON, one request per line, such as \
+         {\"cmd\": \"user-add\", \"name\": \"alice\"}.",
+    );
+    item(
+        roff,
         vec![roman("/etc/alexander/alexander.toml")],
         "Sample configuration installed by the Debian package.",
     );
     section(
         roff,
         "EXAMPLES",
-        &["Store a file, change it, and read the old version back from a snapshot:"],
+        &["Serve a store, give a user a key, and stop the server:"],
     );
+    example(
+        roff,
+        &[
+            "alexander --data /srv/alexander serve --listen 0.0.0.0:9000 &",
+            "alexander --data /srv/alexander user add alice",
+            "alexander --data /srv/alexander key create alice",
+            "kill -TERM %1",
+        ],
+    );
+    roff.control("PP", []);
+    roff.text([roman(
+        "Store a file, change it, and read the old version back from a snapshot:",
+    )]);
+    example(
+        roff,
+        &[
+            "alexander bucket create photos",
+            "alexander put photos cat.jpg ./cat.jpg",
+            "alexander snapshot create photos before-edit",
+            "alexander put photos cat.jpg ./cat-edited.jpg",
+            "alexander get photos cat.jpg --snapshot before-edit > old-cat.jpg",
+            "alexander ls photos --delimiter /",
+            "alexander stats",
+        ],
+    );
+}
+
+/// Lines shown as typed.
+fn example(roff: &mut Roff, lines: &[&str]) {
     roff.control("PP", []);
     roff.control("nf", []);
     roff.control("RS", ["4"]);
-    for line in [
-        "alexander bucket create photos",
-        "alexander put photos cat.jpg ./cat.jpg",
-        "alexander snapshot create photos before-edit",
-        "alexander put photos cat.jpg ./cat-edited.jpg",
-        "alexander get photos cat.jpg --snapshot before-edit > old-cat.jpg",
-        "alexander ls photos --delimiter /",
-        "alexander stats",
-    ] {
-        roff.text([roman(line)]);
+    for line in lines {
+        roff.text([roman(*line)]);
     }
     roff.control("RE", []);
     roff.control("fi", []);

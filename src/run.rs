@@ -1,25 +1,43 @@
-//! Runs a parsed command line: resolves the settings, sets up logging,
-//! opens the store and dispatches to one function per command.
+//! Runs a parsed command line: resolves the settings, sets up logging and
+//! dispatches: `serve` to the server below, `user` and `key` to the admin
+//! socket (`admin.rs`), every other command to the store opened here.
 //!
 //! Output goes through one buffered writer on standard output; a write
 //! that fails comes back as a bare `io::Error`, which `main` recognises
 //! when it is a closed pipe (`alexander get … | head`).
+//!
+//! `serve` opens the store, sets up the master key and the root user, and
+//! builds a multi-threaded tokio runtime that serves S3 and the admin
+//! socket until SIGINT or SIGTERM. Then it stops accepting, waits for the
+//! requests in flight (up to the drain timeout; a second signal cuts the
+//! wait short), flushes the store and removes the socket.
 
-use std::fs::File;
-use std::io::{self, BufWriter, IsTerminal, Read, Write};
+use std::io::{self, BufWriter, Write};
+use std::os::unix::fs::DirBuilderExt;
 use std::path::Path;
+use std::time::Duration;
 
-use alexander_store::{At, ListQuery, ObjectMeta, PutOptions, Store, VersionQuery, Versioning};
+use alexander_s3::S3Service;
+use alexander_s3::auth::SecretKey;
+use alexander_s3::iam::{AccessKey, Iam, IamError, ROOT};
+use alexander_store::Store;
 use anyhow::{Context, Result, anyhow, bail};
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::watch;
 
-use crate::cli::{
-    BucketCommand, Cli, Command, Generated, GetArgs, LogFormat, LsArgs, MvArgs, PutArgs, RmArgs,
-    SnapshotCommand, VersioningState,
-};
-use crate::config::Settings;
+use crate::admin;
+use crate::cli::{BucketCommand, Cli, Command, Generated, LogFormat, ServeArgs};
+use crate::commands;
+use crate::config::{self, ROOT_ACCESS_KEY_ENV, ServeSettings, Settings};
+use crate::master_key;
 
-/// Page size for listings; `ls` reads every page.
-const PAGE: usize = 1000;
+/// What is logged when RUST_LOG says nothing: warnings, and for `serve`
+/// also its own progress.
+const QUIET: &str = "warn";
+const SERVER_LOG: &str = "warn,alexander=info,alexander_s3=info,alexander_store=info";
+
+/// How long blocking work may still run once the server has stopped.
+const RUNTIME_STOP: Duration = Duration::from_secs(5);
 
 /// Runs the command. An `Err` is reported by `main`.
 pub fn run(cli: Cli) -> Result<()> {
@@ -33,25 +51,40 @@ pub fn run(cli: Cli) -> Result<()> {
     }
 
     let settings = Settings::resolve(&cli.global)?;
-    init_logging(cli.global.log_format);
-    let creates = matches!(cli.command, Command::Bucket(BucketCommand::Create { .. }));
-    let store = open(&settings, creates)?;
-
+    let serving = matches!(cli.command, Command::Serve(_));
+    init_logging(
+        cli.global.log_format,
+        if serving { SERVER_LOG } else { QUIET },
+    );
     match cli.command {
-        Command::Bucket(cmd) => bucket(&store, cmd, &mut out)?,
-        Command::Put(args) => put(&store, args, &mut out)?,
-        Command::Get(args) => get(&store, args, &mut out)?,
-        Command::Ls(args) => ls(&store, args, &mut out)?,
-        Command::Rm(args) => rm(&store, args, &mut out)?,
-        Command::Mv(args) => mv(&store, args, &mut out)?,
-        Command::Snapshot(cmd) => snapshot(&store, cmd, &mut out)?,
-        Command::Stats => stats(&store, &mut out)?,
-        Command::Gc => gc(&store, &mut out)?,
-        Command::Compact => compact(&store, &mut out)?,
-        Command::Fsck(args) => fsck(&store, args.verify_data, &mut out)?,
-        Command::Generate(_) => unreachable!("handled above"),
+        Command::Serve(args) => return serve(&settings, &args, &mut out),
+        Command::User(cmd) => admin::user_command(&settings, cmd, &mut out)?,
+        Command::Key(cmd) => admin::key_command(&settings, cmd, &mut out)?,
+        command => store_command(&settings, command, &mut out)?,
     }
     Ok(out.flush()?)
+}
+
+/// A command that works on the store itself.
+fn store_command(settings: &Settings, command: Command, out: &mut impl Write) -> Result<()> {
+    let creates = matches!(command, Command::Bucket(BucketCommand::Create { .. }));
+    let store = open(settings, creates)?;
+    match command {
+        Command::Bucket(cmd) => commands::bucket(&store, cmd, out),
+        Command::Put(args) => commands::put(&store, args, out),
+        Command::Get(args) => commands::get(&store, args, out),
+        Command::Ls(args) => commands::ls(&store, args, out),
+        Command::Rm(args) => commands::rm(&store, args, out),
+        Command::Mv(args) => commands::mv(&store, args, out),
+        Command::Snapshot(cmd) => commands::snapshot(&store, cmd, out),
+        Command::Stats => commands::stats(&store, out),
+        Command::Gc => commands::gc(&store, out),
+        Command::Compact => commands::compact(&store, out),
+        Command::Fsck(args) => commands::fsck(&store, args.verify_data, out),
+        Command::Serve(_) | Command::User(_) | Command::Key(_) | Command::Generate(_) => {
+            unreachable!("dispatched by run")
+        }
+    }
 }
 
 /// Whether the command failed only because standard output was closed.
@@ -78,9 +111,9 @@ pub fn message(e: &anyhow::Error) -> String {
     out
 }
 
-fn init_logging(format: LogFormat) {
+fn init_logging(format: LogFormat, default: &str) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(io::stderr);
@@ -90,18 +123,33 @@ fn init_logging(format: LogFormat) {
     }
 }
 
-/// Opens the store. Only `bucket create` may make a new one: any other
-/// command pointed at the wrong directory would otherwise leave an empty
-/// store there and report a missing bucket.
-fn open(settings: &Settings, create: bool) -> Result<Store> {
+/// Opens the store. Only `bucket create` and `serve` may make a new one:
+/// any other command pointed at the wrong directory would otherwise leave
+/// an empty store there and report a missing bucket.
+pub fn open(settings: &Settings, create: bool) -> Result<Store> {
     let dir = &settings.data_dir;
+    // Say so plainly rather than let sled report its lock.
+    if admin::connect(dir)?.is_some() {
+        bail!(
+            "a server is running on {}; stop it or use S3",
+            dir.display()
+        );
+    }
     // `Store::open` keeps its metadata in `meta/` under the directory.
     if !create && !dir.join("meta").is_dir() {
         bail!(
-            "no store in {} (`alexander bucket create NAME` makes one; --data or \
-             ALEXANDER_DATA names another directory)",
+            "no store in {} (`alexander bucket create NAME` or `alexander serve` makes one; \
+             --data or ALEXANDER_DATA names another directory)",
             dir.display()
         );
+    }
+    if create && !dir.exists() {
+        // The store, its master key and admin socket are for its owner only.
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
     }
     let store = Store::open(dir, settings.store.clone()).map_err(|e| {
         // sled tells a lock held by another process only by this message.
@@ -118,453 +166,196 @@ fn open(settings: &Settings, create: bool) -> Result<Store> {
     Ok(store)
 }
 
-fn bucket(store: &Store, cmd: BucketCommand, out: &mut impl Write) -> Result<()> {
-    match cmd {
-        BucketCommand::Create { name } => {
-            store.create_bucket(&name)?;
-            writeln!(out, "created bucket {name}")?;
+/// `alexander serve`.
+fn serve(settings: &Settings, args: &ServeArgs, out: &mut impl Write) -> Result<()> {
+    let config = ServeSettings::resolve(settings, args)?;
+    let root = config::root_credentials()?;
+    let dir = &settings.data_dir;
+    if admin::connect(dir)?.is_some() {
+        bail!("a server is already running on {}", dir.display());
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("alexander")
+        .build()
+        .context("cannot start the async runtime")?;
+    // The port first: if it is taken, nothing has been made yet.
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind(&config.listen))
+        .map_err(|e| listen_error(&config.listen, e))?;
+    let addr = listener.local_addr()?;
+    let store = open(settings, true)?;
+    let master = master_key::resolve(settings, &store)?;
+    let iam = Iam::new(store.clone(), &master.key);
+    if let Some((id, secret)) = &root {
+        match iam.create_user(ROOT) {
+            Ok(_) | Err(IamError::UserExists(_)) => {}
+            Err(e) => return Err(e).context("cannot create the root user"),
         }
-        BucketCommand::List => {
-            for b in store.list_buckets()? {
-                writeln!(
-                    out,
-                    "{}  {:<11}  {}",
-                    fmt::time(b.created_ns),
-                    fmt::versioning(b.versioning),
-                    b.name
-                )?;
+        iam.import_key(ROOT, id, secret)
+            .with_context(|| format!("cannot import the root key from {ROOT_ACCESS_KEY_ENV}"))?;
+    }
+    let new_root = iam.ensure_root().context("cannot set up the root user")?;
+    let mut socket = admin::Socket::bind(dir)?;
+
+    let (admin_server, signals) = {
+        let _context = runtime.enter();
+        (socket.listen()?, Signals::install()?)
+    };
+
+    let banner = Banner {
+        endpoint: format!("http://{addr}"),
+        config: &config,
+        data_dir: dir,
+        master: &master,
+        new_root: new_root.as_ref(),
+        imported_root: root.as_ref().map(|(id, _)| id.as_str()),
+        socket: socket.path(),
+    };
+    // The server runs whether or not anyone reads this (`serve | head`).
+    if let Err(e) = banner.write(out).and_then(|()| Ok(out.flush()?)) {
+        tracing::warn!("cannot print the start-up message: {e:#}");
+    }
+    drop(new_root);
+    tracing::info!(%addr, data = %dir.display(), region = %config.s3.region, "listening");
+
+    let service = S3Service::new(store.clone(), iam.clone(), config.s3.clone());
+    let drain = config.drain;
+    let result = runtime.block_on(async {
+        // The socket goes as soon as it stops accepting: a command run
+        // meanwhile then finds no server rather than a silent one.
+        let admin = async {
+            admin_server.run(iam.clone(), signals.received(1)).await;
+            drop(socket);
+        };
+        let s3 = async {
+            tokio::select! {
+                r = alexander_s3::serve(listener, service, signals.received(1), drain) => r,
+                () = signals.received(2) => {
+                    tracing::warn!("second signal: not waiting for requests in flight");
+                    Ok(())
+                }
             }
+        };
+        let ((), served) = tokio::join!(admin, s3);
+        served
+    });
+    runtime.shutdown_timeout(RUNTIME_STOP);
+    let flushed = store.flush().context("cannot flush the store");
+    result.context("the S3 server failed")?;
+    flushed?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn listen_error(listen: &str, e: io::Error) -> anyhow::Error {
+    let hint = match e.kind() {
+        io::ErrorKind::AddrInUse => {
+            " (another program uses that port: stop it, or choose another address with \
+             --listen or s3.listen)"
         }
-        BucketCommand::Delete { name } => {
-            store.delete_bucket(&name)?;
-            writeln!(out, "deleted bucket {name}")?;
+        io::ErrorKind::PermissionDenied => " (ports below 1024 need privileges)",
+        io::ErrorKind::AddrNotAvailable => " (no such address on this machine)",
+        _ => "",
+    };
+    anyhow!("cannot listen on {listen}: {e}{hint}")
+}
+
+/// SIGINT and SIGTERM, counted: the first stops the server, a second cuts
+/// the wait for requests in flight short.
+struct Signals {
+    count: watch::Receiver<u32>,
+}
+
+impl Signals {
+    /// Installs the handlers; must be called inside the runtime. From here
+    /// on the signals no longer kill the process.
+    fn install() -> Result<Signals> {
+        let mut term = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+        let mut int = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
+        let (tx, count) = watch::channel(0u32);
+        tokio::spawn(async move {
+            loop {
+                let name = tokio::select! {
+                    _ = term.recv() => "SIGTERM",
+                    _ = int.recv() => "SIGINT",
+                };
+                tx.send_modify(|n| *n += 1);
+                if *tx.borrow() == 1 {
+                    tracing::info!("{name}: stopping");
+                }
+            }
+        });
+        Ok(Signals { count })
+    }
+
+    /// Completes once `n` signals have arrived.
+    fn received(&self, n: u32) -> impl Future<Output = ()> + use<> {
+        let mut count = self.count.clone();
+        async move {
+            // An error means the counting task is gone: the runtime is
+            // going down, so stop.
+            let _ = count.wait_for(|c| *c >= n).await;
         }
-        BucketCommand::Versioning { name, state: None } => {
-            let info = store.head_bucket(&name)?;
-            writeln!(out, "{}", fmt::versioning(info.versioning))?;
+    }
+}
+
+/// What `serve` prints on standard output once it is ready; the last line,
+/// "listening on http://ADDR", says so.
+struct Banner<'a> {
+    endpoint: String,
+    config: &'a ServeSettings,
+    data_dir: &'a Path,
+    master: &'a master_key::Loaded,
+    new_root: Option<&'a (AccessKey, SecretKey)>,
+    imported_root: Option<&'a str>,
+    socket: &'a Path,
+}
+
+impl Banner<'_> {
+    fn write(&self, out: &mut impl Write) -> Result<()> {
+        writeln!(out, "endpoint:     {}", self.endpoint)?;
+        writeln!(out, "region:       {}", self.config.s3.region)?;
+        if let Some(domain) = &self.config.s3.vhost_domain {
+            writeln!(out, "vhost domain: {domain} (BUCKET.{domain})")?;
         }
-        BucketCommand::Versioning {
-            name,
-            state: Some(state),
-        } => {
-            let state = match state {
-                VersioningState::Enabled => Versioning::Enabled,
-                VersioningState::Suspended => Versioning::Suspended,
-            };
-            store.set_versioning(&name, state)?;
+        writeln!(out, "data:         {}", self.data_dir.display())?;
+        if self.master.created {
             writeln!(
                 out,
-                "versioning of bucket {name}: {}",
-                fmt::versioning(state)
+                "master key:   {} (new; keep a copy somewhere safe: without it no access key works)",
+                self.master.source
             )?;
         }
-    }
-    Ok(())
-}
-
-fn put(store: &Store, args: PutArgs, out: &mut impl Write) -> Result<()> {
-    let opts = PutOptions {
-        meta: ObjectMeta {
-            content_type: args.content_type,
-            ..ObjectMeta::default()
-        },
-        condition: None,
-    };
-    let info = match args.file.as_deref() {
-        Some(path) if path != Path::new("-") => {
-            let file =
-                File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-            let source = Labelled {
-                inner: file,
-                what: path.display().to_string(),
-            };
-            store.put_object(&args.bucket, &args.key, source, opts)?
-        }
-        _ => {
-            let stdin = io::stdin();
-            if stdin.is_terminal() {
-                bail!("standard input is a terminal: name a FILE, or pipe the data in");
-            }
-            let source = Labelled {
-                inner: stdin.lock(),
-                what: "standard input".to_owned(),
-            };
-            store.put_object(&args.bucket, &args.key, source, opts)?
-        }
-    };
-    writeln!(
-        out,
-        "stored {}/{}: {} bytes, version {}, etag {}",
-        args.bucket, info.key, info.size, info.version_id, info.etag
-    )?;
-    Ok(())
-}
-
-/// A reader whose errors say what was being read: the store reports them
-/// as its own I/O errors otherwise.
-struct Labelled<R> {
-    inner: R,
-    what: String,
-}
-
-impl<R: Read> Read for Labelled<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner
-            .read(buf)
-            .map_err(|e| io::Error::new(e.kind(), format!("reading {}: {e}", self.what)))
-    }
-}
-
-fn get(store: &Store, args: GetArgs, out: &mut impl Write) -> Result<()> {
-    let at = match (&args.version, &args.snapshot) {
-        (Some(id), _) => At::Version(id),
-        (None, Some(name)) => At::Snapshot(name),
-        (None, None) => At::Current,
-    };
-    let mut reader = store.get_object(&args.bucket, &args.key, at, args.range)?;
-    let mut buf = vec![0u8; 256 << 10];
-    loop {
-        let n = reader
-            .read(&mut buf)
-            .with_context(|| format!("reading {}/{}", args.bucket, args.key))?;
-        if n == 0 {
-            return Ok(());
-        }
-        // A bare io::Error, so that main can tell a closed pipe.
-        out.write_all(&buf[..n])?;
-    }
-}
-
-fn ls(store: &Store, args: LsArgs, out: &mut impl Write) -> Result<()> {
-    if args.versions {
-        return ls_versions(store, args, out);
-    }
-    let mut q = ListQuery {
-        prefix: args.prefix,
-        delimiter: args.delimiter,
-        start_after: None,
-        max_keys: PAGE,
-        snapshot: args.snapshot,
-    };
-    loop {
-        let page = store.list_objects(&args.bucket, &q)?;
-        // Within a page objects and prefixes are each in order; merge them
-        // so the output is in key order as a whole.
-        let mut objects = page.objects.iter().peekable();
-        let mut prefixes = page.common_prefixes.iter().peekable();
-        loop {
-            let take_prefix = match (objects.peek(), prefixes.peek()) {
-                (Some(o), Some(p)) => p.as_str() < o.key.as_str(),
-                (None, Some(_)) => true,
-                (_, None) => false,
-            };
-            if take_prefix {
-                let p = prefixes.next().expect("peeked");
-                writeln!(out, "{:>34}  {p}", "PRE")?;
-            } else if let Some(o) = objects.next() {
+        match (self.new_root, self.imported_root) {
+            (Some((key, secret)), _) => {
+                writeln!(out, "access key:   {}", key.id)?;
+                writeln!(out, "secret key:   {}", secret.expose_secret())?;
                 writeln!(
                     out,
-                    "{}  {:>12}  {}",
-                    fmt::time(o.modified_ns),
-                    o.size,
-                    o.key
+                    "The root user's secret key is shown only this once: the store keeps it \
+                     sealed with the master key ({}).",
+                    self.master.source
                 )?;
-            } else {
-                break;
             }
-        }
-        match page.next_marker {
-            Some(marker) if page.is_truncated => q.start_after = Some(marker),
-            _ => return Ok(()),
-        }
-    }
-}
-
-fn ls_versions(store: &Store, args: LsArgs, out: &mut impl Write) -> Result<()> {
-    let mut q = VersionQuery {
-        prefix: args.prefix,
-        delimiter: args.delimiter,
-        key_marker: None,
-        version_id_marker: None,
-        max_keys: PAGE,
-    };
-    loop {
-        let page = store.list_versions(&args.bucket, &q)?;
-        let mut versions = page.versions.iter().peekable();
-        let mut prefixes = page.common_prefixes.iter().peekable();
-        loop {
-            let take_prefix = match (versions.peek(), prefixes.peek()) {
-                (Some(v), Some(p)) => p.as_str() < v.info.key.as_str(),
-                (None, Some(_)) => true,
-                (_, None) => false,
-            };
-            if take_prefix {
-                let p = prefixes.next().expect("peeked");
-                writeln!(out, "{:>60}  {p}", "PRE")?;
-            } else if let Some(v) = versions.next() {
-                let size = if v.delete_marker {
-                    "deleted".to_owned()
-                } else {
-                    v.info.size.to_string()
-                };
+            (None, Some(id)) => {
+                writeln!(out, "access key:   {id} (root, from {ROOT_ACCESS_KEY_ENV})")?;
+            }
+            (None, None) => {
                 writeln!(
                     out,
-                    "{}  {:>12}  {:<16}  {:<6}  {}",
-                    fmt::time(v.info.modified_ns),
-                    size,
-                    v.info.version_id,
-                    if v.is_latest { "latest" } else { "" },
-                    v.info.key
+                    "credentials:  kept in the store, secrets sealed with the master key ({})",
+                    self.master.source
                 )?;
-            } else {
-                break;
             }
         }
-        if !page.is_truncated {
-            return Ok(());
-        }
-        q.key_marker = page.next_key_marker;
-        q.version_id_marker = page.next_version_id_marker;
-    }
-}
-
-fn rm(store: &Store, args: RmArgs, out: &mut impl Write) -> Result<()> {
-    let (bucket, key) = (&args.bucket, &args.key);
-    match &args.version {
-        None => {
-            // S3 accepts a delete of a key that has no object (and, in a
-            // versioned bucket, stacks a delete marker on it); a typo here
-            // should be an error instead.
-            store.head_object(bucket, key, At::Current)?;
-            let result = store.delete_object(bucket, key, None)?;
-            match result.version_id {
-                Some(marker) if result.delete_marker => {
-                    writeln!(out, "deleted {bucket}/{key}: delete marker {marker}")?
-                }
-                _ => writeln!(out, "deleted {bucket}/{key}")?,
-            }
-        }
-        Some(id) => {
-            let result = store.delete_object(bucket, key, Some(id))?;
-            let what = if result.delete_marker {
-                "delete marker"
-            } else {
-                "version"
-            };
-            writeln!(out, "deleted {what} {id} of {bucket}/{key}")?;
-        }
-    }
-    Ok(())
-}
-
-fn mv(store: &Store, args: MvArgs, out: &mut impl Write) -> Result<()> {
-    let info = store.rename_object(&args.bucket, &args.from, &args.to, args.no_clobber)?;
-    writeln!(
-        out,
-        "moved {b}/{} to {b}/{} (version {})",
-        args.from,
-        info.key,
-        info.version_id,
-        b = args.bucket
-    )?;
-    Ok(())
-}
-
-fn snapshot(store: &Store, cmd: SnapshotCommand, out: &mut impl Write) -> Result<()> {
-    match cmd {
-        SnapshotCommand::Create { bucket, name } => {
-            store.create_snapshot(&bucket, &name)?;
-            writeln!(out, "created snapshot {name} of bucket {bucket}")?;
-        }
-        SnapshotCommand::List { bucket } => {
-            for s in store.list_snapshots(&bucket)? {
-                writeln!(out, "{}  {}", fmt::time(s.created_ns), s.name)?;
-            }
-        }
-        SnapshotCommand::Delete { bucket, name } => {
-            store.delete_snapshot(&bucket, &name)?;
-            writeln!(out, "deleted snapshot {name} of bucket {bucket}")?;
-        }
-    }
-    Ok(())
-}
-
-fn stats(store: &Store, out: &mut impl Write) -> Result<()> {
-    let s = store.stats()?;
-    let rows = [
-        ("buckets", s.buckets.to_string()),
-        ("versions", s.versions.to_string()),
-        ("logical bytes", fmt::bytes(s.logical_bytes)),
-        ("stored bytes", fmt::bytes(s.stored_bytes)),
-        ("dedup ratio", format!("{:.2}", s.dedup_ratio)),
-        ("chunks", s.chunks.to_string()),
-        ("packs", s.packs.to_string()),
-        ("pack bytes", fmt::bytes(s.pack_bytes)),
-        ("live fraction", format!("{:.3}", s.live_fraction)),
-        ("metadata bytes", fmt::bytes(s.meta_bytes)),
-    ];
-    fmt::table(out, &rows)
-}
-
-fn gc(store: &Store, out: &mut impl Write) -> Result<()> {
-    let r = store.gc()?;
-    let rows = [
-        ("chunks freed", r.chunks_freed.to_string()),
-        ("bytes freed", fmt::bytes(r.bytes_freed)),
-        ("chunks kept", r.chunks_kept.to_string()),
-    ];
-    fmt::table(out, &rows)
-}
-
-fn compact(store: &Store, out: &mut impl Write) -> Result<()> {
-    let r = store.compact()?;
-    let rows = [
-        ("packs rewritten", r.packs_rewritten.to_string()),
-        ("packs removed", r.packs_removed.to_string()),
-        ("chunks moved", r.chunks_moved.to_string()),
-        ("bytes reclaimed", fmt::bytes(r.bytes_reclaimed)),
-    ];
-    fmt::table(out, &rows)
-}
-
-fn fsck(store: &Store, verify_data: bool, out: &mut impl Write) -> Result<()> {
-    let r = store.fsck(verify_data)?;
-    let corrupt = if verify_data {
-        r.corrupt.len().to_string()
-    } else {
-        "not checked (--verify-data checks them)".to_owned()
-    };
-    let rows = [
-        ("versions", r.versions.to_string()),
-        ("parts", r.parts.to_string()),
-        ("chunks", r.chunks.to_string()),
-        ("dangling references", r.dangling.len().to_string()),
-        (
-            "refcount mismatches",
-            r.refcount_mismatches.len().to_string(),
-        ),
-        ("corrupt chunks", corrupt),
-        ("bad records", r.bad_records.to_string()),
-    ];
-    fmt::table(out, &rows)?;
-    for id in &r.dangling {
-        writeln!(out, "dangling reference to chunk {id}")?;
-    }
-    for (id, counted, recorded) in &r.refcount_mismatches {
         writeln!(
             out,
-            "chunk {id}: {counted} references found, {recorded} recorded"
+            "admin:        `alexander user ...` and `alexander key ...` manage users and keys \
+             (socket {})",
+            self.socket.display()
         )?;
-    }
-    for id in &r.corrupt {
-        writeln!(out, "chunk {id} is corrupt")?;
-    }
-    if r.is_clean() {
-        writeln!(out, "the store is consistent")?;
-        return Ok(());
-    }
-    let problems = r.dangling.len() as u64
-        + r.refcount_mismatches.len() as u64
-        + r.corrupt.len() as u64
-        + r.bad_records;
-    out.flush()?;
-    let plural = if problems == 1 { "" } else { "s" };
-    bail!("fsck found {problems} problem{plural} in the store")
-}
-
-/// How values are shown.
-mod fmt {
-    use std::io::Write;
-
-    use alexander_store::Versioning;
-
-    pub fn versioning(v: Versioning) -> &'static str {
-        match v {
-            Versioning::Unversioned => "unversioned",
-            Versioning::Enabled => "enabled",
-            Versioning::Suspended => "suspended",
-        }
-    }
-
-    /// Rows of `label: value`, values aligned.
-    pub fn table(out: &mut impl Write, rows: &[(&str, String)]) -> anyhow::Result<()> {
-        let width = rows.iter().map(|(l, _)| l.len()).max().unwrap_or(0) + 1;
-        for (label, value) in rows {
-            writeln!(
-                out,
-                "{:<width$} {value}",
-                format!("{label}:"),
-                width = width
-            )?;
-        }
+        writeln!(out, "listening on {}", self.endpoint)?;
         Ok(())
-    }
-
-    /// A byte count, exact and, from 1 KiB up, in binary units.
-    pub fn bytes(n: u64) -> String {
-        const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
-        if n < 1024 {
-            return n.to_string();
-        }
-        let mut v = n as f64 / 1024.0;
-        let mut unit = 0;
-        while v >= 1024.0 && unit < UNITS.len() - 1 {
-            v /= 1024.0;
-            unit += 1;
-        }
-        format!("{n} ({v:.1} {})", UNITS[unit])
-    }
-
-    /// A time in ns since the Unix epoch, as RFC 3339 UTC to the second.
-    pub fn time(ns: i64) -> String {
-        let secs = ns.div_euclid(1_000_000_000);
-        let days = secs.div_euclid(86_400);
-        let rem = secs.rem_euclid(86_400);
-        let (y, m, d) = civil_from_days(days);
-        format!(
-            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-            rem / 3600,
-            rem % 3600 / 60,
-            rem % 60
-        )
-    }
-
-    /// Days since 1970-01-01 to a proleptic Gregorian date (Howard
-    /// Hinnant's `civil_from_days`).
-    fn civil_from_days(z: i64) -> (i64, u32, u32) {
-        let z = z + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z.rem_euclid(146_097);
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-        let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-        let y = yoe + era * 400 + i64::from(m <= 2);
-        (y, m, d)
-    }
-
-    #[cfg(test)]
-    mod tests {
-        use super::*;
-
-        #[test]
-        fn times() {
-            assert_eq!(time(0), "1970-01-01T00:00:00Z");
-            assert_eq!(time(951_782_400 * 1_000_000_000), "2000-02-29T00:00:00Z");
-            assert_eq!(
-                time(1_795_000_000 * 1_000_000_000 + 999),
-                "2026-11-18T11:06:40Z"
-            );
-            assert_eq!(time(-1), "1969-12-31T23:59:59Z");
-        }
-
-        #[test]
-        fn byte_counts() {
-            assert_eq!(bytes(0), "0");
-            assert_eq!(bytes(1023), "1023");
-            assert_eq!(bytes(1024), "1024 (1.0 KiB)");
-            assert_eq!(bytes(5 << 20), "5242880 (5.0 MiB)");
-        }
     }
 }

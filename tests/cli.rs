@@ -717,8 +717,9 @@ fn help_says_how_the_store_is_opened() {
     let env = Env::new();
     let help = String::from_utf8(env.bare(&["--help"]).output().unwrap().stdout).unwrap();
     assert!(help.contains("opens the store directly"), "{help}");
+    assert!(help.contains("admin socket"), "{help}");
     for command in [
-        "bucket", "put", "get", "ls", "rm", "mv", "snapshot", "stats", "gc",
+        "serve", "user", "key", "bucket", "put", "get", "ls", "rm", "mv", "snapshot", "stats", "gc",
     ] {
         assert!(
             help.contains(&format!("  {command} ")),
@@ -730,4 +731,60 @@ fn help_says_how_the_store_is_opened() {
     assert!(man.contains("\n.TH alexander 1 "), "{}", &man[..100]);
     assert_eq!(man.matches(".TH ").count(), 1);
     assert!(man.contains("alexander snapshot create BUCKET NAME"));
+    assert!(man.contains("alexander serve [OPTIONS]"));
+    assert!(man.contains("alexander key create USER"));
+    assert!(man.contains("ALEXANDER_ROOT_SECRET_KEY"));
+}
+
+#[test]
+fn users_and_keys_without_a_server_open_the_store() {
+    let env = Env::new();
+    let err = env.fails(&["user", "add", "alice"]);
+    assert!(err.contains("no store in"), "{err}");
+    env.ok(&["bucket", "create", "keys"]);
+
+    assert_eq!(env.ok(&["user", "add", "alice"]), "created user alice\n");
+    let key_file = env.data().join("master.key");
+    let meta = std::fs::metadata(&key_file).expect("the master key is made on first use");
+    assert_eq!(meta.len(), 32);
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o777,
+        0o600
+    );
+    let err = env.fails(&["user", "add", "bad name"]);
+    assert!(err.contains("invalid user name"), "{err}");
+
+    let created = env.ok(&["key", "create", "alice"]);
+    let id = field(&created, "access key");
+    let secret = field(&created, "secret key");
+    assert_eq!(id.len(), 20, "{created}");
+    assert!(secret.len() >= 40, "{created}");
+    assert!(created.contains("shown only this once"), "{created}");
+    let listed = env.ok(&["key", "list", "alice"]);
+    assert!(
+        listed.contains(id) && listed.contains("enabled"),
+        "{listed}"
+    );
+    assert!(!listed.contains(secret), "{listed}");
+    env.ok(&["key", "disable", id]);
+    assert!(env.ok(&["key", "list"]).contains("disabled"));
+    env.ok(&["key", "enable", id]);
+    let err = env.fails(&["key", "list", "nobody"]);
+    assert!(err.contains("no such user"), "{err}");
+
+    let users = env.ok(&["user", "list"]);
+    assert_eq!(names(&users), ["alice"]);
+    assert_eq!(env.ok(&["user", "remove", "alice"]), "removed user alice\n");
+    assert_eq!(env.ok(&["key", "list"]), "", "its keys went with it");
+    let err = env.fails(&["key", "remove", id]);
+    assert!(err.contains("no such access key"), "{err}");
+
+    // Another master key is refused rather than sealing with it.
+    let out = env
+        .cmd(&["user", "list"])
+        .env("ALEXANDER_MASTER_KEY", "ab".repeat(32))
+        .output()
+        .unwrap();
+    let err = failed(out, &["user", "list"]);
+    assert!(err.contains("is not the key of the store"), "{err}");
 }

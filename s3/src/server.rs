@@ -35,7 +35,9 @@ pub type ResponseBody = BoxBody<Bytes, io::Error>;
 
 /// A body of bytes in memory.
 pub fn full(bytes: impl Into<Bytes>) -> ResponseBody {
-    Full::new(bytes.into()).map_err(|never| match never {}).boxed()
+    Full::new(bytes.into())
+        .map_err(|never| match never {})
+        .boxed()
 }
 
 /// An empty body.
@@ -247,13 +249,21 @@ impl S3Service {
                     .ok_or_else(|| S3Error::internal("authenticated without a principal"))?;
                 Ok((principal, auth.payload))
             }
-            None => Ok((Principal::Anonymous, sigv4::anonymous_payload(&parts.headers)?)),
+            None => Ok((
+                Principal::Anonymous,
+                sigv4::anonymous_payload(&parts.headers)?,
+            )),
         }
     }
 }
 
 /// The response for an error.
-pub fn error_response(e: &S3Error, request_id: &str, resource: &str, head: bool) -> Response<ResponseBody> {
+pub fn error_response(
+    e: &S3Error,
+    request_id: &str,
+    resource: &str,
+    head: bool,
+) -> Response<ResponseBody> {
     let status = e.code.status();
     let mut resp = if head || status == StatusCode::NOT_MODIFIED {
         Response::new(empty())

@@ -22,6 +22,9 @@ fn health_and_unknown_key() {
         // An unknown key is refused with InvalidAccessKeyId.
         let unknown = server.client_as("NOSUCHKEY", "whatever-secret-000000000");
         let err = unknown.list_buckets().send().await.unwrap_err();
-        assert_eq!(err.into_service_error().meta().code(), Some("InvalidAccessKeyId"));
+        assert_eq!(
+            err.into_service_error().meta().code(),
+            Some("InvalidAccessKeyId")
+        );
     });
 }

@@ -121,7 +121,8 @@ pub struct ObjectInfo {
     pub meta: ObjectMeta,
     /// Sequence of the commit that created it.
     pub seq: u64,
-    /// Sizes of the parts it was uploaded in; empty for a single put.
+    /// Sizes of the parts it was uploaded in; empty for a single put, and
+    /// in listings of the current view (read it with a head).
     pub part_sizes: Vec<u64>,
 }
 
@@ -168,6 +169,9 @@ pub(crate) fn parse_version_id(key: &str, id: &str) -> Result<Option<u64>> {
         return Ok(None);
     }
     if id.len() == 16
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
         && let Ok(seq) = u64::from_str_radix(id, 16)
     {
         return Ok(Some(seq));
@@ -814,14 +818,18 @@ fn rename_one(
     to: &str,
     no_replace: bool,
 ) -> Result<ObjectInfo> {
-    let src = versions_of(txn, bucket, from)?
+    let src = match versions_of(txn, bucket, from)?
         .into_iter()
         .find(VersionRecord::visible)
-        .filter(|r| r.kind == VersionKind::Object)
-        .ok_or_else(|| Error::NoSuchKey {
-            key: from.to_owned(),
-            delete_marker: None,
-        })?;
+    {
+        Some(r) if r.kind == VersionKind::Object => r,
+        newest => {
+            return Err(Error::NoSuchKey {
+                key: from.to_owned(),
+                delete_marker: newest.map(|r| version_id(r.seq, r.null_id)),
+            });
+        }
+    };
     if from == to {
         return Ok(ObjectInfo::of(to, &src));
     }

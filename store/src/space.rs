@@ -18,8 +18,8 @@ use crate::{Store, now_ns};
 pub struct GcReport {
     pub chunks_freed: u64,
     pub bytes_freed: u64,
-    /// Chunks on the queue still within their grace period, revived, or
-    /// pinned by a writer in flight.
+    /// Chunks without references kept for now: still within their grace
+    /// period, or pinned by a writer in flight.
     pub chunks_kept: u64,
 }
 
@@ -89,6 +89,7 @@ impl Store {
         let grace = i64::try_from(self.inner.config.gc_grace.as_nanos()).unwrap_or(i64::MAX);
         let cutoff = now_ns().saturating_sub(grace);
         let mut report = GcReport::default();
+        let mut kept = std::collections::HashSet::new();
         let queue: Vec<Vec<u8>> = self
             .inner
             .meta
@@ -106,19 +107,26 @@ impl Store {
                 let body = &qkey[keys::GC_QUEUE.len()..];
                 let freed_ns = u64::from_be_bytes(body[..8].try_into().expect("8 bytes")) as i64;
                 let id = ChunkId(body[8..40].try_into().expect("32 bytes"));
-                if freed_ns > cutoff || pins.contains_key(&id) {
-                    report.chunks_kept += 1;
-                    continue;
-                }
-                txn.delete(qkey.clone());
                 let ckey = keys::chunk(&id);
                 let Some(rec) = txn.get_rec::<ChunkRecord>(&ckey)? else {
+                    txn.delete(qkey.clone());
                     continue;
                 };
                 if rec.refs > 0 {
-                    report.chunks_kept += 1;
+                    // Referenced again (or since its indexing): not garbage.
+                    // Should it lose its references, it is queued anew.
+                    txn.delete(qkey.clone());
                     continue;
                 }
+                if freed_ns > cutoff || pins.contains_key(&id) {
+                    // A chunk can be queued more than once (at its indexing
+                    // and when it lost its last reference): count it once.
+                    if kept.insert(id) {
+                        report.chunks_kept += 1;
+                    }
+                    continue;
+                }
+                txn.delete(qkey.clone());
                 txn.delete(ckey);
                 txn.delete(keys::pack_member(rec.pack, &id));
                 let p = pack_entry(&txn, &mut packs, rec.pack)?;

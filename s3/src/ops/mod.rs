@@ -78,7 +78,10 @@ pub fn check_access(ctx: &Ctx, bucket: &str, access: Access) -> Result<BucketInf
         Principal::Root => true,
         Principal::User(name) if owner == Some(name.as_str()) => true,
         _ => {
-            let acl = info.settings.get(ACL_SETTING).map_or("private", String::as_str);
+            let acl = info
+                .settings
+                .get(ACL_SETTING)
+                .map_or("private", String::as_str);
             match access {
                 Access::Read => acl == "public-read" || acl == "public-read-write",
                 Access::Write => acl == "public-read-write",
@@ -95,7 +98,9 @@ pub fn check_access(ctx: &Ctx, bucket: &str, access: Access) -> Result<BucketInf
 
 /// The canonical user id S3 clients see for a user.
 pub fn owner_id(name: &str) -> String {
-    hex::encode(sha2::Sha256::digest(format!("alexander-user:{name}").as_bytes()))
+    hex::encode(sha2::Sha256::digest(
+        format!("alexander-user:{name}").as_bytes(),
+    ))
 }
 
 /// An XML response.
@@ -142,43 +147,84 @@ pub async fn dispatch(
         E::DeleteObjects { bucket } => object::delete_objects(ctx, bucket, body).await,
         E::GetBucketTagging { bucket } => config::get_bucket_tagging(ctx, bucket).await,
         E::PutBucketTagging { bucket } => config::put_bucket_tagging(ctx, bucket, body).await,
-        E::DeleteBucketTagging { bucket } => config::delete_bucket_setting(ctx, bucket, config::TAGGING).await,
+        E::DeleteBucketTagging { bucket } => {
+            config::delete_bucket_setting(ctx, bucket, config::TAGGING).await
+        }
         E::GetBucketAcl { bucket } => config::get_bucket_acl(ctx, bucket).await,
         E::PutBucketAcl { bucket } => config::put_bucket_acl(ctx, bucket, body).await,
-        E::GetBucketLifecycleConfiguration { bucket } => config::get_bucket_lifecycle(ctx, bucket).await,
-        E::PutBucketLifecycleConfiguration { bucket } => config::put_bucket_lifecycle(ctx, bucket, body).await,
-        E::DeleteBucketLifecycle { bucket } => config::delete_bucket_setting(ctx, bucket, config::LIFECYCLE).await,
+        E::GetBucketLifecycleConfiguration { bucket } => {
+            config::get_bucket_lifecycle(ctx, bucket).await
+        }
+        E::PutBucketLifecycleConfiguration { bucket } => {
+            config::put_bucket_lifecycle(ctx, bucket, body).await
+        }
+        E::DeleteBucketLifecycle { bucket } => {
+            config::delete_bucket_setting(ctx, bucket, config::LIFECYCLE).await
+        }
         E::GetBucketCors { bucket } => config::get_bucket_cors(ctx, bucket).await,
         E::PutBucketCors { bucket } => config::put_bucket_cors(ctx, bucket, body).await,
-        E::DeleteBucketCors { bucket } => config::delete_bucket_setting(ctx, bucket, config::CORS).await,
+        E::DeleteBucketCors { bucket } => {
+            config::delete_bucket_setting(ctx, bucket, config::CORS).await
+        }
         E::PutObject { bucket, key } => object::put_object(ctx, bucket, key, body).await,
-        E::CopyObject { bucket, key, source } => object::copy_object(ctx, bucket, key, source).await,
+        E::CopyObject {
+            bucket,
+            key,
+            source,
+        } => object::copy_object(ctx, bucket, key, source).await,
         e @ (E::GetObject { .. } | E::HeadObject { .. }) => object::get_object(ctx, e).await,
-        E::DeleteObject { bucket, key, version_id } => object::delete_object(ctx, bucket, key, version_id).await,
-        E::CreateMultipartUpload { bucket, key } => multipart::create_multipart_upload(ctx, bucket, key).await,
-        E::UploadPart { bucket, key, part_number, upload_id } => {
-            multipart::upload_part(ctx, bucket, key, part_number, upload_id, body).await
+        E::DeleteObject {
+            bucket,
+            key,
+            version_id,
+        } => object::delete_object(ctx, bucket, key, version_id).await,
+        E::CreateMultipartUpload { bucket, key } => {
+            multipart::create_multipart_upload(ctx, bucket, key).await
         }
-        E::UploadPartCopy { bucket, key, part_number, upload_id, source } => {
-            multipart::upload_part_copy(ctx, bucket, key, part_number, upload_id, source).await
-        }
-        E::CompleteMultipartUpload { bucket, key, upload_id } => {
-            multipart::complete_multipart_upload(ctx, bucket, key, upload_id, body).await
-        }
-        E::AbortMultipartUpload { bucket, key, upload_id } => {
-            multipart::abort_multipart_upload(ctx, bucket, key, upload_id).await
-        }
+        E::UploadPart {
+            bucket,
+            key,
+            part_number,
+            upload_id,
+        } => multipart::upload_part(ctx, bucket, key, part_number, upload_id, body).await,
+        E::UploadPartCopy {
+            bucket,
+            key,
+            part_number,
+            upload_id,
+            source,
+        } => multipart::upload_part_copy(ctx, bucket, key, part_number, upload_id, source).await,
+        E::CompleteMultipartUpload {
+            bucket,
+            key,
+            upload_id,
+        } => multipart::complete_multipart_upload(ctx, bucket, key, upload_id, body).await,
+        E::AbortMultipartUpload {
+            bucket,
+            key,
+            upload_id,
+        } => multipart::abort_multipart_upload(ctx, bucket, key, upload_id).await,
         e @ E::ListParts { .. } => multipart::list_parts(ctx, e).await,
-        E::GetObjectTagging { bucket, key, version_id } => {
-            config::get_object_tagging(ctx, bucket, key, version_id).await
-        }
-        E::PutObjectTagging { bucket, key, version_id } => {
-            config::put_object_tagging(ctx, bucket, key, version_id, body).await
-        }
-        E::DeleteObjectTagging { bucket, key, version_id } => {
-            config::delete_object_tagging(ctx, bucket, key, version_id).await
-        }
-        E::GetObjectAcl { bucket, key, version_id } => config::get_object_acl(ctx, bucket, key, version_id).await,
+        E::GetObjectTagging {
+            bucket,
+            key,
+            version_id,
+        } => config::get_object_tagging(ctx, bucket, key, version_id).await,
+        E::PutObjectTagging {
+            bucket,
+            key,
+            version_id,
+        } => config::put_object_tagging(ctx, bucket, key, version_id, body).await,
+        E::DeleteObjectTagging {
+            bucket,
+            key,
+            version_id,
+        } => config::delete_object_tagging(ctx, bucket, key, version_id).await,
+        E::GetObjectAcl {
+            bucket,
+            key,
+            version_id,
+        } => config::get_object_acl(ctx, bucket, key, version_id).await,
         E::Options { bucket, .. } => config::options(ctx, bucket).await,
     }
 }
@@ -249,7 +295,10 @@ impl UploadReader {
                     .find(|(n, _)| n == algorithm.header_name())
                     .map(|(_, v)| v.clone())
                     .ok_or_else(|| {
-                        s3_error!(InvalidRequest, "The trailing checksum announced by x-amz-trailer is missing")
+                        s3_error!(
+                            InvalidRequest,
+                            "The trailing checksum announced by x-amz-trailer is missing"
+                        )
                     })?,
             };
             checksum::verify_checksum(algorithm, &value, &computed)?;
@@ -274,10 +323,9 @@ impl UploadReader {
                 "Your proposed upload exceeds the maximum allowed size"
             ));
         }
+        // Only a body that is not aws-chunked promises its SHA-256.
         if let Some(h) = &mut self.sha256 {
-            if self.decoder.is_none() {
-                h.update(&decoded);
-            }
+            h.update(&decoded);
         }
         if let Some((_, h)) = &mut self.md5 {
             h.update(&decoded);
@@ -338,9 +386,17 @@ pub fn upload_reader(ctx: &Ctx, body: RequestBody, max_len: u64) -> Result<Uploa
     let expected_len = if chunked {
         match header(headers, "x-amz-decoded-content-length") {
             Some(v) => Some(v.parse::<u64>().map_err(|_| {
-                s3_error!(InvalidArgument, "x-amz-decoded-content-length is not a number")
+                s3_error!(
+                    InvalidArgument,
+                    "x-amz-decoded-content-length is not a number"
+                )
             })?),
-            None => return Err(s3_error!(MissingContentLength, "You must provide the Content-Length HTTP header.")),
+            None => {
+                return Err(s3_error!(
+                    MissingContentLength,
+                    "You must provide the Content-Length HTTP header."
+                ));
+            }
         }
     } else {
         content_length
@@ -348,7 +404,10 @@ pub fn upload_reader(ctx: &Ctx, body: RequestBody, max_len: u64) -> Result<Uploa
     if let Some(len) = expected_len
         && len > max_len
     {
-        return Err(s3_error!(EntityTooLarge, "Your proposed upload exceeds the maximum allowed size"));
+        return Err(s3_error!(
+            EntityTooLarge,
+            "Your proposed upload exceeds the maximum allowed size"
+        ));
     }
     let md5 = match headers.get("content-md5") {
         Some(v) => Some((checksum::parse_content_md5(v.as_bytes())?, Md5::new())),
@@ -356,7 +415,10 @@ pub fn upload_reader(ctx: &Ctx, body: RequestBody, max_len: u64) -> Result<Uploa
     };
     let declared = checksum::declared_checksum(headers)?;
     if matches!(declared, Some(DeclaredChecksum::Trailer { .. })) && !chunked {
-        return Err(s3_error!(InvalidRequest, "x-amz-trailer needs an aws-chunked body"));
+        return Err(s3_error!(
+            InvalidRequest,
+            "x-amz-trailer needs an aws-chunked body"
+        ));
     }
     let checksum = declared.map(|d| {
         let h = Checksummer::new(d.algorithm());
@@ -399,7 +461,12 @@ where
         match reader.read(&mut rest) {
             Ok(0) => {}
             Ok(_) => return Err(s3_error!(InvalidRequest, "unexpected data after the body")),
-            Err(_) => return Err(reader.failure.take().unwrap_or_else(|| s3_error!(IncompleteBody))),
+            Err(_) => {
+                return Err(reader
+                    .failure
+                    .take()
+                    .unwrap_or_else(|| s3_error!(IncompleteBody)));
+            }
         }
         Ok((value, reader.outcome.clone()))
     })
@@ -407,23 +474,31 @@ where
 }
 
 /// Reads a small request body (an XML document) whole, verified.
-pub async fn read_small_body(ctx: &Ctx, body: RequestBody, limit: usize) -> Result<Vec<u8>, S3Error> {
-    let reader = upload_reader(ctx, body, limit as u64 + 1)?;
+pub async fn read_small_body(
+    ctx: &Ctx,
+    body: RequestBody,
+    limit: usize,
+) -> Result<Vec<u8>, S3Error> {
+    let too_big = |e: S3Error| {
+        if e.code == S3ErrorCode::EntityTooLarge {
+            s3_error!(MaxMessageLengthExceeded, "Your request was too big.")
+        } else {
+            e
+        }
+    };
+    let reader = upload_reader(ctx, body, limit as u64 + 1).map_err(too_big)?;
     let (bytes, _) = with_upload(reader, move |r| {
         let mut out = Vec::new();
         r.take(limit as u64 + 1).read_to_end(&mut out)?;
         Ok(out)
     })
     .await
-    .map_err(|e| {
-        if e.code == S3ErrorCode::EntityTooLarge {
-            s3_error!(MaxMessageLengthExceeded, "Your request was too big.")
-        } else {
-            e
-        }
-    })?;
+    .map_err(too_big)?;
     if bytes.len() > limit {
-        return Err(s3_error!(MaxMessageLengthExceeded, "Your request was too big."));
+        return Err(s3_error!(
+            MaxMessageLengthExceeded,
+            "Your request was too big."
+        ));
     }
     Ok(bytes)
 }
@@ -483,7 +558,12 @@ pub fn meta_from_headers(headers: &HeaderMap, max_user_meta: usize) -> Result<Ob
             .to_str()
             .map_err(|_| s3_error!(InvalidArgument, "metadata values must be ASCII text"))?;
         user_bytes += short.len() + value.len();
-        let bad = || s3_error!(InvalidArgument, "x-amz-meta-{short} is not valid: {value:?}");
+        let bad = || {
+            s3_error!(
+                InvalidArgument,
+                "x-amz-meta-{short} is not valid: {value:?}"
+            )
+        };
         match short {
             "mode" => meta.attrs.mode = Some(parse_mode(value).ok_or_else(bad)?),
             "uid" => meta.attrs.uid = Some(value.trim().parse().map_err(|_| bad())?),
@@ -521,15 +601,26 @@ pub fn meta_from_headers(headers: &HeaderMap, max_user_meta: usize) -> Result<Ob
         }
     }
     if let Some(class) = header(headers, "x-amz-storage-class")
-        && !["STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR"]
-            .contains(&class)
+        && ![
+            "STANDARD",
+            "REDUCED_REDUNDANCY",
+            "STANDARD_IA",
+            "ONEZONE_IA",
+            "INTELLIGENT_TIERING",
+            "GLACIER_IR",
+        ]
+        .contains(&class)
     {
-        return Err(s3_error!(InvalidStorageClass, "The storage class you specified is not valid"));
+        return Err(s3_error!(
+            InvalidStorageClass,
+            "The storage class you specified is not valid"
+        ));
     }
     if let Some(tagging) = headers.get("x-amz-tagging") {
         let tags = crate::xml::parse_tagging_header(tagging.as_bytes())?;
         crate::xml::validate_tags(&tags, 10)?;
-        meta.extra.insert(config::TAGGING.to_owned(), config::encode_tags(&tags));
+        meta.extra
+            .insert(config::TAGGING.to_owned(), config::encode_tags(&tags));
     }
     Ok(meta)
 }
@@ -548,7 +639,9 @@ pub fn meta_headers(headers: &mut HeaderMap, meta: &ObjectMeta, modified_ns: i64
     set_header(
         headers,
         "content-type",
-        meta.content_type.as_deref().unwrap_or("binary/octet-stream"),
+        meta.content_type
+            .as_deref()
+            .unwrap_or("binary/octet-stream"),
     );
     for (name, value) in &meta.user {
         if let Ok(n) = http::HeaderName::from_bytes(format!("x-amz-meta-{name}").as_bytes())
@@ -565,7 +658,8 @@ pub fn meta_headers(headers: &mut HeaderMap, meta: &ObjectMeta, modified_ns: i64
                 "mode" => a.mode.map(|m| m.to_string()),
                 "uid" => a.uid.map(|u| u.to_string()),
                 "gid" => a.gid.map(|g| g.to_string()),
-                _ => Some(format_mtime(a.mtime_ns.unwrap_or(modified_ns))).filter(|_| a.mtime_ns.is_some()),
+                _ => Some(format_mtime(a.mtime_ns.unwrap_or(modified_ns)))
+                    .filter(|_| a.mtime_ns.is_some()),
             };
             (n, v)
         })
@@ -621,10 +715,16 @@ mod tests {
     fn mtimes() {
         assert_eq!(parse_mtime("1700000000"), Some(1_700_000_000_000_000_000));
         assert_eq!(parse_mtime("1700000000.5"), Some(1_700_000_000_500_000_000));
-        assert_eq!(parse_mtime("1700000000.123456789"), Some(1_700_000_000_123_456_789));
+        assert_eq!(
+            parse_mtime("1700000000.123456789"),
+            Some(1_700_000_000_123_456_789)
+        );
         assert_eq!(parse_mtime("x"), None);
         assert_eq!(parse_mtime("1.1234567890"), None);
-        assert_eq!(format_mtime(1_700_000_000_123_456_789), "1700000000.123456789");
+        assert_eq!(
+            format_mtime(1_700_000_000_123_456_789),
+            "1700000000.123456789"
+        );
         assert_eq!(format_mtime(1_700_000_000_000_000_000), "1700000000");
         for ns in [0i64, 1, -1, 1_700_000_000_000_000_001] {
             assert_eq!(parse_mtime(&format_mtime(ns)), Some(ns), "{ns}");

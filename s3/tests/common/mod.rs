@@ -135,3 +135,108 @@ pub fn rt() -> tokio::runtime::Runtime {
         .build()
         .unwrap()
 }
+
+// Helpers for the object and multipart tests.
+
+/// The S3 error code of a failed SDK call (`<none>` when there is none).
+pub fn s3_code<E, R>(err: &aws_sdk_s3::error::SdkError<E, R>) -> String
+where
+    E: aws_sdk_s3::error::ProvideErrorMetadata,
+{
+    use aws_sdk_s3::error::ProvideErrorMetadata;
+    err.code().unwrap_or("<none>").to_owned()
+}
+
+/// The HTTP status of a failed SDK call (0 when no response came).
+pub fn http_status<E>(
+    err: &aws_sdk_s3::error::SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
+) -> u16 {
+    err.raw_response().map_or(0, |r| r.status().as_u16())
+}
+
+/// A new bucket, created in the store directly (so that object tests do not
+/// depend on CreateBucket).
+pub fn new_bucket(server: &TestServer, prefix: &str) -> String {
+    let name = bucket_name(prefix);
+    server.store.create_bucket(&name).unwrap();
+    name
+}
+
+/// Hex MD5.
+pub fn md5_hex(data: &[u8]) -> String {
+    use md5::Digest;
+    hex::encode(md5::Md5::digest(data))
+}
+
+/// The ETag S3 gives an object uploaded in these parts: `md5(md5s)-N`.
+pub fn multipart_etag(parts: &[&[u8]]) -> String {
+    use md5::Digest;
+    let mut all = md5::Md5::new();
+    for p in parts {
+        all.update(md5::Md5::digest(p));
+    }
+    format!("{}-{}", hex::encode(all.finalize()), parts.len())
+}
+
+/// A body for the SDK.
+pub fn body(data: &[u8]) -> aws_sdk_s3::primitives::ByteStream {
+    aws_sdk_s3::primitives::ByteStream::from(data.to_vec())
+}
+
+/// Reads an object whole through the SDK.
+pub async fn get_bytes(client: &aws_sdk_s3::Client, bucket: &str, key: &str) -> Vec<u8> {
+    let out = client
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .unwrap();
+    out.body.collect().await.unwrap().into_bytes().to_vec()
+}
+
+/// A raw request signed as root with the Authorization header, for what the
+/// SDK would not send. `path` and `query` are as sent (percent-encoded);
+/// `payload_hash` is `x-amz-content-sha256`.
+pub fn signed_request(
+    server: &TestServer,
+    method: &str,
+    path: &str,
+    query: &str,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+    payload_hash: &str,
+) -> reqwest::RequestBuilder {
+    use alexander_s3::auth::SecretKey;
+    use alexander_s3::auth::sigv4::{SignRequest, sign_request};
+    let host = server.addr.to_string();
+    let mut to_sign = vec![("host", host.as_str())];
+    to_sign.extend_from_slice(headers);
+    let secret = SecretKey::new(SECRET_KEY);
+    let signed = sign_request(&SignRequest {
+        method,
+        path,
+        query,
+        headers: &to_sign,
+        payload_hash,
+        access_key: ACCESS_KEY,
+        secret: &secret,
+        region: REGION,
+        time: std::time::SystemTime::now(),
+    });
+    let url = if query.is_empty() {
+        format!("{}{path}", server.endpoint())
+    } else {
+        format!("{}{path}?{query}", server.endpoint())
+    };
+    let mut req = reqwest::Client::new()
+        .request(reqwest::Method::from_bytes(method.as_bytes()).unwrap(), url)
+        .body(body);
+    for (n, v) in headers {
+        req = req.header(*n, *v);
+    }
+    for (n, v) in signed.headers {
+        req = req.header(n, v);
+    }
+    req
+}

@@ -1,0 +1,608 @@
+//! The admin socket: how `alexander user …` and `alexander key …` reach a
+//! running server, and the same commands run on the store directly when no
+//! server runs (sled lets only one process open a store).
+//!
+//! `serve` listens on the Unix socket `DATA/admin.sock`, mode 0600: file
+//! permissions are the access control, and a peer whose uid is neither the
+//! server's nor root's is turned away as well. A stale socket (nothing
+//! answers on it) is replaced at start; the socket is removed at shutdown.
+//!
+//! # Protocol
+//!
+//! Newline-delimited JSON: the client sends one request per line and gets
+//! one answer per line, in order; a connection may carry several requests.
+//!
+//! ```text
+//! {"cmd": "user-add", "name": "alice"}
+//! {"cmd": "user-list"}
+//! {"cmd": "user-remove", "name": "alice"}
+//! {"cmd": "key-create", "user": "alice"}
+//! {"cmd": "key-list"}                       (every user's keys)
+//! {"cmd": "key-list", "user": "alice"}
+//! {"cmd": "key-disable", "id": "AK…"}
+//! {"cmd": "key-enable", "id": "AK…"}
+//! {"cmd": "key-remove", "id": "AK…"}
+//! ```
+//!
+//! An answer is `{"ok": RESULT}` or `{"error": "message"}`, RESULT being
+//!
+//! ```text
+//! "done"                                    (user-remove, key-disable/enable/remove)
+//! {"user": USER}                            (user-add)
+//! {"users": [USER, …]}                      (user-list)
+//! {"new-key": {KEY fields…, "secret": "…"}} (key-create: the only time a secret leaves)
+//! {"keys": [KEY, …]}                        (key-list)
+//!
+//! USER = {"name": "alice", "created_ns": 1795000000000000000}
+//! KEY  = {"id": "AK…", "user": "alice", "created_ns": …, "enabled": true}
+//! ```
+//!
+//! Times are nanoseconds since the Unix epoch. A line that is not a request
+//! (or is longer than 64 KiB) is answered with an error and the connection
+//! is closed.
+
+use std::future::Future;
+use std::io::{self, BufRead, BufReader, Write};
+use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use alexander_s3::iam::{AccessKey, Iam, IamError, User};
+use anyhow::{Context, Result, anyhow, bail};
+use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
+use zeroize::{Zeroize, Zeroizing};
+
+use crate::cli::{KeyCommand, UserCommand};
+use crate::commands::fmt;
+use crate::config::Settings;
+
+/// The socket's name in the data directory.
+pub const SOCKET_NAME: &str = "admin.sock";
+/// The longest request line accepted.
+const MAX_LINE: usize = 64 << 10;
+/// How long a client waits for an answer before giving up.
+const CLIENT_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// One request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "cmd", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Request {
+    UserAdd { name: String },
+    UserList,
+    UserRemove { name: String },
+    KeyCreate { user: String },
+    KeyList { user: Option<String> },
+    KeyDisable { id: String },
+    KeyEnable { id: String },
+    KeyRemove { id: String },
+}
+
+/// One answer.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Reply {
+    Ok(Outcome),
+    Error(String),
+}
+
+/// What a request that succeeded produced.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    Done,
+    User(UserInfo),
+    Users(Vec<UserInfo>),
+    NewKey(NewKey),
+    Keys(Vec<KeyInfo>),
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct UserInfo {
+    pub name: String,
+    pub created_ns: i64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct KeyInfo {
+    pub id: String,
+    pub user: String,
+    pub created_ns: i64,
+    pub enabled: bool,
+}
+
+/// A key just made, with its secret. The secret is wiped from memory when
+/// this is dropped.
+#[derive(Serialize, Deserialize)]
+pub struct NewKey {
+    #[serde(flatten)]
+    pub key: KeyInfo,
+    pub secret: String,
+}
+
+impl Drop for NewKey {
+    fn drop(&mut self) {
+        self.secret.zeroize();
+    }
+}
+
+impl std::fmt::Debug for NewKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewKey")
+            .field("key", &self.key)
+            .field("secret", &"***")
+            .finish()
+    }
+}
+
+impl From<User> for UserInfo {
+    fn from(u: User) -> UserInfo {
+        UserInfo {
+            name: u.name,
+            created_ns: u.created_ns,
+        }
+    }
+}
+
+impl From<AccessKey> for KeyInfo {
+    fn from(k: AccessKey) -> KeyInfo {
+        KeyInfo {
+            id: k.id,
+            user: k.user,
+            created_ns: k.created_ns,
+            enabled: k.enabled,
+        }
+    }
+}
+
+impl Request {
+    fn from_user_command(cmd: UserCommand) -> Request {
+        match cmd {
+            UserCommand::Add { name } => Request::UserAdd { name },
+            UserCommand::List => Request::UserList,
+            UserCommand::Remove { name } => Request::UserRemove { name },
+        }
+    }
+
+    fn from_key_command(cmd: KeyCommand) -> Request {
+        match cmd {
+            KeyCommand::Create { user } => Request::KeyCreate { user },
+            KeyCommand::List { user } => Request::KeyList { user },
+            KeyCommand::Disable { id } => Request::KeyDisable { id },
+            KeyCommand::Enable { id } => Request::KeyEnable { id },
+            KeyCommand::Remove { id } => Request::KeyRemove { id },
+        }
+    }
+
+    /// For the log: what was asked, never a secret (requests hold none).
+    fn describe(&self) -> String {
+        match self {
+            Request::UserAdd { name } => format!("user-add {name}"),
+            Request::UserList => "user-list".to_owned(),
+            Request::UserRemove { name } => format!("user-remove {name}"),
+            Request::KeyCreate { user } => format!("key-create {user}"),
+            Request::KeyList { user: None } => "key-list".to_owned(),
+            Request::KeyList { user: Some(user) } => format!("key-list {user}"),
+            Request::KeyDisable { id } => format!("key-disable {id}"),
+            Request::KeyEnable { id } => format!("key-enable {id}"),
+            Request::KeyRemove { id } => format!("key-remove {id}"),
+        }
+    }
+}
+
+/// Runs a request against the users and keys of a store. The server and
+/// the direct path both come here, so they answer alike.
+pub fn execute(iam: &Iam, req: &Request) -> Reply {
+    let result = (|| -> Result<Outcome, IamError> {
+        Ok(match req {
+            Request::UserAdd { name } => Outcome::User(iam.create_user(name)?.into()),
+            Request::UserList => {
+                Outcome::Users(iam.list_users()?.into_iter().map(Into::into).collect())
+            }
+            Request::UserRemove { name } => {
+                iam.remove_user(name)?;
+                Outcome::Done
+            }
+            Request::KeyCreate { user } => {
+                let (key, secret) = iam.create_key(user)?;
+                Outcome::NewKey(NewKey {
+                    key: key.into(),
+                    secret: secret.expose_secret().to_owned(),
+                })
+            }
+            Request::KeyList { user } => {
+                if let Some(u) = user
+                    && iam.user(u)?.is_none()
+                {
+                    return Err(IamError::NoSuchUser(u.clone()));
+                }
+                Outcome::Keys(
+                    iam.list_keys(user.as_deref())?
+                        .into_iter()
+                        .map(Into::into)
+                        .collect(),
+                )
+            }
+            Request::KeyDisable { id } => {
+                iam.set_key_enabled(id, false)?;
+                Outcome::Done
+            }
+            Request::KeyEnable { id } => {
+                iam.set_key_enabled(id, true)?;
+                Outcome::Done
+            }
+            Request::KeyRemove { id } => {
+                iam.remove_key(id)?;
+                Outcome::Done
+            }
+        })
+    })();
+    match result {
+        Ok(outcome) => Reply::Ok(outcome),
+        Err(e) => Reply::Error(e.to_string()),
+    }
+}
+
+// ---- client -------------------------------------------------------------
+
+/// The socket of the server on a data directory.
+pub fn socket_path(data_dir: &Path) -> PathBuf {
+    data_dir.join(SOCKET_NAME)
+}
+
+/// A connection to the server running on `data_dir`, or `None` if no
+/// server runs there (no socket, or a stale one nothing answers on).
+pub fn connect(data_dir: &Path) -> Result<Option<UnixStream>> {
+    let path = socket_path(data_dir);
+    match UnixStream::connect(&path) {
+        Ok(stream) => Ok(Some(stream)),
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::NotFound | io::ErrorKind::ConnectionRefused
+            ) =>
+        {
+            Ok(None)
+        }
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => Err(anyhow!(
+            "cannot reach the server's admin socket {}: permission denied (run this as the \
+             user the server runs as)",
+            path.display()
+        )),
+        Err(e) => {
+            Err(e).with_context(|| format!("cannot reach the admin socket {}", path.display()))
+        }
+    }
+}
+
+/// Sends one request and reads its answer.
+fn call(stream: UnixStream, req: &Request) -> Result<Reply> {
+    stream.set_read_timeout(Some(CLIENT_TIMEOUT))?;
+    stream.set_write_timeout(Some(CLIENT_TIMEOUT))?;
+    let mut line = serde_json::to_vec(req)?;
+    line.push(b'\n');
+    (&stream)
+        .write_all(&line)
+        .context("cannot send the request to the server")?;
+    let mut answer = Zeroizing::new(String::new());
+    BufReader::new(&stream)
+        .read_line(&mut answer)
+        .context("no answer from the server")?;
+    if answer.is_empty() {
+        bail!("the server closed the admin connection without answering");
+    }
+    serde_json::from_str(&answer).context("the server's answer is not understood")
+}
+
+/// Runs `alexander user …`.
+pub fn user_command(settings: &Settings, cmd: UserCommand, out: &mut impl Write) -> Result<()> {
+    let req = Request::from_user_command(cmd);
+    let reply = request(settings, &req)?;
+    report(&req, reply, out)
+}
+
+/// Runs `alexander key …`.
+pub fn key_command(settings: &Settings, cmd: KeyCommand, out: &mut impl Write) -> Result<()> {
+    let req = Request::from_key_command(cmd);
+    let reply = request(settings, &req)?;
+    report(&req, reply, out)
+}
+
+/// Over the socket when a server runs, on the store directly otherwise.
+fn request(settings: &Settings, req: &Request) -> Result<Reply> {
+    if let Some(stream) = connect(&settings.data_dir)? {
+        tracing::debug!("sending {} to the server", req.describe());
+        return call(stream, req);
+    }
+    let store = crate::run::open(settings, false)?;
+    let master = crate::master_key::resolve(settings, &store)?;
+    let iam = Iam::new(store.clone(), &master.key);
+    let reply = execute(&iam, req);
+    store.flush()?;
+    Ok(reply)
+}
+
+fn report(req: &Request, reply: Reply, out: &mut impl Write) -> Result<()> {
+    let outcome = match reply {
+        Reply::Ok(o) => o,
+        Reply::Error(message) => bail!("{message}"),
+    };
+    match (req, outcome) {
+        (Request::UserAdd { .. }, Outcome::User(u)) => writeln!(out, "created user {}", u.name)?,
+        (_, Outcome::Users(users)) => {
+            for u in users {
+                writeln!(out, "{}  {}", fmt::time(u.created_ns), u.name)?;
+            }
+        }
+        (Request::UserRemove { name }, Outcome::Done) => writeln!(out, "removed user {name}")?,
+        (_, Outcome::NewKey(new)) => {
+            writeln!(out, "user:       {}", new.key.user)?;
+            writeln!(out, "access key: {}", new.key.id)?;
+            writeln!(out, "secret key: {}", new.secret)?;
+            writeln!(
+                out,
+                "The secret key is shown only this once; the store keeps it sealed with the \
+                 master key."
+            )?;
+        }
+        (_, Outcome::Keys(keys)) => {
+            for k in keys {
+                writeln!(
+                    out,
+                    "{}  {:<8}  {:<20}  {}",
+                    fmt::time(k.created_ns),
+                    if k.enabled { "enabled" } else { "disabled" },
+                    k.user,
+                    k.id
+                )?;
+            }
+        }
+        (Request::KeyDisable { id }, Outcome::Done) => writeln!(out, "disabled access key {id}")?,
+        (Request::KeyEnable { id }, Outcome::Done) => writeln!(out, "enabled access key {id}")?,
+        (Request::KeyRemove { id }, Outcome::Done) => writeln!(out, "removed access key {id}")?,
+        (req, outcome) => bail!("unexpected answer to {}: {outcome:?}", req.describe()),
+    }
+    Ok(())
+}
+
+// ---- server -------------------------------------------------------------
+
+/// The bound admin socket. Dropping it removes the socket file.
+pub struct Socket {
+    path: PathBuf,
+    listener: Option<std::os::unix::net::UnixListener>,
+    /// The server's uid: the socket file's owner.
+    uid: u32,
+}
+
+impl Socket {
+    /// Binds `DATA/admin.sock`, mode 0600, replacing a stale socket. The
+    /// caller holds the store open, so no other server can be starting on
+    /// the same directory meanwhile.
+    pub fn bind(data_dir: &Path) -> Result<Socket> {
+        let path = socket_path(data_dir);
+        if connect(data_dir)?.is_some() {
+            bail!(
+                "a server is already running on {} (its admin socket {} answers)",
+                data_dir.display(),
+                path.display()
+            );
+        }
+        match std::fs::symlink_metadata(&path) {
+            Ok(meta) if meta.file_type().is_socket() => {
+                tracing::info!(path = %path.display(), "removing a stale admin socket");
+                std::fs::remove_file(&path).with_context(|| {
+                    format!("cannot remove the stale socket {}", path.display())
+                })?;
+            }
+            Ok(_) => bail!(
+                "{} exists and is not a socket; move it away",
+                path.display()
+            ),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).with_context(|| format!("cannot inspect {}", path.display())),
+        }
+        // Bound under a temporary name, restricted, then renamed: the
+        // socket is never reachable with looser permissions.
+        let tmp = data_dir.join(format!(".{SOCKET_NAME}.tmp-{}", std::process::id()));
+        let _ = std::fs::remove_file(&tmp);
+        let bind = || -> io::Result<(std::os::unix::net::UnixListener, u32)> {
+            let listener = std::os::unix::net::UnixListener::bind(&tmp)?;
+            std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))?;
+            let uid = std::fs::metadata(&tmp)?.uid();
+            std::fs::rename(&tmp, &path)?;
+            listener.set_nonblocking(true)?;
+            Ok((listener, uid))
+        };
+        match bind() {
+            Ok((listener, uid)) => Ok(Socket {
+                path,
+                listener: Some(listener),
+                uid,
+            }),
+            Err(e) => {
+                let _ = std::fs::remove_file(&tmp);
+                Err(e).with_context(|| format!("cannot create the admin socket {}", path.display()))
+            }
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The socket as a tokio listener; must be called inside the runtime.
+    pub fn listen(&mut self) -> Result<Server> {
+        let listener = self
+            .listener
+            .take()
+            .ok_or_else(|| anyhow!("the admin socket is already listening"))?;
+        Ok(Server {
+            listener: tokio::net::UnixListener::from_std(listener)?,
+            uid: self.uid,
+        })
+    }
+}
+
+/// The admin socket, listening.
+pub struct Server {
+    listener: tokio::net::UnixListener,
+    uid: u32,
+}
+
+impl Server {
+    /// Answers requests until `shutdown` completes.
+    pub async fn run(self, iam: Iam, shutdown: impl Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                accepted = self.listener.accept() => {
+                    let stream = match accepted {
+                        Ok((stream, _)) => stream,
+                        Err(e) => {
+                            tracing::warn!("admin socket: accept failed: {e}");
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                            continue;
+                        }
+                    };
+                    match stream.peer_cred() {
+                        Ok(cred) if cred.uid() == self.uid || cred.uid() == 0 => {}
+                        Ok(cred) => {
+                            tracing::warn!(
+                                peer_uid = cred.uid(),
+                                "admin socket: refused a connection from another user"
+                            );
+                            continue;
+                        }
+                        Err(e) => {
+                            tracing::warn!("admin socket: cannot tell who connected: {e}");
+                            continue;
+                        }
+                    }
+                    tokio::spawn(connection(stream, iam.clone()));
+                }
+                () = &mut shutdown => return,
+            }
+        }
+    }
+}
+
+impl Drop for Socket {
+    fn drop(&mut self) {
+        if let Err(e) = std::fs::remove_file(&self.path)
+            && e.kind() != io::ErrorKind::NotFound
+        {
+            tracing::warn!(
+                "cannot remove the admin socket {}: {e}",
+                self.path.display()
+            );
+        }
+    }
+}
+
+/// Serves one client connection.
+async fn connection(stream: tokio::net::UnixStream, iam: Iam) {
+    let (reader, mut writer) = stream.into_split();
+    let mut reader = tokio::io::BufReader::new(reader);
+    loop {
+        let mut line = Vec::new();
+        match (&mut reader)
+            .take(MAX_LINE as u64 + 1)
+            .read_until(b'\n', &mut line)
+            .await
+        {
+            Ok(0) => return,
+            Ok(_) => {}
+            Err(e) => {
+                tracing::debug!("admin socket: read failed: {e}");
+                return;
+            }
+        }
+        if line.iter().all(u8::is_ascii_whitespace) && line.ends_with(b"\n") {
+            continue;
+        }
+        let (reply, close) = if line.len() > MAX_LINE {
+            (Reply::Error("request line too long".to_owned()), true)
+        } else {
+            match serde_json::from_slice::<Request>(&line) {
+                Ok(req) => {
+                    let what = req.describe();
+                    let iam = iam.clone();
+                    let reply = tokio::task::spawn_blocking(move || execute(&iam, &req))
+                        .await
+                        .unwrap_or_else(|e| Reply::Error(format!("the request failed: {e}")));
+                    match &reply {
+                        Reply::Ok(_) => tracing::info!("admin: {what}"),
+                        Reply::Error(e) => tracing::info!("admin: {what}: {e}"),
+                    }
+                    (reply, false)
+                }
+                Err(e) => (Reply::Error(format!("not a request: {e}")), true),
+            }
+        };
+        let mut answer = match serde_json::to_vec(&reply) {
+            Ok(v) => Zeroizing::new(v),
+            Err(e) => {
+                tracing::error!("admin socket: cannot encode an answer: {e}");
+                return;
+            }
+        };
+        answer.push(b'\n');
+        if let Err(e) = writer.write_all(&answer).await {
+            tracing::debug!("admin socket: write failed: {e}");
+            return;
+        }
+        if close {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_format() {
+        let req: Request = serde_json::from_str(r#"{"cmd": "user-add", "name": "alice"}"#).unwrap();
+        assert_eq!(
+            req,
+            Request::UserAdd {
+                name: "alice".into()
+            }
+        );
+        let req: Request = serde_json::from_str(r#"{"cmd":"key-list"}"#).unwrap();
+        assert_eq!(req, Request::KeyList { user: None });
+        assert!(serde_json::from_str::<Request>(r#"{"cmd":"user-add"}"#).is_err());
+        assert!(serde_json::from_str::<Request>(r#"{"cmd":"user-add","name":"a","x":1}"#).is_err());
+        assert!(serde_json::from_str::<Request>(r#"{"cmd":"format-disk"}"#).is_err());
+
+        let done = serde_json::to_string(&Reply::Ok(Outcome::Done)).unwrap();
+        assert_eq!(done, r#"{"ok":"done"}"#);
+        let err = serde_json::to_string(&Reply::Error("no such user".into())).unwrap();
+        assert_eq!(err, r#"{"error":"no such user"}"#);
+        let new = Reply::Ok(Outcome::NewKey(NewKey {
+            key: KeyInfo {
+                id: "AK1".into(),
+                user: "alice".into(),
+                created_ns: 5,
+                enabled: true,
+            },
+            secret: "s3cr3t".into(),
+        }));
+        let text = serde_json::to_string(&new).unwrap();
+        assert_eq!(
+            text,
+            r#"{"ok":{"new-key":{"id":"AK1","user":"alice","created_ns":5,"enabled":true,"secret":"s3cr3t"}}}"#
+        );
+        assert!(!format!("{new:?}").contains("s3cr3t"));
+        let back: Reply = serde_json::from_str(&text).unwrap();
+        assert!(matches!(back, Reply::Ok(Outcome::NewKey(k)) if k.secret == "s3cr3t"));
+        let users = r#"{"ok":{"users":[{"name":"root","created_ns":1}]}}"#;
+        assert!(matches!(
+            serde_json::from_str::<Reply>(users).unwrap(),
+            Reply::Ok(Outcome::Users(u)) if u.len() == 1
+        ));
+    }
+}

@@ -1,0 +1,469 @@
+//! The commands that work on an open store: buckets, objects, versions,
+//! snapshots and the maintenance commands, one function each. Output goes
+//! to the writer given; a failed write comes back as a bare `io::Error`, so
+//! that `main` can tell a closed pipe.
+
+use std::fs::File;
+use std::io::{self, IsTerminal, Read, Write};
+use std::path::Path;
+
+use alexander_store::{At, ListQuery, ObjectMeta, PutOptions, Store, VersionQuery, Versioning};
+use anyhow::{Context, Result, bail};
+
+use crate::cli::{
+    BucketCommand, GetArgs, LsArgs, MvArgs, PutArgs, RmArgs, SnapshotCommand, VersioningState,
+};
+
+/// Page size for listings; `ls` reads every page.
+const PAGE: usize = 1000;
+
+pub fn bucket(store: &Store, cmd: BucketCommand, out: &mut impl Write) -> Result<()> {
+    match cmd {
+        BucketCommand::Create { name } => {
+            store.create_bucket(&name)?;
+            writeln!(out, "created bucket {name}")?;
+        }
+        BucketCommand::List => {
+            for b in store.list_buckets()? {
+                writeln!(
+                    out,
+                    "{}  {:<11}  {}",
+                    fmt::time(b.created_ns),
+                    fmt::versioning(b.versioning),
+                    b.name
+                )?;
+            }
+        }
+        BucketCommand::Delete { name } => {
+            store.delete_bucket(&name)?;
+            writeln!(out, "deleted bucket {name}")?;
+        }
+        BucketCommand::Versioning { name, state: None } => {
+            let info = store.head_bucket(&name)?;
+            writeln!(out, "{}", fmt::versioning(info.versioning))?;
+        }
+        BucketCommand::Versioning {
+            name,
+            state: Some(state),
+        } => {
+            let state = match state {
+                VersioningState::Enabled => Versioning::Enabled,
+                VersioningState::Suspended => Versioning::Suspended,
+            };
+            store.set_versioning(&name, state)?;
+            writeln!(
+                out,
+                "versioning of bucket {name}: {}",
+                fmt::versioning(state)
+            )?;
+        }
+    }
+    Ok(())
+}
+
+pub fn put(store: &Store, args: PutArgs, out: &mut impl Write) -> Result<()> {
+    let opts = PutOptions {
+        meta: ObjectMeta {
+            content_type: args.content_type,
+            ..ObjectMeta::default()
+        },
+        condition: None,
+    };
+    let info = match args.file.as_deref() {
+        Some(path) if path != Path::new("-") => {
+            let file =
+                File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+            let source = Labelled {
+                inner: file,
+                what: path.display().to_string(),
+            };
+            store.put_object(&args.bucket, &args.key, source, opts)?
+        }
+        _ => {
+            let stdin = io::stdin();
+            if stdin.is_terminal() {
+                bail!("standard input is a terminal: name a FILE, or pipe the data in");
+            }
+            let source = Labelled {
+                inner: stdin.lock(),
+                what: "standard input".to_owned(),
+            };
+            store.put_object(&args.bucket, &args.key, source, opts)?
+        }
+    };
+    writeln!(
+        out,
+        "stored {}/{}: {} bytes, version {}, etag {}",
+        args.bucket, info.key, info.size, info.version_id, info.etag
+    )?;
+    Ok(())
+}
+
+/// A reader whose errors say what was being read: the store reports them
+/// as its own I/O errors otherwise.
+struct Labelled<R> {
+    inner: R,
+    what: String,
+}
+
+impl<R: Read> Read for Labelled<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner
+            .read(buf)
+            .map_err(|e| io::Error::new(e.kind(), format!("reading {}: {e}", self.what)))
+    }
+}
+
+pub fn get(store: &Store, args: GetArgs, out: &mut impl Write) -> Result<()> {
+    let at = match (&args.version, &args.snapshot) {
+        (Some(id), _) => At::Version(id),
+        (None, Some(name)) => At::Snapshot(name),
+        (None, None) => At::Current,
+    };
+    let mut reader = store.get_object(&args.bucket, &args.key, at, args.range)?;
+    let mut buf = vec![0u8; 256 << 10];
+    loop {
+        let n = reader
+            .read(&mut buf)
+            .with_context(|| format!("reading {}/{}", args.bucket, args.key))?;
+        if n == 0 {
+            return Ok(());
+        }
+        // A bare io::Error, so that main can tell a closed pipe.
+        out.write_all(&buf[..n])?;
+    }
+}
+
+pub fn ls(store: &Store, args: LsArgs, out: &mut impl Write) -> Result<()> {
+    if args.versions {
+        return ls_versions(store, args, out);
+    }
+    let mut q = ListQuery {
+        prefix: args.prefix,
+        delimiter: args.delimiter,
+        start_after: None,
+        max_keys: PAGE,
+        snapshot: args.snapshot,
+    };
+    loop {
+        let page = store.list_objects(&args.bucket, &q)?;
+        // Within a page objects and prefixes are each in order; merge them
+        // so the output is in key order as a whole.
+        let mut objects = page.objects.iter().peekable();
+        let mut prefixes = page.common_prefixes.iter().peekable();
+        loop {
+            let take_prefix = match (objects.peek(), prefixes.peek()) {
+                (Some(o), Some(p)) => p.as_str() < o.key.as_str(),
+                (None, Some(_)) => true,
+                (_, None) => false,
+            };
+            if take_prefix {
+                let p = prefixes.next().expect("peeked");
+                writeln!(out, "{:>34}  {p}", "PRE")?;
+            } else if let Some(o) = objects.next() {
+                writeln!(
+                    out,
+                    "{}  {:>12}  {}",
+                    fmt::time(o.modified_ns),
+                    o.size,
+                    o.key
+                )?;
+            } else {
+                break;
+            }
+        }
+        match page.next_marker {
+            Some(marker) if page.is_truncated => q.start_after = Some(marker),
+            _ => return Ok(()),
+        }
+    }
+}
+
+fn ls_versions(store: &Store, args: LsArgs, out: &mut impl Write) -> Result<()> {
+    let mut q = VersionQuery {
+        prefix: args.prefix,
+        delimiter: args.delimiter,
+        key_marker: None,
+        version_id_marker: None,
+        max_keys: PAGE,
+    };
+    loop {
+        let page = store.list_versions(&args.bucket, &q)?;
+        let mut versions = page.versions.iter().peekable();
+        let mut prefixes = page.common_prefixes.iter().peekable();
+        loop {
+            let take_prefix = match (versions.peek(), prefixes.peek()) {
+                (Some(v), Some(p)) => p.as_str() < v.info.key.as_str(),
+                (None, Some(_)) => true,
+                (_, None) => false,
+            };
+            if take_prefix {
+                let p = prefixes.next().expect("peeked");
+                writeln!(out, "{:>60}  {p}", "PRE")?;
+            } else if let Some(v) = versions.next() {
+                let size = if v.delete_marker {
+                    "deleted".to_owned()
+                } else {
+                    v.info.size.to_string()
+                };
+                writeln!(
+                    out,
+                    "{}  {:>12}  {:<16}  {:<6}  {}",
+                    fmt::time(v.info.modified_ns),
+                    size,
+                    v.info.version_id,
+                    if v.is_latest { "latest" } else { "" },
+                    v.info.key
+                )?;
+            } else {
+                break;
+            }
+        }
+        if !page.is_truncated {
+            return Ok(());
+        }
+        q.key_marker = page.next_key_marker;
+        q.version_id_marker = page.next_version_id_marker;
+    }
+}
+
+pub fn rm(store: &Store, args: RmArgs, out: &mut impl Write) -> Result<()> {
+    let (bucket, key) = (&args.bucket, &args.key);
+    match &args.version {
+        None => {
+            // S3 accepts a delete of a key that has no object (and, in a
+            // versioned bucket, stacks a delete marker on it); a typo here
+            // should be an error instead.
+            store.head_object(bucket, key, At::Current)?;
+            let result = store.delete_object(bucket, key, None)?;
+            match result.version_id {
+                Some(marker) if result.delete_marker => {
+                    writeln!(out, "deleted {bucket}/{key}: delete marker {marker}")?
+                }
+                _ => writeln!(out, "deleted {bucket}/{key}")?,
+            }
+        }
+        Some(id) => {
+            let result = store.delete_object(bucket, key, Some(id))?;
+            let what = if result.delete_marker {
+                "delete marker"
+            } else {
+                "version"
+            };
+            writeln!(out, "deleted {what} {id} of {bucket}/{key}")?;
+        }
+    }
+    Ok(())
+}
+
+pub fn mv(store: &Store, args: MvArgs, out: &mut impl Write) -> Result<()> {
+    let info = store.rename_object(&args.bucket, &args.from, &args.to, args.no_clobber)?;
+    writeln!(
+        out,
+        "moved {b}/{} to {b}/{} (version {})",
+        args.from,
+        info.key,
+        info.version_id,
+        b = args.bucket
+    )?;
+    Ok(())
+}
+
+pub fn snapshot(store: &Store, cmd: SnapshotCommand, out: &mut impl Write) -> Result<()> {
+    match cmd {
+        SnapshotCommand::Create { bucket, name } => {
+            store.create_snapshot(&bucket, &name)?;
+            writeln!(out, "created snapshot {name} of bucket {bucket}")?;
+        }
+        SnapshotCommand::List { bucket } => {
+            for s in store.list_snapshots(&bucket)? {
+                writeln!(out, "{}  {}", fmt::time(s.created_ns), s.name)?;
+            }
+        }
+        SnapshotCommand::Delete { bucket, name } => {
+            store.delete_snapshot(&bucket, &name)?;
+            writeln!(out, "deleted snapshot {name} of bucket {bucket}")?;
+        }
+    }
+    Ok(())
+}
+
+pub fn stats(store: &Store, out: &mut impl Write) -> Result<()> {
+    let s = store.stats()?;
+    let rows = [
+        ("buckets", s.buckets.to_string()),
+        ("versions", s.versions.to_string()),
+        ("logical bytes", fmt::bytes(s.logical_bytes)),
+        ("stored bytes", fmt::bytes(s.stored_bytes)),
+        ("dedup ratio", format!("{:.2}", s.dedup_ratio)),
+        ("chunks", s.chunks.to_string()),
+        ("packs", s.packs.to_string()),
+        ("pack bytes", fmt::bytes(s.pack_bytes)),
+        ("live fraction", format!("{:.3}", s.live_fraction)),
+        ("metadata bytes", fmt::bytes(s.meta_bytes)),
+    ];
+    fmt::table(out, &rows)
+}
+
+pub fn gc(store: &Store, out: &mut impl Write) -> Result<()> {
+    let r = store.gc()?;
+    let rows = [
+        ("chunks freed", r.chunks_freed.to_string()),
+        ("bytes freed", fmt::bytes(r.bytes_freed)),
+        ("chunks kept", r.chunks_kept.to_string()),
+    ];
+    fmt::table(out, &rows)
+}
+
+pub fn compact(store: &Store, out: &mut impl Write) -> Result<()> {
+    let r = store.compact()?;
+    let rows = [
+        ("packs rewritten", r.packs_rewritten.to_string()),
+        ("packs removed", r.packs_removed.to_string()),
+        ("chunks moved", r.chunks_moved.to_string()),
+        ("bytes reclaimed", fmt::bytes(r.bytes_reclaimed)),
+    ];
+    fmt::table(out, &rows)
+}
+
+pub fn fsck(store: &Store, verify_data: bool, out: &mut impl Write) -> Result<()> {
+    let r = store.fsck(verify_data)?;
+    let corrupt = if verify_data {
+        r.corrupt.len().to_string()
+    } else {
+        "not checked (--verify-data checks them)".to_owned()
+    };
+    let rows = [
+        ("versions", r.versions.to_string()),
+        ("parts", r.parts.to_string()),
+        ("chunks", r.chunks.to_string()),
+        ("dangling references", r.dangling.len().to_string()),
+        (
+            "refcount mismatches",
+            r.refcount_mismatches.len().to_string(),
+        ),
+        ("corrupt chunks", corrupt),
+        ("bad records", r.bad_records.to_string()),
+    ];
+    fmt::table(out, &rows)?;
+    for id in &r.dangling {
+        writeln!(out, "dangling reference to chunk {id}")?;
+    }
+    for (id, counted, recorded) in &r.refcount_mismatches {
+        writeln!(
+            out,
+            "chunk {id}: {counted} references found, {recorded} recorded"
+        )?;
+    }
+    for id in &r.corrupt {
+        writeln!(out, "chunk {id} is corrupt")?;
+    }
+    if r.is_clean() {
+        writeln!(out, "the store is consistent")?;
+        return Ok(());
+    }
+    let problems = r.dangling.len() as u64
+        + r.refcount_mismatches.len() as u64
+        + r.corrupt.len() as u64
+        + r.bad_records;
+    out.flush()?;
+    let plural = if problems == 1 { "" } else { "s" };
+    bail!("fsck found {problems} problem{plural} in the store")
+}
+
+/// How values are shown.
+pub mod fmt {
+    use std::io::Write;
+
+    use alexander_store::Versioning;
+
+    pub fn versioning(v: Versioning) -> &'static str {
+        match v {
+            Versioning::Unversioned => "unversioned",
+            Versioning::Enabled => "enabled",
+            Versioning::Suspended => "suspended",
+        }
+    }
+
+    /// Rows of `label: value`, values aligned.
+    pub fn table(out: &mut impl Write, rows: &[(&str, String)]) -> anyhow::Result<()> {
+        let width = rows.iter().map(|(l, _)| l.len()).max().unwrap_or(0) + 1;
+        for (label, value) in rows {
+            writeln!(
+                out,
+                "{:<width$} {value}",
+                format!("{label}:"),
+                width = width
+            )?;
+        }
+        Ok(())
+    }
+
+    /// A byte count, exact and, from 1 KiB up, in binary units.
+    pub fn bytes(n: u64) -> String {
+        const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+        if n < 1024 {
+            return n.to_string();
+        }
+        let mut v = n as f64 / 1024.0;
+        let mut unit = 0;
+        while v >= 1024.0 && unit < UNITS.len() - 1 {
+            v /= 1024.0;
+            unit += 1;
+        }
+        format!("{n} ({v:.1} {})", UNITS[unit])
+    }
+
+    /// A time in ns since the Unix epoch, as RFC 3339 UTC to the second.
+    pub fn time(ns: i64) -> String {
+        let secs = ns.div_euclid(1_000_000_000);
+        let days = secs.div_euclid(86_400);
+        let rem = secs.rem_euclid(86_400);
+        let (y, m, d) = civil_from_days(days);
+        format!(
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+            rem / 3600,
+            rem % 3600 / 60,
+            rem % 60
+        )
+    }
+
+    /// Days since 1970-01-01 to a proleptic Gregorian date (Howard
+    /// Hinnant's `civil_from_days`).
+    fn civil_from_days(z: i64) -> (i64, u32, u32) {
+        let z = z + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+        let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+        let y = yoe + era * 400 + i64::from(m <= 2);
+        (y, m, d)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn times() {
+            assert_eq!(time(0), "1970-01-01T00:00:00Z");
+            assert_eq!(time(951_782_400 * 1_000_000_000), "2000-02-29T00:00:00Z");
+            assert_eq!(
+                time(1_795_000_000 * 1_000_000_000 + 999),
+                "2026-11-18T11:06:40Z"
+            );
+            assert_eq!(time(-1), "1969-12-31T23:59:59Z");
+        }
+
+        #[test]
+        fn byte_counts() {
+            assert_eq!(bytes(0), "0");
+            assert_eq!(bytes(1023), "1023");
+            assert_eq!(bytes(1024), "1024 (1.0 KiB)");
+            assert_eq!(bytes(5 << 20), "5242880 (5.0 MiB)");
+        }
+    }
+}

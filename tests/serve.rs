@@ -1,0 +1,896 @@
+//! `alexander serve` as an operator runs it: the real binary on a free
+//! loopback port (`--listen 127.0.0.1:0`, the address read back from its
+//! "listening on" line) over a store in a temporary directory, reached
+//! with SigV4-signed requests, the admin commands and signals.
+//!
+//! Every wait is bounded: a server that does not come up, answer or stop
+//! in time fails the test, and a server still running when its test ends
+//! is killed.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant, SystemTime};
+
+use alexander_s3::auth::SecretKey;
+use alexander_s3::auth::sigv4::{EMPTY_SHA256, SignRequest, UNSIGNED_PAYLOAD, sign_request};
+use tempfile::TempDir;
+
+/// How long a server may take to come up, and to stop.
+const START: Duration = Duration::from_secs(60);
+const STOP: Duration = Duration::from_secs(30);
+
+/// The binary with no ALEXANDER_* settings or RUST_LOG from the caller's
+/// environment, no standard input, pointed at `data`.
+fn alexander(data: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_alexander"));
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("ALEXANDER_") {
+            cmd.env_remove(name);
+        }
+    }
+    cmd.env_remove("RUST_LOG")
+        .arg("--data")
+        .arg(data)
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// Runs an admin or store command; returns its output.
+fn run(data: &Path, args: &[&str]) -> Output {
+    alexander(data).args(args).output().expect("run alexander")
+}
+
+/// Runs a command that must succeed; returns its standard output.
+fn ok(data: &Path, args: &[&str]) -> String {
+    let out = run(data, args);
+    assert!(
+        out.status.success(),
+        "alexander {args:?} failed ({}): {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Runs a command that must fail with status 1; returns its standard error.
+fn fails(data: &Path, args: &[&str]) -> String {
+    let out = run(data, args);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(1), "alexander {args:?}: {stderr}");
+    stderr
+}
+
+/// The value of `label:` in a `label: value` report.
+fn field(report: &str, label: &str) -> String {
+    report
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{label}:")))
+        .unwrap_or_else(|| panic!("no {label:?} in:\n{report}"))
+        .trim()
+        .to_owned()
+}
+
+/// A running `alexander serve`. Dropping it kills the process if it is
+/// still running.
+struct Server {
+    child: Child,
+    /// `127.0.0.1:PORT`.
+    addr: String,
+    /// Standard output up to and including "listening on …".
+    banner: String,
+    stderr: Arc<Mutex<String>>,
+}
+
+/// Starts `serve --listen 127.0.0.1:0` with extra arguments and variables
+/// and waits until it says it listens and answers /health.
+fn start(data: &Path, args: &[&str], vars: &[(&str, &str)]) -> Server {
+    let mut cmd = alexander(data);
+    cmd.args(["serve", "--listen", "127.0.0.1:0"])
+        .args(args)
+        .envs(vars.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn alexander serve");
+    let stderr = Arc::new(Mutex::new(String::new()));
+    {
+        let mut pipe = child.stderr.take().unwrap();
+        let stderr = Arc::clone(&stderr);
+        thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = pipe.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                stderr
+                    .lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+    }
+    let (tx, lines) = mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + START;
+    let mut banner = String::new();
+    let addr = loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match lines.recv_timeout(left) {
+            Ok(line) => {
+                banner.push_str(&line);
+                banner.push('\n');
+                if let Some(url) = line.strip_prefix("listening on http://") {
+                    break url.to_owned();
+                }
+            }
+            Err(e) => {
+                let _ = child.kill();
+                let status = child.wait().unwrap();
+                thread::sleep(Duration::from_millis(100));
+                panic!(
+                    "server did not say it listens ({e:?}, {status}); stdout:\n{banner}\nstderr:\n{}",
+                    stderr.lock().unwrap()
+                );
+            }
+        }
+    };
+    let server = Server {
+        child,
+        addr,
+        banner,
+        stderr,
+    };
+    server.wait_healthy();
+    server
+}
+
+/// Runs `serve` expecting it to fail at once; returns its standard error.
+fn start_fails(data: &Path, args: &[&str], vars: &[(&str, &str)]) -> String {
+    let mut cmd = alexander(data);
+    cmd.arg("serve");
+    if !args.contains(&"--listen") {
+        cmd.args(["--listen", "127.0.0.1:0"]);
+    }
+    let mut child = cmd
+        .args(args)
+        .envs(vars.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status = wait_exit(&mut child, START);
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert_eq!(status.code(), Some(1), "serve should fail: {stderr}");
+    // Log lines may come before the error.
+    assert!(
+        stderr.lines().any(|l| l.starts_with("alexander: ")),
+        "{stderr}"
+    );
+    stderr
+}
+
+/// Waits for a process to exit; kills it and fails if it takes too long.
+fn wait_exit(child: &mut Child, timeout: Duration) -> ExitStatus {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("alexander did not exit within {timeout:?}");
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+impl Server {
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    fn wait_healthy(&self) {
+        let client = http();
+        let deadline = Instant::now() + START;
+        loop {
+            match client.get(self.url("/health")).send() {
+                Ok(r) if r.status() == 200 => return,
+                _ if Instant::now() > deadline => panic!("/health never answered 200"),
+                _ => thread::sleep(Duration::from_millis(20)),
+            }
+        }
+    }
+
+    fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -{name}");
+    }
+
+    /// Sends SIGTERM and waits for the exit status.
+    fn stop(mut self) -> ExitStatus {
+        self.signal("TERM");
+        wait_exit(&mut self.child, STOP)
+    }
+
+    fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// A request signed with `key` for region us-east-1.
+    fn s3(&self, key: (&str, &str), method: &str, path: &str, body: &[u8]) -> (u16, String) {
+        self.s3_in("us-east-1", key, method, path, body)
+    }
+
+    fn s3_in(
+        &self,
+        region: &str,
+        (access_key, secret): (&str, &str),
+        method: &str,
+        path: &str,
+        body: &[u8],
+    ) -> (u16, String) {
+        let secret = SecretKey::new(secret);
+        let signed = sign_request(&SignRequest {
+            method,
+            path,
+            query: "",
+            headers: &[("host", &self.addr)],
+            payload_hash: if body.is_empty() {
+                EMPTY_SHA256
+            } else {
+                UNSIGNED_PAYLOAD
+            },
+            access_key,
+            secret: &secret,
+            region,
+            time: SystemTime::now(),
+        });
+        let mut req = http().request(method.parse().unwrap(), self.url(path));
+        for (name, value) in &signed.headers {
+            req = req.header(*name, value);
+        }
+        let resp = req.body(body.to_vec()).send().expect("send request");
+        let status = resp.status().as_u16();
+        (status, resp.text().unwrap())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+fn http() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+/// The root credentials a first start printed.
+fn root_key(banner: &str) -> (String, String) {
+    (field(banner, "access key"), field(banner, "secret key"))
+}
+
+/// Asserts that no file under `dir` holds `secret`.
+fn assert_not_stored(dir: &Path, secret: &str) {
+    let mut stack = vec![dir.to_path_buf()];
+    let mut files = 0;
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let entry = entry.unwrap();
+            let ty = entry.file_type().unwrap();
+            if ty.is_dir() {
+                stack.push(entry.path());
+            } else if ty.is_file() {
+                files += 1;
+                let bytes = std::fs::read(entry.path()).unwrap();
+                assert!(
+                    !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                    "{} holds a secret in clear",
+                    entry.path().display()
+                );
+            }
+        }
+    }
+    assert!(files > 0, "nothing stored under {}", dir.display());
+}
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+fn socket(data: &Path) -> PathBuf {
+    data.join("admin.sock")
+}
+
+#[test]
+fn first_start_prints_root_credentials_once_and_they_keep_working() {
+    let dir = TempDir::new().unwrap();
+    let data = dir.path().join("data");
+
+    let server = start(&data, &[], &[]);
+    let (id, secret) = root_key(&server.banner);
+    assert!(
+        server.banner.contains("shown only this once"),
+        "{}",
+        server.banner
+    );
+    assert!(
+        server
+            .banner
+            .contains(&format!("endpoint:     http://{}", server.addr))
+    );
+    assert!(server.banner.contains("region:       us-east-1"));
+    assert!(server.stderr().contains("listening"), "{}", server.stderr());
+    let root = (id.as_str(), secret.as_str());
+    assert_eq!(server.s3(root, "PUT", "/first", b"").0, 200);
+    let (status, body) = server.s3(root, "GET", "/", b"");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("<Name>first</Name>"), "{body}");
+
+    let key_file = data.join("master.key");
+    assert_eq!(std::fs::metadata(&key_file).unwrap().len(), 32);
+    assert_eq!(mode(&key_file), 0o600);
+    assert_eq!(mode(&socket(&data)), 0o600);
+    assert_eq!(mode(&data), 0o700);
+    assert!(
+        !server.stderr().contains(&secret),
+        "the secret reached the log"
+    );
+
+    let status = server.stop();
+    assert!(status.success(), "{status}");
+    assert!(!socket(&data).exists(), "the admin socket is removed");
+    assert_not_stored(&data, &secret);
+
+    // Later starts do not print a secret, and the same key still works.
+    let server = start(&data, &[], &[]);
+    assert!(!server.banner.contains("secret key:"), "{}", server.banner);
+    assert!(!server.banner.contains(&secret));
+    assert!(server.banner.contains("credentials:"), "{}", server.banner);
+    assert!(server.banner.contains("master.key"), "{}", server.banner);
+    let (status, body) = server.s3(root, "GET", "/", b"");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("<Name>first</Name>"), "{body}");
+    // A wrong secret is refused.
+    let (status, body) = server.s3((&id, "not-the-secret"), "GET", "/", b"");
+    assert_eq!(status, 403, "{body}");
+    assert!(
+        body.contains("<Code>SignatureDoesNotMatch</Code>"),
+        "{body}"
+    );
+    assert!(server.stop().success());
+    ok(&data, &["fsck"]);
+}
+
+#[test]
+fn root_credentials_from_the_environment() {
+    let dir = TempDir::new().unwrap();
+    let data = dir.path().join("data");
+    const ID: &str = "SCRIPTEDROOTKEY";
+    const SECRET: &str = "scripted-root-secret-0123456789";
+
+    // Both or neither.
+    let err = start_fails(&data, &[], &[("ALEXANDER_ROOT_ACCESS_KEY", ID)]);
+    assert!(err.contains("ALEXANDER_ROOT_SECRET_KEY is not"), "{err}");
+    let err = start_fails(&data, &[], &[("ALEXANDER_ROOT_SECRET_KEY", SECRET)]);
+    assert!(err.contains("set both or neither"), "{err}");
+    assert!(
+        !data.exists(),
+        "nothing is made before the settings are checked"
+    );
+
+    let vars = [
+        ("ALEXANDER_ROOT_ACCESS_KEY", ID),
+        ("ALEXANDER_ROOT_SECRET_KEY", SECRET),
+    ];
+    let server = start(&data, &[], &vars);
+    assert!(
+        server.banner.contains(&format!("access key:   {ID}")),
+        "{}",
+        server.banner
+    );
+    assert!(!server.banner.contains("secret key:"), "{}", server.banner);
+    assert!(!server.banner.contains(SECRET));
+    assert_eq!(server.s3((ID, SECRET), "PUT", "/scripted", b"").0, 200);
+    assert!(server.stop().success());
+    assert_not_stored(&data, SECRET);
+
+    // The imported key lasts without the variables; a new secret given
+    // later replaces the old one.
+    let server = start(&data, &[], &[]);
+    assert_eq!(server.s3((ID, SECRET), "GET", "/", b"").0, 200);
+    assert!(server.stop().success());
+    let vars = [
+        ("ALEXANDER_ROOT_ACCESS_KEY", ID),
+        ("ALEXANDER_ROOT_SECRET_KEY", "a-rotated-root-secret"),
+    ];
+    let server = start(&data, &[], &vars);
+    assert_eq!(
+        server.s3((ID, "a-rotated-root-secret"), "GET", "/", b"").0,
+        200
+    );
+    assert_eq!(server.s3((ID, SECRET), "GET", "/", b"").0, 403);
+    assert!(server.stop().success());
+}
+
+#[test]
+fn master_key_from_the_environment_or_a_file_and_a_wrong_one_is_refused() {
+    let dir = TempDir::new().unwrap();
+    let data = dir.path().join("data");
+    let key = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+
+    let err = start_fails(&data, &[], &[("ALEXANDER_MASTER_KEY", "abc")]);
+    assert!(
+        err.contains("ALEXANDER_MASTER_KEY is not 64 hex digits"),
+        "{err}"
+    );
+
+    let server = start(&data, &[], &[("ALEXANDER_MASTER_KEY", key)]);
+    let (id, secret) = root_key(&server.banner);
+    assert!(server.stop().success());
+    assert!(!data.join("master.key").exists(), "no key file is made");
+
+    // Without the key the store is not served, and no new key is made.
+    let err = start_fails(&data, &[], &[]);
+    assert!(err.contains("has a master key"), "{err}");
+    assert!(!data.join("master.key").exists());
+    let wrong = "ff112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+    let err = start_fails(&data, &[], &[("ALEXANDER_MASTER_KEY", wrong)]);
+    assert!(err.contains("is not the key of the store"), "{err}");
+
+    // The same key from a file, as hex.
+    let file = dir.path().join("key.hex");
+    std::fs::write(&file, format!("{key}\n")).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let file = file.to_str().unwrap();
+    let err = start_fails(
+        &data,
+        &["--master-key-file", file],
+        &[("ALEXANDER_MASTER_KEY", key)],
+    );
+    assert!(err.contains("use one"), "{err}");
+    let server = start(&data, &["--master-key-file", file], &[]);
+    assert_eq!(server.s3((&id, &secret), "GET", "/", b"").0, 200);
+    assert!(server.stop().success());
+    assert_not_stored(&data, &secret);
+}
+
+#[test]
+fn users_and_keys_over_the_admin_socket_while_serving() {
+    let dir = TempDir::new().unwrap();
+    let data = dir.path().join("data");
+    let server = start(&data, &[], &[]);
+
+    // The server holds the store; these can only have gone through its socket.
+    assert_eq!(ok(&data, &["user", "add", "alice"]), "created user alice\n");
+    let err = fails(&data, &["user", "add", "alice"]);
+    assert!(err.contains("already exists"), "{err}");
+    let created = ok(&data, &["key", "create", "alice"]);
+    let id = field(&created, "access key");
+    let secret = field(&created, "secret key");
+    assert_eq!(field(&created, "user"), "alice");
+    let alice = (id.as_str(), secret.as_str());
+
+    let (status, body) = server.s3(alice, "PUT", "/alices", b"");
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = server.s3(alice, "GET", "/", b"");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("<Name>alices</Name>"), "{body}");
+
+    let users = ok(&data, &["user", "list"]);
+    assert!(users.lines().any(|l| l.ends_with("  alice")), "{users}");
+    assert!(users.lines().any(|l| l.ends_with("  root")), "{users}");
+    let keys = ok(&data, &["key", "list", "alice"]);
+    assert_eq!(keys.lines().count(), 1, "{keys}");
+    assert!(keys.contains(&id) && keys.contains("enabled"), "{keys}");
+    assert_eq!(ok(&data, &["key", "list"]).lines().count(), 2);
+
+    // A disabled key is refused as unknown; enabled again, it works.
+    assert_eq!(
+        ok(&data, &["key", "disable", &id]),
+        format!("disabled access key {id}\n")
+    );
+    assert!(ok(&data, &["key", "list", "alice"]).contains("disabled"));
+    let (status, body) = server.s3(alice, "GET", "/", b"");
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("<Code>InvalidAccessKeyId</Code>"), "{body}");
+    ok(&data, &["key", "enable", &id]);
+    assert_eq!(server.s3(alice, "GET", "/", b"").0, 200);
+
+    // Errors come back as errors.
+    let err = fails(&data, &["key", "create", "nobody"]);
+    assert!(err.contains("no such user \"nobody\""), "{err}");
+    let err = fails(&data, &["user", "remove", "alice"]);
+    assert!(err.contains("still owns buckets: alices"), "{err}");
+    let err = fails(&data, &["key", "remove", "AKNOSUCHKEY"]);
+    assert!(err.contains("no such access key"), "{err}");
+
+    // The store commands say a server holds the store.
+    let err = fails(&data, &["bucket", "list"]);
+    assert!(
+        err.contains("a server is running on") && err.contains("stop it or use S3"),
+        "{err}"
+    );
+    let err = start_fails(&data, &[], &[]);
+    assert!(err.contains("already running"), "{err}");
+    assert!(
+        socket(&data).exists(),
+        "a refused second server leaves the socket alone"
+    );
+
+    // A raw client speaks the documented protocol.
+    let mut raw = std::os::unix::net::UnixStream::connect(socket(&data)).unwrap();
+    raw.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    raw.write_all(b"{\"cmd\": \"user-list\"}\n{\"cmd\": \"key-enable\", \"id\": \"nope\"}\n")
+        .unwrap();
+    let mut reader = BufReader::new(raw.try_clone().unwrap());
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    assert!(line.starts_with("{\"ok\":{\"users\":["), "{line}");
+    line.clear();
+    reader.read_line(&mut line).unwrap();
+    assert_eq!(line, "{\"error\":\"no such access key \\\"nope\\\"\"}\n");
+    raw.write_all(b"rm -rf /\n").unwrap();
+    line.clear();
+    reader.read_line(&mut line).unwrap();
+    assert!(line.starts_with("{\"error\":\"not a request"), "{line}");
+    line.clear();
+    assert_eq!(
+        reader.read_line(&mut line).unwrap(),
+        0,
+        "closed after garbage"
+    );
+
+    assert!(
+        !server.stderr().contains(&secret),
+        "the secret reached the log"
+    );
+    assert!(server.stop().success());
+    assert_not_stored(&data, &secret);
+
+    // With no server the same commands open the store directly.
+    let keys = ok(&data, &["key", "list", "alice"]);
+    assert!(keys.contains(&id), "{keys}");
+    assert_eq!(
+        ok(&data, &["key", "remove", &id]),
+        format!("removed access key {id}\n")
+    );
+    assert_eq!(ok(&data, &["key", "list", "alice"]), "");
+    let server = start(&data, &[], &[]);
+    let (status, body) = server.s3(alice, "GET", "/", b"");
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("<Code>InvalidAccessKeyId</Code>"), "{body}");
+    assert!(server.stop().success());
+}
+
+/// Reads one HTTP/1.1 response with a Content-Length body from a raw
+/// connection: status and body.
+fn read_response(stream: &mut BufReader<TcpStream>) -> (u16, String) {
+    let mut status_line = String::new();
+    stream.read_line(&mut status_line).unwrap();
+    let status: u16 = status_line
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("bad status line {status_line:?}"));
+    let mut length = 0;
+    loop {
+        let mut line = String::new();
+        stream.read_line(&mut line).unwrap();
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':')
+            && name.eq_ignore_ascii_case("content-length")
+        {
+            length = value.trim().parse().unwrap();
+        }
+    }
+    let mut body = vec![0u8; length];
+    stream.read_exact(&mut body).unwrap();
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+#[test]
+fn sigterm_lets_a_request_in_flight_finish() {
+    let dir = TempDir::new().unwrap();
+    let data = dir.path().join("data");
+    let server = start(&data, &["--drain-timeout-secs", "20"], &[]);
+    let (id, secret) = root_key(&server.banner);
+
+    // One keep-alive connection: a first request proves the server has
+    // accepted it; the second is sent half, the server is told to stop,
+    // then the rest follows.
+    let stream = TcpStream::connect(&server.addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    stream
+        .set_write_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut writer = stream.try_clone().unwrap();
+    let mut reader = BufReader::new(stream);
+    write!(
+        writer,
+        "GET /health HTTP/1.1\r\nhost: {}\r\n\r\n",
+        server.addr
+    )
+    .unwrap();
+    assert_eq!(read_response(&mut reader).0, 200);
+
+    let body = "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">\
+                <LocationConstraint>us-east-1</LocationConstraint></CreateBucketConfiguration>";
+    let length = body.len().to_string();
+    let secret_key = SecretKey::new(secret.as_str());
+    let signed = sign_request(&SignRequest {
+        method: "PUT",
+        path: "/inflight",
+        query: "",
+        headers: &[("host", &server.addr), ("content-length", &length)],
+        payload_hash: UNSIGNED_PAYLOAD,
+        access_key: &id,
+        secret: &secret_key,
+        region: "us-east-1",
+        time: SystemTime::now(),
+    });
+    let mut head = format!(
+        "PUT /inflight HTTP/1.1\r\nhost: {}\r\ncontent-length: {length}\r\n",
+        server.addr
+    );
+    for (name, value) in &signed.headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    writer.write_all(head.as_bytes()).unwrap();
+    writer.write_all(&body.as_bytes()[..40]).unwrap();
+    writer.flush().unwrap();
+    thread::sleep(Duration::from_millis(300));
+
+    server.signal("TERM");
+    thread::sleep(Duration::from_millis(500));
+    // Stopping: new connections are refused, the admin socket is gone...
+    assert!(
+        TcpStream::connect(&server.addr).is_err(),
+        "the listener is closed at once"
+    );
+    assert!(!socket(&data).exists());
+    // ...and the request in flight completes.
+    writer.write_all(&body.as_bytes()[40..]).unwrap();
+    let (status, reply) = read_response(&mut reader);
+    assert_eq!(status, 200, "{reply}");
+
+    let mut server = server;
+    let status = wait_exit(&mut server.child, STOP);
+    assert!(status.success(), "{status}: {}", server.stderr());
+    assert!(
+        server.stderr().contains("SIGTERM: stopping"),
+        "{}",
+        server.stderr()
+    );
+    assert!(ok(&data, &["bucket", "list"]).contains("inflight"));
+    assert!(ok(&data, &["fsck"]).contains("the store is consistent"));
+}
+
+/// Deterministic pseudo-random bytes (xorshift64*), so that chunks differ.
+fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut out = Vec::with_capacity(len + 8);
+    while out.len() < len {
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        out.extend_from_slice(&x.wrapping_mul(0x2545_F491_4F6C_DD1D).to_le_bytes());
+    }
+    out.truncate(len);
+    out
+}
+
+#[test]
+fn sigterm_lets_a_large_upload_in_flight_finish() {
+    let dir = TempDir::new().unwrap();
+    let data = dir.path().join("data");
+    let server = start(&data, &["--drain-timeout-secs", "120"], &[]);
+    let (id, secret) = root_key(&server.banner);
+    assert_eq!(server.s3((&id, &secret), "PUT", "/big", b"").0, 200);
+
+    let object = noise(24 << 20, 11);
+    let stream = TcpStream::connect(&server.addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(120)))
+        .unwrap();
+    stream
+        .set_write_timeout(Some(Duration::from_secs(120)))
+        .unwrap();
+    let mut writer = stream.try_clone().unwrap();
+    let mut reader = BufReader::new(stream);
+    let length = object.len().to_string();
+    let secret_key = SecretKey::new(secret.as_str());
+    let signed = sign_request(&SignRequest {
+        method: "PUT",
+        path: "/big/object",
+        query: "",
+        headers: &[("host", &server.addr), ("content-length", &length)],
+        payload_hash: UNSIGNED_PAYLOAD,
+        access_key: &id,
+        secret: &secret_key,
+        region: "us-east-1",
+        time: SystemTime::now(),
+    });
+    let mut head = format!(
+        "PUT /big/object HTTP/1.1\r\nhost: {}\r\ncontent-length: {length}\r\n",
+        server.addr
+    );
+    for (name, value) in &signed.headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    writer.write_all(head.as_bytes()).unwrap();
+    // More than the socket buffers hold: once this returns the server has
+    // accepted the connection and is reading the body.
+    let half = 16 << 20;
+    writer.write_all(&object[..half]).unwrap();
+
+    server.signal("TERM");
+    thread::sleep(Duration::from_millis(500));
+    assert!(
+        TcpStream::connect(&server.addr).is_err(),
+        "no new connections"
+    );
+    writer.write_all(&object[half..]).unwrap();
+    let (status, reply) = read_response(&mut reader);
+    assert_eq!(status, 200, "{reply}");
+
+    let mut server = server;
+    let status = wait_exit(&mut server.child, STOP);
+    assert!(status.success(), "{status}: {}", server.stderr());
+    assert!(!socket(&data).exists());
+    let out = run(&data, &["get", "big", "object"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout == object, "the upload was stored whole");
+    assert!(ok(&data, &["fsck"]).contains("the store is consistent"));
+}
+
+#[test]
+fn sigint_stops_and_a_killed_server_leaves_a_socket_that_is_replaced() {
+    let dir = TempDir::new().unwrap();
+    let data = dir.path().join("data");
+    let mut server = start(&data, &[], &[]);
+    server.signal("INT");
+    assert!(wait_exit(&mut server.child, STOP).success());
+    assert!(!socket(&data).exists());
+
+    // SIGKILL leaves the socket behind; nothing answers on it.
+    let mut server = start(&data, &[], &[]);
+    server.signal("KILL");
+    wait_exit(&mut server.child, STOP);
+    assert!(socket(&data).exists());
+    ok(&data, &["bucket", "create", "offline"]);
+    assert!(ok(&data, &["user", "list"]).contains("root"));
+    let server = start(&data, &[], &[]);
+    assert!(
+        server.stderr().contains("stale admin socket"),
+        "{}",
+        server.stderr()
+    );
+    assert!(server.stop().success());
+    assert!(ok(&data, &["fsck"]).contains("the store is consistent"));
+}
+
+#[test]
+fn a_port_in_use_is_a_clear_error() {
+    let dir = TempDir::new().unwrap();
+    let data = dir.path().join("data");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let err = start_fails(&data, &["--listen", &addr], &[]);
+    assert!(
+        err.contains(&format!("cannot listen on {addr}")) && err.contains("in use"),
+        "{err}"
+    );
+    assert!(!data.exists(), "nothing is made when the port is taken");
+    let err = start_fails(&data, &["--listen", "not an address"], &[]);
+    assert!(err.contains("cannot listen on not an address"), "{err}");
+}
+
+#[test]
+fn settings_from_the_config_file_env_and_flags() {
+    let dir = TempDir::new().unwrap();
+    let data = dir.path().join("data");
+    let config = dir.path().join("alexander.toml");
+    std::fs::write(
+        &config,
+        "[s3]\nregion = \"eu-west-1\"\nvhost_domain = \"s3.example.test\"\n\
+         drain_timeout_secs = 5\n[s3.limits]\nmax_put_size = \"1MiB\"\nmax_parts = 100\n",
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+
+    let server = start(&data, &["--config", config], &[]);
+    assert!(
+        server.banner.contains("region:       eu-west-1"),
+        "{}",
+        server.banner
+    );
+    assert!(
+        server.banner.contains("vhost domain: s3.example.test"),
+        "{}",
+        server.banner
+    );
+    let (id, secret) = root_key(&server.banner);
+    let root = (id.as_str(), secret.as_str());
+    assert_eq!(server.s3_in("eu-west-1", root, "GET", "/", b"").0, 200);
+    assert_ne!(server.s3_in("us-east-1", root, "GET", "/", b"").0, 200);
+    assert!(server.stop().success());
+
+    // The environment beats the file, a flag beats the environment.
+    let server = start(
+        &data,
+        &["--config", config],
+        &[("ALEXANDER_REGION", "eu-central-1")],
+    );
+    assert!(server.banner.contains("region:       eu-central-1"));
+    assert_eq!(server.s3_in("eu-central-1", root, "GET", "/", b"").0, 200);
+    assert!(server.stop().success());
+    let server = start(
+        &data,
+        &["--config", config, "--region", "ap-south-1"],
+        &[("ALEXANDER_REGION", "eu-central-1")],
+    );
+    assert!(server.banner.contains("region:       ap-south-1"));
+    assert!(server.stop().success());
+
+    // Bad settings stop the server before it starts.
+    let err = start_fails(
+        &data,
+        &["--min-part-size", "2GiB", "--max-part-size", "1GiB"],
+        &[],
+    );
+    assert!(err.contains("min_part_size"), "{err}");
+    let err = start_fails(&data, &["--max-parts", "20000"], &[]);
+    assert!(err.contains("max_parts"), "{err}");
+    let out = alexander(&data)
+        .args(["serve", "--max-put-size", "5MB"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown unit"));
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[s3]\nport = 9000\n").unwrap();
+    let err = start_fails(&data, &["--config", bad.to_str().unwrap()], &[]);
+    assert!(err.contains("unknown field `port`"), "{err}");
+}
