@@ -170,6 +170,21 @@ impl S3Service {
         parts: http::request::Parts,
         body: RequestBody,
     ) -> Result<Response<ResponseBody>, S3Error> {
+        let limit = self.inner.config.limits.max_header_bytes;
+        let header_bytes: usize = parts.uri.to_string().len()
+            + parts
+                .headers
+                .iter()
+                .map(|(n, v)| n.as_str().len() + v.len() + 4)
+                .sum::<usize>();
+        if header_bytes > limit {
+            return Err(S3Error::new(
+                crate::error::S3ErrorCode::RequestHeaderSectionTooLarge,
+                format!(
+                    "Your request header section exceeds the maximum allowed size of {limit} bytes."
+                ),
+            ));
+        }
         if parts.method == Method::GET
             && parts.uri.query().is_none()
             && matches!(parts.uri.path(), "/health" | "/healthz" | "/readyz")

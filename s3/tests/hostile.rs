@@ -1007,6 +1007,21 @@ fn hostile_requests_are_refused_and_change_nothing() {
         let bytes = r.send().await.unwrap().bytes().await.unwrap();
         assert!(bytes[..] == canary[..]);
 
+        // A header section over the configured limit (64 KiB) but within
+        // what hyper buffers: S3's own error, with a request id.
+        let reply = send(
+            &server,
+            &Req::new("GET", &obj).header("x-pad", "p".repeat(100 * 1024)),
+        )
+        .await;
+        assert_eq!(reply.status, 400);
+        assert!(
+            reply.body.contains("RequestHeaderSectionTooLarge"),
+            "{}",
+            reply.body
+        );
+        read_canary().await;
+
         // An oversized header section: hyper answers 431 before routing.
         let reply = send(
             &server,

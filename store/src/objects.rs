@@ -496,11 +496,29 @@ impl Store {
         source: impl Read,
         opts: PutOptions,
     ) -> Result<ObjectInfo> {
+        self.put_object_then(bucket, key, source, opts, |_, _| Ok(()))
+    }
+
+    /// Stores an object from a stream, then — once the whole stream is
+    /// stored and before the commit — hands the source back with the
+    /// metadata, so that what only the end of the stream tells (a trailing
+    /// checksum) goes into the same commit. An error from `finish` commits
+    /// nothing.
+    pub fn put_object_then<R: Read>(
+        &self,
+        bucket: &str,
+        key: &str,
+        mut source: R,
+        opts: PutOptions,
+        finish: impl FnOnce(&mut R, &mut ObjectMeta) -> Result<()>,
+    ) -> Result<ObjectInfo> {
         validate_writable_key(key)?;
         self.head_bucket(bucket)?;
-        let data = self.ingest(source)?;
+        let data = self.ingest(&mut source)?;
         let etag = hex::encode(data.md5);
-        self.commit_ingested(bucket, key, data, etag, opts.meta, opts.condition)
+        let mut meta = opts.meta;
+        finish(&mut source, &mut meta)?;
+        self.commit_ingested(bucket, key, data, etag, meta, opts.condition)
     }
 
     /// Commits stored data as the new version of a key.

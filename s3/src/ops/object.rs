@@ -277,54 +277,6 @@ fn stored_checksums(meta: &ObjectMeta) -> impl Iterator<Item = (ChecksumAlgorith
         .filter_map(|a| meta.extra.get(checksum_key(a)).map(|v| (a, v.as_str())))
 }
 
-/// Adds a checksum that arrived as a trailer to the version just written.
-/// If another write replaced that version meanwhile (it has the same `null`
-/// id), the other version's metadata is put back as it was.
-async fn store_trailer_checksum(
-    store: &Store,
-    bucket: &str,
-    info: &ObjectInfo,
-    algorithm: ChecksumAlgorithm,
-    value: String,
-) -> Result<(), S3Error> {
-    let (store, bucket, key, id, seq) = (
-        store.clone(),
-        bucket.to_owned(),
-        info.key.clone(),
-        info.version_id.clone(),
-        info.seq,
-    );
-    blocking(move || {
-        let name = checksum_key(algorithm);
-        let mut previous = None;
-        let updated = store.update_object_meta(&bucket, &key, At::Version(&id), |m| {
-            previous = m.extra.insert(name.to_owned(), value);
-        });
-        match updated {
-            Ok(u) if u.seq == seq => Ok(()),
-            Ok(_) => {
-                let restored = store.update_object_meta(&bucket, &key, At::Version(&id), |m| {
-                    match previous {
-                        Some(p) => m.extra.insert(name.to_owned(), p),
-                        None => m.extra.remove(name),
-                    };
-                });
-                match restored {
-                    Ok(_)
-                    | Err(StoreError::NoSuchVersion { .. } | StoreError::NoSuchKey { .. }) => {
-                        Ok(())
-                    }
-                    Err(e) => Err(e.into()),
-                }
-            }
-            // Replaced or deleted already: nothing to add the checksum to.
-            Err(StoreError::NoSuchVersion { .. } | StoreError::NoSuchKey { .. }) => Ok(()),
-            Err(e) => Err(e.into()),
-        }
-    })
-    .await
-}
-
 /// Sets `x-amz-version-id` as S3 does: on versioned (or suspended) buckets,
 /// and for any version that has a real id.
 pub(super) fn set_version_header(
@@ -360,7 +312,15 @@ pub async fn put_object(ctx: Ctx, bucket: String, key: String, body: RequestBody
     let store = ctx.store().clone();
     let (b, k, c) = (bucket.clone(), key.clone(), condition.clone());
     let put = with_upload(reader, move |r| {
-        store.put_object(&b, &k, r, PutOptions { meta, condition: c })
+        store.put_object_then(&b, &k, r, PutOptions { meta, condition: c }, |r, meta| {
+            // A checksum sent as a trailer is known only now, and is
+            // committed with the object.
+            if let Some((algorithm, value)) = &r.outcome.checksum {
+                meta.extra
+                    .insert(checksum_key(*algorithm).to_owned(), value.clone());
+            }
+            Ok(())
+        })
     })
     .await;
     let (info, outcome) = match put {
@@ -369,11 +329,6 @@ pub async fn put_object(ctx: Ctx, bucket: String, key: String, body: RequestBody
             return Err(write_condition_failure(ctx.store(), &bucket, &key, &condition, e).await);
         }
     };
-    if let (Some((algorithm, value)), Some(DeclaredChecksum::Trailer { .. })) =
-        (&outcome.checksum, &declared)
-    {
-        store_trailer_checksum(ctx.store(), &bucket, &info, *algorithm, value.clone()).await?;
-    }
     let mut resp = empty_response(StatusCode::OK);
     let h = resp.headers_mut();
     set_header(h, "etag", &quote_etag(&info.etag));
