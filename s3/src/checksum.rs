@@ -84,7 +84,7 @@ impl ChecksumAlgorithm {
 
     /// Decodes a base64 value of this algorithm; `InvalidRequest` unless it
     /// is valid base64 of the right length.
-    fn decode(self, value: &str) -> Result<Vec<u8>, S3Error> {
+    pub fn decode(self, value: &str) -> Result<Vec<u8>, S3Error> {
         match BASE64.decode(value.trim()) {
             Ok(bytes) if bytes.len() == self.digest_len() => Ok(bytes),
             _ => Err(S3Error::new(

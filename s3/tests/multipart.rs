@@ -597,3 +597,128 @@ fn versioned_multipart_and_part_replacement() {
         assert_eq!(head.version_id(), Some(version.as_str()));
     });
 }
+
+/// Part checksums are kept and listed, a wrong one at completion is
+/// `InvalidPart`, and the object gets S3's composite checksum.
+#[test]
+fn part_checksums_and_the_composite_checksum() {
+    use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumMode};
+    use base64::Engine;
+    let server = TestServer::start();
+    let s3 = server.client();
+    let b = new_bucket(&server, "sums");
+    let parts = [data(5 * MIB, 31), data(777, 32)];
+    rt().block_on(async {
+        let id = s3
+            .create_multipart_upload()
+            .bucket(&b)
+            .key("k")
+            .checksum_algorithm(ChecksumAlgorithm::Crc32)
+            .send()
+            .await
+            .unwrap()
+            .upload_id
+            .unwrap();
+        let mut done = Vec::new();
+        for (i, p) in parts.iter().enumerate() {
+            let out = s3
+                .upload_part()
+                .bucket(&b)
+                .key("k")
+                .upload_id(&id)
+                .part_number(i as i32 + 1)
+                .checksum_algorithm(ChecksumAlgorithm::Crc32)
+                .body(body(p))
+                .send()
+                .await
+                .unwrap();
+            let crc = out.checksum_crc32.clone().unwrap();
+            let expected =
+                base64::engine::general_purpose::STANDARD.encode(crc32fast::hash(p).to_be_bytes());
+            assert_eq!(crc, expected);
+            done.push((i as i32 + 1, out.e_tag.unwrap(), crc));
+        }
+        let listed = s3
+            .list_parts()
+            .bucket(&b)
+            .key("k")
+            .upload_id(&id)
+            .send()
+            .await
+            .unwrap();
+        let listed: Vec<_> = listed
+            .parts()
+            .iter()
+            .map(|p| p.checksum_crc32().unwrap().to_owned())
+            .collect();
+        assert_eq!(listed, [done[0].2.clone(), done[1].2.clone()]);
+
+        let with_sums = |wrong: bool| {
+            CompletedMultipartUpload::builder()
+                .set_parts(Some(
+                    done.iter()
+                        .map(|(n, e, c)| {
+                            let c = if wrong && *n == 2 {
+                                "AAAAAA==".to_owned()
+                            } else {
+                                c.clone()
+                            };
+                            CompletedPart::builder()
+                                .part_number(*n)
+                                .e_tag(e)
+                                .checksum_crc32(c)
+                                .build()
+                        })
+                        .collect(),
+                ))
+                .build()
+        };
+        let err = s3
+            .complete_multipart_upload()
+            .bucket(&b)
+            .key("k")
+            .upload_id(&id)
+            .multipart_upload(with_sums(true))
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(err.into_service_error().meta().code(), Some("InvalidPart"));
+        s3.complete_multipart_upload()
+            .bucket(&b)
+            .key("k")
+            .upload_id(&id)
+            .multipart_upload(with_sums(false))
+            .send()
+            .await
+            .unwrap();
+
+        let mut raw = Vec::new();
+        for p in &parts {
+            raw.extend_from_slice(&crc32fast::hash(p).to_be_bytes());
+        }
+        let composite = format!(
+            "{}-2",
+            base64::engine::general_purpose::STANDARD.encode(crc32fast::hash(&raw).to_be_bytes())
+        );
+        let head = s3
+            .head_object()
+            .bucket(&b)
+            .key("k")
+            .checksum_mode(ChecksumMode::Enabled)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(head.checksum_crc32(), Some(composite.as_str()));
+        let got = s3
+            .get_object()
+            .bucket(&b)
+            .key("k")
+            .checksum_mode(ChecksumMode::Enabled)
+            .send()
+            .await
+            .unwrap();
+        let bytes = got.body.collect().await.unwrap().into_bytes();
+        assert_eq!(bytes.len(), parts[0].len() + parts[1].len());
+        assert!(bytes[..] == [&parts[0][..], &parts[1][..]].concat()[..]);
+    });
+}

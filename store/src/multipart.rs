@@ -2,6 +2,7 @@
 //! arrive; completing an upload concatenates the parts' manifests, so the
 //! object references the parts' chunks and no byte is copied.
 
+use std::collections::BTreeMap;
 use std::io::Read;
 
 use md5::{Digest, Md5};
@@ -27,6 +28,8 @@ pub struct PartInfo {
     pub etag: String,
     pub size: u64,
     pub modified_ns: i64,
+    /// What the protocol layer kept with the part (its checksum).
+    pub extra: BTreeMap<String, String>,
 }
 
 /// A page of parts.
@@ -62,6 +65,7 @@ fn part_info(number: u32, rec: &PartRecord) -> PartInfo {
         etag: hex::encode(rec.md5),
         size: rec.size,
         modified_ns: rec.modified_ns,
+        extra: rec.extra.clone(),
     }
 }
 
@@ -141,6 +145,21 @@ impl Store {
         part_number: u32,
         source: impl Read,
     ) -> Result<PartInfo> {
+        self.put_part_then(bucket, key, upload_id, part_number, source, |_, _| Ok(()))
+    }
+
+    /// Stores a part from a stream; before the commit, hands the source back
+    /// with the part's `extra` map, so that what the end of the stream tells
+    /// (a trailing checksum) is committed with the part.
+    pub fn put_part_then<R: Read>(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        part_number: u32,
+        mut source: R,
+        finish: impl FnOnce(&mut R, &mut BTreeMap<String, String>) -> Result<()>,
+    ) -> Result<PartInfo> {
         valid_upload_id(upload_id)?;
         if !(1..=MAX_PARTS).contains(&part_number) {
             return Err(Error::InvalidArgument(format!(
@@ -151,7 +170,9 @@ impl Store {
             let txn = self.inner.meta.begin();
             load_upload(&txn, bucket, key, upload_id)?;
         }
-        let data = self.ingest(source)?;
+        let data = self.ingest(&mut source)?;
+        let mut extra = BTreeMap::new();
+        finish(&mut source, &mut extra)?;
         let mut txn = self.inner.meta.begin();
         // The upload may have been completed or aborted meanwhile.
         load_upload(&txn, bucket, key, upload_id)?;
@@ -172,6 +193,7 @@ impl Store {
             size: data.size(),
             modified_ns: now_ns(),
             manifest: data.manifest,
+            extra,
         };
         txn.put_rec(pkey, &rec);
         self.finish(txn)?;
@@ -306,6 +328,21 @@ impl Store {
         parts: &[(u32, String)],
         min_part_size: u64,
     ) -> Result<ObjectInfo> {
+        self.complete_multipart_then(bucket, key, upload_id, parts, min_part_size, |_, _| Ok(()))
+    }
+
+    /// Completes an upload; before the commit, hands the listed parts and
+    /// the object's metadata to `finish` (to derive a composite checksum,
+    /// say). An error from `finish` commits nothing and keeps the upload.
+    pub fn complete_multipart_then(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        parts: &[(u32, String)],
+        min_part_size: u64,
+        finish: impl FnOnce(&[PartInfo], &mut ObjectMeta) -> Result<()>,
+    ) -> Result<ObjectInfo> {
         valid_upload_id(upload_id)?;
         if parts.is_empty() {
             return Err(Error::InvalidArgument(
@@ -343,6 +380,13 @@ impl Store {
             md5s.update(r.md5);
         }
         let etag = format!("{}-{}", hex::encode(md5s.finalize()), records.len());
+        let infos: Vec<PartInfo> = parts
+            .iter()
+            .zip(&records)
+            .map(|((n, _), r)| part_info(*n, r))
+            .collect();
+        let mut meta = upload.meta;
+        finish(&infos, &mut meta)?;
         let kept: Vec<u32> = parts.iter().map(|(n, _)| *n).collect();
         drop_upload(&mut txn, bucket, key, upload_id, &kept)?;
         let rec = commit_version(
@@ -352,7 +396,7 @@ impl Store {
             key,
             NewVersion {
                 kind: VersionKind::Object,
-                meta: upload.meta,
+                meta,
                 manifest,
                 etag,
                 part_sizes: records.iter().map(|r| r.size).collect(),

@@ -192,6 +192,9 @@ pub struct PartRecord {
     pub size: u64,
     pub modified_ns: i64,
     pub manifest: Manifest,
+    /// What the protocol layer keeps with a part (its checksum): opaque
+    /// here.
+    pub extra: BTreeMap<String, String>,
 }
 
 /// Store-wide counters.

@@ -9,10 +9,13 @@
 //! chunks are found already stored, so it costs metadata only.
 //!
 //! Differences from S3:
-//! - Part checksums are verified on upload but not kept, so ListParts shows
-//!   none, the `Checksum*` elements of CompleteMultipartUpload are not
-//!   compared, and a completed multipart object has no object-level
-//!   checksum (GetObject with `x-amz-checksum-mode` returns none for it).
+//! - Part checksums are verified on upload and kept with the part; ListParts
+//!   shows them and CompleteMultipartUpload compares the ones it is sent.
+//!   When every part listed has a checksum of one algorithm, the object gets
+//!   S3's composite checksum: that algorithm over the concatenated part
+//!   checksums, suffixed `-N`. A full-object CRC of a multipart upload
+//!   (`x-amz-checksum-type: FULL_OBJECT`) is not computed; such an object
+//!   carries no object-level checksum.
 //! - Conditional completion (`If-Match` / `If-None-Match` on
 //!   CompleteMultipartUpload) is `NotImplemented`: the store cannot check it
 //!   atomically with the commit, and a check that is not atomic would be a
@@ -30,14 +33,14 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use super::bucket::{bucket_owner, owner_of};
 use super::list::url_encode;
 use super::object::{
-    COPY_SOURCE, check_key, copy_source, parse_copy_range, precondition_for_copy,
+    COPY_SOURCE, check_key, checksum_key, copy_source, parse_copy_range, precondition_for_copy,
     refuse_unsupported, set_version_header,
 };
 use super::{
     Access, Ctx, blocking, check_access, check_writable, empty_response, header, meta_from_headers,
     read_small_body, set_header, upload_reader, with_upload, xml_response,
 };
-use crate::checksum::ChecksumAlgorithm;
+use crate::checksum::{ChecksumAlgorithm, Checksummer};
 use crate::error::S3Error;
 use crate::router::{CopySource, Endpoint};
 use crate::s3_error;
@@ -126,7 +129,12 @@ pub async fn upload_part(
     let reader = upload_reader(&ctx, body, limits.max_part_size)?;
     let store = ctx.store().clone();
     let (part, outcome) = with_upload(reader, move |r| {
-        store.put_part(&bucket, &key, &upload_id, part_number, r)
+        store.put_part_then(&bucket, &key, &upload_id, part_number, r, |r, extra| {
+            if let Some((algorithm, value)) = &r.outcome.checksum {
+                extra.insert(checksum_key(*algorithm).to_owned(), value.clone());
+            }
+            Ok(())
+        })
     })
     .await?;
     let mut resp = empty_response(StatusCode::OK);
@@ -261,6 +269,23 @@ pub async fn complete_multipart_upload(
         )
         .with_field("UploadId", upload_id));
     }
+    // Checksums the client sends per part must match the stored ones.
+    let sent: Vec<Vec<(ChecksumAlgorithm, String)>> = doc
+        .parts
+        .iter()
+        .map(|p| {
+            [
+                (ChecksumAlgorithm::Crc32, &p.checksum_crc32),
+                (ChecksumAlgorithm::Crc32c, &p.checksum_crc32c),
+                (ChecksumAlgorithm::Crc64Nvme, &p.checksum_crc64nvme),
+                (ChecksumAlgorithm::Sha1, &p.checksum_sha1),
+                (ChecksumAlgorithm::Sha256, &p.checksum_sha256),
+            ]
+            .into_iter()
+            .filter_map(|(a, v)| v.clone().map(|v| (a, v)))
+            .collect()
+        })
+        .collect();
     let parts: Vec<(u32, String)> = doc
         .parts
         .into_iter()
@@ -269,10 +294,46 @@ pub async fn complete_multipart_upload(
     let min_part_size = limits.min_part_size;
     let store = ctx.store().clone();
     let (b, k) = (bucket.clone(), key.clone());
-    let info = blocking(move || {
-        Ok(store.complete_multipart(&b, &k, &upload_id, &parts, min_part_size)?)
+    let bad_checksum = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let flag = bad_checksum.clone();
+    let completed = blocking(move || {
+        Ok(store.complete_multipart_then(
+            &b,
+            &k,
+            &upload_id,
+            &parts,
+            min_part_size,
+            |infos, meta| {
+                for (info, sent) in infos.iter().zip(&sent) {
+                    for (algorithm, value) in sent {
+                        if info.extra.get(checksum_key(*algorithm)) != Some(value) {
+                            *flag.lock().expect("not poisoned") = Some(info.part_number);
+                            return Err(alexander_store::Error::InvalidPart {
+                                part_number: info.part_number,
+                            });
+                        }
+                    }
+                }
+                if let Some((key, value)) = composite_checksum(infos) {
+                    meta.extra.insert(key, value);
+                }
+                Ok(())
+            },
+        )?)
     })
-    .await?;
+    .await;
+    let info = match completed {
+        Ok(info) => info,
+        Err(e) => {
+            if let Some(n) = *bad_checksum.lock().expect("not poisoned") {
+                return Err(s3_error!(
+                    InvalidPart,
+                    "The checksum given for part {n} does not match the part's checksum."
+                ));
+            }
+            return Err(e);
+        }
+    };
     let host = header(headers, "host").unwrap_or("localhost");
     let doc = CompleteMultipartUploadResult {
         location: format!(
@@ -339,12 +400,19 @@ pub async fn list_parts(ctx: Ctx, e: Endpoint) -> R {
         parts: page
             .parts
             .into_iter()
-            .map(|p| PartEntry {
-                part_number: p.part_number,
-                last_modified: Timestamp(p.modified_ns),
-                etag: p.etag,
-                size: p.size,
-                ..Default::default()
+            .map(|p| {
+                let sum = |a: ChecksumAlgorithm| p.extra.get(checksum_key(a)).cloned();
+                PartEntry {
+                    part_number: p.part_number,
+                    last_modified: Timestamp(p.modified_ns),
+                    etag: p.etag.clone(),
+                    size: p.size,
+                    checksum_crc32: sum(ChecksumAlgorithm::Crc32),
+                    checksum_crc32c: sum(ChecksumAlgorithm::Crc32c),
+                    checksum_crc64nvme: sum(ChecksumAlgorithm::Crc64Nvme),
+                    checksum_sha1: sum(ChecksumAlgorithm::Sha1),
+                    checksum_sha256: sum(ChecksumAlgorithm::Sha256),
+                }
             })
             .collect(),
         initiator: owner.clone(),
@@ -451,4 +519,25 @@ mod tests {
         assert!(check_part_number(0, 10_000).is_err());
         assert!(check_part_number(11, 10).is_err());
     }
+}
+
+/// S3's composite checksum of a multipart object: when every part has a
+/// checksum of one algorithm, that algorithm over the concatenation of the
+/// parts' raw checksums, in base64, suffixed with `-` and the part count.
+/// Returns the metadata key and value to store.
+fn composite_checksum(parts: &[alexander_store::PartInfo]) -> Option<(String, String)> {
+    let algorithm = ChecksumAlgorithm::ALL.into_iter().find(|a| {
+        parts
+            .first()
+            .is_some_and(|p| p.extra.contains_key(checksum_key(*a)))
+    })?;
+    let mut whole = Checksummer::new(algorithm);
+    for p in parts {
+        let value = p.extra.get(checksum_key(algorithm))?;
+        whole.update(&algorithm.decode(value).ok()?);
+    }
+    Some((
+        checksum_key(algorithm).to_owned(),
+        format!("{}-{}", whole.finish(), parts.len()),
+    ))
 }

@@ -471,7 +471,14 @@ pub async fn get_object(ctx: Ctx, e: Endpoint) -> R {
     if checksum_mode && !partial {
         for (algorithm, value) in stored_checksums(&info.meta) {
             set_header(h, algorithm.header_name(), value);
-            set_header(h, "x-amz-checksum-type", "FULL_OBJECT");
+            // A multipart object's checksum is a checksum of its parts'
+            // checksums, marked with the part count as S3 marks it.
+            let kind = if value.contains('-') {
+                "COMPOSITE"
+            } else {
+                "FULL_OBJECT"
+            };
+            set_header(h, "x-amz-checksum-type", kind);
         }
     }
     for (name, value) in overrides.headers() {
