@@ -502,25 +502,6 @@ pub async fn list_multipart_uploads(ctx: Ctx, e: Endpoint) -> R {
     Ok(xml_response(StatusCode::OK, to_xml(&doc)))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn location_paths_keep_slashes_and_unreserved() {
-        assert_eq!(path_encode("a b/c+d~e_f.g-h"), "a%20b/c%2Bd~e_f.g-h");
-        assert_eq!(path_encode("ä"), "%C3%A4");
-    }
-
-    #[test]
-    fn part_numbers() {
-        assert!(check_part_number(1, 10_000).is_ok());
-        assert!(check_part_number(10_000, 10_000).is_ok());
-        assert!(check_part_number(0, 10_000).is_err());
-        assert!(check_part_number(11, 10).is_err());
-    }
-}
-
 /// S3's composite checksum of a multipart object: when every part has a
 /// checksum of one algorithm, that algorithm over the concatenation of the
 /// parts' raw checksums, in base64, suffixed with `-` and the part count.
@@ -540,4 +521,23 @@ fn composite_checksum(parts: &[alexander_store::PartInfo]) -> Option<(String, St
         checksum_key(algorithm).to_owned(),
         format!("{}-{}", whole.finish(), parts.len()),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn location_paths_keep_slashes_and_unreserved() {
+        assert_eq!(path_encode("a b/c+d~e_f.g-h"), "a%20b/c%2Bd~e_f.g-h");
+        assert_eq!(path_encode("ä"), "%C3%A4");
+    }
+
+    #[test]
+    fn part_numbers() {
+        assert!(check_part_number(1, 10_000).is_ok());
+        assert!(check_part_number(10_000, 10_000).is_ok());
+        assert!(check_part_number(0, 10_000).is_err());
+        assert!(check_part_number(11, 10).is_err());
+    }
 }
