@@ -14,6 +14,7 @@
 mod buckets;
 pub mod chunker;
 mod durability;
+mod edit;
 mod error;
 mod ingest;
 mod list;
@@ -39,6 +40,7 @@ use parking_lot::Mutex;
 
 pub use buckets::BucketInfo;
 pub use chunker::ChunkerConfig;
+pub use edit::{EditRequest, Overlay};
 pub use error::{Error, Result};
 pub use list::{ListPage, ListQuery, VersionEntry, VersionPage, VersionQuery};
 pub use multipart::{PartInfo, PartsPage, UploadInfo, UploadsPage};

@@ -531,10 +531,26 @@ impl Store {
         meta: ObjectMeta,
         condition: Option<WriteCondition>,
     ) -> Result<ObjectInfo> {
+        let info = self.commit_manifest(bucket, key, data.manifest, etag, meta, condition)?;
+        drop(data.pins);
+        Ok(info)
+    }
+
+    /// Commits a manifest whose chunks are stored (and pinned by the
+    /// caller until this returns) as the new version of a key.
+    pub(crate) fn commit_manifest(
+        &self,
+        bucket: &str,
+        key: &str,
+        manifest: Manifest,
+        etag: String,
+        meta: ObjectMeta,
+        condition: Option<WriteCondition>,
+    ) -> Result<ObjectInfo> {
         let mut txn = self.inner.meta.begin();
         let mut brec = load(&txn, bucket)?;
         check_condition(&txn, bucket, key, &condition)?;
-        change_refs(&mut txn, &data.manifest, 1)?;
+        change_refs(&mut txn, &manifest, 1)?;
         let rec = commit_version(
             &mut txn,
             &mut brec,
@@ -543,14 +559,13 @@ impl Store {
             NewVersion {
                 kind: VersionKind::Object,
                 meta,
-                manifest: data.manifest,
+                manifest,
                 etag,
                 part_sizes: Vec::new(),
             },
         )?;
         txn.put_rec(keys::bucket(bucket), &brec);
         self.finish(txn)?;
-        drop(data.pins);
         Ok(ObjectInfo::of(key, &rec))
     }
 

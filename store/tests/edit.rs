@@ -1,0 +1,207 @@
+//! Edits of objects in place: the result equals the edit applied to the
+//! bytes, only touched chunks are rewritten, and the ETag is the composite
+//! of chunk MD5s.
+
+use std::io::Read;
+use std::time::Duration;
+
+use alexander_store::{
+    At, ChunkerConfig, Config, EditRequest, ObjectMeta, Overlay, PutOptions, Store,
+};
+use proptest::prelude::*;
+use rand::{RngCore, SeedableRng, rngs::StdRng};
+
+fn open() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(
+        dir.path(),
+        Config {
+            chunker: ChunkerConfig {
+                min: 1024,
+                avg: 4096,
+                max: 16384,
+            },
+            gc_grace: Duration::ZERO,
+            inline_refs: 8,
+            ..Config::default()
+        },
+    )
+    .unwrap();
+    store.create_bucket("edits").unwrap();
+    (dir, store)
+}
+
+fn data(len: usize, seed: u64) -> Vec<u8> {
+    let mut v = vec![0; len];
+    StdRng::seed_from_u64(seed).fill_bytes(&mut v);
+    v
+}
+
+fn read(s: &Store, key: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    s.get_object("edits", key, At::Current, None)
+        .unwrap()
+        .read_to_end(&mut out)
+        .unwrap();
+    out
+}
+
+/// Applies `writes` (offset, bytes) and a final size to `base`, in the
+/// store and in memory, and returns the store's result.
+fn edit(
+    s: &Store,
+    key: &str,
+    base: Option<&Vec<u8>>,
+    writes: &[(u64, Vec<u8>)],
+    size: u64,
+) -> Vec<u8> {
+    let mut expected = base.cloned().unwrap_or_default();
+    expected.resize(size as usize, 0);
+    // The overlay: the final bytes of every written range.
+    let mut dirty: Vec<(u64, u64)> = Vec::new();
+    for (off, bytes) in writes {
+        let end = (off + bytes.len() as u64).min(size);
+        if *off >= end {
+            continue;
+        }
+        expected[*off as usize..end as usize].copy_from_slice(&bytes[..(end - off) as usize]);
+        dirty.push((*off, end));
+    }
+    dirty.sort();
+    let mut merged: Vec<(u64, u64)> = Vec::new();
+    for (s0, e0) in dirty {
+        match merged.last_mut() {
+            Some((_, e)) if s0 <= *e => *e = (*e).max(e0),
+            _ => merged.push((s0, e0)),
+        }
+    }
+    let snapshot = expected.clone();
+    let mut read_at = |off: u64, buf: &mut [u8]| {
+        buf.copy_from_slice(&snapshot[off as usize..off as usize + buf.len()]);
+        Ok(())
+    };
+    let info = s
+        .write_edit(
+            EditRequest {
+                bucket: "edits",
+                key,
+                base: base.map(|_| At::Current),
+                size,
+                meta: ObjectMeta::default(),
+                condition: None,
+            },
+            Overlay {
+                dirty: &merged,
+                read_at: &mut read_at,
+            },
+        )
+        .unwrap();
+    assert_eq!(info.size, size);
+    let got = read(s, key);
+    assert!(got == expected, "content differs after edit");
+    got
+}
+
+#[test]
+fn a_small_edit_rewrites_a_few_chunks() {
+    let (_d, s) = open();
+    let body = data(1 << 20, 1);
+    s.put_object("edits", "f", &body[..], PutOptions::default())
+        .unwrap();
+    let before = s.stats().unwrap();
+    edit(
+        &s,
+        "f",
+        Some(&body),
+        &[(300_000, vec![7u8; 100])],
+        body.len() as u64,
+    );
+    let after = s.stats().unwrap();
+    // One or two chunks around the edit are new: a few chunk sizes at most.
+    assert!(
+        after.stored_bytes - before.stored_bytes <= 3 * 16384,
+        "{after:?}"
+    );
+    let info = s.head_object("edits", "f", At::Current).unwrap();
+    assert!(info.etag.contains('-'), "{}", info.etag);
+    assert!(s.fsck(true).unwrap().is_clean());
+}
+
+#[test]
+fn truncate_grow_and_new_files() {
+    let (_d, s) = open();
+    let body = data(200_000, 2);
+    s.put_object("edits", "f", &body[..], PutOptions::default())
+        .unwrap();
+    let shrunk = edit(&s, "f", Some(&body), &[], 123_456);
+    assert_eq!(shrunk, body[..123_456]);
+    let grown = edit(
+        &s,
+        "f",
+        Some(&shrunk),
+        &[(500_000, b"end".to_vec())],
+        500_003,
+    );
+    assert!(grown[123_456..500_000].iter().all(|&b| b == 0));
+    assert_eq!(&grown[500_000..], b"end");
+    let fresh = edit(&s, "new", None, &[(10, b"hello".to_vec())], 20);
+    assert_eq!(&fresh[..], b"\0\0\0\0\0\0\0\0\0\0hello\0\0\0\0\0");
+    let empty = edit(&s, "empty", None, &[], 0);
+    assert!(empty.is_empty());
+    assert_eq!(
+        s.head_object("edits", "empty", At::Current).unwrap().etag,
+        "d41d8cd98f00b204e9800998ecf8427e"
+    );
+    assert!(s.fsck(true).unwrap().is_clean());
+}
+
+#[test]
+fn bad_ranges_are_refused() {
+    let (_d, s) = open();
+    let mut read_at = |_: u64, _: &mut [u8]| Ok(());
+    let req = || EditRequest {
+        bucket: "edits",
+        key: "k",
+        base: None,
+        size: 10,
+        meta: ObjectMeta::default(),
+        condition: None,
+    };
+    for dirty in [vec![(5, 3)], vec![(0, 11)], vec![(0, 5), (4, 6)]] {
+        let err = s
+            .write_edit(
+                req(),
+                Overlay {
+                    dirty: &dirty,
+                    read_at: &mut read_at,
+                },
+            )
+            .unwrap_err();
+        assert!(
+            matches!(err, alexander_store::Error::InvalidArgument(_)),
+            "{err}"
+        );
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+    #[test]
+    fn random_edits_match_a_byte_model(
+        len in 0usize..120_000,
+        edits in prop::collection::vec(
+            (prop::collection::vec((0u64..150_000, 1usize..20_000, any::<u8>()), 0..4), 0u64..150_000),
+            1..4,
+        ),
+    ) {
+        let (_d, s) = open();
+        let mut current = data(len, 9);
+        s.put_object("edits", "f", &current[..], PutOptions::default()).unwrap();
+        for (writes, size) in edits {
+            let writes: Vec<(u64, Vec<u8>)> =
+                writes.into_iter().map(|(o, l, b)| (o, vec![b; l])).collect();
+            current = edit(&s, "f", Some(&current), &writes, size);
+        }
+        prop_assert!(s.fsck(true).unwrap().is_clean());
+    }
+}
