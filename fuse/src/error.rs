@@ -1,0 +1,159 @@
+//! Errors of the filesystem core and the errno each one becomes.
+//!
+//! As in mountpoint-s3's `fs/error.rs`, every error knows its errno through
+//! [`ToErrno`], implemented with exhaustive matches, so that a new store
+//! error cannot silently turn into a wrong errno. Errors that mean "the store
+//! is broken" (I/O, a corrupt chunk) become `EIO` and are logged at `error`;
+//! the caller's mistakes are logged at `debug`.
+
+use alexander_store::Error as StoreError;
+
+/// Result alias of the filesystem core.
+pub type Result<T, E = FsError> = std::result::Result<T, E>;
+
+/// Everything a filesystem operation can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum FsError {
+    #[error("no such file or directory")]
+    NotFound,
+    #[error("file exists")]
+    Exists,
+    #[error("directory not empty")]
+    NotEmpty,
+    #[error("not a directory")]
+    NotDir,
+    #[error("is a directory")]
+    IsDir,
+    #[error("name too long")]
+    NameTooLong,
+    /// Store keys are UTF-8; a name that is not cannot be stored.
+    #[error("name is not valid UTF-8")]
+    IllegalName,
+    #[error("invalid argument: {0}")]
+    Invalid(String),
+    /// Renames across buckets: each bucket is its own namespace.
+    #[error("cross-bucket rename")]
+    CrossDevice,
+    /// Not done yet (or not doable) on this filesystem; the message says
+    /// which case.
+    #[error("operation not supported: {0}")]
+    NotSupported(&'static str),
+    #[error("operation not permitted: {0}")]
+    NotPermitted(&'static str),
+    #[error("read-only file system")]
+    ReadOnly,
+    #[error("no such open handle")]
+    BadHandle,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// An error's errno, the value a FUSE reply carries.
+pub trait ToErrno {
+    fn to_errno(&self) -> i32;
+}
+
+impl ToErrno for FsError {
+    fn to_errno(&self) -> i32 {
+        match self {
+            FsError::NotFound => libc::ENOENT,
+            FsError::Exists => libc::EEXIST,
+            FsError::NotEmpty => libc::ENOTEMPTY,
+            FsError::NotDir => libc::ENOTDIR,
+            FsError::IsDir => libc::EISDIR,
+            FsError::NameTooLong => libc::ENAMETOOLONG,
+            FsError::IllegalName => libc::EILSEQ,
+            FsError::Invalid(_) => libc::EINVAL,
+            FsError::CrossDevice => libc::EXDEV,
+            FsError::NotSupported(_) => libc::EOPNOTSUPP,
+            FsError::NotPermitted(_) => libc::EPERM,
+            FsError::ReadOnly => libc::EROFS,
+            FsError::BadHandle => libc::EBADF,
+            FsError::Store(e) => e.to_errno(),
+        }
+    }
+}
+
+impl ToErrno for StoreError {
+    fn to_errno(&self) -> i32 {
+        match self {
+            StoreError::InvalidBucketName { .. } => libc::EINVAL,
+            StoreError::InvalidKey { .. } => libc::EINVAL,
+            StoreError::InvalidArgument(_) => libc::EINVAL,
+            StoreError::NoSuchBucket(_) => libc::ENOENT,
+            StoreError::BucketAlreadyExists(_) => libc::EEXIST,
+            StoreError::BucketNotEmpty(_) => libc::ENOTEMPTY,
+            StoreError::NoSuchKey { .. } => libc::ENOENT,
+            StoreError::NoSuchVersion { .. } => libc::ENOENT,
+            StoreError::VersionIsDeleteMarker { .. } => libc::ENOENT,
+            // A read past the end is answered with no bytes before it gets
+            // here; should it still arrive, it is the caller's bad offset.
+            StoreError::InvalidRange { .. } => libc::EINVAL,
+            StoreError::NoSuchUpload(_) => libc::ENOENT,
+            StoreError::InvalidPart { .. } => libc::EINVAL,
+            StoreError::InvalidPartOrder => libc::EINVAL,
+            StoreError::EntityTooSmall { .. } => libc::EINVAL,
+            // A condition the mount set (create without replace) failed.
+            StoreError::PreconditionFailed => libc::EEXIST,
+            StoreError::AlreadyExists(_) => libc::EEXIST,
+            StoreError::NoSuchSnapshot(_) => libc::ENOENT,
+            StoreError::SnapshotAlreadyExists(_) => libc::EEXIST,
+            StoreError::InvalidSnapshotName(_) => libc::EINVAL,
+            StoreError::InvalidVersioningTransition => libc::EINVAL,
+            StoreError::Corrupt { .. } => libc::EIO,
+            StoreError::BadRecord(_) => libc::EIO,
+            StoreError::MissingChunk(_) => libc::EIO,
+            StoreError::Io(e) => e.raw_os_error().unwrap_or(libc::EIO),
+            StoreError::Db(_) => libc::EIO,
+        }
+    }
+}
+
+impl FsError {
+    /// Whether the error points at a fault of the store (worth an operator's
+    /// attention) rather than at the request.
+    pub fn is_fault(&self) -> bool {
+        matches!(self, FsError::Store(e) if !e.is_client_error())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn store_errors_map_to_linux_errnos() {
+        let cases: Vec<(FsError, i32)> = vec![
+            (
+                StoreError::NoSuchKey {
+                    key: "k".into(),
+                    delete_marker: None,
+                }
+                .into(),
+                libc::ENOENT,
+            ),
+            (
+                StoreError::BucketNotEmpty("b".into()).into(),
+                libc::ENOTEMPTY,
+            ),
+            (StoreError::AlreadyExists("k".into()).into(), libc::EEXIST),
+            (
+                StoreError::BucketAlreadyExists("b".into()).into(),
+                libc::EEXIST,
+            ),
+            (StoreError::InvalidKey { reason: "x" }.into(), libc::EINVAL),
+            (
+                StoreError::Io(std::io::Error::from_raw_os_error(libc::ENOSPC)).into(),
+                libc::ENOSPC,
+            ),
+            (FsError::NameTooLong, libc::ENAMETOOLONG),
+            (FsError::IllegalName, libc::EILSEQ),
+            (FsError::CrossDevice, libc::EXDEV),
+        ];
+        for (err, errno) in cases {
+            assert_eq!(err.to_errno(), errno, "{err}");
+        }
+        assert!(FsError::from(StoreError::BadRecord("x".into())).is_fault());
+        assert!(!FsError::NotFound.is_fault());
+    }
+}

@@ -1,0 +1,1222 @@
+//! The filesystem core: POSIX operations over a [`Store`], knowing nothing
+//! of fuser (the adapter in `adapter.rs` translates), so that it can be
+//! tested without a mount.
+//!
+//! Layout: the mount root lists buckets; in a bucket, a file is an object,
+//! a directory is a key prefix ending in `/` (plus, when created through the
+//! mount or kept alive after its last entry went, a zero-byte marker object
+//! `dir/`), a symlink is a zero-byte object whose `attrs.symlink` holds the
+//! target. Attributes come from `ObjectMeta.attrs`, with defaults for
+//! objects written over S3.
+//!
+//! When one name is both an object `a` and a prefix `a/` (possible over S3
+//! only), the object wins lookups for now; `readdir` shows both names.
+
+use std::collections::{HashMap, VecDeque};
+use std::io::{Read, Seek, SeekFrom};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use alexander_store::{
+    At, Error as StoreError, ListQuery, ObjectInfo, ObjectMeta, ObjectReader, PutOptions, Store,
+    WriteCondition,
+};
+use parking_lot::{Mutex, RwLock};
+
+use crate::error::{FsError, Result};
+use crate::inode::{InodeTable, Kind, Node, ROOT_INO, dir_prefix, join, parent_of};
+use crate::upload::{PendingMeta, Upload};
+
+/// Longest name of one path component, as on Linux filesystems.
+pub const NAME_MAX: usize = 255;
+/// Entries asked of the store per readdir page.
+const DIR_PAGE: usize = 512;
+
+const S_IFMT: u32 = libc::S_IFMT;
+const S_IFREG: u32 = libc::S_IFREG;
+const S_IFDIR: u32 = libc::S_IFDIR;
+const S_IFLNK: u32 = libc::S_IFLNK;
+
+/// Settings of the core.
+#[derive(Clone, Debug)]
+pub struct FsConfig {
+    /// Owner of objects that carry none (written over S3).
+    pub uid: u32,
+    pub gid: u32,
+    /// Refuse every change.
+    pub read_only: bool,
+}
+
+/// Attributes of an inode, in the core's terms.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attr {
+    pub ino: u64,
+    pub kind: Kind,
+    pub size: u64,
+    /// Permission bits (no file type bits).
+    pub perm: u16,
+    pub uid: u32,
+    pub gid: u32,
+    /// ns since the Unix epoch.
+    pub mtime_ns: i64,
+}
+
+/// One readdir entry.
+#[derive(Clone, Debug)]
+pub struct DirEntry {
+    pub ino: u64,
+    pub kind: Kind,
+    pub name: String,
+}
+
+/// Changes of a `setattr`.
+#[derive(Clone, Debug, Default)]
+pub struct SetAttr {
+    pub mode: Option<u32>,
+    pub uid: Option<u32>,
+    pub gid: Option<u32>,
+    pub size: Option<u64>,
+    /// ns since the epoch.
+    pub mtime_ns: Option<i64>,
+}
+
+/// How a file was opened.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct OpenMode {
+    pub write: bool,
+    pub truncate: bool,
+    pub append: bool,
+}
+
+/// What a write handle will commit.
+enum WriteState {
+    /// Nothing to commit; the object has `size` bytes.
+    Clean {
+        size: u64,
+    },
+    /// An empty object is to be committed (a new file, or one truncated at
+    /// open) unless writes follow.
+    Pending,
+    Streaming(Upload),
+    /// A write the handle could not take; the object is left as it was.
+    Failed,
+}
+
+struct FileHandle {
+    ino: u64,
+    bucket: String,
+    key: String,
+    write: bool,
+    meta: Arc<Mutex<PendingMeta>>,
+    state: Mutex<WriteState>,
+    /// A reader kept between reads, so that a sequential read does not
+    /// re-resolve the object for every request.
+    reader: Mutex<Option<ObjectReader>>,
+}
+
+impl FileHandle {
+    /// Size and metadata to show while uncommitted writes are in flight.
+    fn pending_size(&self) -> Option<u64> {
+        match &*self.state.lock() {
+            WriteState::Pending => Some(0),
+            WriteState::Streaming(u) => Some(u.size),
+            WriteState::Clean { .. } | WriteState::Failed => None,
+        }
+    }
+}
+
+struct DirHandle {
+    node: Node,
+    state: Mutex<DirState>,
+}
+
+#[derive(Default)]
+struct DirState {
+    /// Entries produced and not yet taken by the kernel, each with its
+    /// offset (1-based position in the listing).
+    queue: VecDeque<(u64, DirEntry)>,
+    /// Offset the next produced entry gets.
+    next_off: u64,
+    /// Where the store listing resumes.
+    marker: Option<String>,
+    /// `.` and `..` were produced.
+    started: bool,
+    done: bool,
+}
+
+/// The filesystem.
+pub struct Fs {
+    store: Store,
+    config: FsConfig,
+    inodes: Mutex<InodeTable>,
+    files: RwLock<HashMap<u64, Arc<FileHandle>>>,
+    dirs: RwLock<HashMap<u64, Arc<DirHandle>>>,
+    next_fh: AtomicU64,
+    /// Time the mount started: the mtime of directories that carry none.
+    started_ns: i64,
+}
+
+fn now_ns() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i64)
+}
+
+/// Time in ns since the epoch from a `SystemTime`.
+pub fn system_time_ns(t: SystemTime) -> i64 {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => d.as_nanos() as i64,
+        Err(e) => -(e.duration().as_nanos() as i64),
+    }
+}
+
+/// A `SystemTime` from ns since the epoch.
+pub fn ns_time(ns: i64) -> SystemTime {
+    if ns >= 0 {
+        UNIX_EPOCH + Duration::from_nanos(ns as u64)
+    } else {
+        UNIX_EPOCH - Duration::from_nanos(ns.unsigned_abs())
+    }
+}
+
+/// Checks one name from the kernel and turns it into a key segment.
+pub fn check_name(name: &[u8]) -> Result<&str> {
+    if name.len() > NAME_MAX {
+        return Err(FsError::NameTooLong);
+    }
+    let s = std::str::from_utf8(name).map_err(|_| FsError::IllegalName)?;
+    if s.is_empty() || s == "." || s == ".." || s.contains('/') || s.contains('\0') {
+        return Err(FsError::Invalid(format!("bad name {s:?}")));
+    }
+    Ok(s)
+}
+
+/// Whether a listed name can be a path component (the rest stay reachable
+/// over S3 only).
+fn listable(name: &str) -> bool {
+    !name.is_empty() && name != "." && name != ".." && name.len() <= NAME_MAX
+}
+
+fn kind_of(meta: &ObjectMeta) -> Kind {
+    if meta.attrs.symlink.is_some() {
+        Kind::Symlink
+    } else {
+        Kind::File
+    }
+}
+
+fn not_found(e: &StoreError) -> bool {
+    matches!(
+        e,
+        StoreError::NoSuchKey { .. } | StoreError::NoSuchBucket(_)
+    )
+}
+
+impl Fs {
+    pub fn new(store: Store, config: FsConfig) -> Fs {
+        Fs {
+            store,
+            config,
+            inodes: Mutex::new(InodeTable::default()),
+            files: RwLock::new(HashMap::new()),
+            dirs: RwLock::new(HashMap::new()),
+            next_fh: AtomicU64::new(1),
+            started_ns: now_ns(),
+        }
+    }
+
+    /// The store under the mount.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    fn node(&self, ino: u64) -> Result<Node> {
+        self.inodes.lock().get(ino).ok_or(FsError::NotFound)
+    }
+
+    fn dir_node(&self, ino: u64) -> Result<Node> {
+        let n = self.node(ino)?;
+        if n.kind != Kind::Dir {
+            return Err(FsError::NotDir);
+        }
+        Ok(n)
+    }
+
+    fn writable(&self) -> Result<()> {
+        if self.config.read_only {
+            Err(FsError::ReadOnly)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn new_fh(&self) -> u64 {
+        self.next_fh.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Metadata for a new entry.
+    fn new_meta(&self, mode: u32, uid: u32, gid: u32) -> ObjectMeta {
+        let mut meta = ObjectMeta::default();
+        meta.attrs.mode = Some(mode);
+        meta.attrs.uid = Some(uid);
+        meta.attrs.gid = Some(gid);
+        meta.attrs.mtime_ns = Some(now_ns());
+        meta
+    }
+
+    fn file_attr(&self, ino: u64, info: &ObjectInfo) -> Attr {
+        let a = &info.meta.attrs;
+        let kind = kind_of(&info.meta);
+        let default_perm = if kind == Kind::Symlink { 0o777 } else { 0o644 };
+        Attr {
+            ino,
+            kind,
+            size: match &a.symlink {
+                Some(t) => t.len() as u64,
+                None => info.size,
+            },
+            perm: a.mode.map_or(default_perm, |m| (m & 0o7777) as u16),
+            uid: a.uid.unwrap_or(self.config.uid),
+            gid: a.gid.unwrap_or(self.config.gid),
+            mtime_ns: a.mtime_ns.unwrap_or(info.modified_ns),
+        }
+    }
+
+    fn dir_attr(&self, ino: u64, marker: Option<&ObjectInfo>, mtime_ns: i64) -> Attr {
+        let a = marker.map(|m| &m.meta.attrs);
+        Attr {
+            ino,
+            kind: Kind::Dir,
+            size: 0,
+            perm: a
+                .and_then(|a| a.mode)
+                .map_or(0o755, |m| (m & 0o7777) as u16),
+            uid: a.and_then(|a| a.uid).unwrap_or(self.config.uid),
+            gid: a.and_then(|a| a.gid).unwrap_or(self.config.gid),
+            mtime_ns: a
+                .and_then(|a| a.mtime_ns)
+                .or(marker.map(|m| m.modified_ns))
+                .unwrap_or(mtime_ns),
+        }
+    }
+
+    /// A write handle of `ino` with uncommitted data, if any.
+    fn pending_handle(&self, bucket: &str, key: &str) -> Option<(Arc<FileHandle>, u64)> {
+        self.files
+            .read()
+            .values()
+            .filter(|h| h.bucket == bucket && h.key == key)
+            .find_map(|h| h.pending_size().map(|s| (h.clone(), s)))
+    }
+
+    fn pending_attr(&self, ino: u64, h: &FileHandle, size: u64) -> Attr {
+        let meta = h.meta.lock().finish();
+        let info = ObjectInfo {
+            key: h.key.clone(),
+            version_id: String::new(),
+            size,
+            etag: String::new(),
+            modified_ns: now_ns(),
+            meta,
+            seq: 0,
+            part_sizes: Vec::new(),
+        };
+        self.file_attr(ino, &info)
+    }
+
+    /// Whether a directory prefix holds anything (its marker included when
+    /// `count_marker`).
+    fn prefix_entries(&self, bucket: &str, prefix: &str, max: usize) -> Result<Vec<String>> {
+        let page = self.store.list_objects(
+            bucket,
+            &ListQuery {
+                prefix: prefix.to_owned(),
+                max_keys: max,
+                ..ListQuery::default()
+            },
+        )?;
+        Ok(page.objects.into_iter().map(|o| o.key).collect())
+    }
+
+    /// What `path` in `bucket` is now, with its attributes (the inode number
+    /// left 0).
+    fn resolve(&self, bucket: &str, path: &str) -> Result<Attr> {
+        match self.store.head_object(bucket, path, At::Current) {
+            Ok(info) => return Ok(self.file_attr(0, &info)),
+            Err(e) if not_found(&e) => {}
+            Err(e) => return Err(e.into()),
+        }
+        if let Some((h, size)) = self.pending_handle(bucket, path) {
+            return Ok(self.pending_attr(0, &h, size));
+        }
+        let prefix = dir_prefix(path);
+        let marker = match self.store.head_object(bucket, &prefix, At::Current) {
+            Ok(info) => Some(info),
+            Err(e) if not_found(&e) => None,
+            Err(e) => return Err(e.into()),
+        };
+        if marker.is_some() || !self.prefix_entries(bucket, &prefix, 1)?.is_empty() {
+            return Ok(self.dir_attr(0, marker.as_ref(), self.started_ns));
+        }
+        Err(FsError::NotFound)
+    }
+
+    fn attr_of(&self, ino: u64, node: &Node) -> Result<Attr> {
+        if node.is_root() {
+            return Ok(self.dir_attr(ino, None, self.started_ns));
+        }
+        if node.path.is_empty() {
+            let b = self.store.head_bucket(&node.bucket)?;
+            return Ok(self.dir_attr(ino, None, b.created_ns));
+        }
+        let mut a = self.resolve(&node.bucket, &node.path)?;
+        a.ino = ino;
+        Ok(a)
+    }
+
+    /// Looks `name` up in directory `parent`; counts a kernel reference.
+    pub fn lookup(&self, parent: u64, name: &[u8]) -> Result<Attr> {
+        let p = self.dir_node(parent)?;
+        let name = check_name(name)?;
+        let (bucket, path, mut attr) = if p.is_root() {
+            let b = self.store.head_bucket(name).map_err(|e| match e {
+                StoreError::NoSuchBucket(_) => FsError::NotFound,
+                e => e.into(),
+            })?;
+            (
+                name.to_owned(),
+                String::new(),
+                self.dir_attr(0, None, b.created_ns),
+            )
+        } else {
+            if p.path.is_empty() && name == ".snapshots" {
+                // The snapshot view is the next increment.
+                return Err(FsError::NotFound);
+            }
+            let path = join(&p.path, name);
+            let attr = self.resolve(&p.bucket, &path)?;
+            (p.bucket.clone(), path, attr)
+        };
+        attr.ino = self.inodes.lock().intern(&bucket, &path, attr.kind, true);
+        Ok(attr)
+    }
+
+    /// The kernel dropped `n` references to `ino`.
+    pub fn forget(&self, ino: u64, n: u64) {
+        self.inodes.lock().forget(ino, n);
+    }
+
+    pub fn getattr(&self, ino: u64) -> Result<Attr> {
+        let node = self.node(ino)?;
+        let attr = self.attr_of(ino, &node)?;
+        if attr.kind != node.kind {
+            self.inodes
+                .lock()
+                .intern(&node.bucket, &node.path, attr.kind, false);
+        }
+        Ok(attr)
+    }
+
+    pub fn setattr(&self, ino: u64, fh: Option<u64>, set: SetAttr) -> Result<Attr> {
+        self.writable()?;
+        let node = self.node(ino)?;
+        if node.path.is_empty() {
+            return Err(FsError::NotPermitted("attributes of buckets are fixed"));
+        }
+        if let Some(size) = set.size {
+            if node.kind == Kind::Dir {
+                return Err(FsError::IsDir);
+            }
+            let _ = fh;
+            self.truncate(&node, size)?;
+        }
+        let change = |meta: &mut ObjectMeta| {
+            let a = &mut meta.attrs;
+            if let Some(m) = set.mode {
+                let fmt = a.mode.map_or(0, |old| old & S_IFMT);
+                a.mode = Some(fmt | (m & 0o7777));
+            }
+            if let Some(u) = set.uid {
+                a.uid = Some(u);
+            }
+            if let Some(g) = set.gid {
+                a.gid = Some(g);
+            }
+            if let Some(t) = set.mtime_ns {
+                a.mtime_ns = Some(t);
+            }
+        };
+        let touches_meta =
+            set.mode.is_some() || set.uid.is_some() || set.gid.is_some() || set.mtime_ns.is_some();
+        if touches_meta {
+            // Handles with uncommitted data commit the change with it.
+            for h in self.files.read().values() {
+                if h.ino == ino && h.write {
+                    let mut pm = h.meta.lock();
+                    change(&mut pm.meta);
+                    if set.mtime_ns.is_some() {
+                        pm.mtime_set = true;
+                    }
+                }
+            }
+            let key = node.key();
+            match self
+                .store
+                .update_object_meta(&node.bucket, &key, At::Current, change)
+            {
+                Ok(_) => {}
+                Err(e) if not_found(&e) && node.kind == Kind::Dir => {
+                    // A directory without a marker gets one to hold them.
+                    let mut meta = self.new_meta(S_IFDIR | 0o755, self.config.uid, self.config.gid);
+                    change(&mut meta);
+                    self.put_empty(&node.bucket, &key, meta, None)?;
+                }
+                Err(e) if not_found(&e) && self.pending_handle(&node.bucket, &key).is_some() => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        self.getattr(ino)
+    }
+
+    fn put_empty(
+        &self,
+        bucket: &str,
+        key: &str,
+        meta: ObjectMeta,
+        condition: Option<WriteCondition>,
+    ) -> Result<ObjectInfo> {
+        Ok(self
+            .store
+            .put_object(bucket, key, &[][..], PutOptions { meta, condition })?)
+    }
+
+    fn truncate(&self, node: &Node, size: u64) -> Result<()> {
+        let key = node.key();
+        let current = match self.store.head_object(&node.bucket, &key, At::Current) {
+            Ok(i) => Some(i),
+            Err(e) if not_found(&e) => None,
+            Err(e) => return Err(e.into()),
+        };
+        let pending = self.pending_handle(&node.bucket, &key);
+        let cur_size = match (&pending, &current) {
+            (Some((_, s)), _) => *s,
+            (None, Some(i)) => i.size,
+            (None, None) => return Err(FsError::NotFound),
+        };
+        if size == cur_size {
+            return Ok(());
+        }
+        if size != 0 {
+            return Err(FsError::NotSupported(
+                "truncate to a size other than 0 (next increment)",
+            ));
+        }
+        // Drop uncommitted writes of every handle: truncation discards them.
+        for h in self.files.read().values() {
+            if h.bucket == node.bucket && h.key == key {
+                // Every handle now starts from the empty object (the kernel
+                // opens before it truncates for `O_TRUNC`).
+                let mut st = h.state.lock();
+                if let WriteState::Streaming(u) =
+                    std::mem::replace(&mut *st, WriteState::Clean { size: 0 })
+                {
+                    u.abort();
+                }
+                *h.reader.lock() = None;
+            }
+        }
+        let mut meta = match (&current, &pending) {
+            (Some(i), _) => i.meta.clone(),
+            (None, Some((h, _))) => h.meta.lock().finish(),
+            (None, None) => ObjectMeta::default(),
+        };
+        meta.attrs.mtime_ns = Some(now_ns());
+        self.put_empty(&node.bucket, &key, meta, None)?;
+        Ok(())
+    }
+
+    /// Reads a symlink's target.
+    pub fn readlink(&self, ino: u64) -> Result<Vec<u8>> {
+        let node = self.node(ino)?;
+        if node.kind != Kind::Symlink {
+            return Err(FsError::Invalid("not a symlink".into()));
+        }
+        let info = self
+            .store
+            .head_object(&node.bucket, &node.path, At::Current)?;
+        info.meta
+            .attrs
+            .symlink
+            .ok_or(FsError::Invalid("not a symlink".into()))
+    }
+
+    /// The path a new entry `name` in `parent` gets, refused if taken.
+    fn new_entry(&self, parent: u64, name: &[u8]) -> Result<(Node, String)> {
+        self.writable()?;
+        let p = self.dir_node(parent)?;
+        let name = check_name(name)?;
+        if p.is_root() {
+            return Err(FsError::NotPermitted(
+                "only directories (buckets) at the root",
+            ));
+        }
+        let path = join(&p.path, name);
+        if path.len() + 1 > alexander_store::MAX_KEY_LEN {
+            return Err(FsError::NameTooLong);
+        }
+        match self.resolve(&p.bucket, &path) {
+            Ok(_) => return Err(FsError::Exists),
+            Err(FsError::NotFound) => {}
+            Err(e) => return Err(e),
+        }
+        Ok((p, path))
+    }
+
+    pub fn mkdir(&self, parent: u64, name: &[u8], mode: u32, uid: u32, gid: u32) -> Result<Attr> {
+        self.writable()?;
+        let p = self.dir_node(parent)?;
+        if p.is_root() {
+            let name = check_name(name)?;
+            let b = self.store.create_bucket(name)?;
+            let mut a = self.dir_attr(0, None, b.created_ns);
+            a.ino = self.inodes.lock().intern(name, "", Kind::Dir, true);
+            return Ok(a);
+        }
+        let (p, path) = self.new_entry(parent, name)?;
+        let meta = self.new_meta(S_IFDIR | (mode & 0o7777), uid, gid);
+        let info = self.put_empty(
+            &p.bucket,
+            &dir_prefix(&path),
+            meta,
+            Some(WriteCondition::IfNoneMatch),
+        )?;
+        let mut a = self.dir_attr(0, Some(&info), 0);
+        a.ino = self.inodes.lock().intern(&p.bucket, &path, Kind::Dir, true);
+        Ok(a)
+    }
+
+    pub fn symlink(
+        &self,
+        parent: u64,
+        name: &[u8],
+        target: &[u8],
+        uid: u32,
+        gid: u32,
+    ) -> Result<Attr> {
+        let (p, path) = self.new_entry(parent, name)?;
+        let mut meta = self.new_meta(S_IFLNK | 0o777, uid, gid);
+        meta.attrs.symlink = Some(target.to_vec());
+        let info = self.put_empty(&p.bucket, &path, meta, Some(WriteCondition::IfNoneMatch))?;
+        let mut a = self.file_attr(0, &info);
+        a.ino = self
+            .inodes
+            .lock()
+            .intern(&p.bucket, &path, Kind::Symlink, true);
+        Ok(a)
+    }
+
+    /// Keeps the directory at `path` alive with a marker once its last
+    /// entry went, as a local filesystem keeps an emptied directory.
+    fn keep_dir(&self, bucket: &str, path: &str) -> Result<()> {
+        if path.is_empty() {
+            return Ok(());
+        }
+        let prefix = dir_prefix(path);
+        if self.prefix_entries(bucket, &prefix, 1)?.is_empty() {
+            let meta = self.new_meta(S_IFDIR | 0o755, self.config.uid, self.config.gid);
+            match self.put_empty(bucket, &prefix, meta, Some(WriteCondition::IfNoneMatch)) {
+                Ok(_) | Err(FsError::Store(StoreError::PreconditionFailed)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    pub fn unlink(&self, parent: u64, name: &[u8]) -> Result<()> {
+        self.writable()?;
+        let p = self.dir_node(parent)?;
+        let name = check_name(name)?;
+        if p.is_root() {
+            return Err(FsError::IsDir);
+        }
+        let path = join(&p.path, name);
+        match self.store.head_object(&p.bucket, &path, At::Current) {
+            Ok(_) => {}
+            Err(e) if not_found(&e) => {
+                return match self.resolve(&p.bucket, &path) {
+                    Ok(a) if a.kind == Kind::Dir => Err(FsError::IsDir),
+                    Ok(_) => Err(FsError::NotSupported("unlink of a file not yet closed")),
+                    Err(e) => Err(e),
+                };
+            }
+            Err(e) => return Err(e.into()),
+        }
+        self.store.delete_object(&p.bucket, &path, None)?;
+        self.inodes.lock().detach(&p.bucket, &path);
+        self.keep_dir(&p.bucket, &p.path)
+    }
+
+    pub fn rmdir(&self, parent: u64, name: &[u8]) -> Result<()> {
+        self.writable()?;
+        let p = self.dir_node(parent)?;
+        let name = check_name(name)?;
+        if p.is_root() {
+            self.store.delete_bucket(name).map_err(|e| match e {
+                StoreError::NoSuchBucket(_) => FsError::NotFound,
+                e => e.into(),
+            })?;
+            self.inodes.lock().detach(name, "");
+            return Ok(());
+        }
+        let path = join(&p.path, name);
+        let attr = self.resolve(&p.bucket, &path)?;
+        if attr.kind != Kind::Dir {
+            return Err(FsError::NotDir);
+        }
+        let prefix = dir_prefix(&path);
+        let keys = self.prefix_entries(&p.bucket, &prefix, 2)?;
+        if keys.iter().any(|k| *k != prefix) {
+            return Err(FsError::NotEmpty);
+        }
+        if !keys.is_empty() {
+            self.store.delete_object(&p.bucket, &prefix, None)?;
+        }
+        self.inodes.lock().detach(&p.bucket, &path);
+        self.keep_dir(&p.bucket, &p.path)
+    }
+
+    /// Renames `name` in `parent` to `newname` in `newparent`, atomically.
+    pub fn rename(
+        &self,
+        parent: u64,
+        name: &[u8],
+        newparent: u64,
+        newname: &[u8],
+        no_replace: bool,
+        exchange: bool,
+    ) -> Result<()> {
+        self.writable()?;
+        if exchange {
+            return Err(FsError::Invalid("RENAME_EXCHANGE is not supported".into()));
+        }
+        let p = self.dir_node(parent)?;
+        let np = self.dir_node(newparent)?;
+        let name = check_name(name)?;
+        let newname = check_name(newname)?;
+        if p.is_root() || np.is_root() || p.bucket != np.bucket {
+            return Err(FsError::CrossDevice);
+        }
+        let bucket = &p.bucket;
+        let from = join(&p.path, name);
+        let to = join(&np.path, newname);
+        let src = self.resolve(bucket, &from)?;
+        let dst = match self.resolve(bucket, &to) {
+            Ok(a) => Some(a),
+            Err(FsError::NotFound) => None,
+            Err(e) => return Err(e),
+        };
+        if dst.is_some() && no_replace {
+            return Err(FsError::Exists);
+        }
+        if to.len() + 1 > alexander_store::MAX_KEY_LEN {
+            return Err(FsError::NameTooLong);
+        }
+        if src.kind == Kind::Dir {
+            if to.starts_with(&dir_prefix(&from)) {
+                return Err(FsError::Invalid(
+                    "cannot move a directory into itself".into(),
+                ));
+            }
+            if let Some(d) = &dst {
+                if d.kind != Kind::Dir {
+                    return Err(FsError::NotDir);
+                }
+                let tp = dir_prefix(&to);
+                if self
+                    .prefix_entries(bucket, &tp, 2)?
+                    .iter()
+                    .any(|k| *k != tp)
+                {
+                    return Err(FsError::NotEmpty);
+                }
+            }
+            if from != to {
+                self.store
+                    .rename_prefix(bucket, &dir_prefix(&from), &dir_prefix(&to), false)?;
+            }
+        } else {
+            if dst.as_ref().is_some_and(|d| d.kind == Kind::Dir) {
+                return Err(FsError::IsDir);
+            }
+            self.store.rename_object(bucket, &from, &to, no_replace)?;
+        }
+        self.inodes.lock().rename(bucket, &from, &to);
+        self.keep_dir(bucket, parent_of(&from))
+    }
+
+    /// Creates and opens a new file; returns its attributes and handle.
+    pub fn create(
+        &self,
+        parent: u64,
+        name: &[u8],
+        mode: u32,
+        uid: u32,
+        gid: u32,
+    ) -> Result<(Attr, u64)> {
+        let (p, path) = self.new_entry(parent, name)?;
+        let meta = self.new_meta(S_IFREG | (mode & 0o7777), uid, gid);
+        let ino = self
+            .inodes
+            .lock()
+            .intern(&p.bucket, &path, Kind::File, true);
+        let fh = self.new_fh();
+        let handle = Arc::new(FileHandle {
+            ino,
+            bucket: p.bucket.clone(),
+            key: path,
+            write: true,
+            meta: Arc::new(Mutex::new(PendingMeta {
+                meta,
+                mtime_set: false,
+                last_write_ns: now_ns(),
+            })),
+            state: Mutex::new(WriteState::Pending),
+            reader: Mutex::new(None),
+        });
+        let attr = self.pending_attr(ino, &handle, 0);
+        self.files.write().insert(fh, handle);
+        Ok((attr, fh))
+    }
+
+    pub fn open(&self, ino: u64, mode: OpenMode) -> Result<u64> {
+        let node = self.node(ino)?;
+        if node.kind == Kind::Dir {
+            return Err(FsError::IsDir);
+        }
+        if mode.write {
+            self.writable()?;
+        }
+        let (info, pending) = match self
+            .store
+            .head_object(&node.bucket, &node.path, At::Current)
+        {
+            Ok(i) => (Some(i), None),
+            Err(e) if not_found(&e) => match self.pending_handle(&node.bucket, &node.path) {
+                Some(p) => (None, Some(p)),
+                None => return Err(FsError::NotFound),
+            },
+            Err(e) => return Err(e.into()),
+        };
+        let meta = match (&info, &pending) {
+            (Some(i), _) => i.meta.clone(),
+            (None, Some((h, _))) => h.meta.lock().finish(),
+            (None, None) => ObjectMeta::default(),
+        };
+        let size = info.as_ref().map_or(0, |i| i.size);
+        let state = if mode.write && mode.truncate {
+            WriteState::Pending
+        } else {
+            WriteState::Clean { size }
+        };
+        let fh = self.new_fh();
+        self.files.write().insert(
+            fh,
+            Arc::new(FileHandle {
+                ino,
+                bucket: node.bucket,
+                key: node.path,
+                write: mode.write,
+                meta: Arc::new(Mutex::new(PendingMeta {
+                    meta,
+                    mtime_set: false,
+                    last_write_ns: now_ns(),
+                })),
+                state: Mutex::new(state),
+                reader: Mutex::new(None),
+            }),
+        );
+        Ok(fh)
+    }
+
+    fn handle(&self, fh: u64) -> Result<Arc<FileHandle>> {
+        self.files
+            .read()
+            .get(&fh)
+            .cloned()
+            .ok_or(FsError::BadHandle)
+    }
+
+    /// Reads up to `size` bytes at `offset` of the committed object.
+    pub fn read(&self, fh: u64, offset: u64, size: u32) -> Result<Vec<u8>> {
+        let h = self.handle(fh)?;
+        let mut slot = h.reader.lock();
+        if slot.is_none() {
+            match self.store.get_object(&h.bucket, &h.key, At::Current, None) {
+                Ok(r) => *slot = Some(r),
+                Err(e) if not_found(&e) && self.pending_handle(&h.bucket, &h.key).is_some() => {
+                    return Ok(Vec::new());
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let r = slot.as_mut().expect("set above");
+        let total = r.info().size;
+        if offset >= total {
+            return Ok(Vec::new());
+        }
+        r.seek(SeekFrom::Start(offset)).map_err(StoreError::Io)?;
+        let want = (size as u64).min(total - offset) as usize;
+        let mut buf = vec![0; want];
+        let mut got = 0;
+        while got < want {
+            let n = r.read(&mut buf[got..]).map_err(StoreError::Io)?;
+            if n == 0 {
+                break;
+            }
+            got += n;
+        }
+        buf.truncate(got);
+        Ok(buf)
+    }
+
+    /// Writes `data` at `offset`: sequential writes (from 0, or appending
+    /// at the end) stream into the store; others are not supported yet.
+    pub fn write(&self, fh: u64, offset: u64, data: &[u8]) -> Result<u32> {
+        let h = self.handle(fh)?;
+        if !h.write {
+            return Err(FsError::BadHandle);
+        }
+        let mut st = h.state.lock();
+        let start = |prefix: Option<(ObjectReader, u64)>| {
+            Upload::start(&self.store, &h.bucket, &h.key, h.meta.clone(), prefix)
+        };
+        match &mut *st {
+            WriteState::Streaming(u) if u.size == offset => {}
+            WriteState::Pending if offset == 0 => *st = WriteState::Streaming(start(None)?),
+            WriteState::Clean { size: 0 } if offset == 0 => {
+                *st = WriteState::Streaming(start(None)?)
+            }
+            WriteState::Clean { size } if *size == offset => {
+                // An append: the new version re-reads the old bytes (they
+                // dedupe to the same chunks) and continues after them.
+                let old = self
+                    .store
+                    .get_object(&h.bucket, &h.key, At::Current, None)?;
+                let old_size = old.info().size;
+                if old_size != offset {
+                    return Err(FsError::NotSupported("write not at the end of the file"));
+                }
+                *st = WriteState::Streaming(start(Some((old, old_size)))?);
+            }
+            WriteState::Failed => {
+                return Err(FsError::NotSupported("an earlier write was not sequential"));
+            }
+            _ => {
+                if let WriteState::Streaming(u) = std::mem::replace(&mut *st, WriteState::Failed) {
+                    u.abort();
+                }
+                return Err(FsError::NotSupported(
+                    "writes other than sequential or appending (next increment)",
+                ));
+            }
+        }
+        let WriteState::Streaming(u) = &mut *st else {
+            unreachable!("streaming set above")
+        };
+        if let Err(e) = u.write(data) {
+            *st = WriteState::Failed;
+            return Err(e);
+        }
+        let mut pm = h.meta.lock();
+        pm.last_write_ns = now_ns();
+        pm.mtime_set = false;
+        Ok(data.len() as u32)
+    }
+
+    /// Commits what the handle wrote (flush on close, release, fsync).
+    fn commit(&self, h: &FileHandle) -> Result<()> {
+        let mut st = h.state.lock();
+        let result = match std::mem::replace(&mut *st, WriteState::Clean { size: 0 }) {
+            WriteState::Clean { size } => {
+                *st = WriteState::Clean { size };
+                return Ok(());
+            }
+            WriteState::Failed => {
+                *st = WriteState::Failed;
+                return Err(FsError::NotSupported("an earlier write was not sequential"));
+            }
+            WriteState::Pending => {
+                let meta = h.meta.lock().finish();
+                self.put_empty(&h.bucket, &h.key, meta, None)
+            }
+            WriteState::Streaming(u) => u.commit(),
+        };
+        match result {
+            Ok(info) => {
+                *st = WriteState::Clean { size: info.size };
+                h.meta.lock().mtime_set = false;
+                *h.reader.lock() = None;
+                Ok(())
+            }
+            Err(e) => {
+                *st = WriteState::Failed;
+                Err(e)
+            }
+        }
+    }
+
+    pub fn flush(&self, fh: u64) -> Result<()> {
+        let h = self.handle(fh)?;
+        self.commit(&h)
+    }
+
+    /// Commits and returns once the data is durable (a commit is durable on
+    /// return).
+    pub fn fsync(&self, fh: u64) -> Result<()> {
+        let h = self.handle(fh)?;
+        self.commit(&h)?;
+        self.store.flush()?;
+        Ok(())
+    }
+
+    pub fn release(&self, fh: u64) -> Result<()> {
+        let h = self.files.write().remove(&fh).ok_or(FsError::BadHandle)?;
+        match self.commit(&h) {
+            // Already reported by the flush of this close.
+            Err(FsError::NotSupported(_)) => Ok(()),
+            r => r,
+        }
+    }
+
+    pub fn opendir(&self, ino: u64) -> Result<u64> {
+        let node = self.dir_node(ino)?;
+        let fh = self.new_fh();
+        self.dirs.write().insert(
+            fh,
+            Arc::new(DirHandle {
+                node,
+                state: Mutex::new(DirState::default()),
+            }),
+        );
+        Ok(fh)
+    }
+
+    pub fn releasedir(&self, fh: u64) -> Result<()> {
+        self.dirs.write().remove(&fh).ok_or(FsError::BadHandle)?;
+        Ok(())
+    }
+
+    /// Produces entries after `offset`, handing each to `add` with its own
+    /// offset until `add` says the reply is full. Pages through the store a
+    /// page at a time, so a huge directory is never loaded whole.
+    pub fn readdir(
+        &self,
+        ino: u64,
+        fh: u64,
+        offset: u64,
+        mut add: impl FnMut(&DirEntry, u64) -> bool,
+    ) -> Result<()> {
+        let dh = self
+            .dirs
+            .read()
+            .get(&fh)
+            .cloned()
+            .ok_or(FsError::BadHandle)?;
+        let mut st = dh.state.lock();
+        // The kernel asks again from an offset it has not seen yet only if
+        // it seeks back (rewinddir): start over and skip.
+        let front = st.queue.front().map_or(st.next_off, |e| e.0);
+        if offset + 1 < front || !st.started && offset > 0 {
+            *st = DirState::default();
+        }
+        loop {
+            while let Some((off, _)) = st.queue.front() {
+                if *off > offset {
+                    break;
+                }
+                st.queue.pop_front();
+            }
+            if let Some((off, e)) = st.queue.front() {
+                if add(e, *off) {
+                    return Ok(());
+                }
+                st.queue.pop_front();
+                continue;
+            }
+            if st.done {
+                return Ok(());
+            }
+            self.fill(ino, &dh.node, &mut st)?;
+        }
+    }
+
+    fn push(st: &mut DirState, e: DirEntry) {
+        st.next_off += 1;
+        let off = st.next_off;
+        st.queue.push_back((off, e));
+    }
+
+    fn fill(&self, ino: u64, node: &Node, st: &mut DirState) -> Result<()> {
+        if !st.started {
+            st.started = true;
+            let parent_ino = if node.path.is_empty() {
+                ROOT_INO
+            } else {
+                self.inodes
+                    .lock()
+                    .find(&node.bucket, parent_of(&node.path))
+                    .unwrap_or(ROOT_INO)
+            };
+            for (name, i) in [(".", ino), ("..", parent_ino)] {
+                Self::push(
+                    st,
+                    DirEntry {
+                        ino: i,
+                        kind: Kind::Dir,
+                        name: name.to_owned(),
+                    },
+                );
+            }
+            return Ok(());
+        }
+        if node.is_root() {
+            let buckets = self.store.list_buckets()?;
+            let mut t = self.inodes.lock();
+            for b in buckets {
+                let ino = t.intern(&b.name, "", Kind::Dir, false);
+                Self::push(
+                    st,
+                    DirEntry {
+                        ino,
+                        kind: Kind::Dir,
+                        name: b.name,
+                    },
+                );
+            }
+            st.done = true;
+            return Ok(());
+        }
+        let prefix = dir_prefix(&node.path);
+        let page = self.store.list_objects(
+            &node.bucket,
+            &ListQuery {
+                prefix: prefix.clone(),
+                delimiter: Some("/".into()),
+                start_after: st.marker.clone(),
+                max_keys: DIR_PAGE,
+                snapshot: None,
+            },
+        )?;
+        st.done = !page.is_truncated;
+        st.marker = page.next_marker;
+        let mut t = self.inodes.lock();
+        let hide = |name: &str| node.path.is_empty() && name == ".snapshots";
+        // Objects and prefixes come apart; one page covers one key range,
+        // so sorting it keeps the whole listing in name order.
+        let mut page_entries: Vec<(String, String, Kind)> = Vec::new();
+        for o in page.objects {
+            let name = o.key[prefix.len()..].to_owned();
+            page_entries.push((name, o.key.clone(), kind_of(&o.meta)));
+        }
+        for cp in page.common_prefixes {
+            let path = cp[..cp.len() - 1].to_owned();
+            page_entries.push((path[prefix.len()..].to_owned(), path, Kind::Dir));
+        }
+        page_entries.sort_by(|a, b| a.0.cmp(&b.0));
+        for (name, path, kind) in page_entries {
+            if !listable(&name) || hide(&name) {
+                continue;
+            }
+            let ino = t.intern(&node.bucket, &path, kind, false);
+            Self::push(st, DirEntry { ino, kind, name });
+        }
+        Ok(())
+    }
+
+    /// Figures for `statfs`: (total bytes, free bytes, files).
+    pub fn statfs(&self) -> Result<(u64, u64, u64)> {
+        let stats = self.store.stats()?;
+        // The store grows into its disk; without a quota, report its use
+        // against a large nominal size.
+        let total: u64 = 1 << 50;
+        Ok((total, total - stats.stored_bytes.min(total), stats.versions))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fs() -> (Fs, tempfile::TempDir) {
+        let dir = tempfile::TempDir::new().unwrap();
+        let store = Store::open(dir.path(), alexander_store::Config::default()).unwrap();
+        let fs = Fs::new(
+            store,
+            FsConfig {
+                uid: 1000,
+                gid: 1000,
+                read_only: false,
+            },
+        );
+        (fs, dir)
+    }
+
+    fn names(fs: &Fs, ino: u64) -> Vec<String> {
+        let fh = fs.opendir(ino).unwrap();
+        let mut out = Vec::new();
+        fs.readdir(ino, fh, 0, |e, _| {
+            out.push(e.name.clone());
+            false
+        })
+        .unwrap();
+        fs.releasedir(fh).unwrap();
+        out
+    }
+
+    #[test]
+    fn core_without_a_mount() {
+        let (fs, _dir) = fs();
+        let b = fs.mkdir(ROOT_INO, b"bkt", 0o755, 0, 0).unwrap();
+        let d = fs.mkdir(b.ino, b"d", 0o700, 5, 6).unwrap();
+        assert_eq!((d.perm, d.uid, d.gid), (0o700, 5, 6));
+        let (f, fh) = fs.create(d.ino, b"f", 0o640, 5, 6).unwrap();
+        // Visible before the commit, with the size written so far.
+        fs.write(fh, 0, b"hello ").unwrap();
+        fs.write(fh, 6, b"world").unwrap();
+        assert_eq!(fs.lookup(d.ino, b"f").unwrap().size, 11);
+        assert!(matches!(
+            fs.write(fh, 3, b"x"),
+            Err(FsError::NotSupported(_))
+        ));
+        assert!(fs.flush(fh).is_err(), "the failed handle commits nothing");
+        fs.release(fh).unwrap();
+        assert!(matches!(fs.getattr(f.ino), Err(FsError::NotFound)));
+
+        let (_, fh) = fs.create(d.ino, b"g", 0o640, 5, 6).unwrap();
+        fs.write(fh, 0, b"hello world").unwrap();
+        fs.fsync(fh).unwrap();
+        fs.release(fh).unwrap();
+        let g = fs.lookup(d.ino, b"g").unwrap();
+        assert_eq!((g.size, g.perm, g.kind), (11, 0o640, Kind::File));
+        let fh = fs.open(g.ino, OpenMode::default()).unwrap();
+        assert_eq!(fs.read(fh, 6, 100).unwrap(), b"world");
+        assert_eq!(fs.read(fh, 100, 10).unwrap(), b"");
+        fs.release(fh).unwrap();
+
+        assert_eq!(names(&fs, ROOT_INO), [".", "..", "bkt"]);
+        assert_eq!(names(&fs, d.ino), [".", "..", "g"]);
+        fs.rename(d.ino, b"g", b.ino, b"h", true, false).unwrap();
+        assert_eq!(fs.getattr(g.ino).unwrap().size, 11, "inode follows");
+        assert_eq!(names(&fs, b.ino), [".", "..", "d", "h"]);
+        assert!(matches!(fs.rmdir(ROOT_INO, b"bkt"), Err(FsError::Store(_))));
+        assert!(matches!(
+            fs.lookup(b.ino, &[0xff, 0xfe]),
+            Err(FsError::IllegalName)
+        ));
+        assert!(matches!(
+            fs.lookup(b.ino, &[b'a'; 256]),
+            Err(FsError::NameTooLong)
+        ));
+    }
+}

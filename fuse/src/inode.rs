@@ -1,0 +1,262 @@
+//! The inode table: inode number ↔ (bucket, path), with the kernel's lookup
+//! counts.
+//!
+//! A number, once given to a path, stays with it for the life of the mount
+//! (renames carry it along), so `find`, `du` and rsync see stable inodes.
+//! Paths are kept without a trailing slash: `""` is a bucket's root, `a/b`
+//! is either the object `a/b` or the directory `a/b/`, as [`Kind`] says.
+//! An entry goes when the kernel forgets its last lookup.
+
+use std::collections::HashMap;
+
+/// Inode number of the mount root (FUSE's `FUSE_ROOT_ID`).
+pub const ROOT_INO: u64 = 1;
+
+/// What an inode is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Dir,
+    File,
+    Symlink,
+}
+
+/// Where an inode lives in the store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Node {
+    /// Empty for the mount root.
+    pub bucket: String,
+    /// Empty for the mount root and a bucket's root.
+    pub path: String,
+    pub kind: Kind,
+}
+
+impl Node {
+    /// The root of the mount.
+    pub fn is_root(&self) -> bool {
+        self.bucket.is_empty()
+    }
+
+    /// The store key of the object this node is: the path for a file, the
+    /// path plus `/` (the marker or common prefix) for a directory.
+    pub fn key(&self) -> String {
+        match self.kind {
+            Kind::Dir => dir_prefix(&self.path),
+            Kind::File | Kind::Symlink => self.path.clone(),
+        }
+    }
+}
+
+/// The key prefix of the directory at `path` (`""` for a bucket's root).
+pub fn dir_prefix(path: &str) -> String {
+    if path.is_empty() {
+        String::new()
+    } else {
+        format!("{path}/")
+    }
+}
+
+/// The path of `name` in the directory at `parent`.
+pub fn join(parent: &str, name: &str) -> String {
+    if parent.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{parent}/{name}")
+    }
+}
+
+/// The directory path holding `path`.
+pub fn parent_of(path: &str) -> &str {
+    path.rfind('/').map_or("", |i| &path[..i])
+}
+
+struct Entry {
+    node: Node,
+    lookups: u64,
+}
+
+/// The table. Not thread-safe by itself: the core keeps it under a mutex.
+pub struct InodeTable {
+    by_ino: HashMap<u64, Entry>,
+    by_path: HashMap<(String, String), u64>,
+    next: u64,
+}
+
+impl Default for InodeTable {
+    fn default() -> Self {
+        let mut t = InodeTable {
+            by_ino: HashMap::new(),
+            by_path: HashMap::new(),
+            next: ROOT_INO + 1,
+        };
+        t.by_ino.insert(
+            ROOT_INO,
+            Entry {
+                node: Node {
+                    bucket: String::new(),
+                    path: String::new(),
+                    kind: Kind::Dir,
+                },
+                // The root is never forgotten.
+                lookups: 1,
+            },
+        );
+        t
+    }
+}
+
+impl InodeTable {
+    /// The node of an inode number.
+    pub fn get(&self, ino: u64) -> Option<Node> {
+        self.by_ino.get(&ino).map(|e| e.node.clone())
+    }
+
+    /// The inode of a path, if it has one.
+    pub fn find(&self, bucket: &str, path: &str) -> Option<u64> {
+        if bucket.is_empty() {
+            return Some(ROOT_INO);
+        }
+        self.by_path
+            .get(&(bucket.to_owned(), path.to_owned()))
+            .copied()
+    }
+
+    /// The inode of a path, created if needed, with its kind brought up to
+    /// date; `lookup` counts one kernel reference.
+    pub fn intern(&mut self, bucket: &str, path: &str, kind: Kind, lookup: bool) -> u64 {
+        if bucket.is_empty() {
+            return ROOT_INO;
+        }
+        let k = (bucket.to_owned(), path.to_owned());
+        let ino = match self.by_path.get(&k) {
+            Some(&ino) => ino,
+            None => {
+                let ino = self.next;
+                self.next += 1;
+                self.by_path.insert(k, ino);
+                self.by_ino.insert(
+                    ino,
+                    Entry {
+                        node: Node {
+                            bucket: bucket.to_owned(),
+                            path: path.to_owned(),
+                            kind,
+                        },
+                        lookups: 0,
+                    },
+                );
+                ino
+            }
+        };
+        let e = self.by_ino.get_mut(&ino).expect("paths map to live inodes");
+        e.node.kind = kind;
+        if lookup {
+            e.lookups += 1;
+        }
+        ino
+    }
+
+    /// The kernel dropped `n` references.
+    pub fn forget(&mut self, ino: u64, n: u64) {
+        if ino == ROOT_INO {
+            return;
+        }
+        let Some(e) = self.by_ino.get_mut(&ino) else {
+            return;
+        };
+        e.lookups = e.lookups.saturating_sub(n);
+        if e.lookups == 0 {
+            let e = self.by_ino.remove(&ino).expect("present");
+            let k = (e.node.bucket, e.node.path);
+            if self.by_path.get(&k) == Some(&ino) {
+                self.by_path.remove(&k);
+            }
+        }
+    }
+
+    /// The path now names nothing: its inode (if any) keeps its number for
+    /// the kernel's open references but is no longer found by path.
+    pub fn detach(&mut self, bucket: &str, path: &str) {
+        self.by_path.remove(&(bucket.to_owned(), path.to_owned()));
+    }
+
+    /// A rename moved `from` to `to` in `bucket`: the inode of `from` and,
+    /// for a directory, of everything under it follow.
+    pub fn rename(&mut self, bucket: &str, from: &str, to: &str) {
+        self.detach(bucket, to);
+        let sub = format!("{from}/");
+        let moved: Vec<((String, String), u64)> = self
+            .by_path
+            .iter()
+            .filter(|((b, p), _)| b == bucket && (p == from || p.starts_with(&sub)))
+            .map(|(k, &ino)| (k.clone(), ino))
+            .collect();
+        let to_sub = format!("{to}/");
+        for ((b, p), ino) in moved {
+            self.by_path.remove(&(b.clone(), p.clone()));
+            // A target directory's children are gone (it was empty).
+            let new_path = if p == from {
+                to.to_owned()
+            } else {
+                format!("{to}/{}", &p[sub.len()..])
+            };
+            debug_assert!(new_path == to || new_path.starts_with(&to_sub));
+            if let Some(e) = self.by_ino.get_mut(&ino) {
+                e.node.path = new_path.clone();
+            }
+            self.by_path.insert((b, new_path), ino);
+        }
+    }
+
+    /// How many inodes the table holds (for tests and statistics).
+    pub fn len(&self) -> usize {
+        self.by_ino.len()
+    }
+
+    /// Whether only the root is left.
+    pub fn is_empty(&self) -> bool {
+        self.by_ino.len() <= 1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_stable_and_forgotten() {
+        let mut t = InodeTable::default();
+        let a = t.intern("b", "x/y", Kind::File, true);
+        assert_eq!(t.intern("b", "x/y", Kind::File, true), a);
+        assert_eq!(t.find("b", "x/y"), Some(a));
+        t.forget(a, 1);
+        assert_eq!(t.find("b", "x/y"), Some(a));
+        t.forget(a, 1);
+        assert_eq!(t.find("b", "x/y"), None);
+        assert!(t.get(a).is_none());
+        assert_ne!(t.intern("b", "x/y", Kind::File, true), a);
+    }
+
+    #[test]
+    fn rename_carries_the_subtree() {
+        let mut t = InodeTable::default();
+        let d = t.intern("b", "d", Kind::Dir, true);
+        let f = t.intern("b", "d/f", Kind::File, true);
+        let other = t.intern("b", "dd/f", Kind::File, true);
+        t.rename("b", "d", "e/g");
+        assert_eq!(t.find("b", "e/g"), Some(d));
+        assert_eq!(t.find("b", "e/g/f"), Some(f));
+        assert_eq!(t.get(f).unwrap().path, "e/g/f");
+        assert_eq!(t.find("b", "dd/f"), Some(other));
+        assert_eq!(t.find("b", "d/f"), None);
+    }
+
+    #[test]
+    fn paths() {
+        assert_eq!(join("", "a"), "a");
+        assert_eq!(join("a", "b"), "a/b");
+        assert_eq!(parent_of("a/b/c"), "a/b");
+        assert_eq!(parent_of("a"), "");
+        assert_eq!(dir_prefix("a"), "a/");
+        assert_eq!(dir_prefix(""), "");
+    }
+}

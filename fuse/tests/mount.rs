@@ -1,0 +1,365 @@
+//! Tests through a real mount.
+
+mod common;
+
+use std::fs;
+use std::io::{Read, Write};
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::time::{Duration, UNIX_EPOCH};
+
+use alexander_store::{At, PutOptions};
+use md5::{Digest, Md5};
+
+fn errno(e: &std::io::Error) -> i32 {
+    e.raw_os_error().unwrap_or(0)
+}
+
+/// Bytes that do not repeat, so misplaced data cannot go unnoticed.
+fn pattern(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
+#[test]
+fn buckets_are_directories() {
+    let s = mounted!();
+    let b = s.path().join("bucket-one");
+    fs::create_dir(&b).unwrap();
+    assert!(s.store.head_bucket("bucket-one").is_ok());
+    assert_eq!(
+        errno(&fs::create_dir(&b).unwrap_err()),
+        libc::EEXIST,
+        "mkdir of an existing bucket"
+    );
+    let names: Vec<_> = fs::read_dir(s.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(names, ["bucket-one"]);
+    fs::write(b.join("f"), b"x").unwrap();
+    assert_eq!(errno(&fs::remove_dir(&b).unwrap_err()), libc::ENOTEMPTY);
+    fs::remove_file(b.join("f")).unwrap();
+    fs::remove_dir(&b).unwrap();
+    assert!(s.store.head_bucket("bucket-one").is_err());
+    assert_eq!(
+        errno(&fs::metadata(&b).unwrap_err()),
+        libc::ENOENT,
+        "removed bucket"
+    );
+}
+
+#[test]
+fn big_file_round_trips_and_is_an_object() {
+    let s = mounted!();
+    fs::create_dir(s.path().join("data")).unwrap();
+    let data = pattern(20 << 20, 7);
+    let p = s.path().join("data/big.bin");
+    fs::write(&p, &data).unwrap();
+    assert_eq!(fs::metadata(&p).unwrap().len(), data.len() as u64);
+    let back = fs::read(&p).unwrap();
+    assert!(back == data, "bytes read back differ");
+
+    // Reads at an offset.
+    let mut f = fs::File::open(&p).unwrap();
+    std::io::Seek::seek(&mut f, std::io::SeekFrom::Start(12_345_678)).unwrap();
+    let mut buf = vec![0; 100_000];
+    f.read_exact(&mut buf).unwrap();
+    assert!(buf == data[12_345_678..12_445_678]);
+
+    // The same object over the store: bytes, MD5 ETag, attributes.
+    let mut r = s
+        .store
+        .get_object("data", "big.bin", At::Current, None)
+        .unwrap();
+    let mut via_store = Vec::new();
+    r.read_to_end(&mut via_store).unwrap();
+    assert!(via_store == data);
+    let info = r.info();
+    assert_eq!(info.etag, hex::encode(Md5::digest(&data)));
+    let attrs = &info.meta.attrs;
+    assert_eq!(attrs.mode.map(|m| m & 0o170000), Some(libc::S_IFREG));
+    assert!(attrs.mtime_ns.is_some() && attrs.uid.is_some() && attrs.gid.is_some());
+}
+
+#[test]
+fn store_writes_show_in_the_mount() {
+    let s = mounted!();
+    s.store.create_bucket("fromstore").unwrap();
+    let body = pattern(300_000, 3);
+    s.store
+        .put_object("fromstore", "a/b/c.txt", &body[..], PutOptions::default())
+        .unwrap();
+    let p = s.path().join("fromstore/a/b/c.txt");
+    assert!(fs::read(&p).unwrap() == body);
+    let m = fs::metadata(&p).unwrap();
+    assert_eq!(m.mode() & 0o7777, 0o644, "default mode");
+    assert!(fs::metadata(s.path().join("fromstore/a")).unwrap().is_dir());
+    assert_eq!(m.mode() & 0o170000, libc::S_IFREG);
+    // Overwritten over S3: the mount reads the new bytes.
+    s.store
+        .put_object("fromstore", "a/b/c.txt", &b"new"[..], PutOptions::default())
+        .unwrap();
+    assert_eq!(fs::read(&p).unwrap(), b"new");
+    // Deleted over S3: gone from the mount.
+    s.store
+        .delete_object("fromstore", "a/b/c.txt", None)
+        .unwrap();
+    assert_eq!(errno(&fs::metadata(&p).unwrap_err()), libc::ENOENT);
+}
+
+#[test]
+fn directories_and_errnos() {
+    let s = mounted!();
+    let b = s.path().join("dirs");
+    fs::create_dir(&b).unwrap();
+    fs::create_dir(b.join("d")).unwrap();
+    assert!(
+        s.store.head_object("dirs", "d/", At::Current).is_ok(),
+        "marker"
+    );
+    assert_eq!(
+        errno(&fs::create_dir(b.join("d")).unwrap_err()),
+        libc::EEXIST
+    );
+    fs::create_dir_all(b.join("d/e/f")).unwrap();
+    fs::write(b.join("d/e/f/file"), b"hello").unwrap();
+    assert_eq!(
+        errno(&fs::remove_dir(b.join("d/e")).unwrap_err()),
+        libc::ENOTEMPTY
+    );
+    assert_eq!(errno(&fs::read(b.join("nope")).unwrap_err()), libc::ENOENT);
+    assert_eq!(
+        errno(&fs::remove_file(b.join("nope")).unwrap_err()),
+        libc::ENOENT
+    );
+    assert_eq!(
+        errno(&fs::remove_dir(b.join("nope")).unwrap_err()),
+        libc::ENOENT
+    );
+    // O_EXCL on an existing file.
+    let e = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(b.join("d/e/f/file"))
+        .unwrap_err();
+    assert_eq!(errno(&e), libc::EEXIST);
+    // EISDIR / ENOTDIR.
+    assert_eq!(errno(&fs::read(b.join("d")).unwrap_err()), libc::EISDIR);
+    assert_eq!(
+        errno(&fs::remove_file(b.join("d")).unwrap_err()),
+        libc::EISDIR
+    );
+    assert_eq!(
+        errno(&fs::metadata(b.join("d/e/f/file/x")).unwrap_err()),
+        libc::ENOTDIR
+    );
+    assert_eq!(
+        errno(&fs::remove_dir(b.join("d/e/f/file")).unwrap_err()),
+        libc::ENOTDIR
+    );
+    // Names over 255 bytes.
+    let long = "x".repeat(256);
+    assert_eq!(
+        errno(&fs::write(b.join(&long), b"").unwrap_err()),
+        libc::ENAMETOOLONG
+    );
+    assert_eq!(
+        errno(&fs::create_dir(b.join(&long)).unwrap_err()),
+        libc::ENAMETOOLONG
+    );
+    // A directory emptied by unlink stays; rmdir removes it.
+    fs::remove_file(b.join("d/e/f/file")).unwrap();
+    assert!(fs::metadata(b.join("d/e/f")).unwrap().is_dir());
+    fs::remove_dir(b.join("d/e/f")).unwrap();
+    fs::remove_dir(b.join("d/e")).unwrap();
+    assert_eq!(
+        errno(&fs::metadata(b.join("d/e")).unwrap_err()),
+        libc::ENOENT
+    );
+    let names: Vec<_> = fs::read_dir(b.join("d")).unwrap().collect();
+    assert!(names.is_empty());
+}
+
+#[test]
+fn readdir_pages_through_a_large_directory() {
+    let s = mounted!();
+    s.store.create_bucket("many").unwrap();
+    let n = 1_300;
+    for i in 0..n {
+        s.store
+            .put_object(
+                "many",
+                &format!("dir/f{i:05}"),
+                &b"x"[..],
+                PutOptions::default(),
+            )
+            .unwrap();
+    }
+    s.store
+        .put_object("many", "dir/sub/inner", &b"y"[..], PutOptions::default())
+        .unwrap();
+    let mut names: Vec<String> = fs::read_dir(s.path().join("many/dir"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), n + 1);
+    assert_eq!(names[0], "f00000");
+    assert_eq!(names[n], "sub");
+}
+
+#[test]
+fn rename_files_and_directories() {
+    let s = mounted!();
+    let b = s.path().join("ren");
+    fs::create_dir(&b).unwrap();
+    fs::write(b.join("a"), b"A").unwrap();
+    fs::write(b.join("b"), b"B").unwrap();
+    let ino = fs::metadata(b.join("a")).unwrap().ino();
+    fs::rename(b.join("a"), b.join("b")).unwrap();
+    assert_eq!(fs::read(b.join("b")).unwrap(), b"A");
+    assert_eq!(
+        fs::metadata(b.join("b")).unwrap().ino(),
+        ino,
+        "inode follows"
+    );
+    assert_eq!(errno(&fs::metadata(b.join("a")).unwrap_err()), libc::ENOENT);
+
+    fs::create_dir_all(b.join("d1/sub")).unwrap();
+    fs::write(b.join("d1/sub/f"), b"deep").unwrap();
+    fs::rename(b.join("d1"), b.join("d2")).unwrap();
+    assert_eq!(fs::read(b.join("d2/sub/f")).unwrap(), b"deep");
+    assert!(s.store.head_object("ren", "d2/sub/f", At::Current).is_ok());
+    assert!(s.store.head_object("ren", "d1/sub/f", At::Current).is_err());
+    assert_eq!(
+        errno(&fs::metadata(b.join("d1")).unwrap_err()),
+        libc::ENOENT
+    );
+
+    // Over a non-empty directory, a file over a directory, into itself.
+    fs::create_dir(b.join("d3")).unwrap();
+    fs::write(b.join("d3/x"), b"").unwrap();
+    assert_eq!(
+        errno(&fs::rename(b.join("d2"), b.join("d3")).unwrap_err()),
+        libc::ENOTEMPTY
+    );
+    assert_eq!(
+        errno(&fs::rename(b.join("b"), b.join("d3")).unwrap_err()),
+        libc::EISDIR
+    );
+    assert_eq!(
+        errno(&fs::rename(b.join("d2"), b.join("b")).unwrap_err()),
+        libc::ENOTDIR
+    );
+    assert_eq!(
+        errno(&fs::rename(b.join("d2"), b.join("d2/sub/in")).unwrap_err()),
+        libc::EINVAL
+    );
+
+    // Across buckets.
+    fs::create_dir(s.path().join("other")).unwrap();
+    let e = fs::rename(b.join("b"), s.path().join("other/b")).unwrap_err();
+    assert_eq!(errno(&e), libc::EXDEV);
+}
+
+#[test]
+fn symlinks_modes_and_times() {
+    let s = mounted!();
+    let b = s.path().join("attrs");
+    fs::create_dir(&b).unwrap();
+    std::os::unix::fs::symlink("target/of/link", b.join("ln")).unwrap();
+    assert_eq!(
+        fs::read_link(b.join("ln")).unwrap().to_str().unwrap(),
+        "target/of/link"
+    );
+    assert!(
+        fs::symlink_metadata(b.join("ln"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let info = s.store.head_object("attrs", "ln", At::Current).unwrap();
+    assert_eq!(info.size, 0);
+    assert_eq!(
+        info.meta.attrs.symlink.as_deref(),
+        Some(&b"target/of/link"[..])
+    );
+
+    let f = b.join("file");
+    let mut h = fs::File::create(&f).unwrap();
+    h.write_all(b"data").unwrap();
+    h.sync_all().unwrap();
+    drop(h);
+    fs::set_permissions(&f, fs::Permissions::from_mode(0o600)).unwrap();
+    assert_eq!(fs::metadata(&f).unwrap().mode() & 0o7777, 0o600);
+    let when = UNIX_EPOCH + Duration::new(1_600_000_000, 123_456_789);
+    fs::File::options()
+        .write(true)
+        .open(&f)
+        .unwrap()
+        .set_modified(when)
+        .unwrap();
+    let m = fs::metadata(&f).unwrap();
+    assert_eq!((m.mtime(), m.mtime_nsec()), (1_600_000_000, 123_456_789));
+    let info = s.store.head_object("attrs", "file", At::Current).unwrap();
+    assert_eq!(info.meta.attrs.mtime_ns, Some(1_600_000_000_123_456_789));
+    assert_eq!(info.meta.attrs.mode.map(|m| m & 0o7777), Some(0o600));
+    assert_eq!(
+        fs::read(&f).unwrap(),
+        b"data",
+        "attributes changed in place"
+    );
+}
+
+#[test]
+fn truncate_append_and_unsupported_writes() {
+    let s = mounted!();
+    let b = s.path().join("writes");
+    fs::create_dir(&b).unwrap();
+    let f = b.join("f");
+    fs::write(&f, b"first version").unwrap();
+    fs::write(&f, b"second").unwrap(); // O_TRUNC
+    assert_eq!(fs::read(&f).unwrap(), b"second");
+    let mut h = fs::OpenOptions::new().append(true).open(&f).unwrap();
+    h.write_all(b" more").unwrap();
+    drop(h);
+    assert_eq!(fs::read(&f).unwrap(), b"second more");
+    fs::OpenOptions::new()
+        .write(true)
+        .open(&f)
+        .unwrap()
+        .set_len(0)
+        .unwrap();
+    assert_eq!(fs::read(&f).unwrap(), b"");
+    assert_eq!(
+        s.store
+            .head_object("writes", "f", At::Current)
+            .unwrap()
+            .size,
+        0
+    );
+    // A write in the middle is refused for now, and leaves the file intact.
+    fs::write(&f, b"0123456789").unwrap();
+    let mut h = fs::OpenOptions::new().write(true).open(&f).unwrap();
+    std::io::Seek::seek(&mut h, std::io::SeekFrom::Start(3)).unwrap();
+    let e = h.write_all(b"x").unwrap_err();
+    assert_eq!(errno(&e), libc::EOPNOTSUPP);
+    drop(h);
+    assert_eq!(fs::read(&f).unwrap(), b"0123456789");
+    // An empty file from touch.
+    fs::File::create(b.join("empty")).unwrap();
+    assert_eq!(
+        s.store
+            .head_object("writes", "empty", At::Current)
+            .unwrap()
+            .size,
+        0
+    );
+}
