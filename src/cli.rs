@@ -22,6 +22,7 @@ reach its data over S3 instead.";
 const GLOBAL: &str = "Global options";
 const TUNING: &str = "Store tuning";
 const SERVER: &str = "Server options";
+const MOUNT: &str = "Mount options";
 const LIMITS: &str = "S3 limits";
 
 /// The whole command line.
@@ -307,6 +308,22 @@ pub struct ServeArgs {
         help_heading = SERVER
     )]
     pub drain_timeout_secs: Option<u64>,
+
+    /// Also mount the store at DIR (created if missing): every bucket is a
+    /// directory there
+    ///
+    /// A mount left behind by a killed server is cleared first. The mount goes
+    /// when the server stops.
+    #[arg(long, value_name = "DIR", env = "ALEXANDER_MOUNT", help_heading = MOUNT)]
+    pub mount: Option<PathBuf>,
+
+    /// Mount read-only: every change through the mount fails with EROFS
+    #[arg(long, env = "ALEXANDER_MOUNT_READ_ONLY", requires = "mount", help_heading = MOUNT)]
+    pub read_only: bool,
+
+    /// Let other users reach the mount (the kernel then checks permissions)
+    #[arg(long, env = "ALEXANDER_MOUNT_ALLOW_OTHER", requires = "mount", help_heading = MOUNT)]
+    pub allow_other: bool,
 
     #[command(flatten)]
     pub limits: LimitArgs,

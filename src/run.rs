@@ -166,6 +166,44 @@ pub fn open(settings: &Settings, create: bool) -> Result<Store> {
     Ok(store)
 }
 
+/// Mounts the store at `at`: creates the directory if missing and clears a
+/// mount that a killed server left there (its directory then answers
+/// ENOTCONN).
+fn mount_store(store: &Store, at: &Path, args: &ServeArgs) -> Result<alexander_fuse::MountHandle> {
+    if let Err(e) = std::fs::metadata(at)
+        && e.raw_os_error() == Some(libc::ENOTCONN)
+    {
+        tracing::warn!(mount = %at.display(), "clearing a stale mount");
+        let cleared = std::process::Command::new("fusermount3")
+            .arg("-u")
+            .arg("-z")
+            .arg(at)
+            .status()
+            .or_else(|_| {
+                std::process::Command::new("umount")
+                    .arg("-l")
+                    .arg(at)
+                    .status()
+            })
+            .with_context(|| format!("cannot clear the stale mount at {}", at.display()))?;
+        if !cleared.success() {
+            bail!("cannot clear the stale mount at {}", at.display());
+        }
+    }
+    std::fs::create_dir_all(at).with_context(|| format!("cannot create {}", at.display()))?;
+    let options = alexander_fuse::MountOptions {
+        read_only: args.read_only,
+        allow_other: args.allow_other,
+        ..alexander_fuse::MountOptions::default()
+    };
+    alexander_fuse::mount(store.clone(), at, options).with_context(|| {
+        format!(
+            "cannot mount at {} (is fuse3 installed, and /dev/fuse there?)",
+            at.display()
+        )
+    })
+}
+
 /// `alexander serve`.
 fn serve(settings: &Settings, args: &ServeArgs, out: &mut impl Write) -> Result<()> {
     let config = ServeSettings::resolve(settings, args)?;
@@ -196,6 +234,10 @@ fn serve(settings: &Settings, args: &ServeArgs, out: &mut impl Write) -> Result<
             .with_context(|| format!("cannot import the root key from {ROOT_ACCESS_KEY_ENV}"))?;
     }
     let new_root = iam.ensure_root().context("cannot set up the root user")?;
+    let mount = match &args.mount {
+        Some(at) => Some(mount_store(&store, at, args)?),
+        None => None,
+    };
     let mut socket = admin::Socket::bind(dir)?;
 
     let (admin_server, signals) = {
@@ -211,6 +253,7 @@ fn serve(settings: &Settings, args: &ServeArgs, out: &mut impl Write) -> Result<
         new_root: new_root.as_ref(),
         imported_root: root.as_ref().map(|(id, _)| id.as_str()),
         socket: socket.path(),
+        mount: mount.as_ref().map(|m| m.mountpoint()),
     };
     // The server runs whether or not anyone reads this (`serve | head`).
     if let Err(e) = banner.write(out).and_then(|()| Ok(out.flush()?)) {
@@ -241,6 +284,12 @@ fn serve(settings: &Settings, args: &ServeArgs, out: &mut impl Write) -> Result<
         served
     });
     runtime.shutdown_timeout(RUNTIME_STOP);
+    if let Some(m) = mount {
+        let at = m.mountpoint().display().to_string();
+        if let Err(e) = m.unmount() {
+            tracing::warn!("unmounting {at}: {e}");
+        }
+    }
     let flushed = store.flush().context("cannot flush the store");
     result.context("the S3 server failed")?;
     flushed?;
@@ -310,6 +359,7 @@ struct Banner<'a> {
     new_root: Option<&'a (AccessKey, SecretKey)>,
     imported_root: Option<&'a str>,
     socket: &'a Path,
+    mount: Option<&'a Path>,
 }
 
 impl Banner<'_> {
@@ -355,6 +405,13 @@ impl Banner<'_> {
              (socket {})",
             self.socket.display()
         )?;
+        if let Some(m) = self.mount {
+            writeln!(
+                out,
+                "mount:        {} (every bucket is a directory)",
+                m.display()
+            )?;
+        }
         writeln!(out, "listening on {}", self.endpoint)?;
         Ok(())
     }

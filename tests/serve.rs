@@ -894,3 +894,94 @@ fn settings_from_the_config_file_env_and_flags() {
     let err = start_fails(&data, &["--config", bad.to_str().unwrap()], &[]);
     assert!(err.contains("unknown field `port`"), "{err}");
 }
+
+/// Is FUSE usable here? Under CI it must be: a missing /dev/fuse or
+/// fusermount3 fails the test instead of skipping it.
+fn fuse_available() -> bool {
+    let missing = if !Path::new("/dev/fuse").exists() {
+        Some("/dev/fuse is missing")
+    } else if Command::new("fusermount3").arg("-V").output().is_err() {
+        Some("fusermount3 is not installed (apt-get install fuse3)")
+    } else {
+        None
+    };
+    match missing {
+        None => true,
+        Some(why) if std::env::var_os("CI").is_some() => panic!("FUSE test cannot run: {why}"),
+        Some(why) => {
+            eprintln!("skipping FUSE test: {why}");
+            false
+        }
+    }
+}
+
+/// `serve --mount`: one process serves S3 and the mount over one store; a
+/// file written in the mount is an object over S3 at once, an object put
+/// over S3 is a file; SIGTERM unmounts.
+#[test]
+fn serve_with_a_mount_shares_one_store_between_both_views() {
+    if !fuse_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let mnt = tmp.path().join("mnt");
+    let vars = [
+        ("ALEXANDER_ROOT_ACCESS_KEY", "MOUNTTESTKEY"),
+        ("ALEXANDER_ROOT_SECRET_KEY", "mount-test-secret-123"),
+    ];
+    let server = start(&data, &["--mount", mnt.to_str().unwrap()], &vars);
+    assert!(server.banner.contains("mount:"), "{}", server.banner);
+    let key = ("MOUNTTESTKEY", "mount-test-secret-123");
+    // A bucket made over S3 is a directory in the mount.
+    assert_eq!(server.s3(key, "PUT", "/shared", b"").0, 200);
+    assert!(mnt.join("shared").is_dir());
+    // A file written in the mount is an object.
+    let body = noise(3 << 20, 7);
+    std::fs::write(mnt.join("shared/from-mount.bin"), &body).unwrap();
+    let signed_get = |path: &str| {
+        let secret = SecretKey::new(key.1);
+        let signed = sign_request(&SignRequest {
+            method: "GET",
+            path,
+            query: "",
+            headers: &[("host", &server.addr)],
+            payload_hash: EMPTY_SHA256,
+            access_key: key.0,
+            secret: &secret,
+            region: "us-east-1",
+            time: SystemTime::now(),
+        });
+        let mut req = http().get(server.url(path));
+        for (name, value) in &signed.headers {
+            req = req.header(*name, value);
+        }
+        req.send().unwrap()
+    };
+    let got = signed_get("/shared/from-mount.bin");
+    assert_eq!(got.status(), 200);
+    assert_eq!(got.bytes().unwrap().as_ref(), &body[..]);
+    // An object put over S3 is a file.
+    assert_eq!(
+        server
+            .s3(key, "PUT", "/shared/dir/from-s3.txt", b"hello from S3")
+            .0,
+        200
+    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let text = loop {
+        match std::fs::read(mnt.join("shared/dir/from-s3.txt")) {
+            Ok(t) => break t,
+            Err(e) if Instant::now() < deadline => {
+                let _ = e;
+                thread::sleep(Duration::from_millis(100));
+            }
+            Err(e) => panic!("object put over S3 not visible in the mount: {e}"),
+        }
+    };
+    assert_eq!(text, b"hello from S3");
+    let status = server.stop();
+    assert!(status.success(), "{status}");
+    // Unmounted: the mount point is an empty directory again.
+    assert_eq!(std::fs::read_dir(&mnt).unwrap().count(), 0);
+}
