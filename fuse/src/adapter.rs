@@ -21,7 +21,7 @@ const BLOCK: u32 = 4096;
 
 /// The mount's `Filesystem`.
 pub struct FuseFs {
-    pub(crate) fs: Fs,
+    pub(crate) fs: std::sync::Arc<Fs>,
     /// How long the kernel may cache entries and attributes.
     pub(crate) ttl: Duration,
 }

@@ -11,10 +11,19 @@
 //!
 //! When one name is both an object `a` and a prefix `a/` (possible over S3
 //! only), the object wins lookups for now; `readdir` shows both names.
+//!
+//! Writes: a handle writing from offset 0 onwards streams into the store
+//! (`upload.rs`). Any other write — out of order, appending to an existing
+//! file, a truncate to a non-zero size — goes to the inode's overlay
+//! (`overlay.rs`), shared by all its handles, after any streaming write or
+//! pending truncation of the inode is committed. Flush, fsync and the last
+//! release commit the overlay with `Store::write_edit` and retire it; each
+//! commit invalidates the kernel's cache of the inode.
 
 use std::collections::{HashMap, VecDeque};
 use std::io::{Read, Seek, SeekFrom};
 use std::sync::Arc;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -26,6 +35,7 @@ use parking_lot::{Mutex, RwLock};
 
 use crate::error::{FsError, Result};
 use crate::inode::{InodeTable, Kind, Node, ROOT_INO, dir_prefix, join, parent_of};
+use crate::overlay::{Base, EditOverlay};
 use crate::upload::{PendingMeta, Upload};
 
 /// Longest name of one path component, as on Linux filesystems.
@@ -91,10 +101,8 @@ pub struct OpenMode {
 
 /// What a write handle will commit.
 enum WriteState {
-    /// Nothing to commit; the object has `size` bytes.
-    Clean {
-        size: u64,
-    },
+    /// Nothing to commit (beyond the inode's overlay, if any).
+    Clean,
     /// An empty object is to be committed (a new file, or one truncated at
     /// open) unless writes follow.
     Pending,
@@ -121,7 +129,7 @@ impl FileHandle {
         match &*self.state.lock() {
             WriteState::Pending => Some(0),
             WriteState::Streaming(u) => Some(u.size),
-            WriteState::Clean { .. } | WriteState::Failed => None,
+            WriteState::Clean | WriteState::Failed => None,
         }
     }
 }
@@ -145,8 +153,25 @@ struct DirState {
     done: bool,
 }
 
+/// Tells the kernel that what it caches of an inode or a name is stale.
+/// The mount's implementation queues the notice to a thread of its own (a
+/// notice sent while the kernel waits for the reply to a request on the
+/// same directory would deadlock).
+pub trait Invalidator: Send + Sync {
+    fn inval_inode(&self, ino: u64);
+    fn inval_entry(&self, parent: u64, name: &str);
+}
+
+type SharedOverlay = Arc<Mutex<EditOverlay>>;
+
 /// The filesystem.
 pub struct Fs {
+    /// Each inode's edit in place, shared by its handles.
+    overlays: Mutex<HashMap<u64, SharedOverlay>>,
+    /// Serializes the switches between streaming and overlay (taken before
+    /// any handle's state).
+    transition: Mutex<()>,
+    notifier: OnceLock<Box<dyn Invalidator>>,
     store: Store,
     config: FsConfig,
     inodes: Mutex<InodeTable>,
@@ -216,6 +241,9 @@ fn not_found(e: &StoreError) -> bool {
 impl Fs {
     pub fn new(store: Store, config: FsConfig) -> Fs {
         Fs {
+            overlays: Mutex::new(HashMap::new()),
+            transition: Mutex::new(()),
+            notifier: OnceLock::new(),
             store,
             config,
             inodes: Mutex::new(InodeTable::default()),
@@ -229,6 +257,180 @@ impl Fs {
     /// The store under the mount.
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// Sets where kernel cache invalidations go (once, after mounting).
+    pub fn set_notifier(&self, n: Box<dyn Invalidator>) {
+        let _ = self.notifier.set(n);
+    }
+
+    fn inval_inode(&self, ino: u64) {
+        if let Some(n) = self.notifier.get() {
+            n.inval_inode(ino);
+        }
+    }
+
+    fn inval_entry(&self, parent: u64, path: &str) {
+        if let Some(n) = self.notifier.get() {
+            let name = path.rsplit('/').next().unwrap_or(path);
+            n.inval_entry(parent, name);
+        }
+    }
+
+    /// `bucket/key` changed outside the mount (over S3): drops what the
+    /// kernel caches of it and of its name. Keys the kernel never saw are
+    /// ignored.
+    pub fn invalidate_key(&self, bucket: &str, key: &str) {
+        let path = key.trim_end_matches('/');
+        let (ino, parent) = {
+            let t = self.inodes.lock();
+            (t.find(bucket, path), t.find(bucket, parent_of(path)))
+        };
+        if let Some(ino) = ino {
+            self.inval_inode(ino);
+        }
+        if let Some(parent) = parent
+            && !path.is_empty()
+        {
+            self.inval_entry(parent, path);
+        }
+    }
+
+    /// The overlay of `ino`, if one is open.
+    fn overlay_of(&self, ino: u64) -> Option<SharedOverlay> {
+        self.overlays.lock().get(&ino).cloned()
+    }
+
+    /// Handles open on `ino`.
+    fn handles_of(&self, ino: u64) -> Vec<Arc<FileHandle>> {
+        self.files
+            .read()
+            .values()
+            .filter(|h| h.ino == ino)
+            .cloned()
+            .collect()
+    }
+
+    /// A commit changed `ino`: cached readers and the kernel's cache are
+    /// stale.
+    fn committed(&self, ino: u64) {
+        for h in self.handles_of(ino) {
+            *h.reader.lock() = None;
+        }
+        self.inval_inode(ino);
+    }
+
+    /// The overlay of `ino`, started if there is none: every handle's
+    /// streaming write or pending truncation is committed first, and the
+    /// overlay starts from the version that makes (or from an empty file
+    /// when `own`, the handle asking, was truncated at open).
+    fn start_overlay(&self, ino: u64, own: Option<&FileHandle>) -> Result<SharedOverlay> {
+        let _t = self.transition.lock();
+        if let Some(o) = self.overlay_of(ino) {
+            return Ok(o);
+        }
+        let node = self.node(ino)?;
+        let mut own_empty = false;
+        if let Some(h) = own {
+            let mut st = h.state.lock();
+            if matches!(*st, WriteState::Pending) {
+                *st = WriteState::Clean;
+                own_empty = true;
+            }
+        }
+        for h in self.handles_of(ino) {
+            match self.commit_state(&h) {
+                // A handle whose write failed keeps its error for itself.
+                Ok(()) | Err(FsError::NotSupported(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let current = if own_empty {
+            None
+        } else {
+            match self
+                .store
+                .head_object(&node.bucket, &node.path, At::Current)
+            {
+                Ok(i) => Some(i),
+                Err(e) if not_found(&e) => None,
+                Err(e) => return Err(e.into()),
+            }
+        };
+        let meta = match own {
+            Some(h) => h.meta.clone(),
+            None => match self.handles_of(ino).into_iter().find(|h| h.write) {
+                Some(h) => h.meta.clone(),
+                None => Arc::new(Mutex::new(PendingMeta {
+                    meta: current.as_ref().map(|i| i.meta.clone()).unwrap_or_default(),
+                    mtime_set: false,
+                    last_write_ns: now_ns(),
+                })),
+            },
+        };
+        let base = current.map(|i| Base {
+            version_id: i.version_id,
+            etag: i.etag,
+            size: i.size,
+        });
+        let o = Arc::new(Mutex::new(EditOverlay::new(
+            &node.bucket,
+            &node.path,
+            base,
+            meta,
+        )?));
+        self.overlays.lock().insert(ino, o.clone());
+        Ok(o)
+    }
+
+    /// Applies `f` to the inode's overlay (started if needed), retrying if
+    /// a commit retires it meanwhile.
+    fn with_overlay<T>(
+        &self,
+        ino: u64,
+        own: Option<&FileHandle>,
+        mut f: impl FnMut(&mut EditOverlay) -> Result<T>,
+    ) -> Result<T> {
+        loop {
+            let o = match self.overlay_of(ino) {
+                Some(o) => o,
+                None => self.start_overlay(ino, own)?,
+            };
+            let mut g = o.lock();
+            if g.retired {
+                continue;
+            }
+            return f(&mut g);
+        }
+    }
+
+    /// Commits the overlay of `ino`, if any, and retires it.
+    fn commit_overlay(&self, ino: u64) -> Result<()> {
+        let Some(o) = self.overlay_of(ino) else {
+            return Ok(());
+        };
+        let mut g = o.lock();
+        if g.retired {
+            return Ok(());
+        }
+        if !g.is_clean() {
+            let meta = g.meta.lock().finish();
+            g.commit(&self.store, meta)?;
+            g.meta.lock().mtime_set = false;
+        }
+        g.retired = true;
+        self.overlays.lock().remove(&ino);
+        drop(g);
+        self.committed(ino);
+        Ok(())
+    }
+
+    /// Drops the overlay of `ino` uncommitted.
+    fn drop_overlay(&self, ino: u64) {
+        let o = self.overlays.lock().remove(&ino);
+        if let Some(o) = o {
+            o.lock().retired = true;
+        }
     }
 
     fn node(&self, ino: u64) -> Result<Node> {
@@ -342,6 +544,24 @@ impl Fs {
     /// What `path` in `bucket` is now, with its attributes (the inode number
     /// left 0).
     fn resolve(&self, bucket: &str, path: &str) -> Result<Attr> {
+        let ino = self.inodes.lock().find(bucket, path);
+        if let Some(o) = ino.and_then(|i| self.overlay_of(i)) {
+            let (size, meta) = {
+                let g = o.lock();
+                (g.size, g.meta.clone())
+            };
+            let info = ObjectInfo {
+                key: path.to_owned(),
+                version_id: String::new(),
+                size,
+                etag: String::new(),
+                modified_ns: now_ns(),
+                meta: meta.lock().finish(),
+                seq: 0,
+                part_sizes: Vec::new(),
+            };
+            return Ok(self.file_attr(0, &info));
+        }
         match self.store.head_object(bucket, path, At::Current) {
             Ok(info) => return Ok(self.file_attr(0, &info)),
             Err(e) if not_found(&e) => {}
@@ -428,8 +648,11 @@ impl Fs {
             if node.kind == Kind::Dir {
                 return Err(FsError::IsDir);
             }
-            let _ = fh;
-            self.truncate(&node, size)?;
+            let h = match fh {
+                Some(fh) => Some(self.handle(fh)?),
+                None => None,
+            };
+            self.truncate(ino, &node, size, h.as_deref())?;
         }
         let change = |meta: &mut ObjectMeta| {
             let a = &mut meta.attrs;
@@ -491,7 +714,24 @@ impl Fs {
             .put_object(bucket, key, &[][..], PutOptions { meta, condition })?)
     }
 
-    fn truncate(&self, node: &Node, size: u64) -> Result<()> {
+    fn truncate(&self, ino: u64, node: &Node, size: u64, h: Option<&FileHandle>) -> Result<()> {
+        if size != 0 {
+            if self.resolve(&node.bucket, &node.path)?.size == size {
+                return Ok(());
+            }
+            self.with_overlay(ino, h, |o| {
+                o.set_size(size)?;
+                let mut pm = o.meta.lock();
+                pm.last_write_ns = now_ns();
+                pm.mtime_set = false;
+                Ok(())
+            })?;
+            if h.is_none() {
+                // truncate(2) by path: no close will commit it.
+                self.commit_overlay(ino)?;
+            }
+            return Ok(());
+        }
         let key = node.key();
         let current = match self.store.head_object(&node.bucket, &key, At::Current) {
             Ok(i) => Some(i),
@@ -499,18 +739,14 @@ impl Fs {
             Err(e) => return Err(e.into()),
         };
         let pending = self.pending_handle(&node.bucket, &key);
-        let cur_size = match (&pending, &current) {
-            (Some((_, s)), _) => *s,
-            (None, Some(i)) => i.size,
-            (None, None) => return Err(FsError::NotFound),
+        let cur_size = match (self.overlay_of(ino), &pending, &current) {
+            (Some(o), _, _) => o.lock().size,
+            (None, Some((_, s)), _) => *s,
+            (None, None, Some(i)) => i.size,
+            (None, None, None) => return Err(FsError::NotFound),
         };
         if size == cur_size {
             return Ok(());
-        }
-        if size != 0 {
-            return Err(FsError::NotSupported(
-                "truncate to a size other than 0 (next increment)",
-            ));
         }
         // Drop uncommitted writes of every handle: truncation discards them.
         for h in self.files.read().values() {
@@ -518,9 +754,7 @@ impl Fs {
                 // Every handle now starts from the empty object (the kernel
                 // opens before it truncates for `O_TRUNC`).
                 let mut st = h.state.lock();
-                if let WriteState::Streaming(u) =
-                    std::mem::replace(&mut *st, WriteState::Clean { size: 0 })
-                {
+                if let WriteState::Streaming(u) = std::mem::replace(&mut *st, WriteState::Clean) {
                     u.abort();
                 }
                 *h.reader.lock() = None;
@@ -532,7 +766,9 @@ impl Fs {
             (None, None) => ObjectMeta::default(),
         };
         meta.attrs.mtime_ns = Some(now_ns());
+        self.drop_overlay(ino);
         self.put_empty(&node.bucket, &key, meta, None)?;
+        self.committed(ino);
         Ok(())
     }
 
@@ -652,6 +888,11 @@ impl Fs {
             }
             Err(e) => return Err(e.into()),
         }
+        // Writes to an unlinked file vanish with it.
+        let ino = self.inodes.lock().find(&p.bucket, &path);
+        if let Some(ino) = ino {
+            self.drop_overlay(ino);
+        }
         self.store.delete_object(&p.bucket, &path, None)?;
         self.inodes.lock().detach(&p.bucket, &path);
         self.keep_dir(&p.bucket, &p.path)
@@ -711,6 +952,11 @@ impl Fs {
         let from = join(&p.path, name);
         let to = join(&np.path, newname);
         let src = self.resolve(bucket, &from)?;
+        // An edit in progress is committed under the old name first.
+        let src_ino = self.inodes.lock().find(bucket, &from);
+        if let Some(ino) = src_ino {
+            self.commit_overlay(ino)?;
+        }
         let dst = match self.resolve(bucket, &to) {
             Ok(a) => Some(a),
             Err(FsError::NotFound) => None,
@@ -813,11 +1059,17 @@ impl Fs {
             (None, Some((h, _))) => h.meta.lock().finish(),
             (None, None) => ObjectMeta::default(),
         };
-        let size = info.as_ref().map_or(0, |i| i.size);
         let state = if mode.write && mode.truncate {
-            WriteState::Pending
+            match self.overlay_of(ino) {
+                // The inode is being edited: the truncation is part of it.
+                Some(_) => {
+                    self.with_overlay(ino, None, |o| o.set_size(0))?;
+                    WriteState::Clean
+                }
+                None => WriteState::Pending,
+            }
         } else {
-            WriteState::Clean { size }
+            WriteState::Clean
         };
         let fh = self.new_fh();
         self.files.write().insert(
@@ -847,9 +1099,16 @@ impl Fs {
             .ok_or(FsError::BadHandle)
     }
 
-    /// Reads up to `size` bytes at `offset` of the committed object.
+    /// Reads up to `size` bytes at `offset`: the inode's overlay merged
+    /// over its base when it is being edited, the committed object else.
     pub fn read(&self, fh: u64, offset: u64, size: u32) -> Result<Vec<u8>> {
         let h = self.handle(fh)?;
+        if let Some(o) = self.overlay_of(h.ino) {
+            let mut g = o.lock();
+            if !g.retired {
+                return g.read(&self.store, offset, size as usize);
+            }
+        }
         let mut slot = h.reader.lock();
         if slot.is_none() {
             match self.store.get_object(&h.bucket, &h.key, At::Current, None) {
@@ -880,49 +1139,76 @@ impl Fs {
         Ok(buf)
     }
 
-    /// Writes `data` at `offset`: sequential writes (from 0, or appending
-    /// at the end) stream into the store; others are not supported yet.
+    /// Writes `data` at `offset`. A handle writing from 0 onwards streams
+    /// into the store; any other write (out of order, appending to an
+    /// existing file, or on an inode already being edited) goes to the
+    /// inode's overlay, committed as an edit on close or fsync.
     pub fn write(&self, fh: u64, offset: u64, data: &[u8]) -> Result<u32> {
         let h = self.handle(fh)?;
         if !h.write {
             return Err(FsError::BadHandle);
         }
-        let mut st = h.state.lock();
-        let start = |prefix: Option<(ObjectReader, u64)>| {
-            Upload::start(&self.store, &h.bucket, &h.key, h.meta.clone(), prefix)
-        };
-        match &mut *st {
-            WriteState::Streaming(u) if u.size == offset => {}
-            WriteState::Pending if offset == 0 => *st = WriteState::Streaming(start(None)?),
-            WriteState::Clean { size: 0 } if offset == 0 => {
-                *st = WriteState::Streaming(start(None)?)
-            }
-            WriteState::Clean { size } if *size == offset => {
-                // An append: the new version re-reads the old bytes (they
-                // dedupe to the same chunks) and continues after them.
-                let old = self
-                    .store
-                    .get_object(&h.bucket, &h.key, At::Current, None)?;
-                let old_size = old.info().size;
-                if old_size != offset {
-                    return Err(FsError::NotSupported("write not at the end of the file"));
+        if self.overlay_of(h.ino).is_none() && self.try_stream(&h, offset, data)? {
+            return Ok(data.len() as u32);
+        }
+        self.with_overlay(h.ino, Some(&h), |o| {
+            o.write(offset, data)?;
+            let mut pm = o.meta.lock();
+            pm.last_write_ns = now_ns();
+            pm.mtime_set = false;
+            Ok(())
+        })?;
+        Ok(data.len() as u32)
+    }
+
+    /// Writes `data` into the handle's stream if it continues it (or can
+    /// start one); `false` if the write needs the overlay.
+    fn try_stream(&self, h: &FileHandle, offset: u64, data: &[u8]) -> Result<bool> {
+        {
+            let mut st = h.state.lock();
+            match &mut *st {
+                WriteState::Streaming(u) if u.size == offset => {
+                    return self.stream(h, &mut st, data).map(|()| true);
                 }
-                *st = WriteState::Streaming(start(Some((old, old_size)))?);
-            }
-            WriteState::Failed => {
-                return Err(FsError::NotSupported("an earlier write was not sequential"));
-            }
-            _ => {
-                if let WriteState::Streaming(u) = std::mem::replace(&mut *st, WriteState::Failed) {
-                    u.abort();
+                WriteState::Failed => {
+                    return Err(FsError::NotSupported("an earlier write failed"));
                 }
-                return Err(FsError::NotSupported(
-                    "writes other than sequential or appending (next increment)",
-                ));
+                WriteState::Streaming(_) => return Ok(false),
+                WriteState::Pending | WriteState::Clean if offset == 0 => {}
+                _ => return Ok(false),
             }
         }
-        let WriteState::Streaming(u) = &mut *st else {
-            unreachable!("streaming set above")
+        // Starting a stream: not while an overlay is being set up.
+        let _t = self.transition.lock();
+        if self.overlay_of(h.ino).is_some() {
+            return Ok(false);
+        }
+        let mut st = h.state.lock();
+        let empty = match &*st {
+            WriteState::Pending => true,
+            WriteState::Clean => match self.store.head_object(&h.bucket, &h.key, At::Current) {
+                Ok(i) => i.size == 0,
+                Err(e) if not_found(&e) => true,
+                Err(e) => return Err(e.into()),
+            },
+            _ => false,
+        };
+        if !empty || offset != 0 {
+            return Ok(false);
+        }
+        *st = WriteState::Streaming(Upload::start(
+            &self.store,
+            &h.bucket,
+            &h.key,
+            h.meta.clone(),
+        )?);
+        self.stream(h, &mut st, data)?;
+        Ok(true)
+    }
+
+    fn stream(&self, h: &FileHandle, st: &mut WriteState, data: &[u8]) -> Result<()> {
+        let WriteState::Streaming(u) = st else {
+            unreachable!("called while streaming")
         };
         if let Err(e) = u.write(data) {
             *st = WriteState::Failed;
@@ -931,20 +1217,17 @@ impl Fs {
         let mut pm = h.meta.lock();
         pm.last_write_ns = now_ns();
         pm.mtime_set = false;
-        Ok(data.len() as u32)
+        Ok(())
     }
 
-    /// Commits what the handle wrote (flush on close, release, fsync).
-    fn commit(&self, h: &FileHandle) -> Result<()> {
+    /// Commits the handle's own streaming write or pending truncation.
+    fn commit_state(&self, h: &FileHandle) -> Result<()> {
         let mut st = h.state.lock();
-        let result = match std::mem::replace(&mut *st, WriteState::Clean { size: 0 }) {
-            WriteState::Clean { size } => {
-                *st = WriteState::Clean { size };
-                return Ok(());
-            }
+        let result = match std::mem::replace(&mut *st, WriteState::Clean) {
+            WriteState::Clean => return Ok(()),
             WriteState::Failed => {
                 *st = WriteState::Failed;
-                return Err(FsError::NotSupported("an earlier write was not sequential"));
+                return Err(FsError::NotSupported("an earlier write failed"));
             }
             WriteState::Pending => {
                 let meta = h.meta.lock().finish();
@@ -953,10 +1236,10 @@ impl Fs {
             WriteState::Streaming(u) => u.commit(),
         };
         match result {
-            Ok(info) => {
-                *st = WriteState::Clean { size: info.size };
+            Ok(_) => {
+                drop(st);
                 h.meta.lock().mtime_set = false;
-                *h.reader.lock() = None;
+                self.committed(h.ino);
                 Ok(())
             }
             Err(e) => {
@@ -964,6 +1247,13 @@ impl Fs {
                 Err(e)
             }
         }
+    }
+
+    /// Commits what the handle and its inode's overlay hold (flush on
+    /// close, release, fsync); durable on return.
+    fn commit(&self, h: &FileHandle) -> Result<()> {
+        self.commit_state(h)?;
+        self.commit_overlay(h.ino)
     }
 
     pub fn flush(&self, fh: u64) -> Result<()> {
@@ -982,7 +1272,12 @@ impl Fs {
 
     pub fn release(&self, fh: u64) -> Result<()> {
         let h = self.files.write().remove(&fh).ok_or(FsError::BadHandle)?;
-        match self.commit(&h) {
+        let r = self.commit(&h);
+        if self.handles_of(h.ino).is_empty() {
+            // The last handle: whatever could not be committed is dropped.
+            self.drop_overlay(h.ino);
+        }
+        match r {
             // Already reported by the flush of this close.
             Err(FsError::NotSupported(_)) => Ok(()),
             r => r,
@@ -1185,13 +1480,62 @@ mod tests {
         fs.write(fh, 0, b"hello ").unwrap();
         fs.write(fh, 6, b"world").unwrap();
         assert_eq!(fs.lookup(d.ino, b"f").unwrap().size, 11);
-        assert!(matches!(
-            fs.write(fh, 3, b"x"),
-            Err(FsError::NotSupported(_))
-        ));
-        assert!(fs.flush(fh).is_err(), "the failed handle commits nothing");
+        // Out of order: the stream is committed, the rest is an overlay
+        // the handle (and a second one) reads back.
+        fs.write(fh, 3, b"X").unwrap();
+        assert_eq!(
+            fs.store()
+                .head_object("bkt", "d/f", At::Current)
+                .unwrap()
+                .size,
+            11
+        );
+        assert_eq!(fs.read(fh, 0, 100).unwrap(), b"helXo world");
+        fs.write(fh, 20, b"!").unwrap();
+        let fh2 = fs
+            .open(
+                f.ino,
+                OpenMode {
+                    write: true,
+                    ..OpenMode::default()
+                },
+            )
+            .unwrap();
+        assert_eq!(
+            fs.read(fh2, 0, 100).unwrap(),
+            b"helXo world\0\0\0\0\0\0\0\0\0!"
+        );
+        fs.write(fh2, 0, b"H").unwrap();
+        assert_eq!(fs.getattr(f.ino).unwrap().size, 21);
+        fs.setattr(
+            f.ino,
+            Some(fh2),
+            SetAttr {
+                size: Some(5),
+                ..SetAttr::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(fs.read(fh, 0, 100).unwrap(), b"HelXo");
         fs.release(fh).unwrap();
-        assert!(matches!(fs.getattr(f.ino), Err(FsError::NotFound)));
+        fs.release(fh2).unwrap();
+        let info = fs.store().head_object("bkt", "d/f", At::Current).unwrap();
+        assert_eq!(info.size, 5);
+        assert!(info.etag.contains('-'), "an edit's composite ETag");
+        assert_eq!(info.meta.attrs.mode.map(|m| m & 0o7777), Some(0o640));
+        // truncate(2) by path (no handle) commits at once.
+        fs.setattr(
+            f.ino,
+            None,
+            SetAttr {
+                size: Some(8),
+                ..SetAttr::default()
+            },
+        )
+        .unwrap();
+        let fh = fs.open(f.ino, OpenMode::default()).unwrap();
+        assert_eq!(fs.read(fh, 0, 100).unwrap(), b"HelXo\0\0\0");
+        fs.release(fh).unwrap();
 
         let (_, fh) = fs.create(d.ino, b"g", 0o640, 5, 6).unwrap();
         fs.write(fh, 0, b"hello world").unwrap();
@@ -1205,7 +1549,7 @@ mod tests {
         fs.release(fh).unwrap();
 
         assert_eq!(names(&fs, ROOT_INO), [".", "..", "bkt"]);
-        assert_eq!(names(&fs, d.ino), [".", "..", "g"]);
+        assert_eq!(names(&fs, d.ino), [".", "..", "f", "g"]);
         fs.rename(d.ino, b"g", b.ino, b"h", true, false).unwrap();
         assert_eq!(fs.getattr(g.ino).unwrap().size, 11, "inode follows");
         assert_eq!(names(&fs, b.ino), [".", "..", "d", "h"]);

@@ -11,17 +11,20 @@ pub mod adapter;
 pub mod error;
 pub mod fs;
 pub mod inode;
+mod overlay;
 mod upload;
 
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::mpsc::{Sender, channel};
 use std::time::Duration;
 
 use alexander_store::Store;
-use fuser::{BackgroundSession, MountOption, SessionACL};
+use fuser::{BackgroundSession, INodeNo, MountOption, Notifier, SessionACL};
 
 pub use error::{FsError, ToErrno};
-pub use fs::{Fs, FsConfig};
+pub use fs::{Fs, FsConfig, Invalidator};
 
 /// How to mount.
 #[derive(Clone, Debug)]
@@ -35,9 +38,10 @@ pub struct MountOptions {
     /// Owner shown for objects that carry none (written over S3).
     pub uid: u32,
     pub gid: u32,
-    /// How long the kernel caches names and attributes. Short for now:
-    /// changes made over S3 become visible when it runs out (kernel
-    /// invalidation is the next increment).
+    /// How long the kernel caches names and attributes. Changes made
+    /// through the mount invalidate the kernel's cache at once; changes
+    /// made over S3 do when reported to [`MountHandle::invalidate_key`],
+    /// or when this runs out.
     pub ttl: Duration,
     /// Threads serving requests.
     pub threads: usize,
@@ -68,6 +72,7 @@ fn current_gid() -> u32 {
 /// A live mount. Dropping it unmounts (errors are then logged).
 pub struct MountHandle {
     session: Option<BackgroundSession>,
+    fs: Arc<Fs>,
     mountpoint: PathBuf,
 }
 
@@ -75,6 +80,13 @@ impl MountHandle {
     /// Where the store is mounted.
     pub fn mountpoint(&self) -> &Path {
         &self.mountpoint
+    }
+
+    /// `bucket/key` changed outside the mount (over S3): the kernel drops
+    /// what it caches of the object and its name. Cheap, never blocks on
+    /// the kernel; keys the kernel never looked up are ignored.
+    pub fn invalidate_key(&self, bucket: &str, key: &str) {
+        self.fs.invalidate_key(bucket, key);
     }
 
     /// Unmounts and waits for the worker threads to end.
@@ -107,8 +119,9 @@ pub fn mount(store: Store, mountpoint: &Path, options: MountOptions) -> io::Resu
             read_only: options.read_only,
         },
     );
+    let fs = Arc::new(fs);
     let adapter = adapter::FuseFs {
-        fs,
+        fs: fs.clone(),
         ttl: options.ttl,
     };
     let mut config = fuser::Config::default();
@@ -127,9 +140,60 @@ pub fn mount(store: Store, mountpoint: &Path, options: MountOptions) -> io::Resu
     }
     config.n_threads = Some(options.threads.max(1));
     let session = fuser::Session::new(adapter, mountpoint, &config)?.spawn()?;
+    fs.set_notifier(Box::new(KernelNotifier::spawn(session.notifier())?));
     tracing::info!(mountpoint = %mountpoint.display(), "mounted");
     Ok(MountHandle {
         session: Some(session),
+        fs,
         mountpoint: mountpoint.to_owned(),
     })
+}
+
+enum Inval {
+    Inode(u64),
+    Entry(u64, String),
+}
+
+/// Sends the kernel's invalidations from a thread of its own: a notice
+/// written while the kernel waits for our reply to a request holding the
+/// same inode's lock would deadlock. The thread ends with the filesystem.
+struct KernelNotifier {
+    tx: parking_lot::Mutex<Sender<Inval>>,
+}
+
+impl KernelNotifier {
+    fn spawn(n: Notifier) -> io::Result<KernelNotifier> {
+        let (tx, rx) = channel::<Inval>();
+        std::thread::Builder::new()
+            .name("fuse-inval".into())
+            .spawn(move || {
+                for msg in rx {
+                    let r = match &msg {
+                        Inval::Inode(ino) => n.inval_inode(INodeNo(*ino), 0, 0),
+                        Inval::Entry(parent, name) => {
+                            n.inval_entry(INodeNo(*parent), std::ffi::OsStr::new(name))
+                        }
+                    };
+                    match r {
+                        // The kernel no longer caches it: nothing to do.
+                        Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {}
+                        Err(e) => tracing::debug!(error = %e, "kernel invalidation failed"),
+                        Ok(()) => {}
+                    }
+                }
+            })?;
+        Ok(KernelNotifier {
+            tx: parking_lot::Mutex::new(tx),
+        })
+    }
+}
+
+impl Invalidator for KernelNotifier {
+    fn inval_inode(&self, ino: u64) {
+        let _ = self.tx.lock().send(Inval::Inode(ino));
+    }
+
+    fn inval_entry(&self, parent: u64, name: &str) {
+        let _ = self.tx.lock().send(Inval::Entry(parent, name.to_owned()));
+    }
 }

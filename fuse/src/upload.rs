@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
-use alexander_store::{ObjectInfo, ObjectMeta, ObjectReader, PutOptions, Store};
+use alexander_store::{ObjectInfo, ObjectMeta, PutOptions, Store};
 use parking_lot::Mutex;
 
 use crate::error::{FsError, Result};
@@ -48,10 +48,8 @@ impl PendingMeta {
     }
 }
 
-/// Feeds the store from the channel, after an optional prefix (the old
-/// bytes of a file being appended to).
+/// Feeds the store from the channel.
 struct ChannelReader {
-    prefix: Option<ObjectReader>,
     rx: Receiver<Msg>,
     buf: Vec<u8>,
     pos: usize,
@@ -59,13 +57,6 @@ struct ChannelReader {
 
 impl Read for ChannelReader {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        if let Some(p) = &mut self.prefix {
-            let n = p.read(out)?;
-            if n > 0 {
-                return Ok(n);
-            }
-            self.prefix = None;
-        }
         while self.pos == self.buf.len() {
             match self.rx.recv() {
                 Ok(Msg::Data(d)) => {
@@ -88,25 +79,21 @@ impl Read for ChannelReader {
 pub struct Upload {
     tx: Option<SyncSender<Msg>>,
     thread: Option<JoinHandle<alexander_store::Result<ObjectInfo>>>,
-    /// Bytes the file holds so far (prefix included): the offset the next
-    /// sequential write must start at.
+    /// Bytes the file holds so far: the offset the next sequential write
+    /// must start at.
     pub size: u64,
 }
 
 impl Upload {
-    /// Starts writing `bucket/key`; `prefix` is the old data an append
-    /// keeps, of `prefix_len` bytes.
+    /// Starts writing `bucket/key` from its first byte.
     pub fn start(
         store: &Store,
         bucket: &str,
         key: &str,
         meta: Arc<Mutex<PendingMeta>>,
-        prefix: Option<(ObjectReader, u64)>,
     ) -> Result<Upload> {
         let (tx, rx) = sync_channel(QUEUE);
-        let size = prefix.as_ref().map_or(0, |p| p.1);
         let reader = ChannelReader {
-            prefix: prefix.map(|p| p.0),
             rx,
             buf: Vec::new(),
             pos: 0,
@@ -124,7 +111,7 @@ impl Upload {
         Ok(Upload {
             tx: Some(tx),
             thread: Some(thread),
-            size,
+            size: 0,
         })
     }
 
