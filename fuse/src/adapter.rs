@@ -186,6 +186,19 @@ impl Filesystem for FuseFs {
         self.entry("symlink", r, reply);
     }
 
+    /// Hard links are refused: an object has exactly one key, so two names
+    /// cannot share one file's data and attributes.
+    fn link(
+        &self,
+        _req: &Request,
+        _ino: INodeNo,
+        _newparent: INodeNo,
+        _newname: &OsStr,
+        reply: ReplyEntry,
+    ) {
+        reply.error(Errno::EPERM);
+    }
+
     fn rename(
         &self,
         _req: &Request,

@@ -297,6 +297,10 @@ fn symlinks_modes_and_times() {
     h.write_all(b"data").unwrap();
     h.sync_all().unwrap();
     drop(h);
+    // Hard links are refused with EPERM, and leave nothing behind.
+    let err = fs::hard_link(&f, b.join("hard")).unwrap_err();
+    assert_eq!(errno(&err), libc::EPERM);
+    assert!(!b.join("hard").exists());
     fs::set_permissions(&f, fs::Permissions::from_mode(0o600)).unwrap();
     assert_eq!(fs::metadata(&f).unwrap().mode() & 0o7777, 0o600);
     let when = UNIX_EPOCH + Duration::new(1_600_000_000, 123_456_789);
