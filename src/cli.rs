@@ -321,6 +321,19 @@ pub struct ServeArgs {
     #[arg(long, env = "ALEXANDER_MOUNT_READ_ONLY", requires = "mount", help_heading = MOUNT)]
     pub read_only: bool,
 
+    /// Seconds the kernel may cache names and attributes of the mount [default: 1]
+    ///
+    /// Changes made through the mount or over S3 drop the cached entries at
+    /// once, so a longer time costs no staleness for them.
+    #[arg(
+        long,
+        value_name = "SECS",
+        env = "ALEXANDER_MOUNT_CACHE_SECS",
+        requires = "mount",
+        help_heading = MOUNT
+    )]
+    pub mount_cache_secs: Option<u64>,
+
     /// Let other users reach the mount (the kernel then checks permissions)
     #[arg(long, env = "ALEXANDER_MOUNT_ALLOW_OTHER", requires = "mount", help_heading = MOUNT)]
     pub allow_other: bool,

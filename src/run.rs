@@ -194,6 +194,7 @@ fn mount_store(store: &Store, at: &Path, args: &ServeArgs) -> Result<alexander_f
     let options = alexander_fuse::MountOptions {
         read_only: args.read_only,
         allow_other: args.allow_other,
+        ttl: std::time::Duration::from_secs(args.mount_cache_secs.unwrap_or(1)),
         ..alexander_fuse::MountOptions::default()
     };
     alexander_fuse::mount(store.clone(), at, options).with_context(|| {
@@ -262,7 +263,22 @@ fn serve(settings: &Settings, args: &ServeArgs, out: &mut impl Write) -> Result<
     drop(new_root);
     tracing::info!(%addr, data = %dir.display(), region = %config.s3.region, "listening");
 
-    let service = S3Service::new(store.clone(), iam.clone(), config.s3.clone());
+    let service = match &mount {
+        // Changes made over S3 drop what the kernel caches of them in the
+        // mount at once, rather than when its cache times out.
+        Some(m) => {
+            let inval = m.invalidator();
+            S3Service::with_change_hook(
+                store.clone(),
+                iam.clone(),
+                config.s3.clone(),
+                std::sync::Arc::new(move |bucket: &str, key: &str| {
+                    inval.invalidate_key(bucket, key)
+                }),
+            )
+        }
+        None => S3Service::new(store.clone(), iam.clone(), config.s3.clone()),
+    };
     let drain = config.drain;
     let result = runtime.block_on(async {
         // The socket goes as soon as it stops accepting: a command run

@@ -930,7 +930,13 @@ fn serve_with_a_mount_shares_one_store_between_both_views() {
         ("ALEXANDER_ROOT_ACCESS_KEY", "MOUNTTESTKEY"),
         ("ALEXANDER_ROOT_SECRET_KEY", "mount-test-secret-123"),
     ];
-    let server = start(&data, &["--mount", mnt.to_str().unwrap()], &vars);
+    // A long kernel cache: what the mount shows after an S3 change is fresh
+    // only because the change dropped the cached entries.
+    let server = start(
+        &data,
+        &["--mount", mnt.to_str().unwrap(), "--mount-cache-secs", "60"],
+        &vars,
+    );
     assert!(server.banner.contains("mount:"), "{}", server.banner);
     let key = ("MOUNTTESTKEY", "mount-test-secret-123");
     // A bucket made over S3 is a directory in the mount.
@@ -980,6 +986,29 @@ fn serve_with_a_mount_shares_one_store_between_both_views() {
         }
     };
     assert_eq!(text, b"hello from S3");
+    // Overwritten over S3 with a longer body: the mount shows the new bytes
+    // at once (the kernel's cached size and pages were dropped), not after
+    // its cache times out.
+    for round in 0..5 {
+        let body = format!(
+            "a longer body from S3, round {round}, {}",
+            "x".repeat(round * 100)
+        );
+        assert_eq!(
+            server
+                .s3(key, "PUT", "/shared/dir/from-s3.txt", body.as_bytes())
+                .0,
+            200
+        );
+        let seen = std::fs::read(mnt.join("shared/dir/from-s3.txt")).unwrap();
+        assert_eq!(String::from_utf8_lossy(&seen), body);
+    }
+    // Deleted over S3: gone from the mount at once.
+    assert_eq!(
+        server.s3(key, "DELETE", "/shared/dir/from-s3.txt", b"").0,
+        204
+    );
+    assert!(!mnt.join("shared/dir/from-s3.txt").exists());
     let status = server.stop();
     assert!(status.success(), "{status}");
     // Unmounted: the mount point is an empty directory again.

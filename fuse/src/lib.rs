@@ -89,12 +89,30 @@ impl MountHandle {
         self.fs.invalidate_key(bucket, key);
     }
 
+    /// A cheap, cloneable handle that invalidates keys, for whoever learns
+    /// of changes made outside the mount (the S3 endpoint).
+    pub fn invalidator(&self) -> KeyInvalidator {
+        KeyInvalidator(Arc::clone(&self.fs))
+    }
+
     /// Unmounts and waits for the worker threads to end.
     pub fn unmount(mut self) -> io::Result<()> {
         match self.session.take() {
             Some(s) => s.umount_and_join(),
             None => Ok(()),
         }
+    }
+}
+
+/// Invalidates the kernel's cache of keys changed outside the mount. Keeps
+/// working (as a no-op for the kernel) after the mount is gone.
+#[derive(Clone)]
+pub struct KeyInvalidator(Arc<Fs>);
+
+impl KeyInvalidator {
+    /// See [`MountHandle::invalidate_key`].
+    pub fn invalidate_key(&self, bucket: &str, key: &str) {
+        self.0.invalidate_key(bucket, key);
     }
 }
 

@@ -19,7 +19,7 @@ pub mod router;
 pub mod server;
 pub mod xml;
 
-pub use server::{Limits, S3Config, S3Service, serve};
+pub use server::{ChangeHook, Limits, S3Config, S3Service, serve};
 
 /// The bucket setting naming the user that owns a bucket.
 pub const OWNER_SETTING: &str = "owner";

@@ -112,7 +112,14 @@ pub(crate) struct Inner {
     pub store: Store,
     pub iam: Iam,
     pub config: S3Config,
+    /// Told of every bucket and key a successful request changed.
+    pub on_change: Option<ChangeHook>,
 }
+
+/// Called with the bucket and key (empty when a request changed several
+/// keys, or the bucket itself) after a request that changed them succeeded:
+/// the other view of the store (the mount) drops what it caches of them.
+pub type ChangeHook = Arc<dyn Fn(&str, &str) + Send + Sync>;
 
 /// A request id: 16 hex digits, unique enough to find a request in logs.
 fn request_id() -> String {
@@ -122,7 +129,29 @@ fn request_id() -> String {
 impl S3Service {
     pub fn new(store: Store, iam: Iam, config: S3Config) -> S3Service {
         S3Service {
-            inner: Arc::new(Inner { store, iam, config }),
+            inner: Arc::new(Inner {
+                store,
+                iam,
+                config,
+                on_change: None,
+            }),
+        }
+    }
+
+    /// The same service, telling `hook` of every change it makes.
+    pub fn with_change_hook(
+        store: Store,
+        iam: Iam,
+        config: S3Config,
+        hook: ChangeHook,
+    ) -> S3Service {
+        S3Service {
+            inner: Arc::new(Inner {
+                store,
+                iam,
+                config,
+                on_change: Some(hook),
+            }),
         }
     }
 
@@ -216,6 +245,15 @@ impl S3Service {
             }
             _ => Vec::new(),
         };
+        // What a successful change touched, for the change hook.
+        let changed = match (&self.inner.on_change, endpoint.bucket()) {
+            (Some(_), Some(bucket))
+                if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) =>
+            {
+                Some((bucket.to_owned(), endpoint.key().unwrap_or("").to_owned()))
+            }
+            _ => None,
+        };
         let result = async {
             let (principal, payload) = self.authenticate(&parts)?;
             let ctx = Ctx {
@@ -227,6 +265,12 @@ impl S3Service {
             ops::dispatch(ctx, endpoint, body).await
         }
         .await;
+        if let (Some(hook), Some((bucket, key)), Ok(resp)) =
+            (&self.inner.on_change, &changed, &result)
+            && resp.status().is_success()
+        {
+            hook(bucket, key);
+        }
         match result {
             Ok(mut resp) => {
                 for (name, value) in cors {
