@@ -167,6 +167,14 @@ impl S3Service {
     {
         let id = request_id();
         let (parts, body) = req.into_parts();
+        // An error may be answered before the body is read; the connection
+        // cannot then carry another request, and the client must know.
+        let has_body = parts.headers.contains_key(http::header::TRANSFER_ENCODING)
+            || parts
+                .headers
+                .get(http::header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.trim() != "0");
         let body: RequestBody = body
             .map_err(|e| -> Box<dyn std::error::Error + Send + Sync> { e.to_string().into() })
             .boxed_unsync();
@@ -177,12 +185,16 @@ impl S3Service {
             Ok(resp) => resp,
             Err(e) => error_response(&e, &id, &path, method == Method::HEAD),
         };
+        let failed = !resp.status().is_success();
         let headers = resp.headers_mut();
         if let Ok(v) = HeaderValue::from_str(&id) {
             headers.insert("x-amz-request-id", v.clone());
             headers.insert("x-amz-id-2", v);
         }
         headers.insert("server", HeaderValue::from_static("Alexander"));
+        if has_body && failed {
+            headers.insert(http::header::CONNECTION, HeaderValue::from_static("close"));
+        }
         tracing::debug!(
             request_id = %id,
             %method,

@@ -1,0 +1,238 @@
+"""boto3 against a running Alexander server, as tests/clients.rs runs it.
+
+Usage: python boto3_e2e.py ENDPOINT BUCKET WORKDIR
+
+WORKDIR holds small.bin and big.bin (written by the Rust test); the
+credentials come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. Every
+step prints its name first, so a failure names the step; any failed check
+or client error ends the script with a traceback and a non-zero status.
+ALEXANDER_TEST_CLIENT_DEBUG=1 logs every request and response botocore
+makes, to reproduce a failure against the server.
+
+The client keeps boto3's defaults (CRC checksums on uploads, which boto3
+sends as aws-chunked bodies with trailers) except for path-style
+addressing and no retries, so that a failing request fails at once.
+"""
+
+import hashlib
+import logging
+import os
+import sys
+
+import boto3
+from boto3.s3.transfer import TransferConfig
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+MIB = 1024 * 1024
+
+
+def step(name):
+    print(f"--- {name}", flush=True)
+
+
+def check(cond, what):
+    if not cond:
+        raise AssertionError(what)
+
+
+def sha256(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(MIB), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def error_code(call, **kwargs):
+    """Calls a client method that must fail; returns the S3 error code."""
+    try:
+        call(**kwargs)
+    except ClientError as e:
+        return e.response["Error"]["Code"]
+    raise AssertionError(f"{call.__name__}({kwargs}) succeeded")
+
+
+def main():
+    endpoint, bucket, work = sys.argv[1:4]
+    if os.environ.get("ALEXANDER_TEST_CLIENT_DEBUG"):
+        boto3.set_stream_logger("botocore", logging.DEBUG)
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        config=Config(
+            s3={"addressing_style": "path"},
+            retries={"max_attempts": 1, "mode": "standard"},
+            connect_timeout=10,
+            read_timeout=120,
+        ),
+    )
+    small_path = os.path.join(work, "small.bin")
+    big_path = os.path.join(work, "big.bin")
+    with open(small_path, "rb") as f:
+        small = f.read()
+    with open(big_path, "rb") as f:
+        big = f.read()
+    check(len(big) >= 50 * MIB, "big.bin is the 50 MiB object")
+
+    step("create bucket")
+    s3.create_bucket(Bucket=bucket)
+    s3.head_bucket(Bucket=bucket)
+    names = [b["Name"] for b in s3.list_buckets()["Buckets"]]
+    check(bucket in names, f"{bucket} in ListBuckets: {names}")
+
+    step("put a small object")
+    r = s3.put_object(Bucket=bucket, Key="docs/small.txt", Body=small)
+    check(
+        r["ETag"] == '"%s"' % hashlib.md5(small).hexdigest(),
+        f"ETag of a single PUT is the MD5: {r['ETag']}",
+    )
+    for key in ("docs/sub/a.txt", "docs/sub/b.txt", "other/x.txt"):
+        s3.put_object(Bucket=bucket, Key=key, Body=key.encode())
+
+    step("put a 50 MiB object as multipart")
+    transfer = TransferConfig(
+        multipart_threshold=8 * MIB, multipart_chunksize=8 * MIB, max_concurrency=4
+    )
+    s3.upload_file(big_path, bucket, "docs/big.bin", Config=transfer)
+    head = s3.head_object(Bucket=bucket, Key="docs/big.bin")
+    parts = -(-len(big) // (8 * MIB))
+    check(
+        head["ETag"].strip('"').endswith(f"-{parts}"),
+        f"multipart ETag with {parts} parts: {head['ETag']}",
+    )
+    check(head["ContentLength"] == len(big), f"size {head['ContentLength']}")
+
+    step("list with prefix and delimiter (v2 and v1)")
+    r = s3.list_objects_v2(Bucket=bucket, Prefix="docs/", Delimiter="/")
+    keys = [o["Key"] for o in r.get("Contents", [])]
+    prefixes = [p["Prefix"] for p in r.get("CommonPrefixes", [])]
+    check(keys == ["docs/big.bin", "docs/small.txt"], f"keys {keys}")
+    check(prefixes == ["docs/sub/"], f"common prefixes {prefixes}")
+    sizes = {o["Key"]: o["Size"] for o in r["Contents"]}
+    check(sizes["docs/big.bin"] == len(big), f"listed size {sizes}")
+    r = s3.list_objects(Bucket=bucket, Prefix="docs/", Delimiter="/")
+    keys = [o["Key"] for o in r.get("Contents", [])]
+    prefixes = [p["Prefix"] for p in r.get("CommonPrefixes", [])]
+    check(keys == ["docs/big.bin", "docs/small.txt"], f"v1 keys {keys}")
+    check(prefixes == ["docs/sub/"], f"v1 common prefixes {prefixes}")
+    r = s3.list_objects_v2(Bucket=bucket, Delimiter="/")
+    prefixes = [p["Prefix"] for p in r.get("CommonPrefixes", [])]
+    check(prefixes == ["docs/", "other/"], f"top-level prefixes {prefixes}")
+    # Page by page, two keys at a time, with continuation tokens.
+    pages = s3.get_paginator("list_objects_v2").paginate(
+        Bucket=bucket, Prefix="docs/", PaginationConfig={"PageSize": 2}
+    )
+    keys = [o["Key"] for page in pages for o in page.get("Contents", [])]
+    check(
+        keys == ["docs/big.bin", "docs/small.txt", "docs/sub/a.txt", "docs/sub/b.txt"],
+        f"paged keys {keys}",
+    )
+
+    step("ranged get")
+    r = s3.get_object(Bucket=bucket, Key="docs/big.bin", Range="bytes=1000-1999")
+    check(r["Body"].read() == big[1000:2000], "bytes 1000-1999")
+    check(
+        r["ContentRange"] == f"bytes 1000-1999/{len(big)}",
+        f"Content-Range {r['ContentRange']}",
+    )
+    check(r["ResponseMetadata"]["HTTPStatusCode"] == 206, "status 206")
+    r = s3.get_object(Bucket=bucket, Key="docs/big.bin", Range="bytes=-4096")
+    check(r["Body"].read() == big[-4096:], "suffix range")
+    start = 20 * MIB + 17
+    r = s3.get_object(Bucket=bucket, Key="docs/big.bin", Range=f"bytes={start}-")
+    check(sha256(r["Body"].read()) == sha256(big[start:]), "open range")
+
+    step("download")
+    r = s3.get_object(Bucket=bucket, Key="docs/small.txt")
+    check(r["Body"].read() == small, "small object bytes")
+    out = os.path.join(work, "big.download")
+    s3.download_file(bucket, "docs/big.bin", out, Config=transfer)
+    check(sha256_file(out) == sha256(big), "SHA-256 of the downloaded big object")
+
+    step("copy")
+    s3.copy_object(
+        Bucket=bucket, Key="copy/small.txt", CopySource={"Bucket": bucket, "Key": "docs/small.txt"}
+    )
+    check(
+        s3.get_object(Bucket=bucket, Key="copy/small.txt")["Body"].read() == small,
+        "CopyObject bytes",
+    )
+    # The managed copy of a large object: UploadPartCopy with ranges.
+    s3.copy({"Bucket": bucket, "Key": "docs/big.bin"}, bucket, "copy/big.bin", Config=transfer)
+    out = os.path.join(work, "copy.download")
+    s3.download_file(bucket, "copy/big.bin", out, Config=transfer)
+    check(sha256_file(out) == sha256(big), "SHA-256 of the multipart copy")
+
+    step("versions")
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    status = s3.get_bucket_versioning(Bucket=bucket).get("Status")
+    check(status == "Enabled", f"versioning status {status}")
+    v1, v2 = b"first version\n", b"second version, longer\n"
+    id1 = s3.put_object(Bucket=bucket, Key="docs/notes.txt", Body=v1)["VersionId"]
+    id2 = s3.put_object(Bucket=bucket, Key="docs/notes.txt", Body=v2)["VersionId"]
+    check(id1 and id2 and id1 != id2, f"version ids {id1} {id2}")
+    r = s3.list_object_versions(Bucket=bucket, Prefix="docs/notes.txt")
+    versions = [(v["VersionId"], v["IsLatest"], v["Size"]) for v in r.get("Versions", [])]
+    check(
+        versions == [(id2, True, len(v2)), (id1, False, len(v1))],
+        f"versions of docs/notes.txt {versions}",
+    )
+    r = s3.get_object(Bucket=bucket, Key="docs/notes.txt", VersionId=id1)
+    check(r["Body"].read() == v1 and r["VersionId"] == id1, "old version bytes")
+    check(s3.get_object(Bucket=bucket, Key="docs/notes.txt")["Body"].read() == v2, "latest")
+    s3.copy_object(
+        Bucket=bucket,
+        Key="copy/notes-v1.txt",
+        CopySource={"Bucket": bucket, "Key": "docs/notes.txt", "VersionId": id1},
+    )
+    check(
+        s3.get_object(Bucket=bucket, Key="copy/notes-v1.txt")["Body"].read() == v1,
+        "copy of an old version",
+    )
+
+    step("delete")
+    r = s3.delete_object(Bucket=bucket, Key="docs/notes.txt")
+    check(r.get("DeleteMarker") is True, f"delete marker {r}")
+    code = error_code(s3.get_object, Bucket=bucket, Key="docs/notes.txt")
+    check(code == "NoSuchKey", f"GET after delete: {code}")
+    r = s3.get_object(Bucket=bucket, Key="docs/notes.txt", VersionId=id2)
+    check(r["Body"].read() == v2, "a version survives a delete marker")
+    r = s3.delete_objects(
+        Bucket=bucket,
+        Delete={"Objects": [{"Key": "docs/small.txt"}, {"Key": "other/x.txt"}]},
+    )
+    deleted = sorted(d["Key"] for d in r.get("Deleted", []))
+    check(deleted == ["docs/small.txt", "other/x.txt"], f"DeleteObjects {r}")
+    check(not r.get("Errors"), f"DeleteObjects errors {r.get('Errors')}")
+    r = s3.list_objects_v2(Bucket=bucket, Prefix="docs/", Delimiter="/")
+    keys = [o["Key"] for o in r.get("Contents", [])]
+    check(keys == ["docs/big.bin"], f"keys after delete {keys}")
+    # Remove every version and delete marker; then the bucket can go.
+    r = s3.list_object_versions(Bucket=bucket)
+    check(not r.get("IsTruncated"), "one page of versions")
+    every = [
+        {"Key": v["Key"], "VersionId": v["VersionId"]}
+        for v in r.get("Versions", []) + r.get("DeleteMarkers", [])
+    ]
+    check(len(every) >= 10, f"versions and markers to delete: {len(every)}")
+    code = error_code(s3.delete_bucket, Bucket=bucket)
+    check(code == "BucketNotEmpty", f"DeleteBucket of a full bucket: {code}")
+    r = s3.delete_objects(Bucket=bucket, Delete={"Objects": every, "Quiet": True})
+    check(not r.get("Errors"), f"DeleteObjects errors {r.get('Errors')}")
+    r = s3.list_object_versions(Bucket=bucket)
+    check(not r.get("Versions") and not r.get("DeleteMarkers"), f"left over {r}")
+    s3.delete_bucket(Bucket=bucket)
+    code = error_code(s3.head_bucket, Bucket=bucket)
+    check(code == "404", f"HeadBucket after DeleteBucket: {code}")
+
+    print("boto3: every step passed", flush=True)
+
+
+if __name__ == "__main__":
+    main()
