@@ -17,6 +17,13 @@
 //! rows repeat a figure with `aws-sdk-s3` and its default settings
 //! (`aws-chunked` bodies with a CRC32 trailer).
 //!
+//! To tell where the time goes, the program first measures the endpoint's
+//! hyper settings with nothing behind them (bytes from memory, through a
+//! blocking thread, and copied as the endpoint copies them) and the pieces
+//! of a request's fixed cost one by one; after the table, a note for each
+//! figure gives the CPU time per MiB (or per operation) of both sides, the
+//! client's part, page faults and context switches, all read from /proc.
+//!
 //! Environment:
 //!
 //! - `ALEXANDER_BENCH_QUICK=1`: one round per figure, shorter loops, fewer
@@ -240,7 +247,9 @@ fn filesystem_of(path: &Path) -> String {
 }
 
 fn size(bytes: u64) -> String {
-    if bytes >= 1 << 30 && bytes.is_multiple_of(1 << 30) {
+    if bytes == 0 {
+        "0 B".into()
+    } else if bytes >= 1 << 30 && bytes.is_multiple_of(1 << 30) {
         format!("{} GiB", bytes >> 30)
     } else if bytes >= 1 << 20 {
         format!("{:.0} MiB", bytes as f64 / MIB as f64)
@@ -446,13 +455,13 @@ fn open_store(dir: &Path) -> Res<Store> {
     Ok(store)
 }
 
-fn service(store: &Store, max_put: u64) -> Res<S3Service> {
+fn service(store: &Store, max_put: u64) -> Res<(S3Service, Iam)> {
     let iam = Iam::new(store.clone(), &MasterKey::generate());
     iam.ensure_root()?;
     iam.import_key(ROOT, ACCESS_KEY, SECRET_KEY)?;
     let mut config = S3Config::default();
     config.limits.max_put_size = config.limits.max_put_size.max(max_put);
-    Ok(S3Service::new(store.clone(), iam, config))
+    Ok((S3Service::new(store.clone(), iam.clone(), config), iam))
 }
 
 /// The runtime `alexander serve` builds.
@@ -470,8 +479,32 @@ struct Server {
     thread: Option<std::thread::JoinHandle<Res<()>>>,
 }
 
+/// What a [`Server`] serves.
+enum Serves {
+    S3(S3Service),
+    /// The server's hyper settings with nothing behind them (see
+    /// [`null_serve`]).
+    Null {
+        hop: Hop,
+        data: Bytes,
+    },
+}
+
+/// How the null server moves the bytes.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Hop {
+    /// In the connection's task: GET slices of a buffer, PUT frames dropped.
+    None,
+    /// Through a blocking thread and a channel of 8, the bytes untouched.
+    Pass,
+    /// As the endpoint does (`s3/src/body.rs`): GET pieces of 256 KiB
+    /// allocated zeroed and copied on a blocking thread; PUT frames sent
+    /// to a blocking thread that copies them out.
+    Copy,
+}
+
 impl Server {
-    fn start(service: S3Service) -> Res<Server> {
+    fn start(serves: Serves) -> Res<Server> {
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let thread = std::thread::spawn(move || -> Res<()> {
@@ -482,7 +515,13 @@ impl Server {
                 let stopped = async {
                     let _ = stopped.await;
                 };
-                alexander_s3::serve(listener, service, stopped, Duration::from_secs(10)).await?;
+                match serves {
+                    Serves::S3(service) => {
+                        let drain = Duration::from_secs(10);
+                        alexander_s3::serve(listener, service, stopped, drain).await?;
+                    }
+                    Serves::Null { hop, data } => null_serve(listener, hop, data, stopped).await,
+                }
                 Ok(())
             })
         });
@@ -504,6 +543,182 @@ impl Server {
             None => Ok(()),
         }
     }
+}
+
+/// A response body for the null server.
+enum NullBody {
+    /// Slices of a buffer in memory, no copy.
+    Mem {
+        data: Bytes,
+        pos: usize,
+    },
+    /// Pieces made by a blocking thread.
+    Chan {
+        rx: tokio::sync::mpsc::Receiver<Bytes>,
+        left: u64,
+    },
+    Empty,
+}
+
+impl Body for NullBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        match &mut *self {
+            NullBody::Mem { data, pos } => {
+                if *pos == data.len() {
+                    return Poll::Ready(None);
+                }
+                let end = data.len().min(*pos + READ_BUF);
+                let piece = data.slice(*pos..end);
+                *pos = end;
+                Poll::Ready(Some(Ok(Frame::data(piece))))
+            }
+            NullBody::Chan { rx, left } => {
+                if *left == 0 {
+                    return Poll::Ready(None);
+                }
+                match rx.poll_recv(cx) {
+                    Poll::Ready(Some(b)) => {
+                        *left = left.saturating_sub(b.len() as u64);
+                        Poll::Ready(Some(Ok(Frame::data(b))))
+                    }
+                    Poll::Ready(None) => Poll::Ready(None),
+                    Poll::Pending => Poll::Pending,
+                }
+            }
+            NullBody::Empty => Poll::Ready(None),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match self {
+            NullBody::Mem { data, pos } => *pos == data.len(),
+            NullBody::Chan { left, .. } => *left == 0,
+            NullBody::Empty => true,
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match self {
+            NullBody::Mem { data, pos } => SizeHint::with_exact((data.len() - pos) as u64),
+            NullBody::Chan { left, .. } => SizeHint::with_exact(*left),
+            NullBody::Empty => SizeHint::with_exact(0),
+        }
+    }
+}
+
+/// The endpoint's hyper settings (HTTP/1.1, keep-alive, `TCP_NODELAY`,
+/// `max_buf_size` 64 KiB) with no S3 and no store behind them: GET answers
+/// `data`, PUT reads the body and drops it, and answers the number of body
+/// frames it saw in the ETag; [`Hop`] says how the bytes travel.
+async fn null_serve(
+    listener: tokio::net::TcpListener,
+    hop: Hop,
+    data: Bytes,
+    stopped: impl std::future::Future<Output = ()>,
+) {
+    use hyper::body::Incoming;
+    tokio::pin!(stopped);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(_) => continue,
+            },
+            () = &mut stopped => return,
+        };
+        let _ = stream.set_nodelay(true);
+        let data = data.clone();
+        let service = hyper::service::service_fn(move |req: http::Request<Incoming>| {
+            let data = data.clone();
+            async move {
+                if req.method() == http::Method::PUT {
+                    let frames = null_put(req.into_body(), hop).await;
+                    return http::Response::builder()
+                        .header("etag", frames.to_string())
+                        .body(NullBody::Empty);
+                }
+                let body = if hop == Hop::None {
+                    NullBody::Mem { data, pos: 0 }
+                } else {
+                    let (tx, rx) = tokio::sync::mpsc::channel(8);
+                    let left = data.len() as u64;
+                    tokio::task::spawn_blocking(move || {
+                        let mut pos = 0;
+                        while pos < data.len() {
+                            let n = READ_BUF.min(data.len() - pos);
+                            let piece = if hop == Hop::Copy {
+                                let mut buf = vec![0u8; n];
+                                buf.copy_from_slice(&data[pos..pos + n]);
+                                Bytes::from(buf)
+                            } else {
+                                data.slice(pos..pos + n)
+                            };
+                            pos += n;
+                            if tx.blocking_send(piece).is_err() {
+                                return;
+                            }
+                        }
+                    });
+                    NullBody::Chan { rx, left }
+                };
+                http::Response::builder().body(body)
+            }
+        });
+        let conn = hyper::server::conn::http1::Builder::new()
+            .max_buf_size(64 * KIB)
+            .keep_alive(true)
+            .serve_connection(TokioIo::new(stream), service);
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+    }
+}
+
+/// Reads a PUT body for the null server; returns the frames it came in.
+async fn null_put(mut body: hyper::body::Incoming, hop: Hop) -> u64 {
+    let mut frames = 0;
+    if hop == Hop::None {
+        while let Some(Ok(f)) = body.frame().await {
+            if f.is_data() {
+                frames += 1;
+            }
+        }
+        return frames;
+    }
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(8);
+    let reader = tokio::task::spawn_blocking(move || {
+        let mut buf = vec![0u8; READ_BUF];
+        while let Some(b) = rx.blocking_recv() {
+            if hop == Hop::Pass {
+                std::hint::black_box(&b);
+                continue;
+            }
+            let mut b = &b[..];
+            while !b.is_empty() {
+                let n = b.len().min(buf.len());
+                buf[..n].copy_from_slice(&b[..n]);
+                std::hint::black_box(&buf);
+                b = &b[n..];
+            }
+        }
+    });
+    while let Some(Ok(f)) = body.frame().await {
+        if let Ok(d) = f.into_data() {
+            frames += 1;
+            if tx.send(d).await.is_err() {
+                break;
+            }
+        }
+    }
+    drop(tx);
+    let _ = reader.await;
+    frames
 }
 
 /// Where to send requests and how to sign them.
@@ -688,6 +903,91 @@ struct Outcome {
     ops: Vec<u64>,
     /// From the start to the end of the slowest worker.
     elapsed: Duration,
+    /// CPU time the process used over the load, and the part of it the
+    /// client's threads used.
+    cpu: Cpu,
+}
+
+/// CPU time, from /proc: the whole process (threads that ended included),
+/// and the threads of the bench's client runtime; and the process's minor
+/// page faults (fresh memory touched).
+#[derive(Clone, Copy, Default, Debug)]
+struct Cpu {
+    total: Duration,
+    client: Duration,
+    faults: u64,
+    /// Context switches of the threads alive at both ends (those of a
+    /// load on the store directly are gone by then: HTTP side only).
+    switches: u64,
+}
+
+/// Name of the client runtime's threads, by which their CPU time is told
+/// apart from the server's.
+const CLIENT_THREAD: &str = "bench-client";
+
+impl Cpu {
+    fn now() -> Cpu {
+        // utime and stime, the 14th and 15th fields, in clock ticks
+        // (USER_HZ, 100 on Linux); the name before them may hold spaces.
+        // minflt is the 10th field.
+        fn ticks(stat: &str) -> Option<(&str, u64, u64)> {
+            let open = stat.find('(')?;
+            let close = stat.rfind(')')?;
+            let f: Vec<&str> = stat[close + 1..].split_whitespace().collect();
+            let field = |i: usize| f.get(i - 3)?.parse::<u64>().ok();
+            Some((&stat[open + 1..close], field(14)? + field(15)?, field(10)?))
+        }
+        let d = |t: u64| Duration::from_millis(t * 10);
+        let (total, faults) = fs::read_to_string("/proc/self/stat")
+            .ok()
+            .and_then(|s| ticks(&s).map(|(_, t, f)| (t, f)))
+            .unwrap_or((0, 0));
+        let mut client = 0;
+        let mut switches = 0;
+        for e in fs::read_dir("/proc/self/task")
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            for line in fs::read_to_string(e.path().join("status"))
+                .unwrap_or_default()
+                .lines()
+            {
+                if line.contains("ctxt_switches:") {
+                    switches += line
+                        .split_whitespace()
+                        .nth(1)
+                        .and_then(|v| v.parse::<u64>().ok())
+                        .unwrap_or(0);
+                }
+            }
+            if let Ok(s) = fs::read_to_string(e.path().join("stat"))
+                && let Some((name, t, _)) = ticks(&s)
+                && name.starts_with(CLIENT_THREAD)
+            {
+                client += t;
+            }
+        }
+        Cpu {
+            total: d(total),
+            client: d(client),
+            faults,
+            switches,
+        }
+    }
+
+    fn since(self, start: Cpu) -> Cpu {
+        Cpu {
+            total: self.total.saturating_sub(start.total),
+            client: self.client.saturating_sub(start.client),
+            faults: self.faults.saturating_sub(start.faults),
+            switches: self.switches.saturating_sub(start.switches),
+        }
+    }
+
+    fn server(self) -> Duration {
+        self.total.saturating_sub(self.client)
+    }
 }
 
 impl Outcome {
@@ -704,16 +1004,18 @@ impl Outcome {
     }
 }
 
-fn outcome(results: Vec<(u64, Duration)>) -> Outcome {
+fn outcome(results: Vec<(u64, Duration)>, cpu: Cpu) -> Outcome {
     Outcome {
         ops: results.iter().map(|r| r.0).collect(),
         elapsed: results.iter().map(|r| r.1).max().unwrap_or_default(),
+        cpu,
     }
 }
 
 /// The load on the store directly, one thread per worker.
 fn store_load(store: &Store, load: &Load) -> Res<Outcome> {
     let barrier = Barrier::new(load.conc);
+    let cpu = Cpu::now();
     let results = std::thread::scope(|s| {
         let handles: Vec<_> = (0..load.conc)
             .map(|w| {
@@ -749,7 +1051,7 @@ fn store_load(store: &Store, load: &Load) -> Res<Outcome> {
             .map(|h| h.join().map_err(|_| "a store worker panicked")?)
             .collect::<Res<Vec<_>>>()
     })?;
-    Ok(outcome(results))
+    Ok(outcome(results, Cpu::now().since(cpu)))
 }
 
 fn check_len(key: &str, got: u64, want: u64) -> Res<()> {
@@ -770,9 +1072,13 @@ fn http_load(
     rt.block_on(async {
         let barrier = Arc::new(tokio::sync::Barrier::new(load.conc));
         let mut tasks = Vec::new();
+        let mut cpu = None;
         for w in 0..load.conc {
             // Connections are made before the clock starts.
             let mut conn = client.connect().await?;
+            if w + 1 == load.conc {
+                cpu = Some(Cpu::now());
+            }
             let (client, sdk, barrier, load) =
                 (client.clone(), sdk.cloned(), barrier.clone(), load.clone());
             tasks.push(tokio::spawn(async move {
@@ -823,7 +1129,8 @@ fn http_load(
         for t in tasks {
             results.push(t.await??);
         }
-        Ok(outcome(results))
+        let cpu = Cpu::now().since(cpu.unwrap_or_default());
+        Ok(outcome(results, cpu))
     })
 }
 
@@ -881,7 +1188,7 @@ impl Bench<'_> {
                 });
                 eprintln!(
                     "  {op:?} {} x{conc} {via:?}, round {}",
-                    size(size),
+                    self::size(size),
                     round + 1
                 );
                 let out = match via {
@@ -940,12 +1247,17 @@ impl Bench<'_> {
 }
 
 fn run(s: &Settings, dir: &Path, t: &mut Table) -> Res<()> {
-    let store = open_store(&dir.join("store"))?;
-    let server = Server::start(service(&store, 0)?)?;
     let client_rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
+        .thread_name(CLIENT_THREAD)
         .enable_all()
         .build()?;
+    context(s, &client_rt)?;
+
+    let store = open_store(&dir.join("store"))?;
+    let (svc, iam) = service(&store, 0)?;
+    let server = Server::start(Serves::S3(svc))?;
+    request_pieces(s, &store, &iam, &Client::new(server.addr))?;
     let sdk = if s.sdk {
         let _in = client_rt.enter();
         Some(sdk_client(server.addr))
@@ -960,110 +1272,109 @@ fn run(s: &Settings, dir: &Path, t: &mut Table) -> Res<()> {
         sdk,
         loads: 0,
     };
-    let loop_plan = Plan::For(s.secs);
-    let conc_label = |c: usize| format!("x{c}");
-    let via_note =
-        |m: &Medians, what: &str| format!("{what}; {} and {} ops", m.http.total(), m.store.total());
+    let loops = Plan::For(s.secs);
+    let (small, large, tiny) = (size(s.small), size(s.large), size(s.tiny));
+    let base_of = |op: Op| match op {
+        Op::Put => "store put_object, same data",
+        Op::Get => "store get_object, read to the end",
+    };
+    let name_of = |op: Op| match op {
+        Op::Put => "PUT",
+        Op::Get => "GET",
+    };
 
-    // 1 and 2: 1 MiB objects.
-    let small = size(s.small);
-    for (num, op) in [(1, Op::Put), (2, Op::Get)] {
+    // 1 and 2: 1 MiB objects; 3 and 4: 64 MiB objects.
+    for (num, op, obj) in [
+        (1, Op::Put, s.small),
+        (2, Op::Get, s.small),
+        (3, Op::Put, s.large),
+        (4, Op::Get, s.large),
+    ] {
+        let is_large = obj == s.large;
         for conc in [1, 8] {
-            eprintln!("{num}: {op:?} {small} at concurrency {conc}");
-            let m = b.figure(op, s.small, conc, loop_plan, conc == 8)?;
-            let name = if op == Op::Put { "PUT" } else { "GET" };
-            let base = if op == Op::Put {
-                "store put_object, same data"
-            } else {
-                "store get_object, read to the end"
+            let (name, base, label) = (name_of(op), base_of(op), size(obj));
+            eprintln!("{num}: {name} {label} at concurrency {conc}");
+            // The SDK repeats the small objects at x8 and the large at x1.
+            let plan = match (is_large, conc) {
+                (false, _) => loops,
+                (true, 1) => Plan::Count(s.large_count.0),
+                (true, _) => Plan::Count(s.large_count.1),
             };
-            let (h, st) = (m.http.mbps(s.small), m.store.mbps(s.small));
+            let m = b.figure(op, obj, conc, plan, is_large == (conc == 1))?;
+            let (h, st) = (m.http.mbps(obj), m.store.mbps(obj));
+            let what = format!("{name} {label} x{conc}");
+            let note = if is_large {
+                goal(h / st >= 0.8, &format!("{base}; goal >= 0.80"))
+            } else {
+                base.to_owned()
+            };
             t.row(
-                format!("{num} {name} {small} {}, MB/s", conc_label(conc)),
+                format!("{num} {what}, MB/s"),
                 format!("{h:.0}"),
                 format!("{st:.0}"),
                 h / st,
-                &via_note(&m, base),
+                &note,
             );
-            let (h, st) = (m.http.ops_per_sec(), m.store.ops_per_sec());
-            t.row(
-                format!("{num} {name} {small} {}, ops/s", conc_label(conc)),
-                format!("{h:.0}"),
-                format!("{st:.0}"),
-                h / st,
-                base,
-            );
-            if let Some(sdk) = &m.sdk {
-                let h = sdk.mbps(s.small);
+            if !is_large {
+                let (h, st) = (m.http.ops_per_sec(), m.store.ops_per_sec());
                 t.row(
-                    format!("{num} {name} {small} {} aws-sdk-s3, MB/s", conc_label(conc)),
+                    format!("{num} {what}, ops/s"),
                     format!("{h:.0}"),
-                    format!("{:.0}", m.store.mbps(s.small)),
-                    h / m.store.mbps(s.small),
-                    &format!("{base} (SDK defaults)"),
+                    format!("{st:.0}"),
+                    h / st,
+                    base,
                 );
             }
-        }
-    }
-
-    // 3 and 4: 64 MiB objects.
-    let large = size(s.large);
-    for (num, op) in [(3, Op::Put), (4, Op::Get)] {
-        for conc in [1, 8] {
-            eprintln!("{num}: {op:?} {large} at concurrency {conc}");
-            let count = if conc == 1 {
-                s.large_count.0
-            } else {
-                s.large_count.1
-            };
-            let m = b.figure(op, s.large, conc, Plan::Count(count), conc == 1)?;
-            let name = if op == Op::Put { "PUT" } else { "GET" };
-            let base = if op == Op::Put {
-                "store put_object, same data"
-            } else {
-                "store get_object, read to the end"
-            };
-            let (h, st) = (m.http.mbps(s.large), m.store.mbps(s.large));
-            t.row(
-                format!("{num} {name} {large} {}, MB/s", conc_label(conc)),
-                format!("{h:.0}"),
-                format!("{st:.0}"),
-                h / st,
-                &goal(h / st >= 0.8, &format!("{base}; goal >= 0.80")),
-            );
             if let Some(sdk) = &m.sdk {
-                let h = sdk.mbps(s.large);
+                let h = sdk.mbps(obj);
                 t.row(
-                    format!("{num} {name} {large} {} aws-sdk-s3, MB/s", conc_label(conc)),
+                    format!("{num} {what} aws-sdk-s3, MB/s"),
                     format!("{h:.0}"),
                     format!("{st:.0}"),
                     h / st,
                     &format!("{base} (SDK defaults)"),
                 );
             }
+            t.note(cpu_note(num, &what, &m, obj));
         }
     }
 
+    // 2: the cost of a request, from a GET of an empty object.
+    for conc in [1, 8] {
+        eprintln!("2: GET 0 B at concurrency {conc}");
+        let m = b.figure(Op::Get, 0, conc, loops, false)?;
+        let (h, st) = (m.http.ops_per_sec(), m.store.ops_per_sec());
+        let what = format!("GET 0 B x{conc}");
+        t.row(
+            format!("2 {what}, ops/s"),
+            format!("{h:.0}"),
+            format!("{st:.0}"),
+            h / st,
+            "store get_object of the empty object",
+        );
+        t.note(cpu_note(2, &what, &m, 0));
+    }
+
     // 5: small durable PUTs.
-    let tiny = size(s.tiny);
     eprintln!("5: PUT {tiny} at concurrency 8");
-    let m = b.figure(Op::Put, s.tiny, 8, loop_plan, false)?;
+    let m = b.figure(Op::Put, s.tiny, 8, loops, false)?;
     let (h, st) = (m.http.ops_per_sec(), m.store.ops_per_sec());
+    let what = format!("PUT {tiny} x8");
     t.row(
-        format!("5 PUT {tiny} x8, ops/s"),
+        format!("5 {what}, ops/s"),
         format!("{h:.0}"),
         format!("{st:.0}"),
         h / st,
         "store put_object, same data",
     );
+    t.note(cpu_note(5, &what, &m, s.tiny));
 
     t.note(format!(
-        "   each figure is the median of {} round{} run by turns (HTTP, {}store); {} loops of \
-         {:.2} s, {large} figures {} objects at x1 and {} per worker at x8",
+        "   each figure is the median of {} round{} run by turns (HTTP, {}store); {small} \
+         loops of {:.2} s; {large} figures put or get {} objects at x1 and {} per worker at x8",
         s.rounds,
         if s.rounds > 1 { "s" } else { "" },
         if b.sdk.is_some() { "SDK, " } else { "" },
-        small,
         s.secs.as_secs_f64(),
         s.large_count.0,
         s.large_count.1,
@@ -1084,6 +1395,226 @@ fn run(s: &Settings, dir: &Path, t: &mut Table) -> Res<()> {
     // 6: one large upload to a server in a child process.
     big_upload(s, dir, t)?;
     Ok(())
+}
+
+/// Where the CPU went in a figure's median rounds.
+fn cpu_note(num: u32, what: &str, m: &Medians, obj: u64) -> String {
+    let per_mib = obj >= MIB as u64;
+    let per = |c: Duration, o: &Outcome| {
+        let units = if per_mib {
+            o.total() as f64 * obj as f64 / MIB as f64
+        } else {
+            o.total() as f64 / 1e3
+        };
+        c.as_secs_f64() * 1e3 / units
+    };
+    let busy = |o: &Outcome| o.cpu.total.as_secs_f64() / o.elapsed.as_secs_f64();
+    // Page faults and context switches per MiB, or per op.
+    let count = |n: u64, o: &Outcome| {
+        let units = if per_mib {
+            o.total() as f64 * obj as f64 / MIB as f64
+        } else {
+            o.total() as f64
+        };
+        n as f64 / units.max(1e-9)
+    };
+    format!(
+        "{num}  {what}: CPU {} over HTTP {:.2} (client {:.2}, server {:.2}), store {:.2}; \
+         cores busy {:.2} and {:.2}; page faults {:.0} and {:.0}; context switches {:.1} over \
+         HTTP",
+        if per_mib { "ms per MiB:" } else { "us per op:" },
+        per(m.http.cpu.total, &m.http),
+        per(m.http.cpu.client, &m.http),
+        per(m.http.cpu.server(), &m.http),
+        per(m.store.cpu.total, &m.store),
+        busy(&m.http),
+        busy(&m.store),
+        count(m.http.cpu.faults, &m.http),
+        count(m.store.cpu.faults, &m.store),
+        count(m.http.cpu.switches, &m.http),
+    )
+}
+
+/// Context: what loopback HTTP with the endpoint's hyper settings costs on
+/// this machine with nothing behind it, with the same client.
+fn context(s: &Settings, rt: &tokio::runtime::Runtime) -> Res<()> {
+    eprintln!("context: hyper over loopback with nothing behind it");
+    let len = s.large;
+    let data = Rng::bytes(0xC0_FFEE, len as usize);
+    let secs = s.secs.min(Duration::from_secs(2));
+    println!(
+        "context: the endpoint's hyper settings with no S3 and no store behind them, same \
+         client, loopback, x1; CPU ms and minor page faults per MiB"
+    );
+    for (hop, label) in [
+        (
+            Hop::None,
+            "in the connection's task (GET: slices of memory; PUT: dropped)",
+        ),
+        (
+            Hop::Pass,
+            "through a blocking thread and a channel of 8, bytes untouched",
+        ),
+        (
+            Hop::Copy,
+            "as the endpoint does: GET 256 KiB pieces allocated zeroed and copied, PUT copied out",
+        ),
+    ] {
+        let server = Server::start(Serves::Null {
+            hop,
+            data: data.clone(),
+        })?;
+        let client = Arc::new(Client::new(server.addr));
+        let mut cells = Vec::new();
+        for op in [Op::Get, Op::Put] {
+            let load = Arc::new(Load {
+                op,
+                size: len,
+                conc: 1,
+                plan: Plan::For(secs),
+                tag: "null".into(),
+                fixtures: vec!["null".into()],
+            });
+            let o = http_load(rt, &client, None, &load)?;
+            let mib = (o.total() * len) as f64 / MIB as f64;
+            let per = |c: Duration| c.as_secs_f64() * 1e3 / mib;
+            cells.push(format!(
+                "{} {:>5.0} MB/s (client {:.2}, server {:.2}; faults {:.0})",
+                if op == Op::Get { "GET" } else { "PUT" },
+                o.mbps(len),
+                per(o.cpu.client),
+                per(o.cpu.server()),
+                o.cpu.faults as f64 / mib,
+            ));
+        }
+        println!("  {} {label}:", size(len));
+        println!("    {}", cells.join("; "));
+        if hop == Hop::None {
+            // The frames the server's hyper hands over for a PUT body.
+            let frames: u64 = rt.block_on(async {
+                let mut conn = client.connect().await?;
+                let etag = conn.put(&client, "null", 1, len).await?;
+                Ok::<_, BoxError>(etag.parse()?)
+            })?;
+            println!(
+                "    a {} PUT body reached the server in {frames} frames, {:.1} KiB on average",
+                size(len),
+                len as f64 / frames.max(1) as f64 / KIB as f64
+            );
+            // Requests with no body: the cost of HTTP and signing alone.
+            let mut rates = Vec::new();
+            for conc in [1, 8] {
+                let load = Arc::new(Load {
+                    op: Op::Put,
+                    size: 0,
+                    conc,
+                    plan: Plan::For(secs),
+                    tag: "null".into(),
+                    fixtures: Vec::new(),
+                });
+                let o = http_load(rt, &client, None, &load)?;
+                rates.push(format!(
+                    "{:.0}/s at x{conc} ({:.0} us CPU each, client and server)",
+                    o.ops_per_sec(),
+                    o.cpu.total.as_secs_f64() * 1e6 / o.total() as f64
+                ));
+            }
+            println!("    signed requests with no body: {}", rates.join(", "));
+        }
+        server.stop()?;
+    }
+    println!();
+    Ok(())
+}
+
+/// Context: the pieces of a request's fixed cost, each timed alone on one
+/// thread.
+fn request_pieces(s: &Settings, store: &Store, iam: &Iam, client: &Client) -> Res<()> {
+    eprintln!("context: pieces of a request");
+    let dur = s.secs.min(Duration::from_secs(1)) / 4;
+    let us = |d: Duration| d.as_secs_f64() * 1e6;
+    store.put_object(BUCKET, "empty", io::empty(), PutOptions::default())?;
+    let sign = mean_time(dur, || {
+        std::hint::black_box(client.request("GET", "empty", GenBody::empty()).ok());
+    });
+    let (parts, _) = client
+        .request("GET", "empty", GenBody::empty())?
+        .into_parts();
+    let lookup = |_: &str| Some(SecretKey::new(SECRET_KEY));
+    let verify = mean_time(dur, || {
+        let v = alexander_s3::auth::verify_request(&parts, REGION, SystemTime::now(), &lookup);
+        assert!(
+            matches!(v, Ok(Some(_))),
+            "the bench's signature does not verify"
+        );
+    });
+    let key = mean_time(dur, || {
+        assert!(matches!(iam.lookup(ACCESS_KEY), Ok(Some(_))));
+    });
+    let bucket = mean_time(dur, || {
+        store.head_bucket(BUCKET).expect("head_bucket");
+    });
+    let open = mean_time(dur, || {
+        let r = store.get_object(BUCKET, "empty", At::Current, None);
+        std::hint::black_box(r.expect("get_object"));
+    });
+    // A task handed to the blocking pool and awaited, from a runtime like
+    // the server's: the endpoint does it once to open an object and once
+    // to stream it.
+    let rt = server_runtime()?;
+    let hop = rt.block_on(async {
+        tokio::spawn(async move {
+            let mut n = 0u32;
+            let t0 = Instant::now();
+            while n < 100 || t0.elapsed() < dur {
+                tokio::task::spawn_blocking(|| std::hint::black_box(1))
+                    .await
+                    .expect("blocking task");
+                n += 1;
+            }
+            let busy = t0.elapsed() / n;
+            // The same after a pause, as between requests: the pool's
+            // thread has gone to sleep and must be woken.
+            let mut idle = Duration::ZERO;
+            for _ in 0..50 {
+                tokio::time::sleep(Duration::from_millis(2)).await;
+                let t0 = Instant::now();
+                tokio::task::spawn_blocking(|| std::hint::black_box(1))
+                    .await
+                    .expect("blocking task");
+                idle += t0.elapsed();
+            }
+            (busy, idle / 50)
+        })
+        .await
+    })?;
+    drop(rt);
+    println!(
+        "context: pieces of a request, each alone on one thread, us: sign {:.1}, verify the \
+         signature {:.1}, look the key up {:.1}, head_bucket {:.1}, open an object {:.1}, \
+         spawn_blocking round trip {:.1} back to back, {:.1} with the pool asleep",
+        us(sign),
+        us(verify),
+        us(key),
+        us(bucket),
+        us(open),
+        us(hop.0),
+        us(hop.1)
+    );
+    println!();
+    Ok(())
+}
+
+/// Mean time of `op` over repeats lasting about `dur` (at least 20).
+fn mean_time(dur: Duration, mut op: impl FnMut()) -> Duration {
+    op();
+    let start = Instant::now();
+    let mut n = 0u32;
+    while n < 20 || start.elapsed() < dur {
+        op();
+        n += 1;
+    }
+    start.elapsed() / n
 }
 
 fn goal(ok: bool, text: &str) -> String {
@@ -1264,7 +1795,7 @@ fn child(kind: &str) -> Res<()> {
         }
         "server" => {
             let store = open_store(&dir)?;
-            let svc = service(&store, len + MIB as u64)?;
+            let (svc, _) = service(&store, len + MIB as u64)?;
             let rt = server_runtime()?;
             rt.block_on(async {
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -1340,7 +1871,10 @@ impl Table {
         println!();
         line(&head.map(str::to_owned));
         println!("{}", "-".repeat(w.iter().sum::<usize>() + 8));
-        for r in &self.rows {
+        let mut rows: Vec<&[String; 5]> = self.rows.iter().collect();
+        // By figure number; rows of one figure keep their order.
+        rows.sort_by_key(|r| r[0].split(' ').next().and_then(|n| n.parse::<u32>().ok()));
+        for r in rows {
             line(r);
         }
         if !self.notes.is_empty() {
