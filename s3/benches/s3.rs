@@ -1389,6 +1389,9 @@ fn run(s: &Settings, dir: &Path, t: &mut Table) -> Res<()> {
     }
     drop(b);
     server.stop()?;
+    // Every handle on the store goes before its files: the last one
+    // flushes it.
+    drop(iam);
     drop(store);
     fs::remove_dir_all(dir.join("store"))?;
 
