@@ -18,9 +18,6 @@ use tokio::sync::mpsc;
 /// Frames in flight between the network and the store, per request.
 const QUEUE: usize = 8;
 
-/// Largest piece sent to a client at once.
-const READ_PIECE: usize = 256 * 1024;
-
 /// Forwards a request body into a channel until it ends, fails, or the
 /// reading side goes away.
 pub async fn pump_body<B>(body: B, tx: mpsc::Sender<io::Result<Bytes>>)
@@ -121,25 +118,27 @@ pub struct ReaderBody {
 }
 
 impl ReaderBody {
-    /// Starts a blocking task that reads `len` bytes from `reader` into the
-    /// body. A read error ends the body with that error, so the client sees
-    /// a broken transfer rather than wrong bytes.
-    pub fn spawn(mut reader: impl Read + Send + 'static, len: u64) -> ReaderBody {
+    /// Starts a blocking task that sends the pieces `next` yields (up to
+    /// `len` bytes in all) as the body, each without a copy. A piece
+    /// missing before `len` bytes, or an error, ends the body with an
+    /// error.
+    pub fn spawn_pieces(
+        mut next: impl FnMut() -> io::Result<Option<Vec<u8>>> + Send + 'static,
+        len: u64,
+    ) -> ReaderBody {
         let (tx, rx) = mpsc::channel(QUEUE);
         tokio::task::spawn_blocking(move || {
             let mut left = len;
             while left > 0 {
-                let mut buf = vec![0u8; READ_PIECE.min(left as usize)];
-                let msg = match reader.read(&mut buf) {
-                    Ok(0) => Err(io::Error::new(
+                let msg = match next() {
+                    Ok(Some(piece)) if piece.len() as u64 <= left => {
+                        left -= piece.len() as u64;
+                        Ok(Bytes::from(piece))
+                    }
+                    Ok(_) => Err(io::Error::new(
                         io::ErrorKind::UnexpectedEof,
                         "object ended early",
                     )),
-                    Ok(n) => {
-                        buf.truncate(n);
-                        left -= n as u64;
-                        Ok(Bytes::from(buf))
-                    }
                     Err(e) => Err(e),
                 };
                 let failed = msg.is_err();
@@ -205,7 +204,12 @@ mod tests {
         .unwrap();
         assert_eq!(read, data);
 
-        let body = ReaderBody::spawn(io::Cursor::new(data.clone()), data.len() as u64);
+        let mut pieces = data
+            .chunks(100_000)
+            .map(<[u8]>::to_vec)
+            .collect::<Vec<_>>()
+            .into_iter();
+        let body = ReaderBody::spawn_pieces(move || Ok(pieces.next()), data.len() as u64);
         assert_eq!(body.size_hint().exact(), Some(data.len() as u64));
         let collected = body.collect().await.unwrap().to_bytes();
         assert_eq!(&collected[..], &data[..]);
@@ -213,7 +217,8 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn short_reader_is_an_error_not_a_short_body() {
-        let body = ReaderBody::spawn(io::Cursor::new(vec![1u8; 10]), 20);
+        let mut once = Some(vec![1u8; 10]);
+        let body = ReaderBody::spawn_pieces(move || Ok(once.take()), 20);
         assert!(body.collect().await.is_err());
     }
 }

@@ -212,8 +212,14 @@ impl ChunkBackend for LocalPacks {
 
     fn read(&self, id: &ChunkId, loc: &Location) -> Result<Vec<u8>> {
         let file = self.reader(loc.pack)?;
-        let mut buf = vec![0u8; HEADER_LEN as usize + loc.len as usize];
-        file.read_exact_at(&mut buf, loc.offset).map_err(|e| {
+        // Header and data are read separately, so the data lands in its own
+        // buffer and is handed out without another copy.
+        let mut header = [0u8; HEADER_LEN as usize];
+        let mut data = vec![0u8; loc.len as usize];
+        let read = file
+            .read_exact_at(&mut header, loc.offset)
+            .and_then(|()| file.read_exact_at(&mut data, loc.offset + HEADER_LEN));
+        read.map_err(|e| {
             if e.kind() == std::io::ErrorKind::UnexpectedEof {
                 Error::Corrupt {
                     chunk: *id,
@@ -227,13 +233,12 @@ impl ChunkBackend for LocalPacks {
             chunk: *id,
             detail: format!("{detail} in pack {} at {}", loc.pack, loc.offset),
         };
-        if &buf[..4] != MAGIC || buf[4] != RECORD_FORMAT {
+        if &header[..4] != MAGIC || header[4] != RECORD_FORMAT {
             return Err(corrupt("bad record header"));
         }
-        if buf[8..12] != loc.len.to_le_bytes() || buf[12..44] != id.0 {
+        if header[8..12] != loc.len.to_le_bytes() || header[12..44] != id.0 {
             return Err(corrupt("record does not match the index"));
         }
-        let data = buf.split_off(HEADER_LEN as usize);
         if ChunkId::of(&data) != *id {
             return Err(corrupt("data does not match its hash"));
         }

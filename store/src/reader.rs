@@ -59,6 +59,34 @@ impl ObjectReader {
         self.end - self.pos
     }
 
+    /// The next piece of the data: at most `max` bytes, never crossing a
+    /// chunk, so that a whole chunk comes out as the buffer it was read
+    /// into, without a copy. `None` at the end of the range.
+    pub fn next_piece(&mut self, max: usize) -> io::Result<Option<Vec<u8>>> {
+        if self.pos >= self.end || max == 0 {
+            return Ok(None);
+        }
+        let index = self
+            .manifest
+            .chunk_at(self.pos)
+            .expect("pos is below the end, which is within the object");
+        let within = (self.pos - self.manifest.chunk_start(index)) as usize;
+        let chunk_len = self.manifest.chunks()[index].len as usize;
+        let n = (chunk_len - within)
+            .min((self.end - self.pos) as usize)
+            .min(max);
+        let cached = self.chunk.as_ref().is_some_and(|(i, _)| *i == index);
+        let piece = if within == 0 && n == chunk_len && !cached {
+            self.store.read_chunk(&self.manifest.chunks()[index].id)?
+        } else {
+            self.fill(index)?;
+            let data = &self.chunk.as_ref().expect("filled above").1;
+            data[within..within + n].to_vec()
+        };
+        self.pos += n as u64;
+        Ok(Some(piece))
+    }
+
     fn fill(&mut self, index: usize) -> Result<()> {
         if self.chunk.as_ref().is_some_and(|(i, _)| *i == index) {
             return Ok(());

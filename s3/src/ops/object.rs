@@ -21,7 +21,7 @@ mod conditions;
 mod copy;
 mod range;
 
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{Seek, SeekFrom};
 
 use alexander_store::{
     At, DeleteResult, Error as StoreError, MAX_KEY_LEN, ObjectInfo, ObjectMeta, PutOptions, Store,
@@ -443,7 +443,17 @@ pub async fn get_object(ctx: Ctx, e: Endpoint) -> R {
         reader
             .seek(SeekFrom::Start(start))
             .map_err(|e| S3Error::internal(format!("seek in object: {e}")))?;
-        let mut r = Response::new(ReaderBody::spawn(reader.take(len), len).boxed());
+        // Chunks go out as the buffers they were read into.
+        let mut left = len;
+        let next = move || {
+            let max = usize::try_from(left).unwrap_or(usize::MAX);
+            let piece = reader.next_piece(max)?;
+            if let Some(p) = &piece {
+                left -= p.len() as u64;
+            }
+            Ok(piece)
+        };
+        let mut r = Response::new(ReaderBody::spawn_pieces(next, len).boxed());
         *r.status_mut() = status;
         r
     };
