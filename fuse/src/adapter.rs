@@ -7,17 +7,20 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use fuser::{
-    Errno, FileAttr, FileHandle, FileType, Filesystem, FopenFlags, Generation, INodeNo, LockOwner,
-    OpenAccMode, OpenFlags, RenameFlags, ReplyAttr, ReplyCreate, ReplyData, ReplyDirectory,
-    ReplyEmpty, ReplyEntry, ReplyOpen, ReplyStatfs, ReplyWrite, Request, TimeOrNow, WriteFlags,
+    Errno, FileAttr, FileHandle, FileType, Filesystem, FopenFlags, Generation, INodeNo, InitFlags,
+    KernelConfig, LockOwner, OpenAccMode, OpenFlags, RenameFlags, ReplyAttr, ReplyCreate,
+    ReplyData, ReplyDirectory, ReplyDirectoryPlus, ReplyEmpty, ReplyEntry, ReplyOpen, ReplyStatfs,
+    ReplyWrite, ReplyXattr, Request, TimeOrNow, WriteFlags,
 };
 
 use crate::error::{FsError, ToErrno};
-use crate::fs::{Attr, Fs, OpenMode, SetAttr, ns_time, system_time_ns};
+use crate::fs::{Attr, Fs, OpenMode, SetAttr, SetMode, ns_time, system_time_ns};
 use crate::inode::Kind;
 
 /// Block size reported to `stat` and `statfs`.
 const BLOCK: u32 = 4096;
+/// Largest write request asked of the kernel (it may grant less).
+const MAX_WRITE: u32 = 1 << 20;
 
 /// The mount's `Filesystem`.
 pub struct FuseFs {
@@ -66,7 +69,18 @@ fn file_attr(a: &Attr) -> FileAttr {
 
 fn time_ns(t: TimeOrNow) -> i64 {
     match t {
-        TimeOrNow::SpecificTime(t) => system_time_ns(t),
+        TimeOrNow::SpecificTime(t) => match t.duration_since(SystemTime::UNIX_EPOCH) {
+            Ok(_) => system_time_ns(t),
+            // fuser 0.18 turns the kernel's (secs < 0, nsecs) into
+            // `UNIX_EPOCH - Duration::new(-secs, nsecs)`, subtracting the
+            // nanoseconds that should be added (its `system_time_from_time`,
+            // "TODO: 1_000_000_000 - nsec"); only that branch gives a time
+            // before the epoch, so undo it here.
+            Err(e) => {
+                let d = e.duration();
+                -(d.as_secs() as i64) * 1_000_000_000 + i64::from(d.subsec_nanos())
+            }
+        },
         TimeOrNow::Now => system_time_ns(SystemTime::now()),
     }
 }
@@ -85,9 +99,42 @@ impl FuseFs {
             Err(e) => reply.error(errno(op, &e)),
         }
     }
+
+    /// Answers `getxattr`/`listxattr`: the length when asked with size 0,
+    /// the bytes when they fit, `ERANGE` when they do not.
+    fn xattr(op: &str, r: Result<Vec<u8>, FsError>, size: u32, reply: ReplyXattr) {
+        match r {
+            Ok(v) if size == 0 => reply.size(v.len() as u32),
+            Ok(v) if v.len() <= size as usize => reply.data(&v),
+            Ok(_) => reply.error(Errno::ERANGE),
+            Err(e) => reply.error(errno(op, &e)),
+        }
+    }
 }
 
 impl Filesystem for FuseFs {
+    fn init(&mut self, _req: &Request, config: &mut KernelConfig) -> std::io::Result<()> {
+        // Directory listings carry attributes (one request instead of a
+        // lookup per entry for `ls -l`, rsync and find), and lookups in one
+        // directory may run in parallel. `O_TRUNC` comes with the open
+        // instead of as a separate truncate, so overwriting a file commits
+        // one version on close, not an empty one first. Each is asked only
+        // if the kernel offers it.
+        for flag in [
+            InitFlags::FUSE_DO_READDIRPLUS,
+            InitFlags::FUSE_READDIRPLUS_AUTO,
+            InitFlags::FUSE_PARALLEL_DIROPS,
+            InitFlags::FUSE_ATOMIC_O_TRUNC,
+        ] {
+            let _ = config.add_capabilities(flag);
+        }
+        // Large writes: fewer requests for a sequential stream.
+        if let Err(nearest) = config.set_max_write(MAX_WRITE) {
+            let _ = config.set_max_write(nearest);
+        }
+        Ok(())
+    }
+
     fn lookup(&self, _req: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEntry) {
         self.entry("lookup", self.fs.lookup(parent.0, name.as_bytes()), reply);
     }
@@ -324,6 +371,67 @@ impl Filesystem for FuseFs {
             Ok(()) => reply.ok(),
             Err(e) => reply.error(errno("readdir", &e)),
         }
+    }
+
+    fn readdirplus(
+        &self,
+        _req: &Request,
+        ino: INodeNo,
+        fh: FileHandle,
+        offset: u64,
+        mut reply: ReplyDirectoryPlus,
+    ) {
+        let ttl = self.ttl;
+        let r = self.fs.readdirplus(ino.0, fh.0, offset, |e, a, off| {
+            reply.add(
+                INodeNo(e.ino),
+                off,
+                &e.name,
+                &ttl,
+                &file_attr(a),
+                Generation(0),
+            )
+        });
+        match r {
+            Ok(()) => reply.ok(),
+            Err(e) => reply.error(errno("readdirplus", &e)),
+        }
+    }
+
+    fn getxattr(&self, _req: &Request, ino: INodeNo, name: &OsStr, size: u32, reply: ReplyXattr) {
+        Self::xattr(
+            "getxattr",
+            self.fs.getxattr(ino.0, name.as_bytes()),
+            size,
+            reply,
+        );
+    }
+
+    fn listxattr(&self, _req: &Request, ino: INodeNo, size: u32, reply: ReplyXattr) {
+        Self::xattr("listxattr", self.fs.listxattr(ino.0), size, reply);
+    }
+
+    fn setxattr(
+        &self,
+        _req: &Request,
+        ino: INodeNo,
+        name: &OsStr,
+        value: &[u8],
+        flags: i32,
+        _position: u32,
+        reply: ReplyEmpty,
+    ) {
+        let r = SetMode::from_flags(flags)
+            .and_then(|mode| self.fs.setxattr(ino.0, name.as_bytes(), value, mode));
+        Self::empty("setxattr", r, reply);
+    }
+
+    fn removexattr(&self, _req: &Request, ino: INodeNo, name: &OsStr, reply: ReplyEmpty) {
+        Self::empty(
+            "removexattr",
+            self.fs.removexattr(ino.0, name.as_bytes()),
+            reply,
+        );
     }
 
     fn releasedir(

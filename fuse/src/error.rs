@@ -44,6 +44,16 @@ pub enum FsError {
     ReadOnly,
     #[error("no such open handle")]
     BadHandle,
+    #[error("no such extended attribute")]
+    NoAttr,
+    /// An extended attribute's name is too long.
+    #[error("extended attribute name too long")]
+    AttrRange,
+    #[error("extended attribute value too large")]
+    AttrTooBig,
+    /// A file's extended attributes would outgrow their room.
+    #[error("no space left for extended attributes")]
+    NoSpace,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -69,6 +79,10 @@ impl ToErrno for FsError {
             FsError::NotPermitted(_) => libc::EPERM,
             FsError::ReadOnly => libc::EROFS,
             FsError::BadHandle => libc::EBADF,
+            FsError::NoAttr => libc::ENODATA,
+            FsError::AttrRange => libc::ERANGE,
+            FsError::AttrTooBig => libc::E2BIG,
+            FsError::NoSpace => libc::ENOSPC,
             FsError::Store(e) => e.to_errno(),
         }
     }
@@ -149,6 +163,8 @@ mod tests {
             (FsError::NameTooLong, libc::ENAMETOOLONG),
             (FsError::IllegalName, libc::EILSEQ),
             (FsError::CrossDevice, libc::EXDEV),
+            (FsError::NoAttr, libc::ENODATA),
+            (FsError::AttrTooBig, libc::E2BIG),
         ];
         for (err, errno) in cases {
             assert_eq!(err.to_errno(), errno, "{err}");

@@ -34,9 +34,16 @@ use alexander_store::{
 use parking_lot::{Mutex, RwLock};
 
 use crate::error::{FsError, Result};
-use crate::inode::{InodeTable, Kind, Node, ROOT_INO, dir_prefix, join, parent_of};
+use crate::inode::{InodeTable, Kind, Node, ROOT_INO, View, dir_prefix, join, parent_of};
 use crate::overlay::{Base, EditOverlay};
 use crate::upload::{PendingMeta, Upload};
+
+mod history;
+mod xattr;
+
+use history::{ReadAt, is_history_name};
+pub use history::{SNAPSHOTS, VERSION_ID_XATTR, VERSIONS};
+pub use xattr::SetMode;
 
 /// Longest name of one path component, as on Linux filesystems.
 pub const NAME_MAX: usize = 255;
@@ -56,6 +63,8 @@ pub struct FsConfig {
     pub gid: u32,
     /// Refuse every change.
     pub read_only: bool,
+    /// Mount this bucket as the root instead of the list of buckets.
+    pub bucket: Option<String>,
 }
 
 /// Attributes of an inode, in the core's terms.
@@ -78,6 +87,9 @@ pub struct DirEntry {
     pub ino: u64,
     pub kind: Kind,
     pub name: String,
+    /// The attributes, when the listing gave them (a file's listing entry
+    /// carries its metadata; a directory's does not).
+    pub attr: Option<Attr>,
 }
 
 /// Changes of a `setattr`.
@@ -115,6 +127,8 @@ struct FileHandle {
     ino: u64,
     bucket: String,
     key: String,
+    /// The version it reads: the current one, or a history folder's.
+    at: ReadAt,
     write: bool,
     meta: Arc<Mutex<PendingMeta>>,
     state: Mutex<WriteState>,
@@ -148,6 +162,11 @@ struct DirState {
     next_off: u64,
     /// Where the store listing resumes.
     marker: Option<String>,
+    /// With `marker`, where a version listing resumes.
+    version_marker: Option<String>,
+    /// The last name produced (version listings give a key once per
+    /// version, and may split a key's versions across pages).
+    last_name: Option<String>,
     /// `.` and `..` were produced.
     started: bool,
     done: bool,
@@ -240,13 +259,14 @@ fn not_found(e: &StoreError) -> bool {
 
 impl Fs {
     pub fn new(store: Store, config: FsConfig) -> Fs {
+        let inodes = InodeTable::new(config.bucket.as_deref());
         Fs {
             overlays: Mutex::new(HashMap::new()),
             transition: Mutex::new(()),
             notifier: OnceLock::new(),
             store,
             config,
-            inodes: Mutex::new(InodeTable::default()),
+            inodes: Mutex::new(inodes),
             files: RwLock::new(HashMap::new()),
             dirs: RwLock::new(HashMap::new()),
             next_fh: AtomicU64::new(1),
@@ -445,6 +465,49 @@ impl Fs {
         Ok(n)
     }
 
+    /// The node of `ino`, refused with `EROFS` if it is in a history folder.
+    fn live_node(&self, ino: u64) -> Result<Node> {
+        let n = self.node(ino)?;
+        if !n.is_live() {
+            return Err(FsError::ReadOnly);
+        }
+        Ok(n)
+    }
+
+    /// A live directory, for operations that change it.
+    fn live_dir(&self, ino: u64) -> Result<Node> {
+        let n = self.dir_node(ino)?;
+        if !n.is_live() {
+            return Err(FsError::ReadOnly);
+        }
+        Ok(n)
+    }
+
+    /// Opens a file of a history folder, read-only.
+    fn open_history(&self, ino: u64, node: Node) -> Result<u64> {
+        let info = self.history_info(&node)?;
+        let at = ReadAt::of(&node.view).ok_or(FsError::IsDir)?;
+        let fh = self.new_fh();
+        self.files.write().insert(
+            fh,
+            Arc::new(FileHandle {
+                ino,
+                bucket: node.bucket,
+                key: node.path,
+                at,
+                write: false,
+                meta: Arc::new(Mutex::new(PendingMeta {
+                    meta: info.meta,
+                    mtime_set: false,
+                    last_write_ns: now_ns(),
+                })),
+                state: Mutex::new(WriteState::Clean),
+                reader: Mutex::new(None),
+            }),
+        );
+        Ok(fh)
+    }
+
     fn writable(&self) -> Result<()> {
         if self.config.read_only {
             Err(FsError::ReadOnly)
@@ -562,19 +625,32 @@ impl Fs {
             };
             return Ok(self.file_attr(0, &info));
         }
+        // A handle's streaming write or pending truncation is newer than
+        // the committed object (which may exist: a file emptied, then
+        // written from offset 0).
+        if let Some((h, size)) = self.pending_handle(bucket, path) {
+            return Ok(self.pending_attr(0, &h, size));
+        }
+        // No key is longer than the store allows: a path past that is too
+        // long (as a long component is), not the store's invalid key.
+        if path.len() > alexander_store::MAX_KEY_LEN {
+            return Err(FsError::NameTooLong);
+        }
         match self.store.head_object(bucket, path, At::Current) {
             Ok(info) => return Ok(self.file_attr(0, &info)),
             Err(e) if not_found(&e) => {}
             Err(e) => return Err(e.into()),
         }
-        if let Some((h, size)) = self.pending_handle(bucket, path) {
-            return Ok(self.pending_attr(0, &h, size));
-        }
         let prefix = dir_prefix(path);
-        let marker = match self.store.head_object(bucket, &prefix, At::Current) {
-            Ok(info) => Some(info),
-            Err(e) if not_found(&e) => None,
-            Err(e) => return Err(e.into()),
+        // A marker is one byte longer than its directory's path.
+        let marker = if prefix.len() > alexander_store::MAX_KEY_LEN {
+            None
+        } else {
+            match self.store.head_object(bucket, &prefix, At::Current) {
+                Ok(info) => Some(info),
+                Err(e) if not_found(&e) => None,
+                Err(e) => return Err(e.into()),
+            }
         };
         if marker.is_some() || !self.prefix_entries(bucket, &prefix, 1)?.is_empty() {
             return Ok(self.dir_attr(0, marker.as_ref(), self.started_ns));
@@ -599,6 +675,12 @@ impl Fs {
     pub fn lookup(&self, parent: u64, name: &[u8]) -> Result<Attr> {
         let p = self.dir_node(parent)?;
         let name = check_name(name)?;
+        if !p.is_live() {
+            return self.history_lookup(&p, name);
+        }
+        if is_history_name(&p, name) {
+            return self.history_folder(&p, name);
+        }
         let (bucket, path, mut attr) = if p.is_root() {
             let b = self.store.head_bucket(name).map_err(|e| match e {
                 StoreError::NoSuchBucket(_) => FsError::NotFound,
@@ -610,10 +692,6 @@ impl Fs {
                 self.dir_attr(0, None, b.created_ns),
             )
         } else {
-            if p.path.is_empty() && name == ".snapshots" {
-                // The snapshot view is the next increment.
-                return Err(FsError::NotFound);
-            }
             let path = join(&p.path, name);
             let attr = self.resolve(&p.bucket, &path)?;
             (p.bucket.clone(), path, attr)
@@ -629,6 +707,9 @@ impl Fs {
 
     pub fn getattr(&self, ino: u64) -> Result<Attr> {
         let node = self.node(ino)?;
+        if !node.is_live() {
+            return self.history_attr(ino, &node);
+        }
         let attr = self.attr_of(ino, &node)?;
         if attr.kind != node.kind {
             self.inodes
@@ -640,7 +721,7 @@ impl Fs {
 
     pub fn setattr(&self, ino: u64, fh: Option<u64>, set: SetAttr) -> Result<Attr> {
         self.writable()?;
-        let node = self.node(ino)?;
+        let node = self.live_node(ino)?;
         if node.path.is_empty() {
             return Err(FsError::NotPermitted("attributes of buckets are fixed"));
         }
@@ -673,33 +754,47 @@ impl Fs {
         let touches_meta =
             set.mode.is_some() || set.uid.is_some() || set.gid.is_some() || set.mtime_ns.is_some();
         if touches_meta {
-            // Handles with uncommitted data commit the change with it.
-            for h in self.files.read().values() {
-                if h.ino == ino && h.write {
-                    let mut pm = h.meta.lock();
-                    change(&mut pm.meta);
-                    if set.mtime_ns.is_some() {
-                        pm.mtime_set = true;
-                    }
-                }
-            }
-            let key = node.key();
-            match self
-                .store
-                .update_object_meta(&node.bucket, &key, At::Current, change)
-            {
-                Ok(_) => {}
-                Err(e) if not_found(&e) && node.kind == Kind::Dir => {
-                    // A directory without a marker gets one to hold them.
-                    let mut meta = self.new_meta(S_IFDIR | 0o755, self.config.uid, self.config.gid);
-                    change(&mut meta);
-                    self.put_empty(&node.bucket, &key, meta, None)?;
-                }
-                Err(e) if not_found(&e) && self.pending_handle(&node.bucket, &key).is_some() => {}
-                Err(e) => return Err(e.into()),
-            }
+            self.change_meta(ino, &node, set.mtime_ns.is_some(), change)?;
         }
         self.getattr(ino)
+    }
+
+    /// Applies `change` to the metadata of a live node: to the committed
+    /// version in place, and to every write handle's pending metadata so
+    /// that their next commit keeps it. `sets_mtime` pins the mtime it sets
+    /// against the handles' later writes.
+    fn change_meta(
+        &self,
+        ino: u64,
+        node: &Node,
+        sets_mtime: bool,
+        change: impl Fn(&mut ObjectMeta),
+    ) -> Result<()> {
+        for h in self.files.read().values() {
+            if h.ino == ino && h.write {
+                let mut pm = h.meta.lock();
+                change(&mut pm.meta);
+                if sets_mtime {
+                    pm.mtime_set = true;
+                }
+            }
+        }
+        let key = node.key();
+        match self
+            .store
+            .update_object_meta(&node.bucket, &key, At::Current, &change)
+        {
+            Ok(_) => Ok(()),
+            Err(e) if not_found(&e) && node.kind == Kind::Dir => {
+                // A directory without a marker gets one to hold them.
+                let mut meta = self.new_meta(S_IFDIR | 0o755, self.config.uid, self.config.gid);
+                change(&mut meta);
+                self.put_empty(&node.bucket, &key, meta, None)?;
+                Ok(())
+            }
+            Err(e) if not_found(&e) && self.pending_handle(&node.bucket, &key).is_some() => Ok(()),
+            Err(e) => Err(e.into()),
+        }
     }
 
     fn put_empty(
@@ -778,9 +873,12 @@ impl Fs {
         if node.kind != Kind::Symlink {
             return Err(FsError::Invalid("not a symlink".into()));
         }
-        let info = self
-            .store
-            .head_object(&node.bucket, &node.path, At::Current)?;
+        let info = if node.is_live() {
+            self.store
+                .head_object(&node.bucket, &node.path, At::Current)?
+        } else {
+            self.history_info(&node)?
+        };
         info.meta
             .attrs
             .symlink
@@ -790,12 +888,15 @@ impl Fs {
     /// The path a new entry `name` in `parent` gets, refused if taken.
     fn new_entry(&self, parent: u64, name: &[u8]) -> Result<(Node, String)> {
         self.writable()?;
-        let p = self.dir_node(parent)?;
+        let p = self.live_dir(parent)?;
         let name = check_name(name)?;
         if p.is_root() {
             return Err(FsError::NotPermitted(
                 "only directories (buckets) at the root",
             ));
+        }
+        if is_history_name(&p, name) {
+            return Err(FsError::Exists);
         }
         let path = join(&p.path, name);
         if path.len() + 1 > alexander_store::MAX_KEY_LEN {
@@ -812,6 +913,9 @@ impl Fs {
     pub fn mkdir(&self, parent: u64, name: &[u8], mode: u32, uid: u32, gid: u32) -> Result<Attr> {
         self.writable()?;
         let p = self.dir_node(parent)?;
+        if p.view == View::Snapshots {
+            return self.take_snapshot(&p, check_name(name)?);
+        }
         if p.is_root() {
             let name = check_name(name)?;
             let b = self.store.create_bucket(name)?;
@@ -871,10 +975,13 @@ impl Fs {
 
     pub fn unlink(&self, parent: u64, name: &[u8]) -> Result<()> {
         self.writable()?;
-        let p = self.dir_node(parent)?;
+        let p = self.live_dir(parent)?;
         let name = check_name(name)?;
         if p.is_root() {
             return Err(FsError::IsDir);
+        }
+        if is_history_name(&p, name) {
+            return Err(FsError::ReadOnly);
         }
         let path = join(&p.path, name);
         match self.store.head_object(&p.bucket, &path, At::Current) {
@@ -902,6 +1009,12 @@ impl Fs {
         self.writable()?;
         let p = self.dir_node(parent)?;
         let name = check_name(name)?;
+        if p.view == View::Snapshots {
+            return self.drop_snapshot(&p, name);
+        }
+        if !p.is_live() || is_history_name(&p, name) {
+            return Err(FsError::ReadOnly);
+        }
         if p.is_root() {
             self.store.delete_bucket(name).map_err(|e| match e {
                 StoreError::NoSuchBucket(_) => FsError::NotFound,
@@ -941,10 +1054,13 @@ impl Fs {
         if exchange {
             return Err(FsError::Invalid("RENAME_EXCHANGE is not supported".into()));
         }
-        let p = self.dir_node(parent)?;
-        let np = self.dir_node(newparent)?;
+        let p = self.live_dir(parent)?;
+        let np = self.live_dir(newparent)?;
         let name = check_name(name)?;
         let newname = check_name(newname)?;
+        if is_history_name(&p, name) || is_history_name(&np, newname) {
+            return Err(FsError::ReadOnly);
+        }
         if p.is_root() || np.is_root() || p.bucket != np.bucket {
             return Err(FsError::CrossDevice);
         }
@@ -952,7 +1068,25 @@ impl Fs {
         let from = join(&p.path, name);
         let to = join(&np.path, newname);
         let src = self.resolve(bucket, &from)?;
-        // An edit in progress is committed under the old name first.
+        // Whatever is uncommitted at or under the old name (an edit, a
+        // streaming write, a pending truncation) is committed there
+        // first: the store renames committed objects only.
+        let below = dir_prefix(&from);
+        let moving: Vec<(u64, Arc<FileHandle>)> = self
+            .files
+            .read()
+            .iter()
+            .filter(|(_, h)| h.bucket == *bucket && (h.key == from || h.key.starts_with(&below)))
+            .map(|(fh, h)| (*fh, h.clone()))
+            .collect();
+        for (_, h) in &moving {
+            match self.commit_state(h) {
+                // A handle whose write failed keeps its error for itself.
+                Ok(()) | Err(FsError::NotSupported(_)) => {}
+                Err(e) => return Err(e),
+            }
+            self.commit_overlay(h.ino)?;
+        }
         let src_ino = self.inodes.lock().find(bucket, &from);
         if let Some(ino) = src_ino {
             self.commit_overlay(ino)?;
@@ -998,6 +1132,27 @@ impl Fs {
             self.store.rename_object(bucket, &from, &to, no_replace)?;
         }
         self.inodes.lock().rename(bucket, &from, &to);
+        // Open handles follow the file to its new key, as on a local
+        // filesystem (their state moves with them; readers reopen).
+        let mut files = self.files.write();
+        for (fh, h) in moving {
+            if let Some(slot) = files.get_mut(&fh)
+                && Arc::ptr_eq(slot, &h)
+            {
+                let state = std::mem::replace(&mut *h.state.lock(), WriteState::Clean);
+                *slot = Arc::new(FileHandle {
+                    ino: h.ino,
+                    bucket: h.bucket.clone(),
+                    key: format!("{to}{}", &h.key[from.len()..]),
+                    at: h.at.clone(),
+                    write: h.write,
+                    meta: h.meta.clone(),
+                    state: Mutex::new(state),
+                    reader: Mutex::new(None),
+                });
+            }
+        }
+        drop(files);
         self.keep_dir(bucket, parent_of(&from))
     }
 
@@ -1021,6 +1176,7 @@ impl Fs {
             ino,
             bucket: p.bucket.clone(),
             key: path,
+            at: ReadAt::Current,
             write: true,
             meta: Arc::new(Mutex::new(PendingMeta {
                 meta,
@@ -1042,6 +1198,12 @@ impl Fs {
         }
         if mode.write {
             self.writable()?;
+            if !node.is_live() {
+                return Err(FsError::ReadOnly);
+            }
+        }
+        if !node.is_live() {
+            return self.open_history(ino, node);
         }
         let (info, pending) = match self
             .store
@@ -1050,6 +1212,8 @@ impl Fs {
             Ok(i) => (Some(i), None),
             Err(e) if not_found(&e) => match self.pending_handle(&node.bucket, &node.path) {
                 Some(p) => (None, Some(p)),
+                // A new file written out of order: its overlay holds it.
+                None if self.overlay_of(ino).is_some() => (None, None),
                 None => return Err(FsError::NotFound),
             },
             Err(e) => return Err(e.into()),
@@ -1057,7 +1221,10 @@ impl Fs {
         let meta = match (&info, &pending) {
             (Some(i), _) => i.meta.clone(),
             (None, Some((h, _))) => h.meta.lock().finish(),
-            (None, None) => ObjectMeta::default(),
+            (None, None) => self
+                .overlay_of(ino)
+                .map(|o| o.lock().meta.lock().finish())
+                .unwrap_or_default(),
         };
         let state = if mode.write && mode.truncate {
             match self.overlay_of(ino) {
@@ -1078,6 +1245,7 @@ impl Fs {
                 ino,
                 bucket: node.bucket,
                 key: node.path,
+                at: ReadAt::Current,
                 write: mode.write,
                 meta: Arc::new(Mutex::new(PendingMeta {
                     meta,
@@ -1103,6 +1271,17 @@ impl Fs {
     /// over its base when it is being edited, the committed object else.
     pub fn read(&self, fh: u64, offset: u64, size: u32) -> Result<Vec<u8>> {
         let h = self.handle(fh)?;
+        // Bytes still streaming into the store (through this handle or
+        // another) cannot be read back: commit them first, as a local
+        // file shows what was written. Later writes go to an overlay.
+        for w in self.handles_of(h.ino) {
+            if matches!(*w.state.lock(), WriteState::Streaming(_)) {
+                match self.commit_state(&w) {
+                    Ok(()) | Err(FsError::NotSupported(_)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
         if let Some(o) = self.overlay_of(h.ino) {
             let mut g = o.lock();
             if !g.retired {
@@ -1111,7 +1290,7 @@ impl Fs {
         }
         let mut slot = h.reader.lock();
         if slot.is_none() {
-            match self.store.get_object(&h.bucket, &h.key, At::Current, None) {
+            match self.store.get_object(&h.bucket, &h.key, h.at.at(), None) {
                 Ok(r) => *slot = Some(r),
                 Err(e) if not_found(&e) && self.pending_handle(&h.bucket, &h.key).is_some() => {
                     return Ok(Vec::new());
@@ -1178,9 +1357,16 @@ impl Fs {
                 _ => return Ok(false),
             }
         }
-        // Starting a stream: not while an overlay is being set up.
+        // Starting a stream: not while an overlay is being set up, nor
+        // while another handle holds uncommitted bytes of the inode (its
+        // stream or pending truncation would race this one).
         let _t = self.transition.lock();
-        if self.overlay_of(h.ino).is_some() {
+        if self.overlay_of(h.ino).is_some()
+            || self
+                .handles_of(h.ino)
+                .iter()
+                .any(|o| !std::ptr::eq(&**o, h) && o.pending_size().is_some())
+        {
             return Ok(false);
         }
         let mut st = h.state.lock();
@@ -1346,6 +1532,49 @@ impl Fs {
         }
     }
 
+    /// [`Fs::readdir`] with each entry's attributes, for `readdirplus`. The
+    /// kernel counts a lookup of every entry but `.` and `..` it takes, so
+    /// this does too.
+    pub fn readdirplus(
+        &self,
+        ino: u64,
+        fh: u64,
+        offset: u64,
+        mut add: impl FnMut(&DirEntry, &Attr, u64) -> bool,
+    ) -> Result<()> {
+        self.readdir(ino, fh, offset, |e, off| {
+            if e.name == "." || e.name == ".." {
+                let attr = self.dir_attr(e.ino, None, self.started_ns);
+                return add(e, &attr, off);
+            }
+            let Some(node) = self.inodes.lock().get(e.ino) else {
+                // Gone since it was listed: leave it out.
+                return false;
+            };
+            let listed = e.attr.as_ref().filter(|_| {
+                // A file with writes in flight shows its pending size.
+                self.overlay_of(e.ino).is_none()
+                    && self.pending_handle(&node.bucket, &node.path).is_none()
+            });
+            let attr = match listed {
+                Some(a) => a.clone(),
+                None => match self.getattr(e.ino) {
+                    Ok(a) => a,
+                    Err(FsError::NotFound) => return false,
+                    Err(err) => {
+                        tracing::debug!(error = %err, "readdirplus: attributes of an entry");
+                        return false;
+                    }
+                },
+            };
+            let full = add(e, &attr, off);
+            if !full {
+                self.inodes.lock().reference(e.ino, &node);
+            }
+            full
+        })
+    }
+
     fn push(st: &mut DirState, e: DirEntry) {
         st.next_off += 1;
         let off = st.next_off;
@@ -1370,6 +1599,7 @@ impl Fs {
                         ino: i,
                         kind: Kind::Dir,
                         name: name.to_owned(),
+                        attr: None,
                     },
                 );
             }
@@ -1386,12 +1616,18 @@ impl Fs {
                         ino,
                         kind: Kind::Dir,
                         name: b.name,
+                        attr: None,
                     },
                 );
             }
             st.done = true;
             return Ok(());
         }
+        let snapshot = match &node.view {
+            View::Live => None,
+            View::Snapshot(name) => Some(name.clone()),
+            _ => return self.history_fill(node, st),
+        };
         let prefix = dir_prefix(&node.path);
         let page = self.store.list_objects(
             &node.bucket,
@@ -1400,31 +1636,42 @@ impl Fs {
                 delimiter: Some("/".into()),
                 start_after: st.marker.clone(),
                 max_keys: DIR_PAGE,
-                snapshot: None,
+                snapshot,
             },
         )?;
         st.done = !page.is_truncated;
         st.marker = page.next_marker;
         let mut t = self.inodes.lock();
-        let hide = |name: &str| node.path.is_empty() && name == ".snapshots";
+        // A key named like a history folder is shadowed by it (and stays
+        // reachable over S3).
+        let hide = |name: &str| name == VERSIONS || node.path.is_empty() && name == SNAPSHOTS;
         // Objects and prefixes come apart; one page covers one key range,
         // so sorting it keeps the whole listing in name order.
-        let mut page_entries: Vec<(String, String, Kind)> = Vec::new();
+        let mut page_entries: Vec<(String, String, Kind, Option<ObjectInfo>)> = Vec::new();
         for o in page.objects {
             let name = o.key[prefix.len()..].to_owned();
-            page_entries.push((name, o.key.clone(), kind_of(&o.meta)));
+            page_entries.push((name, o.key.clone(), kind_of(&o.meta), Some(o)));
         }
         for cp in page.common_prefixes {
             let path = cp[..cp.len() - 1].to_owned();
-            page_entries.push((path[prefix.len()..].to_owned(), path, Kind::Dir));
+            page_entries.push((path[prefix.len()..].to_owned(), path, Kind::Dir, None));
         }
         page_entries.sort_by(|a, b| a.0.cmp(&b.0));
-        for (name, path, kind) in page_entries {
+        for (name, path, kind, info) in page_entries {
             if !listable(&name) || hide(&name) {
                 continue;
             }
-            let ino = t.intern(&node.bucket, &path, kind, false);
-            Self::push(st, DirEntry { ino, kind, name });
+            let ino = t.intern_in(&node.view, &node.bucket, &path, kind, false);
+            let attr = info.map(|i| self.file_attr(ino, &i));
+            Self::push(
+                st,
+                DirEntry {
+                    ino,
+                    kind,
+                    name,
+                    attr,
+                },
+            );
         }
         Ok(())
     }
@@ -1452,6 +1699,7 @@ mod tests {
                 uid: 1000,
                 gid: 1000,
                 read_only: false,
+                bucket: None,
             },
         );
         (fs, dir)

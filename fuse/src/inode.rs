@@ -1,5 +1,5 @@
-//! The inode table: inode number ↔ (bucket, path), with the kernel's lookup
-//! counts.
+//! The inode table: inode number ↔ (bucket, view, path), with the kernel's
+//! lookup counts.
 //!
 //! A number, once given to a path, stays with it for the life of the mount
 //! (renames carry it along), so `find`, `du` and rsync see stable inodes.
@@ -20,6 +20,25 @@ pub enum Kind {
     Symlink,
 }
 
+/// Which state of a bucket an inode shows. Only [`View::Live`] can change;
+/// the others are the read-only history folders (`fs/history.rs`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum View {
+    /// The bucket as it is now.
+    Live,
+    /// `.snapshots` at a bucket's root (path `""`): one folder a snapshot.
+    Snapshots,
+    /// The bucket as snapshot NAME saw it; the path is the path in the
+    /// bucket (`""` for the snapshot's root).
+    Snapshot(String),
+    /// `.versions` of the directory at the path: one folder a file.
+    Versions,
+    /// The folder of the past versions of the file at the path.
+    VersionsOf,
+    /// One version (by version id) of the file at the path.
+    Version(String),
+}
+
 /// Where an inode lives in the store.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Node {
@@ -28,12 +47,18 @@ pub struct Node {
     /// Empty for the mount root and a bucket's root.
     pub path: String,
     pub kind: Kind,
+    pub view: View,
 }
 
 impl Node {
     /// The root of the mount.
     pub fn is_root(&self) -> bool {
         self.bucket.is_empty()
+    }
+
+    /// Whether the node shows the bucket as it is now (and can change).
+    pub fn is_live(&self) -> bool {
+        self.view == View::Live
     }
 
     /// The store key of the object this node is: the path for a file, the
@@ -77,24 +102,38 @@ struct Entry {
 /// The table. Not thread-safe by itself: the core keeps it under a mutex.
 pub struct InodeTable {
     by_ino: HashMap<u64, Entry>,
-    by_path: HashMap<(String, String), u64>,
+    by_path: HashMap<(String, View, String), u64>,
     next: u64,
 }
 
 impl Default for InodeTable {
     fn default() -> Self {
+        InodeTable::new(None)
+    }
+}
+
+impl InodeTable {
+    /// A table whose root is the mount root listing buckets, or, given
+    /// `root_bucket`, that bucket (a one-bucket mount).
+    pub fn new(root_bucket: Option<&str>) -> InodeTable {
         let mut t = InodeTable {
             by_ino: HashMap::new(),
             by_path: HashMap::new(),
             next: ROOT_INO + 1,
         };
+        let bucket = root_bucket.unwrap_or_default().to_owned();
+        if !bucket.is_empty() {
+            t.by_path
+                .insert((bucket.clone(), View::Live, String::new()), ROOT_INO);
+        }
         t.by_ino.insert(
             ROOT_INO,
             Entry {
                 node: Node {
-                    bucket: String::new(),
+                    bucket,
                     path: String::new(),
                     kind: Kind::Dir,
+                    view: View::Live,
                 },
                 // The root is never forgotten.
                 lookups: 1,
@@ -102,31 +141,46 @@ impl Default for InodeTable {
         );
         t
     }
-}
 
-impl InodeTable {
     /// The node of an inode number.
     pub fn get(&self, ino: u64) -> Option<Node> {
         self.by_ino.get(&ino).map(|e| e.node.clone())
     }
 
-    /// The inode of a path, if it has one.
+    /// The inode of a live path, if it has one.
     pub fn find(&self, bucket: &str, path: &str) -> Option<u64> {
+        self.find_in(&View::Live, bucket, path)
+    }
+
+    /// The inode of a path in a view, if it has one.
+    pub fn find_in(&self, view: &View, bucket: &str, path: &str) -> Option<u64> {
         if bucket.is_empty() {
             return Some(ROOT_INO);
         }
         self.by_path
-            .get(&(bucket.to_owned(), path.to_owned()))
+            .get(&(bucket.to_owned(), view.clone(), path.to_owned()))
             .copied()
     }
 
-    /// The inode of a path, created if needed, with its kind brought up to
-    /// date; `lookup` counts one kernel reference.
+    /// The inode of a live path, created if needed, with its kind brought up
+    /// to date; `lookup` counts one kernel reference.
     pub fn intern(&mut self, bucket: &str, path: &str, kind: Kind, lookup: bool) -> u64 {
+        self.intern_in(&View::Live, bucket, path, kind, lookup)
+    }
+
+    /// [`InodeTable::intern`] for a path in any view.
+    pub fn intern_in(
+        &mut self,
+        view: &View,
+        bucket: &str,
+        path: &str,
+        kind: Kind,
+        lookup: bool,
+    ) -> u64 {
         if bucket.is_empty() {
             return ROOT_INO;
         }
-        let k = (bucket.to_owned(), path.to_owned());
+        let k = (bucket.to_owned(), view.clone(), path.to_owned());
         let ino = match self.by_path.get(&k) {
             Some(&ino) => ino,
             None => {
@@ -140,6 +194,7 @@ impl InodeTable {
                             bucket: bucket.to_owned(),
                             path: path.to_owned(),
                             kind,
+                            view: view.clone(),
                         },
                         lookups: 0,
                     },
@@ -155,6 +210,30 @@ impl InodeTable {
         ino
     }
 
+    /// The kernel took a reference to `ino` without a lookup (an entry of
+    /// `readdirplus`). If the number was forgotten meanwhile, it is brought
+    /// back for `node`, so that the kernel's reference stays valid.
+    pub fn reference(&mut self, ino: u64, node: &Node) {
+        if ino == ROOT_INO {
+            return;
+        }
+        match self.by_ino.get_mut(&ino) {
+            Some(e) => e.lookups += 1,
+            None => {
+                self.by_ino.insert(
+                    ino,
+                    Entry {
+                        node: node.clone(),
+                        lookups: 1,
+                    },
+                );
+                self.by_path
+                    .entry((node.bucket.clone(), node.view.clone(), node.path.clone()))
+                    .or_insert(ino);
+            }
+        }
+    }
+
     /// The kernel dropped `n` references.
     pub fn forget(&mut self, ino: u64, n: u64) {
         if ino == ROOT_INO {
@@ -166,17 +245,24 @@ impl InodeTable {
         e.lookups = e.lookups.saturating_sub(n);
         if e.lookups == 0 {
             let e = self.by_ino.remove(&ino).expect("present");
-            let k = (e.node.bucket, e.node.path);
+            let k = (e.node.bucket, e.node.view, e.node.path);
             if self.by_path.get(&k) == Some(&ino) {
                 self.by_path.remove(&k);
             }
         }
     }
 
-    /// The path now names nothing: its inode (if any) keeps its number for
-    /// the kernel's open references but is no longer found by path.
+    /// The live path now names nothing: its inode (if any) keeps its
+    /// number for the kernel's open references but is no longer found by
+    /// path.
     pub fn detach(&mut self, bucket: &str, path: &str) {
-        self.by_path.remove(&(bucket.to_owned(), path.to_owned()));
+        self.detach_in(&View::Live, bucket, path);
+    }
+
+    /// [`InodeTable::detach`] for a path in any view.
+    pub fn detach_in(&mut self, view: &View, bucket: &str, path: &str) {
+        self.by_path
+            .remove(&(bucket.to_owned(), view.clone(), path.to_owned()));
     }
 
     /// A rename moved `from` to `to` in `bucket`: the inode of `from` and,
@@ -184,15 +270,17 @@ impl InodeTable {
     pub fn rename(&mut self, bucket: &str, from: &str, to: &str) {
         self.detach(bucket, to);
         let sub = format!("{from}/");
-        let moved: Vec<((String, String), u64)> = self
+        let moved: Vec<((String, View, String), u64)> = self
             .by_path
             .iter()
-            .filter(|((b, p), _)| b == bucket && (p == from || p.starts_with(&sub)))
+            .filter(|((b, v, p), _)| {
+                b == bucket && *v == View::Live && (p == from || p.starts_with(&sub))
+            })
             .map(|(k, &ino)| (k.clone(), ino))
             .collect();
         let to_sub = format!("{to}/");
-        for ((b, p), ino) in moved {
-            self.by_path.remove(&(b.clone(), p.clone()));
+        for ((b, v, p), ino) in moved {
+            self.by_path.remove(&(b.clone(), v, p.clone()));
             // A target directory's children are gone (it was empty).
             let new_path = if p == from {
                 to.to_owned()
@@ -203,7 +291,7 @@ impl InodeTable {
             if let Some(e) = self.by_ino.get_mut(&ino) {
                 e.node.path = new_path.clone();
             }
-            self.by_path.insert((b, new_path), ino);
+            self.by_path.insert((b, View::Live, new_path), ino);
         }
     }
 
@@ -248,6 +336,35 @@ mod tests {
         assert_eq!(t.get(f).unwrap().path, "e/g/f");
         assert_eq!(t.find("b", "dd/f"), Some(other));
         assert_eq!(t.find("b", "d/f"), None);
+    }
+
+    #[test]
+    fn a_bucket_can_be_the_root() {
+        let mut t = InodeTable::new(Some("b"));
+        assert_eq!(t.find("b", ""), Some(ROOT_INO));
+        assert_eq!(t.intern("b", "", Kind::Dir, true), ROOT_INO);
+        let root = t.get(ROOT_INO).unwrap();
+        assert!(!root.is_root(), "the root is the bucket's root");
+        assert_eq!(root.bucket, "b");
+        let f = t.intern("b", "f", Kind::File, true);
+        assert_ne!(f, ROOT_INO);
+        t.forget(ROOT_INO, 5);
+        assert_eq!(t.find("b", ""), Some(ROOT_INO));
+    }
+
+    #[test]
+    fn views_are_apart() {
+        let mut t = InodeTable::default();
+        let live = t.intern("b", "d/f", Kind::File, true);
+        let snap = View::Snapshot("s1".into());
+        let old = t.intern_in(&snap, "b", "d/f", Kind::File, true);
+        assert_ne!(live, old);
+        assert_eq!(t.find_in(&snap, "b", "d/f"), Some(old));
+        t.rename("b", "d", "e");
+        // Renames move live paths only: a snapshot never changes.
+        assert_eq!(t.find("b", "e/f"), Some(live));
+        assert_eq!(t.find_in(&snap, "b", "d/f"), Some(old));
+        assert_eq!(t.get(old).unwrap().view, snap);
     }
 
     #[test]

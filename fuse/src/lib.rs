@@ -24,7 +24,7 @@ use alexander_store::Store;
 use fuser::{BackgroundSession, INodeNo, MountOption, Notifier, SessionACL};
 
 pub use error::{FsError, ToErrno};
-pub use fs::{Fs, FsConfig, Invalidator};
+pub use fs::{Fs, FsConfig, Invalidator, SNAPSHOTS, VERSION_ID_XATTR, VERSIONS};
 
 /// How to mount.
 #[derive(Clone, Debug)]
@@ -45,6 +45,9 @@ pub struct MountOptions {
     pub ttl: Duration,
     /// Threads serving requests.
     pub threads: usize,
+    /// Mount this bucket (which must exist) as the root, instead of the
+    /// list of buckets.
+    pub bucket: Option<String>,
 }
 
 impl Default for MountOptions {
@@ -56,6 +59,7 @@ impl Default for MountOptions {
             gid: current_gid(),
             ttl: Duration::from_secs(1),
             threads: 4,
+            bucket: None,
         }
     }
 }
@@ -129,12 +133,21 @@ impl Drop for MountHandle {
 /// Mounts `store` at `mountpoint` (an existing directory) and serves it in
 /// background threads.
 pub fn mount(store: Store, mountpoint: &Path, options: MountOptions) -> io::Result<MountHandle> {
+    if let Some(b) = &options.bucket {
+        store.head_bucket(b).map_err(|e| {
+            io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("cannot mount bucket {b}: {e}"),
+            )
+        })?;
+    }
     let fs = Fs::new(
         store,
         FsConfig {
             uid: options.uid,
             gid: options.gid,
             read_only: options.read_only,
+            bucket: options.bucket.clone(),
         },
     );
     let fs = Arc::new(fs);
@@ -157,6 +170,9 @@ pub fn mount(store: Store, mountpoint: &Path, options: MountOptions) -> io::Resu
         config.acl = SessionACL::All;
     }
     config.n_threads = Some(options.threads.max(1));
+    // Each worker thread reads its own clone of /dev/fuse, so requests do
+    // not queue behind one file descriptor.
+    config.clone_fd = true;
     let session = fuser::Session::new(adapter, mountpoint, &config)?.spawn()?;
     fs.set_notifier(Box::new(KernelNotifier::spawn(session.notifier())?));
     tracing::info!(mountpoint = %mountpoint.display(), "mounted");

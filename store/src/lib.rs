@@ -30,6 +30,7 @@ mod refs;
 mod snapshots;
 mod space;
 mod system;
+pub mod time;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -1,8 +1,14 @@
 //! A real mount over a temporary store, unmounted on drop (after
-//! mountpoint-s3's `MountedSession`).
+//! mountpoint-s3's `MountedSession`), and the programs some tests drive
+//! through it (rsync, restic), found on `PATH` and run with a time limit.
 
+// Each test binary compiles this module and uses only part of it.
+#![allow(dead_code)]
+
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use alexander_fuse::{MountHandle, MountOptions, mount};
 use alexander_store::{Config, Store};
@@ -20,6 +26,27 @@ impl MountedSession {
     /// Mounts a fresh store, or returns `None` (after saying why) where FUSE
     /// is unavailable; under `CI` that is a failure instead.
     pub fn new() -> Option<MountedSession> {
+        MountedSession::with_config(Config::default())
+    }
+
+    /// [`MountedSession::new`] over a store opened with `config` (small
+    /// chunks, say, so that small files span many).
+    pub fn with_config(config: Config) -> Option<MountedSession> {
+        let options = MountOptions {
+            ttl: Duration::from_millis(0),
+            ..MountOptions::default()
+        };
+        MountedSession::with(config, options, |_| {})
+    }
+
+    /// A mount with `options`, over a store opened with `config` and handed
+    /// to `prepare` before mounting (to create the bucket a one-bucket
+    /// mount needs, say).
+    pub fn with(
+        config: Config,
+        options: MountOptions,
+        prepare: impl FnOnce(&Store),
+    ) -> Option<MountedSession> {
         if let Some(why) = fuse_unavailable() {
             if std::env::var_os("CI").is_some() {
                 panic!("FUSE tests cannot run under CI: {why}");
@@ -29,11 +56,8 @@ impl MountedSession {
         }
         let store_dir = TempDir::new().unwrap();
         let mount_dir = TempDir::new().unwrap();
-        let store = Store::open(store_dir.path(), Config::default()).unwrap();
-        let options = MountOptions {
-            ttl: Duration::from_millis(0),
-            ..MountOptions::default()
-        };
+        let store = Store::open(store_dir.path(), config).unwrap();
+        prepare(&store);
         let handle = mount(store.clone(), mount_dir.path(), options).expect("mount");
         Some(MountedSession {
             store,
@@ -79,4 +103,110 @@ macro_rules! mounted {
             None => return,
         }
     };
+}
+
+/// Whether this run is CI's, where a test that cannot run fails.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
+}
+
+/// The program `name` from `PATH` if it answers `probe` (a version
+/// query); otherwise says why and returns `None`, or fails under CI
+/// (`.ci/run` installs every program the tests drive).
+pub fn require_tool(name: &str, probe: &[&str]) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH")
+        .iter()
+        .flat_map(std::env::split_paths)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+        .ok_or_else(|| format!("{name} is not on PATH (.ci/run installs it)"))
+        .and_then(|program| {
+            let out = Command::new(&program)
+                .args(probe)
+                .stdin(Stdio::null())
+                .output()
+                .map_err(|e| format!("{} cannot start: {e}", program.display()))?;
+            if !out.status.success() {
+                return Err(format!(
+                    "{} {probe:?} failed ({}): {}",
+                    program.display(),
+                    out.status,
+                    String::from_utf8_lossy(&out.stderr).trim()
+                ));
+            }
+            let version = String::from_utf8_lossy(&out.stdout);
+            eprintln!(
+                "{name}: {} ({})",
+                program.display(),
+                version.lines().next().unwrap_or("").trim()
+            );
+            Ok(program)
+        });
+    match found {
+        Ok(p) => Some(p),
+        Err(why) if in_ci() => panic!("{name} is required under CI: {why}"),
+        Err(why) => {
+            eprintln!("skipping the {name} test: {why}");
+            None
+        }
+    }
+}
+
+/// The path of a program the test drives; skips the test (returns) when it
+/// is missing outside CI, fails it under CI.
+#[macro_export]
+macro_rules! tool {
+    ($name:expr, $probe:expr) => {
+        match common::require_tool($name, $probe) {
+            Some(p) => p,
+            None => return,
+        }
+    };
+}
+
+/// Runs `cmd` with no standard input and its output captured; kills it and
+/// fails the test after `timeout`, and fails the test if it exits
+/// unsuccessfully (printing its output either way).
+pub fn run_ok(cmd: &mut Command, timeout: Duration) -> Output {
+    let what = format!("{cmd:?}");
+    let started = Instant::now();
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = pipe.read_to_end(&mut buf);
+            buf
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().unwrap()));
+    let stderr = drain(Box::new(child.stderr.take().unwrap()));
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > timeout {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what} ran over {timeout:?} and was killed");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let out = Output {
+        status,
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
+    };
+    eprintln!("{what}: {status} in {:.1?}", started.elapsed());
+    assert!(
+        out.status.success(),
+        "{what} failed ({status})\n--- stdout\n{}\n--- stderr\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
 }
