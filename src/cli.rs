@@ -338,6 +338,38 @@ pub struct ServeArgs {
     #[arg(long, env = "ALEXANDER_MOUNT_ALLOW_OTHER", requires = "mount", help_heading = MOUNT)]
     pub allow_other: bool,
 
+    /// Mount only bucket NAME, as the mount's root (created if missing)
+    #[arg(
+        long,
+        value_name = "NAME",
+        env = "ALEXANDER_MOUNT_BUCKET",
+        requires = "mount",
+        help_heading = MOUNT
+    )]
+    pub bucket: Option<String>,
+
+    /// Owner shown in the mount for objects that carry none (written over S3)
+    /// [default: the server's user]
+    #[arg(
+        long,
+        value_name = "UID",
+        env = "ALEXANDER_MOUNT_UID",
+        requires = "mount",
+        help_heading = MOUNT
+    )]
+    pub mount_uid: Option<u32>,
+
+    /// Group shown in the mount for objects that carry none [default: the
+    /// server's group]
+    #[arg(
+        long,
+        value_name = "GID",
+        env = "ALEXANDER_MOUNT_GID",
+        requires = "mount",
+        help_heading = MOUNT
+    )]
+    pub mount_gid: Option<u32>,
+
     #[command(flatten)]
     pub limits: LimitArgs,
 }

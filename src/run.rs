@@ -191,11 +191,22 @@ fn mount_store(store: &Store, at: &Path, args: &ServeArgs) -> Result<alexander_f
         }
     }
     std::fs::create_dir_all(at).with_context(|| format!("cannot create {}", at.display()))?;
+    if let Some(b) = &args.bucket {
+        match store.create_bucket(b) {
+            Ok(_) => tracing::info!(bucket = %b, "created the bucket to mount"),
+            Err(alexander_store::Error::BucketAlreadyExists(_)) => {}
+            Err(e) => return Err(e).with_context(|| format!("cannot mount bucket {b}")),
+        }
+    }
+    let defaults = alexander_fuse::MountOptions::default();
     let options = alexander_fuse::MountOptions {
         read_only: args.read_only,
         allow_other: args.allow_other,
         ttl: std::time::Duration::from_secs(args.mount_cache_secs.unwrap_or(1)),
-        ..alexander_fuse::MountOptions::default()
+        uid: args.mount_uid.unwrap_or(defaults.uid),
+        gid: args.mount_gid.unwrap_or(defaults.gid),
+        bucket: args.bucket.clone(),
+        ..defaults
     };
     alexander_fuse::mount(store.clone(), at, options).with_context(|| {
         format!(
@@ -255,6 +266,7 @@ fn serve(settings: &Settings, args: &ServeArgs, out: &mut impl Write) -> Result<
         imported_root: root.as_ref().map(|(id, _)| id.as_str()),
         socket: socket.path(),
         mount: mount.as_ref().map(|m| m.mountpoint()),
+        mount_bucket: args.bucket.as_deref(),
     };
     // The server runs whether or not anyone reads this (`serve | head`).
     if let Err(e) = banner.write(out).and_then(|()| Ok(out.flush()?)) {
@@ -376,6 +388,8 @@ struct Banner<'a> {
     imported_root: Option<&'a str>,
     socket: &'a Path,
     mount: Option<&'a Path>,
+    /// The one bucket mounted, if the mount is of one bucket.
+    mount_bucket: Option<&'a str>,
 }
 
 impl Banner<'_> {
@@ -422,11 +436,14 @@ impl Banner<'_> {
             self.socket.display()
         )?;
         if let Some(m) = self.mount {
-            writeln!(
-                out,
-                "mount:        {} (every bucket is a directory)",
-                m.display()
-            )?;
+            match self.mount_bucket {
+                Some(b) => writeln!(out, "mount:        {} (bucket {b})", m.display())?,
+                None => writeln!(
+                    out,
+                    "mount:        {} (every bucket is a directory)",
+                    m.display()
+                )?,
+            }
         }
         writeln!(out, "listening on {}", self.endpoint)?;
         Ok(())
