@@ -31,11 +31,13 @@ man-check:
 check-locked:
 	$(CARGO) check --locked --workspace
 
-# Figures for the store, then for the S3 endpoint over loopback (each prints
-# a table; ALEXANDER_BENCH_QUICK=1 for a short run).
+# Figures for the store, then for the S3 endpoint over loopback, then for
+# the FUSE mount next to the native disk and bindfs (each prints a table;
+# ALEXANDER_BENCH_QUICK=1 for a short run).
 bench:
 	$(CARGO) bench -p alexander-store --bench store
 	$(CARGO) bench -p alexander-s3 --bench s3
+	$(CARGO) bench -p alexander-fuse --bench fuse
 
 # Regenerate the checked-in man page (write to a temporary file first so a
 # failed run leaves the old page intact).

@@ -1676,13 +1676,20 @@ impl Fs {
         Ok(())
     }
 
-    /// Figures for `statfs`: (total bytes, free bytes, files).
+    /// Figures for `statfs`: (total bytes, bytes free to unprivileged
+    /// writers, files). The store grows into the filesystem that holds its
+    /// data directory, so `df` of the mount shows that filesystem's size and
+    /// room (what a write can still use), and the store's version count.
     pub fn statfs(&self) -> Result<(u64, u64, u64)> {
         let stats = self.store.stats()?;
-        // The store grows into its disk; without a quota, report its use
-        // against a large nominal size.
-        let total: u64 = 1 << 50;
-        Ok((total, total - stats.stored_bytes.min(total), stats.versions))
+        let disk = rustix::fs::statvfs(self.store.dir())
+            .map_err(|e| StoreError::Io(std::io::Error::from(e)))?;
+        let frag = disk.f_frsize.max(1);
+        Ok((
+            disk.f_blocks.saturating_mul(frag),
+            disk.f_bavail.saturating_mul(frag),
+            stats.versions,
+        ))
     }
 }
 

@@ -61,6 +61,9 @@ pub enum S3ErrorCode {
     RequestTimeTooSkewed,
     SignatureDoesNotMatch,
     SlowDown,
+    /// The disk under the store is full (MinIO's `XMinioStorageFull`; S3
+    /// itself never runs out). 507, which SDKs do not retry.
+    StorageFull,
     TooManyParts,
     XAmzContentSHA256Mismatch,
     NotModified,
@@ -119,6 +122,7 @@ impl S3ErrorCode {
             RequestTimeTooSkewed => "RequestTimeTooSkewed",
             SignatureDoesNotMatch => "SignatureDoesNotMatch",
             SlowDown => "SlowDown",
+            StorageFull => "XAlexanderStorageFull",
             TooManyParts => "TooManyParts",
             XAmzContentSHA256Mismatch => "XAmzContentSHA256Mismatch",
             NotModified => "NotModified",
@@ -175,6 +179,7 @@ impl S3ErrorCode {
             InvalidRange | InvalidPartNumber => StatusCode::RANGE_NOT_SATISFIABLE,
             NotImplemented => StatusCode::NOT_IMPLEMENTED,
             SlowDown => StatusCode::SERVICE_UNAVAILABLE,
+            StorageFull => StatusCode::INSUFFICIENT_STORAGE,
             InternalError => StatusCode::INTERNAL_SERVER_ERROR,
             NotModified => StatusCode::NOT_MODIFIED,
         }
@@ -387,6 +392,10 @@ impl From<StoreError> for S3Error {
                 C::IllegalVersioningConfigurationException,
                 "A versioned bucket can only be suspended.",
             ),
+            StoreError::Io(e) if e.kind() == std::io::ErrorKind::StorageFull => S3Error::new(
+                C::StorageFull,
+                "Storage is full: the write was not stored. Free space (delete, then gc) and retry.",
+            ),
             other @ (StoreError::Corrupt { .. }
             | StoreError::BadRecord(_)
             | StoreError::MissingChunk(_)
@@ -424,6 +433,9 @@ mod tests {
         );
         let io: S3Error = StoreError::Io(std::io::Error::other("secret path")).into();
         assert_eq!(io.code, S3ErrorCode::InternalError);
+        let full: S3Error = StoreError::Io(std::io::Error::from_raw_os_error(28)).into();
+        assert_eq!(full.code, S3ErrorCode::StorageFull);
+        assert_eq!(full.code.status(), StatusCode::INSUFFICIENT_STORAGE);
         assert!(!io.to_xml("r").contains("secret"));
     }
 }

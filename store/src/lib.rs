@@ -76,6 +76,12 @@ pub struct Config {
     /// has its references changed in bounded steps after the commit, so
     /// memory stays bounded whatever the object size.
     pub inline_refs: usize,
+    /// Room kept free on the filesystem of the data directory: a chunk
+    /// append that would leave less fails with `ENOSPC` first, so that the
+    /// metadata database (which cannot recover from a full disk without a
+    /// restart) always has room to commit, and a full disk costs the write
+    /// that filled it, not the server.
+    pub reserved_bytes: u64,
 }
 
 impl Default for Config {
@@ -87,6 +93,7 @@ impl Default for Config {
             compact_below: 0.5,
             meta_cache_bytes: 256 << 20,
             inline_refs: 512,
+            reserved_bytes: 64 << 20,
         }
     }
 }
@@ -149,7 +156,8 @@ impl Store {
             txn.commit()?;
         }
         meta.sync()?;
-        let packs = LocalPacks::open(&dir.join("packs"), config.pack_size)?;
+        let packs = LocalPacks::open(&dir.join("packs"), config.pack_size)?
+            .with_reserve(config.reserved_bytes);
         let store = Store {
             inner: Arc::new(Inner {
                 dir,

@@ -19,7 +19,7 @@
 
 use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
-use std::io::Write;
+use std::io::{self, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -63,6 +63,14 @@ pub trait ChunkBackend: Send + Sync + 'static {
     fn floor(&self) -> u64;
     /// Deletes a pack that nothing references any more.
     fn remove(&self, pack: u64) -> Result<()>;
+    /// Gives back the disk space of chunks nothing references any more
+    /// (their index records are gone, durably), where the backend can do so
+    /// without rewriting live data. Best effort: compaction reclaims what
+    /// this does not.
+    fn release(&self, freed: &[Location]) -> Result<()> {
+        let _ = freed;
+        Ok(())
+    }
 }
 
 struct Active {
@@ -82,6 +90,8 @@ pub struct LocalPacks {
     unsynced: Mutex<Vec<Arc<File>>>,
     readers: RwLock<HashMap<u64, Arc<File>>>,
     group: GroupSync,
+    /// Bytes an append must leave free on the filesystem.
+    reserve: u64,
 }
 
 fn pack_name(id: u64) -> String {
@@ -115,7 +125,29 @@ impl LocalPacks {
             unsynced: Mutex::new(Vec::new()),
             readers: RwLock::new(HashMap::new()),
             group: GroupSync::default(),
+            reserve: 0,
         })
+    }
+
+    /// Appends fail with `ENOSPC` rather than leave less than `bytes` free
+    /// on the packs' filesystem.
+    pub fn with_reserve(mut self, bytes: u64) -> LocalPacks {
+        self.reserve = bytes;
+        self
+    }
+
+    /// Refuses an append of `len` bytes to `file` that would eat into the
+    /// reserve. One `fstatvfs` per chunk: cheap next to hashing it.
+    fn check_room(&self, file: &File, len: u64) -> Result<()> {
+        if self.reserve == 0 {
+            return Ok(());
+        }
+        let vfs = rustix::fs::fstatvfs(file).map_err(io::Error::from)?;
+        let free = vfs.f_bavail.saturating_mul(vfs.f_frsize);
+        if free < self.reserve.saturating_add(len) {
+            return Err(io::Error::from(rustix::io::Errno::NOSPC).into());
+        }
+        Ok(())
     }
 
     fn path(&self, id: u64) -> PathBuf {
@@ -186,6 +218,7 @@ impl ChunkBackend for LocalPacks {
             *guard = Some(self.start_pack()?);
         }
         let active = guard.as_mut().expect("set above");
+        self.check_room(&active.file, HEADER_LEN + u64::from(len))?;
         let offset = active.len;
         let mut file: &File = &active.file;
         let written = file.write_all(&header).and_then(|()| file.write_all(data));
@@ -272,6 +305,38 @@ impl ChunkBackend for LocalPacks {
         }
     }
 
+    /// Punches a hole over each freed record (`FALLOC_FL_PUNCH_HOLE`,
+    /// keeping the file's size), so a full disk recovers room as soon as GC
+    /// runs, before any compaction, which itself needs room to copy into.
+    /// Bytes of neighbouring records are never touched: the kernel zeroes
+    /// only the range given and deallocates only whole blocks inside it.
+    fn release(&self, freed: &[Location]) -> Result<()> {
+        let mut by_pack: HashMap<u64, Vec<&Location>> = HashMap::new();
+        for loc in freed {
+            by_pack.entry(loc.pack).or_default().push(loc);
+        }
+        for (pack, locs) in by_pack {
+            let file = match OpenOptions::new().write(true).open(self.path(pack)) {
+                Ok(f) => f,
+                // Compacted away meanwhile.
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e.into()),
+            };
+            for loc in locs {
+                let flags =
+                    rustix::fs::FallocateFlags::PUNCH_HOLE | rustix::fs::FallocateFlags::KEEP_SIZE;
+                let len = HEADER_LEN + u64::from(loc.len);
+                match rustix::fs::fallocate(&file, flags, loc.offset, len) {
+                    Ok(()) => {}
+                    // The filesystem cannot punch holes: compaction will.
+                    Err(rustix::io::Errno::OPNOTSUPP) => return Ok(()),
+                    Err(e) => return Err(io::Error::from(e).into()),
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn remove(&self, pack: u64) -> Result<()> {
         self.readers.write().remove(&pack);
         match fs::remove_file(self.path(pack)) {
@@ -311,6 +376,62 @@ mod tests {
         let id = ChunkId::of(&data);
         assert_eq!(packs.append(&id, &data).unwrap().pack, 10);
         assert_eq!(&packs.read(&locs[3].0, &locs[3].1).unwrap(), &locs[3].2);
+    }
+
+    #[test]
+    fn released_records_give_back_their_blocks_and_spare_their_neighbours() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let packs = LocalPacks::open(dir.path(), 64 << 20).unwrap();
+        let mut locs = Vec::new();
+        for i in 0..3u8 {
+            // Sizes that do not end on block boundaries.
+            let data: Vec<u8> = (0..(1 << 20) + 333).map(|j| (j as u8) ^ i).collect();
+            let id = ChunkId::of(&data);
+            locs.push((id, packs.append(&id, &data).unwrap(), data));
+        }
+        packs.sync().unwrap();
+        let path = dir.path().join(pack_name(locs[0].1.pack));
+        let before = fs::metadata(&path).unwrap();
+        packs.release(&[locs[1].1]).unwrap();
+        let after = fs::metadata(&path).unwrap();
+        assert_eq!(after.len(), before.len(), "the size stays");
+        // tmpfs and every common disk filesystem can punch holes.
+        assert!(
+            after.blocks() < before.blocks(),
+            "{} -> {} blocks",
+            before.blocks(),
+            after.blocks()
+        );
+        for i in [0, 2] {
+            let (id, loc, data) = &locs[i];
+            assert_eq!(&packs.read(id, loc).unwrap(), data);
+        }
+        // The released record reads as corrupt, never as other bytes.
+        assert!(matches!(
+            packs.read(&locs[1].0, &locs[1].1),
+            Err(Error::Corrupt { .. })
+        ));
+    }
+
+    #[test]
+    fn a_reserve_is_kept_free() {
+        let dir = tempfile::tempdir().unwrap();
+        let packs = LocalPacks::open(dir.path(), 1 << 20)
+            .unwrap()
+            .with_reserve(u64::MAX / 2);
+        let data = vec![1u8; 100];
+        let id = ChunkId::of(&data);
+        let err = packs.append(&id, &data).unwrap_err();
+        match err {
+            Error::Io(e) => assert_eq!(e.kind(), io::ErrorKind::StorageFull),
+            e => panic!("{e:?}"),
+        }
+        // Nothing half-written: without the reserve the next append works
+        // and reads back.
+        let packs = LocalPacks::open(dir.path(), 1 << 20).unwrap();
+        let loc = packs.append(&id, &data).unwrap();
+        assert_eq!(packs.read(&id, &loc).unwrap(), data);
     }
 
     #[test]

@@ -90,6 +90,7 @@ impl Store {
         let cutoff = now_ns().saturating_sub(grace);
         let mut report = GcReport::default();
         let mut kept = std::collections::HashSet::new();
+        let mut freed: Vec<Location> = Vec::new();
         let queue: Vec<Vec<u8>> = self
             .inner
             .meta
@@ -129,6 +130,11 @@ impl Store {
                 txn.delete(qkey.clone());
                 txn.delete(ckey);
                 txn.delete(keys::pack_member(rec.pack, &id));
+                freed.push(Location {
+                    pack: rec.pack,
+                    offset: rec.offset,
+                    len: rec.len,
+                });
                 let p = pack_entry(&txn, &mut packs, rec.pack)?;
                 p.live_bytes = p.live_bytes.saturating_sub(u64::from(rec.len));
                 p.live_chunks = p.live_chunks.saturating_sub(1);
@@ -145,6 +151,10 @@ impl Store {
             drop(pins);
         }
         self.inner.meta.sync()?;
+        // Only now that no durable record names them may their bytes go.
+        if let Err(e) = self.inner.packs.release(&freed) {
+            tracing::warn!(error = %e, "could not give back the space of freed chunks; compaction will");
+        }
         Ok(report)
     }
 

@@ -80,6 +80,7 @@ fn config(gc: bool) -> Config {
         // Most commits then change reference counts through jobs that run
         // after them (and after a crash, when the store opens).
         inline_refs: 16,
+        reserved_bytes: 0,
         ..Config::default()
     }
 }

@@ -23,6 +23,7 @@ fn open() -> (tempfile::TempDir, Store) {
             },
             gc_grace: Duration::ZERO,
             inline_refs: 8,
+            reserved_bytes: 0,
             ..Config::default()
         },
     )

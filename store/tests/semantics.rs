@@ -25,6 +25,7 @@ fn config() -> Config {
         // Small, so that most manifests here take their references through
         // jobs rather than inline.
         inline_refs: 4,
+        reserved_bytes: 0,
         ..Config::default()
     }
 }

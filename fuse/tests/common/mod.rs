@@ -17,6 +17,8 @@ use tempfile::TempDir;
 pub struct MountedSession {
     pub store: Store,
     handle: Option<MountHandle>,
+    /// What it was mounted with (for [`MountedSession::remount`]).
+    options: MountOptions,
     mountpoint: PathBuf,
     _store_dir: TempDir,
     _mount_dir: TempDir,
@@ -58,10 +60,11 @@ impl MountedSession {
         let mount_dir = TempDir::new().unwrap();
         let store = Store::open(store_dir.path(), config).unwrap();
         prepare(&store);
-        let handle = mount(store.clone(), mount_dir.path(), options).expect("mount");
+        let handle = mount(store.clone(), mount_dir.path(), options.clone()).expect("mount");
         Some(MountedSession {
             store,
             handle: Some(handle),
+            options,
             mountpoint: mount_dir.path().to_owned(),
             _store_dir: store_dir,
             _mount_dir: mount_dir,
@@ -70,6 +73,16 @@ impl MountedSession {
 
     pub fn path(&self) -> &Path {
         &self.mountpoint
+    }
+
+    /// Unmounts and mounts the same store at the same place again: what the
+    /// mount shows afterwards comes from the store alone.
+    pub fn remount(&mut self) {
+        if let Some(h) = self.handle.take() {
+            h.unmount().expect("unmount");
+        }
+        let handle = mount(self.store.clone(), &self.mountpoint, self.options.clone());
+        self.handle = Some(handle.expect("mount"));
     }
 }
 

@@ -30,6 +30,7 @@ pub fn test_config() -> Config {
         // Most commits here reference a few dozen chunks: a small budget
         // sends many of them through reference-count jobs.
         inline_refs: 16,
+        reserved_bytes: 0,
     }
 }
 

@@ -1,0 +1,903 @@
+//! Figures for the FUSE mount, each printed next to the native disk and to
+//! bindfs (a passthrough FUSE filesystem over the same disk), measured in
+//! one run on the same machine: sequential write with fsync, cold
+//! sequential read, creation of many small files, and `rsync -a` of a tree
+//! (first run and no-op re-run).
+//!
+//! `cargo bench -p alexander-fuse --bench fuse` prints the table (progress
+//! goes to stderr). Run without `--bench`, as `cargo test --all-targets`
+//! does, it makes a smoke run with tiny sizes (and no cache dropping), so
+//! the program cannot rot.
+//!
+//! The Alexander mount is in this process (`alexander_fuse::mount`, the
+//! options `alexander serve --mount` uses) over a store in the same
+//! directory as the native files, so all three sides share one disk.
+//!
+//! Environment:
+//!
+//! - `ALEXANDER_BENCH_QUICK=1`: a 128 MiB file, 1,000 small files, a
+//!   smaller tree.
+//! - `ALEXANDER_BENCH_FUSE_GIB`: size of the sequential file (default 1).
+//! - `ALEXANDER_BENCH_FILES`: small files (default 10,000).
+//! - `ALEXANDER_BENCH_ONLY=1,2`: only these figures (to profile one).
+//! - `ALEXANDER_BENCH_SIDES=alexander`: only these sides (of `alexander`,
+//!   `native`, `bindfs`).
+//! - `ALEXANDER_BENCH_COLD=0`: read warm instead of dropping the page
+//!   cache of the whole machine (which needs root).
+//! - `ALEXANDER_BENCH_DIR`: where everything goes (default: cargo's temp
+//!   dir inside the target dir, on the project's disk). Everything is
+//!   removed at the end.
+//!
+//! MB are 10^6 bytes; MiB and GiB are powers of two.
+
+use std::fs::{self, File};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use alexander_fuse::{MountHandle, MountOptions, mount};
+use alexander_store::{Config, Store};
+
+const KIB: usize = 1 << 10;
+const MIB: usize = 1 << 20;
+/// Size of each write and read of the sequential figures.
+const BLOCK: usize = MIB;
+/// Size of each small file.
+const SMALL: usize = 4 * KIB;
+const BUCKET: &str = "bench";
+
+type Res<T> = Result<T, Box<dyn std::error::Error>>;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Mode {
+    Full,
+    Quick,
+    Smoke,
+}
+
+struct Settings {
+    mode: Mode,
+    /// Size of the sequential file.
+    seq: u64,
+    /// Small files created.
+    files: usize,
+    /// Directories and files per directory of the rsync tree.
+    tree: (usize, usize),
+    cold: bool,
+    base: PathBuf,
+    /// Figures to measure (all if empty).
+    only: Vec<u32>,
+    /// Sides to measure (all if empty).
+    sides: Vec<String>,
+}
+
+impl Settings {
+    fn wants(&self, figure: u32) -> bool {
+        self.only.is_empty() || self.only.contains(&figure)
+    }
+
+    fn wants_side(&self, side: Side) -> bool {
+        self.sides.is_empty()
+            || self
+                .sides
+                .iter()
+                .any(|s| s == name(side).to_lowercase().as_str())
+    }
+}
+
+fn env_f64(name: &str) -> Option<f64> {
+    let v = std::env::var(name).ok()?;
+    match v.trim().parse::<f64>() {
+        Ok(x) if x > 0.0 => Some(x),
+        _ => panic!("{name}={v:?} is not a positive number"),
+    }
+}
+
+impl Settings {
+    fn from_env() -> Settings {
+        let bench = std::env::args().any(|a| a == "--bench");
+        let quick = std::env::var("ALEXANDER_BENCH_QUICK").is_ok_and(|v| v != "0");
+        let mode = match (bench, quick) {
+            (false, _) => Mode::Smoke,
+            (true, true) => Mode::Quick,
+            (true, false) => Mode::Full,
+        };
+        let (seq, files, tree) = match mode {
+            Mode::Full => (1u64 << 30, 10_000, (40, 50)),
+            Mode::Quick => (128 << 20, 1_000, (10, 30)),
+            Mode::Smoke => (8 << 20, 50, (2, 5)),
+        };
+        let seq =
+            env_f64("ALEXANDER_BENCH_FUSE_GIB").map_or(seq, |g| (g * (1u64 << 30) as f64) as u64);
+        let files = env_f64("ALEXANDER_BENCH_FILES").map_or(files, |n| n as usize);
+        let cold =
+            mode != Mode::Smoke && std::env::var("ALEXANDER_BENCH_COLD").map_or(true, |v| v != "0");
+        let base = std::env::var_os("ALEXANDER_BENCH_DIR")
+            .map_or_else(|| PathBuf::from(env!("CARGO_TARGET_TMPDIR")), PathBuf::from);
+        let list = |k: &str| -> Vec<String> {
+            std::env::var(k)
+                .unwrap_or_default()
+                .split(',')
+                .map(|s| s.trim().to_lowercase())
+                .filter(|s| !s.is_empty())
+                .collect()
+        };
+        Settings {
+            only: list("ALEXANDER_BENCH_ONLY")
+                .iter()
+                .map(|n| n.parse().expect("ALEXANDER_BENCH_ONLY: figure numbers"))
+                .collect(),
+            sides: list("ALEXANDER_BENCH_SIDES"),
+            mode,
+            seq: seq.max(BLOCK as u64),
+            files: files.max(1),
+            tree,
+            cold,
+            base,
+        }
+    }
+
+    fn print_header(&self, dir: &Path, bindfs: &Option<String>) {
+        let cpu = fs::read_to_string("/proc/cpuinfo")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("model name"))
+                    .and_then(|l| l.split(':').nth(1))
+                    .map(|m| m.trim().to_owned())
+            })
+            .unwrap_or_else(|| "?".into());
+        let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+        println!("Alexander FUSE mount figures ({:?} run)", self.mode);
+        println!("  machine  {cores} cores, {cpu}");
+        println!("  disk     {} ({})", dir.display(), filesystem_of(dir));
+        println!(
+            "  sizes    sequential file {} in {} KiB writes, {} files of {} KiB, rsync tree {} x {} files",
+            size(self.seq),
+            BLOCK / KIB,
+            self.files,
+            SMALL / KIB,
+            self.tree.0,
+            self.tree.1
+        );
+        println!(
+            "  sides    Alexander = in-process mount (MountOptions::default(): 4 threads, 1 s TTL) over a store in {};",
+            dir.display()
+        );
+        println!("           native = a directory there; bindfs = bindfs of a directory there");
+        match bindfs {
+            Some(v) => println!("           ({v})"),
+            None => println!(
+                "           bindfs is not installed: its column is skipped (apt-get install bindfs)"
+            ),
+        }
+        if self.cold {
+            println!(
+                "  cold     before each cold read: sync, echo 3 > /proc/sys/vm/drop_caches; the \
+                 Alexander and bindfs mounts are unmounted and mounted again first (Alexander \
+                 with a freshly opened store: no cached reader, metadata or chunk)"
+            );
+        } else {
+            println!(
+                "  cold     not dropped (ALEXANDER_BENCH_COLD=0 or smoke run): reads are warm"
+            );
+        }
+        println!(
+            "  MB = 10^6 bytes; \"vs\" = Alexander / other for rates, other / Alexander for \
+             times: higher is better for Alexander"
+        );
+        println!();
+    }
+}
+
+/// The first three fields of /proc/loadavg: other work on the machine
+/// skews every figure.
+fn loadavg() -> String {
+    fs::read_to_string("/proc/loadavg").map_or_else(
+        |_| "?".into(),
+        |s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "),
+    )
+}
+
+/// The device and type of the filesystem holding `path`, from the mount
+/// table (the longest mount point that is a prefix of it).
+fn filesystem_of(path: &Path) -> String {
+    let path = fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
+    let mounts = fs::read_to_string("/proc/self/mounts").unwrap_or_default();
+    let mut best: Option<(usize, String)> = None;
+    for line in mounts.lines() {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.len() < 3 || !path.starts_with(f[1]) {
+            continue;
+        }
+        if best.as_ref().is_none_or(|(n, _)| f[1].len() >= *n) {
+            let warn = if f[2] == "tmpfs" {
+                " — tmpfs, not a disk!"
+            } else {
+                ""
+            };
+            best = Some((f[1].len(), format!("{} {} on {}{warn}", f[0], f[2], f[1])));
+        }
+    }
+    best.map_or_else(|| "?".into(), |b| b.1)
+}
+
+fn size(bytes: u64) -> String {
+    if bytes >= 1 << 30 && bytes.is_multiple_of(1 << 30) {
+        format!("{} GiB", bytes >> 30)
+    } else if bytes >= 1 << 20 {
+        format!("{:.0} MiB", bytes as f64 / MIB as f64)
+    } else {
+        format!("{:.0} KiB", bytes as f64 / KIB as f64)
+    }
+}
+
+fn mbps(bytes: u64, d: Duration) -> f64 {
+    bytes as f64 / d.as_secs_f64() / 1e6
+}
+
+/// Drops the kernel's page cache; false if that is not allowed here.
+fn drop_caches() -> bool {
+    Command::new("sync").status().is_ok_and(|s| s.success())
+        && fs::write("/proc/sys/vm/drop_caches", "3").is_ok()
+}
+
+/// Bytes that neither repeat nor dedup: a pool of random bytes with the
+/// block number stamped every 4 KiB, so every chunk the store cuts is new.
+struct Data {
+    pool: Vec<u8>,
+}
+
+impl Data {
+    fn new() -> Data {
+        let mut pool = vec![0u8; 8 * MIB];
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for w in pool.chunks_exact_mut(8) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            w.copy_from_slice(&x.to_le_bytes());
+        }
+        Data { pool }
+    }
+
+    /// Block `n` (of `len` bytes) of stream `stream`.
+    fn block(&self, stream: u64, n: u64, buf: &mut [u8]) {
+        let start = (n as usize * buf.len()) % (self.pool.len() - buf.len() + 1);
+        buf.copy_from_slice(&self.pool[start..start + buf.len()]);
+        for (i, page) in buf.chunks_mut(4 * KIB).enumerate() {
+            let stamp = (stream << 48) ^ (n << 16) ^ i as u64;
+            let k = page.len().min(8);
+            page[..k].copy_from_slice(&stamp.to_le_bytes()[..k]);
+        }
+    }
+}
+
+/// A cheap checksum of what a reader returns, to check the read is right.
+fn checksum(sum: &mut u64, data: &[u8]) {
+    for w in data.chunks(8) {
+        let mut b = [0u8; 8];
+        b[..w.len()].copy_from_slice(w);
+        *sum = sum.rotate_left(5) ^ u64::from_le_bytes(b);
+    }
+}
+
+/// The Alexander mount, over a store that can be closed and opened again
+/// (for cold reads).
+struct Alexander {
+    store_dir: PathBuf,
+    mnt: PathBuf,
+    handle: Option<MountHandle>,
+}
+
+impl Alexander {
+    fn new(dir: &Path) -> Res<Alexander> {
+        let mut a = Alexander {
+            store_dir: dir.join("alexander-store"),
+            mnt: dir.join("alexander-mnt"),
+            handle: None,
+        };
+        fs::create_dir_all(&a.mnt)?;
+        a.mount()?;
+        fs::create_dir(a.mnt.join(BUCKET))?;
+        Ok(a)
+    }
+
+    fn mount(&mut self) -> Res<()> {
+        let store = Store::open(&self.store_dir, Config::default())?;
+        self.handle = Some(mount(store, &self.mnt, MountOptions::default())?);
+        Ok(())
+    }
+
+    /// Unmounts (which drops the mount's store handle, the only one) and
+    /// mounts a freshly opened store.
+    fn remount(&mut self) -> Res<()> {
+        self.unmount()?;
+        self.mount()
+    }
+
+    fn unmount(&mut self) -> Res<()> {
+        if let Some(h) = self.handle.take() {
+            h.unmount()?;
+        }
+        Ok(())
+    }
+
+    fn root(&self) -> PathBuf {
+        self.mnt.join(BUCKET)
+    }
+}
+
+/// A bindfs mount of a native directory; unmounted on drop.
+struct Bindfs {
+    src: PathBuf,
+    mnt: PathBuf,
+    mounted: bool,
+}
+
+impl Bindfs {
+    /// `bindfs --version`, if it is installed.
+    fn version() -> Option<String> {
+        let out = Command::new("bindfs").arg("--version").output().ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    }
+
+    fn new(dir: &Path) -> Res<Bindfs> {
+        let mut b = Bindfs {
+            src: dir.join("bindfs-src"),
+            mnt: dir.join("bindfs-mnt"),
+            mounted: false,
+        };
+        fs::create_dir_all(&b.src)?;
+        fs::create_dir_all(&b.mnt)?;
+        b.mount()?;
+        Ok(b)
+    }
+
+    fn mount(&mut self) -> Res<()> {
+        let st = Command::new("bindfs")
+            .arg(&self.src)
+            .arg(&self.mnt)
+            .status()?;
+        if !st.success() {
+            return Err(format!("bindfs failed: {st}").into());
+        }
+        self.mounted = true;
+        Ok(())
+    }
+
+    fn unmount(&mut self) -> Res<()> {
+        if !self.mounted {
+            return Ok(());
+        }
+        for (prog, args) in [("fusermount", ["-u"]), ("umount", ["-l"])] {
+            if Command::new(prog)
+                .args(args)
+                .arg(&self.mnt)
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+            {
+                self.mounted = false;
+                return Ok(());
+            }
+        }
+        Err(format!("cannot unmount {}", self.mnt.display()).into())
+    }
+
+    fn remount(&mut self) -> Res<()> {
+        self.unmount()?;
+        self.mount()
+    }
+}
+
+impl Drop for Bindfs {
+    fn drop(&mut self) {
+        let _ = self.unmount();
+    }
+}
+
+/// The three sides, in the order they are measured.
+struct Sides {
+    native: PathBuf,
+    bindfs: Option<Bindfs>,
+    alexander: Alexander,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Alexander,
+    Native,
+    Bindfs,
+}
+
+impl Sides {
+    fn root(&self, side: Side) -> Option<PathBuf> {
+        match side {
+            Side::Alexander => Some(self.alexander.root()),
+            Side::Native => Some(self.native.clone()),
+            Side::Bindfs => self.bindfs.as_ref().map(|b| b.mnt.clone()),
+        }
+    }
+
+    fn each(&self, s: &Settings) -> Vec<(Side, PathBuf)> {
+        [Side::Native, Side::Bindfs, Side::Alexander]
+            .into_iter()
+            .filter(|side| s.wants_side(*side))
+            .filter_map(|side| self.root(side).map(|r| (side, r)))
+            .collect()
+    }
+
+    /// Makes the next read of each side cold: remounts the FUSE sides and
+    /// drops the page cache. False if the cache could not be dropped.
+    fn cool(&mut self) -> Res<bool> {
+        self.alexander.remount()?;
+        if let Some(b) = &mut self.bindfs {
+            b.remount()?;
+        }
+        Ok(drop_caches())
+    }
+}
+
+/// One figure on each side; `None` where a side was skipped.
+struct Figure {
+    what: String,
+    unit: &'static str,
+    /// Whether a larger value is better (a rate) or a smaller one (a time).
+    higher_is_better: bool,
+    alexander: Option<f64>,
+    native: Option<f64>,
+    bindfs: Option<f64>,
+    note: String,
+}
+
+impl Figure {
+    fn new(what: impl Into<String>, unit: &'static str, higher_is_better: bool) -> Figure {
+        Figure {
+            what: what.into(),
+            unit,
+            higher_is_better,
+            alexander: None,
+            native: None,
+            bindfs: None,
+            note: String::new(),
+        }
+    }
+
+    fn set(&mut self, side: Side, v: f64) {
+        match side {
+            Side::Alexander => self.alexander = Some(v),
+            Side::Native => self.native = Some(v),
+            Side::Bindfs => self.bindfs = Some(v),
+        }
+    }
+
+    /// Alexander against `other`, higher is better for Alexander.
+    fn vs(&self, other: Option<f64>) -> Option<f64> {
+        let (a, o) = (self.alexander?, other?);
+        Some(if self.higher_is_better { a / o } else { o / a })
+    }
+}
+
+#[derive(Default)]
+struct Table {
+    rows: Vec<Figure>,
+    notes: Vec<String>,
+}
+
+impl Table {
+    fn print(&self) {
+        let head = [
+            "figure",
+            "Alexander",
+            "native",
+            "bindfs",
+            "vs native",
+            "vs bindfs",
+            "note",
+        ]
+        .map(str::to_owned);
+        let fmt = |v: Option<f64>, unit: &str| match v {
+            Some(v) if v >= 100.0 => format!("{v:.0} {unit}"),
+            Some(v) if v >= 10.0 => format!("{v:.1} {unit}"),
+            Some(v) => format!("{v:.2} {unit}"),
+            None => "-".into(),
+        };
+        let ratio = |v: Option<f64>| v.map_or_else(|| "-".into(), |r| format!("{r:.2}"));
+        let rows: Vec<[String; 7]> = self
+            .rows
+            .iter()
+            .map(|f| {
+                [
+                    f.what.clone(),
+                    fmt(f.alexander, f.unit),
+                    fmt(f.native, f.unit),
+                    fmt(f.bindfs, f.unit),
+                    ratio(f.vs(f.native)),
+                    ratio(f.vs(f.bindfs)),
+                    f.note.clone(),
+                ]
+            })
+            .collect();
+        let mut w = head.clone().map(|h| h.chars().count());
+        for r in &rows {
+            for (i, c) in r.iter().enumerate() {
+                w[i] = w[i].max(c.chars().count());
+            }
+        }
+        let line = |r: &[String; 7]| {
+            println!(
+                "{:<w0$}  {:>w1$}  {:>w2$}  {:>w3$}  {:>w4$}  {:>w5$}  {}",
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                r[5],
+                r[6],
+                w0 = w[0],
+                w1 = w[1],
+                w2 = w[2],
+                w3 = w[3],
+                w4 = w[4],
+                w5 = w[5],
+            );
+        };
+        println!();
+        line(&head);
+        println!("{}", "-".repeat(w.iter().sum::<usize>() + 12));
+        for r in &rows {
+            line(r);
+        }
+        if !self.notes.is_empty() {
+            println!();
+            for n in &self.notes {
+                println!("{n}");
+            }
+        }
+    }
+}
+
+fn main() -> Res<()> {
+    let settings = Settings::from_env();
+    if let Some(why) = fuse_unavailable() {
+        if settings.mode == Mode::Smoke {
+            eprintln!("skipping the FUSE bench's smoke run: {why}");
+            return Ok(());
+        }
+        return Err(format!("the FUSE bench cannot run: {why}").into());
+    }
+    fs::create_dir_all(&settings.base)?;
+    let tmp = tempfile::Builder::new()
+        .prefix("alexander-fuse-bench-")
+        .tempdir_in(&settings.base)?;
+    let bindfs_version = Bindfs::version();
+    settings.print_header(tmp.path(), &bindfs_version);
+    let native = tmp.path().join("native");
+    fs::create_dir(&native)?;
+    let mut sides = Sides {
+        native,
+        bindfs: match &bindfs_version {
+            Some(_) => Some(Bindfs::new(tmp.path())?),
+            None => None,
+        },
+        alexander: Alexander::new(tmp.path())?,
+    };
+    let mut table = Table::default();
+    let load_start = loadavg();
+    let result = run(&settings, tmp.path(), &mut sides, &mut table);
+    table.notes.push(format!(
+        "load average (1, 5, 15 min) at the start: {load_start}; at the end: {}",
+        loadavg()
+    ));
+    table.print();
+    // Unmount before the files go.
+    sides.alexander.unmount()?;
+    drop(sides);
+    drop(tmp);
+    result
+}
+
+fn fuse_unavailable() -> Option<String> {
+    if !Path::new("/dev/fuse").exists() {
+        return Some("/dev/fuse does not exist".into());
+    }
+    let found = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).any(|d| d.join("fusermount3").exists()))
+        .unwrap_or(false);
+    if !found {
+        return Some("fusermount3 is not installed (apt-get install fuse3)".into());
+    }
+    None
+}
+
+fn run(s: &Settings, dir: &Path, sides: &mut Sides, t: &mut Table) -> Res<()> {
+    let data = Data::new();
+
+    // 1: sequential write with fsync (also the file figure 2 reads).
+    if s.wants(1) || s.wants(2) {
+        seq_figure(s, sides, t, &data)?;
+    }
+    if s.wants(2) {
+        read_figure(s, sides, t, &data)?;
+    }
+    if s.wants(3) {
+        small_figure(s, sides, t, &data)?;
+    }
+    if s.wants(4) {
+        rsync_figure(s, dir, sides, t, &data)?;
+    }
+    Ok(())
+}
+
+fn seq_figure(s: &Settings, sides: &Sides, t: &mut Table, data: &Data) -> Res<()> {
+    let mut f = Figure::new(
+        format!("1 sequential write {} + fsync", size(s.seq)),
+        "MB/s",
+        true,
+    );
+    for (side, root) in sides.each(s) {
+        eprintln!("1: sequential write, {}", name(side));
+        let d = seq_write(&root.join("seq"), s.seq, data)?;
+        f.set(side, mbps(s.seq, d));
+    }
+    let ok = f.vs(f.native).is_some_and(|r| r >= 0.85);
+    f.note = format!(
+        "goal >= 0.85 of native [{}]",
+        if ok { "met" } else { "MISSED" }
+    );
+    if s.wants(1) {
+        t.rows.push(f);
+    }
+    Ok(())
+}
+
+/// 2: sequential read, cold.
+fn read_figure(s: &Settings, sides: &mut Sides, t: &mut Table, data: &Data) -> Res<()> {
+    let mut f = Figure::new(
+        format!(
+            "2 sequential read {}, {}",
+            size(s.seq),
+            if s.cold { "cold" } else { "warm" }
+        ),
+        "MB/s",
+        true,
+    );
+    let mut dropped = s.cold;
+    for (side, root) in sides.each(s) {
+        eprintln!("2: sequential read, {}", name(side));
+        if s.cold {
+            dropped &= sides.cool()?;
+        }
+        let (d, sum) = seq_read(&root.join("seq"))?;
+        if sum != expected_sum(s.seq, data) {
+            return Err(format!("{}: the sequential file reads back wrong", name(side)).into());
+        }
+        f.set(side, mbps(s.seq, d));
+    }
+    if s.cold && !dropped {
+        f.note = "page cache NOT dropped (not root?): warm".into();
+    }
+    t.rows.push(f);
+    Ok(())
+}
+
+/// 3: small files.
+fn small_figure(s: &Settings, sides: &Sides, t: &mut Table, data: &Data) -> Res<()> {
+    let mut f = Figure::new(
+        format!("3 create+write+close {} x {} KiB", s.files, SMALL / KIB),
+        "files/s",
+        true,
+    );
+    for (side, root) in sides.each(s) {
+        eprintln!("3: {} small files, {}", s.files, name(side));
+        let d = small_files(&root.join("small"), s.files, data)?;
+        f.set(side, s.files as f64 / d.as_secs_f64());
+    }
+    f.note = "no fsync asked; Alexander's close commits durably (an fdatasync per file)".into();
+    t.rows.push(f);
+    Ok(())
+}
+
+/// 4: rsync -a of a tree, then again (nothing to do).
+fn rsync_figure(s: &Settings, dir: &Path, sides: &Sides, t: &mut Table, data: &Data) -> Res<()> {
+    let rsync = Command::new("rsync")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !rsync {
+        t.notes
+            .push("4: rsync is not installed (apt-get install rsync): skipped".into());
+        return Ok(());
+    }
+    let src = dir.join("tree-src");
+    let bytes = make_tree(&src, s.tree, data)?;
+    // Warm the source, so that no side pays for reading it from disk.
+    seq_read_tree(&src)?;
+    let mut first = Figure::new(
+        format!(
+            "4 rsync -a, {} files {} (first run)",
+            s.tree.0 * s.tree.1,
+            size(bytes)
+        ),
+        "s",
+        false,
+    );
+    let mut again = Figure::new("4 rsync -a again (no-op)", "s", false);
+    let mut moved = Vec::new();
+    for (side, root) in sides.each(s) {
+        eprintln!("4: rsync, {}", name(side));
+        let dest = root.join("tree");
+        let (d, _) = rsync_run(&src, &dest)?;
+        first.set(side, d.as_secs_f64());
+        let (d, n) = rsync_run(&src, &dest)?;
+        again.set(side, d.as_secs_f64());
+        if n != 0 {
+            moved.push(format!("{}: {n}", name(side)));
+        }
+    }
+    first.note = "source tree on the native disk, in the page cache".into();
+    again.note = if moved.is_empty() {
+        "no file transferred again on any side".into()
+    } else {
+        format!("files transferred again: {}", moved.join(", "))
+    };
+    t.rows.push(first);
+    t.rows.push(again);
+    Ok(())
+}
+
+fn name(side: Side) -> &'static str {
+    match side {
+        Side::Alexander => "Alexander",
+        Side::Native => "native",
+        Side::Bindfs => "bindfs",
+    }
+}
+
+/// Writes `len` bytes in `BLOCK` writes, fsyncs and closes; the time of it
+/// all.
+fn seq_write(path: &Path, len: u64, data: &Data) -> Res<Duration> {
+    let mut buf = vec![0u8; BLOCK];
+    let start = Instant::now();
+    let mut f = File::create(path)?;
+    let mut n = 0;
+    let mut done = 0;
+    while done < len {
+        let k = (len - done).min(BLOCK as u64) as usize;
+        data.block(1, n, &mut buf[..k]);
+        f.write_all(&buf[..k])?;
+        done += k as u64;
+        n += 1;
+    }
+    f.sync_all()?;
+    drop(f);
+    Ok(start.elapsed())
+}
+
+/// The checksum of what `seq_write` wrote.
+fn expected_sum(len: u64, data: &Data) -> u64 {
+    let mut buf = vec![0u8; BLOCK];
+    let mut sum = 0;
+    let (mut n, mut done) = (0, 0);
+    while done < len {
+        let k = (len - done).min(BLOCK as u64) as usize;
+        data.block(1, n, &mut buf[..k]);
+        checksum(&mut sum, &buf[..k]);
+        done += k as u64;
+        n += 1;
+    }
+    sum
+}
+
+/// Reads a file to its end in `BLOCK` reads; the time and a checksum.
+fn seq_read(path: &Path) -> Res<(Duration, u64)> {
+    let mut buf = vec![0u8; BLOCK];
+    let mut sum = 0;
+    let start = Instant::now();
+    let mut f = File::open(path)?;
+    let mut pending = Vec::new();
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        // Checksum whole blocks, as they were written.
+        pending.extend_from_slice(&buf[..n]);
+        if pending.len() >= BLOCK {
+            checksum(&mut sum, &pending[..BLOCK]);
+            pending.drain(..BLOCK);
+        }
+    }
+    checksum(&mut sum, &pending);
+    Ok((start.elapsed(), sum))
+}
+
+/// Creates `n` files of `SMALL` bytes each in a new directory `dir`.
+fn small_files(dir: &Path, n: usize, data: &Data) -> Res<Duration> {
+    let mut buf = vec![0u8; SMALL];
+    fs::create_dir(dir)?;
+    let start = Instant::now();
+    for i in 0..n {
+        data.block(2, i as u64, &mut buf);
+        let mut f = File::create(dir.join(format!("f{i:06}")))?;
+        f.write_all(&buf)?;
+    }
+    Ok(start.elapsed())
+}
+
+/// A tree of `dirs` directories of `per_dir` files each: mostly small
+/// files, some of a few hundred KiB, a few of several MiB. Returns its
+/// size.
+fn make_tree(root: &Path, (dirs, per_dir): (usize, usize), data: &Data) -> Res<u64> {
+    let mut total = 0u64;
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut rnd = |n: u64| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % n
+    };
+    let mut buf = vec![0u8; 8 * MIB];
+    let mut id = 0;
+    for d in 0..dirs {
+        let dir = root.join(format!("d{d:03}"));
+        fs::create_dir_all(&dir)?;
+        for i in 0..per_dir {
+            let len = match rnd(100) {
+                0..=79 => 1 + rnd(32 * KIB as u64),
+                80..=97 => 64 * KIB as u64 + rnd(960 * KIB as u64),
+                _ => 2 * MIB as u64 + rnd(6 * MIB as u64),
+            } as usize;
+            data.block(3, id, &mut buf[..len]);
+            id += 1;
+            fs::write(dir.join(format!("f{i:04}")), &buf[..len])?;
+            total += len as u64;
+        }
+    }
+    Ok(total)
+}
+
+fn seq_read_tree(root: &Path) -> Res<()> {
+    for e in fs::read_dir(root)? {
+        let p = e?.path();
+        if p.is_dir() {
+            seq_read_tree(&p)?;
+        } else {
+            seq_read(&p)?;
+        }
+    }
+    Ok(())
+}
+
+/// `rsync -a src/ dest/`: the time and the number of files it transferred.
+fn rsync_run(src: &Path, dest: &Path) -> Res<(Duration, u64)> {
+    let start = Instant::now();
+    let out = Command::new("rsync")
+        .arg("-a")
+        .arg("--stats")
+        .arg(format!("{}/", src.display()))
+        .arg(format!("{}/", dest.display()))
+        .output()?;
+    let d = start.elapsed();
+    if !out.status.success() {
+        return Err(format!(
+            "rsync to {} failed ({}): {}",
+            dest.display(),
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        )
+        .into());
+    }
+    let stats = String::from_utf8_lossy(&out.stdout);
+    let moved = stats
+        .lines()
+        .find_map(|l| l.strip_prefix("Number of regular files transferred: "))
+        .and_then(|n| n.trim().replace(',', "").parse().ok())
+        .unwrap_or(0);
+    Ok((d, moved))
+}
