@@ -242,23 +242,27 @@ impl Server {
 
     /// A request signed with `key` for region us-east-1.
     fn s3(&self, key: (&str, &str), method: &str, path: &str, body: &[u8]) -> (u16, String) {
-        self.s3_in("us-east-1", key, method, path, body)
+        self.s3_in("us-east-1", key, method, path, &[], body)
     }
 
+    /// A request with `headers` (signed) besides `host`.
     fn s3_in(
         &self,
         region: &str,
         (access_key, secret): (&str, &str),
         method: &str,
         path: &str,
+        headers: &[(&str, &str)],
         body: &[u8],
     ) -> (u16, String) {
         let secret = SecretKey::new(secret);
+        let mut all = vec![("host", self.addr.as_str())];
+        all.extend_from_slice(headers);
         let signed = sign_request(&SignRequest {
             method,
             path,
             query: "",
-            headers: &[("host", &self.addr)],
+            headers: &all,
             payload_hash: if body.is_empty() {
                 EMPTY_SHA256
             } else {
@@ -270,6 +274,9 @@ impl Server {
             time: SystemTime::now(),
         });
         let mut req = http().request(method.parse().unwrap(), self.url(path));
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
         for (name, value) in &signed.headers {
             req = req.header(*name, value);
         }
@@ -853,8 +860,8 @@ fn settings_from_the_config_file_env_and_flags() {
     );
     let (id, secret) = root_key(&server.banner);
     let root = (id.as_str(), secret.as_str());
-    assert_eq!(server.s3_in("eu-west-1", root, "GET", "/", b"").0, 200);
-    assert_ne!(server.s3_in("us-east-1", root, "GET", "/", b"").0, 200);
+    assert_eq!(server.s3_in("eu-west-1", root, "GET", "/", &[], b"").0, 200);
+    assert_ne!(server.s3_in("us-east-1", root, "GET", "/", &[], b"").0, 200);
     assert!(server.stop().success());
 
     // The environment beats the file, a flag beats the environment.
@@ -864,7 +871,10 @@ fn settings_from_the_config_file_env_and_flags() {
         &[("ALEXANDER_REGION", "eu-central-1")],
     );
     assert!(server.banner.contains("region:       eu-central-1"));
-    assert_eq!(server.s3_in("eu-central-1", root, "GET", "/", b"").0, 200);
+    assert_eq!(
+        server.s3_in("eu-central-1", root, "GET", "/", &[], b"").0,
+        200
+    );
     assert!(server.stop().success());
     let server = start(
         &data,
@@ -1080,4 +1090,179 @@ fn serve_can_mount_one_bucket() {
         b"in the root"
     );
     assert!(server.stop().success());
+}
+
+/// Renames and deletes cross both views: a rename in the mount moves the
+/// object over S3; a copy and delete over S3 (S3's rename) moves the file in
+/// the mount; deletes either way are seen at once by the other.
+#[test]
+fn renames_and_deletes_cross_both_views() {
+    if !fuse_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let mnt = tmp.path().join("mnt");
+    let vars = [
+        ("ALEXANDER_ROOT_ACCESS_KEY", "RENAMETESTKEY"),
+        ("ALEXANDER_ROOT_SECRET_KEY", "rename-test-secret-12"),
+    ];
+    let mount = ["--mount", mnt.to_str().unwrap(), "--mount-cache-secs", "60"];
+    let server = start(&data, &mount, &vars);
+    let key = ("RENAMETESTKEY", "rename-test-secret-12");
+    std::fs::create_dir(mnt.join("moves")).unwrap();
+    std::fs::create_dir_all(mnt.join("moves/dir/sub")).unwrap();
+    std::fs::write(mnt.join("moves/dir/sub/a.txt"), b"aaa").unwrap();
+    std::fs::write(mnt.join("moves/f.txt"), b"file").unwrap();
+
+    // Mount → S3: a file rename and a directory rename.
+    std::fs::rename(mnt.join("moves/f.txt"), mnt.join("moves/g.txt")).unwrap();
+    assert_eq!(server.s3(key, "GET", "/moves/f.txt", b"").0, 404);
+    assert_eq!(
+        server.s3(key, "GET", "/moves/g.txt", b""),
+        (200, "file".into())
+    );
+    std::fs::rename(mnt.join("moves/dir"), mnt.join("moves/renamed")).unwrap();
+    assert_eq!(server.s3(key, "GET", "/moves/dir/sub/a.txt", b"").0, 404);
+    assert_eq!(
+        server.s3(key, "GET", "/moves/renamed/sub/a.txt", b""),
+        (200, "aaa".into())
+    );
+
+    // S3 → mount: copy then delete, seen at once despite a long kernel
+    // cache (the old name was looked up, and so cached, first).
+    assert!(mnt.join("moves/g.txt").exists());
+    let (status, body) = server.s3_in(
+        "us-east-1",
+        key,
+        "PUT",
+        "/moves/h.txt",
+        &[("x-amz-copy-source", "/moves/g.txt")],
+        b"",
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(server.s3(key, "DELETE", "/moves/g.txt", b"").0, 204);
+    assert!(!mnt.join("moves/g.txt").exists());
+    assert_eq!(std::fs::read(mnt.join("moves/h.txt")).unwrap(), b"file");
+
+    // Deletes: over S3, seen in the mount; in the mount, seen over S3.
+    assert!(mnt.join("moves/renamed/sub/a.txt").exists());
+    assert_eq!(
+        server.s3(key, "DELETE", "/moves/renamed/sub/a.txt", b"").0,
+        204
+    );
+    assert!(!mnt.join("moves/renamed/sub/a.txt").exists());
+    std::fs::remove_file(mnt.join("moves/h.txt")).unwrap();
+    assert_eq!(server.s3(key, "GET", "/moves/h.txt", b"").0, 404);
+    assert!(server.stop().success());
+}
+
+/// A server killed (SIGKILL) while files are being written and edited
+/// through its mount: after a restart every file keeps its last committed
+/// version, byte for byte, over S3 and in the mount, and the store is
+/// consistent.
+#[test]
+fn a_server_killed_mid_write_keeps_every_committed_file() {
+    if !fuse_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let mnt = tmp.path().join("mnt");
+    let vars = [
+        ("ALEXANDER_ROOT_ACCESS_KEY", "KILLTESTKEY"),
+        ("ALEXANDER_ROOT_SECRET_KEY", "kill-test-secret-1234"),
+    ];
+    let mount = ["--mount", mnt.to_str().unwrap()];
+    let server = start(&data, &mount, &vars);
+    let key = ("KILLTESTKEY", "kill-test-secret-1234");
+    std::fs::create_dir(mnt.join("crash")).unwrap();
+    let streamed = noise(3 << 20, 11);
+    let edited = noise(2 << 20, 12);
+    std::fs::write(mnt.join("crash/streamed.bin"), &streamed).unwrap();
+    {
+        let f = std::fs::File::create(mnt.join("crash/edited.bin")).unwrap();
+        (&f).write_all(&edited).unwrap();
+        f.sync_all().unwrap();
+    }
+
+    // In flight when the server dies: an overwrite streaming a new version
+    // and an in-place edit, neither closed.
+    let writer = {
+        let path = mnt.join("crash/streamed.bin");
+        thread::spawn(move || -> std::io::Result<u64> {
+            let mut f = std::fs::File::create(&path)?;
+            let piece = noise(1 << 20, 13);
+            let mut written = 0u64;
+            for _ in 0..2048 {
+                f.write_all(&piece)?;
+                written += piece.len() as u64;
+            }
+            Ok(written)
+        })
+    };
+    let mut edit = std::fs::OpenOptions::new()
+        .write(true)
+        .open(mnt.join("crash/edited.bin"))
+        .unwrap();
+    std::io::Seek::seek(&mut edit, std::io::SeekFrom::Start(4096)).unwrap();
+    edit.write_all(&noise(300_000, 14)).unwrap();
+    // Let the overwrite get well under way (a child process started
+    // meanwhile closes inherited descriptors, which must commit nothing),
+    // then kill.
+    thread::sleep(Duration::from_millis(800));
+    let mut server = server;
+    server.signal("KILL");
+    wait_exit(&mut server.child, STOP);
+    let result = writer.join().unwrap();
+    assert!(
+        result.is_err(),
+        "the overwrite finished before the kill: {result:?}"
+    );
+    drop(edit);
+
+    // Restarted (the dead mount is cleared first).
+    let server = start(&data, &mount, &vars);
+    for (name, want) in [("streamed.bin", &streamed), ("edited.bin", &edited)] {
+        let got = std::fs::read(mnt.join("crash").join(name)).unwrap();
+        assert!(
+            got == *want,
+            "{name} in the mount is not its last commit: {} bytes, {} expected",
+            got.len(),
+            want.len()
+        );
+        let (status, _) = server.s3(key, "HEAD", &format!("/crash/{name}"), b"");
+        assert_eq!(status, 200);
+    }
+    let got = signed_get_bytes(&server, key, "/crash/streamed.bin");
+    assert!(
+        got == streamed,
+        "streamed.bin over S3 is not its last commit"
+    );
+    assert!(server.stop().success());
+    let report = ok(&data, &["fsck", "--verify-data"]);
+    assert!(report.contains("the store is consistent"), "{report}");
+}
+
+/// The body of a signed GET, as bytes.
+fn signed_get_bytes(server: &Server, key: (&str, &str), path: &str) -> Vec<u8> {
+    let secret = SecretKey::new(key.1);
+    let signed = sign_request(&SignRequest {
+        method: "GET",
+        path,
+        query: "",
+        headers: &[("host", &server.addr)],
+        payload_hash: EMPTY_SHA256,
+        access_key: key.0,
+        secret: &secret,
+        region: "us-east-1",
+        time: SystemTime::now(),
+    });
+    let mut req = http().get(server.url(path));
+    for (name, value) in &signed.headers {
+        req = req.header(*name, value);
+    }
+    let resp = req.send().unwrap();
+    assert_eq!(resp.status(), 200);
+    resp.bytes().unwrap().to_vec()
 }

@@ -125,6 +125,9 @@ impl Filesystem for FuseFs {
             InitFlags::FUSE_READDIRPLUS_AUTO,
             InitFlags::FUSE_PARALLEL_DIROPS,
             InitFlags::FUSE_ATOMIC_O_TRUNC,
+            // The kernel would otherwise ask for `security.capability`
+            // before every write; writes say when set-ID bits must go.
+            InitFlags::FUSE_HANDLE_KILLPRIV_V2,
         ] {
             let _ = config.add_capabilities(flag);
         }
@@ -267,8 +270,9 @@ impl Filesystem for FuseFs {
         Self::empty("rename", r, reply);
     }
 
-    fn open(&self, _req: &Request, ino: INodeNo, flags: OpenFlags, reply: ReplyOpen) {
+    fn open(&self, req: &Request, ino: INodeNo, flags: OpenFlags, reply: ReplyOpen) {
         let mode = OpenMode {
+            pid: req.pid(),
             write: flags.acc_mode() != OpenAccMode::O_RDONLY,
             truncate: flags.0 & libc::O_TRUNC != 0,
             append: flags.0 & libc::O_APPEND != 0,
@@ -303,11 +307,16 @@ impl Filesystem for FuseFs {
         fh: FileHandle,
         offset: u64,
         data: &[u8],
-        _write_flags: WriteFlags,
+        write_flags: WriteFlags,
         _flags: OpenFlags,
         _lock_owner: Option<LockOwner>,
         reply: ReplyWrite,
     ) {
+        if write_flags.contains(WriteFlags::FUSE_WRITE_KILL_SUIDGID)
+            && let Err(e) = self.fs.kill_suid(fh.0)
+        {
+            return reply.error(errno("write", &e));
+        }
         match self.fs.write(fh.0, offset, data) {
             Ok(n) => reply.written(n),
             Err(e) => reply.error(errno("write", &e)),
@@ -316,13 +325,13 @@ impl Filesystem for FuseFs {
 
     fn flush(
         &self,
-        _req: &Request,
+        req: &Request,
         _ino: INodeNo,
         fh: FileHandle,
         _lock_owner: LockOwner,
         reply: ReplyEmpty,
     ) {
-        Self::empty("flush", self.fs.flush(fh.0), reply);
+        Self::empty("flush", self.fs.flush(fh.0, req.pid()), reply);
     }
 
     fn release(
@@ -492,6 +501,7 @@ impl Filesystem for FuseFs {
             mode & !umask,
             req.uid(),
             req.gid(),
+            req.pid(),
         ) {
             Ok((a, fh)) => reply.created(
                 &self.ttl,

@@ -109,6 +109,9 @@ pub struct OpenMode {
     pub write: bool,
     pub truncate: bool,
     pub append: bool,
+    /// The process opening (the request's pid); 0 if unknown. See
+    /// [`Fs::flush`].
+    pub pid: u32,
 }
 
 /// What a write handle will commit.
@@ -125,6 +128,9 @@ enum WriteState {
 
 struct FileHandle {
     ino: u64,
+    /// Thread group (process) that opened it, 0 if unknown: only its own
+    /// flushes commit (see [`Fs::flush`]).
+    opener: u32,
     bucket: String,
     key: String,
     /// The version it reads: the current one, or a history folder's.
@@ -250,6 +256,23 @@ fn kind_of(meta: &ObjectMeta) -> Kind {
     }
 }
 
+/// The process (thread group) of thread `pid`: FUSE requests carry the
+/// calling thread's id. 0 stays 0 (unknown); a thread already gone counts as
+/// its own process.
+fn process_of(pid: u32) -> u32 {
+    if pid == 0 {
+        return 0;
+    }
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Tgid:"))
+                .and_then(|v| v.trim().parse().ok())
+        })
+        .unwrap_or(pid)
+}
+
 fn not_found(e: &StoreError) -> bool {
     matches!(
         e,
@@ -350,6 +373,10 @@ impl Fs {
             return Ok(o);
         }
         let node = self.node(ino)?;
+        // An inode its path no longer names (unlinked, or replaced by a
+        // rename) still takes writes; they vanish with it, as on a local
+        // filesystem: its overlay starts empty and is never committed.
+        let orphan = self.inodes.lock().find(&node.bucket, &node.path) != Some(ino);
         let mut own_empty = false;
         if let Some(h) = own {
             let mut st = h.state.lock();
@@ -365,7 +392,7 @@ impl Fs {
                 Err(e) => return Err(e),
             }
         }
-        let current = if own_empty {
+        let current = if own_empty || orphan {
             None
         } else {
             match self
@@ -393,12 +420,9 @@ impl Fs {
             etag: i.etag,
             size: i.size,
         });
-        let o = Arc::new(Mutex::new(EditOverlay::new(
-            &node.bucket,
-            &node.path,
-            base,
-            meta,
-        )?));
+        let mut o = EditOverlay::new(&node.bucket, &node.path, base, meta)?;
+        o.orphan = orphan;
+        let o = Arc::new(Mutex::new(o));
         self.overlays.lock().insert(ino, o.clone());
         Ok(o)
     }
@@ -492,6 +516,7 @@ impl Fs {
             fh,
             Arc::new(FileHandle {
                 ino,
+                opener: 0,
                 bucket: node.bucket,
                 key: node.path,
                 at,
@@ -666,6 +691,27 @@ impl Fs {
             let b = self.store.head_bucket(&node.bucket)?;
             return Ok(self.dir_attr(ino, None, b.created_ns));
         }
+        // An orphan (unlinked or replaced, still open and written) is what
+        // its overlay holds; its path names another file or none.
+        if let Some(o) = self.overlay_of(ino)
+            && self.inodes.lock().find(&node.bucket, &node.path) != Some(ino)
+        {
+            let (size, meta) = {
+                let g = o.lock();
+                (g.size, g.meta.lock().finish())
+            };
+            let info = ObjectInfo {
+                key: node.path.clone(),
+                version_id: String::new(),
+                size,
+                etag: String::new(),
+                modified_ns: now_ns(),
+                meta,
+                seq: 0,
+                part_sizes: Vec::new(),
+            };
+            return Ok(self.file_attr(ino, &info));
+        }
         let mut a = self.resolve(&node.bucket, &node.path)?;
         a.ino = ino;
         Ok(a)
@@ -810,8 +856,11 @@ impl Fs {
     }
 
     fn truncate(&self, ino: u64, node: &Node, size: u64, h: Option<&FileHandle>) -> Result<()> {
-        if size != 0 {
-            if self.resolve(&node.bucket, &node.path)?.size == size {
+        // An inode its path no longer names (unlinked or replaced) truncates
+        // its own overlay, never committed, and not the path's new file.
+        let orphan = self.inodes.lock().find(&node.bucket, &node.path) != Some(ino);
+        if size != 0 || orphan {
+            if !orphan && self.resolve(&node.bucket, &node.path)?.size == size {
                 return Ok(());
             }
             self.with_overlay(ino, h, |o| {
@@ -984,23 +1033,33 @@ impl Fs {
             return Err(FsError::ReadOnly);
         }
         let path = join(&p.path, name);
-        match self.store.head_object(&p.bucket, &path, At::Current) {
-            Ok(_) => {}
-            Err(e) if not_found(&e) => {
-                return match self.resolve(&p.bucket, &path) {
-                    Ok(a) if a.kind == Kind::Dir => Err(FsError::IsDir),
-                    Ok(_) => Err(FsError::NotSupported("unlink of a file not yet closed")),
-                    Err(e) => Err(e),
-                };
-            }
+        let in_store = match self.store.head_object(&p.bucket, &path, At::Current) {
+            Ok(_) => true,
+            Err(e) if not_found(&e) => match self.resolve(&p.bucket, &path) {
+                Ok(a) if a.kind == Kind::Dir => return Err(FsError::IsDir),
+                // A new file not yet committed: its bytes are in its
+                // handles or its overlay only, dropped below.
+                Ok(_) => false,
+                Err(e) => return Err(e),
+            },
             Err(e) => return Err(e.into()),
-        }
-        // Writes to an unlinked file vanish with it.
+        };
+        // Writes to an unlinked file vanish with it: its overlay and what
+        // its handles would commit (a pending truncation) are dropped, and
+        // later writes go to an overlay never committed (`start_overlay`).
         let ino = self.inodes.lock().find(&p.bucket, &path);
         if let Some(ino) = ino {
             self.drop_overlay(ino);
+            for h in self.handles_of(ino) {
+                let mut st = h.state.lock();
+                if !matches!(*st, WriteState::Failed) {
+                    *st = WriteState::Clean;
+                }
+            }
         }
-        self.store.delete_object(&p.bucket, &path, None)?;
+        if in_store {
+            self.store.delete_object(&p.bucket, &path, None)?;
+        }
         self.inodes.lock().detach(&p.bucket, &path);
         self.keep_dir(&p.bucket, &p.path)
     }
@@ -1091,6 +1150,7 @@ impl Fs {
         if let Some(ino) = src_ino {
             self.commit_overlay(ino)?;
         }
+        let dst_ino = self.inodes.lock().find(bucket, &to);
         let dst = match self.resolve(bucket, &to) {
             Ok(a) => Some(a),
             Err(FsError::NotFound) => None,
@@ -1131,6 +1191,18 @@ impl Fs {
             }
             self.store.rename_object(bucket, &from, &to, no_replace)?;
         }
+        // The file replaced is orphaned, as by an unlink: what its handles
+        // write vanishes with it, not into the file that took its name.
+        if let Some(d) = dst_ino.filter(|d| Some(*d) != src_ino) {
+            self.drop_overlay(d);
+            for h in self.handles_of(d) {
+                let mut st = h.state.lock();
+                if !matches!(*st, WriteState::Failed) {
+                    *st = WriteState::Clean;
+                }
+                *h.reader.lock() = None;
+            }
+        }
         self.inodes.lock().rename(bucket, &from, &to);
         // Open handles follow the file to its new key, as on a local
         // filesystem (their state moves with them; readers reopen).
@@ -1142,6 +1214,7 @@ impl Fs {
                 let state = std::mem::replace(&mut *h.state.lock(), WriteState::Clean);
                 *slot = Arc::new(FileHandle {
                     ino: h.ino,
+                    opener: h.opener,
                     bucket: h.bucket.clone(),
                     key: format!("{to}{}", &h.key[from.len()..]),
                     at: h.at.clone(),
@@ -1164,6 +1237,7 @@ impl Fs {
         mode: u32,
         uid: u32,
         gid: u32,
+        pid: u32,
     ) -> Result<(Attr, u64)> {
         let (p, path) = self.new_entry(parent, name)?;
         let meta = self.new_meta(S_IFREG | (mode & 0o7777), uid, gid);
@@ -1174,6 +1248,7 @@ impl Fs {
         let fh = self.new_fh();
         let handle = Arc::new(FileHandle {
             ino,
+            opener: process_of(pid),
             bucket: p.bucket.clone(),
             key: path,
             at: ReadAt::Current,
@@ -1243,6 +1318,7 @@ impl Fs {
             fh,
             Arc::new(FileHandle {
                 ino,
+                opener: process_of(mode.pid),
                 bucket: node.bucket,
                 key: node.path,
                 at: ReadAt::Current,
@@ -1362,6 +1438,7 @@ impl Fs {
         // stream or pending truncation would race this one).
         let _t = self.transition.lock();
         if self.overlay_of(h.ino).is_some()
+            || self.inodes.lock().find(&h.bucket, &h.key) != Some(h.ino)
             || self
                 .handles_of(h.ino)
                 .iter()
@@ -1442,9 +1519,33 @@ impl Fs {
         self.commit_overlay(h.ino)
     }
 
-    pub fn flush(&self, fh: u64) -> Result<()> {
+    /// `close(2)` of a descriptor of the handle. The kernel sends one for
+    /// every descriptor closed, including those a forked child closes on
+    /// `exec` (`O_CLOEXEC`) while its parent is still writing: committing
+    /// then would publish a partial file and turn the rest of a streaming
+    /// write into edits. So only a close by the process that opened the
+    /// handle commits; anything else waits for that process's close, an
+    /// `fsync`, or the release of the last descriptor.
+    pub fn flush(&self, fh: u64, pid: u32) -> Result<()> {
         let h = self.handle(fh)?;
+        if h.opener != 0 && pid != 0 && process_of(pid) != h.opener {
+            return Ok(());
+        }
         self.commit(&h)
+    }
+
+    /// A write by an unprivileged process clears the set-user-ID and
+    /// set-group-ID bits, as on a local filesystem (the kernel leaves that
+    /// to us: `HANDLE_KILLPRIV_V2`).
+    pub fn kill_suid(&self, fh: u64) -> Result<()> {
+        let h = self.handle(fh)?;
+        let mut pm = h.meta.lock();
+        if let Some(mode) = pm.meta.attrs.mode
+            && mode & (libc::S_ISUID | libc::S_ISGID) != 0
+        {
+            pm.meta.attrs.mode = Some(mode & !(libc::S_ISUID | libc::S_ISGID));
+        }
+        Ok(())
     }
 
     /// Commits and returns once the data is durable (a commit is durable on
@@ -1730,7 +1831,7 @@ mod tests {
         let b = fs.mkdir(ROOT_INO, b"bkt", 0o755, 0, 0).unwrap();
         let d = fs.mkdir(b.ino, b"d", 0o700, 5, 6).unwrap();
         assert_eq!((d.perm, d.uid, d.gid), (0o700, 5, 6));
-        let (f, fh) = fs.create(d.ino, b"f", 0o640, 5, 6).unwrap();
+        let (f, fh) = fs.create(d.ino, b"f", 0o640, 5, 6, 0).unwrap();
         // Visible before the commit, with the size written so far.
         fs.write(fh, 0, b"hello ").unwrap();
         fs.write(fh, 6, b"world").unwrap();
@@ -1792,7 +1893,7 @@ mod tests {
         assert_eq!(fs.read(fh, 0, 100).unwrap(), b"HelXo\0\0\0");
         fs.release(fh).unwrap();
 
-        let (_, fh) = fs.create(d.ino, b"g", 0o640, 5, 6).unwrap();
+        let (_, fh) = fs.create(d.ino, b"g", 0o640, 5, 6, 0).unwrap();
         fs.write(fh, 0, b"hello world").unwrap();
         fs.fsync(fh).unwrap();
         fs.release(fh).unwrap();

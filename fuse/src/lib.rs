@@ -160,6 +160,10 @@ pub fn mount(store: Store, mountpoint: &Path, options: MountOptions) -> io::Resu
         MountOption::FSName("alexander".into()),
         MountOption::Subtype("alexander".into()),
         MountOption::DefaultPermissions,
+        // Objects are data, not programs to run with other rights or
+        // devices to open.
+        MountOption::NoSuid,
+        MountOption::NoDev,
         if options.read_only {
             MountOption::RO
         } else {

@@ -53,6 +53,9 @@ pub struct EditOverlay {
     /// Committed (or dropped) and out of the inode's map: a handle that
     /// finds it so looks the inode's overlay up again.
     pub retired: bool,
+    /// The inode was unlinked or replaced: its writes are kept for its
+    /// handles to read and never committed.
+    pub orphan: bool,
 }
 
 /// Fills `buf` from `file` at `offset`; zeros past its end (a hole cut by
@@ -89,6 +92,7 @@ impl EditOverlay {
             meta,
             base_reader: None,
             retired: false,
+            orphan: false,
         })
     }
 
@@ -102,9 +106,9 @@ impl EditOverlay {
         &self.dirty
     }
 
-    /// Whether a commit would change nothing.
+    /// Whether there is nothing to commit (an orphan's writes never are).
     pub fn is_clean(&self) -> bool {
-        self.base.is_some() && self.dirty.is_empty() && self.size == self.base_size()
+        self.orphan || self.base.is_some() && self.dirty.is_empty() && self.size == self.base_size()
     }
 
     /// Adds `start..end` to the dirty ranges, merging neighbours.

@@ -1,0 +1,70 @@
+//! When a file written through the mount becomes a version: at the close by
+//! the process that wrote it (or an fsync), not at a close by a child that
+//! inherited the descriptor, and exactly once.
+
+mod common;
+
+use std::fs::{self, File};
+use std::io::{Read, Write};
+use std::process::Command;
+
+use alexander_store::{At, VersionQuery, Versioning};
+
+fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
+#[test]
+fn a_child_closing_an_inherited_descriptor_commits_nothing() {
+    let s = mounted!();
+    let b = s.path().join("commits");
+    fs::create_dir(&b).unwrap();
+    s.store
+        .set_versioning("commits", Versioning::Enabled)
+        .unwrap();
+    let data = noise(3 << 20, 5);
+    let mut f = File::create(b.join("f")).unwrap();
+    f.write_all(&data[..1 << 20]).unwrap();
+    // A fork and exec closes the child's copy of every O_CLOEXEC
+    // descriptor: the kernel sends a flush for it.
+    for _ in 0..3 {
+        assert!(Command::new("true").status().unwrap().success());
+    }
+    assert!(
+        s.store.head_object("commits", "f", At::Current).is_err(),
+        "a child's close committed a partial file"
+    );
+    f.write_all(&data[1 << 20..]).unwrap();
+    drop(f);
+    let mut got = Vec::new();
+    s.store
+        .get_object("commits", "f", At::Current, None)
+        .unwrap()
+        .read_to_end(&mut got)
+        .unwrap();
+    assert!(got == data, "{} bytes committed", got.len());
+    let versions = s
+        .store
+        .list_versions(
+            "commits",
+            &VersionQuery {
+                prefix: "f".into(),
+                max_keys: 10,
+                ..VersionQuery::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(versions.versions.len(), 1, "one close, one version");
+    // The whole file streamed: its ETag is the MD5 of its bytes, not an
+    // edit's composite.
+    let info = s.store.head_object("commits", "f", At::Current).unwrap();
+    assert!(!info.etag.contains('-'), "{}", info.etag);
+}
