@@ -33,6 +33,9 @@
 //! - `ALEXANDER_BENCH_ROUNDS`: rounds per figure; the endpoint and the store
 //!   run by turns and each figure is the median of its rounds (default 3).
 //! - `ALEXANDER_BENCH_S3_SDK=0`: skip the `aws-sdk-s3` rows.
+//! - `ALEXANDER_BENCH_S3_ONLY=2,4`: run only the figures with these numbers
+//!   (0 stands for the context lines before the table), to iterate on one
+//!   path without the rest of the run.
 //! - `ALEXANDER_BENCH_DIR`: where the stores go (default: cargo's temp dir
 //!   inside the target dir, on the project's disk). Everything is removed
 //!   at the end.
@@ -131,6 +134,8 @@ struct Settings {
     /// concurrency 8.
     large_count: (u64, u64),
     sdk: bool,
+    /// The figures to run (`ALEXANDER_BENCH_S3_ONLY`); `None`: all.
+    only: Option<Vec<u32>>,
     base: PathBuf,
 }
 
@@ -161,6 +166,15 @@ impl Settings {
         let secs = env_f64("ALEXANDER_BENCH_SECS").unwrap_or(secs);
         let rounds = env_f64("ALEXANDER_BENCH_ROUNDS").map_or(rounds, |r| r as usize);
         let sdk = std::env::var("ALEXANDER_BENCH_S3_SDK").map_or(true, |v| v != "0");
+        let only = std::env::var("ALEXANDER_BENCH_S3_ONLY").ok().map(|v| {
+            v.split(',')
+                .map(|n| {
+                    n.trim().parse().unwrap_or_else(|_| {
+                        panic!("ALEXANDER_BENCH_S3_ONLY={v:?} is not a list of figure numbers")
+                    })
+                })
+                .collect()
+        });
         let base = std::env::var_os("ALEXANDER_BENCH_DIR")
             .map_or_else(|| PathBuf::from(env!("CARGO_TARGET_TMPDIR")), PathBuf::from);
         Settings {
@@ -173,8 +187,14 @@ impl Settings {
             rounds: rounds.max(1),
             large_count,
             sdk,
+            only,
             base,
         }
+    }
+
+    /// Whether figure `num` (0: the context lines) is to be run.
+    fn wants(&self, num: u32) -> bool {
+        self.only.as_ref().is_none_or(|o| o.contains(&num))
     }
 
     fn print_header(&self, dir: &Path) {
@@ -1252,12 +1272,16 @@ fn run(s: &Settings, dir: &Path, t: &mut Table) -> Res<()> {
         .thread_name(CLIENT_THREAD)
         .enable_all()
         .build()?;
-    context(s, &client_rt)?;
+    if s.wants(0) {
+        context(s, &client_rt)?;
+    }
 
     let store = open_store(&dir.join("store"))?;
     let (svc, iam) = service(&store, 0)?;
     let server = Server::start(Serves::S3(svc))?;
-    request_pieces(s, &store, &iam, &Client::new(server.addr))?;
+    if s.wants(0) {
+        request_pieces(s, &store, &iam, &Client::new(server.addr))?;
+    }
     let sdk = if s.sdk {
         let _in = client_rt.enter();
         Some(sdk_client(server.addr))
@@ -1290,6 +1314,9 @@ fn run(s: &Settings, dir: &Path, t: &mut Table) -> Res<()> {
         (3, Op::Put, s.large),
         (4, Op::Get, s.large),
     ] {
+        if !s.wants(num) {
+            continue;
+        }
         let is_large = obj == s.large;
         for conc in [1, 8] {
             let (name, base, label) = (name_of(op), base_of(op), size(obj));
@@ -1341,6 +1368,9 @@ fn run(s: &Settings, dir: &Path, t: &mut Table) -> Res<()> {
 
     // 2: the cost of a request, from a GET of an empty object.
     for conc in [1, 8] {
+        if !s.wants(2) {
+            break;
+        }
         eprintln!("2: GET 0 B at concurrency {conc}");
         let m = b.figure(Op::Get, 0, conc, loops, false)?;
         let (h, st) = (m.http.ops_per_sec(), m.store.ops_per_sec());
@@ -1356,18 +1386,20 @@ fn run(s: &Settings, dir: &Path, t: &mut Table) -> Res<()> {
     }
 
     // 5: small durable PUTs.
-    eprintln!("5: PUT {tiny} at concurrency 8");
-    let m = b.figure(Op::Put, s.tiny, 8, loops, false)?;
-    let (h, st) = (m.http.ops_per_sec(), m.store.ops_per_sec());
-    let what = format!("PUT {tiny} x8");
-    t.row(
-        format!("5 {what}, ops/s"),
-        format!("{h:.0}"),
-        format!("{st:.0}"),
-        h / st,
-        "store put_object, same data",
-    );
-    t.note(cpu_note(5, &what, &m, s.tiny));
+    if s.wants(5) {
+        eprintln!("5: PUT {tiny} at concurrency 8");
+        let m = b.figure(Op::Put, s.tiny, 8, loops, false)?;
+        let (h, st) = (m.http.ops_per_sec(), m.store.ops_per_sec());
+        let what = format!("PUT {tiny} x8");
+        t.row(
+            format!("5 {what}, ops/s"),
+            format!("{h:.0}"),
+            format!("{st:.0}"),
+            h / st,
+            "store put_object, same data",
+        );
+        t.note(cpu_note(5, &what, &m, s.tiny));
+    }
 
     t.note(format!(
         "   each figure is the median of {} round{} run by turns (HTTP, {}store); {small} \
@@ -1396,7 +1428,9 @@ fn run(s: &Settings, dir: &Path, t: &mut Table) -> Res<()> {
     fs::remove_dir_all(dir.join("store"))?;
 
     // 6: one large upload to a server in a child process.
-    big_upload(s, dir, t)?;
+    if s.wants(6) {
+        big_upload(s, dir, t)?;
+    }
     Ok(())
 }
 

@@ -365,6 +365,15 @@ pub fn error_response(
     resp
 }
 
+/// What hyper may hold per connection, each way: the response frames it
+/// gathers into one `writev` (a GET hands it a batch of chunks at a time,
+/// see [`crate::body::BATCH`]), and the read buffer a request body comes
+/// through (so an upload's frames are up to this size; at most eight are
+/// queued per upload). hyper's default, about 400 KiB, would do as well;
+/// the point is not to tie it to the header limit, which is set apart
+/// (`max_header_size`).
+const CONN_BUF: usize = crate::body::BATCH;
+
 /// Serves S3 on `listener` until `shutdown` completes, then stops accepting
 /// and waits (up to `drain`) for requests in flight to finish.
 pub async fn serve(
@@ -374,7 +383,17 @@ pub async fn serve(
     drain: Duration,
 ) -> io::Result<()> {
     let graceful = GracefulShutdown::new();
-    let max_buf = service.inner.config.limits.max_header_bytes.max(8192);
+    // hyper's own limit on the header section is only a backstop: one over
+    // the configured limit but within a few times it is read whole and
+    // answered with S3's error document (see `pipeline`), beyond that
+    // hyper answers 431 without buffering more.
+    let max_header = service
+        .inner
+        .config
+        .limits
+        .max_header_bytes
+        .saturating_mul(4)
+        .max(8192);
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
@@ -393,7 +412,8 @@ pub async fn serve(
                 let _ = stream.set_nodelay(true);
                 let svc = service.clone();
                 let conn = http1::Builder::new()
-                    .max_buf_size(max_buf)
+                    .max_header_size(max_header)
+                    .max_buf_size(CONN_BUF)
                     .keep_alive(true)
                     .serve_connection(
                         TokioIo::new(stream),

@@ -19,35 +19,29 @@
 
 mod conditions;
 mod copy;
+mod get;
 mod range;
-
-use std::io::{Seek, SeekFrom};
 
 use alexander_store::{
     At, DeleteResult, Error as StoreError, MAX_KEY_LEN, ObjectInfo, ObjectMeta, PutOptions, Store,
     Versioning, WriteCondition,
 };
 use http::{HeaderMap, Response, StatusCode};
-use http_body_util::BodyExt;
 
 use super::{
     Access, Ctx, blocking, check_access, check_writable, empty_response, header, meta_from_headers,
-    meta_headers, read_small_body, set_header, snapshot_key, upload_reader, with_upload,
-    xml_response,
+    read_small_body, set_header, snapshot_key, upload_reader, with_upload, xml_response,
 };
-use crate::body::ReaderBody;
 use crate::checksum::{self, ChecksumAlgorithm, DeclaredChecksum};
 use crate::error::S3Error;
-use crate::iam::Principal;
-use crate::router::Endpoint;
 use crate::s3_error;
 use crate::server::RequestBody;
 use crate::server::ResponseBody;
-use crate::xml::{Delete, DeleteError, DeletedObject, from_xml, http_date, quote_etag, to_xml};
-use conditions::Verdict;
+use crate::xml::{Delete, DeleteError, DeletedObject, from_xml, quote_etag, to_xml};
 pub(super) use conditions::{COPY_SOURCE, Preconditions};
 pub use copy::copy_object;
 pub(super) use copy::copy_source;
+pub use get::get_object;
 pub(super) use range::parse_copy_range;
 
 type R = Result<Response<ResponseBody>, S3Error>;
@@ -336,163 +330,6 @@ pub async fn put_object(ctx: Ctx, bucket: String, key: String, body: RequestBody
     if let Some((algorithm, value)) = &outcome.checksum {
         set_header(h, algorithm.header_name(), value);
         set_header(h, "x-amz-checksum-type", "FULL_OBJECT");
-    }
-    Ok(resp)
-}
-
-pub async fn get_object(ctx: Ctx, e: Endpoint) -> R {
-    let (head, bucket, key, version_id, part_number, overrides) = match e {
-        Endpoint::GetObject {
-            bucket,
-            key,
-            version_id,
-            part_number,
-            overrides,
-        } => (false, bucket, key, version_id, part_number, overrides),
-        Endpoint::HeadObject {
-            bucket,
-            key,
-            version_id,
-            part_number,
-            overrides,
-        } => (true, bucket, key, version_id, part_number, overrides),
-        other => {
-            return Err(S3Error::internal(format!(
-                "get_object called for {}",
-                other.name()
-            )));
-        }
-    };
-    let binfo = check_access(&ctx, &bucket, Access::Read)?;
-    if !overrides.is_empty() && ctx.principal == Principal::Anonymous {
-        return Err(s3_error!(
-            InvalidRequest,
-            "Request specific response headers cannot be used for anonymous GET requests."
-        ));
-    }
-    let target = ReadTarget::new(key, version_id)?;
-    let headers = &ctx.parts.headers;
-    let range = match (part_number, header(headers, "range")) {
-        (Some(_), Some(_)) => {
-            return Err(s3_error!(
-                InvalidRequest,
-                "Cannot specify both Range header and partNumber query parameter"
-            ));
-        }
-        (None, Some(r)) => range::parse_range(r),
-        _ => None,
-    };
-    let pre = Preconditions::from_headers(headers, &conditions::GET);
-    let checksum_mode = header(headers, "x-amz-checksum-mode")
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("ENABLED"));
-
-    // One reader pins the version: the preconditions, the range and the
-    // bytes all concern the same one.
-    let store = ctx.store().clone();
-    let mut reader =
-        blocking(move || Ok(store.get_object(&bucket, &target.key, target.at(), None)?)).await?;
-    let info = reader.info().clone();
-    let size = info.size;
-
-    match pre.evaluate(&conditions::GET, &info.etag, info.modified_ns) {
-        Verdict::Proceed => {}
-        Verdict::Failed(h) => return Err(precondition_failed(h)),
-        Verdict::NotModified(_) => {
-            let mut resp = empty_response(StatusCode::NOT_MODIFIED);
-            let h = resp.headers_mut();
-            set_header(h, "etag", &quote_etag(&info.etag));
-            set_header(h, "last-modified", &http_date(info.modified_ns));
-            set_version_header(h, "x-amz-version-id", binfo.versioning, &info.version_id);
-            return Ok(resp);
-        }
-    }
-
-    let (start, end, partial) = if let Some(n) = part_number {
-        let parts = if info.part_sizes.is_empty() {
-            vec![size]
-        } else {
-            info.part_sizes.clone()
-        };
-        let index = n as usize - 1;
-        if index >= parts.len() {
-            return Err(s3_error!(
-                InvalidPartNumber,
-                "The requested partnumber is not satisfiable"
-            )
-            .with_field("PartNumberRequested", n.to_string())
-            .with_field("ActualPartCount", parts.len().to_string()));
-        }
-        let start: u64 = parts[..index].iter().sum();
-        (start, (start + parts[index]).min(size), true)
-    } else if let Some(r) = range {
-        let (s, e) = r.resolve(size)?;
-        (s, e, true)
-    } else {
-        (0, size, false)
-    };
-    let len = end - start;
-    let status = if partial && len > 0 {
-        StatusCode::PARTIAL_CONTENT
-    } else {
-        StatusCode::OK
-    };
-
-    let mut resp = if head {
-        empty_response(status)
-    } else {
-        reader
-            .seek(SeekFrom::Start(start))
-            .map_err(|e| S3Error::internal(format!("seek in object: {e}")))?;
-        // Chunks go out as the buffers they were read into.
-        let mut left = len;
-        let next = move || {
-            let max = usize::try_from(left).unwrap_or(usize::MAX);
-            let piece = reader.next_piece(max)?;
-            if let Some(p) = &piece {
-                left -= p.len() as u64;
-            }
-            Ok(piece)
-        };
-        let mut r = Response::new(ReaderBody::spawn_pieces(next, len).boxed());
-        *r.status_mut() = status;
-        r
-    };
-    let h = resp.headers_mut();
-    meta_headers(h, &info.meta, info.modified_ns);
-    set_header(h, "content-length", &len.to_string());
-    set_header(h, "etag", &quote_etag(&info.etag));
-    set_header(h, "last-modified", &http_date(info.modified_ns));
-    set_header(h, "accept-ranges", "bytes");
-    if status == StatusCode::PARTIAL_CONTENT {
-        set_header(
-            h,
-            "content-range",
-            &format!("bytes {start}-{}/{size}", end - 1),
-        );
-    }
-    if part_number.is_some() && !info.part_sizes.is_empty() {
-        set_header(
-            h,
-            "x-amz-mp-parts-count",
-            &info.part_sizes.len().to_string(),
-        );
-    }
-    set_version_header(h, "x-amz-version-id", binfo.versioning, &info.version_id);
-    if checksum_mode && !partial {
-        for (algorithm, value) in stored_checksums(&info.meta) {
-            set_header(h, algorithm.header_name(), value);
-            // A multipart object's checksum is a checksum of its parts'
-            // checksums, marked with the part count as S3 marks it.
-            let kind = if value.contains('-') {
-                "COMPOSITE"
-            } else {
-                "FULL_OBJECT"
-            };
-            set_header(h, "x-amz-checksum-type", kind);
-        }
-    }
-    for (name, value) in overrides.headers() {
-        set_header(h, name, value);
     }
     Ok(resp)
 }
