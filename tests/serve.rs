@@ -955,28 +955,7 @@ fn serve_with_a_mount_shares_one_store_between_both_views() {
     // A file written in the mount is an object.
     let body = noise(3 << 20, 7);
     std::fs::write(mnt.join("shared/from-mount.bin"), &body).unwrap();
-    let signed_get = |path: &str| {
-        let secret = SecretKey::new(key.1);
-        let signed = sign_request(&SignRequest {
-            method: "GET",
-            path,
-            query: "",
-            headers: &[("host", &server.addr)],
-            payload_hash: EMPTY_SHA256,
-            access_key: key.0,
-            secret: &secret,
-            region: "us-east-1",
-            time: SystemTime::now(),
-        });
-        let mut req = http().get(server.url(path));
-        for (name, value) in &signed.headers {
-            req = req.header(*name, value);
-        }
-        req.send().unwrap()
-    };
-    let got = signed_get("/shared/from-mount.bin");
-    assert_eq!(got.status(), 200);
-    assert_eq!(got.bytes().unwrap().as_ref(), &body[..]);
+    assert!(signed_get_bytes(&server, key, "/shared/from-mount.bin") == body);
     // An object put over S3 is a file.
     assert_eq!(
         server

@@ -3,8 +3,10 @@
 //! (`Mon, 12 Oct 2009 17:50:30 GMT`).
 //!
 //! Times are `i64` nanoseconds since the Unix epoch (the store's unit), which
-//! spans 1677–2262, so years always have four digits. Calendar arithmetic is
-//! Howard Hinnant's days-from-civil algorithm; no date crate is needed.
+//! spans 1677–2262, so years always have four digits. The calendar
+//! arithmetic is the store's ([`alexander_store::time`]).
+
+use alexander_store::time::{UtcTime, days_from_civil};
 
 const NS_PER_SEC: i64 = 1_000_000_000;
 const SECS_PER_DAY: i64 = 86_400;
@@ -13,31 +15,6 @@ const WEEKDAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
-
-/// (year, month 1..=12, day 1..=31) of a day counted from 1970-01-01.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
-/// The day number (from 1970-01-01) of a calendar date.
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let yoe = year - era * 400;
-    let mp = i64::from((month + 9) % 12);
-    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
 
 fn days_in_month(year: i64, month: u32) -> u32 {
     match month {
@@ -48,52 +25,28 @@ fn days_in_month(year: i64, month: u32) -> u32 {
     }
 }
 
-struct Parts {
-    year: i64,
-    month: u32,
-    day: u32,
-    hour: i64,
-    minute: i64,
-    second: i64,
-    millis: i64,
-    weekday: usize,
-}
-
-fn parts(ns: i64) -> Parts {
-    let secs = ns.div_euclid(NS_PER_SEC);
-    let millis = ns.rem_euclid(NS_PER_SEC) / 1_000_000;
-    let days = secs.div_euclid(SECS_PER_DAY);
-    let tod = secs.rem_euclid(SECS_PER_DAY);
-    let (year, month, day) = civil_from_days(days);
-    Parts {
-        year,
-        month,
-        day,
-        hour: tod / 3600,
-        minute: tod / 60 % 60,
-        second: tod % 60,
-        millis,
-        // 1970-01-01 was a Thursday.
-        weekday: (days + 4).rem_euclid(7) as usize,
-    }
-}
-
 /// `2009-10-12T17:50:30.000Z`: S3's form in XML documents.
 pub fn iso8601(ns: i64) -> String {
-    let p = parts(ns);
+    let p = UtcTime::from_ns(ns);
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        p.year, p.month, p.day, p.hour, p.minute, p.second, p.millis
+        p.year,
+        p.month,
+        p.day,
+        p.hour,
+        p.minute,
+        p.second,
+        p.nanos / 1_000_000
     )
 }
 
 /// `Mon, 12 Oct 2009 17:50:30 GMT`: RFC 1123, for `Last-Modified` and other
 /// headers. Sub-second precision is dropped, as HTTP dates have none.
 pub fn http_date(ns: i64) -> String {
-    let p = parts(ns);
+    let p = UtcTime::from_ns(ns);
     format!(
         "{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",
-        WEEKDAYS[p.weekday],
+        WEEKDAYS[p.weekday as usize],
         p.day,
         MONTHS[p.month as usize - 1],
         p.year,
