@@ -1348,10 +1348,14 @@ impl Fs {
     pub fn read(&self, fh: u64, offset: u64, size: u32) -> Result<Vec<u8>> {
         let h = self.handle(fh)?;
         // Bytes still streaming into the store (through this handle or
-        // another) cannot be read back: commit them first, as a local
-        // file shows what was written. Later writes go to an overlay.
+        // another), or a pending truncation, cannot be read back: commit
+        // them first, as a local file shows what was written. Later writes
+        // go to an overlay.
         for w in self.handles_of(h.ino) {
-            if matches!(*w.state.lock(), WriteState::Streaming(_)) {
+            if matches!(
+                *w.state.lock(),
+                WriteState::Streaming(_) | WriteState::Pending
+            ) {
                 match self.commit_state(&w) {
                     Ok(()) | Err(FsError::NotSupported(_)) => {}
                     Err(e) => return Err(e),
