@@ -1089,7 +1089,9 @@ impl Fs {
         }
         let prefix = dir_prefix(&path);
         let keys = self.prefix_entries(&p.bucket, &prefix, 2)?;
-        if keys.iter().any(|k| *k != prefix) {
+        if keys.iter().any(|k| *k != prefix)
+            || !self.uncommitted_keys(&p.bucket, &prefix, true).is_empty()
+        {
             return Err(FsError::NotEmpty);
         }
         if !keys.is_empty() {
@@ -1744,6 +1746,19 @@ impl Fs {
                 snapshot,
             },
         )?;
+        // Files created and not yet committed belong in the listing too, each
+        // on the page whose key range holds it.
+        let uncommitted = if node.is_live() {
+            let (lo, hi) = (st.marker.clone(), page.next_marker.clone());
+            let mut keys = self.uncommitted_keys(&node.bucket, &prefix, false);
+            keys.retain(|k| {
+                lo.as_ref().is_none_or(|lo| k > lo)
+                    && (!page.is_truncated || hi.as_ref().is_none_or(|hi| k <= hi))
+            });
+            keys
+        } else {
+            Vec::new()
+        };
         st.done = !page.is_truncated;
         st.marker = page.next_marker;
         let mut t = self.inodes.lock();
@@ -1760,6 +1775,12 @@ impl Fs {
         for cp in page.common_prefixes {
             let path = cp[..cp.len() - 1].to_owned();
             page_entries.push((path[prefix.len()..].to_owned(), path, Kind::Dir, None));
+        }
+        for key in uncommitted {
+            let name = key[prefix.len()..].to_owned();
+            if !page_entries.iter().any(|e| e.0 == name) {
+                page_entries.push((name, key, Kind::File, None));
+            }
         }
         page_entries.sort_by(|a, b| a.0.cmp(&b.0));
         for (name, path, kind, info) in page_entries {
@@ -1779,6 +1800,47 @@ impl Fs {
             );
         }
         Ok(())
+    }
+
+    /// Keys under `prefix` (directly in it, or at any depth when `deep`)
+    /// whose files exist only in a handle or an overlay so far: created
+    /// and not yet committed. Orphans (unlinked or replaced) are not.
+    fn uncommitted_keys(&self, bucket: &str, prefix: &str, deep: bool) -> Vec<String> {
+        let under =
+            |key: &str| key.starts_with(prefix) && (deep || !key[prefix.len()..].contains('/'));
+        let mut keys: Vec<String> = self
+            .files
+            .read()
+            .values()
+            .filter(|h| h.bucket == bucket && under(&h.key) && h.pending_size().is_some())
+            .map(|h| h.key.clone())
+            .collect();
+        // Clone the overlays out first: a commit holds an overlay's lock
+        // while it takes the map's.
+        let overlays: Vec<(u64, SharedOverlay)> = self
+            .overlays
+            .lock()
+            .iter()
+            .map(|(ino, o)| (*ino, o.clone()))
+            .collect();
+        for (ino, o) in overlays {
+            let live = {
+                let g = o.lock();
+                !g.retired && !g.orphan
+            };
+            if !live {
+                continue;
+            }
+            if let Some(n) = self.inodes.lock().get(ino)
+                && n.bucket == bucket
+                && under(&n.path)
+            {
+                keys.push(n.path);
+            }
+        }
+        keys.sort();
+        keys.dedup();
+        keys
     }
 
     /// Figures for `statfs`: (total bytes, bytes free to unprivileged

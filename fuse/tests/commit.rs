@@ -68,3 +68,44 @@ fn a_child_closing_an_inherited_descriptor_commits_nothing() {
     let info = s.store.head_object("commits", "f", At::Current).unwrap();
     assert!(!info.etag.contains('-'), "{}", info.etag);
 }
+
+fn names(dir: &std::path::Path) -> Vec<String> {
+    let mut v: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn files_not_yet_committed_are_listed_and_keep_their_directory() {
+    let s = mounted!();
+    let d = s.path().join("pending/dir");
+    fs::create_dir(s.path().join("pending")).unwrap();
+    fs::create_dir(&d).unwrap();
+    fs::write(d.join("b-committed"), b"done").unwrap();
+    // Created, nothing written yet; created and streaming; created and
+    // written out of order (an overlay).
+    let empty = File::create(d.join("a-empty")).unwrap();
+    let mut streaming = File::create(d.join("c-streaming")).unwrap();
+    streaming.write_all(&noise(100_000, 1)).unwrap();
+    let sparse = File::create(d.join("d-sparse")).unwrap();
+    std::os::unix::fs::FileExt::write_all_at(&sparse, b"far", 5000).unwrap();
+    let all = ["a-empty", "b-committed", "c-streaming", "d-sparse"];
+    assert_eq!(names(&d), all);
+    assert!(
+        s.store
+            .head_object("pending", "dir/a-empty", At::Current)
+            .is_err()
+    );
+    // Its directory is not empty while they are open.
+    fs::remove_file(d.join("b-committed")).unwrap();
+    assert_eq!(
+        fs::remove_dir(&d).unwrap_err().raw_os_error(),
+        Some(libc::ENOTEMPTY)
+    );
+    drop((empty, streaming, sparse));
+    assert_eq!(names(&d), ["a-empty", "c-streaming", "d-sparse"]);
+    assert_eq!(fs::metadata(d.join("d-sparse")).unwrap().len(), 5003);
+}
