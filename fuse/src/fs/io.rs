@@ -1,0 +1,353 @@
+//! Open files: create and open, reads, writes (streaming from offset 0,
+//! else through the inode's overlay) and the commits of flush, fsync and
+//! release.
+
+use super::*;
+
+impl Fs {
+    /// Creates and opens a new file; returns its attributes and handle.
+    pub fn create(
+        &self,
+        parent: u64,
+        name: &[u8],
+        mode: u32,
+        uid: u32,
+        gid: u32,
+        pid: u32,
+    ) -> Result<(Attr, u64)> {
+        let (p, path) = self.new_entry(parent, name)?;
+        let meta = self.new_meta(S_IFREG | (mode & 0o7777), uid, gid);
+        let ino = self
+            .inodes
+            .lock()
+            .intern(&p.bucket, &path, Kind::File, true);
+        let fh = self.new_fh();
+        let handle = Arc::new(FileHandle {
+            ino,
+            opener: process_of(pid),
+            bucket: p.bucket.clone(),
+            key: path,
+            at: ReadAt::Current,
+            write: true,
+            meta: Arc::new(Mutex::new(PendingMeta {
+                meta,
+                mtime_set: false,
+                last_write_ns: now_ns(),
+            })),
+            state: Mutex::new(WriteState::Pending),
+            reader: Mutex::new(None),
+        });
+        let attr = self.pending_attr(ino, &handle, 0);
+        self.files.write().insert(fh, handle);
+        Ok((attr, fh))
+    }
+
+    pub fn open(&self, ino: u64, mode: OpenMode) -> Result<u64> {
+        let node = self.node(ino)?;
+        if node.kind == Kind::Dir {
+            return Err(FsError::IsDir);
+        }
+        if mode.write {
+            self.writable()?;
+            if !node.is_live() {
+                return Err(FsError::ReadOnly);
+            }
+        }
+        if !node.is_live() {
+            return self.open_history(ino, node);
+        }
+        let (info, pending) = match self
+            .store
+            .head_object(&node.bucket, &node.path, At::Current)
+        {
+            Ok(i) => (Some(i), None),
+            Err(e) if not_found(&e) => match self.pending_handle(&node.bucket, &node.path) {
+                Some(p) => (None, Some(p)),
+                // A new file written out of order: its overlay holds it.
+                None if self.overlay_of(ino).is_some() => (None, None),
+                None => return Err(FsError::NotFound),
+            },
+            Err(e) => return Err(e.into()),
+        };
+        let meta = match (&info, &pending) {
+            (Some(i), _) => i.meta.clone(),
+            (None, Some((h, _))) => h.meta.lock().finish(),
+            (None, None) => self
+                .overlay_of(ino)
+                .map(|o| o.lock().meta.lock().finish())
+                .unwrap_or_default(),
+        };
+        let state = if mode.write && mode.truncate {
+            match self.overlay_of(ino) {
+                // The inode is being edited: the truncation is part of it.
+                Some(_) => {
+                    self.with_overlay(ino, None, |o| o.set_size(0))?;
+                    WriteState::Clean
+                }
+                None => WriteState::Pending,
+            }
+        } else {
+            WriteState::Clean
+        };
+        let fh = self.new_fh();
+        self.files.write().insert(
+            fh,
+            Arc::new(FileHandle {
+                ino,
+                opener: process_of(mode.pid),
+                bucket: node.bucket,
+                key: node.path,
+                at: ReadAt::Current,
+                write: mode.write,
+                meta: Arc::new(Mutex::new(PendingMeta {
+                    meta,
+                    mtime_set: false,
+                    last_write_ns: now_ns(),
+                })),
+                state: Mutex::new(state),
+                reader: Mutex::new(None),
+            }),
+        );
+        Ok(fh)
+    }
+
+    pub(super) fn handle(&self, fh: u64) -> Result<Arc<FileHandle>> {
+        self.files
+            .read()
+            .get(&fh)
+            .cloned()
+            .ok_or(FsError::BadHandle)
+    }
+
+    /// Reads up to `size` bytes at `offset`: the inode's overlay merged
+    /// over its base when it is being edited, the committed object else.
+    pub fn read(&self, fh: u64, offset: u64, size: u32) -> Result<Vec<u8>> {
+        let h = self.handle(fh)?;
+        // Bytes still streaming into the store (through this handle or
+        // another), or a pending truncation, cannot be read back: commit
+        // them first, as a local file shows what was written. Later writes
+        // go to an overlay.
+        for w in self.handles_of(h.ino) {
+            if matches!(
+                *w.state.lock(),
+                WriteState::Streaming(_) | WriteState::Pending
+            ) {
+                match self.commit_state(&w) {
+                    Ok(()) | Err(FsError::NotSupported(_)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        if let Some(o) = self.overlay_of(h.ino) {
+            let mut g = o.lock();
+            if !g.retired {
+                return g.read(&self.store, offset, size as usize);
+            }
+        }
+        let mut slot = h.reader.lock();
+        if slot.is_none() {
+            match self.store.get_object(&h.bucket, &h.key, h.at.at(), None) {
+                Ok(r) => *slot = Some(r),
+                Err(e) if not_found(&e) && self.pending_handle(&h.bucket, &h.key).is_some() => {
+                    return Ok(Vec::new());
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let r = slot.as_mut().expect("set above");
+        let total = r.info().size;
+        if offset >= total {
+            return Ok(Vec::new());
+        }
+        r.seek(SeekFrom::Start(offset)).map_err(StoreError::Io)?;
+        let want = (size as u64).min(total - offset) as usize;
+        let mut buf = vec![0; want];
+        let mut got = 0;
+        while got < want {
+            let n = r.read(&mut buf[got..]).map_err(StoreError::Io)?;
+            if n == 0 {
+                break;
+            }
+            got += n;
+        }
+        buf.truncate(got);
+        Ok(buf)
+    }
+
+    /// Writes `data` at `offset`. A handle writing from 0 onwards streams
+    /// into the store; any other write (out of order, appending to an
+    /// existing file, or on an inode already being edited) goes to the
+    /// inode's overlay, committed as an edit on close or fsync.
+    pub fn write(&self, fh: u64, offset: u64, data: &[u8]) -> Result<u32> {
+        let h = self.handle(fh)?;
+        if !h.write {
+            return Err(FsError::BadHandle);
+        }
+        if self.overlay_of(h.ino).is_none() && self.try_stream(&h, offset, data)? {
+            return Ok(data.len() as u32);
+        }
+        self.with_overlay(h.ino, Some(&h), |o| {
+            o.write(offset, data)?;
+            let mut pm = o.meta.lock();
+            pm.last_write_ns = now_ns();
+            pm.mtime_set = false;
+            Ok(())
+        })?;
+        Ok(data.len() as u32)
+    }
+
+    /// Writes `data` into the handle's stream if it continues it (or can
+    /// start one); `false` if the write needs the overlay.
+    pub(super) fn try_stream(&self, h: &FileHandle, offset: u64, data: &[u8]) -> Result<bool> {
+        {
+            let mut st = h.state.lock();
+            match &mut *st {
+                WriteState::Streaming(u) if u.size == offset => {
+                    return self.stream(h, &mut st, data).map(|()| true);
+                }
+                WriteState::Failed => {
+                    return Err(FsError::NotSupported("an earlier write failed"));
+                }
+                WriteState::Streaming(_) => return Ok(false),
+                WriteState::Pending | WriteState::Clean if offset == 0 => {}
+                _ => return Ok(false),
+            }
+        }
+        // Starting a stream: not while an overlay is being set up, nor
+        // while another handle holds uncommitted bytes of the inode (its
+        // stream or pending truncation would race this one).
+        let _t = self.transition.lock();
+        if self.overlay_of(h.ino).is_some()
+            || self.inodes.lock().find(&h.bucket, &h.key) != Some(h.ino)
+            || self
+                .handles_of(h.ino)
+                .iter()
+                .any(|o| !std::ptr::eq(&**o, h) && o.pending_size().is_some())
+        {
+            return Ok(false);
+        }
+        let mut st = h.state.lock();
+        let empty = match &*st {
+            WriteState::Pending => true,
+            WriteState::Clean => match self.store.head_object(&h.bucket, &h.key, At::Current) {
+                Ok(i) => i.size == 0,
+                Err(e) if not_found(&e) => true,
+                Err(e) => return Err(e.into()),
+            },
+            _ => false,
+        };
+        if !empty || offset != 0 {
+            return Ok(false);
+        }
+        *st = WriteState::Streaming(Upload::start(
+            &self.store,
+            &h.bucket,
+            &h.key,
+            h.meta.clone(),
+        )?);
+        self.stream(h, &mut st, data)?;
+        Ok(true)
+    }
+
+    pub(super) fn stream(&self, h: &FileHandle, st: &mut WriteState, data: &[u8]) -> Result<()> {
+        let WriteState::Streaming(u) = st else {
+            unreachable!("called while streaming")
+        };
+        if let Err(e) = u.write(data) {
+            *st = WriteState::Failed;
+            return Err(e);
+        }
+        let mut pm = h.meta.lock();
+        pm.last_write_ns = now_ns();
+        pm.mtime_set = false;
+        Ok(())
+    }
+
+    /// Commits the handle's own streaming write or pending truncation.
+    pub(super) fn commit_state(&self, h: &FileHandle) -> Result<()> {
+        let mut st = h.state.lock();
+        let result = match std::mem::replace(&mut *st, WriteState::Clean) {
+            WriteState::Clean => return Ok(()),
+            WriteState::Failed => {
+                *st = WriteState::Failed;
+                return Err(FsError::NotSupported("an earlier write failed"));
+            }
+            WriteState::Pending => {
+                let meta = h.meta.lock().finish();
+                self.put_empty(&h.bucket, &h.key, meta, None)
+            }
+            WriteState::Streaming(u) => u.commit(),
+        };
+        match result {
+            Ok(_) => {
+                drop(st);
+                h.meta.lock().mtime_set = false;
+                self.committed(h.ino);
+                Ok(())
+            }
+            Err(e) => {
+                *st = WriteState::Failed;
+                Err(e)
+            }
+        }
+    }
+
+    /// Commits what the handle and its inode's overlay hold (flush on
+    /// close, release, fsync); durable on return.
+    pub(super) fn commit(&self, h: &FileHandle) -> Result<()> {
+        self.commit_state(h)?;
+        self.commit_overlay(h.ino)
+    }
+
+    /// `close(2)` of a descriptor of the handle. The kernel sends one for
+    /// every descriptor closed, including those a forked child closes on
+    /// `exec` (`O_CLOEXEC`) while its parent is still writing: committing
+    /// then would publish a partial file and turn the rest of a streaming
+    /// write into edits. So only a close by the process that opened the
+    /// handle commits; anything else waits for that process's close, an
+    /// `fsync`, or the release of the last descriptor.
+    pub fn flush(&self, fh: u64, pid: u32) -> Result<()> {
+        let h = self.handle(fh)?;
+        if h.opener != 0 && pid != 0 && process_of(pid) != h.opener {
+            return Ok(());
+        }
+        self.commit(&h)
+    }
+
+    /// A write by an unprivileged process clears the set-user-ID and
+    /// set-group-ID bits, as on a local filesystem (the kernel leaves that
+    /// to us: `HANDLE_KILLPRIV_V2`).
+    pub fn kill_suid(&self, fh: u64) -> Result<()> {
+        let h = self.handle(fh)?;
+        let mut pm = h.meta.lock();
+        if let Some(mode) = pm.meta.attrs.mode
+            && mode & (libc::S_ISUID | libc::S_ISGID) != 0
+        {
+            pm.meta.attrs.mode = Some(mode & !(libc::S_ISUID | libc::S_ISGID));
+        }
+        Ok(())
+    }
+
+    /// Commits and returns once the data is durable (a commit is durable on
+    /// return).
+    pub fn fsync(&self, fh: u64) -> Result<()> {
+        let h = self.handle(fh)?;
+        self.commit(&h)?;
+        self.store.flush()?;
+        Ok(())
+    }
+
+    pub fn release(&self, fh: u64) -> Result<()> {
+        let h = self.files.write().remove(&fh).ok_or(FsError::BadHandle)?;
+        let r = self.commit(&h);
+        if self.handles_of(h.ino).is_empty() {
+            // The last handle: whatever could not be committed is dropped.
+            self.drop_overlay(h.ino);
+        }
+        match r {
+            // Already reported by the flush of this close.
+            Err(FsError::NotSupported(_)) => Ok(()),
+            r => r,
+        }
+    }
+}
