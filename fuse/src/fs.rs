@@ -10,7 +10,8 @@
 //! objects written over S3.
 //!
 //! When one name is both an object `a` and a prefix `a/` (possible over S3
-//! only), the object wins lookups for now; `readdir` shows both names.
+//! only), the object wins: lookups find the file and `readdir` lists the
+//! name once.
 //!
 //! Writes: a handle writing from offset 0 onwards streams into the store
 //! (`upload.rs`). Any other write — out of order, appending to an existing

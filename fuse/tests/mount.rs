@@ -366,3 +366,58 @@ fn truncate_append_and_writes_in_the_middle() {
         0
     );
 }
+
+/// Keys that cannot be paths (possible over S3 only) follow the documented
+/// rule: left out of listings, still in the store, and nothing else in the
+/// directory is disturbed; a key that is both an object and a prefix shows
+/// once, as the file.
+#[test]
+fn keys_that_cannot_be_paths_are_left_out() {
+    let s = mounted!();
+    s.store.create_bucket("odd-keys").unwrap();
+    let long = format!("dir/{}", "n".repeat(300));
+    let odd = [
+        "dir//empty-component",
+        "dir/./dot",
+        "dir/../dotdot",
+        "/leading-slash",
+        long.as_str(),
+    ];
+    for key in odd.iter().chain(["dir/fine", "both", "both/inner"].iter()) {
+        s.store
+            .put_object(
+                "odd-keys",
+                key,
+                &b"x"[..],
+                alexander_store::PutOptions::default(),
+            )
+            .unwrap();
+    }
+    let b = s.path().join("odd-keys");
+    let mut top: Vec<String> = fs::read_dir(&b)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    top.sort();
+    // `/leading-slash` has an empty first component; `both` is listed once.
+    assert_eq!(top, ["both", "dir"]);
+    assert!(fs::metadata(b.join("both")).unwrap().is_file());
+    let mut inner: Vec<String> = fs::read_dir(b.join("dir"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    inner.sort();
+    assert_eq!(inner, ["fine"]);
+    assert_eq!(fs::read(b.join("dir/fine")).unwrap(), b"x");
+    // Every one stays in the store, readable over S3.
+    for key in odd {
+        assert!(
+            s.store.head_object("odd-keys", key, At::Current).is_ok(),
+            "{key}"
+        );
+    }
+    // A rename of the directory in the mount moves what the mount shows
+    // and leaves nothing behind that it cannot show.
+    fs::rename(b.join("dir"), b.join("moved")).unwrap();
+    assert_eq!(fs::read(b.join("moved/fine")).unwrap(), b"x");
+}

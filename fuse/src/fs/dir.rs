@@ -211,9 +211,14 @@ impl Fs {
         }
         page_entries.sort_by(|a, b| a.0.cmp(&b.0));
         for (name, path, kind, info) in page_entries {
-            if !listable(&name) || hide(&name) {
+            // A name that is both an object and a prefix (possible over S3
+            // only) is listed once, as the file lookups find: the object
+            // sorts first (the sort is stable), and a prefix of the same
+            // name may open the next page.
+            if !listable(&name) || hide(&name) || st.last_name.as_deref() == Some(name.as_str()) {
                 continue;
             }
+            st.last_name = Some(name.clone());
             let ino = t.intern_in(&node.view, &node.bucket, &path, kind, false);
             let attr = info.map(|i| self.file_attr(ino, &i));
             Self::push(
