@@ -10,18 +10,6 @@ use std::process::Command;
 
 use alexander_store::{At, VersionQuery, Versioning};
 
-fn noise(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
-}
-
 #[test]
 fn a_child_closing_an_inherited_descriptor_commits_nothing() {
     let s = mounted!();
@@ -30,7 +18,7 @@ fn a_child_closing_an_inherited_descriptor_commits_nothing() {
     s.store
         .set_versioning("commits", Versioning::Enabled)
         .unwrap();
-    let data = noise(3 << 20, 5);
+    let data = common::noise(3 << 20, 5);
     let mut f = File::create(b.join("f")).unwrap();
     f.write_all(&data[..1 << 20]).unwrap();
     // A fork and exec closes the child's copy of every O_CLOEXEC
@@ -89,7 +77,7 @@ fn files_not_yet_committed_are_listed_and_keep_their_directory() {
     // written out of order (an overlay).
     let empty = File::create(d.join("a-empty")).unwrap();
     let mut streaming = File::create(d.join("c-streaming")).unwrap();
-    streaming.write_all(&noise(100_000, 1)).unwrap();
+    streaming.write_all(&common::noise(100_000, 1)).unwrap();
     let sparse = File::create(d.join("d-sparse")).unwrap();
     std::os::unix::fs::FileExt::write_all_at(&sparse, b"far", 5000).unwrap();
     let all = ["a-empty", "b-committed", "c-streaming", "d-sparse"];

@@ -15,19 +15,6 @@ use std::time::{Duration, Instant};
 
 use alexander_store::{At, ChunkerConfig, Config};
 
-/// Bytes that do not repeat, so misplaced data cannot go unnoticed.
-fn pattern(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
-}
-
 /// A small deterministic generator (xorshift64*).
 struct Rng(u64);
 
@@ -76,8 +63,8 @@ fn random_access_writes_match_a_local_file() {
     fs::create_dir(s.path().join("ranges")).unwrap();
     let m = s.path().join("ranges/f");
     let l = local_dir.path().join("f");
-    fs::write(&m, pattern(100_000, 1)).unwrap();
-    fs::write(&l, pattern(100_000, 1)).unwrap();
+    fs::write(&m, common::noise(100_000, 1)).unwrap();
+    fs::write(&l, common::noise(100_000, 1)).unwrap();
     let (m1, m2, l1) = (rw(&m), rw(&m), rw(&l));
     let ops: [(u64, usize, u64); 5] = [
         (50_000, 1_000, 2),  // middle
@@ -87,7 +74,7 @@ fn random_access_writes_match_a_local_file() {
         (50_500, 2_000, 6),  // overwrite of the first
     ];
     for (i, (off, len, seed)) in ops.into_iter().enumerate() {
-        let data = pattern(len, seed);
+        let data = common::noise(len, seed);
         // Alternate the two mount handles; each sees the other's writes.
         let h = if i % 2 == 0 { &m1 } else { &m2 };
         h.write_all_at(&data, off).unwrap();
@@ -437,7 +424,7 @@ impl Random<'_> {
         } else {
             1 + self.below(max.min(4096))
         };
-        pattern(len, self.rng.next())
+        common::noise(len, self.rng.next())
     }
 
     fn write(&mut self) {
@@ -878,10 +865,10 @@ fn editing_a_large_file_rewrites_a_few_chunks() {
     let s = mounted!();
     fs::create_dir(s.path().join("big")).unwrap();
     let p = s.path().join("big/f");
-    let mut data = pattern(8 << 20, 11);
+    let mut data = common::noise(8 << 20, 11);
     fs::write(&p, &data).unwrap();
     let before = s.store.stats().unwrap().stored_bytes;
-    let edit = pattern(64 << 10, 12);
+    let edit = common::noise(64 << 10, 12);
     let f = rw(&p);
     f.write_all_at(&edit, 4 << 20).unwrap();
     f.sync_all().unwrap();

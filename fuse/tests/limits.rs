@@ -12,19 +12,6 @@ use std::time::Duration;
 use alexander_fuse::{MountOptions, mount};
 use alexander_store::{At, Config, Store};
 
-/// Bytes that do not repeat (and do not compress or dedup).
-fn noise(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
-}
-
 /// A tmpfs of `mib` MiB mounted at a new temporary directory, unmounted on
 /// drop; `None` (after saying why) where it cannot be mounted outside CI.
 struct SmallDisk {
@@ -106,7 +93,7 @@ fn a_full_disk_is_enospc_and_corrupts_nothing() {
     let handle = mount(store.clone(), mnt.path(), options).unwrap();
     let b = mnt.path().join("full");
     fs::create_dir(&b).unwrap();
-    let kept = noise(4 << 20, 1);
+    let kept = common::noise(4 << 20, 1);
     write_durably(&b.join("kept"), &kept).unwrap();
 
     // df of the mount shows the disk under the store.
@@ -118,7 +105,7 @@ fn a_full_disk_is_enospc_and_corrupts_nothing() {
     );
 
     // Far more than fits: some step fails with ENOSPC.
-    let err = write_durably(&b.join("too-big"), &noise(80 << 20, 2))
+    let err = write_durably(&b.join("too-big"), &common::noise(80 << 20, 2))
         .expect_err("80 MiB cannot fit on a 48 MiB disk");
     assert_eq!(err.raw_os_error(), Some(libc::ENOSPC), "{err}");
     // An in-place edit that cannot fit fails the same way and leaves the
@@ -127,7 +114,7 @@ fn a_full_disk_is_enospc_and_corrupts_nothing() {
         let mut f = OpenOptions::new().write(true).open(b.join("kept"))?;
         f.seek(SeekFrom::Start(1 << 20))?;
         for _ in 0..60 {
-            f.write_all(&noise(1 << 20, 3))?;
+            f.write_all(&common::noise(1 << 20, 3))?;
         }
         f.sync_all()
     })();
@@ -143,7 +130,7 @@ fn a_full_disk_is_enospc_and_corrupts_nothing() {
     let _ = fs::remove_file(b.join("too-big"));
     store.gc().unwrap();
     store.compact().unwrap();
-    let after = noise(2 << 20, 4);
+    let after = common::noise(2 << 20, 4);
     write_durably(&b.join("after"), &after).unwrap();
     assert_eq!(fs::read(b.join("after")).unwrap(), after);
     handle.unmount().unwrap();
@@ -165,7 +152,7 @@ fn files_over_4_gib_are_sparse_editable_and_readable() {
     let p = b.join("huge");
     let size: u64 = (4 << 30) + (300 << 20);
     let far = (4 << 30) + 12_345;
-    let tail = noise(100_000, 9);
+    let tail = common::noise(100_000, 9);
     {
         let f = File::create(&p).unwrap();
         f.set_len(size).unwrap();

@@ -14,19 +14,6 @@ fn errno(e: &std::io::Error) -> i32 {
     e.raw_os_error().unwrap_or(0)
 }
 
-/// Bytes that do not repeat, so misplaced data cannot go unnoticed.
-fn pattern(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
-}
-
 #[test]
 fn buckets_are_directories() {
     let s = mounted!();
@@ -59,7 +46,7 @@ fn buckets_are_directories() {
 fn big_file_round_trips_and_is_an_object() {
     let s = mounted!();
     fs::create_dir(s.path().join("data")).unwrap();
-    let data = pattern(20 << 20, 7);
+    let data = common::noise(20 << 20, 7);
     let p = s.path().join("data/big.bin");
     fs::write(&p, &data).unwrap();
     assert_eq!(fs::metadata(&p).unwrap().len(), data.len() as u64);
@@ -92,7 +79,7 @@ fn big_file_round_trips_and_is_an_object() {
 fn store_writes_show_in_the_mount() {
     let s = mounted!();
     s.store.create_bucket("fromstore").unwrap();
-    let body = pattern(300_000, 3);
+    let body = common::noise(300_000, 3);
     s.store
         .put_object("fromstore", "a/b/c.txt", &body[..], PutOptions::default())
         .unwrap();

@@ -223,3 +223,17 @@ pub fn run_ok(cmd: &mut Command, timeout: Duration) -> Output {
     );
     out
 }
+
+/// `len` bytes that do not repeat (xorshift), so misplaced data cannot go
+/// unnoticed and chunks do not dedup.
+pub fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
