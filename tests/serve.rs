@@ -1165,6 +1165,17 @@ fn a_server_killed_mid_write_keeps_every_committed_file() {
         f.sync_all().unwrap();
     }
 
+    // Closed but not fsynced just before the kill: durable or not, it is
+    // whole (its old or its new version), never torn.
+    let lazy_old = noise(1 << 20, 15);
+    let lazy_new = noise(1 << 20, 16);
+    {
+        let f = std::fs::File::create(mnt.join("crash/lazy.bin")).unwrap();
+        (&f).write_all(&lazy_old).unwrap();
+        f.sync_all().unwrap();
+    }
+    std::fs::write(mnt.join("crash/lazy.bin"), &lazy_new).unwrap();
+
     // In flight when the server dies: an overwrite streaming a new version
     // and an in-place edit, neither closed.
     let writer = {
@@ -1213,6 +1224,8 @@ fn a_server_killed_mid_write_keeps_every_committed_file() {
         let (status, _) = server.s3(key, "HEAD", &format!("/crash/{name}"), b"");
         assert_eq!(status, 200);
     }
+    let lazy = std::fs::read(mnt.join("crash/lazy.bin")).unwrap();
+    assert!(lazy == lazy_old || lazy == lazy_new, "lazy.bin is torn");
     let got = signed_get_bytes(&server, key, "/crash/streamed.bin");
     assert!(
         got == streamed,

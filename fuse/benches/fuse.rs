@@ -697,7 +697,7 @@ fn small_figure(s: &Settings, sides: &Sides, t: &mut Table, data: &Data) -> Res<
         let d = small_files(&root.join("small"), s.files, data)?;
         f.set(side, s.files as f64 / d.as_secs_f64());
     }
-    f.note = "no fsync asked; Alexander's close commits durably (an fdatasync per file)".into();
+    f.note = "no fsync asked; each Alexander close syncs its new chunks before committing (one fdatasync per file)".into();
     t.rows.push(f);
     Ok(())
 }

@@ -462,8 +462,7 @@ impl Filesystem for FuseFs {
         _datasync: bool,
         reply: ReplyEmpty,
     ) {
-        // Every directory change is durable when it returns.
-        reply.ok();
+        Self::empty("fsyncdir", self.fs.sync_all(), reply);
     }
 
     fn statfs(&self, _req: &Request, _ino: INodeNo, reply: ReplyStatfs) {

@@ -101,10 +101,13 @@ impl MountHandle {
 
     /// Unmounts and waits for the worker threads to end.
     pub fn unmount(mut self) -> io::Result<()> {
-        match self.session.take() {
+        let r = match self.session.take() {
             Some(s) => s.umount_and_join(),
             None => Ok(()),
-        }
+        };
+        // What was closed but not fsynced becomes durable now.
+        self.fs.sync_all().map_err(io::Error::other)?;
+        r
     }
 }
 
@@ -122,10 +125,13 @@ impl KeyInvalidator {
 
 impl Drop for MountHandle {
     fn drop(&mut self) {
-        if let Some(s) = self.session.take()
-            && let Err(e) = s.umount_and_join()
-        {
-            tracing::warn!(mountpoint = %self.mountpoint.display(), error = %e, "unmount failed");
+        if let Some(s) = self.session.take() {
+            if let Err(e) = s.umount_and_join() {
+                tracing::warn!(mountpoint = %self.mountpoint.display(), error = %e, "unmount failed");
+            }
+            if let Err(e) = self.fs.sync_all() {
+                tracing::error!(error = %e, "flushing the mount's changes failed");
+            }
         }
     }
 }
@@ -141,8 +147,11 @@ pub fn mount(store: Store, mountpoint: &Path, options: MountOptions) -> io::Resu
             )
         })?;
     }
+    // A close commits and is visible at once; like a local filesystem's
+    // writes, it is durable at fsync (or within half a second), so creating
+    // many files is not bound by one disk flush each.
     let fs = Fs::new(
-        store,
+        store.lazy(),
         FsConfig {
             uid: options.uid,
             gid: options.gid,

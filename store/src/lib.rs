@@ -5,7 +5,9 @@
 //! [`Store`] is the whole interface. It is synchronous, thread-safe and cheap
 //! to clone; data goes in from a [`std::io::Read`] and comes out as one, so
 //! no call buffers a whole object. A call that changes anything returns only
-//! once the change is durable; concurrent writers share their flushes.
+//! once the change is durable (concurrent writers share their flushes),
+//! except through a [`Store::lazy`] handle, whose changes are durable at the
+//! next flush.
 //!
 //! The S3 endpoint and the FUSE mount are two views over one `Store`.
 
@@ -102,6 +104,9 @@ impl Default for Config {
 #[derive(Clone)]
 pub struct Store {
     inner: Arc<Inner>,
+    /// Commits through this handle return once visible, without waiting
+    /// for the metadata flush (see [`Store::lazy`]).
+    lazy: bool,
 }
 
 struct Inner {
@@ -168,6 +173,7 @@ impl Store {
                 compacting: Mutex::new(()),
                 jobs: Mutex::new(()),
             }),
+            lazy: false,
         };
         // Finish what a crash interrupted before serving anything.
         store.run_jobs()?;
@@ -188,8 +194,25 @@ impl Store {
     /// jobs it (or anyone) queued.
     pub(crate) fn finish(&self, txn: meta::Txn<'_>) -> Result<()> {
         txn.commit()?;
-        self.inner.meta.sync()?;
+        if !self.lazy {
+            self.inner.meta.sync()?;
+        }
         self.run_jobs()
+    }
+
+    /// A handle on the same store whose changes return once they are
+    /// committed and visible, before they are durable, as a local
+    /// filesystem's writes do before `fsync`: the mount's close. The
+    /// durability order is unchanged (chunk data is synced before any
+    /// metadata names it, so a crash loses a lazy change whole or keeps it
+    /// whole); the change becomes durable at the next [`Store::flush`], at
+    /// any other handle's durable commit, or within the metadata database's
+    /// own flush interval (half a second).
+    pub fn lazy(&self) -> Store {
+        Store {
+            inner: self.inner.clone(),
+            lazy: true,
+        }
     }
 
     /// Makes every change so far durable (every mutating call already does

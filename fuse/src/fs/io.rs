@@ -337,6 +337,13 @@ impl Fs {
         Ok(())
     }
 
+    /// Makes every change made through the mount durable (`fsyncdir`, and
+    /// `syncfs`-like callers).
+    pub fn sync_all(&self) -> Result<()> {
+        self.store.flush()?;
+        Ok(())
+    }
+
     pub fn release(&self, fh: u64) -> Result<()> {
         let h = self.files.write().remove(&fh).ok_or(FsError::BadHandle)?;
         let r = self.commit(&h);
