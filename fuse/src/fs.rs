@@ -135,8 +135,9 @@ enum WriteState {
 
 struct FileHandle {
     ino: u64,
-    /// Thread group (process) that opened it, 0 if unknown: only its own
-    /// flushes commit (see [`Fs::flush`]).
+    /// Thread that opened it, 0 if unknown: only a close from its process
+    /// commits (see [`Fs::flush`]). The process is looked up only when a
+    /// close comes from another thread, so opens cost no `/proc` read.
     opener: u32,
     bucket: String,
     key: String,

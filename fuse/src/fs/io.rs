@@ -24,7 +24,7 @@ impl Fs {
         let fh = self.new_fh();
         let handle = Arc::new(FileHandle {
             ino,
-            opener: process_of(pid),
+            opener: pid,
             bucket: p.bucket.clone(),
             key: path,
             at: ReadAt::Current,
@@ -94,7 +94,7 @@ impl Fs {
             fh,
             Arc::new(FileHandle {
                 ino,
-                opener: process_of(mode.pid),
+                opener: mode.pid,
                 bucket: node.bucket,
                 key: node.path,
                 at: ReadAt::Current,
@@ -308,7 +308,7 @@ impl Fs {
     /// `fsync`, or the release of the last descriptor.
     pub fn flush(&self, fh: u64, pid: u32) -> Result<()> {
         let h = self.handle(fh)?;
-        if h.opener != 0 && pid != 0 && process_of(pid) != h.opener {
+        if h.opener != 0 && pid != 0 && pid != h.opener && process_of(pid) != process_of(h.opener) {
             return Ok(());
         }
         self.commit(&h)
