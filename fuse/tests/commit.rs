@@ -2,7 +2,7 @@
 //! the process that wrote it (or an fsync), not at a close by a child that
 //! inherited the descriptor, and exactly once.
 
-mod common;
+use crate::common;
 
 use std::fs::{self, File};
 use std::io::{Read, Write};

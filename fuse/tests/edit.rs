@@ -4,7 +4,7 @@
 //! unlinks, reopens...) compared with a local directory and with the
 //! store's objects.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fs::{self, File, OpenOptions};

@@ -3,7 +3,7 @@
 //! (entries, types, sizes, modes, mtimes, bytes, symlink targets) nor any
 //! bucket, object version or metadata in the store.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};

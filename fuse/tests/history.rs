@@ -3,7 +3,7 @@
 //! with `EROFS`, and stay out of directory listings. Also the one-bucket
 //! mount and extended attributes.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::fs::{self, OpenOptions};

@@ -1,6 +1,6 @@
 //! The mount at its limits: a full disk and files over 4 GiB.
 
-mod common;
+use crate::common;
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};

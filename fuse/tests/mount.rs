@@ -1,6 +1,6 @@
 //! Tests through a real mount.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::io::{Read, Write};

@@ -10,7 +10,7 @@
 //! The programs are found on `PATH` (`.ci/run` installs them); a missing one
 //! skips its test with a message, or fails it under `CI`.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;

@@ -2,7 +2,7 @@
 //! delete with their error cases, versioning, owners, and anonymous access
 //! per canned ACL (plain HTTP, no signature).
 
-mod common;
+use crate::common;
 
 use alexander_s3::S3Config;
 use alexander_s3::ops::owner_id;

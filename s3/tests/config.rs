@@ -3,7 +3,7 @@
 //! preflights and actual cross-origin requests over plain HTTP), object
 //! tagging and object ACLs.
 
-mod common;
+use crate::common;
 
 use alexander_s3::ops::owner_id;
 use alexander_store::{At, PutOptions, Versioning};

@@ -4,7 +4,7 @@
 //! error code, and after each one the server must still serve and a canary
 //! object must read back byte for byte.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, SystemTime};
 

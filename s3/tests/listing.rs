@@ -3,7 +3,7 @@
 //! SDK's paginator), `encoding-type=url`, ListObjectVersions paging, and
 //! the snapshot namespace under `.snapshots/`.
 
-mod common;
+use crate::common;
 
 use alexander_s3::ops::owner_id;
 use alexander_store::{PutOptions, Versioning};

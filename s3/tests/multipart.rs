@@ -3,7 +3,7 @@
 //! number, ListParts and ListMultipartUploads with their paging, abort, and
 //! the errors of CompleteMultipartUpload.
 
-mod common;
+use crate::common;
 
 use aws_sdk_s3::Client;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};

@@ -4,7 +4,7 @@
 //! versions and delete markers, DeleteObjects, checksums, snapshot reads
 //! and presigned URLs fetched with a plain HTTP client.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

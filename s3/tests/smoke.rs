@@ -1,7 +1,7 @@
 //! The endpoint answers a real SDK: health, errors with request ids, and
 //! authentication failures.
 
-mod common;
+use crate::common;
 
 use common::*;
 

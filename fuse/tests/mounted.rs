@@ -1,0 +1,15 @@
+//! Tests through a real FUSE mount of a temporary store.
+//!
+//! One test binary with a module per area, rather than a binary per file,
+//! so the tests are linked once.
+
+#[macro_use]
+mod common;
+
+mod commit;
+mod edit;
+mod errno;
+mod history;
+mod limits;
+mod mount;
+mod tools;

@@ -1,0 +1,16 @@
+//! End-to-end tests of the S3 endpoint: a real server on a free loopback
+//! port, driven by aws-sdk-s3 and by hand-made requests.
+//!
+//! One test binary with a module per area, rather than a binary per file:
+//! each binary links the whole SDK, and seven of them cost minutes of
+//! linking and gigabytes of disk for nothing.
+
+mod common;
+
+mod buckets;
+mod config;
+mod hostile;
+mod listing;
+mod multipart;
+mod objects;
+mod smoke;

@@ -1,0 +1,9 @@
+//! End-to-end tests of the `alexander` binary: its commands, `serve` with
+//! the S3 endpoint and the mount, and third-party S3 clients against it.
+//!
+//! One test binary with a module per area, rather than a binary per file,
+//! so the tests are linked once.
+
+mod cli;
+mod clients;
+mod serve;
