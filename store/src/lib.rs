@@ -131,6 +131,10 @@ struct Pins {
     next_token: Mutex<u64>,
 }
 
+/// The layout of a store's metadata records and pack records together,
+/// kept under `meta::keys::FORMAT`. 2: pack records carry a CRC-32C.
+const STORE_FORMAT: u8 = 2;
+
 impl Store {
     /// Opens the store in `dir`, creating it if needed.
     pub fn open(dir: impl AsRef<Path>, config: Config) -> Result<Store> {
@@ -150,11 +154,12 @@ impl Store {
         {
             let mut txn = meta.begin();
             match txn.get(meta::keys::FORMAT)? {
-                None => txn.put(meta::keys::FORMAT.to_vec(), vec![records::FORMAT]),
-                Some(v) if v == [records::FORMAT] => {}
+                None => txn.put(meta::keys::FORMAT.to_vec(), vec![STORE_FORMAT]),
+                Some(v) if v == [STORE_FORMAT] => {}
                 Some(v) => {
                     return Err(Error::BadRecord(format!(
-                        "store format {v:?} is not supported by this version"
+                        "store format {} is not supported by this version, which reads format {STORE_FORMAT}",
+                        v.first().copied().unwrap_or(0),
                     )));
                 }
             }
