@@ -5,10 +5,10 @@
 //! references yet. The caller then commits the manifest, which takes the
 //! references (see `refs`).
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::io::Read;
 use std::sync::Arc;
-use std::sync::mpsc::SyncSender;
+use std::sync::mpsc::{Receiver, SyncSender, channel, sync_channel};
 
 use md5::{Digest, Md5};
 
@@ -97,22 +97,61 @@ impl Drop for PinGuard {
 impl Store {
     /// Chunks and stores a stream; new chunks are durable on return.
     ///
-    /// Two stages run side by side: this thread cuts, hashes and stores
-    /// chunks, while a helper computes the MD5 of the whole stream (the S3
-    /// ETag), which is inherently sequential and the slowest hash here. A
-    /// bounded channel between them keeps memory bounded.
+    /// A stream of more than one chunk runs in three stages side by side,
+    /// joined by bounded channels so memory stays bounded: this thread cuts
+    /// chunks, hashes them with SHA-256 and appends the new ones; one helper
+    /// computes the MD5 of the whole stream (the S3 ETag); another the MD5
+    /// of each new chunk (kept for composite ETags). Each MD5 is inherently
+    /// sequential and the slowest hash here, so neither is left on the
+    /// thread that cuts and stores. A stream of one chunk (every small
+    /// object) is done on this thread alone: starting threads would cost
+    /// more than they save.
     pub(crate) fn ingest(&self, source: impl Read) -> Result<Ingested> {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Arc<Vec<u8>>>(MD5_QUEUE);
+        let mut cut = self.inner.config.chunker.chunks(source);
+        let first = cut.next();
+        let second = cut.next();
+        if second.is_none() {
+            let mut stages = Stages::Inline {
+                whole: Md5::new(),
+                digests: VecDeque::new(),
+            };
+            let stored = self.store_chunks(first.into_iter(), &mut stages);
+            let md5 = stages.finish().expect("the inline stages keep the MD5");
+            return stored.map(|(manifest, pins)| Ingested {
+                manifest,
+                md5,
+                pins,
+            });
+        }
+        let cut = first.into_iter().chain(second).chain(cut);
+        let (whole_tx, whole_rx) = sync_channel::<Arc<Vec<u8>>>(MD5_QUEUE);
+        let (chunk_tx, chunk_rx) = sync_channel::<Arc<Vec<u8>>>(MD5_QUEUE);
+        // Unbounded, but never holds more than the digests of one batch.
+        let (digest_tx, digest_rx) = channel::<[u8; 16]>();
         std::thread::scope(|scope| {
-            let md5 = scope.spawn(move || {
+            let whole = scope.spawn(move || {
                 let mut whole = Md5::new();
-                for data in rx {
+                for data in whole_rx {
                     whole.update(&data[..]);
                 }
                 <[u8; 16]>::from(whole.finalize())
             });
-            let stored = self.store_chunks(source, tx);
-            let md5 = md5.join().expect("the MD5 stage does not panic");
+            scope.spawn(move || {
+                for data in chunk_rx {
+                    if digest_tx.send(Md5::digest(&data[..]).into()).is_err() {
+                        break;
+                    }
+                }
+            });
+            let mut stages = Stages::Threads {
+                whole: whole_tx,
+                chunk: chunk_tx,
+                digests: digest_rx,
+            };
+            let stored = self.store_chunks(cut, &mut stages);
+            // Closes the channels, so the helpers finish even after an error.
+            stages.finish();
+            let md5 = whole.join().expect("the MD5 stage does not panic");
             stored.map(|(manifest, pins)| Ingested {
                 manifest,
                 md5,
@@ -123,19 +162,19 @@ impl Store {
 
     fn store_chunks(
         &self,
-        source: impl Read,
-        md5: SyncSender<Arc<Vec<u8>>>,
+        cut: impl Iterator<Item = std::io::Result<Vec<u8>>>,
+        stages: &mut Stages,
     ) -> Result<(Manifest, PinGuard)> {
         let inner = &self.inner;
         let mut pins = PinGuard::new(self);
         let mut chunks = Vec::new();
-        // New chunks appended but not yet indexed.
-        let mut unindexed: Vec<(ChunkId, Location, [u8; 16])> = Vec::new();
+        // New chunks appended but not yet indexed; their MD5s come from
+        // the stages in the same order.
+        let mut unindexed: Vec<(ChunkId, Location)> = Vec::new();
         let mut seen: HashSet<ChunkId> = HashSet::new();
-        for data in inner.config.chunker.chunks(source) {
+        for data in cut {
             let data = Arc::new(data?);
-            md5.send(data.clone())
-                .map_err(|_| Error::Io(std::io::Error::other("the MD5 stage stopped")))?;
+            stages.whole(&data)?;
             let id = ChunkId::of(&data);
             let len = data.len() as u32;
             chunks.push(ChunkRef { id, len });
@@ -146,35 +185,97 @@ impl Store {
             if inner.meta.get(&keys::chunk(&id))?.is_some() {
                 continue;
             }
-            let digest: [u8; 16] = Md5::digest(&data[..]).into();
+            stages.chunk(&data)?;
             let loc = inner.packs.append(&id, &data)?;
-            unindexed.push((id, loc, digest));
+            unindexed.push((id, loc));
             if unindexed.len() >= INDEX_BATCH {
-                self.index(&mut unindexed)?;
+                self.index(&mut unindexed, stages)?;
             }
         }
-        drop(md5);
-        self.index(&mut unindexed)?;
+        self.index(&mut unindexed, stages)?;
         Ok((Manifest::new(chunks), pins))
     }
 
-    /// Syncs the packs, then indexes the chunks appended to them.
-    fn index(&self, chunks: &mut Vec<(ChunkId, Location, [u8; 16])>) -> Result<()> {
+    /// Syncs the packs, then indexes the chunks appended to them, each with
+    /// its MD5.
+    fn index(&self, chunks: &mut Vec<(ChunkId, Location)>, stages: &mut Stages) -> Result<()> {
         if chunks.is_empty() {
             return Ok(());
         }
+        let mut batch = Vec::with_capacity(chunks.len());
+        for (id, loc) in chunks.drain(..) {
+            batch.push((id, loc, stages.digest()?));
+        }
         self.inner.packs.sync()?;
         let mut txn = self.inner.meta.begin();
-        index_chunks(&mut txn, chunks)?;
+        index_chunks(&mut txn, &batch)?;
         txn.commit()?;
-        chunks.clear();
         Ok(())
     }
+}
+
+/// Where a stream's MD5s are computed.
+enum Stages {
+    /// On the storing thread.
+    Inline {
+        whole: Md5,
+        digests: VecDeque<[u8; 16]>,
+    },
+    /// On two helper threads.
+    Threads {
+        /// Every chunk, in stream order, for the MD5 of the whole stream.
+        whole: SyncSender<Arc<Vec<u8>>>,
+        /// New chunks, for their own MD5s.
+        chunk: SyncSender<Arc<Vec<u8>>>,
+        /// The new chunks' MD5s, in the order they were sent.
+        digests: Receiver<[u8; 16]>,
+    },
+}
+
+impl Stages {
+    /// Adds the stream's next chunk to the MD5 of the whole.
+    fn whole(&mut self, data: &Arc<Vec<u8>>) -> Result<()> {
+        match self {
+            Stages::Inline { whole, .. } => whole.update(&data[..]),
+            Stages::Threads { whole, .. } => whole.send(data.clone()).map_err(|_| stopped())?,
+        }
+        Ok(())
+    }
+
+    /// Starts the MD5 of a new chunk; [`digest`](Self::digest) returns it.
+    fn chunk(&mut self, data: &Arc<Vec<u8>>) -> Result<()> {
+        match self {
+            Stages::Inline { digests, .. } => digests.push_back(Md5::digest(&data[..]).into()),
+            Stages::Threads { chunk, .. } => chunk.send(data.clone()).map_err(|_| stopped())?,
+        }
+        Ok(())
+    }
+
+    /// The MD5 of the oldest new chunk not yet taken.
+    fn digest(&mut self) -> Result<[u8; 16]> {
+        match self {
+            Stages::Inline { digests, .. } => digests.pop_front().ok_or_else(stopped),
+            Stages::Threads { digests, .. } => digests.recv().map_err(|_| stopped()),
+        }
+    }
+
+    /// Ends the stream: the MD5 of the whole when computed inline; for the
+    /// threads, closing their channels lets them finish.
+    fn finish(self) -> Option<[u8; 16]> {
+        match self {
+            Stages::Inline { whole, .. } => Some(whole.finalize().into()),
+            Stages::Threads { .. } => None,
+        }
+    }
+}
+
+fn stopped() -> Error {
+    Error::Io(std::io::Error::other("an MD5 stage stopped"))
 }
 
 /// New chunks indexed per commit while a stream is stored.
 const INDEX_BATCH: usize = 256;
 
-/// Chunks queued for the MD5 stage: at most this many times the largest
-/// chunk size in flight.
+/// Chunks queued for each MD5 stage: at most this many times the largest
+/// chunk size in flight per stage.
 const MD5_QUEUE: usize = 16;
