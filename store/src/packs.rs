@@ -61,6 +61,11 @@ pub trait ChunkBackend: Send + Sync + 'static {
     /// with and its index entry. (Whether the bytes hash to `id` is the
     /// caller's check, made by `fsck --verify-data`.)
     fn read(&self, id: &ChunkId, loc: &Location) -> Result<Vec<u8>>;
+    /// Hints that these chunks will be read soon, so the backend can start
+    /// fetching them. Best effort: never fails, may do nothing.
+    fn prefetch(&self, locs: &[Location]) {
+        let _ = locs;
+    }
     /// Every pack with its size in bytes.
     fn packs(&self) -> Result<Vec<(u64, u64)>>;
     /// Stops appending to the current pack, so that it can be compacted;
@@ -286,6 +291,37 @@ impl ChunkBackend for LocalPacks {
             return Err(corrupt("data does not match its checksum"));
         }
         Ok(data)
+    }
+
+    /// Asks the kernel to read the records into the page cache
+    /// (`POSIX_FADV_WILLNEED`), one call per run of adjacent records, so
+    /// the disk works ahead of a sequential reader instead of waiting for
+    /// each chunk's read.
+    fn prefetch(&self, locs: &[Location]) {
+        let mut runs: Vec<(u64, u64, u64)> = Vec::new();
+        for loc in locs {
+            let (start, end) = (loc.offset, loc.offset + HEADER_LEN + u64::from(loc.len));
+            match runs.last_mut() {
+                Some((pack, _, run_end)) if *pack == loc.pack && *run_end == start => {
+                    *run_end = end;
+                }
+                _ => runs.push((loc.pack, start, end)),
+            }
+        }
+        for (pack, start, end) in runs {
+            let Ok(file) = self.reader(pack) else {
+                // Gone (compacted); the read itself will say what to do.
+                continue;
+            };
+            let advice = rustix::fs::Advice::WillNeed;
+            // A hint: whatever it answers, the read that follows decides.
+            let _ = rustix::fs::fadvise(
+                &*file,
+                start,
+                std::num::NonZeroU64::new(end - start),
+                advice,
+            );
+        }
     }
 
     fn packs(&self) -> Result<Vec<(u64, u64)>> {

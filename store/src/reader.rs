@@ -4,7 +4,7 @@ use std::io::{self, Read, Seek, SeekFrom};
 
 use crate::Store;
 use crate::error::{Error, Result};
-use crate::manifest::Manifest;
+use crate::manifest::{ChunkRef, Manifest};
 use crate::meta::keys;
 use crate::names::ChunkId;
 use crate::objects::ObjectInfo;
@@ -12,8 +12,10 @@ use crate::packs::Location;
 use crate::records::ChunkRecord;
 
 /// A version's data (or a range of it) as a [`Read`]. Holds one chunk in
-/// memory at a time; every chunk is verified against its id before any of
-/// its bytes are returned.
+/// memory at a time; every chunk is verified against its checksum before
+/// any of its bytes are returned. The chunks ahead, up to 4 MiB
+/// (`READ_AHEAD`) but never past the range, are announced to the pack
+/// storage so the disk reads them while earlier ones are consumed.
 pub struct ObjectReader {
     store: Store,
     info: ObjectInfo,
@@ -23,7 +25,12 @@ pub struct ObjectReader {
     end: u64,
     /// The chunk last read, with its index in the manifest.
     chunk: Option<(usize, Vec<u8>)>,
+    /// Chunks below this index have been announced for reading ahead.
+    announced: usize,
 }
+
+/// How far ahead of the chunk being read the reader announces chunks.
+const READ_AHEAD: u64 = 4 << 20;
 
 impl ObjectReader {
     pub(crate) fn new(
@@ -41,6 +48,7 @@ impl ObjectReader {
             start,
             end,
             chunk: None,
+            announced: 0,
         }
     }
 
@@ -77,6 +85,7 @@ impl ObjectReader {
             .min(max);
         let cached = self.chunk.as_ref().is_some_and(|(i, _)| *i == index);
         let piece = if within == 0 && n == chunk_len && !cached {
+            self.read_ahead(index);
             self.store.read_chunk(&self.manifest.chunks()[index].id)?
         } else {
             self.fill(index)?;
@@ -91,10 +100,34 @@ impl ObjectReader {
         if self.chunk.as_ref().is_some_and(|(i, _)| *i == index) {
             return Ok(());
         }
+        self.read_ahead(index);
         let id = self.manifest.chunks()[index].id;
         let data = self.store.read_chunk(&id)?;
         self.chunk = Some((index, data));
         Ok(())
+    }
+
+    /// Announces the chunks after `index` up to [`READ_AHEAD`] bytes past
+    /// its start (within the range), once less than half of that is
+    /// announced: a few calls per window, not one per chunk.
+    fn read_ahead(&mut self, index: usize) {
+        let start = self.manifest.chunk_start(index);
+        let limit = (start + READ_AHEAD).min(self.end);
+        let from = self.announced.max(index + 1);
+        let count = self.manifest.chunks().len();
+        if from >= count || self.manifest.chunk_start(from) >= limit {
+            return;
+        }
+        if from > index + 1 && self.manifest.chunk_start(from) - start >= READ_AHEAD / 2 {
+            return;
+        }
+        let mut to = from;
+        while to < count && self.manifest.chunk_start(to) < limit {
+            to += 1;
+        }
+        self.store
+            .prefetch_chunks(&self.manifest.chunks()[from..to]);
+        self.announced = to;
     }
 }
 
@@ -141,6 +174,21 @@ impl Seek for ObjectReader {
 }
 
 impl Store {
+    /// Tells the pack storage that these chunks will be read soon.
+    pub(crate) fn prefetch_chunks(&self, chunks: &[ChunkRef]) {
+        let mut locs = Vec::with_capacity(chunks.len());
+        for c in chunks {
+            if let Ok(Some(rec)) = self.inner.meta.get_rec::<ChunkRecord>(&keys::chunk(&c.id)) {
+                locs.push(Location {
+                    pack: rec.pack,
+                    offset: rec.offset,
+                    len: rec.len,
+                });
+            }
+        }
+        self.inner.packs.prefetch(&locs);
+    }
+
     /// Reads and verifies one chunk. If compaction moved it between the
     /// index read and the pack read, the read is retried at its new place.
     pub(crate) fn read_chunk(&self, id: &ChunkId) -> Result<Vec<u8>> {
