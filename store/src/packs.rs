@@ -461,6 +461,31 @@ mod tests {
     }
 
     #[test]
+    fn prefetch_is_a_hint_that_never_fails() {
+        let dir = tempfile::tempdir().unwrap();
+        let packs = LocalPacks::open(dir.path(), 1 << 20).unwrap();
+        let mut locs = Vec::new();
+        for i in 0..4u8 {
+            let data = vec![i; 5000];
+            let id = ChunkId::of(&data);
+            locs.push((id, packs.append(&id, &data).unwrap(), data));
+        }
+        packs.sync().unwrap();
+        // Adjacent records, one run; a pack that is gone; an empty list.
+        let mut hint: Vec<Location> = locs.iter().map(|l| l.1).collect();
+        hint.push(Location {
+            pack: 99,
+            offset: 0,
+            len: 10,
+        });
+        packs.prefetch(&hint);
+        packs.prefetch(&[]);
+        for (id, loc, data) in &locs {
+            assert_eq!(&packs.read(id, loc).unwrap(), data);
+        }
+    }
+
+    #[test]
     fn a_reserve_is_kept_free() {
         let dir = tempfile::tempdir().unwrap();
         let packs = LocalPacks::open(dir.path(), 1 << 20)
