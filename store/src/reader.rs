@@ -27,6 +27,11 @@ pub struct ObjectReader {
     chunk: Option<(usize, Vec<u8>)>,
     /// Chunks below this index have been announced for reading ahead.
     announced: usize,
+    /// The chunk read last, and how many chunks in a row before it were
+    /// each the one after the previous: reading ahead is for sequential
+    /// readers, not for random reads at scattered offsets.
+    last: Option<usize>,
+    streak: u32,
 }
 
 /// How far ahead of the chunk being read the reader announces chunks.
@@ -49,6 +54,8 @@ impl ObjectReader {
             end,
             chunk: None,
             announced: 0,
+            last: None,
+            streak: 0,
         }
     }
 
@@ -109,8 +116,25 @@ impl ObjectReader {
 
     /// Announces the chunks after `index` up to [`READ_AHEAD`] bytes past
     /// its start (within the range), once less than half of that is
-    /// announced: a few calls per window, not one per chunk.
+    /// announced: a few calls per window, not one per chunk. Only when the
+    /// reading is sequential: from the start of the range, or over three
+    /// chunks in a row.
     fn read_ahead(&mut self, index: usize) {
+        let first = self.last.is_none();
+        match self.last {
+            Some(last) if last == index => return,
+            Some(last) if last + 1 == index => self.streak += 1,
+            _ => {
+                // A jump: what was announced around the old place is moot.
+                self.streak = 0;
+                self.announced = 0;
+            }
+        }
+        self.last = Some(index);
+        let at_start = first && self.manifest.chunk_at(self.start) == Some(index);
+        if !at_start && self.streak < 2 {
+            return;
+        }
         let start = self.manifest.chunk_start(index);
         let limit = (start + READ_AHEAD).min(self.end);
         let from = self.announced.max(index + 1);
