@@ -654,6 +654,16 @@ fn dedup_across_keys_versions_and_buckets() {
     assert!((st.dedup_ratio - 4.0).abs() < 1e-9);
 }
 
+/// The one pack file of a store that has written only one.
+fn only_pack(store_dir: &std::path::Path) -> std::path::PathBuf {
+    let mut packs: Vec<_> = std::fs::read_dir(store_dir.join("packs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(packs.len(), 1, "{packs:?}");
+    packs.pop().unwrap()
+}
+
 #[test]
 fn corrupt_chunk_is_an_error_not_wrong_bytes() {
     let (dir, s) = open();
@@ -662,13 +672,7 @@ fn corrupt_chunk_is_an_error_not_wrong_bytes() {
     put(&s, "bk1", "k", &body);
     drop(s);
     // Flip one byte in the middle of the only pack.
-    let packs = dir.path().join("packs");
-    let pack = std::fs::read_dir(&packs)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let pack = only_pack(dir.path());
     let mut bytes = std::fs::read(&pack).unwrap();
     let mid = bytes.len() / 2;
     bytes[mid] ^= 0xFF;
@@ -696,13 +700,7 @@ fn fsck_verify_data_hashes_what_the_checksum_passes() {
     drop(s);
     // Damage the first record's data and write a checksum that matches the
     // damage: the cheap check on reads passes, the full one must not.
-    let packs = dir.path().join("packs");
-    let pack = std::fs::read_dir(&packs)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let pack = only_pack(dir.path());
     let mut bytes = std::fs::read(&pack).unwrap();
     let len = u32::from_le_bytes(bytes[8..12].try_into().unwrap()) as usize;
     bytes[48 + len / 2] ^= 0xFF;
