@@ -193,6 +193,11 @@ struct DirState {
 pub trait Invalidator: Send + Sync {
     fn inval_inode(&self, ino: u64);
     fn inval_entry(&self, parent: u64, name: &str);
+    /// Waits, for a bounded time, until the notices queued so far have
+    /// reached the kernel. Only for callers outside a FUSE request (the S3
+    /// endpoint), so that a change it answers for is seen by the next
+    /// access through the mount.
+    fn settle(&self) {}
 }
 
 type SharedOverlay = Arc<Mutex<EditOverlay>>;
@@ -329,8 +334,9 @@ impl Fs {
     }
 
     /// `bucket/key` changed outside the mount (over S3): drops what the
-    /// kernel caches of it and of its name. Keys the kernel never saw are
-    /// ignored.
+    /// kernel caches of it and of its name, and returns once the kernel has
+    /// been told (or after a second at most). Keys the kernel never saw
+    /// are ignored.
     pub fn invalidate_key(&self, bucket: &str, key: &str) {
         let path = key.trim_end_matches('/');
         let (ino, parent) = {
@@ -344,6 +350,11 @@ impl Fs {
             && !path.is_empty()
         {
             self.inval_entry(parent, path);
+        }
+        if (ino.is_some() || parent.is_some())
+            && let Some(n) = self.notifier.get()
+        {
+            n.settle();
         }
     }
 

@@ -17,7 +17,7 @@ mod upload;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::mpsc::{Sender, channel};
+use std::sync::mpsc::{Sender, SyncSender, channel, sync_channel};
 use std::time::Duration;
 
 use alexander_store::Store;
@@ -87,8 +87,9 @@ impl MountHandle {
     }
 
     /// `bucket/key` changed outside the mount (over S3): the kernel drops
-    /// what it caches of the object and its name. Cheap, never blocks on
-    /// the kernel; keys the kernel never looked up are ignored.
+    /// what it caches of the object and its name before this returns (it
+    /// waits a second at most); keys the kernel never looked up are
+    /// ignored. Never call it while serving a FUSE request.
     pub fn invalidate_key(&self, bucket: &str, key: &str) {
         self.fs.invalidate_key(bucket, key);
     }
@@ -199,7 +200,14 @@ pub fn mount(store: Store, mountpoint: &Path, options: MountOptions) -> io::Resu
 enum Inval {
     Inode(u64),
     Entry(u64, String),
+    /// Answered once every notice queued before it has been sent.
+    Barrier(SyncSender<()>),
 }
+
+/// How long a change made over S3 waits for its notices to reach the
+/// kernel. They take microseconds; the bound only keeps a wedged kernel
+/// from holding an S3 request.
+const SETTLE_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Sends the kernel's invalidations from a thread of its own: a notice
 /// written while the kernel waits for our reply to a request holding the
@@ -219,6 +227,10 @@ impl KernelNotifier {
                         Inval::Inode(ino) => n.inval_inode(INodeNo(*ino), 0, 0),
                         Inval::Entry(parent, name) => {
                             n.inval_entry(INodeNo(*parent), std::ffi::OsStr::new(name))
+                        }
+                        Inval::Barrier(done) => {
+                            let _ = done.try_send(());
+                            continue;
                         }
                     };
                     match r {
@@ -242,5 +254,12 @@ impl Invalidator for KernelNotifier {
 
     fn inval_entry(&self, parent: u64, name: &str) {
         let _ = self.tx.lock().send(Inval::Entry(parent, name.to_owned()));
+    }
+
+    fn settle(&self) {
+        let (done, wait) = sync_channel(1);
+        if self.tx.lock().send(Inval::Barrier(done)).is_ok() {
+            let _ = wait.recv_timeout(SETTLE_TIMEOUT);
+        }
     }
 }

@@ -119,6 +119,7 @@ pub(crate) struct Inner {
 /// Called with the bucket and key (empty when a request changed several
 /// keys, or the bucket itself) after a request that changed them succeeded:
 /// the other view of the store (the mount) drops what it caches of them.
+/// It runs on a blocking thread, before the response is sent, and may wait.
 pub type ChangeHook = Arc<dyn Fn(&str, &str) + Send + Sync>;
 
 /// A request id: 16 hex digits, unique enough to find a request in logs.
@@ -278,10 +279,14 @@ impl S3Service {
         }
         .await;
         if let (Some(hook), Some((bucket, key)), Ok(resp)) =
-            (&self.inner.on_change, &changed, &result)
+            (&self.inner.on_change, changed, &result)
             && resp.status().is_success()
         {
-            hook(bucket, key);
+            // The hook may wait (briefly) for the mount's kernel cache to
+            // drop the key, so that the change is seen there once the
+            // client has its answer; that wait is not a worker's.
+            let hook = hook.clone();
+            let _ = tokio::task::spawn_blocking(move || hook(&bucket, &key)).await;
         }
         match result {
             Ok(mut resp) => {

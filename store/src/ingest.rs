@@ -109,7 +109,12 @@ impl Store {
     pub(crate) fn ingest(&self, source: impl Read) -> Result<Ingested> {
         let mut cut = self.inner.config.chunker.chunks(source);
         let first = cut.next();
-        let second = cut.next();
+        // After an error the source is not read again: its first error is
+        // the one to report.
+        let second = match &first {
+            Some(Ok(_)) => cut.next(),
+            _ => None,
+        };
         if second.is_none() {
             let mut stages = Stages::Inline {
                 whole: Md5::new(),

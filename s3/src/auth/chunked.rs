@@ -91,8 +91,10 @@ enum State {
     Trailers,
     /// The closing empty line was read.
     Done,
-    /// An error was returned; the body is rejected.
-    Failed,
+    /// An error was returned; the body is rejected, and every later call
+    /// returns the same error, so whoever reads again (a retrying reader,
+    /// `finish`) reports the cause, not its echo.
+    Failed { code: S3ErrorCode, message: String },
 }
 
 fn malformed(detail: &str) -> S3Error {
@@ -157,8 +159,13 @@ impl ChunkedDecoder {
     /// Decodes the next piece of the body, appending payload bytes to `out`.
     pub fn feed<B: BufMut>(&mut self, input: &[u8], out: &mut B) -> Result<(), S3Error> {
         let result = self.feed_inner(input, out);
-        if result.is_err() {
-            self.state = State::Failed;
+        if let Err(e) = &result
+            && !matches!(self.state, State::Failed { .. })
+        {
+            self.state = State::Failed {
+                code: e.code,
+                message: e.message.clone(),
+            };
         }
         result
     }
@@ -228,7 +235,9 @@ impl ChunkedDecoder {
                     }
                 }
                 State::Done => return Err(malformed("data follows the end of the body")),
-                State::Failed => return Err(malformed("the body was already rejected")),
+                State::Failed { code, message } => {
+                    return Err(S3Error::new(*code, message.clone()));
+                }
             }
         }
         Ok(())
@@ -361,7 +370,7 @@ impl ChunkedDecoder {
                 self.end_of_trailers()?;
                 Ok(self.trailers)
             }
-            State::Failed => Err(malformed("the body was already rejected")),
+            State::Failed { code, message } => Err(S3Error::new(code, message)),
             _ => Err(S3Error::new(
                 S3ErrorCode::IncompleteBody,
                 "The request body terminated unexpectedly",
@@ -488,6 +497,24 @@ mod tests {
                 .code,
             S3ErrorCode::SignatureDoesNotMatch
         );
+    }
+
+    /// Once a body is rejected, every later call gives the same error, so
+    /// a reader that tries again reports the cause.
+    #[test]
+    fn a_rejection_is_sticky() {
+        let ctx = context("4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9");
+        let mut bad = doc_chunked_body();
+        bad[100] = b'b';
+        let mut d = ChunkedDecoder::new(&Payload::StreamingSigned(ctx)).unwrap();
+        let mut out = Vec::new();
+        let (head, tail) = bad.split_at(66000);
+        let first = d.feed(head, &mut out).unwrap_err();
+        assert_eq!(first.code, S3ErrorCode::SignatureDoesNotMatch);
+        let again = d.feed(tail, &mut out).unwrap_err();
+        assert_eq!((again.code, &again.message), (first.code, &first.message));
+        let end = d.finish().unwrap_err();
+        assert_eq!((end.code, &end.message), (first.code, &first.message));
     }
 
     /// "Signature Calculation: Including Trailing Headers" in the S3 API
