@@ -68,7 +68,7 @@ use md5::{Digest, Md5};
 
 #[path = "../../store/benches/common/mod.rs"]
 mod common;
-use common::{env_f64, filesystem_of, loadavg, mbps, size};
+use common::{Table, env_f64, filesystem_of, goal, loadavg, mbps, size};
 
 const KIB: usize = 1 << 10;
 const MIB: usize = 1 << 20;
@@ -101,7 +101,7 @@ fn main() -> Res<()> {
     let tmp = tempfile::Builder::new()
         .prefix("alexander-bench-s3-")
         .tempdir_in(&settings.base)?;
-    let mut table = Table::default();
+    let mut table = Table::new("over HTTP", "store");
     let load_start = loadavg();
     settings.print_header(tmp.path());
     run(&settings, tmp.path(), &mut table)?;
@@ -1602,10 +1602,6 @@ fn mean_time(dur: Duration, mut op: impl FnMut()) -> Duration {
     start.elapsed() / n
 }
 
-fn goal(ok: bool, text: &str) -> String {
-    format!("{text} [{}]", if ok { "met" } else { "MISSED" })
-}
-
 /// Figure 6: the store's own put of the large object in a child process,
 /// then the same bytes PUT over HTTP to a server in another child, whose
 /// peak RSS is read from /proc; then a GET of it, hashed.
@@ -1801,74 +1797,5 @@ fn child(kind: &str) -> Res<()> {
             Ok(())
         }
         other => Err(format!("unknown child kind {other:?}").into()),
-    }
-}
-
-#[derive(Default)]
-struct Table {
-    rows: Vec<[String; 5]>,
-    notes: Vec<String>,
-}
-
-impl Table {
-    fn row(&mut self, what: impl Into<String>, ours: String, base: String, ratio: f64, note: &str) {
-        self.rows.push([
-            what.into(),
-            ours,
-            base,
-            format!("{ratio:.2}"),
-            note.to_owned(),
-        ]);
-    }
-
-    fn note(&mut self, note: String) {
-        self.notes.push(note);
-    }
-
-    fn print(&self) {
-        let head = [
-            "figure",
-            "over HTTP",
-            "store",
-            "ratio",
-            "baseline is / goal",
-        ];
-        let mut w = head.map(str::len);
-        for r in &self.rows {
-            for (i, c) in r.iter().enumerate() {
-                w[i] = w[i].max(c.chars().count());
-            }
-        }
-        let line = |r: &[String; 5]| {
-            println!(
-                "{:<w0$}  {:>w1$}  {:>w2$}  {:>w3$}  {}",
-                r[0],
-                r[1],
-                r[2],
-                r[3],
-                r[4],
-                w0 = w[0],
-                w1 = w[1],
-                w2 = w[2],
-                w3 = w[3]
-            );
-        };
-        println!();
-        line(&head.map(str::to_owned));
-        println!("{}", "-".repeat(w.iter().sum::<usize>() + 8));
-        let mut rows: Vec<&[String; 5]> = self.rows.iter().collect();
-        // By figure number; rows of one figure keep their order.
-        rows.sort_by_key(|r| r[0].split(' ').next().and_then(|n| n.parse::<u32>().ok()));
-        for r in rows {
-            line(r);
-        }
-        if !self.notes.is_empty() {
-            println!();
-            let mut notes: Vec<&String> = self.notes.iter().collect();
-            notes.sort_by_key(|n| n.split(' ').next().and_then(|n| n.parse::<u32>().ok()));
-            for n in notes {
-                println!("{n}");
-            }
-        }
     }
 }

@@ -38,7 +38,7 @@ use md5::Md5;
 use sha2::{Digest, Sha256};
 
 mod common;
-use common::{drop_caches, env_f64, filesystem_of, loadavg, mbps, size};
+use common::{Table, drop_caches, env_f64, filesystem_of, goal, loadavg, mbps, size};
 
 const KIB: usize = 1 << 10;
 const MIB: usize = 1 << 20;
@@ -61,7 +61,7 @@ fn main() -> Res<()> {
     let tmp = tempfile::Builder::new()
         .prefix("alexander-bench-")
         .tempdir_in(&base)?;
-    let mut table = Table::default();
+    let mut table = Table::new("Alexander", "baseline");
     let load_start = loadavg();
     settings.print_header(tmp.path());
     run(&settings, tmp.path(), &mut table)?;
@@ -465,79 +465,6 @@ fn block_mbps(dur: Duration, mut f: impl FnMut(&[u8])) -> f64 {
         n += 1;
     }
     mbps(n * BLOCK as u64, start.elapsed())
-}
-
-#[derive(Default)]
-struct Table {
-    rows: Vec<[String; 5]>,
-    notes: Vec<String>,
-}
-
-impl Table {
-    fn row(&mut self, what: impl Into<String>, ours: String, base: String, ratio: f64, note: &str) {
-        self.rows.push([
-            what.into(),
-            ours,
-            base,
-            format!("{ratio:.2}"),
-            note.to_owned(),
-        ]);
-    }
-
-    fn note(&mut self, note: String) {
-        self.notes.push(note);
-    }
-
-    fn print(&self) {
-        let head = [
-            "figure",
-            "Alexander",
-            "baseline",
-            "ratio",
-            "baseline is / goal",
-        ];
-        let mut w = head.map(str::len);
-        for r in &self.rows {
-            for (i, c) in r.iter().enumerate() {
-                w[i] = w[i].max(c.chars().count());
-            }
-        }
-        let line = |r: &[String; 5]| {
-            println!(
-                "{:<w0$}  {:>w1$}  {:>w2$}  {:>w3$}  {}",
-                r[0],
-                r[1],
-                r[2],
-                r[3],
-                r[4],
-                w0 = w[0],
-                w1 = w[1],
-                w2 = w[2],
-                w3 = w[3]
-            );
-        };
-        let mut rows: Vec<&[String; 5]> = self.rows.iter().collect();
-        // By figure number; rows of one figure keep their order.
-        rows.sort_by_key(|r| r[0].split(' ').next().and_then(|n| n.parse::<u32>().ok()));
-        println!();
-        line(&head.map(str::to_owned));
-        println!("{}", "-".repeat(w.iter().sum::<usize>() + 8));
-        for r in rows {
-            line(r);
-        }
-        if !self.notes.is_empty() {
-            println!();
-            let mut notes: Vec<&String> = self.notes.iter().collect();
-            notes.sort_by_key(|n| n.split(' ').next().and_then(|n| n.parse::<u32>().ok()));
-            for n in notes {
-                println!("{n}");
-            }
-        }
-    }
-}
-
-fn goal(ok: bool, text: &str) -> String {
-    format!("{text} [{}]", if ok { "met" } else { "MISSED" })
 }
 
 fn run(s: &Settings, dir: &Path, t: &mut Table) -> Res<()> {

@@ -73,3 +73,101 @@ pub fn drop_caches() -> bool {
     Command::new("sync").status().is_ok_and(|s| s.success())
         && fs::write("/proc/sys/vm/drop_caches", "3").is_ok()
 }
+
+/// The table of figures the store and S3 benches print: each figure next
+/// to its baseline, with their ratio and what the baseline is (or the
+/// goal), then numbered notes. Rows and notes are printed by figure
+/// number, in the order they were added within a figure.
+pub struct Table {
+    /// Headers of the figure's and the baseline's columns.
+    sides: [&'static str; 2],
+    rows: Vec<[String; 5]>,
+    notes: Vec<String>,
+}
+
+impl Table {
+    pub fn new(ours: &'static str, baseline: &'static str) -> Table {
+        Table {
+            sides: [ours, baseline],
+            rows: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    pub fn row(
+        &mut self,
+        what: impl Into<String>,
+        ours: String,
+        base: String,
+        ratio: f64,
+        note: &str,
+    ) {
+        self.rows.push([
+            what.into(),
+            ours,
+            base,
+            format!("{ratio:.2}"),
+            note.to_owned(),
+        ]);
+    }
+
+    pub fn note(&mut self, note: String) {
+        self.notes.push(note);
+    }
+
+    pub fn print(&self) {
+        let head = [
+            "figure",
+            self.sides[0],
+            self.sides[1],
+            "ratio",
+            "baseline is / goal",
+        ];
+        let mut w = head.map(str::len);
+        for r in &self.rows {
+            for (i, c) in r.iter().enumerate() {
+                w[i] = w[i].max(c.chars().count());
+            }
+        }
+        let line = |r: &[String; 5]| {
+            println!(
+                "{:<w0$}  {:>w1$}  {:>w2$}  {:>w3$}  {}",
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                w0 = w[0],
+                w1 = w[1],
+                w2 = w[2],
+                w3 = w[3]
+            );
+        };
+        println!();
+        line(&head.map(str::to_owned));
+        println!("{}", "-".repeat(w.iter().sum::<usize>() + 8));
+        let mut rows: Vec<&[String; 5]> = self.rows.iter().collect();
+        rows.sort_by_key(|r| figure_number(&r[0]));
+        for r in rows {
+            line(r);
+        }
+        if !self.notes.is_empty() {
+            println!();
+            let mut notes: Vec<&String> = self.notes.iter().collect();
+            notes.sort_by_key(|n| figure_number(n));
+            for n in notes {
+                println!("{n}");
+            }
+        }
+    }
+}
+
+/// The number a row or note starts with (`"3 read, cold"` is figure 3).
+fn figure_number(text: &str) -> Option<u32> {
+    text.split(' ').next().and_then(|n| n.parse().ok())
+}
+
+/// A goal's text with whether this run met it.
+pub fn goal(ok: bool, text: &str) -> String {
+    format!("{text} [{}]", if ok { "met" } else { "MISSED" })
+}
