@@ -100,26 +100,15 @@ impl Server {
                 let _ = tx.send(line);
             }
         });
-        let deadline = Instant::now() + START;
-        let mut banner = String::new();
-        let addr = loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match lines.recv_timeout(left) {
-                Ok(line) => {
-                    banner.push_str(&line);
-                    banner.push('\n');
-                    if let Some(url) = line.strip_prefix("listening on http://") {
-                        break url.to_owned();
-                    }
-                }
-                Err(e) => {
-                    let _ = child.kill();
-                    let status = child.wait().unwrap();
-                    panic!(
-                        "server did not say it listens ({e:?}, {status}); stdout:\n{banner}\nlog:\n{}",
-                        fs::read_to_string(&log).unwrap_or_default()
-                    );
-                }
+        let addr = match crate::support::listening_address(&lines, START) {
+            Ok((addr, _banner)) => addr,
+            Err((e, banner)) => {
+                let _ = child.kill();
+                let status = child.wait().unwrap();
+                panic!(
+                    "server did not say it listens ({e:?}, {status}); stdout:\n{banner}\nlog:\n{}",
+                    fs::read_to_string(&log).unwrap_or_default()
+                );
             }
         };
         let server = Server { child, addr, log };

@@ -4,6 +4,8 @@
 //! One test binary with a module per area, rather than a binary per file,
 //! so the tests are linked once.
 
+mod support;
+
 mod cli;
 mod clients;
 mod serve;

@@ -124,27 +124,16 @@ fn start(data: &Path, args: &[&str], vars: &[(&str, &str)]) -> Server {
             }
         }
     });
-    let deadline = Instant::now() + START;
-    let mut banner = String::new();
-    let addr = loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match lines.recv_timeout(left) {
-            Ok(line) => {
-                banner.push_str(&line);
-                banner.push('\n');
-                if let Some(url) = line.strip_prefix("listening on http://") {
-                    break url.to_owned();
-                }
-            }
-            Err(e) => {
-                let _ = child.kill();
-                let status = child.wait().unwrap();
-                thread::sleep(Duration::from_millis(100));
-                panic!(
-                    "server did not say it listens ({e:?}, {status}); stdout:\n{banner}\nstderr:\n{}",
-                    stderr.lock().unwrap()
-                );
-            }
+    let (addr, banner) = match crate::support::listening_address(&lines, START) {
+        Ok(found) => found,
+        Err((e, banner)) => {
+            let _ = child.kill();
+            let status = child.wait().unwrap();
+            thread::sleep(Duration::from_millis(100));
+            panic!(
+                "server did not say it listens ({e:?}, {status}); stdout:\n{banner}\nstderr:\n{}",
+                stderr.lock().unwrap()
+            );
         }
     };
     let server = Server {
