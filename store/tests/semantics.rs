@@ -736,6 +736,20 @@ fn a_store_of_another_format_is_refused_and_left_alone() {
     };
     assert!(err.contains("format 1"), "{err}");
     assert!(err.contains("reads format 2"), "{err}");
+    // The refusal wrote nothing: with its format back, the store opens
+    // and holds what it held.
+    {
+        let db = sled::open(dir.path().join("meta")).unwrap();
+        let old = db.insert(b"m/format", vec![2u8]).unwrap();
+        assert_eq!(
+            old.as_deref(),
+            Some(&[1u8][..]),
+            "the refused open kept the format"
+        );
+        db.flush().unwrap();
+    }
+    let s = Store::open(dir.path(), config()).unwrap();
+    assert_eq!(get(&s, "bk1", "k", At::Current).unwrap(), b"kept");
 }
 
 #[test]
