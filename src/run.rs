@@ -166,6 +166,46 @@ pub fn open(settings: &Settings, create: bool) -> Result<Store> {
     Ok(store)
 }
 
+/// Says why a mount cannot work before trying it: the FUSE device must be
+/// there and open for reading and writing by this user (root, or anyone
+/// when its mode is 0666, as Debian's udev rules set it), even for a mount
+/// made through the setuid `fusermount3`.
+fn check_fuse_device(at: &Path) -> Result<()> {
+    const DEVICE: &str = "/dev/fuse";
+    match std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(DEVICE)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!(
+            "cannot mount at {}: {DEVICE} is missing (load the module: modprobe fuse)",
+            at.display()
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(DEVICE)
+                .map(|m| format!("{:04o}", m.permissions().mode() & 0o7777))
+                .unwrap_or_else(|_| "unknown".into());
+            bail!(
+                "cannot mount at {}: this user (uid {}) may not open {DEVICE} (mode {mode}); \
+                 a mount by a user other than root needs it readable and writable by all \
+                 (mode 0666, Debian's default) and fuse3's fusermount3",
+                at.display(),
+                effective_uid()
+            )
+        }
+        Err(e) => Err(e)
+            .with_context(|| format!("cannot mount at {}: cannot open {DEVICE}", at.display())),
+    }
+}
+
+/// This process's effective user id (the owner of `/proc/self`).
+fn effective_uid() -> String {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").map_or_else(|_| "unknown".into(), |m| m.uid().to_string())
+}
+
 /// Mounts the store at `at`: creates the directory if missing and clears a
 /// mount that a killed server left there (its directory then answers
 /// ENOTCONN).
@@ -191,6 +231,7 @@ fn mount_store(store: &Store, at: &Path, args: &ServeArgs) -> Result<alexander_f
         }
     }
     std::fs::create_dir_all(at).with_context(|| format!("cannot create {}", at.display()))?;
+    check_fuse_device(at)?;
     if let Some(b) = &args.bucket {
         match store.create_bucket(b) {
             Ok(_) => tracing::info!(bucket = %b, "created the bucket to mount"),

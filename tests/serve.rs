@@ -28,7 +28,12 @@ const STOP: Duration = Duration::from_secs(30);
 /// The binary with no ALEXANDER_* settings or RUST_LOG from the caller's
 /// environment, no standard input, pointed at `data`.
 fn alexander(data: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_alexander"));
+    alexander_at(Path::new(env!("CARGO_BIN_EXE_alexander")), data)
+}
+
+/// [`alexander`] with the binary at `bin`.
+fn alexander_at(bin: &Path, data: &Path) -> Command {
+    let mut cmd = Command::new(bin);
     for (name, _) in std::env::vars_os() {
         if name.to_string_lossy().starts_with("ALEXANDER_") {
             cmd.env_remove(name);
@@ -90,7 +95,12 @@ struct Server {
 /// Starts `serve --listen 127.0.0.1:0` with extra arguments and variables
 /// and waits until it says it listens and answers /health.
 fn start(data: &Path, args: &[&str], vars: &[(&str, &str)]) -> Server {
-    let mut cmd = alexander(data);
+    start_command(alexander(data), args, vars)
+}
+
+/// [`start`] with a command already prepared (another binary path, or
+/// another user).
+fn start_command(mut cmd: Command, args: &[&str], vars: &[(&str, &str)]) -> Server {
     cmd.args(["serve", "--listen", "127.0.0.1:0"])
         .args(args)
         .envs(vars.iter().copied())
@@ -175,6 +185,15 @@ fn start_fails(data: &Path, args: &[&str], vars: &[(&str, &str)]) -> String {
         "{stderr}"
     );
     stderr
+}
+
+/// Polls `done` until it holds; fails the test after `timeout`.
+fn wait_until(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !done() {
+        assert!(Instant::now() < deadline, "{what}: not within {timeout:?}");
+        thread::sleep(Duration::from_millis(20));
+    }
 }
 
 /// Waits for a process to exit; kills it and fails if it takes too long.
@@ -660,8 +679,12 @@ fn sigterm_lets_a_request_in_flight_finish() {
         region: "us-east-1",
         time: SystemTime::now(),
     });
+    // `Expect: 100-continue`: the server's "100 Continue" says it has
+    // parsed the head and its handler is reading the body, so the request
+    // is in flight when the signal comes.
     let mut head = format!(
-        "PUT /inflight HTTP/1.1\r\nhost: {}\r\ncontent-length: {length}\r\n",
+        "PUT /inflight HTTP/1.1\r\nhost: {}\r\ncontent-length: {length}\r\n\
+         expect: 100-continue\r\n",
         server.addr
     );
     for (name, value) in &signed.headers {
@@ -671,16 +694,17 @@ fn sigterm_lets_a_request_in_flight_finish() {
     writer.write_all(head.as_bytes()).unwrap();
     writer.write_all(&body.as_bytes()[..40]).unwrap();
     writer.flush().unwrap();
-    thread::sleep(Duration::from_millis(300));
+    let mut interim = String::new();
+    reader.read_line(&mut interim).unwrap();
+    assert!(interim.starts_with("HTTP/1.1 100"), "{interim:?}");
+    reader.read_line(&mut interim).unwrap();
 
     server.signal("TERM");
-    thread::sleep(Duration::from_millis(500));
     // Stopping: new connections are refused, the admin socket is gone...
-    assert!(
-        TcpStream::connect(&server.addr).is_err(),
-        "the listener is closed at once"
-    );
-    assert!(!socket(&data).exists());
+    wait_until("the listener closes", STOP, || {
+        TcpStream::connect(&server.addr).is_err()
+    });
+    wait_until("the admin socket goes", STOP, || !socket(&data).exists());
     // ...and the request in flight completes.
     writer.write_all(&body.as_bytes()[40..]).unwrap();
     let (status, reply) = read_response(&mut reader);
@@ -758,11 +782,9 @@ fn sigterm_lets_a_large_upload_in_flight_finish() {
     writer.write_all(&object[..half]).unwrap();
 
     server.signal("TERM");
-    thread::sleep(Duration::from_millis(500));
-    assert!(
-        TcpStream::connect(&server.addr).is_err(),
-        "no new connections"
-    );
+    wait_until("the listener closes", STOP, || {
+        TcpStream::connect(&server.addr).is_err()
+    });
     writer.write_all(&object[half..]).unwrap();
     let (status, reply) = read_response(&mut reader);
     assert_eq!(status, 200, "{reply}");
@@ -1058,6 +1080,133 @@ fn serve_can_mount_one_bucket() {
         b"in the root"
     );
     assert!(server.stop().success());
+}
+
+/// `nobody` and `nogroup` on Debian.
+const NOBODY: u32 = 65534;
+
+/// The line of /proc/self/mountinfo for a mount at `at`, if any.
+fn mount_line(at: &Path) -> Option<String> {
+    let at = at.to_str().unwrap();
+    std::fs::read_to_string("/proc/self/mountinfo")
+        .unwrap()
+        .lines()
+        .find(|l| l.split(' ').nth(4) == Some(at))
+        .map(str::to_owned)
+}
+
+/// Runs `sh -c script` as the mount's user, with `path` as `$1`; returns
+/// its standard output, failing the test if the script fails.
+fn sh_as(uid: Option<u32>, script: &str, path: &Path) -> String {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c").arg(script).arg("sh").arg(path);
+    if let Some(uid) = uid {
+        cmd.uid(uid).gid(uid);
+    }
+    let out = cmd.output().expect("run sh");
+    assert!(
+        out.status.success(),
+        "{script:?} on {}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// `serve --mount` run by a user other than root: mount(2) is refused, so
+/// the mount goes through fuse3's setuid `fusermount3`; it serves files,
+/// is removed when the server stops, and a mount a killed server left is
+/// cleared by the next start. Run as root, the test serves as `nobody`
+/// (needing /dev/fuse mode 0666, Debian's default, which `.ci/run` sets in
+/// containers that lack it); run as any other user, as that user.
+#[test]
+fn a_user_other_than_root_serves_a_mount() {
+    use std::os::unix::fs::MetadataExt;
+    use std::os::unix::process::CommandExt;
+    if !fuse_available() {
+        return;
+    }
+    let as_root = std::fs::metadata("/proc/self").unwrap().uid() == 0;
+    let user = as_root.then_some(NOBODY);
+    if as_root {
+        let mode = std::fs::metadata("/dev/fuse").unwrap().permissions().mode();
+        if mode & 0o006 != 0o006 {
+            let why = format!(
+                "/dev/fuse has mode {:04o}, so no user but root can mount \
+                 (Debian's default is 0666; .ci/run sets it)",
+                mode & 0o7777
+            );
+            if std::env::var_os("CI").is_some() {
+                panic!("FUSE user test cannot run: {why}");
+            }
+            eprintln!("skipping FUSE user test: {why}");
+            return;
+        }
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let mnt = tmp.path().join("mnt");
+    std::fs::create_dir(&mnt).unwrap();
+    // The user reaches the binary through a copy of its own: the build's
+    // directory may be closed to it.
+    let bin = tmp.path().join("alexander");
+    std::fs::copy(env!("CARGO_BIN_EXE_alexander"), &bin).unwrap();
+    if let Some(uid) = user {
+        std::os::unix::fs::chown(tmp.path(), Some(uid), Some(uid)).unwrap();
+        std::os::unix::fs::chown(&mnt, Some(uid), Some(uid)).unwrap();
+    }
+    let data = tmp.path().join("data");
+    let command = || {
+        let mut cmd = alexander_at(&bin, &data);
+        if let Some(uid) = user {
+            cmd.uid(uid).gid(uid);
+        }
+        cmd
+    };
+    let vars = [
+        ("ALEXANDER_ROOT_ACCESS_KEY", "USERMOUNTKEY"),
+        ("ALEXANDER_ROOT_SECRET_KEY", "user-mount-secret-12"),
+    ];
+    let key = ("USERMOUNTKEY", "user-mount-secret-12");
+    let args = ["--mount", mnt.to_str().unwrap()];
+    let mut server = start_command(command(), &args, &vars);
+    let line = mount_line(&mnt).expect("the mount is in /proc/self/mountinfo");
+    let owner = format!(
+        "user_id={}",
+        user.unwrap_or_else(|| std::fs::metadata("/proc/self").unwrap().uid())
+    );
+    assert!(
+        line.contains("fuse.alexander") && line.contains(&owner),
+        "{line}"
+    );
+    // Both views work for the user.
+    assert_eq!(server.s3(key, "PUT", "/userbucket", b"").0, 200);
+    let file = mnt.join("userbucket/note.txt");
+    // `sync FILE` fsyncs it: a close alone is not durable (as on a local
+    // filesystem), and the server is killed below.
+    let script = r#"printf 'written by a user' > "$1" && sync "$1" && cat "$1""#;
+    let read = sh_as(user, script, &file);
+    assert_eq!(read, "written by a user");
+    assert_eq!(
+        signed_get_bytes(&server, key, "/userbucket/note.txt"),
+        b"written by a user"
+    );
+    // Killed, the server leaves its mount behind; the next start clears it
+    // and mounts again.
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    assert!(mount_line(&mnt).is_some(), "a killed server's mount stays");
+    let server = start_command(command(), &args, &vars);
+    assert!(
+        server.stderr().contains("clearing a stale mount"),
+        "{}",
+        server.stderr()
+    );
+    assert_eq!(sh_as(user, r#"cat "$1""#, &file), "written by a user");
+    // Stopped, it unmounts (through fusermount3: umount(2) is root's).
+    let status = server.stop();
+    assert!(status.success(), "{status}");
+    assert_eq!(mount_line(&mnt), None);
 }
 
 /// Renames and deletes cross both views: a rename in the mount moves the

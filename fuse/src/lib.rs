@@ -207,7 +207,7 @@ enum Inval {
 /// How long a change made over S3 waits for its notices to reach the
 /// kernel. They take microseconds; the bound only keeps a wedged kernel
 /// from holding an S3 request.
-const SETTLE_TIMEOUT: Duration = Duration::from_secs(1);
+const SETTLE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Sends the kernel's invalidations from a thread of its own: a notice
 /// written while the kernel waits for our reply to a request holding the
