@@ -10,10 +10,9 @@ use std::io::Read;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, channel, sync_channel};
 
-use md5::{Digest, Md5};
-
 use crate::error::{Error, Result};
 use crate::manifest::{ChunkRef, Manifest};
+use crate::md5x2::{Md5, update_both};
 use crate::meta::keys;
 use crate::names::ChunkId;
 use crate::packs::Location;
@@ -97,15 +96,15 @@ impl Drop for PinGuard {
 impl Store {
     /// Chunks and stores a stream; new chunks are durable on return.
     ///
-    /// A stream of more than one chunk runs in three stages side by side,
-    /// joined by bounded channels so memory stays bounded: this thread cuts
-    /// chunks, hashes them with SHA-256 and appends the new ones; one helper
-    /// computes the MD5 of the whole stream (the S3 ETag); another the MD5
-    /// of each new chunk (kept for composite ETags). Each MD5 is inherently
-    /// sequential and the slowest hash here, so neither is left on the
-    /// thread that cuts and stores. A stream of one chunk (every small
-    /// object) is done on this thread alone: starting threads would cost
-    /// more than they save.
+    /// A stream of more than one chunk runs in two stages side by side,
+    /// joined by a bounded channel so memory stays bounded: this thread
+    /// cuts chunks, hashes them with SHA-256 and appends the new ones; a
+    /// helper computes the MD5 of the whole stream (the S3 ETag) and of
+    /// each new chunk (kept for composite ETags), both in one interleaved
+    /// pass (`md5x2`). MD5 is inherently sequential and the slowest hash
+    /// here, so it is not left on the thread that cuts and stores. A stream
+    /// of one chunk (every small object) is done on this thread alone:
+    /// starting a thread would cost more than it saves.
     pub(crate) fn ingest(&self, source: impl Read) -> Result<Ingested> {
         let mut cut = self.inner.config.chunker.chunks(source);
         let first = cut.next();
@@ -129,34 +128,34 @@ impl Store {
             });
         }
         let cut = first.into_iter().chain(second).chain(cut);
-        let (whole_tx, whole_rx) = sync_channel::<Arc<Vec<u8>>>(MD5_QUEUE);
-        let (chunk_tx, chunk_rx) = sync_channel::<Arc<Vec<u8>>>(MD5_QUEUE);
+        let (chunk_tx, chunk_rx) = sync_channel::<(Arc<Vec<u8>>, bool)>(MD5_QUEUE);
         // Unbounded, but never holds more than the digests of one batch.
         let (digest_tx, digest_rx) = channel::<[u8; 16]>();
         std::thread::scope(|scope| {
-            let whole = scope.spawn(move || {
+            let hasher = scope.spawn(move || {
                 let mut whole = Md5::new();
-                for data in whole_rx {
-                    whole.update(&data[..]);
-                }
-                <[u8; 16]>::from(whole.finalize())
-            });
-            scope.spawn(move || {
-                for data in chunk_rx {
-                    if digest_tx.send(Md5::digest(&data[..]).into()).is_err() {
-                        break;
+                let mut sending = true;
+                for (data, new) in chunk_rx {
+                    if new {
+                        let mut own = Md5::new();
+                        update_both(&mut whole, &mut own, &data[..]);
+                        // A closed receiver: the storing side failed; the
+                        // whole MD5 is still finished for the join.
+                        sending = sending && digest_tx.send(own.finalize()).is_ok();
+                    } else {
+                        whole.update(&data[..]);
                     }
                 }
+                whole.finalize()
             });
-            let mut stages = Stages::Threads {
-                whole: whole_tx,
-                chunk: chunk_tx,
+            let mut stages = Stages::Thread {
+                chunks: chunk_tx,
                 digests: digest_rx,
             };
             let stored = self.store_chunks(cut, &mut stages);
-            // Closes the channels, so the helpers finish even after an error.
+            // Closes the channel, so the helper finishes even after an error.
             stages.finish();
-            let md5 = whole.join().expect("the MD5 stage does not panic");
+            let md5 = hasher.join().expect("the MD5 stage does not panic");
             stored.map(|(manifest, pins)| Ingested {
                 manifest,
                 md5,
@@ -179,18 +178,17 @@ impl Store {
         let mut seen: HashSet<ChunkId> = HashSet::new();
         for data in cut {
             let data = Arc::new(data?);
-            stages.whole(&data)?;
             let id = ChunkId::of(&data);
             let len = data.len() as u32;
             chunks.push(ChunkRef { id, len });
-            if !seen.insert(id) {
+            let new = seen.insert(id) && {
+                pins.pin(id);
+                inner.meta.get(&keys::chunk(&id))?.is_none()
+            };
+            stages.chunk(&data, new)?;
+            if !new {
                 continue;
             }
-            pins.pin(id);
-            if inner.meta.get(&keys::chunk(&id))?.is_some() {
-                continue;
-            }
-            stages.chunk(&data)?;
             let loc = inner.packs.append(&id, &data)?;
             unindexed.push((id, loc));
             if unindexed.len() >= INDEX_BATCH {
@@ -226,32 +224,30 @@ enum Stages {
         whole: Md5,
         digests: VecDeque<[u8; 16]>,
     },
-    /// On two helper threads.
-    Threads {
-        /// Every chunk, in stream order, for the MD5 of the whole stream.
-        whole: SyncSender<Arc<Vec<u8>>>,
-        /// New chunks, for their own MD5s.
-        chunk: SyncSender<Arc<Vec<u8>>>,
+    /// On a helper thread.
+    Thread {
+        /// Every chunk in stream order, and whether it is new (then its
+        /// own MD5 is wanted too).
+        chunks: SyncSender<(Arc<Vec<u8>>, bool)>,
         /// The new chunks' MD5s, in the order they were sent.
         digests: Receiver<[u8; 16]>,
     },
 }
 
 impl Stages {
-    /// Adds the stream's next chunk to the MD5 of the whole.
-    fn whole(&mut self, data: &Arc<Vec<u8>>) -> Result<()> {
+    /// Adds the stream's next chunk to the MD5 of the whole and, if it is
+    /// new, starts its own MD5; [`digest`](Self::digest) returns that.
+    fn chunk(&mut self, data: &Arc<Vec<u8>>, new: bool) -> Result<()> {
         match self {
+            Stages::Inline { whole, digests } if new => {
+                let mut own = Md5::new();
+                update_both(whole, &mut own, &data[..]);
+                digests.push_back(own.finalize());
+            }
             Stages::Inline { whole, .. } => whole.update(&data[..]),
-            Stages::Threads { whole, .. } => whole.send(data.clone()).map_err(|_| stopped())?,
-        }
-        Ok(())
-    }
-
-    /// Starts the MD5 of a new chunk; [`digest`](Self::digest) returns it.
-    fn chunk(&mut self, data: &Arc<Vec<u8>>) -> Result<()> {
-        match self {
-            Stages::Inline { digests, .. } => digests.push_back(Md5::digest(&data[..]).into()),
-            Stages::Threads { chunk, .. } => chunk.send(data.clone()).map_err(|_| stopped())?,
+            Stages::Thread { chunks, .. } => {
+                chunks.send((data.clone(), new)).map_err(|_| stopped())?
+            }
         }
         Ok(())
     }
@@ -260,16 +256,16 @@ impl Stages {
     fn digest(&mut self) -> Result<[u8; 16]> {
         match self {
             Stages::Inline { digests, .. } => digests.pop_front().ok_or_else(stopped),
-            Stages::Threads { digests, .. } => digests.recv().map_err(|_| stopped()),
+            Stages::Thread { digests, .. } => digests.recv().map_err(|_| stopped()),
         }
     }
 
     /// Ends the stream: the MD5 of the whole when computed inline; for the
-    /// threads, closing their channels lets them finish.
+    /// thread, closing its channel lets it finish.
     fn finish(self) -> Option<[u8; 16]> {
         match self {
-            Stages::Inline { whole, .. } => Some(whole.finalize().into()),
-            Stages::Threads { .. } => None,
+            Stages::Inline { whole, .. } => Some(whole.finalize()),
+            Stages::Thread { .. } => None,
         }
     }
 }
@@ -281,6 +277,6 @@ fn stopped() -> Error {
 /// New chunks indexed per commit while a stream is stored.
 const INDEX_BATCH: usize = 256;
 
-/// Chunks queued for each MD5 stage: at most this many times the largest
-/// chunk size in flight per stage.
+/// Chunks queued for the MD5 stage: at most this many times the largest
+/// chunk size in flight.
 const MD5_QUEUE: usize = 16;
