@@ -21,7 +21,7 @@ mod error;
 mod ingest;
 mod list;
 pub mod manifest;
-mod md5x2;
+pub mod md5x2;
 mod meta;
 mod multipart;
 mod names;

@@ -14,7 +14,7 @@
 
 /// One MD5 computation.
 #[derive(Clone)]
-pub(crate) struct Md5 {
+pub struct Md5 {
     state: [u32; 4],
     /// Bytes of the block not yet complete.
     buf: [u8; 64],
@@ -24,6 +24,12 @@ pub(crate) struct Md5 {
 }
 
 const INIT: [u32; 4] = [0x6745_2301, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476];
+
+impl Default for Md5 {
+    fn default() -> Md5 {
+        Md5::new()
+    }
+}
 
 impl Md5 {
     pub fn new() -> Md5 {
@@ -93,7 +99,7 @@ impl Md5 {
 }
 
 /// Hashes `data` into both `a` and `b`, interleaving their blocks.
-pub(crate) fn update_both(a: &mut Md5, b: &mut Md5, data: &[u8]) {
+pub fn update_both(a: &mut Md5, b: &mut Md5, data: &[u8]) {
     let rest_a = a.fill(data);
     let rest_b = b.fill(data);
     let mut blocks_a = rest_a.chunks_exact(64);
