@@ -277,8 +277,9 @@ impl Filesystem for FuseFs {
             truncate: flags.0 & libc::O_TRUNC != 0,
             append: flags.0 & libc::O_APPEND != 0,
         };
+        let flags = write_only_flags(flags.0, mode.truncate);
         match self.fs.open(ino.0, mode) {
-            Ok(fh) => reply.opened(FileHandle(fh), FopenFlags::empty()),
+            Ok(fh) => reply.opened(FileHandle(fh), flags),
             Err(e) => reply.error(errno("open", &e)),
         }
     }
@@ -491,9 +492,10 @@ impl Filesystem for FuseFs {
         name: &OsStr,
         mode: u32,
         umask: u32,
-        _flags: i32,
+        flags: i32,
         reply: ReplyCreate,
     ) {
+        let open_flags = write_only_flags(flags, true);
         match self.fs.create(
             parent.0,
             name.as_bytes(),
@@ -507,9 +509,26 @@ impl Filesystem for FuseFs {
                 &file_attr(&a),
                 Generation(0),
                 FileHandle(fh),
-                FopenFlags::empty(),
+                open_flags,
             ),
             Err(e) => reply.error(errno("create", &e)),
         }
+    }
+}
+
+/// A file opened write-only and empty (created, or truncated on open) is
+/// almost always written front to back once (cp, tar, dd, a backup tool's
+/// pack file): its bytes bypass the kernel's page cache (`FOPEN_DIRECT_IO`)
+/// and come to the mount straight from the writer's buffer. Through the
+/// cache every byte was copied into a page first, then from the page to
+/// the mount, and the file ended up cached twice (as mount pages and as
+/// pack file pages). Nothing can read through a write-only descriptor, and
+/// it cannot be mapped shared; other descriptors of the file keep the
+/// cache, whose pages the kernel drops where direct writes land.
+fn write_only_flags(open_flags: i32, empty: bool) -> FopenFlags {
+    if open_flags & libc::O_ACCMODE == libc::O_WRONLY && empty {
+        FopenFlags::FOPEN_DIRECT_IO
+    } else {
+        FopenFlags::empty()
     }
 }

@@ -38,6 +38,10 @@ pub enum FsError {
     /// which case.
     #[error("operation not supported: {0}")]
     NotSupported(&'static str),
+    /// A write through this handle failed before (with this errno): the
+    /// handle takes no more, and says why again.
+    #[error("an earlier write through this handle failed (errno {0})")]
+    EarlierWrite(i32),
     #[error("operation not permitted: {0}")]
     NotPermitted(&'static str),
     #[error("read-only file system")]
@@ -77,6 +81,7 @@ impl ToErrno for FsError {
             FsError::CrossDevice => libc::EXDEV,
             FsError::NotSupported(_) => libc::EOPNOTSUPP,
             FsError::NotPermitted(_) => libc::EPERM,
+            FsError::EarlierWrite(errno) => *errno,
             FsError::ReadOnly => libc::EROFS,
             FsError::BadHandle => libc::EBADF,
             FsError::NoAttr => libc::ENODATA,

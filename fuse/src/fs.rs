@@ -129,8 +129,10 @@ enum WriteState {
     /// open) unless writes follow.
     Pending,
     Streaming(Upload),
-    /// A write the handle could not take; the object is left as it was.
-    Failed,
+    /// A write the handle could not take, with its errno (which every
+    /// later write and the close report again); the object is left as it
+    /// was.
+    Failed(i32),
 }
 
 struct FileHandle {
@@ -157,7 +159,7 @@ impl FileHandle {
         match &*self.state.lock() {
             WriteState::Pending => Some(0),
             WriteState::Streaming(u) => Some(u.size),
-            WriteState::Clean | WriteState::Failed => None,
+            WriteState::Clean | WriteState::Failed(_) => None,
         }
     }
 }
@@ -1071,7 +1073,7 @@ impl Fs {
             self.drop_overlay(ino);
             for h in self.handles_of(ino) {
                 let mut st = h.state.lock();
-                if !matches!(*st, WriteState::Failed) {
+                if !matches!(*st, WriteState::Failed(_)) {
                     *st = WriteState::Clean;
                 }
             }
@@ -1218,7 +1220,7 @@ impl Fs {
             self.drop_overlay(d);
             for h in self.handles_of(d) {
                 let mut st = h.state.lock();
-                if !matches!(*st, WriteState::Failed) {
+                if !matches!(*st, WriteState::Failed(_)) {
                     *st = WriteState::Clean;
                 }
                 *h.reader.lock() = None;

@@ -3,6 +3,7 @@
 //! release.
 
 use super::*;
+use crate::error::ToErrno;
 
 impl Fs {
     /// Creates and opens a new file; returns its attributes and handle.
@@ -205,9 +206,7 @@ impl Fs {
                 WriteState::Streaming(u) if u.size == offset => {
                     return self.stream(h, &mut st, data).map(|()| true);
                 }
-                WriteState::Failed => {
-                    return Err(FsError::NotSupported("an earlier write failed"));
-                }
+                WriteState::Failed(errno) => return Err(FsError::EarlierWrite(*errno)),
                 WriteState::Streaming(_) => return Ok(false),
                 WriteState::Pending | WriteState::Clean if offset == 0 => {}
                 _ => return Ok(false),
@@ -254,7 +253,7 @@ impl Fs {
             unreachable!("called while streaming")
         };
         if let Err(e) = u.write(data) {
-            *st = WriteState::Failed;
+            *st = WriteState::Failed(e.to_errno());
             return Err(e);
         }
         let mut pm = h.meta.lock();
@@ -268,9 +267,9 @@ impl Fs {
         let mut st = h.state.lock();
         let result = match std::mem::replace(&mut *st, WriteState::Clean) {
             WriteState::Clean => return Ok(()),
-            WriteState::Failed => {
-                *st = WriteState::Failed;
-                return Err(FsError::NotSupported("an earlier write failed"));
+            WriteState::Failed(errno) => {
+                *st = WriteState::Failed(errno);
+                return Err(FsError::EarlierWrite(errno));
             }
             WriteState::Pending => {
                 let meta = h.meta.lock().finish();
@@ -286,7 +285,7 @@ impl Fs {
                 Ok(())
             }
             Err(e) => {
-                *st = WriteState::Failed;
+                *st = WriteState::Failed(e.to_errno());
                 Err(e)
             }
         }
@@ -352,8 +351,9 @@ impl Fs {
             self.drop_overlay(h.ino);
         }
         match r {
-            // Already reported by the flush of this close.
-            Err(FsError::NotSupported(_)) => Ok(()),
+            // Already reported by the write that failed, and again by the
+            // flush of this close.
+            Err(FsError::EarlierWrite(_)) => Ok(()),
             r => r,
         }
     }
