@@ -90,6 +90,9 @@ struct Server {
     /// Standard output up to and including "listening on …".
     banner: String,
     stderr: Arc<Mutex<String>>,
+    /// Where it mounts (`--mount`): a server killed by a failing test
+    /// leaves its mount behind, which the drop clears.
+    mount: Option<PathBuf>,
 }
 
 /// Starts `serve --listen 127.0.0.1:0` with extra arguments and variables
@@ -146,11 +149,17 @@ fn start_command(mut cmd: Command, args: &[&str], vars: &[(&str, &str)]) -> Serv
             );
         }
     };
+    let mount = args
+        .iter()
+        .position(|a| *a == "--mount")
+        .and_then(|i| args.get(i + 1))
+        .map(PathBuf::from);
     let server = Server {
         child,
         addr,
         banner,
         stderr,
+        mount,
     };
     server.wait_healthy();
     server
@@ -299,6 +308,16 @@ impl Drop for Server {
         if let Ok(None) = self.child.try_wait() {
             let _ = self.child.kill();
             let _ = self.child.wait();
+            if let Some(mnt) = &self.mount {
+                let cleared = Command::new("fusermount3")
+                    .args(["-u", "-z"])
+                    .arg(mnt)
+                    .output()
+                    .is_ok_and(|o| o.status.success());
+                if !cleared {
+                    let _ = Command::new("umount").arg("-l").arg(mnt).output();
+                }
+            }
         }
     }
 }
