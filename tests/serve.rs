@@ -1228,6 +1228,83 @@ fn a_user_other_than_root_serves_a_mount() {
     assert_eq!(mount_line(&mnt), None);
 }
 
+/// `fusermount3 -u` from outside ends the mount cleanly: what was closed in
+/// it is durable once the session ends (a SIGKILL right after loses
+/// nothing), S3 keeps serving, and a server whose mount is gone still stops
+/// without complaint.
+#[test]
+fn an_unmount_from_outside_ends_the_mount_cleanly() {
+    if !fuse_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let mnt = tmp.path().join("mnt");
+    let vars = [
+        ("ALEXANDER_ROOT_ACCESS_KEY", "OUTSIDEUMOUNTKEY"),
+        ("ALEXANDER_ROOT_SECRET_KEY", "outside-umount-secret"),
+    ];
+    let key = ("OUTSIDEUMOUNTKEY", "outside-umount-secret");
+    let args = ["--mount", mnt.to_str().unwrap()];
+    let fusermount_u = |mnt: &Path| {
+        let out = Command::new("fusermount3")
+            .arg("-u")
+            .arg(mnt)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "fusermount3 -u: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(mount_line(mnt), None);
+    };
+
+    let mut server = start(&data, &args, &vars);
+    std::fs::create_dir(mnt.join("outside")).unwrap();
+    // Closed, never fsynced.
+    std::fs::write(mnt.join("outside/closed.txt"), b"closed, not fsynced").unwrap();
+    fusermount_u(&mnt);
+    wait_until("the server sees the mount end", STOP, || {
+        server.stderr().contains("the mount has ended")
+    });
+    assert_eq!(
+        signed_get_bytes(&server, key, "/outside/closed.txt"),
+        b"closed, not fsynced"
+    );
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    let out = run(&data, &["get", "outside", "closed.txt"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.stdout, b"closed, not fsynced");
+
+    // Mounted again, unmounted from outside, then stopped: a clean exit.
+    let server = start(&data, &args, &vars);
+    assert_eq!(
+        std::fs::read(mnt.join("outside/closed.txt")).unwrap(),
+        b"closed, not fsynced"
+    );
+    fusermount_u(&mnt);
+    wait_until("the server sees the mount end", STOP, || {
+        server.stderr().contains("the mount has ended")
+    });
+    let stderr = {
+        let mut server = server;
+        server.signal("TERM");
+        let status = wait_exit(&mut server.child, STOP);
+        assert!(status.success(), "{status}: {}", server.stderr());
+        server.stderr()
+    };
+    assert!(
+        !stderr.contains("WARN") && !stderr.contains("ERROR"),
+        "{stderr}"
+    );
+}
+
 /// Renames and deletes cross both views: a rename in the mount moves the
 /// object over S3; a copy and delete over S3 (S3's rename) moves the file in
 /// the mount; deletes either way are seen at once by the other.

@@ -138,6 +138,16 @@ impl Filesystem for FuseFs {
         Ok(())
     }
 
+    /// The session ended: unmounted by the server, or from outside
+    /// (`fusermount3 -u`, `umount`). What was closed but not fsynced
+    /// becomes durable now, as a local filesystem's unmount syncs.
+    fn destroy(&mut self) {
+        match self.fs.sync_all() {
+            Ok(()) => tracing::info!("the mount has ended; its changes are durable"),
+            Err(e) => tracing::error!(error = %e, "flushing the mount's changes failed"),
+        }
+    }
+
     fn lookup(&self, _req: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEntry) {
         self.entry("lookup", self.fs.lookup(parent.0, name.as_bytes()), reply);
     }

@@ -100,10 +100,11 @@ impl MountHandle {
         KeyInvalidator(Arc::clone(&self.fs))
     }
 
-    /// Unmounts and waits for the worker threads to end.
+    /// Unmounts and waits for the worker threads to end. A mount already
+    /// removed from outside (`fusermount3 -u`) has nothing left to undo.
     pub fn unmount(mut self) -> io::Result<()> {
         let r = match self.session.take() {
-            Some(s) => s.umount_and_join(),
+            Some(s) => unmount_session(s, &self.mountpoint),
             None => Ok(()),
         };
         // What was closed but not fsynced becomes durable now.
@@ -127,13 +128,26 @@ impl KeyInvalidator {
 impl Drop for MountHandle {
     fn drop(&mut self) {
         if let Some(s) = self.session.take() {
-            if let Err(e) = s.umount_and_join() {
+            if let Err(e) = unmount_session(s, &self.mountpoint) {
                 tracing::warn!(mountpoint = %self.mountpoint.display(), error = %e, "unmount failed");
             }
             if let Err(e) = self.fs.sync_all() {
                 tracing::error!(error = %e, "flushing the mount's changes failed");
             }
         }
+    }
+}
+
+/// Unmounts a session's mount and joins its threads. `EINVAL` from the
+/// unmount means the mount point is no longer a mount: it was unmounted
+/// from outside, the session has ended, and joining is all there is to do.
+fn unmount_session(session: BackgroundSession, at: &Path) -> io::Result<()> {
+    match session.umount_and_join() {
+        Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {
+            tracing::info!(mountpoint = %at.display(), "already unmounted from outside");
+            Ok(())
+        }
+        r => r,
     }
 }
 
