@@ -210,7 +210,10 @@ fn effective_uid() -> String {
 /// mount that a killed server left there (its directory then answers
 /// ENOTCONN).
 fn mount_store(store: &Store, at: &Path, args: &ServeArgs) -> Result<alexander_fuse::MountHandle> {
-    if let Err(e) = std::fs::metadata(at)
+    // Opening the directory, not `stat`: the kernel may answer a `stat` of
+    // a dead mount's root from its attribute cache (for as long as the
+    // mount's cache time), but every open goes to the (gone) server.
+    if let Err(e) = std::fs::read_dir(at)
         && e.raw_os_error() == Some(libc::ENOTCONN)
     {
         tracing::warn!(mount = %at.display(), "clearing a stale mount");

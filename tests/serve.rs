@@ -1228,6 +1228,35 @@ fn a_user_other_than_root_serves_a_mount() {
     assert_eq!(mount_line(&mnt), None);
 }
 
+/// A server killed while the kernel still caches its mount's root (here
+/// for a minute) is found dead all the same at the next start: a `stat`
+/// would be answered from the cache, so the check opens the directory.
+#[test]
+fn a_dead_mount_is_cleared_while_its_root_is_cached() {
+    if !fuse_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let mnt = tmp.path().join("mnt");
+    let args = ["--mount", mnt.to_str().unwrap(), "--mount-cache-secs", "60"];
+    let mut server = start(&data, &args, &[]);
+    std::fs::create_dir(mnt.join("cachedroot")).unwrap();
+    std::fs::metadata(&mnt).unwrap();
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    let server = start(&data, &args, &[]);
+    assert!(
+        server.stderr().contains("clearing a stale mount"),
+        "{}",
+        server.stderr()
+    );
+    assert!(mnt.join("cachedroot").is_dir());
+    let status = server.stop();
+    assert!(status.success(), "{status}");
+    assert_eq!(mount_line(&mnt), None);
+}
+
 /// `fusermount3 -u` from outside ends the mount cleanly: what was closed in
 /// it is durable once the session ends (a SIGKILL right after loses
 /// nothing), S3 keeps serving, and a server whose mount is gone still stops

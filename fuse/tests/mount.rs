@@ -75,6 +75,26 @@ fn big_file_round_trips_and_is_an_object() {
     assert!(attrs.mtime_ns.is_some() && attrs.uid.is_some() && attrs.gid.is_some());
 }
 
+/// Mounted by root, the mount reads ahead 1 MiB (its backing device's
+/// `read_ahead_kb`), not FUSE's 128 KiB; anyone else keeps the default.
+#[test]
+fn root_widens_the_read_ahead() {
+    use std::os::unix::fs::MetadataExt;
+    let s = mounted!();
+    let dev = fs::metadata(s.path()).unwrap().dev();
+    let knob = format!(
+        "/sys/class/bdi/{}:{}/read_ahead_kb",
+        libc::major(dev),
+        libc::minor(dev)
+    );
+    let kib: u32 = fs::read_to_string(&knob).unwrap().trim().parse().unwrap();
+    if fs::metadata("/proc/self").unwrap().uid() == 0 {
+        assert_eq!(kib, 1024, "{knob}");
+    } else {
+        assert!(kib <= 1024, "{knob}: {kib}");
+    }
+}
+
 #[test]
 fn store_writes_show_in_the_mount() {
     let s = mounted!();
