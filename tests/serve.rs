@@ -257,6 +257,26 @@ impl Server {
         self.stderr.lock().unwrap().clone()
     }
 
+    /// SIGKILL, and the exit reaped: its mount, if any, is left behind.
+    fn kill(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    /// Asserts that this start found a killed server's mount and cleared it.
+    fn assert_cleared_stale_mount(&self) {
+        let stderr = self.stderr();
+        assert!(stderr.contains("clearing a stale mount"), "{stderr}");
+    }
+
+    /// Stops with SIGTERM; asserts a clean exit and that `mnt` is no longer
+    /// a mount.
+    fn stop_unmounted(self, mnt: &Path) {
+        let status = self.stop();
+        assert!(status.success(), "{status}");
+        assert_eq!(mount_line(mnt), None);
+    }
+
     /// A request signed with `key` for region us-east-1.
     fn s3(&self, key: (&str, &str), method: &str, path: &str, body: &[u8]) -> (u16, String) {
         self.s3_in("us-east-1", key, method, path, &[], body)
@@ -955,17 +975,26 @@ fn fuse_available() -> bool {
     }
 }
 
+/// A temporary directory and the `data` and `mnt` paths in it, for a test
+/// of `serve --mount`; `None` where FUSE cannot run (outside CI; under CI
+/// the test fails instead).
+fn mount_dirs() -> Option<(TempDir, PathBuf, PathBuf)> {
+    if !fuse_available() {
+        return None;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (data, mnt) = (tmp.path().join("data"), tmp.path().join("mnt"));
+    Some((tmp, data, mnt))
+}
+
 /// `serve --mount`: one process serves S3 and the mount over one store; a
 /// file written in the mount is an object over S3 at once, an object put
 /// over S3 is a file; SIGTERM unmounts.
 #[test]
 fn serve_with_a_mount_shares_one_store_between_both_views() {
-    if !fuse_available() {
+    let Some((_tmp, data, mnt)) = mount_dirs() else {
         return;
-    }
-    let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    let mnt = tmp.path().join("mnt");
+    };
     let vars = [
         ("ALEXANDER_ROOT_ACCESS_KEY", "MOUNTTESTKEY"),
         ("ALEXANDER_ROOT_SECRET_KEY", "mount-test-secret-123"),
@@ -1050,12 +1079,9 @@ fn serve_with_a_mount_shares_one_store_between_both_views() {
 /// created if missing; owner options apply to objects written over S3.
 #[test]
 fn serve_can_mount_one_bucket() {
-    if !fuse_available() {
+    let Some((_tmp, data, mnt)) = mount_dirs() else {
         return;
-    }
-    let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    let mnt = tmp.path().join("mnt");
+    };
     let vars = [
         ("ALEXANDER_ROOT_ACCESS_KEY", "BUCKETMOUNTKEY"),
         ("ALEXANDER_ROOT_SECRET_KEY", "bucket-mount-secret-1"),
@@ -1212,20 +1238,13 @@ fn a_user_other_than_root_serves_a_mount() {
     );
     // Killed, the server leaves its mount behind; the next start clears it
     // and mounts again.
-    server.child.kill().unwrap();
-    server.child.wait().unwrap();
+    server.kill();
     assert!(mount_line(&mnt).is_some(), "a killed server's mount stays");
     let server = start_command(command(), &args, &vars);
-    assert!(
-        server.stderr().contains("clearing a stale mount"),
-        "{}",
-        server.stderr()
-    );
+    server.assert_cleared_stale_mount();
     assert_eq!(sh_as(user, r#"cat "$1""#, &file), "written by a user");
     // Stopped, it unmounts (through fusermount3: umount(2) is root's).
-    let status = server.stop();
-    assert!(status.success(), "{status}");
-    assert_eq!(mount_line(&mnt), None);
+    server.stop_unmounted(&mnt);
 }
 
 /// A server killed while the kernel still caches its mount's root (here
@@ -1233,28 +1252,18 @@ fn a_user_other_than_root_serves_a_mount() {
 /// would be answered from the cache, so the check opens the directory.
 #[test]
 fn a_dead_mount_is_cleared_while_its_root_is_cached() {
-    if !fuse_available() {
+    let Some((_tmp, data, mnt)) = mount_dirs() else {
         return;
-    }
-    let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    let mnt = tmp.path().join("mnt");
+    };
     let args = ["--mount", mnt.to_str().unwrap(), "--mount-cache-secs", "60"];
     let mut server = start(&data, &args, &[]);
     std::fs::create_dir(mnt.join("cachedroot")).unwrap();
     std::fs::metadata(&mnt).unwrap();
-    server.child.kill().unwrap();
-    server.child.wait().unwrap();
+    server.kill();
     let server = start(&data, &args, &[]);
-    assert!(
-        server.stderr().contains("clearing a stale mount"),
-        "{}",
-        server.stderr()
-    );
+    server.assert_cleared_stale_mount();
     assert!(mnt.join("cachedroot").is_dir());
-    let status = server.stop();
-    assert!(status.success(), "{status}");
-    assert_eq!(mount_line(&mnt), None);
+    server.stop_unmounted(&mnt);
 }
 
 /// `fusermount3 -u` from outside ends the mount cleanly: what was closed in
@@ -1263,12 +1272,9 @@ fn a_dead_mount_is_cleared_while_its_root_is_cached() {
 /// without complaint.
 #[test]
 fn an_unmount_from_outside_ends_the_mount_cleanly() {
-    if !fuse_available() {
+    let Some((_tmp, data, mnt)) = mount_dirs() else {
         return;
-    }
-    let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    let mnt = tmp.path().join("mnt");
+    };
     let vars = [
         ("ALEXANDER_ROOT_ACCESS_KEY", "OUTSIDEUMOUNTKEY"),
         ("ALEXANDER_ROOT_SECRET_KEY", "outside-umount-secret"),
@@ -1301,8 +1307,7 @@ fn an_unmount_from_outside_ends_the_mount_cleanly() {
         signed_get_bytes(&server, key, "/outside/closed.txt"),
         b"closed, not fsynced"
     );
-    server.child.kill().unwrap();
-    server.child.wait().unwrap();
+    server.kill();
     let out = run(&data, &["get", "outside", "closed.txt"]);
     assert!(
         out.status.success(),
@@ -1339,12 +1344,9 @@ fn an_unmount_from_outside_ends_the_mount_cleanly() {
 /// the mount; deletes either way are seen at once by the other.
 #[test]
 fn renames_and_deletes_cross_both_views() {
-    if !fuse_available() {
+    let Some((_tmp, data, mnt)) = mount_dirs() else {
         return;
-    }
-    let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    let mnt = tmp.path().join("mnt");
+    };
     let vars = [
         ("ALEXANDER_ROOT_ACCESS_KEY", "RENAMETESTKEY"),
         ("ALEXANDER_ROOT_SECRET_KEY", "rename-test-secret-12"),
@@ -1405,12 +1407,9 @@ fn renames_and_deletes_cross_both_views() {
 /// consistent.
 #[test]
 fn a_server_killed_mid_write_keeps_every_committed_file() {
-    if !fuse_available() {
+    let Some((_tmp, data, mnt)) = mount_dirs() else {
         return;
-    }
-    let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    let mnt = tmp.path().join("mnt");
+    };
     let vars = [
         ("ALEXANDER_ROOT_ACCESS_KEY", "KILLTESTKEY"),
         ("ALEXANDER_ROOT_SECRET_KEY", "kill-test-secret-1234"),
