@@ -1189,7 +1189,9 @@ fn a_user_other_than_root_serves_a_mount() {
             return;
         }
     }
-    let tmp = tempfile::tempdir().unwrap();
+    // In /tmp whatever TMPDIR says: the user must reach it, and a TMPDIR
+    // under root's home would be closed to it.
+    let tmp = tempfile::tempdir_in("/tmp").unwrap();
     let mnt = tmp.path().join("mnt");
     std::fs::create_dir(&mnt).unwrap();
     // The user reaches the binary through a copy of its own: the build's
