@@ -337,7 +337,7 @@ impl Fs {
 
     /// `bucket/key` changed outside the mount (over S3): drops what the
     /// kernel caches of it and of its name, and returns once the kernel has
-    /// been told (or after a second at most). Keys the kernel never saw
+    /// been told (or after 5 s at most). Keys the kernel never saw
     /// are ignored.
     pub fn invalidate_key(&self, bucket: &str, key: &str) {
         let path = key.trim_end_matches('/');

@@ -88,7 +88,7 @@ impl MountHandle {
 
     /// `bucket/key` changed outside the mount (over S3): the kernel drops
     /// what it caches of the object and its name before this returns (it
-    /// waits a second at most); keys the kernel never looked up are
+    /// waits 5 s at most); keys the kernel never looked up are
     /// ignored. Never call it while serving a FUSE request.
     pub fn invalidate_key(&self, bucket: &str, key: &str) {
         self.fs.invalidate_key(bucket, key);
