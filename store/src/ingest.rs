@@ -134,14 +134,13 @@ impl Store {
         std::thread::scope(|scope| {
             let hasher = scope.spawn(move || {
                 let mut whole = Md5::new();
-                let mut sending = true;
                 for (data, new) in chunk_rx {
                     if new {
                         let mut own = Md5::new();
                         update_both(&mut whole, &mut own, &data[..]);
-                        // A closed receiver: the storing side failed; the
-                        // whole MD5 is still finished for the join.
-                        sending = sending && digest_tx.send(own.finalize()).is_ok();
+                        // Refused only once the storing side has failed;
+                        // the whole MD5 is still finished for the join.
+                        let _ = digest_tx.send(own.finalize());
                     } else {
                         whole.update(&data[..]);
                     }
