@@ -967,12 +967,18 @@ fn fuse_available() -> bool {
     };
     match missing {
         None => true,
-        Some(why) if std::env::var_os("CI").is_some() => panic!("FUSE test cannot run: {why}"),
-        Some(why) => {
-            eprintln!("skipping FUSE test: {why}");
-            false
-        }
+        Some(why) => cannot_run(why),
     }
+}
+
+/// A FUSE test that cannot run here: fails it under CI, where it must run;
+/// elsewhere says why and returns `false` (skip).
+fn cannot_run(why: &str) -> bool {
+    if std::env::var_os("CI").is_some() {
+        panic!("FUSE test cannot run: {why}");
+    }
+    eprintln!("skipping FUSE test: {why}");
+    false
 }
 
 /// A temporary directory and the `data` and `mnt` paths in it, for a test
@@ -1172,20 +1178,16 @@ fn a_user_other_than_root_serves_a_mount() {
     if !fuse_available() {
         return;
     }
-    let as_root = std::fs::metadata("/proc/self").unwrap().uid() == 0;
-    let user = as_root.then_some(NOBODY);
-    if as_root {
+    let uid = std::fs::metadata("/proc/self").unwrap().uid();
+    let user = (uid == 0).then_some(NOBODY);
+    if user.is_some() {
         let mode = std::fs::metadata("/dev/fuse").unwrap().permissions().mode();
         if mode & 0o006 != 0o006 {
-            let why = format!(
+            cannot_run(&format!(
                 "/dev/fuse has mode {:04o}, so no user but root can mount \
                  (Debian's default is 0666; .ci/run sets it)",
                 mode & 0o7777
-            );
-            if std::env::var_os("CI").is_some() {
-                panic!("FUSE user test cannot run: {why}");
-            }
-            eprintln!("skipping FUSE user test: {why}");
+            ));
             return;
         }
     }
@@ -1218,10 +1220,7 @@ fn a_user_other_than_root_serves_a_mount() {
     let args = ["--mount", mnt.to_str().unwrap()];
     let mut server = start_command(command(), &args, &vars);
     let line = mount_line(&mnt).expect("the mount is in /proc/self/mountinfo");
-    let owner = format!(
-        "user_id={}",
-        user.unwrap_or_else(|| std::fs::metadata("/proc/self").unwrap().uid())
-    );
+    let owner = format!("user_id={}", user.unwrap_or(uid));
     assert!(
         line.contains("fuse.alexander") && line.contains(&owner),
         "{line}"
