@@ -6,6 +6,11 @@
 //! memory stays bounded by the channel (a few write requests). Closing the
 //! channel commits the object; an abort message makes the put fail, so
 //! nothing is committed.
+//!
+//! The thread starts only once the file outgrows [`SMALL`]: until then its
+//! bytes are kept in the handle and a close stores them on the closing
+//! thread. A small file (most files of a source tree or a mail folder)
+//! then costs no thread start and no hand-offs between threads.
 
 use std::io::{self, Read};
 use std::sync::Arc;
@@ -19,6 +24,9 @@ use crate::error::{FsError, Result};
 
 /// Write requests in flight between a handle and its upload thread.
 const QUEUE: usize = 8;
+
+/// Bytes a file may reach before its upload thread starts.
+pub const SMALL: usize = 128 << 10;
 
 enum Msg {
     Data(Vec<u8>),
@@ -77,11 +85,47 @@ impl Read for ChannelReader {
 
 /// An object being written.
 pub struct Upload {
-    tx: Option<SyncSender<Msg>>,
-    thread: Option<JoinHandle<alexander_store::Result<ObjectInfo>>>,
+    stage: Stage,
     /// Bytes the file holds so far: the offset the next sequential write
     /// must start at.
     pub size: u64,
+}
+
+enum Stage {
+    /// At most [`SMALL`] bytes so far, all of them here.
+    Buffered { buf: Vec<u8>, target: Target },
+    /// The upload thread is storing the bytes.
+    Streaming {
+        tx: Option<SyncSender<Msg>>,
+        thread: Option<JoinHandle<alexander_store::Result<ObjectInfo>>>,
+    },
+    /// Committed, aborted or failed to start.
+    Done,
+}
+
+/// Where the bytes go.
+struct Target {
+    store: Store,
+    bucket: String,
+    key: String,
+    meta: Arc<Mutex<PendingMeta>>,
+}
+
+impl Target {
+    /// Stores `source` and commits it with the handle's metadata as it
+    /// stands once the last byte is in.
+    fn put(self, source: impl Read) -> alexander_store::Result<ObjectInfo> {
+        let Target {
+            store,
+            bucket,
+            key,
+            meta,
+        } = self;
+        store.put_object_then(&bucket, &key, source, PutOptions::default(), |_, m| {
+            *m = meta.lock().finish();
+            Ok(())
+        })
+    }
 }
 
 impl Upload {
@@ -92,34 +136,33 @@ impl Upload {
         key: &str,
         meta: Arc<Mutex<PendingMeta>>,
     ) -> Result<Upload> {
-        let (tx, rx) = sync_channel(QUEUE);
-        let reader = ChannelReader {
-            rx,
-            buf: Vec::new(),
-            pos: 0,
-        };
-        let (store, bucket, key) = (store.clone(), bucket.to_owned(), key.to_owned());
-        let thread = std::thread::Builder::new()
-            .name("fuse-upload".into())
-            .spawn(move || {
-                store.put_object_then(&bucket, &key, reader, PutOptions::default(), |_, m| {
-                    *m = meta.lock().finish();
-                    Ok(())
-                })
-            })
-            .map_err(alexander_store::Error::Io)?;
         Ok(Upload {
-            tx: Some(tx),
-            thread: Some(thread),
+            stage: Stage::Buffered {
+                buf: Vec::new(),
+                target: Target {
+                    store: store.clone(),
+                    bucket: bucket.to_owned(),
+                    key: key.to_owned(),
+                    meta,
+                },
+            },
             size: 0,
         })
     }
 
     /// Appends `data`; blocks while the queue is full.
     pub fn write(&mut self, data: &[u8]) -> Result<()> {
-        let sent = match &self.tx {
-            Some(tx) => tx.send(Msg::Data(data.to_vec())).is_ok(),
-            None => false,
+        if let Stage::Buffered { buf, .. } = &mut self.stage {
+            if buf.len() + data.len() <= SMALL {
+                buf.extend_from_slice(data);
+                self.size += data.len() as u64;
+                return Ok(());
+            }
+            self.spawn()?;
+        }
+        let sent = match &self.stage {
+            Stage::Streaming { tx: Some(tx), .. } => tx.send(Msg::Data(data.to_vec())).is_ok(),
+            _ => false,
         };
         if !sent {
             // The thread stopped early: its error tells why.
@@ -132,23 +175,52 @@ impl Upload {
         Ok(())
     }
 
-    /// Ends the stream and commits; returns once the object is durable.
+    /// Starts the upload thread and hands it what was buffered.
+    fn spawn(&mut self) -> Result<()> {
+        let Stage::Buffered { buf, target } = std::mem::replace(&mut self.stage, Stage::Done)
+        else {
+            unreachable!("spawned only from the buffered stage")
+        };
+        let (tx, rx) = sync_channel(QUEUE);
+        let reader = ChannelReader { rx, buf, pos: 0 };
+        let thread = std::thread::Builder::new()
+            .name("fuse-upload".into())
+            .spawn(move || target.put(reader))
+            .map_err(alexander_store::Error::Io)?;
+        self.stage = Stage::Streaming {
+            tx: Some(tx),
+            thread: Some(thread),
+        };
+        Ok(())
+    }
+
+    /// Ends the stream and commits; returns once the object is committed.
     pub fn commit(mut self) -> Result<ObjectInfo> {
-        self.tx = None;
-        self.join()
+        match std::mem::replace(&mut self.stage, Stage::Done) {
+            Stage::Buffered { buf, target } => Ok(target.put(&buf[..])?),
+            streaming => {
+                self.stage = streaming;
+                self.join()
+            }
+        }
     }
 
     /// Drops what was written: nothing is committed.
     pub fn abort(mut self) {
-        if let Some(tx) = self.tx.take() {
+        if let Stage::Streaming { tx, .. } = &mut self.stage
+            && let Some(tx) = tx.take()
+        {
             let _ = tx.send(Msg::Abort);
         }
         let _ = self.join();
     }
 
     fn join(&mut self) -> Result<ObjectInfo> {
-        self.tx = None;
-        match self.thread.take() {
+        let Stage::Streaming { tx, thread } = &mut self.stage else {
+            return Err(FsError::BadHandle);
+        };
+        *tx = None;
+        match thread.take() {
             Some(t) => match t.join() {
                 Ok(r) => Ok(r?),
                 Err(_) => Err(FsError::Store(alexander_store::Error::Io(
@@ -162,11 +234,85 @@ impl Upload {
 
 impl Drop for Upload {
     fn drop(&mut self) {
-        if self.thread.is_some() {
-            if let Some(tx) = self.tx.take() {
+        if let Stage::Streaming { tx, thread } = &mut self.stage
+            && thread.is_some()
+        {
+            if let Some(tx) = tx.take() {
                 let _ = tx.send(Msg::Abort);
             }
             let _ = self.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alexander_store::{At, Config};
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), Config::default()).unwrap();
+        store.create_bucket("files").unwrap();
+        (dir, store)
+    }
+
+    fn read(store: &Store, key: &str) -> alexander_store::Result<Vec<u8>> {
+        let mut out = Vec::new();
+        store
+            .get_object("files", key, At::Current, None)?
+            .read_to_end(&mut out)
+            .unwrap();
+        Ok(out)
+    }
+
+    fn bytes(len: usize, seed: u8) -> Vec<u8> {
+        (0..len)
+            .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+            .collect()
+    }
+
+    #[test]
+    fn small_files_and_large_ones_commit_whole() {
+        let (_dir, store) = store();
+        // Below the threshold, exactly at it, and past it: the last one
+        // starts its thread on the write that crosses the threshold, with
+        // the buffered bytes first.
+        for (key, len) in [
+            ("empty", 0),
+            ("small", 4096),
+            ("edge", SMALL),
+            ("large", SMALL * 3 + 17),
+        ] {
+            let meta = Arc::new(Mutex::new(PendingMeta::default()));
+            let mut u = Upload::start(&store, "files", key, meta.clone()).unwrap();
+            let data = bytes(len, len as u8);
+            for piece in data.chunks(50_000) {
+                u.write(piece).unwrap();
+            }
+            assert_eq!(u.size, len as u64);
+            // A chmod made while the file is written is committed with it.
+            meta.lock().meta.attrs.mode = Some(0o100600);
+            let info = u.commit().unwrap();
+            assert_eq!(info.size, len as u64, "{key}");
+            assert_eq!(read(&store, key).unwrap(), data, "{key}");
+            let head = store.head_object("files", key, At::Current).unwrap();
+            assert_eq!(head.meta.attrs.mode, Some(0o100600), "{key}");
+        }
+    }
+
+    #[test]
+    fn an_aborted_or_dropped_upload_commits_nothing() {
+        let (_dir, store) = store();
+        for (key, len) in [("small", 1000), ("large", SMALL + 1)] {
+            let meta = Arc::new(Mutex::new(PendingMeta::default()));
+            let mut u = Upload::start(&store, "files", key, meta.clone()).unwrap();
+            u.write(&bytes(len, 1)).unwrap();
+            u.abort();
+            let mut u = Upload::start(&store, "files", key, meta).unwrap();
+            u.write(&bytes(len, 2)).unwrap();
+            drop(u);
+            assert!(read(&store, key).is_err(), "{key} was committed");
         }
     }
 }

@@ -168,7 +168,9 @@ impl Store {
                 end,
                 cached: None,
             };
-            let stored = self.ingest(reader)?;
+            let mut stored = self.ingest(reader)?;
+            // The composite ETag below reads every chunk's record.
+            self.index(std::mem::take(&mut stored.unindexed))?;
             pieces.push((at, stored.manifest.chunks().to_vec()));
             guards.push(stored.pins);
         }
@@ -178,8 +180,15 @@ impl Store {
         let manifest = Manifest::new(chunks);
         debug_assert_eq!(manifest.size(), req.size);
         let etag = self.composite_etag(&manifest)?;
-        let info =
-            self.commit_manifest(req.bucket, req.key, manifest, etag, req.meta, req.condition)?;
+        let info = self.commit_manifest(
+            req.bucket,
+            req.key,
+            manifest,
+            &[],
+            etag,
+            req.meta,
+            req.condition,
+        )?;
         drop(guards);
         Ok(info)
     }

@@ -2,8 +2,12 @@
 //! hashed, chunks the store already holds are referenced rather than
 //! written, and new ones are appended to the active pack and indexed (in
 //! bounded batches, each after the pack data it names is synced) with no
-//! references yet. The caller then commits the manifest, which takes the
-//! references (see `refs`).
+//! references yet. A new chunk of at most `Config::meta_chunk_max` bytes
+//! goes into the metadata database instead, in the transaction that
+//! indexes it, so a small object needs no pack sync at all; when the last
+//! batch holds only such chunks it is left to the commit's transaction,
+//! so a small object is one metadata batch. The caller then commits the
+//! manifest, which takes the references (see `refs`).
 
 use std::collections::{HashSet, VecDeque};
 use std::io::Read;
@@ -23,6 +27,11 @@ use crate::{Inner, Store};
 pub(crate) struct Ingested {
     pub manifest: Manifest,
     pub md5: [u8; 16],
+    /// New chunks not indexed yet, all of them small enough for the
+    /// metadata database: the commit indexes them in its own transaction
+    /// (with [`index_chunks`] before it takes references), so a small
+    /// object costs one metadata batch, not two.
+    pub unindexed: Vec<NewChunk>,
     /// Keeps the chunks safe from GC until the manifest's references are
     /// taken.
     pub pins: PinGuard,
@@ -121,9 +130,10 @@ impl Store {
             };
             let stored = self.store_chunks(first.into_iter(), &mut stages);
             let md5 = stages.finish().expect("the inline stages keep the MD5");
-            return stored.map(|(manifest, pins)| Ingested {
+            return stored.map(|(manifest, pins, unindexed)| Ingested {
                 manifest,
                 md5,
+                unindexed,
                 pins,
             });
         }
@@ -155,9 +165,10 @@ impl Store {
             // Closes the channel, so the helper finishes even after an error.
             stages.finish();
             let md5 = hasher.join().expect("the MD5 stage does not panic");
-            stored.map(|(manifest, pins)| Ingested {
+            stored.map(|(manifest, pins, unindexed)| Ingested {
                 manifest,
                 md5,
+                unindexed,
                 pins,
             })
         })
@@ -167,13 +178,13 @@ impl Store {
         &self,
         cut: impl Iterator<Item = std::io::Result<Vec<u8>>>,
         stages: &mut Stages,
-    ) -> Result<(Manifest, PinGuard)> {
+    ) -> Result<(Manifest, PinGuard, Vec<NewChunk>)> {
         let inner = &self.inner;
         let mut pins = PinGuard::new(self);
         let mut chunks = Vec::new();
         // New chunks appended but not yet indexed; their MD5s come from
         // the stages in the same order.
-        let mut unindexed: Vec<(ChunkId, Location)> = Vec::new();
+        let mut unindexed: Vec<(ChunkId, Place)> = Vec::new();
         let mut seen: HashSet<ChunkId> = HashSet::new();
         for data in cut {
             let data = Arc::new(data?);
@@ -188,32 +199,66 @@ impl Store {
             if !new {
                 continue;
             }
-            let loc = inner.packs.append(&id, &data)?;
-            unindexed.push((id, loc));
+            let place = if len <= inner.config.meta_chunk_max {
+                inner.check_meta_room(u64::from(len))?;
+                Place::Meta(data)
+            } else {
+                Place::Pack(inner.packs.append(&id, &data)?)
+            };
+            unindexed.push((id, place));
             if unindexed.len() >= INDEX_BATCH {
-                self.index(&mut unindexed, stages)?;
+                self.index(self.digests(&mut unindexed, stages)?)?;
             }
         }
-        self.index(&mut unindexed, stages)?;
-        Ok((Manifest::new(chunks), pins))
+        let last = self.digests(&mut unindexed, stages)?;
+        if last
+            .iter()
+            .all(|(_, place, _)| matches!(place, Place::Meta(_)))
+        {
+            return Ok((Manifest::new(chunks), pins, last));
+        }
+        self.index(last)?;
+        Ok((Manifest::new(chunks), pins, Vec::new()))
     }
 
-    /// Syncs the packs, then indexes the chunks appended to them, each with
-    /// its MD5.
-    fn index(&self, chunks: &mut Vec<(ChunkId, Location)>, stages: &mut Stages) -> Result<()> {
-        if chunks.is_empty() {
+    /// Pairs new chunks with their MD5s, in order.
+    fn digests(
+        &self,
+        chunks: &mut Vec<(ChunkId, Place)>,
+        stages: &mut Stages,
+    ) -> Result<Vec<NewChunk>> {
+        let mut batch = Vec::with_capacity(chunks.len());
+        for (id, place) in chunks.drain(..) {
+            batch.push((id, place, stages.digest()?));
+        }
+        Ok(batch)
+    }
+
+    /// Syncs the packs (if any chunk went to one), then indexes the new
+    /// chunks in a transaction of their own.
+    pub(crate) fn index(&self, batch: Vec<NewChunk>) -> Result<()> {
+        if batch.is_empty() {
             return Ok(());
         }
-        let mut batch = Vec::with_capacity(chunks.len());
-        for (id, loc) in chunks.drain(..) {
-            batch.push((id, loc, stages.digest()?));
+        if batch.iter().any(|(_, p, _)| matches!(p, Place::Pack(_))) {
+            self.inner.packs.sync()?;
         }
-        self.inner.packs.sync()?;
         let mut txn = self.inner.meta.begin();
         index_chunks(&mut txn, &batch)?;
         txn.commit()?;
         Ok(())
     }
+}
+
+/// A new chunk, where it is kept, and its MD5.
+pub(crate) type NewChunk = (ChunkId, Place, [u8; 16]);
+
+/// Where a new chunk is kept.
+pub(crate) enum Place {
+    /// Appended to a pack (durable once the packs are synced).
+    Pack(Location),
+    /// To be written into the metadata database with its index record.
+    Meta(Arc<Vec<u8>>),
 }
 
 /// Where a stream's MD5s are computed.

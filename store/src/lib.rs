@@ -85,6 +85,11 @@ pub struct Config {
     /// restart) always has room to commit, and a full disk costs the write
     /// that filled it, not the server.
     pub reserved_bytes: u64,
+    /// New chunks of at most this many bytes (small files, and the tails
+    /// of larger ones) are kept in the metadata database instead of a
+    /// pack, so committing them costs no pack `fdatasync`; 0 keeps every
+    /// chunk in packs.
+    pub meta_chunk_max: u32,
 }
 
 impl Default for Config {
@@ -97,6 +102,7 @@ impl Default for Config {
             meta_cache_bytes: 256 << 20,
             inline_refs: 512,
             reserved_bytes: 64 << 20,
+            meta_chunk_max: 4096,
         }
     }
 }
@@ -134,7 +140,14 @@ struct Pins {
 
 /// The layout of a store's metadata records and pack records together,
 /// kept under `meta::keys::FORMAT`. 2: pack records carry a CRC-32C.
-const STORE_FORMAT: u8 = 2;
+/// 3: small chunks may live in the metadata database (`keys::chunk_data`).
+/// A format-2 store is read as it is and marked 3 when opened, since 3
+/// only adds a place for chunks; a release that reads only 2 then refuses
+/// it rather than miss those chunks.
+const STORE_FORMAT: u8 = 3;
+
+/// Formats this version opens, upgrading them to [`STORE_FORMAT`].
+const UPGRADABLE_FORMATS: &[u8] = &[2];
 
 impl Store {
     /// Opens the store in `dir`, creating it if needed.
@@ -157,6 +170,9 @@ impl Store {
             match txn.get(meta::keys::FORMAT)? {
                 None => txn.put(meta::keys::FORMAT.to_vec(), vec![STORE_FORMAT]),
                 Some(v) if v == [STORE_FORMAT] => {}
+                Some(v) if v.len() == 1 && UPGRADABLE_FORMATS.contains(&v[0]) => {
+                    txn.put(meta::keys::FORMAT.to_vec(), vec![STORE_FORMAT]);
+                }
                 Some(v) => {
                     return Err(Error::BadRecord(format!(
                         "store format {} is not supported by this version, which reads format {STORE_FORMAT}",

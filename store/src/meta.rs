@@ -284,6 +284,14 @@ pub mod keys {
         k
     }
 
+    /// The bytes of a chunk kept in the metadata database (see
+    /// `records::META_PACK`).
+    pub fn chunk_data(id: &ChunkId) -> Vec<u8> {
+        let mut k = b"d/".to_vec();
+        k.extend_from_slice(&id.0);
+        k
+    }
+
     pub fn pack_members(pack: u64) -> Vec<u8> {
         let mut k = b"p/".to_vec();
         k.extend_from_slice(&pack.to_be_bytes());

@@ -15,7 +15,7 @@ use crate::meta::{Txn, keys};
 use crate::names::validate_writable_key;
 use crate::objects::{NewVersion, ObjectInfo, commit_version, etag_matches};
 use crate::records::{ObjectMeta, PartRecord, UploadRecord, VersionKind, decode};
-use crate::refs::{change_refs, load_counters};
+use crate::refs::{change_refs, index_chunks, load_counters};
 use crate::{Store, now_ns};
 
 /// Most parts an upload may have, as in S3.
@@ -176,6 +176,7 @@ impl Store {
         let mut txn = self.inner.meta.begin();
         // The upload may have been completed or aborted meanwhile.
         load_upload(&txn, bucket, key, upload_id)?;
+        index_chunks(&mut txn, &data.unindexed)?;
         change_refs(&mut txn, &data.manifest, 1)?;
         let pkey = keys::part(upload_id, part_number);
         let old = txn.get_rec::<PartRecord>(&pkey)?;

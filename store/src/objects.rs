@@ -16,7 +16,7 @@ use std::io::Read;
 
 use crate::buckets::load;
 use crate::error::{Error, Result};
-use crate::ingest::{Ingested, PinGuard};
+use crate::ingest::{Ingested, NewChunk, PinGuard};
 use crate::manifest::Manifest;
 use crate::meta::{Txn, keys};
 use crate::names::{validate_key, validate_writable_key};
@@ -25,7 +25,7 @@ use crate::records::{
     BucketRecord, CurrentRecord, ObjectMeta, VersionKind, VersionRecord, Versioning, decode,
     view_at,
 };
-use crate::refs::{change_refs, load_counters};
+use crate::refs::{change_refs, index_chunks, load_counters};
 use crate::{Store, now_ns, version_id};
 
 /// Which state of a key to read.
@@ -531,18 +531,29 @@ impl Store {
         meta: ObjectMeta,
         condition: Option<WriteCondition>,
     ) -> Result<ObjectInfo> {
-        let info = self.commit_manifest(bucket, key, data.manifest, etag, meta, condition)?;
+        let info = self.commit_manifest(
+            bucket,
+            key,
+            data.manifest,
+            &data.unindexed,
+            etag,
+            meta,
+            condition,
+        )?;
         drop(data.pins);
         Ok(info)
     }
 
     /// Commits a manifest whose chunks are stored (and pinned by the
-    /// caller until this returns) as the new version of a key.
+    /// caller until this returns) as the new version of a key; `new_chunks`
+    /// (small chunks not indexed yet) are indexed in the same transaction.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn commit_manifest(
         &self,
         bucket: &str,
         key: &str,
         manifest: Manifest,
+        new_chunks: &[NewChunk],
         etag: String,
         meta: ObjectMeta,
         condition: Option<WriteCondition>,
@@ -550,6 +561,7 @@ impl Store {
         let mut txn = self.inner.meta.begin();
         let mut brec = load(&txn, bucket)?;
         check_condition(&txn, bucket, key, &condition)?;
+        index_chunks(&mut txn, new_chunks)?;
         change_refs(&mut txn, &manifest, 1)?;
         let rec = commit_version(
             &mut txn,

@@ -2,7 +2,6 @@
 
 use std::io::{self, Read, Seek, SeekFrom};
 
-use crate::Store;
 use crate::error::{Error, Result};
 use crate::manifest::{ChunkRef, Manifest};
 use crate::meta::keys;
@@ -10,6 +9,7 @@ use crate::names::ChunkId;
 use crate::objects::ObjectInfo;
 use crate::packs::Location;
 use crate::records::ChunkRecord;
+use crate::{Inner, Store};
 
 /// A version's data (or a range of it) as a [`Read`]. Holds one chunk in
 /// memory at a time; every chunk is verified against its checksum before
@@ -202,7 +202,9 @@ impl Store {
     pub(crate) fn prefetch_chunks(&self, chunks: &[ChunkRef]) {
         let mut locs = Vec::with_capacity(chunks.len());
         for c in chunks {
-            if let Ok(Some(rec)) = self.inner.meta.get_rec::<ChunkRecord>(&keys::chunk(&c.id)) {
+            if let Ok(Some(rec)) = self.inner.meta.get_rec::<ChunkRecord>(&keys::chunk(&c.id))
+                && !rec.in_meta()
+            {
                 locs.push(Location {
                     pack: rec.pack,
                     offset: rec.offset,
@@ -223,16 +225,57 @@ impl Store {
                 .meta
                 .get_rec(&keys::chunk(id))?
                 .ok_or(Error::MissingChunk(*id))?;
-            let loc = Location {
-                pack: rec.pack,
-                offset: rec.offset,
-                len: rec.len,
-            };
-            match self.inner.packs.read(id, &loc) {
+            match self.inner.read_located(id, &rec) {
                 Err(Error::Io(e)) if e.kind() == io::ErrorKind::NotFound => last = Some(e),
                 other => return other,
             }
         }
         Err(Error::Io(last.expect("the loop ran")))
+    }
+}
+
+impl Inner {
+    /// Reads a chunk from where its index record says it is, and verifies
+    /// it: a pack record against its header and CRC-32C; a chunk kept in
+    /// the metadata database (at most a few KiB) against its id in full.
+    pub(crate) fn read_located(&self, id: &ChunkId, rec: &ChunkRecord) -> Result<Vec<u8>> {
+        if rec.in_meta() {
+            let data = self
+                .meta
+                .get(&keys::chunk_data(id))?
+                .ok_or_else(|| Error::Corrupt {
+                    chunk: *id,
+                    detail: "its bytes are missing from the metadata database".into(),
+                })?;
+            if data.len() != rec.len as usize || ChunkId::of(&data) != *id {
+                return Err(Error::Corrupt {
+                    chunk: *id,
+                    detail: "bytes in the metadata database do not match the chunk id".into(),
+                });
+            }
+            return Ok(data);
+        }
+        let loc = Location {
+            pack: rec.pack,
+            offset: rec.offset,
+            len: rec.len,
+        };
+        self.packs.read(id, &loc)
+    }
+
+    /// Refuses to put `len` more bytes into the metadata database if that
+    /// would eat into the room kept free for it (`Config::reserved_bytes`),
+    /// as pack appends are refused.
+    pub(crate) fn check_meta_room(&self, len: u64) -> Result<()> {
+        let reserve = self.config.reserved_bytes;
+        if reserve == 0 {
+            return Ok(());
+        }
+        let vfs = rustix::fs::statvfs(&self.dir).map_err(io::Error::from)?;
+        let free = vfs.f_bavail.saturating_mul(vfs.f_frsize);
+        if free < reserve.saturating_add(len) {
+            return Err(io::Error::from(rustix::io::Errno::NOSPC).into());
+        }
+        Ok(())
     }
 }

@@ -149,9 +149,14 @@ pub struct CurrentRecord {
     pub meta: ObjectMeta,
 }
 
+/// The `pack` of a chunk whose bytes are kept in the metadata database
+/// under `keys::chunk_data`, not in a pack (its `offset` is 0).
+pub const META_PACK: u64 = u64::MAX;
+
 /// Where a chunk lives and how many manifests reference it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ChunkRecord {
+    /// The pack holding it, or [`META_PACK`].
     pub pack: u64,
     /// Offset of the chunk's record in the pack.
     pub offset: u64,
@@ -161,6 +166,13 @@ pub struct ChunkRecord {
     pub refs: u64,
     /// MD5 of the chunk's bytes, for composite ETags without a re-read.
     pub md5: [u8; 16],
+}
+
+impl ChunkRecord {
+    /// Whether its bytes are kept in the metadata database.
+    pub fn in_meta(&self) -> bool {
+        self.pack == META_PACK
+    }
 }
 
 /// Live contents of a pack, kept up to date by every commit and GC.

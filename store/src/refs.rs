@@ -24,12 +24,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::Store;
 use crate::error::{Error, Result};
+use crate::ingest::Place;
 use crate::manifest::Manifest;
 use crate::meta::{Txn, keys};
 use crate::names::ChunkId;
 use crate::now_ns;
-use crate::packs::Location;
-use crate::records::{ChunkRecord, Counters, PackRecord};
+use crate::records::{ChunkRecord, Counters, META_PACK, PackRecord};
 
 /// Count changes per step of a job.
 const JOB_STEP: usize = 512;
@@ -106,37 +106,44 @@ fn apply(txn: &mut Txn<'_>, ids: impl Iterator<Item = ChunkId>, delta: i8) -> Re
     Ok(())
 }
 
-/// Indexes chunks just written to packs (and synced), with no references
-/// yet and a place on the GC queue. A chunk another writer indexed
-/// meanwhile keeps its entry; this copy is dead space in its pack.
-pub(crate) fn index_chunks(
-    txn: &mut Txn<'_>,
-    chunks: &[(ChunkId, Location, [u8; 16])],
-) -> Result<()> {
+/// Indexes new chunks, with no references yet and a place on the GC
+/// queue: chunks written to packs (and synced), and small chunks whose
+/// bytes go into this transaction. A chunk another writer indexed
+/// meanwhile keeps its entry; a copy of it in a pack is dead space there.
+pub(crate) fn index_chunks(txn: &mut Txn<'_>, chunks: &[(ChunkId, Place, [u8; 16])]) -> Result<()> {
     let mut counters = load_counters(txn)?;
     let mut packs: HashMap<u64, PackRecord> = HashMap::new();
     let now = now_ns();
-    for (id, loc, md5) in chunks {
+    for (id, place, md5) in chunks {
         let key = keys::chunk(id);
         if txn.get(&key)?.is_some() {
             continue;
         }
+        let (pack, offset, len) = match place {
+            Place::Pack(loc) => {
+                txn.put(keys::pack_member(loc.pack, id), Vec::new());
+                let p = pack_entry(txn, &mut packs, loc.pack)?;
+                p.live_bytes += u64::from(loc.len);
+                p.live_chunks += 1;
+                (loc.pack, loc.offset, loc.len)
+            }
+            Place::Meta(data) => {
+                txn.put(keys::chunk_data(id), data.to_vec());
+                (META_PACK, 0, data.len() as u32)
+            }
+        };
         txn.put_rec(
             key,
             &ChunkRecord {
-                pack: loc.pack,
-                offset: loc.offset,
-                len: loc.len,
+                pack,
+                offset,
+                len,
                 refs: 0,
                 md5: *md5,
             },
         );
-        txn.put(keys::pack_member(loc.pack, id), Vec::new());
         txn.put(keys::gc(now, id), Vec::new());
-        let p = pack_entry(txn, &mut packs, loc.pack)?;
-        p.live_bytes += u64::from(loc.len);
-        p.live_chunks += 1;
-        counters.stored_bytes += u64::from(loc.len);
+        counters.stored_bytes += u64::from(len);
         counters.chunks += 1;
     }
     for (pack, rec) in packs {

@@ -129,15 +129,19 @@ impl Store {
                 }
                 txn.delete(qkey.clone());
                 txn.delete(ckey);
-                txn.delete(keys::pack_member(rec.pack, &id));
-                freed.push(Location {
-                    pack: rec.pack,
-                    offset: rec.offset,
-                    len: rec.len,
-                });
-                let p = pack_entry(&txn, &mut packs, rec.pack)?;
-                p.live_bytes = p.live_bytes.saturating_sub(u64::from(rec.len));
-                p.live_chunks = p.live_chunks.saturating_sub(1);
+                if rec.in_meta() {
+                    txn.delete(keys::chunk_data(&id));
+                } else {
+                    txn.delete(keys::pack_member(rec.pack, &id));
+                    freed.push(Location {
+                        pack: rec.pack,
+                        offset: rec.offset,
+                        len: rec.len,
+                    });
+                    let p = pack_entry(&txn, &mut packs, rec.pack)?;
+                    p.live_bytes = p.live_bytes.saturating_sub(u64::from(rec.len));
+                    p.live_chunks = p.live_chunks.saturating_sub(1);
+                }
                 counters.stored_bytes = counters.stored_bytes.saturating_sub(u64::from(rec.len));
                 counters.chunks = counters.chunks.saturating_sub(1);
                 report.chunks_freed += 1;
@@ -358,14 +362,9 @@ impl Store {
                 report.refcount_mismatches.push((id, refs, rec.refs));
             }
             if verify_data {
-                let loc = Location {
-                    pack: rec.pack,
-                    offset: rec.offset,
-                    len: rec.len,
-                };
                 // The read checks the record's CRC; the id is the hash of
                 // the bytes, checked here in full.
-                let verified = inner.packs.read(&id, &loc);
+                let verified = inner.read_located(&id, &rec);
                 if !verified.is_ok_and(|data| ChunkId::of(&data) == id) {
                     report.corrupt.push(id);
                 }

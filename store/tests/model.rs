@@ -68,6 +68,8 @@ const MIN_PART: u64 = 100;
 const SEED_IDS: [&str; 3] = ["null", "0000000000000000", "not-an-id"];
 /// Marks a version whose id the store has not told yet.
 const PENDING: &str = "<pending>";
+/// New chunks the store indexes per batch while it stores a stream.
+const INDEX_BATCH: usize = 256;
 
 // ---------------------------------------------------------------------------
 // Operations
@@ -822,6 +824,28 @@ impl Model {
         self.stored.extend(c.chunks.iter().copied());
     }
 
+    /// The chunks of `c` the store indexes before it commits: every new
+    /// chunk (in batches of 256, in stream order) but the last batch when
+    /// that holds only chunks small enough for the metadata database,
+    /// which the commit's own transaction indexes.
+    fn add_stored_before_commit(&mut self, c: &Content) {
+        let mut seen = std::collections::HashSet::new();
+        let new: Vec<(ChunkId, u32)> = c
+            .chunks
+            .iter()
+            .copied()
+            .filter(|(id, _)| seen.insert(*id) && !self.stored.contains_key(id))
+            .collect();
+        let full = new.len() / INDEX_BATCH * INDEX_BATCH;
+        let max = model_common::test_config().meta_chunk_max;
+        let kept = if new[full..].iter().all(|&(_, len)| len <= max) {
+            &new[..full]
+        } else {
+            &new[..]
+        };
+        self.stored.extend(kept.iter().copied());
+    }
+
     /// A version id by selector: mostly one of the key's versions (delete
     /// markers included); else any id seen so far, in any bucket.
     fn id_at(&self, b: &str, key: &str, v: u8) -> String {
@@ -1559,10 +1583,7 @@ impl Harness {
             self.model.bucket(b).map(|_| ())
         }
         .and_then(|()| {
-            // The data is stored (its new chunks indexed, unreferenced,
-            // until GC) before the condition is checked.
             let c = self.model.content(data.clone(), meta_of(meta));
-            self.model.add_stored(&c);
             let ok = match cond {
                 3 => current_etag.is_none(),
                 4 | 5 => current_etag.is_some(),
@@ -1570,8 +1591,13 @@ impl Harness {
                 _ => true,
             };
             if ok {
+                self.model.add_stored(&c);
                 Ok(c)
             } else {
+                // The data is stored before the condition is checked: its
+                // new chunks stay indexed, unreferenced, until GC, except
+                // a last batch the commit would have indexed.
+                self.model.add_stored_before_commit(&c);
                 Err(E::PreconditionFailed)
             }
         })

@@ -713,6 +713,108 @@ fn fsck_verify_data_hashes_what_the_checksum_passes() {
 }
 
 #[test]
+fn small_objects_live_in_the_metadata_database_and_are_freed_from_it() {
+    let (dir, s) = open();
+    s.create_bucket("bk1").unwrap();
+    // Below the chunker's minimum here: one chunk.
+    let small = data(1000, 7);
+    put(&s, "bk1", "a", &small);
+    // The same bytes again, under another key: stored once.
+    put(&s, "bk1", "b", &small);
+    put(&s, "bk1", "empty", b"");
+    // Nothing went to a pack.
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("packs")).unwrap().count(),
+        0
+    );
+    let st = s.stats().unwrap();
+    assert_eq!((st.chunks, st.stored_bytes, st.pack_bytes), (1, 1000, 0));
+    assert_eq!(get(&s, "bk1", "a", At::Current).unwrap(), small);
+    let mut r = s
+        .get_object(
+            "bk1",
+            "b",
+            At::Current,
+            Some(ByteRange::Inclusive(100, 199)),
+        )
+        .unwrap();
+    let mut part = Vec::new();
+    r.read_to_end(&mut part).unwrap();
+    drop(r);
+    assert_eq!(part, &small[100..200]);
+    assert!(s.fsck(true).unwrap().is_clean());
+    // A larger object's small tail chunk goes the same way; its other
+    // chunks go to a pack.
+    let big = data(100_000, 8);
+    put(&s, "bk1", "big", &big);
+    assert_eq!(get(&s, "bk1", "big", At::Current).unwrap(), big);
+    drop(s);
+    let s = Store::open(dir.path(), config()).unwrap();
+    assert_eq!(get(&s, "bk1", "a", At::Current).unwrap(), small);
+    for k in ["a", "b", "big"] {
+        s.delete_object("bk1", k, None).unwrap();
+    }
+    s.gc().unwrap();
+    let st = s.stats().unwrap();
+    assert_eq!((st.chunks, st.stored_bytes), (0, 0));
+    assert!(s.fsck(true).unwrap().is_clean());
+    drop(s);
+    // Freed means gone from the metadata database too.
+    let db = sled::open(dir.path().join("meta")).unwrap();
+    assert_eq!(db.scan_prefix(b"d/").count(), 0);
+}
+
+#[test]
+fn a_damaged_small_chunk_is_an_error_not_wrong_bytes() {
+    let (dir, s) = open();
+    s.create_bucket("bk1").unwrap();
+    put(&s, "bk1", "k", b"small and kept with the metadata");
+    drop(s);
+    {
+        let db = sled::open(dir.path().join("meta")).unwrap();
+        let (key, mut value) = db.scan_prefix(b"d/").next().unwrap().unwrap();
+        let mut bytes = value.to_vec();
+        bytes[3] ^= 0x20;
+        value = bytes.into();
+        db.insert(key, value).unwrap();
+        db.flush().unwrap();
+    }
+    let s = Store::open(dir.path(), config()).unwrap();
+    let mut r = s.get_object("bk1", "k", At::Current, None).unwrap();
+    let mut out = Vec::new();
+    let err = r.read_to_end(&mut out).unwrap_err();
+    assert!(err.to_string().contains("corrupt"), "{err}");
+    assert!(out.is_empty(), "no damaged byte is returned");
+    assert_eq!(s.fsck(true).unwrap().corrupt.len(), 1);
+}
+
+#[test]
+fn small_chunks_respect_the_reserved_room_too() {
+    let dir = tempfile::tempdir().unwrap();
+    // More room than any disk has: every new chunk is refused, whether it
+    // would go to a pack or to the metadata database.
+    let full = Config {
+        reserved_bytes: u64::MAX / 2,
+        ..config()
+    };
+    let s = Store::open(dir.path(), full).unwrap();
+    s.create_bucket("bk1").unwrap();
+    for body in [data(100, 1), data(100_000, 2)] {
+        let err = s
+            .put_object("bk1", "k", &body[..], PutOptions::default())
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::Io(e) if e.raw_os_error() == Some(28)),
+            "ENOSPC expected: {err}"
+        );
+    }
+    assert!(keys(&s, "bk1").is_empty());
+    assert_eq!(s.stats().unwrap().chunks, 0);
+    // An empty object has no chunk and needs no room.
+    put(&s, "bk1", "empty", b"");
+}
+
+#[test]
 fn a_store_of_another_format_is_refused_and_left_alone() {
     let (dir, s) = open();
     s.create_bucket("bk1").unwrap();
@@ -725,7 +827,7 @@ fn a_store_of_another_format_is_refused_and_left_alone() {
         let old = db.insert(b"m/format", vec![1u8]).unwrap();
         assert_eq!(
             old.as_deref(),
-            Some(&[2u8][..]),
+            Some(&[3u8][..]),
             "the store keeps its format"
         );
         db.flush().unwrap();
@@ -735,12 +837,12 @@ fn a_store_of_another_format_is_refused_and_left_alone() {
         Err(e) => e.to_string(),
     };
     assert!(err.contains("format 1"), "{err}");
-    assert!(err.contains("reads format 2"), "{err}");
+    assert!(err.contains("reads format 3"), "{err}");
     // The refusal wrote nothing: with its format back, the store opens
     // and holds what it held.
     {
         let db = sled::open(dir.path().join("meta")).unwrap();
-        let old = db.insert(b"m/format", vec![2u8]).unwrap();
+        let old = db.insert(b"m/format", vec![3u8]).unwrap();
         assert_eq!(
             old.as_deref(),
             Some(&[1u8][..]),
@@ -750,6 +852,33 @@ fn a_store_of_another_format_is_refused_and_left_alone() {
     }
     let s = Store::open(dir.path(), config()).unwrap();
     assert_eq!(get(&s, "bk1", "k", At::Current).unwrap(), b"kept");
+}
+
+#[test]
+fn a_format_2_store_opens_and_is_marked_format_3() {
+    // Format 2 kept every chunk in packs; format 3 adds chunks kept in the
+    // metadata database, so a format-2 store is readable as it is.
+    let dir = tempfile::tempdir().unwrap();
+    let packed = Config {
+        meta_chunk_max: 0,
+        ..config()
+    };
+    let s = Store::open(dir.path(), packed).unwrap();
+    s.create_bucket("bk1").unwrap();
+    put(&s, "bk1", "k", b"from format 2");
+    drop(s);
+    {
+        let db = sled::open(dir.path().join("meta")).unwrap();
+        db.insert(b"m/format", vec![2u8]).unwrap();
+        db.flush().unwrap();
+    }
+    let s = Store::open(dir.path(), config()).unwrap();
+    assert_eq!(get(&s, "bk1", "k", At::Current).unwrap(), b"from format 2");
+    put(&s, "bk1", "k2", b"format 3");
+    assert!(s.fsck(true).unwrap().is_clean());
+    drop(s);
+    let db = sled::open(dir.path().join("meta")).unwrap();
+    assert_eq!(db.get(b"m/format").unwrap().as_deref(), Some(&[3u8][..]));
 }
 
 #[test]

@@ -14,8 +14,9 @@ use alexander_store::{
 };
 
 /// A store configuration that makes small bodies span several chunks and
-/// packs, changes most reference counts through jobs, frees unreferenced
-/// chunks at once and compacts eagerly.
+/// packs, keeps the smallest chunks in the metadata database and the rest
+/// in packs, changes most reference counts through jobs, frees
+/// unreferenced chunks at once and compacts eagerly.
 pub fn test_config() -> Config {
     Config {
         chunker: ChunkerConfig {
@@ -31,6 +32,9 @@ pub fn test_config() -> Config {
         // sends many of them through reference-count jobs.
         inline_refs: 16,
         reserved_bytes: 0,
+        // Between the chunker's minimum and average: stream tails and
+        // some whole chunks go to the metadata database.
+        meta_chunk_max: 128,
     }
 }
 
