@@ -11,6 +11,7 @@
 //! `md5(chunk md5s)-N` built from the MD5 every chunk record keeps, so no
 //! edit re-reads the file to hash it.
 
+use std::collections::HashMap;
 use std::io::{self, Read};
 
 use md5::{Digest, Md5};
@@ -20,6 +21,7 @@ use crate::error::{Error, Result};
 use crate::ingest::PinGuard;
 use crate::manifest::{ChunkRef, Manifest};
 use crate::meta::keys;
+use crate::names::ChunkId;
 use crate::objects::{At, ObjectInfo, WriteCondition, resolve};
 use crate::records::{ChunkRecord, ObjectMeta};
 
@@ -42,6 +44,50 @@ pub struct EditRequest<'a> {
     pub size: u64,
     pub meta: ObjectMeta,
     pub condition: Option<WriteCondition>,
+}
+
+/// The block a hole is made of: chunked once per edit, then repeated.
+const ZERO_BLOCK: u64 = 1 << 20;
+
+/// A part of an edited span: bytes to chunk (`start..end`), or whole
+/// blocks of zeros.
+#[derive(Debug, PartialEq, Eq)]
+enum Segment {
+    Bytes(u64, u64),
+    ZeroBlocks(u64),
+}
+
+/// Splits the span `start..end` of a file whose base is `base_size` long
+/// into bytes to chunk and holes: runs past the base's end that no dirty
+/// range touches. A hole shorter than two blocks is chunked as bytes; a
+/// longer one ends in as many whole blocks as fit, and its first bytes (less
+/// than a block) are chunked with what comes before them.
+fn segments(start: u64, end: u64, base_size: u64, dirty: &[(u64, u64)]) -> Vec<Segment> {
+    let mut out = Vec::new();
+    let mut cursor = start;
+    let first = start.max(base_size);
+    let mut hole_start = first;
+    let bounds = dirty
+        .iter()
+        .filter(|(s, e)| *e > first && *s < end)
+        .map(|&(s, e)| (s.max(first), e.min(end)))
+        .chain(std::iter::once((end, end)));
+    for (d_start, d_end) in bounds {
+        if d_start > hole_start && d_start - hole_start >= 2 * ZERO_BLOCK {
+            let blocks = (d_start - hole_start) / ZERO_BLOCK;
+            let blocks_start = d_start - blocks * ZERO_BLOCK;
+            if cursor < blocks_start {
+                out.push(Segment::Bytes(cursor, blocks_start));
+            }
+            out.push(Segment::ZeroBlocks(blocks));
+            cursor = d_start;
+        }
+        hole_start = hole_start.max(d_end);
+    }
+    if cursor < end {
+        out.push(Segment::Bytes(cursor, end));
+    }
+    out
 }
 
 /// Bytes of an edited span, read in order: new bytes where dirty, the
@@ -157,22 +203,45 @@ impl Store {
             spans.push((chunks.len(), tail_start, req.size));
         }
         // Re-chunk each span and splice it in at its place (later spans
-        // first, so earlier insertion points stay valid).
+        // first, so earlier insertion points stay valid). A long hole (zeros
+        // past the base's end that no write touched) is not chunked byte by
+        // byte: it is one block of zeros, chunked once, repeated.
+        let mut zero_block: Option<Vec<ChunkRef>> = None;
         let mut pieces = Vec::with_capacity(spans.len());
         for &(at, start, end) in &spans {
-            let reader = SpanReader {
-                store: self,
-                base: &base,
-                overlay: &mut overlay,
-                pos: start,
-                end,
-                cached: None,
-            };
-            let mut stored = self.ingest(reader)?;
-            // The composite ETag below reads every chunk's record.
-            self.index(std::mem::take(&mut stored.unindexed))?;
-            pieces.push((at, stored.manifest.chunks().to_vec()));
-            guards.push(stored.pins);
+            let mut new = Vec::new();
+            for segment in segments(start, end, base.size(), overlay.dirty) {
+                match segment {
+                    Segment::Bytes(from, to) => {
+                        let reader = SpanReader {
+                            store: self,
+                            base: &base,
+                            overlay: &mut overlay,
+                            pos: from,
+                            end: to,
+                            cached: None,
+                        };
+                        let mut stored = self.ingest(reader)?;
+                        // The composite ETag below reads every chunk's record.
+                        self.index(std::mem::take(&mut stored.unindexed))?;
+                        new.extend_from_slice(stored.manifest.chunks());
+                        guards.push(stored.pins);
+                    }
+                    Segment::ZeroBlocks(n) => {
+                        if zero_block.is_none() {
+                            let mut stored = self.ingest(io::repeat(0).take(ZERO_BLOCK))?;
+                            self.index(std::mem::take(&mut stored.unindexed))?;
+                            zero_block = Some(stored.manifest.chunks().to_vec());
+                            guards.push(stored.pins);
+                        }
+                        let block = zero_block.as_deref().expect("set above");
+                        for _ in 0..n {
+                            new.extend_from_slice(block);
+                        }
+                    }
+                }
+            }
+            pieces.push((at, new));
         }
         for (at, new) in pieces.into_iter().rev() {
             chunks.splice(at..at, new);
@@ -199,18 +268,101 @@ impl Store {
             return Ok(hex::encode(Md5::digest(b"")));
         }
         let mut md5s = Md5::new();
+        // A hole repeats the same few chunks thousands of times: their
+        // records are read once.
+        let mut known: HashMap<ChunkId, [u8; 16]> = HashMap::new();
         for c in manifest.chunks() {
-            let rec: ChunkRecord = self
-                .inner
-                .meta
-                .get_rec(&keys::chunk(&c.id))?
-                .ok_or(Error::MissingChunk(c.id))?;
-            md5s.update(rec.md5);
+            let md5 = match known.get(&c.id) {
+                Some(md5) => *md5,
+                None => {
+                    let rec: ChunkRecord = self
+                        .inner
+                        .meta
+                        .get_rec(&keys::chunk(&c.id))?
+                        .ok_or(Error::MissingChunk(c.id))?;
+                    if known.len() < 64 {
+                        known.insert(c.id, rec.md5);
+                    }
+                    rec.md5
+                }
+            };
+            md5s.update(md5);
         }
         Ok(format!(
             "{}-{}",
             hex::encode(md5s.finalize()),
             manifest.chunks().len()
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const B: u64 = ZERO_BLOCK;
+
+    #[test]
+    fn a_long_hole_becomes_whole_blocks_at_its_end() {
+        // Base of 100 bytes grown to 100 + 2.5 blocks, nothing written.
+        let end = 100 + 5 * B / 2;
+        assert_eq!(
+            segments(0, end, 100, &[]),
+            [Segment::Bytes(0, end - 2 * B), Segment::ZeroBlocks(2)]
+        );
+        // A write far out splits the hole; the short hole after it is bytes.
+        let dirty = [(10 * B, 10 * B + 5)];
+        assert_eq!(
+            segments(0, 11 * B, 0, &dirty),
+            [Segment::ZeroBlocks(10), Segment::Bytes(10 * B, 11 * B)]
+        );
+        // Holes shorter than two blocks, and spans inside the base, are bytes.
+        assert_eq!(
+            segments(0, 2 * B - 1, 0, &[]),
+            [Segment::Bytes(0, 2 * B - 1)]
+        );
+        assert_eq!(segments(5, 9 * B, 9 * B, &[]), [Segment::Bytes(5, 9 * B)]);
+        assert_eq!(segments(0, 0, 0, &[]), []);
+    }
+
+    proptest! {
+        /// Segments cover the span in order, and zero blocks lie only where
+        /// the file reads as zeros: past the base and outside every write.
+        #[test]
+        fn segments_tile_the_span_and_blocks_sit_in_holes(
+            start in 0u64..8 * B,
+            len in 0u64..16 * B,
+            base_size in 0u64..12 * B,
+            cuts in proptest::collection::vec(0u64..24 * B, 0..8),
+        ) {
+            let end = start + len;
+            let mut cuts = cuts;
+            cuts.sort_unstable();
+            cuts.dedup();
+            let dirty: Vec<(u64, u64)> = cuts
+                .chunks_exact(2)
+                .map(|p| (p[0], p[1]))
+                .filter(|(s, e)| s < e && *e <= end)
+                .collect();
+            let mut pos = start;
+            for seg in segments(start, end, base_size, &dirty) {
+                match seg {
+                    Segment::Bytes(from, to) => {
+                        prop_assert_eq!(from, pos);
+                        prop_assert!(from < to);
+                        pos = to;
+                    }
+                    Segment::ZeroBlocks(n) => {
+                        prop_assert!(n >= 2);
+                        let to = pos + n * B;
+                        prop_assert!(pos >= base_size);
+                        prop_assert!(dirty.iter().all(|(s, e)| *e <= pos || *s >= to));
+                        pos = to;
+                    }
+                }
+            }
+            prop_assert_eq!(pos, end);
+        }
     }
 }
