@@ -610,7 +610,11 @@ fn seq_figure(s: &Settings, sides: &Sides, t: &mut Table, data: &Data) -> Res<()
                 undrained += 1;
             }
             eprintln!("1: sequential write, {}, round {}", name(*side), round + 1);
-            let d = seq_write(&path, s.seq, data)?;
+            // New bytes every round (Alexander would otherwise find the
+            // last round's chunks still stored and write nothing); the
+            // last round writes stream 1, which figure 2 reads back.
+            let stream = (s.rounds - round) as u64;
+            let d = seq_write(&path, s.seq, data, stream)?;
             let v = mbps(s.seq, d);
             samples
                 .iter_mut()
@@ -789,9 +793,9 @@ fn name(side: Side) -> &'static str {
     }
 }
 
-/// Writes `len` bytes in `BLOCK` writes, fsyncs and closes; the time of it
-/// all.
-fn seq_write(path: &Path, len: u64, data: &Data) -> Res<Duration> {
+/// Writes `len` bytes of `stream` in `BLOCK` writes, fsyncs and closes;
+/// the time of it all.
+fn seq_write(path: &Path, len: u64, data: &Data, stream: u64) -> Res<Duration> {
     let mut buf = vec![0u8; BLOCK];
     let start = Instant::now();
     let mut f = File::create(path)?;
@@ -799,7 +803,7 @@ fn seq_write(path: &Path, len: u64, data: &Data) -> Res<Duration> {
     let mut done = 0;
     while done < len {
         let k = (len - done).min(BLOCK as u64) as usize;
-        data.block(1, n, &mut buf[..k]);
+        data.block(stream, n, &mut buf[..k]);
         f.write_all(&buf[..k])?;
         done += k as u64;
         n += 1;
