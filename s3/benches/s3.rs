@@ -1184,7 +1184,9 @@ impl Bench<'_> {
         Ok(Medians { http, sdk, store })
     }
 
-    /// Objects of `size` to read, put through the store once.
+    /// Objects of `size` to read, put through the store once, then read
+    /// once so that every side finds them in the page cache (the store
+    /// drops what it wrote from the cache once it is synced).
     fn fixtures(&self, size: u64) -> Res<Vec<String>> {
         // Enough that the 1 MiB GETs do not read one object over and over;
         // the large ones are one per worker at concurrency 8.
@@ -1196,6 +1198,11 @@ impl Bench<'_> {
                 self.store
                     .put_object(BUCKET, key, src, PutOptions::default())?;
             }
+            let read = std::io::copy(
+                &mut self.store.get_object(BUCKET, key, At::Current, None)?,
+                &mut std::io::sink(),
+            )?;
+            assert_eq!(read, size);
         }
         Ok(keys)
     }

@@ -27,7 +27,6 @@
 use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
-use std::num::NonZeroU64;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -92,8 +91,6 @@ struct Active {
     id: u64,
     file: Arc<File>,
     len: u64,
-    /// Bytes below this offset are synced and out of the page cache.
-    dropped: u64,
 }
 
 /// Pack files in a local directory.
@@ -189,7 +186,6 @@ impl LocalPacks {
             id,
             file: Arc::new(file),
             len: 0,
-            dropped: 0,
         })
     }
 
@@ -202,41 +198,16 @@ impl LocalPacks {
         Ok(file)
     }
 
-    /// Syncs every pack appended to since the last sync, then drops what
-    /// it synced from the page cache: data is written once and read
-    /// later, if ever, so keeping its pages would only push out what
-    /// readers use (and, on a busy machine, make every later append pay
-    /// for reclaiming them). Reads warm the cache again as usual.
     fn flush_all(&self) -> Result<()> {
         // Take the active pack first: a pack sealed after this point lands in
         // `unsynced`, which is drained next, so no pack slips through.
-        let active = self
-            .active
-            .lock()
-            .as_ref()
-            .map(|a| (a.id, a.file.clone(), a.dropped, a.len));
+        let active = self.active.lock().as_ref().map(|a| a.file.clone());
         let sealed: Vec<_> = std::mem::take(&mut *self.unsynced.lock());
-        for f in &sealed {
+        for f in sealed.iter().chain(active.iter()) {
             f.sync_data()?;
-            drop_cached(f, 0, None);
-        }
-        if let Some((id, file, from, to)) = active {
-            file.sync_data()?;
-            if let Some(len) = NonZeroU64::new(to - from) {
-                drop_cached(&file, from, Some(len));
-            }
-            if let Some(a) = self.active.lock().as_mut().filter(|a| a.id == id) {
-                a.dropped = a.dropped.max(to);
-            }
         }
         Ok(())
     }
-}
-
-/// Drops a synced range of a pack from the page cache (all of it from
-/// `offset` when `len` is `None`). Only advice: a failure changes nothing.
-fn drop_cached(file: &File, offset: u64, len: Option<NonZeroU64>) {
-    let _ = rustix::fs::fadvise(file, offset, len, rustix::fs::Advice::DontNeed);
 }
 
 impl ChunkBackend for LocalPacks {
@@ -344,7 +315,12 @@ impl ChunkBackend for LocalPacks {
             };
             let advice = rustix::fs::Advice::WillNeed;
             // A hint: whatever it answers, the read that follows decides.
-            let _ = rustix::fs::fadvise(&*file, start, NonZeroU64::new(end - start), advice);
+            let _ = rustix::fs::fadvise(
+                &*file,
+                start,
+                std::num::NonZeroU64::new(end - start),
+                advice,
+            );
         }
     }
 
@@ -422,62 +398,6 @@ impl ChunkBackend for LocalPacks {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Pages of the file at `path` that are in the page cache. `mincore`
-    /// on a mapping is the one way to ask, hence the test-only `unsafe`.
-    #[allow(unsafe_code)]
-    fn resident_pages(path: &Path) -> usize {
-        let file = File::open(path).unwrap();
-        let len = file.metadata().unwrap().len() as usize;
-        let page = 4096;
-        let pages = len.div_ceil(page);
-        // SAFETY: a private read-only mapping of a file nobody truncates
-        // while it lives; mincore only reads the page table.
-        unsafe {
-            let map = libc::mmap(
-                std::ptr::null_mut(),
-                len,
-                libc::PROT_READ,
-                libc::MAP_SHARED,
-                std::os::fd::AsRawFd::as_raw_fd(&file),
-                0,
-            );
-            assert_ne!(map, libc::MAP_FAILED);
-            let mut vec = vec![0u8; pages];
-            assert_eq!(libc::mincore(map, len, vec.as_mut_ptr()), 0);
-            libc::munmap(map, len);
-            vec.iter().filter(|&&b| b & 1 == 1).count()
-        }
-    }
-
-    #[test]
-    fn synced_appends_leave_the_page_cache_and_reads_still_work() {
-        // Not in TMPDIR, which may be a tmpfs (Debian's default), where
-        // every page stays in memory whatever the advice.
-        let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/unit-tmp");
-        fs::create_dir_all(&base).unwrap();
-        let dir = tempfile::tempdir_in(&base).unwrap();
-        let packs = LocalPacks::open(dir.path(), 64 << 20).unwrap();
-        let data: Vec<u8> = (0..4u32 << 20).map(|i| (i % 251) as u8).collect();
-        let id = ChunkId::of(&data);
-        let loc = packs.append(&id, &data).unwrap();
-        let path = packs.path(loc.pack);
-        // Written, not yet synced: the pages are cached (and dirty).
-        assert!(resident_pages(&path) > 0);
-        packs.sync().unwrap();
-        let left = resident_pages(&path);
-        // A filesystem may keep a page it is still busy with; not the bulk.
-        assert!(left <= 4, "{left} pages of a synced 4 MiB append stay cached");
-        // A second append and sync drop only the new range; reading brings
-        // pages back, as for any file.
-        let more = vec![7u8; 1 << 20];
-        let id2 = ChunkId::of(&more);
-        let loc2 = packs.append(&id2, &more).unwrap();
-        packs.sync().unwrap();
-        assert_eq!(packs.read(&id, &loc).unwrap(), data);
-        assert_eq!(packs.read(&id2, &loc2).unwrap(), more);
-        assert!(resident_pages(&path) >= 1024);
-    }
 
     #[test]
     fn append_read_and_rotate() {
