@@ -186,29 +186,36 @@ impl Store {
         // the stages in the same order.
         let mut unindexed: Vec<(ChunkId, Place)> = Vec::new();
         let mut seen: HashSet<ChunkId> = HashSet::new();
-        for data in cut {
-            let data = Arc::new(data?);
-            let id = ChunkId::of(&data);
-            let len = data.len() as u32;
-            chunks.push(ChunkRef { id, len });
-            let new = seen.insert(id) && {
-                pins.pin(id);
-                inner.meta.get(&keys::chunk(&id))?.is_none()
-            };
-            stages.chunk(&data, new)?;
-            if !new {
-                continue;
+        let cut_and_store = || -> Result<()> {
+            for data in cut {
+                let data = Arc::new(data?);
+                let id = ChunkId::of(&data);
+                let len = data.len() as u32;
+                chunks.push(ChunkRef { id, len });
+                let new = seen.insert(id) && {
+                    pins.pin(id);
+                    inner.meta.get(&keys::chunk(&id))?.is_none()
+                };
+                stages.chunk(&data, new)?;
+                if !new {
+                    continue;
+                }
+                let place = if len <= inner.config.meta_chunk_max {
+                    inner.check_meta_room(u64::from(len))?;
+                    Place::Meta(data)
+                } else {
+                    Place::Pack(inner.packs.append(&id, &data)?)
+                };
+                unindexed.push((id, place));
+                if unindexed.len() >= INDEX_BATCH {
+                    self.index(self.digests(&mut unindexed, stages)?)?;
+                }
             }
-            let place = if len <= inner.config.meta_chunk_max {
-                inner.check_meta_room(u64::from(len))?;
-                Place::Meta(data)
-            } else {
-                Place::Pack(inner.packs.append(&id, &data)?)
-            };
-            unindexed.push((id, place));
-            if unindexed.len() >= INDEX_BATCH {
-                self.index(self.digests(&mut unindexed, stages)?)?;
-            }
+            Ok(())
+        };
+        if let Err(e) = cut_and_store() {
+            self.salvage(&mut unindexed, stages);
+            return Err(e);
         }
         let last = self.digests(&mut unindexed, stages)?;
         if last
@@ -219,6 +226,31 @@ impl Store {
         }
         self.index(last)?;
         Ok((Manifest::new(chunks), pins, Vec::new()))
+    }
+
+    /// After a stream failed: indexes the chunks it appended to packs but
+    /// had not indexed yet, with no references, so that GC frees them like
+    /// any chunk whose writer gave up. Left out, they would be dead bytes
+    /// only compaction could reclaim (up to a batch, 16 MiB with the
+    /// default chunk sizes, per failed stream). Best effort: the stream's
+    /// own error is the one to report, and if the packs cannot be synced
+    /// (a full disk) nothing is indexed, as always.
+    fn salvage(&self, unindexed: &mut Vec<(ChunkId, Place)>, stages: &mut Stages) {
+        if !unindexed
+            .iter()
+            .any(|(_, place)| matches!(place, Place::Pack(_)))
+        {
+            return;
+        }
+        // Every chunk queued here was sent to the MD5 stage, which runs to
+        // the end of its queue whatever happened on this side.
+        let Ok(mut batch) = self.digests(unindexed, stages) else {
+            return;
+        };
+        batch.retain(|(_, place, _)| matches!(place, Place::Pack(_)));
+        if let Err(e) = self.index(batch) {
+            tracing::debug!("chunks of a failed stream left to compaction: {e}");
+        }
     }
 
     /// Pairs new chunks with their MD5s, in order.
