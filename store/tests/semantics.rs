@@ -632,10 +632,20 @@ impl Read for FailsAfter {
 
 #[test]
 fn a_failed_stream_leaves_nothing_gc_cannot_free() {
-    let (_d, s) = open();
+    // Every chunk in packs (none in the metadata database), so that all the
+    // stream's bytes but the chunker's unfinished last chunk were stored.
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(
+        dir.path(),
+        Config {
+            meta_chunk_max: 0,
+            ..config()
+        },
+    )
+    .unwrap();
     s.create_bucket("bk1").unwrap();
-    // About 370 chunks of 1-16 KiB: one full index batch (256) and part
-    // of the next, not yet indexed when the stream fails.
+    // About 370 chunks of 1-16 KiB; those of the batch being filled were
+    // appended but not yet indexed when the stream fails.
     let len = 1_900_000;
     let err = s
         .put_object(
@@ -651,10 +661,9 @@ fn a_failed_stream_leaves_nothing_gc_cannot_free() {
     assert!(get(&s, "bk1", "k", At::Current).is_err());
     // Every chunk it appended is known to GC and freed, not only those of
     // the batches indexed before the failure.
-    // Not all `len` bytes: the chunker's last, unfinished chunk was never
-    // stored, nor were the unindexed chunks small enough for the metadata
-    // database. Without the salvage, GC would free only the first batch,
-    // about 70%.
+    // All of `len` but the chunker's last, unfinished chunk. Without the
+    // salvage, GC would free only the batches indexed before the failure:
+    // none here.
     let gc = s.gc().unwrap();
     assert!(
         gc.bytes_freed >= (len as u64) * 9 / 10,
