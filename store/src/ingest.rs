@@ -231,7 +231,7 @@ impl Store {
     /// After a stream failed: indexes the chunks it appended to packs but
     /// had not indexed yet, with no references, so that GC frees them like
     /// any chunk whose writer gave up. Left out, they would be dead bytes
-    /// only compaction could reclaim (up to a batch, 64 MiB with the
+    /// only compaction could reclaim (up to a batch, 16 MiB with the
     /// default chunk sizes, per failed stream). Best effort: the stream's
     /// own error is the one to report, and if the packs cannot be synced
     /// (a full disk) nothing is indexed, as always.
@@ -351,7 +351,7 @@ fn stopped() -> Error {
 }
 
 /// New chunks indexed per commit while a stream is stored.
-const INDEX_BATCH: usize = 1024;
+const INDEX_BATCH: usize = 256;
 
 /// Chunks queued for the MD5 stage: at most this many times the largest
 /// chunk size in flight.

@@ -69,7 +69,7 @@ const SEED_IDS: [&str; 3] = ["null", "0000000000000000", "not-an-id"];
 /// Marks a version whose id the store has not told yet.
 const PENDING: &str = "<pending>";
 /// New chunks the store indexes per batch while it stores a stream.
-const INDEX_BATCH: usize = 1024;
+const INDEX_BATCH: usize = 256;
 
 // ---------------------------------------------------------------------------
 // Operations
