@@ -130,13 +130,8 @@ impl Target {
 
 impl Upload {
     /// Starts writing `bucket/key` from its first byte.
-    pub fn start(
-        store: &Store,
-        bucket: &str,
-        key: &str,
-        meta: Arc<Mutex<PendingMeta>>,
-    ) -> Result<Upload> {
-        Ok(Upload {
+    pub fn start(store: &Store, bucket: &str, key: &str, meta: Arc<Mutex<PendingMeta>>) -> Upload {
+        Upload {
             stage: Stage::Buffered {
                 buf: Vec::new(),
                 target: Target {
@@ -147,7 +142,7 @@ impl Upload {
                 },
             },
             size: 0,
-        })
+        }
     }
 
     /// Appends `data`; blocks while the queue is full.
@@ -285,7 +280,7 @@ mod tests {
             ("large", SMALL * 3 + 17),
         ] {
             let meta = Arc::new(Mutex::new(PendingMeta::default()));
-            let mut u = Upload::start(&store, "files", key, meta.clone()).unwrap();
+            let mut u = Upload::start(&store, "files", key, meta.clone());
             let data = bytes(len, len as u8);
             for piece in data.chunks(50_000) {
                 u.write(piece).unwrap();
@@ -306,10 +301,10 @@ mod tests {
         let (_dir, store) = store();
         for (key, len) in [("small", 1000), ("large", SMALL + 1)] {
             let meta = Arc::new(Mutex::new(PendingMeta::default()));
-            let mut u = Upload::start(&store, "files", key, meta.clone()).unwrap();
+            let mut u = Upload::start(&store, "files", key, meta.clone());
             u.write(&bytes(len, 1)).unwrap();
             u.abort();
-            let mut u = Upload::start(&store, "files", key, meta).unwrap();
+            let mut u = Upload::start(&store, "files", key, meta);
             u.write(&bytes(len, 2)).unwrap();
             drop(u);
             assert!(read(&store, key).is_err(), "{key} was committed");

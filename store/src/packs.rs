@@ -108,6 +108,16 @@ pub struct LocalPacks {
     reserve: u64,
 }
 
+/// `ENOSPC` unless the filesystem `vfs` describes keeps `reserve` bytes
+/// free after `len` more.
+pub(crate) fn keeps_reserve(vfs: &rustix::fs::StatVfs, reserve: u64, len: u64) -> Result<()> {
+    let free = vfs.f_bavail.saturating_mul(vfs.f_frsize);
+    if free < reserve.saturating_add(len) {
+        return Err(io::Error::from(rustix::io::Errno::NOSPC).into());
+    }
+    Ok(())
+}
+
 fn pack_name(id: u64) -> String {
     format!("{id:016x}.pack")
 }
@@ -157,11 +167,7 @@ impl LocalPacks {
             return Ok(());
         }
         let vfs = rustix::fs::fstatvfs(file).map_err(io::Error::from)?;
-        let free = vfs.f_bavail.saturating_mul(vfs.f_frsize);
-        if free < self.reserve.saturating_add(len) {
-            return Err(io::Error::from(rustix::io::Errno::NOSPC).into());
-        }
-        Ok(())
+        keeps_reserve(&vfs, self.reserve, len)
     }
 
     fn path(&self, id: u64) -> PathBuf {

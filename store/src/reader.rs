@@ -7,7 +7,7 @@ use crate::manifest::{ChunkRef, Manifest};
 use crate::meta::keys;
 use crate::names::ChunkId;
 use crate::objects::ObjectInfo;
-use crate::packs::Location;
+use crate::packs::keeps_reserve;
 use crate::records::ChunkRecord;
 use crate::{Inner, Store};
 
@@ -202,14 +202,8 @@ impl Store {
     pub(crate) fn prefetch_chunks(&self, chunks: &[ChunkRef]) {
         let mut locs = Vec::with_capacity(chunks.len());
         for c in chunks {
-            if let Ok(Some(rec)) = self.inner.meta.get_rec::<ChunkRecord>(&keys::chunk(&c.id))
-                && !rec.in_meta()
-            {
-                locs.push(Location {
-                    pack: rec.pack,
-                    offset: rec.offset,
-                    len: rec.len,
-                });
+            if let Ok(Some(rec)) = self.inner.meta.get_rec::<ChunkRecord>(&keys::chunk(&c.id)) {
+                locs.extend(rec.location());
             }
         }
         self.inner.packs.prefetch(&locs);
@@ -239,28 +233,23 @@ impl Inner {
     /// it: a pack record against its header and CRC-32C; a chunk kept in
     /// the metadata database (at most a few KiB) against its id in full.
     pub(crate) fn read_located(&self, id: &ChunkId, rec: &ChunkRecord) -> Result<Vec<u8>> {
-        if rec.in_meta() {
-            let data = self
-                .meta
-                .get(&keys::chunk_data(id))?
-                .ok_or_else(|| Error::Corrupt {
-                    chunk: *id,
-                    detail: "its bytes are missing from the metadata database".into(),
-                })?;
-            if data.len() != rec.len as usize || ChunkId::of(&data) != *id {
-                return Err(Error::Corrupt {
-                    chunk: *id,
-                    detail: "bytes in the metadata database do not match the chunk id".into(),
-                });
-            }
-            return Ok(data);
+        if let Some(loc) = rec.location() {
+            return self.packs.read(id, &loc);
         }
-        let loc = Location {
-            pack: rec.pack,
-            offset: rec.offset,
-            len: rec.len,
-        };
-        self.packs.read(id, &loc)
+        let data = self
+            .meta
+            .get(&keys::chunk_data(id))?
+            .ok_or_else(|| Error::Corrupt {
+                chunk: *id,
+                detail: "its bytes are missing from the metadata database".into(),
+            })?;
+        if data.len() != rec.len as usize || ChunkId::of(&data) != *id {
+            return Err(Error::Corrupt {
+                chunk: *id,
+                detail: "bytes in the metadata database do not match the chunk id".into(),
+            });
+        }
+        Ok(data)
     }
 
     /// Refuses to put `len` more bytes into the metadata database if that
@@ -272,10 +261,6 @@ impl Inner {
             return Ok(());
         }
         let vfs = rustix::fs::statvfs(&self.dir).map_err(io::Error::from)?;
-        let free = vfs.f_bavail.saturating_mul(vfs.f_frsize);
-        if free < reserve.saturating_add(len) {
-            return Err(io::Error::from(rustix::io::Errno::NOSPC).into());
-        }
-        Ok(())
+        keeps_reserve(&vfs, reserve, len)
     }
 }

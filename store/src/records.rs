@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 use crate::error::{Error, Result};
 use crate::manifest::Manifest;
+use crate::packs::Location;
 
 /// Format version written in front of every record.
 pub const FORMAT: u8 = 1;
@@ -172,6 +173,16 @@ impl ChunkRecord {
     /// Whether its bytes are kept in the metadata database.
     pub fn in_meta(&self) -> bool {
         self.pack == META_PACK
+    }
+
+    /// Where its pack record is; `None` for a chunk kept in the metadata
+    /// database.
+    pub fn location(&self) -> Option<Location> {
+        (!self.in_meta()).then_some(Location {
+            pack: self.pack,
+            offset: self.offset,
+            len: self.len,
+        })
     }
 }
 

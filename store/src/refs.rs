@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Store;
 use crate::error::{Error, Result};
-use crate::ingest::Place;
+use crate::ingest::{NewChunk, Place};
 use crate::manifest::Manifest;
 use crate::meta::{Txn, keys};
 use crate::names::ChunkId;
@@ -110,7 +110,7 @@ fn apply(txn: &mut Txn<'_>, ids: impl Iterator<Item = ChunkId>, delta: i8) -> Re
 /// queue: chunks written to packs (and synced), and small chunks whose
 /// bytes go into this transaction. A chunk another writer indexed
 /// meanwhile keeps its entry; a copy of it in a pack is dead space there.
-pub(crate) fn index_chunks(txn: &mut Txn<'_>, chunks: &[(ChunkId, Place, [u8; 16])]) -> Result<()> {
+pub(crate) fn index_chunks(txn: &mut Txn<'_>, chunks: &[NewChunk]) -> Result<()> {
     let mut counters = load_counters(txn)?;
     let mut packs: HashMap<u64, PackRecord> = HashMap::new();
     let now = now_ns();

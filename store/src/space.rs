@@ -129,18 +129,15 @@ impl Store {
                 }
                 txn.delete(qkey.clone());
                 txn.delete(ckey);
-                if rec.in_meta() {
-                    txn.delete(keys::chunk_data(&id));
-                } else {
-                    txn.delete(keys::pack_member(rec.pack, &id));
-                    freed.push(Location {
-                        pack: rec.pack,
-                        offset: rec.offset,
-                        len: rec.len,
-                    });
-                    let p = pack_entry(&txn, &mut packs, rec.pack)?;
-                    p.live_bytes = p.live_bytes.saturating_sub(u64::from(rec.len));
-                    p.live_chunks = p.live_chunks.saturating_sub(1);
+                match rec.location() {
+                    None => txn.delete(keys::chunk_data(&id)),
+                    Some(loc) => {
+                        txn.delete(keys::pack_member(loc.pack, &id));
+                        let p = pack_entry(&txn, &mut packs, loc.pack)?;
+                        p.live_bytes = p.live_bytes.saturating_sub(u64::from(loc.len));
+                        p.live_chunks = p.live_chunks.saturating_sub(1);
+                        freed.push(loc);
+                    }
                 }
                 counters.stored_bytes = counters.stored_bytes.saturating_sub(u64::from(rec.len));
                 counters.chunks = counters.chunks.saturating_sub(1);
@@ -231,13 +228,8 @@ impl Store {
                 let Some(rec) = inner.meta.get_rec::<ChunkRecord>(&keys::chunk(id))? else {
                     continue;
                 };
-                if rec.pack != pack {
+                let Some(loc) = rec.location().filter(|l| l.pack == pack) else {
                     continue;
-                }
-                let loc = Location {
-                    pack: rec.pack,
-                    offset: rec.offset,
-                    len: rec.len,
                 };
                 let data = inner.packs.read(id, &loc)?;
                 copies.push((*id, inner.packs.append(id, &data)?));

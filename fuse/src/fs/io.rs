@@ -243,7 +243,7 @@ impl Fs {
             &h.bucket,
             &h.key,
             h.meta.clone(),
-        )?);
+        ));
         self.stream(h, &mut st, data)?;
         Ok(true)
     }
