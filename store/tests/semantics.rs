@@ -31,8 +31,12 @@ fn config() -> Config {
 }
 
 fn open() -> (tempfile::TempDir, Store) {
+    open_with(config())
+}
+
+fn open_with(config: Config) -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path(), config()).unwrap();
+    let store = Store::open(dir.path(), config).unwrap();
     (dir, store)
 }
 
@@ -634,15 +638,10 @@ impl Read for FailsAfter {
 fn a_failed_stream_leaves_nothing_gc_cannot_free() {
     // Every chunk in packs (none in the metadata database), so that all the
     // stream's bytes but the chunker's unfinished last chunk were stored.
-    let dir = tempfile::tempdir().unwrap();
-    let s = Store::open(
-        dir.path(),
-        Config {
-            meta_chunk_max: 0,
-            ..config()
-        },
-    )
-    .unwrap();
+    let (_d, s) = open_with(Config {
+        meta_chunk_max: 0,
+        ..config()
+    });
     s.create_bucket("bk1").unwrap();
     // About 370 chunks of 1-16 KiB; those of the batch being filled were
     // appended but not yet indexed when the stream fails.
@@ -659,11 +658,9 @@ fn a_failed_stream_leaves_nothing_gc_cannot_free() {
         .unwrap_err();
     assert!(err.to_string().contains("went away"), "{err}");
     assert!(get(&s, "bk1", "k", At::Current).is_err());
-    // Every chunk it appended is known to GC and freed, not only those of
-    // the batches indexed before the failure.
-    // All of `len` but the chunker's last, unfinished chunk. Without the
-    // salvage, GC would free only the batches indexed before the failure:
-    // none here.
+    // Every chunk it appended is known to GC and freed: all of `len` but
+    // the chunker's last, unfinished chunk. Without the salvage, GC would
+    // free only the batches indexed before the failure: none here.
     let gc = s.gc().unwrap();
     assert!(
         gc.bytes_freed >= (len as u64) * 9 / 10,
@@ -675,15 +672,10 @@ fn a_failed_stream_leaves_nothing_gc_cannot_free() {
 
 #[test]
 fn gc_waits_for_the_grace_period() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = Store::open(
-        dir.path(),
-        Config {
-            gc_grace: Duration::from_secs(3600),
-            ..config()
-        },
-    )
-    .unwrap();
+    let (_d, s) = open_with(Config {
+        gc_grace: Duration::from_secs(3600),
+        ..config()
+    });
     s.create_bucket("bk1").unwrap();
     put(&s, "bk1", "k", &data(50_000, 1));
     s.delete_object("bk1", "k", None).unwrap();
@@ -850,14 +842,12 @@ fn a_damaged_small_chunk_is_an_error_not_wrong_bytes() {
 
 #[test]
 fn small_chunks_respect_the_reserved_room_too() {
-    let dir = tempfile::tempdir().unwrap();
     // More room than any disk has: every new chunk is refused, whether it
     // would go to a pack or to the metadata database.
-    let full = Config {
+    let (_d, s) = open_with(Config {
         reserved_bytes: u64::MAX / 2,
         ..config()
-    };
-    let s = Store::open(dir.path(), full).unwrap();
+    });
     s.create_bucket("bk1").unwrap();
     for body in [data(100, 1), data(100_000, 2)] {
         let err = s
