@@ -1185,8 +1185,8 @@ impl Bench<'_> {
     }
 
     /// Objects of `size` to read, put through the store once, then read
-    /// once so that every side finds them in the page cache (the store
-    /// drops what it wrote from the cache once it is synced).
+    /// once so that every side finds them in the page cache, whatever ran
+    /// before.
     fn fixtures(&self, size: u64) -> Res<Vec<String>> {
         // Enough that the 1 MiB GETs do not read one object over and over;
         // the large ones are one per worker at concurrency 8.
