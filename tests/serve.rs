@@ -257,6 +257,20 @@ impl Server {
         self.stderr.lock().unwrap().clone()
     }
 
+    /// Standard error once it holds `text`, or as it is after 5 s. The
+    /// server writes its log before it says it listens, but the thread that
+    /// collects the pipe may not have caught up yet.
+    fn stderr_with(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let stderr = self.stderr();
+            if stderr.contains(text) || Instant::now() >= deadline {
+                return stderr;
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     /// SIGKILL, and the exit reaped: its mount, if any, is left behind.
     fn kill(&mut self) {
         self.child.kill().unwrap();
@@ -265,7 +279,7 @@ impl Server {
 
     /// Asserts that this start found a killed server's mount and cleared it.
     fn assert_cleared_stale_mount(&self) {
-        let stderr = self.stderr();
+        let stderr = self.stderr_with("clearing a stale mount");
         assert!(stderr.contains("clearing a stale mount"), "{stderr}");
     }
 
@@ -404,7 +418,8 @@ fn first_start_prints_root_credentials_once_and_they_keep_working() {
             .contains(&format!("endpoint:     http://{}", server.addr))
     );
     assert!(server.banner.contains("region:       us-east-1"));
-    assert!(server.stderr().contains("listening"), "{}", server.stderr());
+    let stderr = server.stderr_with("listening");
+    assert!(stderr.contains("listening"), "{stderr}");
     let root = (id.as_str(), secret.as_str());
     assert_eq!(server.s3(root, "PUT", "/first", b"").0, 200);
     let (status, body) = server.s3(root, "GET", "/", b"");
@@ -752,11 +767,8 @@ fn sigterm_lets_a_request_in_flight_finish() {
     let mut server = server;
     let status = wait_exit(&mut server.child, STOP);
     assert!(status.success(), "{status}: {}", server.stderr());
-    assert!(
-        server.stderr().contains("SIGTERM: stopping"),
-        "{}",
-        server.stderr()
-    );
+    let stderr = server.stderr_with("SIGTERM: stopping");
+    assert!(stderr.contains("SIGTERM: stopping"), "{stderr}");
     assert!(ok(&data, &["bucket", "list"]).contains("inflight"));
     assert!(ok(&data, &["fsck"]).contains("the store is consistent"));
 }
@@ -859,11 +871,8 @@ fn sigint_stops_and_a_killed_server_leaves_a_socket_that_is_replaced() {
     ok(&data, &["bucket", "create", "offline"]);
     assert!(ok(&data, &["user", "list"]).contains("root"));
     let server = start(&data, &[], &[]);
-    assert!(
-        server.stderr().contains("stale admin socket"),
-        "{}",
-        server.stderr()
-    );
+    let stderr = server.stderr_with("stale admin socket");
+    assert!(stderr.contains("stale admin socket"), "{stderr}");
     assert!(server.stop().success());
     assert!(ok(&data, &["fsck"]).contains("the store is consistent"));
 }
