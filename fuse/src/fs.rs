@@ -33,8 +33,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use alexander_store::{
-    At, Error as StoreError, ListQuery, ObjectInfo, ObjectMeta, ObjectReader, PutOptions, Store,
-    WriteCondition,
+    At, BucketInfo, Error as StoreError, ListQuery, ObjectInfo, ObjectMeta, ObjectReader,
+    PutOptions, Store, WriteCondition,
 };
 use parking_lot::{Mutex, RwLock};
 
@@ -61,6 +61,17 @@ const S_IFMT: u32 = libc::S_IFMT;
 const S_IFREG: u32 = libc::S_IFREG;
 const S_IFDIR: u32 = libc::S_IFDIR;
 const S_IFLNK: u32 = libc::S_IFLNK;
+
+/// A bucket is no object, so no version carries the attributes of its
+/// directory: they are kept in the bucket's settings under these names, set
+/// by `mkdir` at the mount's root and by chmod, chown and utimens of the
+/// bucket's directory (`rsync -a src/ mnt/bucket/` sets them). A bucket
+/// made over S3 has none and shows 0755, the mount's owner and its creation
+/// time.
+const BUCKET_MODE: &str = "fs.mode";
+const BUCKET_UID: &str = "fs.uid";
+const BUCKET_GID: &str = "fs.gid";
+const BUCKET_MTIME: &str = "fs.mtime_ns";
 
 /// Settings of the core.
 #[derive(Clone, Debug)]
@@ -612,6 +623,43 @@ impl Fs {
         }
     }
 
+    /// Attributes of a bucket's directory (see [`BUCKET_MODE`]).
+    fn bucket_attr(&self, ino: u64, b: &BucketInfo) -> Attr {
+        let setting = |name| b.settings.get(name).and_then(|v| v.parse::<i64>().ok());
+        let id = |name| setting(name).and_then(|v| u32::try_from(v).ok());
+        Attr {
+            ino,
+            kind: Kind::Dir,
+            size: 0,
+            perm: setting(BUCKET_MODE).map_or(0o755, |m| (m & 0o7777) as u16),
+            uid: id(BUCKET_UID).unwrap_or(self.config.uid),
+            gid: id(BUCKET_GID).unwrap_or(self.config.gid),
+            mtime_ns: setting(BUCKET_MTIME).unwrap_or(b.created_ns),
+        }
+    }
+
+    /// chmod, chown and utimens of a bucket's directory, in one commit of
+    /// its settings.
+    fn set_bucket_attr(&self, ino: u64, node: &Node, set: &SetAttr) -> Result<Attr> {
+        if set.size.is_some() {
+            return Err(FsError::IsDir);
+        }
+        let b = self.store.update_bucket_settings(&node.bucket, |s| {
+            let changes = [
+                (BUCKET_MODE, set.mode.map(|m| i64::from(m & 0o7777))),
+                (BUCKET_UID, set.uid.map(i64::from)),
+                (BUCKET_GID, set.gid.map(i64::from)),
+                (BUCKET_MTIME, set.mtime_ns),
+            ];
+            for (name, value) in changes {
+                if let Some(v) = value {
+                    s.insert(name.to_owned(), v.to_string());
+                }
+            }
+        })?;
+        Ok(self.bucket_attr(ino, &b))
+    }
+
     /// A write handle of `ino` with uncommitted data, if any.
     fn pending_handle(&self, bucket: &str, key: &str) -> Option<(Arc<FileHandle>, u64)> {
         self.files
@@ -710,7 +758,7 @@ impl Fs {
         }
         if node.path.is_empty() {
             let b = self.store.head_bucket(&node.bucket)?;
-            return Ok(self.dir_attr(ino, None, b.created_ns));
+            return Ok(self.bucket_attr(ino, &b));
         }
         // An orphan (unlinked or replaced, still open and written) is what
         // its overlay holds; its path names another file or none.
@@ -753,11 +801,7 @@ impl Fs {
                 StoreError::NoSuchBucket(_) => FsError::NotFound,
                 e => e.into(),
             })?;
-            (
-                name.to_owned(),
-                String::new(),
-                self.dir_attr(0, None, b.created_ns),
-            )
+            (name.to_owned(), String::new(), self.bucket_attr(0, &b))
         } else {
             let path = join(&p.path, name);
             let attr = self.resolve(&p.bucket, &path)?;
@@ -790,7 +834,7 @@ impl Fs {
         self.writable()?;
         let node = self.live_node(ino)?;
         if node.path.is_empty() {
-            return Err(FsError::NotPermitted("attributes of buckets are fixed"));
+            return self.set_bucket_attr(ino, &node, &set);
         }
         if let Some(size) = set.size {
             if node.kind == Kind::Dir {
@@ -988,8 +1032,16 @@ impl Fs {
         }
         if p.is_root() {
             let name = check_name(name)?;
-            let b = self.store.create_bucket(name)?;
-            let mut a = self.dir_attr(0, None, b.created_ns);
+            let settings = [
+                (BUCKET_MODE, mode & 0o7777),
+                (BUCKET_UID, uid),
+                (BUCKET_GID, gid),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_string()))
+            .collect();
+            let b = self.store.create_bucket_with(name, settings)?;
+            let mut a = self.bucket_attr(0, &b);
             a.ino = self.inodes.lock().intern(name, "", Kind::Dir, true);
             return Ok(a);
         }

@@ -43,6 +43,55 @@ fn buckets_are_directories() {
 }
 
 #[test]
+fn a_bucket_directory_keeps_its_mode_owner_and_time() {
+    use std::os::unix::fs::{DirBuilderExt, chown};
+    let mut s = mounted!();
+    let b = s.path().join("roots");
+    fs::DirBuilder::new().mode(0o750).create(&b).unwrap();
+    assert_eq!(
+        fs::metadata(&b).unwrap().mode() & 0o7777,
+        0o750,
+        "mkdir's mode"
+    );
+    // A bucket made over S3 shows the defaults.
+    s.store.create_bucket("from-s3").unwrap();
+    let m = fs::metadata(s.path().join("from-s3")).unwrap();
+    assert_eq!(m.mode() & 0o7777, 0o755);
+
+    fs::set_permissions(&b, fs::Permissions::from_mode(0o1770)).unwrap();
+    // Only root may give a file away; anyone may chown to themselves.
+    let me = fs::metadata("/proc/self").unwrap();
+    let (uid, gid) = if me.uid() == 0 {
+        (4321, 8765)
+    } else {
+        (me.uid(), me.gid())
+    };
+    chown(&b, Some(uid), Some(gid)).unwrap();
+    let when = UNIX_EPOCH + Duration::new(1_500_000_000, 987_654_321);
+    fs::File::open(&b).unwrap().set_modified(when).unwrap();
+    let expect = |m: &fs::Metadata, what: &str| {
+        assert_eq!(
+            (
+                m.mode() & 0o7777,
+                m.uid(),
+                m.gid(),
+                m.mtime(),
+                m.mtime_nsec()
+            ),
+            (0o1770, uid, gid, 1_500_000_000, 987_654_321),
+            "{what}"
+        );
+    };
+    expect(&fs::metadata(&b).unwrap(), "after chmod, chown and utimens");
+    // Kept by the store, not the kernel's cache.
+    s.remount();
+    expect(&fs::metadata(&b).unwrap(), "after a remount");
+    // The bucket itself is unchanged for S3.
+    let page = s.store.list_objects("roots", &Default::default()).unwrap();
+    assert!(page.objects.is_empty() && page.common_prefixes.is_empty());
+}
+
+#[test]
 fn big_file_round_trips_and_is_an_object() {
     let s = mounted!();
     fs::create_dir(s.path().join("data")).unwrap();

@@ -118,14 +118,31 @@ impl Store {
     /// Sets (or with `None` removes) a bucket setting kept for the layers
     /// above: owner, ACL, tags, CORS, lifecycle rules.
     pub fn set_bucket_setting(&self, bucket: &str, name: &str, value: Option<&str>) -> Result<()> {
+        self.update_bucket_settings(bucket, |settings| {
+            match value {
+                Some(v) => settings.insert(name.to_owned(), v.to_owned()),
+                None => settings.remove(name),
+            };
+        })
+        .map(drop)
+    }
+
+    /// Changes several of a bucket's settings in one commit (the mount's
+    /// `chmod` of a bucket's directory sets its mode and time together).
+    /// Returns the bucket as changed.
+    pub fn update_bucket_settings(
+        &self,
+        bucket: &str,
+        change: impl FnOnce(&mut BTreeMap<String, String>),
+    ) -> Result<BucketInfo> {
         let mut txn = self.inner.meta.begin();
         let mut rec = load(&txn, bucket)?;
-        match value {
-            Some(v) => rec.settings.insert(name.to_owned(), v.to_owned()),
-            None => rec.settings.remove(name),
-        };
+        change(&mut rec.settings);
         txn.put_rec(keys::bucket(bucket), &rec);
         txn.commit()?;
-        self.inner.meta.sync()
+        if !self.lazy {
+            self.inner.meta.sync()?;
+        }
+        Ok(info(bucket.to_owned(), rec))
     }
 }
