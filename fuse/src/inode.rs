@@ -7,7 +7,7 @@
 //! is either the object `a/b` or the directory `a/b/`, as [`Kind`] says.
 //! An entry goes when the kernel forgets its last lookup.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Inode number of the mount root (FUSE's `FUSE_ROOT_ID`).
 pub const ROOT_INO: u64 = 1;
@@ -22,7 +22,7 @@ pub enum Kind {
 
 /// Which state of a bucket an inode shows. Only [`View::Live`] can change;
 /// the others are the read-only history folders (`fs/history.rs`).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum View {
     /// The bucket as it is now.
     Live,
@@ -102,7 +102,9 @@ struct Entry {
 /// The table. Not thread-safe by itself: the core keeps it under a mutex.
 pub struct InodeTable {
     by_ino: HashMap<u64, Entry>,
-    by_path: HashMap<(String, View, String), u64>,
+    /// Ordered, so that a directory's descendants are one range (see
+    /// [`InodeTable::rename`]).
+    by_path: BTreeMap<(String, View, String), u64>,
     next: u64,
 }
 
@@ -118,7 +120,7 @@ impl InodeTable {
     pub fn new(root_bucket: Option<&str>) -> InodeTable {
         let mut t = InodeTable {
             by_ino: HashMap::new(),
-            by_path: HashMap::new(),
+            by_path: BTreeMap::new(),
             next: ROOT_INO + 1,
         };
         let bucket = root_bucket.unwrap_or_default().to_owned();
@@ -269,13 +271,18 @@ impl InodeTable {
     /// for a directory, of everything under it follow.
     pub fn rename(&mut self, bucket: &str, from: &str, to: &str) {
         self.detach(bucket, to);
+        let live = |p: &str| (bucket.to_owned(), View::Live, p.to_owned());
         let sub = format!("{from}/");
+        // The paths under `from/` sort together, from `from/` up to
+        // `from0` ('0' follows '/'): one range, however many inodes the
+        // table holds (a scan of all of them made every rename slower as
+        // the table grew).
+        let under = live(&sub)..live(&format!("{from}0"));
         let moved: Vec<((String, View, String), u64)> = self
             .by_path
-            .iter()
-            .filter(|((b, v, p), _)| {
-                b == bucket && *v == View::Live && (p == from || p.starts_with(&sub))
-            })
+            .get_key_value(&live(from))
+            .into_iter()
+            .chain(self.by_path.range(under))
             .map(|(k, &ino)| (k.clone(), ino))
             .collect();
         let to_sub = format!("{to}/");
@@ -336,6 +343,60 @@ mod tests {
         assert_eq!(t.get(f).unwrap().path, "e/g/f");
         assert_eq!(t.find("b", "dd/f"), Some(other));
         assert_eq!(t.find("b", "d/f"), None);
+    }
+
+    #[test]
+    fn rename_leaves_names_that_only_start_alike() {
+        let mut t = InodeTable::default();
+        let moved = ["a", "a/b", "a/b/c", "a/-"].map(|p| (p, t.intern("b", p, Kind::File, true)));
+        let stay = ["a-b", "a0", "ab", "a.", "b/a", "a-/b"]
+            .map(|p| (p, t.intern("b", p, Kind::File, true)));
+        let other_bucket = t.intern("c", "a/b", Kind::File, true);
+        t.rename("b", "a", "z");
+        for (p, ino) in moved {
+            let new = format!("z{}", &p[1..]);
+            assert_eq!(t.find("b", &new), Some(ino), "{p} -> {new}");
+            assert_eq!(t.find("b", p), None, "{p} moved away");
+        }
+        for (p, ino) in stay {
+            assert_eq!(t.find("b", p), Some(ino), "{p} stays");
+        }
+        assert_eq!(t.find("c", "a/b"), Some(other_bucket));
+    }
+
+    proptest::proptest! {
+        /// A rename moves exactly the inodes a scan of every path would:
+        /// `from` and the paths under `from/`, in this bucket's live view.
+        #[test]
+        fn rename_moves_what_a_full_scan_would(
+            paths in proptest::collection::btree_set("[ab/0-]{1,5}", 0..40),
+            from in "[ab/0-]{1,3}",
+            to in "z[ab]{0,2}",
+        ) {
+            let mut t = InodeTable::default();
+            let inos: Vec<(String, u64)> = paths
+                .iter()
+                .map(|p| (p.clone(), t.intern("b", p, Kind::File, true)))
+                .collect();
+            let elsewhere = t.intern("c", &from, Kind::File, true);
+            t.rename("b", &from, &to);
+            for (p, ino) in inos {
+                let expected = if p == from {
+                    to.clone()
+                } else if let Some(rest) = p.strip_prefix(&format!("{from}/")) {
+                    format!("{to}/{rest}")
+                } else if p == to || p.starts_with(&format!("{to}/")) {
+                    // Replaced by the rename (the target's old inode is
+                    // detached; its children cannot exist in a real tree).
+                    continue;
+                } else {
+                    p.clone()
+                };
+                proptest::prop_assert_eq!(t.find("b", &expected), Some(ino), "{} -> {}", p, expected);
+                proptest::prop_assert_eq!(&t.get(ino).unwrap().path, &expected);
+            }
+            proptest::prop_assert_eq!(t.find("c", &from), Some(elsewhere));
+        }
     }
 
     #[test]

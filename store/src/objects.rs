@@ -741,8 +741,7 @@ impl Store {
         change(&mut rec.meta);
         txn.put_rec(keys::version(bucket, key, rec.seq), &rec);
         refresh_current(&mut txn, bucket, key)?;
-        txn.commit()?;
-        self.inner.meta.sync()?;
+        self.finish(txn)?;
         Ok(ObjectInfo::of(key, &rec))
     }
 
