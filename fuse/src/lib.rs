@@ -17,7 +17,7 @@ mod upload;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::mpsc::{Sender, SyncSender, channel, sync_channel};
+use std::sync::mpsc::{RecvTimeoutError, Sender, SyncSender, channel, sync_channel};
 use std::time::Duration;
 
 use alexander_store::Store;
@@ -78,6 +78,7 @@ pub struct MountHandle {
     session: Option<BackgroundSession>,
     fs: Arc<Fs>,
     mountpoint: PathBuf,
+    _settler: Settler,
 }
 
 impl MountHandle {
@@ -163,8 +164,8 @@ pub fn mount(store: Store, mountpoint: &Path, options: MountOptions) -> io::Resu
         })?;
     }
     // A close commits and is visible at once; like a local filesystem's
-    // writes, it is durable at fsync (or within half a second), so creating
-    // many files is not bound by one disk flush each.
+    // writes, it is durable at fsync (or within a fraction of a second, see
+    // `Settler`), so creating many files is not bound by disk flushes.
     let fs = Fs::new(
         store.lazy(),
         FsConfig {
@@ -201,6 +202,7 @@ pub fn mount(store: Store, mountpoint: &Path, options: MountOptions) -> io::Resu
     // Each worker thread reads its own clone of /dev/fuse, so requests do
     // not queue behind one file descriptor.
     config.clone_fd = true;
+    let settler = Settler::spawn(store.clone())?;
     let session = fuser::Session::new(adapter, mountpoint, &config)?.spawn()?;
     fs.set_notifier(Box::new(KernelNotifier::spawn(session.notifier())?));
     widen_readahead(mountpoint);
@@ -209,7 +211,38 @@ pub fn mount(store: Store, mountpoint: &Path, options: MountOptions) -> io::Resu
         session: Some(session),
         fs,
         mountpoint: mountpoint.to_owned(),
+        _settler: settler,
     })
+}
+
+/// How often the pack data of closed files is made durable.
+const SETTLE_EVERY: Duration = Duration::from_millis(200);
+
+/// Makes the pack data of the mount's closes durable every
+/// [`SETTLE_EVERY`] (`Store::settle`), from a thread of its own: a close
+/// commits without waiting for a pack `fdatasync` (as a local filesystem's
+/// close does not wait for the disk), and this bounds how much closed data
+/// a power loss can take, and how much the next open has to check, to
+/// what the mount took in the last moment. The thread ends with the
+/// handle.
+struct Settler {
+    _stop: Sender<()>,
+}
+
+impl Settler {
+    fn spawn(store: Store) -> io::Result<Settler> {
+        let (stop, rx) = channel::<()>();
+        std::thread::Builder::new()
+            .name("fuse-settle".into())
+            .spawn(move || {
+                while let Err(RecvTimeoutError::Timeout) = rx.recv_timeout(SETTLE_EVERY) {
+                    if let Err(e) = store.settle() {
+                        tracing::warn!(error = %e, "syncing the packs of closed files failed");
+                    }
+                }
+            })?;
+        Ok(Settler { _stop: stop })
+    }
 }
 
 /// Kernel read-ahead asked of a mount, KiB.

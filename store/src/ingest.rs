@@ -268,16 +268,29 @@ impl Store {
 
     /// Syncs the packs (if any chunk went to one), then indexes the new
     /// chunks in a transaction of their own.
+    ///
+    /// Through a durable handle the packs are synced first, so no record
+    /// names bytes that are not on disk. Through a lazy one they are not:
+    /// each chunk indexed in a pack gets a marker in the same commit, and
+    /// [`Store::settle`] syncs and forgets them (see `unsynced.rs`).
     pub(crate) fn index(&self, batch: Vec<NewChunk>) -> Result<()> {
         if batch.is_empty() {
             return Ok(());
         }
-        if batch.iter().any(|(_, p, _)| matches!(p, Place::Pack(_))) {
-            self.inner.packs.sync()?;
+        if !self.lazy && batch.iter().any(|(_, p, _)| matches!(p, Place::Pack(_))) {
+            self.settle()?;
         }
         let mut txn = self.inner.meta.begin();
-        index_chunks(&mut txn, &batch)?;
+        let in_packs = index_chunks(&mut txn, &batch)?;
+        if self.lazy {
+            for id in &in_packs {
+                txn.put(keys::unsynced(id), Vec::new());
+            }
+        }
         txn.commit()?;
+        if self.lazy {
+            self.marked(in_packs);
+        }
         Ok(())
     }
 }

@@ -34,6 +34,7 @@ mod snapshots;
 mod space;
 mod system;
 pub mod time;
+mod unsynced;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -59,6 +60,7 @@ pub use reader::ObjectReader;
 pub use records::{ObjectMeta, PosixAttrs, Versioning};
 pub use snapshots::SnapshotInfo;
 pub use space::{CompactReport, FsckReport, GcReport, Stats};
+pub use unsynced::Recovered;
 
 use meta::Meta;
 use packs::{ChunkBackend, LocalPacks};
@@ -126,6 +128,11 @@ struct Inner {
     compacting: Mutex<()>,
     /// Only one runner of reference-count jobs at a time.
     jobs: Mutex<()>,
+    /// Chunks lazy commits indexed since the last pack sync began; their
+    /// markers go once a sync covers them (`unsynced.rs`).
+    unsynced: Mutex<Vec<ChunkId>>,
+    /// What opening the store found of lazy commits a crash interrupted.
+    recovered: Mutex<Recovered>,
 }
 
 /// Chunks and packs that writers in flight depend on, which GC and
@@ -194,11 +201,17 @@ impl Store {
                 pins: Pins::default(),
                 compacting: Mutex::new(()),
                 jobs: Mutex::new(()),
+                unsynced: Mutex::new(Vec::new()),
+                recovered: Mutex::new(Recovered::default()),
             }),
             lazy: false,
         };
-        // Finish what a crash interrupted before serving anything.
+        // Finish what a crash interrupted before serving anything: the
+        // reference jobs first, while every chunk they name still has its
+        // record, then the check of lazily committed chunks.
         store.run_jobs()?;
+        let recovered = store.recover_unsynced()?;
+        *store.inner.recovered.lock() = recovered;
         Ok(store)
     }
 
@@ -216,20 +229,40 @@ impl Store {
     /// jobs it (or anyone) queued.
     pub(crate) fn finish(&self, txn: meta::Txn<'_>) -> Result<()> {
         txn.commit()?;
-        if !self.lazy {
-            self.inner.meta.sync()?;
-        }
+        self.durable()?;
         self.run_jobs()
+    }
+
+    /// Unless this handle is lazy, returns once what it committed is
+    /// durable: the pack data of lazy commits first (a durable commit may
+    /// name their chunks, as a copy does or a write that shares them),
+    /// then the metadata. Should a crash come between the commit and this,
+    /// the commit was not acknowledged, and opening the store drops it if
+    /// it names chunks that never reached the disk.
+    fn durable(&self) -> Result<()> {
+        if self.lazy {
+            return Ok(());
+        }
+        self.settle()?;
+        self.inner.meta.sync()
+    }
+
+    /// What opening the store found of lazy commits that a crash
+    /// interrupted.
+    pub fn recovered(&self) -> Recovered {
+        self.inner.recovered.lock().clone()
     }
 
     /// A handle on the same store whose changes return once they are
     /// committed and visible, before they are durable, as a local
-    /// filesystem's writes do before `fsync`: the mount's close. The
-    /// durability order is unchanged (chunk data is synced before any
-    /// metadata names it, so a crash loses a lazy change whole or keeps it
-    /// whole); the change becomes durable at the next [`Store::flush`], at
-    /// any other handle's durable commit, or within the metadata database's
-    /// own flush interval (half a second).
+    /// filesystem's writes do before `fsync`: the mount's close. Neither
+    /// the metadata flush nor the pack `fdatasync` is waited for; the
+    /// change becomes durable at the next [`Store::flush`], at any other
+    /// handle's durable commit, or once both [`Store::settle`] (for the
+    /// pack data) and the metadata database's own flush (every half
+    /// second) have run. A crash loses a lazy change whole or keeps it
+    /// whole: opening the store checks the chunks lazy commits indexed and
+    /// drops a change whose bytes never reached the disk (`unsynced.rs`).
     pub fn lazy(&self) -> Store {
         Store {
             inner: self.inner.clone(),
@@ -240,7 +273,7 @@ impl Store {
     /// Makes every change so far durable (every mutating call already does
     /// this for its own change).
     pub fn flush(&self) -> Result<()> {
-        self.inner.packs.sync()?;
+        self.settle()?;
         self.inner.meta.sync()
     }
 }

@@ -277,6 +277,15 @@ pub mod keys {
         k
     }
 
+    /// Chunks indexed by a lazy commit whose pack data is not known
+    /// durable yet (`unsynced.rs`).
+    pub const UNSYNCED: &[u8] = b"w/";
+    pub fn unsynced(id: &ChunkId) -> Vec<u8> {
+        let mut k = UNSYNCED.to_vec();
+        k.extend_from_slice(&id.0);
+        k
+    }
+
     pub const CHUNKS: &[u8] = b"k/";
     pub fn chunk(id: &ChunkId) -> Vec<u8> {
         let mut k = CHUNKS.to_vec();

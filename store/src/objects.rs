@@ -246,7 +246,7 @@ fn retire(
 
 /// Points the current view of a key at its newest visible version, or
 /// removes it when that is a delete marker or there is none.
-fn refresh_current(txn: &mut Txn<'_>, bucket: &str, key: &str) -> Result<()> {
+pub(crate) fn refresh_current(txn: &mut Txn<'_>, bucket: &str, key: &str) -> Result<()> {
     let newest = versions_of(txn, bucket, key)?
         .into_iter()
         .find(VersionRecord::visible);

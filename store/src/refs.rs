@@ -110,8 +110,10 @@ fn apply(txn: &mut Txn<'_>, ids: impl Iterator<Item = ChunkId>, delta: i8) -> Re
 /// queue: chunks written to packs (and synced), and small chunks whose
 /// bytes go into this transaction. A chunk another writer indexed
 /// meanwhile keeps its entry; a copy of it in a pack is dead space there.
-pub(crate) fn index_chunks(txn: &mut Txn<'_>, chunks: &[NewChunk]) -> Result<()> {
+/// Returns the chunks it indexed in packs.
+pub(crate) fn index_chunks(txn: &mut Txn<'_>, chunks: &[NewChunk]) -> Result<Vec<ChunkId>> {
     let mut counters = load_counters(txn)?;
+    let mut in_packs = Vec::new();
     let mut packs: HashMap<u64, PackRecord> = HashMap::new();
     let now = now_ns();
     for (id, place, md5) in chunks {
@@ -125,6 +127,7 @@ pub(crate) fn index_chunks(txn: &mut Txn<'_>, chunks: &[NewChunk]) -> Result<()>
                 let p = pack_entry(txn, &mut packs, loc.pack)?;
                 p.live_bytes += u64::from(loc.len);
                 p.live_chunks += 1;
+                in_packs.push(*id);
                 (loc.pack, loc.offset, loc.len)
             }
             Place::Meta(data) => {
@@ -150,7 +153,7 @@ pub(crate) fn index_chunks(txn: &mut Txn<'_>, chunks: &[NewChunk]) -> Result<()>
         txn.put_rec(keys::pack(pack), &rec);
     }
     txn.put_rec(keys::COUNTERS.to_vec(), &counters);
-    Ok(())
+    Ok(in_packs)
 }
 
 impl Store {

@@ -36,6 +36,9 @@ impl Store {
         };
         txn.put_rec(key, &rec);
         txn.commit()?;
+        // Durable whatever the handle, with the pack data of the lazy
+        // commits it sees.
+        self.settle()?;
         self.inner.meta.sync()?;
         Ok(SnapshotInfo {
             name: name.to_owned(),
