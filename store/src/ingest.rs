@@ -286,11 +286,11 @@ impl Store {
             for id in &in_packs {
                 txn.put(keys::unsynced(id), Vec::new());
             }
-        }
-        txn.commit()?;
-        if self.lazy {
+            // Queued before the commit makes the chunks visible, so that a
+            // durable commit sharing one of them knows to settle first.
             self.marked(in_packs);
         }
+        txn.commit()?;
         Ok(())
     }
 }

@@ -128,9 +128,9 @@ struct Inner {
     compacting: Mutex<()>,
     /// Only one runner of reference-count jobs at a time.
     jobs: Mutex<()>,
-    /// Chunks lazy commits indexed since the last pack sync began; their
-    /// markers go once a sync covers them (`unsynced.rs`).
-    unsynced: Mutex<Vec<ChunkId>>,
+    /// Chunks lazy commits indexed before a pack sync covered them
+    /// (`unsynced.rs`).
+    unsynced: Mutex<unsynced::Queue>,
     /// What opening the store found of lazy commits a crash interrupted.
     recovered: Mutex<Recovered>,
 }
@@ -201,7 +201,7 @@ impl Store {
                 pins: Pins::default(),
                 compacting: Mutex::new(()),
                 jobs: Mutex::new(()),
-                unsynced: Mutex::new(Vec::new()),
+                unsynced: Mutex::new(unsynced::Queue::default()),
                 recovered: Mutex::new(Recovered::default()),
             }),
             lazy: false,
@@ -243,7 +243,9 @@ impl Store {
         if self.lazy {
             return Ok(());
         }
-        self.settle()?;
+        if self.needs_settle() {
+            self.settle()?;
+        }
         self.inner.meta.sync()
     }
 

@@ -33,6 +33,19 @@ use crate::records::{ChunkRecord, PackRecord, PartRecord, VersionRecord, decode}
 use crate::refs::{load_counters, pack_entry};
 use crate::{Store, now_ns};
 
+/// Lazy commits' chunks waiting for a pack sync.
+#[derive(Default)]
+pub(crate) struct Queue {
+    /// Marked chunks no sync has begun to cover yet.
+    ids: Vec<ChunkId>,
+    /// Lazy index commits so far, and how many of them the last successful
+    /// settle covered: a durable commit that names no new chunk of its own
+    /// syncs the packs only if some lazy commit is not covered yet, so
+    /// that an S3 delete does not wait on the mount's streaming writes.
+    marked: u64,
+    settled: u64,
+}
+
 /// What [`Store::open`] found of the lazy commits a crash interrupted.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Recovered {
@@ -50,11 +63,18 @@ impl Store {
     /// markers, so that a crash leaves nothing to check. Cheap when there
     /// is nothing to do.
     pub fn settle(&self) -> Result<()> {
-        let covered = std::mem::take(&mut *self.inner.unsynced.lock());
+        let (covered, generation) = {
+            let mut q = self.inner.unsynced.lock();
+            (std::mem::take(&mut q.ids), q.marked)
+        };
         if let Err(e) = self.inner.packs.sync() {
             // Not known durable: the markers stay for the next try.
-            self.inner.unsynced.lock().extend(covered);
+            self.inner.unsynced.lock().ids.extend(covered);
             return Err(e);
+        }
+        {
+            let mut q = self.inner.unsynced.lock();
+            q.settled = q.settled.max(generation);
         }
         if covered.is_empty() {
             return Ok(());
@@ -71,8 +91,16 @@ impl Store {
     /// Queues the markers a lazy commit just wrote.
     pub(crate) fn marked(&self, ids: Vec<ChunkId>) {
         if !ids.is_empty() {
-            self.inner.unsynced.lock().extend(ids);
+            let mut q = self.inner.unsynced.lock();
+            q.ids.extend(ids);
+            q.marked += 1;
         }
+    }
+
+    /// Whether some lazy commit's chunks may not be durable yet.
+    pub(crate) fn needs_settle(&self) -> bool {
+        let q = self.inner.unsynced.lock();
+        q.marked > q.settled
     }
 
     /// At open, before anything else: checks every marked chunk and drops
@@ -219,5 +247,81 @@ impl Store {
         report.versions_dropped = versions.len() as u64;
         report.parts_dropped = parts.len() as u64;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{At, Config, CopyMetadata, CopySource, PutOptions, Store};
+
+    fn bytes(seed: u8, len: usize) -> Vec<u8> {
+        let mut x = u64::from(seed) | 1;
+        (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect()
+    }
+
+    #[test]
+    fn durable_commits_settle_only_when_a_lazy_one_is_pending() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), Config::default()).unwrap();
+        store.create_bucket("bkt").unwrap();
+        let lazy = store.lazy();
+        assert!(!store.needs_settle(), "nothing written");
+        lazy.put_object("bkt", "lazy", &bytes(1, 300_000)[..], PutOptions::default())
+            .unwrap();
+        assert!(store.needs_settle(), "a lazy commit's chunks wait");
+        assert!(!store.inner.unsynced.lock().ids.is_empty());
+        // A durable copy names the lazy chunks: it settles them first.
+        store
+            .copy_object(
+                CopySource {
+                    bucket: "bkt",
+                    key: "lazy",
+                    at: At::Current,
+                },
+                "bkt",
+                "copy",
+                CopyMetadata::Copy,
+                None,
+            )
+            .unwrap();
+        assert!(!store.needs_settle());
+        assert!(store.inner.unsynced.lock().ids.is_empty());
+        let marked = store.inner.meta.scan(crate::meta::keys::UNSYNCED).count();
+        assert_eq!(marked, 0, "the settle deleted the markers");
+        // A lazy commit of known chunks or of small ones marks nothing.
+        lazy.put_object(
+            "bkt",
+            "again",
+            &bytes(1, 300_000)[..],
+            PutOptions::default(),
+        )
+        .unwrap();
+        lazy.put_object("bkt", "small", &b"tiny"[..], PutOptions::default())
+            .unwrap();
+        assert!(!store.needs_settle());
+        // A durable write of its own syncs its chunks whatever is pending.
+        lazy.put_object(
+            "bkt",
+            "lazy2",
+            &bytes(2, 300_000)[..],
+            PutOptions::default(),
+        )
+        .unwrap();
+        store
+            .put_object(
+                "bkt",
+                "durable",
+                &bytes(3, 300_000)[..],
+                PutOptions::default(),
+            )
+            .unwrap();
+        assert!(!store.needs_settle());
     }
 }
