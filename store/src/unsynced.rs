@@ -140,7 +140,13 @@ impl Store {
             }
         }
         report.chunks_lost = lost.len() as u64;
-        if !lost.is_empty() {
+        if lost.is_empty() {
+            tracing::info!(
+                chunks = report.chunks_checked,
+                "checked the chunks written just before the store was last stopped \
+                 without a flush: all whole"
+            );
+        } else {
             self.drop_lost(&lost, &mut report)?;
             tracing::warn!(
                 chunks = report.chunks_lost,
