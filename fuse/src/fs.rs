@@ -34,7 +34,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use alexander_store::{
     At, BucketInfo, Error as StoreError, ListQuery, ObjectInfo, ObjectMeta, ObjectReader,
-    PutOptions, Store, WriteCondition,
+    PutOptions, RenameOptions, Store, WriteCondition,
 };
 use parking_lot::{Mutex, RwLock};
 
@@ -1257,14 +1257,32 @@ impl Fs {
                 }
             }
             if from != to {
-                self.store
-                    .rename_prefix(bucket, &dir_prefix(&from), &dir_prefix(&to), false)?;
+                self.store.rename_prefix_with(
+                    bucket,
+                    &dir_prefix(&from),
+                    &dir_prefix(&to),
+                    RenameOptions {
+                        no_replace: false,
+                        forget_fresh_source: true,
+                    },
+                )?;
             }
         } else {
             if dst.as_ref().is_some_and(|d| d.kind == Kind::Dir) {
                 return Err(FsError::IsDir);
             }
-            self.store.rename_object(bucket, &from, &to, no_replace)?;
+            // A file written and renamed into place (rsync's temporary
+            // file, an editor's save) leaves no history under its
+            // temporary name in a versioned bucket.
+            self.store.rename_object_with(
+                bucket,
+                &from,
+                &to,
+                RenameOptions {
+                    no_replace,
+                    forget_fresh_source: true,
+                },
+            )?;
         }
         // The file replaced is orphaned, as by an unlink: what its handles
         // write vanishes with it, not into the file that took its name.

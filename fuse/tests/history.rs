@@ -279,6 +279,43 @@ fn versions_folders_hold_each_version_of_each_file() {
     assert_eq!(fs::read_to_string(&f).unwrap(), "Fourth");
 }
 
+/// rsync's way of replacing a file (a temporary file renamed over it)
+/// leaves the file's versions, and nothing under the temporary names.
+#[test]
+fn files_saved_through_a_temporary_name_leave_no_history_under_it() {
+    let s = mounted!();
+    let b = s.path().join("saves");
+    fs::create_dir(&b).unwrap();
+    s.store
+        .set_versioning("saves", Versioning::Enabled)
+        .unwrap();
+    fs::create_dir(b.join("dir")).unwrap();
+    for (n, body) in ["first", "second", "third"].into_iter().enumerate() {
+        let tmp = b.join(format!("dir/.doc.txt.{n:06}"));
+        fs::write(&tmp, body).unwrap();
+        fs::rename(&tmp, b.join("dir/doc.txt")).unwrap();
+    }
+    assert_eq!(fs::read_to_string(b.join("dir/doc.txt")).unwrap(), "third");
+    assert_eq!(names(&b.join("dir/.versions")), ["doc.txt"]);
+    assert_eq!(names(&b.join("dir/.versions/doc.txt")).len(), 3);
+    let q = VersionQuery {
+        max_keys: 1000,
+        ..VersionQuery::default()
+    };
+    let keys: Vec<String> = s
+        .store
+        .list_versions("saves", &q)
+        .unwrap()
+        .versions
+        .into_iter()
+        .map(|v| v.info.key)
+        .collect();
+    assert_eq!(keys, ["dir/", "dir/doc.txt", "dir/doc.txt", "dir/doc.txt"]);
+    // A file with history keeps it when it is moved away.
+    fs::rename(b.join("dir/doc.txt"), b.join("dir/moved.txt")).unwrap();
+    assert_eq!(names(&b.join("dir/.versions")), ["doc.txt", "moved.txt"]);
+}
+
 #[test]
 fn a_bucket_can_be_mounted_as_the_root() {
     let options = MountOptions {

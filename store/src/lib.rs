@@ -54,7 +54,8 @@ pub use names::{
     validate_snapshot_name,
 };
 pub use objects::{
-    At, ByteRange, CopyMetadata, CopySource, DeleteResult, ObjectInfo, PutOptions, WriteCondition,
+    At, ByteRange, CopyMetadata, CopySource, DeleteResult, ObjectInfo, PutOptions, RenameOptions,
+    WriteCondition,
 };
 pub use reader::ObjectReader;
 pub use records::{ObjectMeta, PosixAttrs, Versioning};

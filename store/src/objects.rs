@@ -755,12 +755,27 @@ impl Store {
         to: &str,
         no_replace: bool,
     ) -> Result<ObjectInfo> {
+        let options = RenameOptions {
+            no_replace,
+            ..RenameOptions::default()
+        };
+        self.rename_object_with(bucket, from, to, options)
+    }
+
+    /// [`Store::rename_object`] with all its options.
+    pub fn rename_object_with(
+        &self,
+        bucket: &str,
+        from: &str,
+        to: &str,
+        options: RenameOptions,
+    ) -> Result<ObjectInfo> {
         validate_writable_key(from)?;
         validate_writable_key(to)?;
         let mut txn = self.inner.meta.begin();
         let mut brec = load(&txn, bucket)?;
         let mut pins = PinGuard::new(self);
-        let info = rename_one(&mut txn, &mut brec, &mut pins, bucket, from, to, no_replace)?;
+        let info = rename_one(&mut txn, &mut brec, &mut pins, bucket, from, to, options)?;
         txn.put_rec(keys::bucket(bucket), &brec);
         self.finish(txn)?;
         drop(pins);
@@ -777,6 +792,22 @@ impl Store {
         to: &str,
         no_replace: bool,
     ) -> Result<usize> {
+        let options = RenameOptions {
+            no_replace,
+            ..RenameOptions::default()
+        };
+        self.rename_prefix_with(bucket, from, to, options)
+    }
+
+    /// [`Store::rename_prefix`] with all its options.
+    pub fn rename_prefix_with(
+        &self,
+        bucket: &str,
+        from: &str,
+        to: &str,
+        options: RenameOptions,
+    ) -> Result<usize> {
+        let no_replace = options.no_replace;
         if from.is_empty() || to.starts_with(from) {
             return Err(Error::InvalidArgument(format!(
                 "cannot rename prefix {from:?} to {to:?}"
@@ -828,7 +859,13 @@ impl Store {
             .iter()
             .filter(|(s, _)| !moves.values().any(|d| d == *s))
         {
-            delete_current(&mut txn, &mut brec, bucket, src)?;
+            vacate(
+                &mut txn,
+                &mut brec,
+                bucket,
+                src,
+                options.forget_fresh_source,
+            )?;
         }
         for ((_, dst), rec) in moves.iter().zip(sources) {
             change_refs(&mut txn, &rec.manifest, 1)?;
@@ -853,6 +890,44 @@ impl Store {
     }
 }
 
+/// How a rename treats its names.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RenameOptions {
+    /// An existing target is an error (`AlreadyExists`).
+    pub no_replace: bool,
+    /// In a versioned (or suspended) bucket, a source key whose only
+    /// record is the version being moved, and that no snapshot sees, is
+    /// removed outright rather than left with that version under a delete
+    /// marker: the version moves, as if it had been written under the new
+    /// name. The mount renames so, and rsync's temporary files leave no
+    /// history behind; a key with history keeps it, delete marker and all.
+    pub forget_fresh_source: bool,
+}
+
+/// Takes a renamed key's version out of sight under its old name: by the
+/// bucket's versioning rules, or (see [`RenameOptions`]) by removing a
+/// fresh key outright.
+fn vacate(
+    txn: &mut Txn<'_>,
+    brec: &mut BucketRecord,
+    bucket: &str,
+    key: &str,
+    forget_fresh: bool,
+) -> Result<()> {
+    if forget_fresh && brec.versioning != Versioning::Unversioned {
+        let records = versions_of(txn, bucket, key)?;
+        if let [only] = records.as_slice()
+            && only.visible()
+            && only.kind == VersionKind::Object
+            && !seen(&records, &snapshot_seqs(txn, bucket)?, only.seq)
+        {
+            purge(txn, bucket, key, only)?;
+            return refresh_current(txn, bucket, key);
+        }
+    }
+    delete_current(txn, brec, bucket, key).map(drop)
+}
+
 fn rename_one(
     txn: &mut Txn<'_>,
     brec: &mut BucketRecord,
@@ -860,8 +935,9 @@ fn rename_one(
     bucket: &str,
     from: &str,
     to: &str,
-    no_replace: bool,
+    options: RenameOptions,
 ) -> Result<ObjectInfo> {
+    let no_replace = options.no_replace;
     let src = match versions_of(txn, bucket, from)?
         .into_iter()
         .find(VersionRecord::visible)
@@ -895,7 +971,7 @@ fn rename_one(
             part_sizes: src.part_sizes,
         },
     )?;
-    delete_current(txn, brec, bucket, from)?;
+    vacate(txn, brec, bucket, from, options.forget_fresh_source)?;
     Ok(ObjectInfo::of(to, &rec))
 }
 

@@ -1213,3 +1213,113 @@ fn delete_bucket_only_when_empty_including_history() {
     assert!(s.list_buckets().unwrap().is_empty());
     assert!(matches!(s.head_bucket("bk1"), Err(Error::NoSuchBucket(_))));
 }
+
+/// Every version of `bucket` as (key, is a delete marker), oldest last.
+fn history(store: &Store, bucket: &str) -> Vec<(String, bool)> {
+    let q = alexander_store::VersionQuery {
+        max_keys: 1000,
+        ..Default::default()
+    };
+    store
+        .list_versions(bucket, &q)
+        .unwrap()
+        .versions
+        .into_iter()
+        .map(|v| (v.info.key, v.delete_marker))
+        .collect()
+}
+
+#[test]
+fn a_rename_that_forgets_fresh_sources_leaves_no_history_under_the_old_name() {
+    use alexander_store::RenameOptions;
+    let (_d, store) = open();
+    let forget = RenameOptions {
+        no_replace: false,
+        forget_fresh_source: true,
+    };
+    store.create_bucket("vers").unwrap();
+    store.set_versioning("vers", Versioning::Enabled).unwrap();
+
+    // A key written once and renamed: its version moves, nothing stays.
+    put(&store, "vers", ".f.tmp1", &data(100_000, 1));
+    store
+        .rename_object_with("vers", ".f.tmp1", "f", forget)
+        .unwrap();
+    assert_eq!(history(&store, "vers"), [("f".to_owned(), false)]);
+    assert_eq!(
+        get(&store, "vers", "f", At::Current).unwrap(),
+        data(100_000, 1)
+    );
+    // The next one replaces `f`, whose history stays.
+    put(&store, "vers", ".f.tmp2", &data(100_000, 2));
+    store
+        .rename_object_with("vers", ".f.tmp2", "f", forget)
+        .unwrap();
+    assert_eq!(
+        history(&store, "vers"),
+        [("f".to_owned(), false), ("f".to_owned(), false)]
+    );
+
+    // A key with history keeps it, under a delete marker.
+    put(&store, "vers", "old", b"one");
+    put(&store, "vers", "old", b"two");
+    store
+        .rename_object_with("vers", "old", "new", forget)
+        .unwrap();
+    let old: Vec<bool> = history(&store, "vers")
+        .into_iter()
+        .filter(|(k, _)| k == "old")
+        .map(|(_, marker)| marker)
+        .collect();
+    assert_eq!(old, [true, false, false], "a marker over both versions");
+
+    // So does a key a snapshot sees: the snapshot still reads it.
+    put(&store, "vers", "seen", b"as the snapshot saw it");
+    store.create_snapshot("vers", "snap").unwrap();
+    store
+        .rename_object_with("vers", "seen", "moved", forget)
+        .unwrap();
+    assert_eq!(
+        get(&store, "vers", "seen", At::Snapshot("snap")).unwrap(),
+        b"as the snapshot saw it"
+    );
+    assert!(history(&store, "vers").contains(&("seen".to_owned(), true)));
+
+    // A directory of fresh keys moves whole.
+    put(&store, "vers", "d/a", b"a");
+    put(&store, "vers", "d/b", b"b");
+    store
+        .rename_prefix_with("vers", "d/", "e/", forget)
+        .unwrap();
+    assert!(
+        !history(&store, "vers")
+            .iter()
+            .any(|(k, _)| k.starts_with("d/"))
+    );
+    assert_eq!(get(&store, "vers", "e/b", At::Current).unwrap(), b"b");
+
+    // Without the option a fresh key keeps its version under a marker.
+    put(&store, "vers", "plain-rename", b"x");
+    store
+        .rename_object("vers", "plain-rename", "renamed", false)
+        .unwrap();
+    assert!(history(&store, "vers").contains(&("plain-rename".to_owned(), true)));
+
+    // In a suspended bucket the fresh null version moves too.
+    store.create_bucket("susp").unwrap();
+    store.set_versioning("susp", Versioning::Enabled).unwrap();
+    store.set_versioning("susp", Versioning::Suspended).unwrap();
+    put(&store, "susp", "tmp", b"null version");
+    store
+        .rename_object_with("susp", "tmp", "kept", forget)
+        .unwrap();
+    assert_eq!(history(&store, "susp"), [("kept".to_owned(), false)]);
+
+    let fsck = store.fsck(true).unwrap();
+    assert!(fsck.is_clean(), "{fsck:?}");
+    let stats = store.stats().unwrap();
+    assert_eq!(
+        stats.versions, fsck.versions,
+        "the counters agree with the records"
+    );
+}
