@@ -1,8 +1,9 @@
 //! Figures for the FUSE mount, each printed next to the native disk and to
 //! bindfs (a passthrough FUSE filesystem over the same disk), measured in
 //! one run on the same machine: sequential write with fsync, cold
-//! sequential read, creation of many small files, and `rsync -a` of a tree
-//! (first run and no-op re-run).
+//! sequential read, creation of many small files, `rsync -a` of a tree
+//! (first run and no-op re-run), and the time of single metadata calls
+//! (chmod, utimens, rename, unlink, stat).
 //!
 //! `cargo bench -p alexander-fuse --bench fuse` prints the table (progress
 //! goes to stderr). Run without `--bench`, as `cargo test --all-targets`
@@ -36,7 +37,7 @@
 //! MB are 10^6 bytes; MiB and GiB are powers of two.
 
 use std::fs::{self, File};
-use std::io::{Read, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -587,6 +588,9 @@ fn run(s: &Settings, dir: &Path, sides: &mut Sides, t: &mut Table) -> Res<()> {
     if s.wants(4) {
         rsync_figure(s, dir, sides, t, &data)?;
     }
+    if s.wants(5) {
+        metadata_figure(s, sides, t)?;
+    }
     Ok(())
 }
 
@@ -865,6 +869,97 @@ fn seq_read(path: &Path) -> Res<(Duration, u64)> {
     }
     checksum(&mut sum, &pending);
     Ok((start.elapsed(), sum))
+}
+
+/// 5: single metadata calls on existing files, in microseconds each: what
+/// rsync does per file besides copying bytes (`chmod`, set times, rename
+/// its temporary file into place), and `unlink` and `stat`.
+fn metadata_figure(s: &Settings, sides: &Sides, t: &mut Table) -> Res<()> {
+    let n = (s.files / 5).max(1);
+    let calls: [(&str, &str); 5] = [
+        ("chmod", "chmod of a closed file"),
+        ("utimens", "set atime and mtime to the nanosecond"),
+        (
+            "rename",
+            "rename to a name not taken, in the same directory",
+        ),
+        ("unlink", "unlink of a closed file"),
+        (
+            "stat",
+            "stat of a file not looked up for over a second (the mount's attribute cache time), so every call reaches the filesystem",
+        ),
+    ];
+    let mut figures: Vec<Figure> = calls
+        .iter()
+        .map(|(call, note)| {
+            let mut f = Figure::new(format!("5 {call}, {n} files"), "us", false);
+            f.note = (*note).into();
+            f
+        })
+        .collect();
+    for (side, root) in sides.each(s) {
+        eprintln!("5: metadata calls on {n} files, {}", name(side));
+        let dir = root.join("meta");
+        fs::create_dir(&dir)?;
+        let path = |prefix: &str, i: usize| dir.join(format!("{prefix}{i:06}"));
+        for i in 0..n {
+            fs::write(path("a", i), b"x")?;
+        }
+        let each = |f: &mut dyn FnMut(usize) -> io::Result<()>| -> Res<f64> {
+            let start = Instant::now();
+            for i in 0..n {
+                f(i)?;
+            }
+            Ok(start.elapsed().as_secs_f64() * 1e6 / n as f64)
+        };
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |i: usize| fs::Permissions::from_mode(if i % 2 == 0 { 0o600 } else { 0o640 });
+        let when = rustix::fs::Timespec {
+            tv_sec: 1_600_000_000,
+            tv_nsec: 123_456_789,
+        };
+        let times = rustix::fs::Timestamps {
+            last_access: when,
+            last_modification: when,
+        };
+        let results = [
+            each(&mut |i| fs::set_permissions(path("a", i), mode(i)))?,
+            each(&mut |i| {
+                rustix::fs::utimensat(
+                    rustix::fs::CWD,
+                    &path("a", i),
+                    &times,
+                    rustix::fs::AtFlags::empty(),
+                )
+                .map_err(io::Error::from)
+            })?,
+            each(&mut |i| fs::rename(path("a", i), path("b", i)))?,
+            // Half the files go, the other half are looked at after the
+            // attribute cache has expired.
+            each(&mut |i| {
+                if i % 2 == 0 {
+                    fs::remove_file(path("b", i))
+                } else {
+                    Ok(())
+                }
+            })? * 2.0,
+            {
+                std::thread::sleep(Duration::from_millis(1100));
+                each(&mut |i| {
+                    if i % 2 == 1 {
+                        fs::metadata(path("b", i)).map(drop)
+                    } else {
+                        Ok(())
+                    }
+                })? * 2.0
+            },
+        ];
+        for (f, us) in figures.iter_mut().zip(results) {
+            f.set(side, us);
+        }
+    }
+    t.rows.extend(figures);
+    Ok(())
 }
 
 /// Creates `n` files of `len` bytes each in a new directory `dir`.
