@@ -913,7 +913,8 @@ fn metadata_figure(s: &Settings, sides: &Sides, t: &mut Table) -> Res<()> {
             Ok(start.elapsed().as_secs_f64() * 1e6 / n as f64)
         };
         use std::os::unix::fs::PermissionsExt;
-        let mode = |i: usize| fs::Permissions::from_mode(if i % 2 == 0 { 0o600 } else { 0o640 });
+        let mode =
+            |i: usize| fs::Permissions::from_mode(if i.is_multiple_of(2) { 0o600 } else { 0o640 });
         let when = rustix::fs::Timespec {
             tv_sec: 1_600_000_000,
             tv_nsec: 123_456_789,
@@ -937,7 +938,7 @@ fn metadata_figure(s: &Settings, sides: &Sides, t: &mut Table) -> Res<()> {
             // Half the files go, the other half are looked at after the
             // attribute cache has expired.
             each(&mut |i| {
-                if i % 2 == 0 {
+                if i.is_multiple_of(2) {
                     fs::remove_file(path("b", i))
                 } else {
                     Ok(())
@@ -946,7 +947,7 @@ fn metadata_figure(s: &Settings, sides: &Sides, t: &mut Table) -> Res<()> {
             {
                 std::thread::sleep(Duration::from_millis(1100));
                 each(&mut |i| {
-                    if i % 2 == 1 {
+                    if !i.is_multiple_of(2) {
                         fs::metadata(path("b", i)).map(drop)
                     } else {
                         Ok(())
