@@ -928,7 +928,7 @@ fn metadata_figure(s: &Settings, sides: &Sides, t: &mut Table) -> Res<()> {
             each(&mut |i| {
                 rustix::fs::utimensat(
                     rustix::fs::CWD,
-                    &path("a", i),
+                    path("a", i),
                     &times,
                     rustix::fs::AtFlags::empty(),
                 )
