@@ -27,10 +27,12 @@ use crate::{Inner, Store};
 pub(crate) struct Ingested {
     pub manifest: Manifest,
     pub md5: [u8; 16],
-    /// New chunks not indexed yet, all of them small enough for the
-    /// metadata database: the commit indexes them in its own transaction
-    /// (with [`index_chunks`] before it takes references), so a small
-    /// object costs one metadata batch, not two.
+    /// New chunks not indexed yet: small ones for the metadata database,
+    /// and through a lazy handle the last batch of pack chunks too. The
+    /// commit indexes them in its own transaction (with
+    /// [`Store::index_in`] before it takes references), so an object costs
+    /// one metadata batch, not two; a commit that fails indexes them
+    /// anyway ([`Store::index`]), so that GC can free what it appended.
     pub unindexed: Vec<NewChunk>,
     /// Keeps the chunks safe from GC until the manifest's references are
     /// taken.
@@ -218,9 +220,14 @@ impl Store {
             return Err(e);
         }
         let last = self.digests(&mut unindexed, stages)?;
-        if last
-            .iter()
-            .all(|(_, place, _)| matches!(place, Place::Meta(_)))
+        // The last batch goes into the commit's own transaction when no
+        // sync has to come between: small chunks (their bytes are in the
+        // batch), and anything a lazy handle wrote (its pack chunks get
+        // their markers there). One metadata batch then, not two.
+        if self.lazy
+            || last
+                .iter()
+                .all(|(_, place, _)| matches!(place, Place::Meta(_)))
         {
             return Ok((Manifest::new(chunks), pins, last));
         }
@@ -253,6 +260,18 @@ impl Store {
         }
     }
 
+    /// After a commit that would have indexed `chunks` failed (or was
+    /// refused): indexes the pack chunks among them with no references, so
+    /// that GC frees them, as [`Store::salvage`] does for a failed stream.
+    /// Small chunks go with the commit: their bytes were only in memory.
+    /// Best effort: the commit's error is the one to report.
+    pub(crate) fn index_leftovers(&self, mut chunks: Vec<NewChunk>) {
+        chunks.retain(|(_, place, _)| matches!(place, Place::Pack(_)));
+        if let Err(e) = self.index(chunks) {
+            tracing::debug!("chunks of a failed commit left to compaction: {e}");
+        }
+    }
+
     /// Pairs new chunks with their MD5s, in order.
     fn digests(
         &self,
@@ -281,8 +300,21 @@ impl Store {
             self.settle()?;
         }
         let mut txn = self.inner.meta.begin();
-        let in_packs = index_chunks(&mut txn, &batch)?;
-        if self.lazy {
+        self.index_in(&mut txn, &batch)?;
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// Indexes new chunks in `txn`. Through a lazy handle, pack chunks not
+    /// synced yet get their markers; a durable handle's pack chunks come
+    /// here only from [`Store::index`], after their sync.
+    pub(crate) fn index_in(
+        &self,
+        txn: &mut crate::meta::Txn<'_>,
+        batch: &[NewChunk],
+    ) -> Result<()> {
+        let in_packs = index_chunks(txn, batch)?;
+        if self.lazy && !in_packs.is_empty() {
             for id in &in_packs {
                 txn.put(keys::unsynced(id), Vec::new());
             }
@@ -290,7 +322,6 @@ impl Store {
             // durable commit sharing one of them knows to settle first.
             self.marked(in_packs);
         }
-        txn.commit()?;
         Ok(())
     }
 }

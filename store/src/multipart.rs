@@ -15,7 +15,7 @@ use crate::meta::{Txn, keys};
 use crate::names::validate_writable_key;
 use crate::objects::{NewVersion, ObjectInfo, commit_version, etag_matches};
 use crate::records::{ObjectMeta, PartRecord, UploadRecord, VersionKind, decode};
-use crate::refs::{change_refs, index_chunks, load_counters};
+use crate::refs::{change_refs, load_counters};
 use crate::{Store, now_ns};
 
 /// Most parts an upload may have, as in S3.
@@ -172,11 +172,29 @@ impl Store {
         }
         let data = self.ingest(&mut source)?;
         let mut extra = BTreeMap::new();
-        finish(&mut source, &mut extra)?;
+        let stored = finish(&mut source, &mut extra)
+            .and_then(|()| self.commit_part(bucket, key, upload_id, part_number, &data, extra));
+        if stored.is_err() {
+            self.index_leftovers(data.unindexed);
+        }
+        drop(data.pins);
+        stored
+    }
+
+    /// Commits a stored part, replacing a part of the same number.
+    fn commit_part(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        part_number: u32,
+        data: &crate::ingest::Ingested,
+        extra: BTreeMap<String, String>,
+    ) -> Result<PartInfo> {
         let mut txn = self.inner.meta.begin();
         // The upload may have been completed or aborted meanwhile.
         load_upload(&txn, bucket, key, upload_id)?;
-        index_chunks(&mut txn, &data.unindexed)?;
+        self.index_in(&mut txn, &data.unindexed)?;
         change_refs(&mut txn, &data.manifest, 1)?;
         let pkey = keys::part(upload_id, part_number);
         let old = txn.get_rec::<PartRecord>(&pkey)?;
@@ -193,12 +211,11 @@ impl Store {
             md5: data.md5,
             size: data.size(),
             modified_ns: now_ns(),
-            manifest: data.manifest,
+            manifest: data.manifest.clone(),
             extra,
         };
         txn.put_rec(pkey, &rec);
         self.finish(txn)?;
-        drop(data.pins);
         Ok(part_info(part_number, &rec))
     }
 

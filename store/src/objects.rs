@@ -25,7 +25,7 @@ use crate::records::{
     BucketRecord, CurrentRecord, ObjectMeta, VersionKind, VersionRecord, Versioning, decode,
     view_at,
 };
-use crate::refs::{change_refs, index_chunks, load_counters};
+use crate::refs::{change_refs, load_counters};
 use crate::{Store, now_ns, version_id};
 
 /// Which state of a key to read.
@@ -517,7 +517,10 @@ impl Store {
         let data = self.ingest(&mut source)?;
         let etag = hex::encode(data.md5);
         let mut meta = opts.meta;
-        finish(&mut source, &mut meta)?;
+        if let Err(e) = finish(&mut source, &mut meta) {
+            self.index_leftovers(data.unindexed);
+            return Err(e);
+        }
         self.commit_ingested(bucket, key, data, etag, meta, opts.condition)
     }
 
@@ -531,7 +534,7 @@ impl Store {
         meta: ObjectMeta,
         condition: Option<WriteCondition>,
     ) -> Result<ObjectInfo> {
-        let info = self.commit_manifest(
+        let committed = self.commit_manifest(
             bucket,
             key,
             data.manifest,
@@ -539,9 +542,12 @@ impl Store {
             etag,
             meta,
             condition,
-        )?;
+        );
+        if committed.is_err() {
+            self.index_leftovers(data.unindexed);
+        }
         drop(data.pins);
-        Ok(info)
+        committed
     }
 
     /// Commits a manifest whose chunks are stored (and pinned by the
@@ -561,7 +567,7 @@ impl Store {
         let mut txn = self.inner.meta.begin();
         let mut brec = load(&txn, bucket)?;
         check_condition(&txn, bucket, key, &condition)?;
-        index_chunks(&mut txn, new_chunks)?;
+        self.index_in(&mut txn, new_chunks)?;
         change_refs(&mut txn, &manifest, 1)?;
         let rec = commit_version(
             &mut txn,

@@ -670,6 +670,48 @@ fn a_failed_stream_leaves_nothing_gc_cannot_free() {
     assert!(s.fsck(true).unwrap().is_clean());
 }
 
+/// A lazy handle leaves its last batch of pack chunks for the commit to
+/// index; a commit that is refused indexes them anyway, so GC frees them.
+#[test]
+fn a_refused_lazy_commit_leaves_nothing_gc_cannot_free() {
+    let (_d, s) = open_with(Config {
+        meta_chunk_max: 0,
+        ..config()
+    });
+    s.create_bucket("bk1").unwrap();
+    let lazy = s.lazy();
+    let len = 1_900_000;
+    let err = lazy
+        .put_object_then(
+            "bk1",
+            "k",
+            &data(len, 78)[..],
+            PutOptions::default(),
+            |_, _| Err(Error::InvalidArgument("refused at the end".into())),
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("refused"), "{err}");
+    // And one whose condition fails at the commit itself.
+    put(&s, "bk1", "taken", b"here first");
+    let err = lazy
+        .put_object(
+            "bk1",
+            "taken",
+            &data(len, 79)[..],
+            PutOptions {
+                condition: Some(WriteCondition::IfNoneMatch),
+                ..PutOptions::default()
+            },
+        )
+        .unwrap_err();
+    assert!(matches!(err, Error::PreconditionFailed), "{err}");
+    s.delete_object("bk1", "taken", None).unwrap();
+    let gc = s.gc().unwrap();
+    assert!(gc.bytes_freed >= 2 * (len as u64) * 9 / 10, "{gc:?}");
+    assert_eq!(s.stats().unwrap().chunks, 0);
+    assert!(s.fsck(true).unwrap().is_clean());
+}
+
 #[test]
 fn gc_waits_for_the_grace_period() {
     let (_d, s) = open_with(Config {
