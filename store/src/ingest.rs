@@ -105,7 +105,11 @@ impl Drop for PinGuard {
 }
 
 impl Store {
-    /// Chunks and stores a stream; new chunks are durable on return.
+    /// Chunks and stores a stream. Through a durable handle its new pack
+    /// chunks are synced and indexed on return, but for a last batch of
+    /// small chunks, which the commit indexes; through a lazy handle the
+    /// last batch is left to the commit whatever it holds (see
+    /// [`Ingested::unindexed`]).
     ///
     /// A stream of more than one chunk runs in two stages side by side,
     /// joined by a bounded channel so memory stays bounded: this thread
@@ -285,8 +289,7 @@ impl Store {
         Ok(batch)
     }
 
-    /// Syncs the packs (if any chunk went to one), then indexes the new
-    /// chunks in a transaction of their own.
+    /// Indexes new chunks in a transaction of their own.
     ///
     /// Through a durable handle the packs are synced first, so no record
     /// names bytes that are not on disk. Through a lazy one they are not:

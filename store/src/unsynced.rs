@@ -258,18 +258,14 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
+    use rand::{RngCore, SeedableRng, rngs::StdRng};
+
     use crate::{At, Config, CopyMetadata, CopySource, PutOptions, Store};
 
-    fn bytes(seed: u8, len: usize) -> Vec<u8> {
-        let mut x = u64::from(seed) | 1;
-        (0..len)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                x as u8
-            })
-            .collect()
+    fn bytes(seed: u64, len: usize) -> Vec<u8> {
+        let mut out = vec![0; len];
+        StdRng::seed_from_u64(seed).fill_bytes(&mut out);
+        out
     }
 
     #[test]
