@@ -369,6 +369,23 @@ impl Filesystem for FuseFs {
         Self::empty("fsync", self.fs.fsync(fh.0), reply);
     }
 
+    fn fallocate(
+        &self,
+        _req: &Request,
+        _ino: INodeNo,
+        fh: FileHandle,
+        offset: u64,
+        length: u64,
+        mode: i32,
+        reply: ReplyEmpty,
+    ) {
+        Self::empty(
+            "fallocate",
+            self.fs.fallocate(fh.0, offset, length, mode),
+            reply,
+        );
+    }
+
     fn opendir(&self, _req: &Request, ino: INodeNo, _flags: OpenFlags, reply: ReplyOpen) {
         match self.fs.opendir(ino.0) {
             Ok(fh) => reply.opened(FileHandle(fh), FopenFlags::empty()),

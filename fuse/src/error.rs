@@ -55,8 +55,9 @@ pub enum FsError {
     AttrRange,
     #[error("extended attribute value too large")]
     AttrTooBig,
-    /// A file's extended attributes would outgrow their room.
-    #[error("no space left for extended attributes")]
+    /// No room: for a file's extended attributes, or for the bytes a
+    /// `fallocate` asks for.
+    #[error("no space left on device")]
     NoSpace,
     #[error(transparent)]
     Store(#[from] StoreError),

@@ -660,13 +660,15 @@ impl Fs {
         Ok(self.bucket_attr(ino, &b))
     }
 
-    /// A write handle of `ino` with uncommitted data, if any.
+    /// A write handle of `key` with uncommitted data, if any (the one with
+    /// the most, so that the answer does not depend on the map's order).
     fn pending_handle(&self, bucket: &str, key: &str) -> Option<(Arc<FileHandle>, u64)> {
         self.files
             .read()
             .values()
             .filter(|h| h.bucket == bucket && h.key == key)
-            .find_map(|h| h.pending_size().map(|s| (h.clone(), s)))
+            .filter_map(|h| h.pending_size().map(|s| (h.clone(), s)))
+            .max_by_key(|(_, s)| *s)
     }
 
     fn pending_attr(&self, ino: u64, h: &FileHandle, size: u64) -> Attr {
@@ -1463,5 +1465,42 @@ mod tests {
             fs.lookup(b.ino, &[b'a'; 256]),
             Err(FsError::NameTooLong)
         ));
+    }
+
+    #[test]
+    fn an_open_with_o_trunc_discards_another_handles_stream() {
+        // Handles live in a hash map: try enough files that either order of
+        // the two handles comes up.
+        let (fs, _dir) = fs();
+        fs.mkdir(ROOT_INO, b"bkt", 0o755, 0, 0).unwrap();
+        let b = fs.lookup(ROOT_INO, b"bkt").unwrap();
+        for i in 0..32 {
+            let name = format!("f{i}");
+            let (f, fh) = fs.create(b.ino, name.as_bytes(), 0o644, 0, 0, 0).unwrap();
+            fs.release(fh).unwrap();
+            let rw = OpenMode {
+                write: true,
+                ..OpenMode::default()
+            };
+            let writer = fs.open(f.ino, rw).unwrap();
+            fs.write(writer, 0, &[7; 5000]).unwrap();
+            // open(O_TRUNC): the kernel sends no truncation of its own.
+            let trunc = fs
+                .open(
+                    f.ino,
+                    OpenMode {
+                        truncate: true,
+                        ..rw
+                    },
+                )
+                .unwrap();
+            assert_eq!(fs.getattr(f.ino).unwrap().size, 0, "{name}");
+            fs.write(writer, 0, b"new").unwrap();
+            fs.release(writer).unwrap();
+            fs.release(trunc).unwrap();
+            let fh = fs.open(f.ino, OpenMode::default()).unwrap();
+            assert_eq!(fs.read(fh, 0, 100).unwrap(), b"new", "{name}");
+            fs.release(fh).unwrap();
+        }
     }
 }

@@ -22,6 +22,7 @@ use alexander_store::{
     At, EditRequest, ObjectInfo, ObjectMeta, ObjectReader, Overlay, Store, WriteCondition,
 };
 use parking_lot::Mutex;
+use rustix::fs::FallocateFlags;
 
 use crate::error::{FsError, Result};
 use crate::upload::PendingMeta;
@@ -44,6 +45,10 @@ pub struct EditOverlay {
     pub size: u64,
     /// Sorted, disjoint, non-adjacent `start..end` ranges of new bytes.
     dirty: Vec<(u64, u64)>,
+    /// The parts of `dirty` known to read as zeros (punched or zeroed by
+    /// `fallocate`, or bared by a shrink and a grow), in the same form; the
+    /// store turns long runs of them into repeated blocks of zeros.
+    zeros: Vec<(u64, u64)>,
     file: File,
     /// The metadata the commit stores (shared with a handle, so `setattr`
     /// changes reach it).
@@ -74,6 +79,66 @@ fn read_file_at(file: &File, offset: u64, buf: &mut [u8]) -> io::Result<()> {
     Ok(())
 }
 
+/// Adds `start..end` to sorted, disjoint, non-adjacent `ranges`, merging
+/// neighbours.
+fn add_range(ranges: &mut Vec<(u64, u64)>, start: u64, end: u64) {
+    if start >= end {
+        return;
+    }
+    // Ranges overlapping or touching `start..end`.
+    let first = ranges.partition_point(|r| r.1 < start);
+    let last = ranges.partition_point(|r| r.0 <= end);
+    let (mut s, mut e) = (start, end);
+    if first < last {
+        s = s.min(ranges[first].0);
+        e = e.max(ranges[last - 1].1);
+    }
+    ranges.splice(first..last, [(s, e)]);
+}
+
+/// Takes `start..end` out of sorted, disjoint `ranges`, cutting those it
+/// overlaps.
+fn remove_range(ranges: &mut Vec<(u64, u64)>, start: u64, end: u64) {
+    if start >= end {
+        return;
+    }
+    let first = ranges.partition_point(|r| r.1 <= start);
+    let last = ranges.partition_point(|r| r.0 < end);
+    if first >= last {
+        return;
+    }
+    let mut kept = Vec::with_capacity(2);
+    if ranges[first].0 < start {
+        kept.push((ranges[first].0, start));
+    }
+    if ranges[last - 1].1 > end {
+        kept.push((end, ranges[last - 1].1));
+    }
+    ranges.splice(first..last, kept);
+}
+
+/// Makes `start..end` of `file` read as zeros: a hole punched where the
+/// filesystem can, zeros written where it cannot. Bytes past the file's
+/// end read as zeros already.
+fn punch(file: &File, start: u64, end: u64) -> io::Result<()> {
+    let end = end.min(file.metadata()?.len());
+    if start >= end {
+        return Ok(());
+    }
+    let flags = FallocateFlags::PUNCH_HOLE | FallocateFlags::KEEP_SIZE;
+    if rustix::fs::fallocate(file, flags, start, end - start).is_ok() {
+        return Ok(());
+    }
+    let zeros = vec![0u8; (end - start).min(1 << 20) as usize];
+    let mut pos = start;
+    while pos < end {
+        let n = (end - pos).min(zeros.len() as u64) as usize;
+        file.write_all_at(&zeros[..n], pos)?;
+        pos += n as u64;
+    }
+    Ok(())
+}
+
 impl EditOverlay {
     pub fn new(
         bucket: &str,
@@ -88,6 +153,7 @@ impl EditOverlay {
             size: base.as_ref().map_or(0, |b| b.size),
             base,
             dirty: Vec::new(),
+            zeros: Vec::new(),
             file,
             meta,
             base_reader: None,
@@ -106,6 +172,12 @@ impl EditOverlay {
         &self.dirty
     }
 
+    /// The ranges known to read as zeros.
+    #[cfg(test)]
+    pub fn zeros(&self) -> &[(u64, u64)] {
+        &self.zeros
+    }
+
     /// Whether there is nothing to commit (an orphan's writes never are).
     pub fn is_clean(&self) -> bool {
         self.orphan || self.base.is_some() && self.dirty.is_empty() && self.size == self.base_size()
@@ -113,18 +185,7 @@ impl EditOverlay {
 
     /// Adds `start..end` to the dirty ranges, merging neighbours.
     fn mark(&mut self, start: u64, end: u64) {
-        if start >= end {
-            return;
-        }
-        // Ranges overlapping or touching `start..end`.
-        let first = self.dirty.partition_point(|r| r.1 < start);
-        let last = self.dirty.partition_point(|r| r.0 <= end);
-        let (mut s, mut e) = (start, end);
-        if first < last {
-            s = s.min(self.dirty[first].0);
-            e = e.max(self.dirty[last - 1].1);
-        }
-        self.dirty.splice(first..last, [(s, e)]);
+        add_range(&mut self.dirty, start, end);
     }
 
     /// Grows the file to `new_size` (no-op if not larger): the new part
@@ -135,7 +196,9 @@ impl EditOverlay {
         }
         let base_size = self.base_size();
         if self.size < base_size {
+            // The temporary file was cut at the shrink: zeros there.
             self.mark(self.size, new_size.min(base_size));
+            add_range(&mut self.zeros, self.size, new_size.min(base_size));
         }
         self.size = new_size;
     }
@@ -153,18 +216,30 @@ impl EditOverlay {
             .map_err(alexander_store::Error::Io)?;
         self.grow(offset);
         self.mark(offset, end);
+        remove_range(&mut self.zeros, offset, end);
         self.size = self.size.max(end);
+        Ok(())
+    }
+
+    /// Makes `start..end` (within the size) read as zeros, as
+    /// `fallocate(PUNCH_HOLE)` and `fallocate(ZERO_RANGE)` do; costs no
+    /// room in the temporary file, and little in the store.
+    pub fn zero(&mut self, start: u64, end: u64) -> Result<()> {
+        let end = end.min(self.size);
+        if start >= end {
+            return Ok(());
+        }
+        punch(&self.file, start, end).map_err(alexander_store::Error::Io)?;
+        self.mark(start, end);
+        add_range(&mut self.zeros, start, end);
         Ok(())
     }
 
     /// Sets the size: a shrink drops what lies past it, a grow adds zeros.
     pub fn set_size(&mut self, size: u64) -> Result<()> {
         if size < self.size {
-            let keep = self.dirty.partition_point(|r| r.0 < size);
-            self.dirty.truncate(keep);
-            if let Some(last) = self.dirty.last_mut() {
-                last.1 = last.1.min(size);
-            }
+            remove_range(&mut self.dirty, size, u64::MAX);
+            remove_range(&mut self.zeros, size, u64::MAX);
             self.file
                 .set_len(size)
                 .map_err(alexander_store::Error::Io)?;
@@ -239,6 +314,7 @@ impl EditOverlay {
             req,
             Overlay {
                 dirty: &self.dirty,
+                zeros: &self.zeros,
                 read_at: &mut read_at,
             },
         )?)
@@ -286,5 +362,42 @@ mod tests {
         assert_eq!(o.dirty(), [(10, 100), (200, 201)]);
         o.set_size(50).unwrap();
         assert_eq!(o.dirty(), [(10, 50)]);
+        assert_eq!(o.zeros(), [(10, 50)]);
+    }
+
+    #[test]
+    fn ranges_come_out_whole_or_cut() {
+        let mut r = vec![(10, 20), (30, 40), (50, 60)];
+        remove_range(&mut r, 15, 35);
+        assert_eq!(r, [(10, 15), (35, 40), (50, 60)]);
+        remove_range(&mut r, 0, 12);
+        assert_eq!(r, [(12, 15), (35, 40), (50, 60)]);
+        remove_range(&mut r, 40, 50);
+        assert_eq!(r, [(12, 15), (35, 40), (50, 60)]);
+        remove_range(&mut r, 52, 55);
+        assert_eq!(r, [(12, 15), (35, 40), (50, 52), (55, 60)]);
+        remove_range(&mut r, 0, u64::MAX);
+        assert!(r.is_empty());
+    }
+
+    #[test]
+    fn zeroing_punches_and_writes_carve_it_back() {
+        let mut o = overlay(100);
+        o.write(0, &[7; 60]).unwrap();
+        o.zero(10, 30).unwrap();
+        o.zero(90, 500).unwrap();
+        assert_eq!(o.size, 100);
+        assert_eq!(o.dirty(), [(0, 60), (90, 100)]);
+        assert_eq!(o.zeros(), [(10, 30), (90, 100)]);
+        let mut buf = [1u8; 60];
+        read_file_at(&o.file, 0, &mut buf).unwrap();
+        assert!(buf[..10].iter().all(|&b| b == 7));
+        assert!(buf[10..30].iter().all(|&b| b == 0));
+        assert!(buf[30..].iter().all(|&b| b == 7));
+        o.write(20, b"xy").unwrap();
+        assert_eq!(o.zeros(), [(10, 20), (22, 30), (90, 100)]);
+        o.set_size(25).unwrap();
+        assert_eq!(o.zeros(), [(10, 20), (22, 25)]);
+        assert_eq!(o.dirty(), [(0, 25)]);
     }
 }

@@ -316,7 +316,7 @@ impl Random<'_> {
             72..=76 => self.rename_file(),
             77..=78 => self.rename_dir(),
             79..=80 => self.unlink(),
-            81 => self.open_file(),
+            81 => self.fallocate(),
             82..=83 => self.mkdir(),
             84 => self.rmdir(),
             85..=89 => self.stat(),
@@ -524,6 +524,33 @@ impl Random<'_> {
         let m = outcome(self.open[i].m.set_len(to));
         let l = outcome(self.open[i].l.set_len(to));
         self.same(m, l, "ftruncate");
+    }
+
+    /// fallocate(2) in each mode the mount takes: room, room past the
+    /// end, a punched hole, zeros (growing or not).
+    fn fallocate(&mut self) {
+        use rustix::fs::FallocateFlags as F;
+        let Some(i) = self.handle() else { return };
+        let size = self.local_size(i);
+        let mode = match self.below(5) {
+            0 => F::empty(),
+            1 => F::KEEP_SIZE,
+            2 => F::PUNCH_HOLE | F::KEEP_SIZE,
+            3 => F::ZERO_RANGE,
+            _ => F::ZERO_RANGE | F::KEEP_SIZE,
+        };
+        let off = self.rng.below(size + (16 << 10));
+        let len = 1 + self.rng.below(64 << 10);
+        let path = self.open[i].path.clone();
+        self.note(
+            "fallocate",
+            format!("fallocate {mode:?} {len} at {off} of {path} ({size}) via #{i}"),
+        );
+        let f = |file: &File| {
+            outcome(rustix::fs::fallocate(file, mode, off, len).map_err(io::Error::from))
+        };
+        let (m, l) = (f(&self.open[i].m), f(&self.open[i].l));
+        self.same(m, l, "fallocate");
     }
 
     /// truncate(2) by path, no handle.
@@ -820,7 +847,8 @@ fn random_operations_match_a_local_dir() {
         return;
     };
     eprintln!("random operations: {ops}, seed {seed:#x} (ALEXANDER_FUSE_SEED to replay)");
-    let local = tempfile::TempDir::new().unwrap();
+    // Under the target directory, not /tmp: a tmpfs cannot zero ranges.
+    let local = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     fs::create_dir(s.path().join(RND)).unwrap();
     let mut r = Random {
         s: &s,
@@ -924,4 +952,71 @@ fn truncate_shrink_grow_append_and_fsync() {
     assert_eq!(object(&s, "trunc", "f"), b"0XYbcd\0\0\0\0Z");
     drop(f);
     assert_eq!(fs::read(&p).unwrap(), b"0XYbcd\0\0\0\0Z");
+}
+
+#[test]
+fn fallocate_grows_punches_and_zeroes_like_a_local_file() {
+    use rustix::fs::{FallocateFlags as F, fallocate};
+    let s = mounted!();
+    fs::create_dir(s.path().join("falloc")).unwrap();
+    let p = s.path().join("falloc/f");
+    // Under the target directory, not /tmp: a tmpfs cannot zero ranges.
+    let local = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let l = local.path().join("f");
+    let body = common::noise(6 << 20, 41);
+    fs::write(&p, &body).unwrap();
+    fs::write(&l, &body).unwrap();
+    let before = s.store.stats().unwrap().stored_bytes;
+    let (mf, lf) = (rw(&p), rw(&l));
+    let steps = [
+        // Room past the end, size kept.
+        (F::KEEP_SIZE, 0, 16 << 20),
+        // Room past the end, size grown: zeros.
+        (F::empty(), 6 << 20, 1 << 20),
+        // A hole in the middle of the old bytes.
+        (F::PUNCH_HOLE | F::KEEP_SIZE, (1 << 20) + 5, 3 << 20),
+        // Zeros over the end and past it.
+        (F::ZERO_RANGE, (6 << 20) + 100, 2 << 20),
+        // Zeros to the end and far past it, size kept.
+        (F::ZERO_RANGE | F::KEEP_SIZE, 5 << 20, 10 << 20),
+        // Inside the file: nothing changes.
+        (F::empty(), 10, 100),
+    ];
+    for (i, (mode, offset, len)) in steps.into_iter().enumerate() {
+        fallocate(&mf, mode, offset, len).unwrap_or_else(|e| panic!("step {i}: {e}"));
+        fallocate(&lf, mode, offset, len).unwrap();
+        let size = lf.metadata().unwrap().len();
+        assert_eq!(mf.metadata().unwrap().len(), size, "step {i}");
+        assert!(
+            read_at(&mf, 0, size as usize + 10) == read_at(&lf, 0, size as usize + 10),
+            "step {i}: content differs"
+        );
+    }
+    // A write into a zeroed range lands; the rest stays zero.
+    mf.write_all_at(b"inside", 2 << 20).unwrap();
+    lf.write_all_at(b"inside", 2 << 20).unwrap();
+    drop((mf, lf));
+    let want = fs::read(&l).unwrap();
+    assert_eq!(want.len(), (8 << 20) + 100);
+    assert!(fs::read(&p).unwrap() == want);
+    assert!(object(&s, "falloc", "f") == want);
+    // Three long zeroed ranges cost one block of zeros and the chunks
+    // around their edges, not their length.
+    let grown = s.store.stats().unwrap().stored_bytes - before;
+    assert!(grown < 2 << 20, "the edit stored {grown} bytes more");
+
+    // Modes Linux has but a store of shared chunks cannot honour, room that
+    // is not there, and a handle open for reading only: errors, no change.
+    let f = rw(&p);
+    let err = fallocate(&f, F::COLLAPSE_RANGE, 0, 1 << 20).unwrap_err();
+    assert_eq!(err, rustix::io::Errno::OPNOTSUPP);
+    let err = fallocate(&f, F::empty(), 0, 1 << 60).unwrap_err();
+    assert_eq!(err, rustix::io::Errno::NOSPC);
+    drop(f);
+    let ro = File::open(&p).unwrap();
+    let err = fallocate(&ro, F::empty(), 0, 16 << 20).unwrap_err();
+    assert_eq!(err, rustix::io::Errno::BADF);
+    drop(ro);
+    assert_eq!(fs::metadata(&p).unwrap().len(), want.len() as u64);
+    assert!(object(&s, "falloc", "f") == want);
 }

@@ -29,6 +29,10 @@ use crate::records::{ChunkRecord, ObjectMeta};
 /// `start..end`) whose content `read_at` gives.
 pub struct Overlay<'a> {
     pub dirty: &'a [(u64, u64)],
+    /// Parts of the dirty ranges known to read as zeros (punched holes, a
+    /// shrink followed by a grow): sorted, not overlapping. A long run of
+    /// them costs one block of zeros, not its length in chunking.
+    pub zeros: &'a [(u64, u64)],
     /// Fills `buf` with the new bytes at `offset`, which lies in a dirty
     /// range, as is all of `buf`.
     pub read_at: &'a mut dyn FnMut(u64, &mut [u8]) -> io::Result<()>,
@@ -58,36 +62,75 @@ enum Segment {
 }
 
 /// Splits the span `start..end` of a file whose base is `base_size` long
-/// into bytes to chunk and holes: runs past the base's end that no dirty
-/// range touches. A hole shorter than two blocks is chunked as bytes; a
-/// longer one ends in as many whole blocks as fit, and its first bytes (less
-/// than a block) are chunked with what comes before them.
-fn segments(start: u64, end: u64, base_size: u64, dirty: &[(u64, u64)]) -> Vec<Segment> {
+/// into bytes to chunk and holes: runs that read as zeros, either past the
+/// base's end where no dirty range touches or inside `zeros`. A hole
+/// shorter than two blocks is chunked as bytes; a longer one ends in as many
+/// whole blocks as fit, and its first bytes (less than a block) are chunked
+/// with what comes before them.
+fn segments(
+    start: u64,
+    end: u64,
+    base_size: u64,
+    dirty: &[(u64, u64)],
+    zeros: &[(u64, u64)],
+) -> Vec<Segment> {
     let mut out = Vec::new();
     let mut cursor = start;
+    for (hole_start, hole_end) in zero_runs(start, end, base_size, dirty, zeros) {
+        if hole_end - hole_start >= 2 * ZERO_BLOCK {
+            let blocks = (hole_end - hole_start) / ZERO_BLOCK;
+            let blocks_start = hole_end - blocks * ZERO_BLOCK;
+            if cursor < blocks_start {
+                out.push(Segment::Bytes(cursor, blocks_start));
+            }
+            out.push(Segment::ZeroBlocks(blocks));
+            cursor = hole_end;
+        }
+    }
+    if cursor < end {
+        out.push(Segment::Bytes(cursor, end));
+    }
+    out
+}
+
+/// The maximal runs of `start..end` known to read as zeros, in order: the
+/// gaps between dirty ranges past the base's end, and the `zeros` ranges.
+fn zero_runs(
+    start: u64,
+    end: u64,
+    base_size: u64,
+    dirty: &[(u64, u64)],
+    zeros: &[(u64, u64)],
+) -> Vec<(u64, u64)> {
+    let mut runs = Vec::new();
     let first = start.max(base_size);
-    let mut hole_start = first;
+    let mut gap_start = first;
     let bounds = dirty
         .iter()
         .filter(|(s, e)| *e > first && *s < end)
         .map(|&(s, e)| (s.max(first), e.min(end)))
         .chain(std::iter::once((end, end)));
     for (d_start, d_end) in bounds {
-        if d_start > hole_start && d_start - hole_start >= 2 * ZERO_BLOCK {
-            let blocks = (d_start - hole_start) / ZERO_BLOCK;
-            let blocks_start = d_start - blocks * ZERO_BLOCK;
-            if cursor < blocks_start {
-                out.push(Segment::Bytes(cursor, blocks_start));
-            }
-            out.push(Segment::ZeroBlocks(blocks));
-            cursor = d_start;
+        if d_start > gap_start {
+            runs.push((gap_start, d_start));
         }
-        hole_start = hole_start.max(d_end);
+        gap_start = gap_start.max(d_end);
     }
-    if cursor < end {
-        out.push(Segment::Bytes(cursor, end));
+    runs.extend(
+        zeros
+            .iter()
+            .map(|&(s, e)| (s.max(start), e.min(end)))
+            .filter(|(s, e)| s < e),
+    );
+    runs.sort_unstable();
+    let mut merged: Vec<(u64, u64)> = Vec::with_capacity(runs.len());
+    for (s, e) in runs {
+        match merged.last_mut() {
+            Some(last) if s <= last.1 => last.1 = last.1.max(e),
+            _ => merged.push((s, e)),
+        }
     }
-    out
+    merged
 }
 
 /// Bytes of an edited span, read in order: new bytes where dirty, the
@@ -163,6 +206,16 @@ impl Store {
                 "dirty ranges must be sorted, disjoint, non-empty and within the new size".into(),
             ));
         }
+        let within_dirty = |&(s, e): &(u64, u64)| {
+            s < e && overlay.dirty.iter().any(|(ds, de)| *ds <= s && e <= *de)
+        };
+        if overlay.zeros.windows(2).any(|w| w[0].1 > w[1].0)
+            || !overlay.zeros.iter().all(within_dirty)
+        {
+            return Err(Error::InvalidArgument(
+                "zero ranges must be sorted, disjoint, non-empty and inside dirty ranges".into(),
+            ));
+        }
         let base = match req.base {
             Some(at) => resolve(self, req.bucket, req.key, at)?.manifest,
             None => Manifest::default(),
@@ -204,13 +257,14 @@ impl Store {
         }
         // Re-chunk each span and splice it in at its place (later spans
         // first, so earlier insertion points stay valid). A long hole (zeros
-        // past the base's end that no write touched) is not chunked byte by
-        // byte: it is one block of zeros, chunked once, repeated.
+        // past the base's end that no write touched, or a range the overlay
+        // knows is zeros) is not chunked byte by byte: it is one block of
+        // zeros, chunked once, repeated.
         let mut zero_block: Option<Vec<ChunkRef>> = None;
         let mut pieces = Vec::with_capacity(spans.len());
         for &(at, start, end) in &spans {
             let mut new = Vec::new();
-            for segment in segments(start, end, base.size(), overlay.dirty) {
+            for segment in segments(start, end, base.size(), overlay.dirty, overlay.zeros) {
                 match segment {
                     Segment::Bytes(from, to) => {
                         let reader = SpanReader {
@@ -308,33 +362,57 @@ mod tests {
         // Base of 100 bytes grown to 100 + 2.5 blocks, nothing written.
         let end = 100 + 5 * B / 2;
         assert_eq!(
-            segments(0, end, 100, &[]),
+            segments(0, end, 100, &[], &[]),
             [Segment::Bytes(0, end - 2 * B), Segment::ZeroBlocks(2)]
         );
         // A write far out splits the hole; the short hole after it is bytes.
         let dirty = [(10 * B, 10 * B + 5)];
         assert_eq!(
-            segments(0, 11 * B, 0, &dirty),
+            segments(0, 11 * B, 0, &dirty, &[]),
             [Segment::ZeroBlocks(10), Segment::Bytes(10 * B, 11 * B)]
         );
         // Holes shorter than two blocks, and spans inside the base, are bytes.
         assert_eq!(
-            segments(0, 2 * B - 1, 0, &[]),
+            segments(0, 2 * B - 1, 0, &[], &[]),
             [Segment::Bytes(0, 2 * B - 1)]
         );
-        assert_eq!(segments(5, 9 * B, 9 * B, &[]), [Segment::Bytes(5, 9 * B)]);
-        assert_eq!(segments(0, 0, 0, &[]), []);
+        assert_eq!(
+            segments(5, 9 * B, 9 * B, &[], &[]),
+            [Segment::Bytes(5, 9 * B)]
+        );
+        assert_eq!(segments(0, 0, 0, &[], &[]), []);
+    }
+
+    #[test]
+    fn a_punched_hole_inside_the_base_becomes_whole_blocks() {
+        // A 10-block base with 3.5 blocks zeroed in its middle.
+        let (s, e) = (2 * B + 7, 5 * B + B / 2 + 7);
+        assert_eq!(
+            segments(0, 10 * B, 10 * B, &[(s, e)], &[(s, e)]),
+            [
+                Segment::Bytes(0, e - 3 * B),
+                Segment::ZeroBlocks(3),
+                Segment::Bytes(e, 10 * B)
+            ]
+        );
+        // A zeroed range that runs on into a hole past the base is one hole.
+        assert_eq!(
+            segments(0, 6 * B, 3 * B, &[(2 * B, 3 * B)], &[(2 * B, 3 * B)]),
+            [Segment::Bytes(0, 2 * B), Segment::ZeroBlocks(4)]
+        );
     }
 
     proptest! {
         /// Segments cover the span in order, and zero blocks lie only where
-        /// the file reads as zeros: past the base and outside every write.
+        /// the file reads as zeros: zeroed, or past the base and outside
+        /// every write.
         #[test]
         fn segments_tile_the_span_and_blocks_sit_in_holes(
             start in 0u64..8 * B,
             len in 0u64..16 * B,
             base_size in 0u64..12 * B,
             cuts in proptest::collection::vec(0u64..24 * B, 0..8),
+            trims in proptest::collection::vec((0u64..4, 0u64..4), 4),
         ) {
             let end = start + len;
             let mut cuts = cuts;
@@ -345,8 +423,17 @@ mod tests {
                 .map(|p| (p[0], p[1]))
                 .filter(|(s, e)| s < e && *e <= end)
                 .collect();
+            // Every other dirty range is partly zeroed.
+            let zeros: Vec<(u64, u64)> = dirty
+                .iter()
+                .step_by(2)
+                .zip(&trims)
+                .map(|(&(s, e), &(a, b))| (s + (e - s) * a / 8, e - (e - s) * b / 8))
+                .filter(|(s, e)| s < e)
+                .collect();
+            let in_any = |r: &[(u64, u64)], p: u64| r.iter().any(|(s, e)| *s <= p && p < *e);
             let mut pos = start;
-            for seg in segments(start, end, base_size, &dirty) {
+            for seg in segments(start, end, base_size, &dirty, &zeros) {
                 match seg {
                     Segment::Bytes(from, to) => {
                         prop_assert_eq!(from, pos);
@@ -356,8 +443,22 @@ mod tests {
                     Segment::ZeroBlocks(n) => {
                         prop_assert!(n >= 2);
                         let to = pos + n * B;
-                        prop_assert!(pos >= base_size);
-                        prop_assert!(dirty.iter().all(|(s, e)| *e <= pos || *s >= to));
+                        // Reads as zeros on every piece between two range
+                        // ends: zeroed, or past the base and not written.
+                        let mut points: Vec<u64> = dirty
+                            .iter()
+                            .chain(&zeros)
+                            .flat_map(|&(s, e)| [s, e])
+                            .chain([pos, base_size])
+                            .filter(|p| (pos..to).contains(p))
+                            .collect();
+                        points.sort_unstable();
+                        for p in points {
+                            prop_assert!(
+                                in_any(&zeros, p) || (p >= base_size && !in_any(&dirty, p)),
+                                "{} in {:?}", p, seg
+                            );
+                        }
                         pos = to;
                     }
                 }

@@ -93,6 +93,7 @@ fn edit(
             },
             Overlay {
                 dirty: &merged,
+                zeros: &[],
                 read_at: &mut read_at,
             },
         )
@@ -174,6 +175,7 @@ fn bad_ranges_are_refused() {
                 req(),
                 Overlay {
                     dirty: &dirty,
+                    zeros: &[],
                     read_at: &mut read_at,
                 },
             )
@@ -248,5 +250,92 @@ fn a_hole_costs_one_block_however_long() {
     s.delete_object("edits", "sparse", None).unwrap();
     s.gc().unwrap();
     assert_eq!(s.stats().unwrap().chunks, 0);
+    assert!(s.fsck(true).unwrap().is_clean());
+}
+
+#[test]
+fn zeros_outside_the_dirty_ranges_are_refused() {
+    let (_d, s) = open();
+    let mut read_at = |_: u64, buf: &mut [u8]| {
+        buf.fill(0);
+        Ok(())
+    };
+    let dirty = [(0, 4), (6, 10)];
+    for zeros in [vec![(3, 7)], vec![(2, 2)], vec![(6, 8), (7, 9)]] {
+        let err = s
+            .write_edit(
+                EditRequest {
+                    bucket: "edits",
+                    key: "k",
+                    base: None,
+                    size: 10,
+                    meta: ObjectMeta::default(),
+                    condition: None,
+                },
+                Overlay {
+                    dirty: &dirty,
+                    zeros: &zeros,
+                    read_at: &mut read_at,
+                },
+            )
+            .unwrap_err();
+        assert!(
+            matches!(err, alexander_store::Error::InvalidArgument(_)),
+            "{err}"
+        );
+    }
+    assert!(s.head_object("edits", "k", At::Current).is_err());
+}
+
+#[test]
+fn a_zeroed_range_inside_the_base_costs_one_block() {
+    let (_d, s) = open();
+    let body = data(12 << 20, 5);
+    s.put_object("edits", "punched", &body[..], PutOptions::default())
+        .unwrap();
+    let before = s.stats().unwrap();
+    // A hole punched over 8 MiB in the middle, and a write just after it.
+    let hole = ((1 << 20) + 5, (9 << 20) + 5);
+    let write = ((10 << 20) + 1, (10 << 20) + 11);
+    let mut expected = body.clone();
+    expected[hole.0 as usize..hole.1 as usize].fill(0);
+    expected[write.0 as usize..write.1 as usize].fill(3);
+    let snapshot = expected.clone();
+    let mut reads_in_hole = 0u64;
+    let mut read_at = |off: u64, buf: &mut [u8]| {
+        if off < hole.1 {
+            reads_in_hole += buf.len() as u64;
+        }
+        buf.copy_from_slice(&snapshot[off as usize..off as usize + buf.len()]);
+        Ok(())
+    };
+    s.write_edit(
+        EditRequest {
+            bucket: "edits",
+            key: "punched",
+            base: Some(At::Current),
+            size: body.len() as u64,
+            meta: ObjectMeta::default(),
+            condition: None,
+        },
+        Overlay {
+            dirty: &[hole, write],
+            zeros: &[hole],
+            read_at: &mut read_at,
+        },
+    )
+    .unwrap();
+    assert!(
+        read(&s, "punched") == expected,
+        "content differs after edit"
+    );
+    // Only the hole's first bytes (less than a block) were read and chunked;
+    // the rest is one block of zeros, repeated.
+    assert!(reads_in_hole < 1 << 20, "{reads_in_hole} bytes read");
+    let after = s.stats().unwrap();
+    assert!(
+        after.stored_bytes - before.stored_bytes < 3 << 20,
+        "{before:?} -> {after:?}"
+    );
     assert!(s.fsck(true).unwrap().is_clean());
 }

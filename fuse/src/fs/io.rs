@@ -78,6 +78,9 @@ impl Fs {
                 .map(|o| o.lock().meta.lock().finish())
                 .unwrap_or_default(),
         };
+        // Held until the new handle is in place, so that no other handle
+        // starts a stream beside its pending truncation.
+        let mut transition = None;
         let state = if mode.write && mode.truncate {
             match self.overlay_of(ino) {
                 // The inode is being edited: the truncation is part of it.
@@ -85,7 +88,22 @@ impl Fs {
                     self.with_overlay(ino, None, |o| o.set_size(0))?;
                     WriteState::Clean
                 }
-                None => WriteState::Pending,
+                // `O_TRUNC` comes with the open (`FUSE_ATOMIC_O_TRUNC`): what
+                // the file's other handles have not committed is cut off
+                // with the rest, and their next writes start from empty.
+                None => {
+                    transition = Some(self.transition.lock());
+                    for other in self.handles_of(ino) {
+                        let mut st = other.state.lock();
+                        match std::mem::replace(&mut *st, WriteState::Clean) {
+                            WriteState::Streaming(u) => u.abort(),
+                            WriteState::Failed(errno) => *st = WriteState::Failed(errno),
+                            WriteState::Clean | WriteState::Pending => {}
+                        }
+                        *other.reader.lock() = None;
+                    }
+                    WriteState::Pending
+                }
             }
         } else {
             WriteState::Clean
@@ -109,6 +127,7 @@ impl Fs {
                 reader: Mutex::new(None),
             }),
         );
+        drop(transition);
         Ok(fh)
     }
 
@@ -334,6 +353,90 @@ impl Fs {
         self.commit(&h)?;
         self.store.flush()?;
         Ok(())
+    }
+
+    /// `fallocate(2)` through a write handle. The store shares chunks and
+    /// never overwrites in place, so no space can be set aside for later
+    /// writes: allocating checks that the filesystem has room for the bytes
+    /// the call adds past the end (`ENOSPC` if not) and, without
+    /// `FALLOC_FL_KEEP_SIZE`, grows the file with zeros. `PUNCH_HOLE` (with
+    /// `KEEP_SIZE`, as Linux requires) and `ZERO_RANGE` make a range read
+    /// as zeros, which a long range stores as one repeated block of zeros.
+    /// Like writes, the change is committed on close or fsync. Other modes
+    /// (collapse, insert, unshare) are `EOPNOTSUPP`.
+    pub fn fallocate(&self, fh: u64, offset: u64, length: u64, mode: i32) -> Result<()> {
+        const KEEP_SIZE: i32 = libc::FALLOC_FL_KEEP_SIZE;
+        const PUNCH_HOLE: i32 = libc::FALLOC_FL_PUNCH_HOLE;
+        const ZERO_RANGE: i32 = libc::FALLOC_FL_ZERO_RANGE;
+        self.writable()?;
+        let h = self.handle(fh)?;
+        if !h.write {
+            return Err(FsError::BadHandle);
+        }
+        let keep_size = mode & KEEP_SIZE != 0;
+        let zeroing = mode & (PUNCH_HOLE | ZERO_RANGE) != 0;
+        if mode & !(KEEP_SIZE | PUNCH_HOLE | ZERO_RANGE) != 0
+            || mode & PUNCH_HOLE != 0 && (!keep_size || mode & ZERO_RANGE != 0)
+        {
+            return Err(FsError::NotSupported(
+                "fallocate: only allocation, KEEP_SIZE, PUNCH_HOLE and ZERO_RANGE",
+            ));
+        }
+        if length == 0 {
+            return Err(FsError::Invalid("fallocate of no bytes".into()));
+        }
+        let end = offset
+            .checked_add(length)
+            .ok_or_else(|| FsError::Invalid("fallocate past the largest offset".into()))?;
+        let size = self.open_size(&h)?;
+        if !zeroing && end > size {
+            let (_, free, _) = self.statfs()?;
+            if end - size > free {
+                return Err(FsError::NoSpace);
+            }
+        }
+        let grows = !keep_size && end > size;
+        let zeroes = zeroing && offset < size;
+        if !grows && !zeroes {
+            return Ok(());
+        }
+        self.with_overlay(h.ino, Some(&h), |o| {
+            if zeroing {
+                o.zero(offset, end)?;
+            }
+            if !keep_size && end > o.size {
+                o.set_size(end)?;
+            }
+            let mut pm = o.meta.lock();
+            pm.last_write_ns = now_ns();
+            pm.mtime_set = false;
+            Ok(())
+        })
+    }
+
+    /// The size of the file open through `h`, with what its handles and
+    /// overlay have not committed yet.
+    fn open_size(&self, h: &FileHandle) -> Result<u64> {
+        if let Some(o) = self.overlay_of(h.ino) {
+            let g = o.lock();
+            if !g.retired {
+                return Ok(g.size);
+            }
+        }
+        // The largest, as `pending_handle` says why.
+        if let Some(size) = self
+            .handles_of(h.ino)
+            .iter()
+            .filter_map(|w| w.pending_size())
+            .max()
+        {
+            return Ok(size);
+        }
+        match self.store.head_object(&h.bucket, &h.key, At::Current) {
+            Ok(i) => Ok(i.size),
+            Err(e) if not_found(&e) => Ok(0),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Makes every change made through the mount durable (`fsyncdir`, and
