@@ -8,13 +8,13 @@ use std::time::{Duration, SystemTime};
 
 use fuser::{
     Errno, FileAttr, FileHandle, FileType, Filesystem, FopenFlags, Generation, INodeNo, InitFlags,
-    KernelConfig, LockOwner, OpenAccMode, OpenFlags, RenameFlags, ReplyAttr, ReplyCreate,
-    ReplyData, ReplyDirectory, ReplyDirectoryPlus, ReplyEmpty, ReplyEntry, ReplyOpen, ReplyStatfs,
-    ReplyWrite, ReplyXattr, Request, TimeOrNow, WriteFlags,
+    IoctlFlags, KernelConfig, LockOwner, OpenAccMode, OpenFlags, RenameFlags, ReplyAttr,
+    ReplyCreate, ReplyData, ReplyDirectory, ReplyDirectoryPlus, ReplyEmpty, ReplyEntry, ReplyIoctl,
+    ReplyOpen, ReplyStatfs, ReplyWrite, ReplyXattr, Request, TimeOrNow, WriteFlags,
 };
 
 use crate::error::{FsError, ToErrno};
-use crate::fs::{Attr, Fs, OpenMode, SetAttr, SetMode, ns_time, system_time_ns};
+use crate::fs::{Attr, Fs, OpenMode, SetAttr, SetMode, Special, ns_time, system_time_ns};
 use crate::inode::Kind;
 
 /// Block size reported to `stat` and `statfs`.
@@ -46,6 +46,17 @@ fn file_type(k: Kind) -> FileType {
     }
 }
 
+/// The type of the entry `a` describes.
+fn attr_type(a: &Attr) -> FileType {
+    match a.special {
+        Some(Special::Fifo) => FileType::NamedPipe,
+        Some(Special::Socket) => FileType::Socket,
+        Some(Special::CharDevice { .. }) => FileType::CharDevice,
+        Some(Special::BlockDevice { .. }) => FileType::BlockDevice,
+        None => file_type(a.kind),
+    }
+}
+
 fn file_attr(a: &Attr) -> FileAttr {
     let t = ns_time(a.mtime_ns);
     FileAttr {
@@ -56,12 +67,15 @@ fn file_attr(a: &Attr) -> FileAttr {
         mtime: t,
         ctime: t,
         crtime: t,
-        kind: file_type(a.kind),
+        kind: attr_type(a),
         perm: a.perm,
         nlink: if a.kind == Kind::Dir { 2 } else { 1 },
         uid: a.uid,
         gid: a.gid,
-        rdev: 0,
+        rdev: match a.special {
+            Some(Special::CharDevice { rdev } | Special::BlockDevice { rdev }) => rdev,
+            _ => 0,
+        },
         blksize: BLOCK,
         flags: 0,
     }
@@ -218,6 +232,40 @@ impl Filesystem for FuseFs {
             req.gid(),
         );
         self.entry("mkdir", r, reply);
+    }
+
+    fn mknod(
+        &self,
+        req: &Request,
+        parent: INodeNo,
+        name: &OsStr,
+        mode: u32,
+        umask: u32,
+        rdev: u32,
+        reply: ReplyEntry,
+    ) {
+        let mode = mode & !(umask & 0o7777);
+        let r = self
+            .fs
+            .mknod(parent.0, name.as_bytes(), mode, rdev, req.uid(), req.gid());
+        self.entry("mknod", r, reply);
+    }
+
+    /// No ioctl is supported: `ENOTTY`, as a local filesystem answers an
+    /// unknown one, and quietly (Python asks `TCGETS` of every file it
+    /// opens, to learn whether it is a terminal).
+    fn ioctl(
+        &self,
+        _req: &Request,
+        _ino: INodeNo,
+        _fh: FileHandle,
+        _flags: IoctlFlags,
+        _cmd: u32,
+        _in_data: &[u8],
+        _out_size: u32,
+        reply: ReplyIoctl,
+    ) {
+        reply.error(Errno::ENOTTY);
     }
 
     fn unlink(&self, _req: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEmpty) {
@@ -402,7 +450,8 @@ impl Filesystem for FuseFs {
         mut reply: ReplyDirectory,
     ) {
         let r = self.fs.readdir(ino.0, fh.0, offset, |e, off| {
-            reply.add(INodeNo(e.ino), off, file_type(e.kind), &e.name)
+            let kind = e.attr.as_ref().map_or(file_type(e.kind), attr_type);
+            reply.add(INodeNo(e.ino), off, kind, &e.name)
         });
         match r {
             Ok(()) => reply.ok(),

@@ -97,6 +97,44 @@ pub struct Attr {
     pub gid: u32,
     /// ns since the Unix epoch.
     pub mtime_ns: i64,
+    /// A named pipe, a socket or a device node rather than a regular file
+    /// (`kind` is then [`Kind::File`]).
+    pub special: Option<Special>,
+}
+
+/// What `mknod` makes besides regular files. Each is an empty object whose
+/// mode carries the file type (as s3fs stores it); a device's number is
+/// the user metadata `rdev` (`x-amz-meta-rdev` over S3). The kernel serves
+/// pipes and sockets itself, and the mount is `nodev`, so no data of these
+/// ever passes through the mount.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Special {
+    Fifo,
+    Socket,
+    CharDevice { rdev: u32 },
+    BlockDevice { rdev: u32 },
+}
+
+impl Special {
+    /// The special file `meta` describes, if any.
+    fn of(meta: &ObjectMeta) -> Option<Special> {
+        if meta.attrs.symlink.is_some() {
+            return None;
+        }
+        let rdev = || {
+            meta.user
+                .get("rdev")
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(0)
+        };
+        match meta.attrs.mode? & S_IFMT {
+            libc::S_IFIFO => Some(Special::Fifo),
+            libc::S_IFSOCK => Some(Special::Socket),
+            libc::S_IFCHR => Some(Special::CharDevice { rdev: rdev() }),
+            libc::S_IFBLK => Some(Special::BlockDevice { rdev: rdev() }),
+            _ => None,
+        }
+    }
 }
 
 /// One readdir entry.
@@ -602,6 +640,7 @@ impl Fs {
             uid: a.uid.unwrap_or(self.config.uid),
             gid: a.gid.unwrap_or(self.config.gid),
             mtime_ns: a.mtime_ns.unwrap_or(info.modified_ns),
+            special: Special::of(&info.meta),
         }
     }
 
@@ -620,6 +659,7 @@ impl Fs {
                 .and_then(|a| a.mtime_ns)
                 .or(marker.map(|m| m.modified_ns))
                 .unwrap_or(mtime_ns),
+            special: None,
         }
     }
 
@@ -635,6 +675,7 @@ impl Fs {
             uid: id(BUCKET_UID).unwrap_or(self.config.uid),
             gid: id(BUCKET_GID).unwrap_or(self.config.gid),
             mtime_ns: setting(BUCKET_MTIME).unwrap_or(b.created_ns),
+            special: None,
         }
     }
 
@@ -1077,6 +1118,44 @@ impl Fs {
             .inodes
             .lock()
             .intern(&p.bucket, &path, Kind::Symlink, true);
+        Ok(a)
+    }
+
+    /// `mknod`: a regular file (empty, committed at once), a named pipe, a
+    /// socket (`bind` of a Unix socket comes here) or a device node (see
+    /// [`Special`]).
+    pub fn mknod(
+        &self,
+        parent: u64,
+        name: &[u8],
+        mode: u32,
+        rdev: u32,
+        uid: u32,
+        gid: u32,
+    ) -> Result<Attr> {
+        let file_type = mode & S_IFMT;
+        let mode = match file_type {
+            0 | libc::S_IFREG => S_IFREG | (mode & 0o7777),
+            libc::S_IFIFO | libc::S_IFSOCK | libc::S_IFCHR | libc::S_IFBLK => {
+                file_type | (mode & 0o7777)
+            }
+            _ => {
+                return Err(FsError::Invalid(format!(
+                    "mknod of file type {file_type:#o}"
+                )));
+            }
+        };
+        let (p, path) = self.new_entry(parent, name)?;
+        let mut meta = self.new_meta(mode, uid, gid);
+        if matches!(file_type, libc::S_IFCHR | libc::S_IFBLK) {
+            meta.user.insert("rdev".into(), rdev.to_string());
+        }
+        let info = self.put_empty(&p.bucket, &path, meta, Some(WriteCondition::IfNoneMatch))?;
+        let mut a = self.file_attr(0, &info);
+        a.ino = self
+            .inodes
+            .lock()
+            .intern(&p.bucket, &path, Kind::File, true);
         Ok(a)
     }
 

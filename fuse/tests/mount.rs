@@ -477,3 +477,104 @@ fn keys_that_cannot_be_paths_are_left_out() {
     fs::rename(b.join("dir"), b.join("moved")).unwrap();
     assert_eq!(fs::read(b.join("moved/fine")).unwrap(), b"x");
 }
+
+#[test]
+fn pipes_sockets_and_device_nodes() {
+    use rustix::fs::{CWD, FileType, Mode, makedev, mknodat};
+    use std::os::unix::fs::FileTypeExt;
+    let mut s = mounted!();
+    let b = s.path().join("nodes");
+    fs::create_dir(&b).unwrap();
+    let mode = |m| Mode::from_raw_mode(m);
+    mknodat(CWD, b.join("fifo"), FileType::Fifo, mode(0o640), 0).unwrap();
+    mknodat(CWD, b.join("plain"), FileType::RegularFile, mode(0o600), 0).unwrap();
+    mknodat(
+        CWD,
+        b.join("null"),
+        FileType::CharacterDevice,
+        mode(0o600),
+        makedev(1, 3),
+    )
+    .unwrap();
+    mknodat(
+        CWD,
+        b.join("loop"),
+        FileType::BlockDevice,
+        mode(0o660),
+        makedev(7, 200),
+    )
+    .unwrap();
+    drop(std::os::unix::net::UnixListener::bind(b.join("sock")).unwrap());
+    let err = mknodat(CWD, b.join("fifo"), FileType::Fifo, mode(0o640), 0).unwrap_err();
+    assert_eq!(err, rustix::io::Errno::EXIST);
+
+    // A pipe in the mount is a pipe: the kernel carries its bytes.
+    let reader = {
+        let p = b.join("fifo");
+        std::thread::spawn(move || fs::read(p).unwrap())
+    };
+    fs::OpenOptions::new()
+        .write(true)
+        .open(b.join("fifo"))
+        .unwrap()
+        .write_all(b"through the pipe")
+        .unwrap();
+    assert_eq!(reader.join().unwrap(), b"through the pipe");
+    // The mount is nodev: a device node there opens nothing.
+    let err = fs::File::open(b.join("null")).unwrap_err();
+    assert_eq!(errno(&err), libc::EACCES);
+
+    let check = |s: &common::MountedSession| {
+        let b = s.path().join("nodes");
+        let m = |n: &str| fs::symlink_metadata(b.join(n)).unwrap();
+        assert!(m("fifo").file_type().is_fifo());
+        assert_eq!(m("fifo").mode() & 0o7777, 0o640);
+        assert!(m("sock").file_type().is_socket());
+        assert!(m("plain").is_file());
+        assert_eq!((m("plain").len(), m("plain").mode() & 0o7777), (0, 0o600));
+        assert!(m("null").file_type().is_char_device());
+        assert_eq!(m("null").rdev(), makedev(1, 3));
+        assert!(m("loop").file_type().is_block_device());
+        assert_eq!(m("loop").rdev(), makedev(7, 200));
+        // Listings carry the types too (find -type p reads them).
+        let mut types: Vec<(String, bool)> = fs::read_dir(&b)
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                let t = e.file_type().unwrap();
+                (e.file_name().into_string().unwrap(), t.is_file())
+            })
+            .collect();
+        types.sort();
+        assert_eq!(
+            types,
+            [
+                ("fifo".into(), false),
+                ("loop".into(), false),
+                ("null".into(), false),
+                ("plain".into(), true),
+                ("sock".into(), false)
+            ]
+        );
+        // Over S3: empty objects whose mode has the type, as s3fs keeps it.
+        let info = s.store.head_object("nodes", "fifo", At::Current).unwrap();
+        assert_eq!(info.size, 0);
+        assert_eq!(info.meta.attrs.mode, Some(libc::S_IFIFO | 0o640));
+        let info = s.store.head_object("nodes", "null", At::Current).unwrap();
+        assert_eq!(info.meta.user.get("rdev"), Some(&makedev(1, 3).to_string()));
+    };
+    check(&s);
+    s.remount();
+    check(&s);
+    // They rename, change mode and go like files.
+    let b = s.path().join("nodes");
+    fs::rename(b.join("fifo"), b.join("pipe")).unwrap();
+    fs::set_permissions(b.join("pipe"), fs::Permissions::from_mode(0o600)).unwrap();
+    let m = fs::symlink_metadata(b.join("pipe")).unwrap();
+    assert!(m.file_type().is_fifo());
+    assert_eq!(m.mode() & 0o7777, 0o600);
+    for n in ["pipe", "sock", "null", "loop", "plain"] {
+        fs::remove_file(b.join(n)).unwrap();
+    }
+    assert_eq!(fs::read_dir(&b).unwrap().count(), 0);
+}

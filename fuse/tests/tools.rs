@@ -127,7 +127,7 @@ fn set_recent_mtimes(root: &Path, rng: &mut Rng) {
         if e.mtime.0 >= MTIMES_END {
             let p = root.join(rel);
             match e.kind {
-                Kind::Symlink(_) => set_link_mtime(&p, rng.mtime()),
+                Kind::Symlink(_) | Kind::Special(_) => set_link_mtime(&p, rng.mtime()),
                 _ => set_mtime(&p, rng.mtime()),
             }
         }
@@ -159,6 +159,8 @@ struct Shape {
     files: usize,
     dirs: usize,
     symlinks: usize,
+    /// Named pipes, a Unix socket and (as root) device nodes too.
+    specials: bool,
     /// Sizes of the first files; the rest are small (a few under 1 MiB).
     large: &'static [u64],
 }
@@ -270,6 +272,30 @@ fn generate(root: &Path, seed: u64, shape: &Shape) -> u64 {
         }
     }
 
+    if shape.specials {
+        use rustix::fs::{FileType, Mode, makedev, mknodat};
+        let mut nodes = vec![
+            (FileType::Fifo, 0o644, 0),
+            (FileType::Fifo, 0o600, 0),
+            (FileType::Fifo, 0o640, 0),
+        ];
+        if owners {
+            nodes.push((FileType::CharacterDevice, 0o600, makedev(1, 3)));
+            nodes.push((FileType::BlockDevice, 0o660, makedev(7, 200)));
+        }
+        for (i, (kind, mode, dev)) in nodes.into_iter().enumerate() {
+            let p = root.join(&rng.pick(&dirs).0).join(format!("node{i}"));
+            mknodat(rustix::fs::CWD, &p, kind, Mode::from_raw_mode(mode), dev)
+                .unwrap_or_else(|e| panic!("mknod {}: {e}", p.display()));
+            chmod(&p, mode);
+            set_link_mtime(&p, rng.mtime());
+        }
+        // A socket, made as programs make them: by binding to the name.
+        let p = root.join(&rng.pick(&dirs).0).join("agent.sock");
+        drop(std::os::unix::net::UnixListener::bind(&p).unwrap());
+        set_link_mtime(&p, rng.mtime());
+    }
+
     set_recent_mtimes(root, &mut rng);
     // Directories last: entries made inside change their mtimes.
     let mut all: Vec<PathBuf> = dirs.into_iter().map(|d| d.0).chain(empty).collect();
@@ -304,6 +330,12 @@ fn edit(root: &Path, seed: u64) -> usize {
         }
         match &e.kind {
             Kind::Dir => dirs.push(rel.clone()),
+            Kind::Special(_) => {
+                if rng.percent(20) {
+                    chmod(&p, 0o604);
+                    changes += 1;
+                }
+            }
             Kind::Symlink(_) => match rng.below(100) {
                 0..10 => {
                     fs::remove_file(&p).unwrap();
@@ -427,6 +459,8 @@ enum Kind {
     File,
     Dir,
     Symlink(PathBuf),
+    /// A pipe, socket or device node, with its device number.
+    Special(u64),
 }
 
 /// What the comparison looks at, apart from file bytes.
@@ -455,9 +489,10 @@ fn walk(root: &Path) -> BTreeMap<PathBuf, Entry> {
                 Kind::Dir
             } else if m.file_type().is_symlink() {
                 Kind::Symlink(fs::read_link(&p).unwrap())
-            } else {
-                assert!(m.is_file(), "{} is not a file", p.display());
+            } else if m.is_file() {
                 Kind::File
+            } else {
+                Kind::Special(m.rdev())
             };
             let rel = p.strip_prefix(root).unwrap().to_owned();
             out.insert(rel, entry(kind, &m));
@@ -619,6 +654,7 @@ fn rsync_copies_a_tree_and_keeps_it_in_sync() {
             files: 2_200,
             dirs: 120,
             symlinks: 120,
+            specials: true,
             large: &[
                 8 * MIB,
                 8 * MIB - 1,
@@ -725,6 +761,7 @@ fn restic_keeps_a_repository_in_the_mount() {
         files: 300,
         dirs: 30,
         symlinks: 20,
+        specials: false,
         large: &[
             8 * MIB,
             8 * MIB,
