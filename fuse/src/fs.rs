@@ -33,8 +33,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use alexander_store::{
-    At, BucketInfo, Error as StoreError, ListQuery, ObjectInfo, ObjectMeta, ObjectReader,
-    PutOptions, RenameOptions, Store, WriteCondition,
+    At, BucketInfo, CopyMetadata, CopySource, Error as StoreError, ListQuery, ObjectInfo,
+    ObjectMeta, ObjectReader, PutOptions, RenameOptions, Store, WriteCondition,
 };
 use parking_lot::{Mutex, RwLock};
 
@@ -1581,5 +1581,70 @@ mod tests {
             assert_eq!(fs.read(fh, 0, 100).unwrap(), b"new", "{name}");
             fs.release(fh).unwrap();
         }
+    }
+
+    #[test]
+    fn a_whole_file_copied_into_an_empty_one_shares_its_chunks() {
+        let (fs, _dir) = fs();
+        fs.mkdir(ROOT_INO, b"bkt", 0o755, 0, 0).unwrap();
+        let b = fs.lookup(ROOT_INO, b"bkt").unwrap();
+        let data: Vec<u8> = (0..3_000_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let (src, fh) = fs.create(b.ino, b"src", 0o644, 0, 0, 0).unwrap();
+        fs.write(fh, 0, &data).unwrap();
+        fs.release(fh).unwrap();
+        let rw = OpenMode {
+            write: true,
+            ..OpenMode::default()
+        };
+        let input = fs.open(src.ino, OpenMode::default()).unwrap();
+        let (_, out) = fs.create(b.ino, b"dst", 0o600, 5, 6, 0).unwrap();
+        let before = fs.store().stats().unwrap();
+        // Part of a file, or into a file with bytes: the kernel copies.
+        assert!(matches!(
+            fs.copy_file_range(input, 10, out, 0, 1 << 30),
+            Err(FsError::NotSupported(_))
+        ));
+        assert!(matches!(
+            fs.copy_file_range(input, 0, out, 0, 1000),
+            Err(FsError::NotSupported(_))
+        ));
+        assert_eq!(
+            fs.copy_file_range(input, 0, out, 0, 1 << 30).unwrap(),
+            data.len() as u64
+        );
+        // Past the source's end: nothing more to copy.
+        let n = data.len() as u64;
+        assert_eq!(fs.copy_file_range(input, n, out, n, 1 << 30).unwrap(), 0);
+        fs.release(out).unwrap();
+        fs.release(input).unwrap();
+        let after = fs.store().stats().unwrap();
+        assert_eq!(after.stored_bytes, before.stored_bytes);
+        assert_eq!(after.versions, before.versions + 1);
+        let (s, d) = (
+            fs.store().head_object("bkt", "src", At::Current).unwrap(),
+            fs.store().head_object("bkt", "dst", At::Current).unwrap(),
+        );
+        assert_eq!((d.size, &d.etag), (s.size, &s.etag));
+        assert_eq!(d.meta.attrs.mode, Some(S_IFREG | 0o600));
+        assert_eq!((d.meta.attrs.uid, d.meta.attrs.gid), (Some(5), Some(6)));
+        let fh = fs
+            .open(fs.lookup(b.ino, b"dst").unwrap().ino, OpenMode::default())
+            .unwrap();
+        assert!(fs.read(fh, 0, 4 << 20).unwrap() == data);
+        fs.release(fh).unwrap();
+        // Into a file that has bytes, or one open for reading: refused.
+        let input = fs.open(src.ino, OpenMode::default()).unwrap();
+        let d = fs.lookup(b.ino, b"dst").unwrap();
+        let out = fs.open(d.ino, rw).unwrap();
+        assert!(matches!(
+            fs.copy_file_range(input, 0, out, 0, 1 << 30),
+            Err(FsError::NotSupported(_))
+        ));
+        assert!(matches!(
+            fs.copy_file_range(out, 0, input, 0, 1 << 30),
+            Err(FsError::BadHandle)
+        ));
+        fs.release(out).unwrap();
+        fs.release(input).unwrap();
     }
 }

@@ -578,3 +578,56 @@ fn pipes_sockets_and_device_nodes() {
     }
     assert_eq!(fs::read_dir(&b).unwrap().count(), 0);
 }
+
+#[test]
+fn cp_inside_the_mount_shares_chunks() {
+    let s = mounted!();
+    let b = s.path().join("copies");
+    fs::create_dir(&b).unwrap();
+    let data = common::noise(5 << 20, 77);
+    fs::write(b.join("src"), &data).unwrap();
+    let before = s.store.stats().unwrap();
+    // std's copy asks copy_file_range for the whole file, as cp does.
+    assert_eq!(
+        fs::copy(b.join("src"), b.join("dst")).unwrap(),
+        data.len() as u64
+    );
+    assert!(fs::read(b.join("dst")).unwrap() == data);
+    let (src, dst) = (
+        s.store.head_object("copies", "src", At::Current).unwrap(),
+        s.store.head_object("copies", "dst", At::Current).unwrap(),
+    );
+    assert_eq!((dst.size, &dst.etag), (src.size, &src.etag));
+    let after = s.store.stats().unwrap();
+    assert_eq!(after.stored_bytes, before.stored_bytes);
+    assert_eq!(
+        after.versions,
+        before.versions + 1,
+        "no empty version first"
+    );
+
+    // cp itself, out of a snapshot: the file as it was.
+    fs::create_dir(b.join(".snapshots/before-edit")).unwrap();
+    fs::write(b.join("src"), b"edited").unwrap();
+    let cp = common::run_ok(
+        std::process::Command::new("cp")
+            .arg(b.join(".snapshots/before-edit/src"))
+            .arg(b.join("restored")),
+        Duration::from_secs(60),
+    );
+    assert!(cp.status.success());
+    assert!(fs::read(b.join("restored")).unwrap() == data);
+
+    // Part of a file: the kernel copies it through reads and writes.
+    let (input, output) = (
+        fs::File::open(b.join("dst")).unwrap(),
+        fs::File::create(b.join("part")).unwrap(),
+    );
+    let (mut off_in, mut off_out) = (1000u64, 0u64);
+    let n =
+        rustix::fs::copy_file_range(&input, Some(&mut off_in), &output, Some(&mut off_out), 5000)
+            .unwrap();
+    assert_eq!(n, 5000);
+    drop((input, output));
+    assert!(fs::read(b.join("part")).unwrap() == data[1000..6000]);
+}

@@ -414,6 +414,97 @@ impl Fs {
         })
     }
 
+    /// `copy_file_range(2)` from `fh_in` to `fh_out`; returns the bytes
+    /// copied. A whole file copied into an empty one, which is what `cp`
+    /// asks (a file up to 2 GiB, the most the kernel asks for at once),
+    /// becomes a new version made from the source's chunks, as S3's
+    /// CopyObject: no byte is read or written, whatever the size, and the
+    /// copy has the source's ETag. So is a file copied out of `.snapshots/`
+    /// or `.versions/`. Any other copy is `EOPNOTSUPP`, on which the
+    /// kernel and `cp` copy through reads and writes.
+    pub fn copy_file_range(
+        &self,
+        fh_in: u64,
+        off_in: u64,
+        fh_out: u64,
+        off_out: u64,
+        len: u64,
+    ) -> Result<u64> {
+        let (src, dst) = (self.handle(fh_in)?, self.handle(fh_out)?);
+        if !dst.write {
+            return Err(FsError::BadHandle);
+        }
+        self.writable()?;
+        let unsupported = FsError::NotSupported("copy_file_range of less than a whole file");
+        // Nothing starts a stream or an overlay meanwhile.
+        let _t = self.transition.lock();
+        // Bytes not committed yet (a pending truncation holds none).
+        let uncommitted = |ino: u64| {
+            self.overlay_of(ino).is_some()
+                || self
+                    .handles_of(ino)
+                    .iter()
+                    .any(|h| h.pending_size().is_some_and(|s| s > 0))
+        };
+        if uncommitted(src.ino) {
+            return Err(unsupported);
+        }
+        let size = match self.store.head_object(&src.bucket, &src.key, src.at.at()) {
+            Ok(i) => i.size,
+            Err(e) if not_found(&e) => 0,
+            Err(e) => return Err(e.into()),
+        };
+        if off_in >= size {
+            return Ok(0);
+        }
+        let empty = match self.store.head_object(&dst.bucket, &dst.key, At::Current) {
+            Ok(i) => i.size == 0,
+            Err(e) if not_found(&e) => true,
+            Err(e) => return Err(e.into()),
+        };
+        let orphan = self.inodes.lock().find(&dst.bucket, &dst.key) != Some(dst.ino);
+        // A FUSE reply counts the bytes in 32 bits.
+        if off_in != 0
+            || off_out != 0
+            || len < size
+            || size > u64::from(u32::MAX)
+            || src.ino == dst.ino
+            || orphan
+            || !empty
+            || uncommitted(dst.ino)
+        {
+            return Err(unsupported);
+        }
+        let mut st = dst.state.lock();
+        if !matches!(*st, WriteState::Clean | WriteState::Pending) {
+            return Err(unsupported);
+        }
+        let meta = dst.meta.lock().finish();
+        self.store.copy_object(
+            CopySource {
+                bucket: &src.bucket,
+                key: &src.key,
+                at: src.at.at(),
+            },
+            &dst.bucket,
+            &dst.key,
+            CopyMetadata::Replace(meta),
+            None,
+        )?;
+        *st = WriteState::Clean;
+        drop(st);
+        // Other handles' pending truncations were of the empty file.
+        for h in self.handles_of(dst.ino) {
+            let mut st = h.state.lock();
+            if matches!(*st, WriteState::Pending) {
+                *st = WriteState::Clean;
+            }
+        }
+        dst.meta.lock().mtime_set = false;
+        self.committed(dst.ino);
+        Ok(size)
+    }
+
     /// The size of the file open through `h`, with what its handles and
     /// overlay have not committed yet.
     fn open_size(&self, h: &FileHandle) -> Result<u64> {
