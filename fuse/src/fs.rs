@@ -1640,6 +1640,23 @@ mod tests {
             fs.copy_file_range(input, 0, out, 0, 1 << 30),
             Err(FsError::NotSupported(_))
         ));
+        // Unless it was truncated at open (`cp` over an existing file).
+        let trunc = fs
+            .open(
+                d.ino,
+                OpenMode {
+                    truncate: true,
+                    ..rw
+                },
+            )
+            .unwrap();
+        let versions = fs.store().stats().unwrap().versions;
+        assert_eq!(
+            fs.copy_file_range(input, 0, trunc, 0, 1 << 30).unwrap(),
+            data.len() as u64
+        );
+        fs.release(trunc).unwrap();
+        assert_eq!(fs.store().stats().unwrap().versions, versions);
         assert!(matches!(
             fs.copy_file_range(out, 0, input, 0, 1 << 30),
             Err(FsError::BadHandle)

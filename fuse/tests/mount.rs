@@ -617,10 +617,16 @@ fn cp_inside_the_mount_shares_chunks() {
     );
     assert!(cp.status.success());
     assert!(fs::read(b.join("restored")).unwrap() == data);
+    // Over a file that has bytes: truncated at open, then a copy.
+    assert_eq!(fs::copy(b.join("src"), b.join("dst")).unwrap(), 6);
+    assert_eq!(fs::read(b.join("dst")).unwrap(), b"edited");
+    let dst = s.store.head_object("copies", "dst", At::Current).unwrap();
+    let src = s.store.head_object("copies", "src", At::Current).unwrap();
+    assert_eq!(dst.etag, src.etag);
 
     // Part of a file: the kernel copies it through reads and writes.
     let (input, output) = (
-        fs::File::open(b.join("dst")).unwrap(),
+        fs::File::open(b.join("restored")).unwrap(),
         fs::File::create(b.join("part")).unwrap(),
     );
     let (mut off_in, mut off_out) = (1000u64, 0u64);

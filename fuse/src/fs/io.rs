@@ -457,11 +457,13 @@ impl Fs {
         if off_in >= size {
             return Ok(0);
         }
-        let empty = match self.store.head_object(&dst.bucket, &dst.key, At::Current) {
-            Ok(i) => i.size == 0,
-            Err(e) if not_found(&e) => true,
-            Err(e) => return Err(e.into()),
-        };
+        // Created, truncated at open (`cp` over an existing file), or empty.
+        let empty = matches!(*dst.state.lock(), WriteState::Pending)
+            || match self.store.head_object(&dst.bucket, &dst.key, At::Current) {
+                Ok(i) => i.size == 0,
+                Err(e) if not_found(&e) => true,
+                Err(e) => return Err(e.into()),
+            };
         let orphan = self.inodes.lock().find(&dst.bucket, &dst.key) != Some(dst.ino);
         // A FUSE reply counts the bytes in 32 bits.
         if off_in != 0
