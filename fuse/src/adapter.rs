@@ -10,7 +10,8 @@ use fuser::{
     CopyFileRangeFlags, Errno, FileAttr, FileHandle, FileType, Filesystem, FopenFlags, Generation,
     INodeNo, InitFlags, IoctlFlags, KernelConfig, LockOwner, OpenAccMode, OpenFlags, RenameFlags,
     ReplyAttr, ReplyCreate, ReplyData, ReplyDirectory, ReplyDirectoryPlus, ReplyEmpty, ReplyEntry,
-    ReplyIoctl, ReplyOpen, ReplyStatfs, ReplyWrite, ReplyXattr, Request, TimeOrNow, WriteFlags,
+    ReplyIoctl, ReplyLseek, ReplyOpen, ReplyStatfs, ReplyWrite, ReplyXattr, Request, TimeOrNow,
+    WriteFlags,
 };
 
 use crate::error::{FsError, ToErrno};
@@ -432,6 +433,21 @@ impl Filesystem for FuseFs {
             self.fs.fallocate(fh.0, offset, length, mode),
             reply,
         );
+    }
+
+    /// `SEEK_DATA` and `SEEK_HOLE`: `ENOSYS`, without a log line, so the
+    /// kernel answers them itself from then on (the whole file is data, a
+    /// valid answer for any file).
+    fn lseek(
+        &self,
+        _req: &Request,
+        _ino: INodeNo,
+        _fh: FileHandle,
+        _offset: i64,
+        _whence: i32,
+        reply: ReplyLseek,
+    ) {
+        reply.error(Errno::ENOSYS);
     }
 
     fn copy_file_range(
