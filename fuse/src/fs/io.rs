@@ -329,7 +329,21 @@ impl Fs {
         if h.opener != 0 && pid != 0 && pid != h.opener && process_of(pid) != process_of(h.opener) {
             return Ok(());
         }
-        self.commit(&h)
+        let r = self.commit(&h);
+        if r.is_err()
+            && !self
+                .handles_of(h.ino)
+                .iter()
+                .any(|o| o.write && !std::ptr::eq(&**o, &*h))
+        {
+            // The file's only writer closed and its changes could not be
+            // committed (`ENOSPC`): the close reports it, and they are
+            // dropped now rather than at the release, which the kernel
+            // sends later; an open in between would see them.
+            self.drop_overlay(h.ino);
+            self.committed(h.ino);
+        }
+        r
     }
 
     /// A write by an unprivileged process clears the set-user-ID and
