@@ -1,14 +1,12 @@
 //! Real programs driving the mount: rsync copies a generated tree of a few
 //! thousand entries into it and keeps it in sync through edits (with and
-//! without `--inplace`), and restic keeps a repository in it.
+//! without `--inplace`), and restic and borg keep repositories in it.
 //!
 //! Each result is checked twice: by the program itself (an rsync
 //! `--checksum` dry run that must find nothing to do; `restic check
-//! --read-data`), and by a walk in Rust that compares entry types, bytes,
-//! symlink targets, permission bits, owners and nanosecond mtimes.
-//!
-//! The programs are found on `PATH` (`.ci/run` installs them); a missing one
-//! skips its test with a message, or fails it under `CI`.
+//! --read-data`; `borg check --verify-data`), and by a walk in Rust that
+//! compares entry types, bytes, symlink targets, permission bits, owners and
+//! nanosecond mtimes.
 
 use crate::common;
 
@@ -829,4 +827,96 @@ fn restic_keeps_a_repository_in_the_mount() {
         )
         .unwrap();
     assert!(!packs.objects.is_empty(), "no pack files in the store");
+}
+
+fn borg(program: &Path, work: &Path, args: &[&str], dir: &Path) -> Output {
+    let mut cmd = Command::new(program);
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("BORG_") {
+            cmd.env_remove(name);
+        }
+    }
+    cmd.env("BORG_PASSPHRASE", "a test passphrase")
+        .env("BORG_BASE_DIR", work.join("borg-base"))
+        .env("HOME", work)
+        .env("TMPDIR", work)
+        .args(args)
+        .current_dir(dir);
+    common::run_ok(&mut cmd, TOOL_TIMEOUT)
+}
+
+#[test]
+fn borg_keeps_a_repository_in_the_mount() {
+    let s = mounted!();
+    let program = tool!("borg", &["--version"]);
+    let work = TempDir::new().unwrap();
+    let w = work.path();
+    let shape = Shape {
+        files: 300,
+        dirs: 30,
+        symlinks: 20,
+        specials: false,
+        large: &[8 * MIB, 7 * MIB, 5 * MIB, 3 * MIB, 2 * MIB],
+    };
+    let src = w.join("src");
+    let total = generate(&src, 10, &shape);
+    eprintln!("source: {} MiB", total / MIB);
+    generate(&w.join("first"), 10, &shape);
+    // borg 1.2 restores a time before 1970 as 0 wherever its repository
+    // is (checked on a local disk): such times are moved after it.
+    for tree in [&src, &w.join("first")] {
+        for (rel, e) in walk(tree) {
+            if e.mtime.0 < 0 {
+                let after = UNIX_EPOCH + Duration::new(86_400, 250_000_000);
+                match e.kind {
+                    Kind::Symlink(_) => set_link_mtime(&tree.join(rel), after),
+                    _ => set_mtime(&tree.join(rel), after),
+                }
+            }
+        }
+    }
+    fs::create_dir(s.path().join("borg")).unwrap();
+    let repo = s.path().join("borg/repo");
+    let repo = repo.to_str().unwrap();
+    let archive = |name: &str| format!("{repo}::{name}");
+    let extract = |name: &str, target: &Path| {
+        fs::create_dir(target).unwrap();
+        borg(&program, w, &["extract", &archive(name)], target);
+    };
+
+    borg(&program, w, &["init", "--encryption=repokey", repo], w);
+    borg(&program, w, &["create", &archive("first"), "."], &src);
+    borg(&program, w, &["check", "--verify-data", repo], w);
+    extract("first", &w.join("restore1"));
+    assert_same_tree(&src, &w.join("restore1"), is_root(), false);
+
+    // A second archive after changes; then the first is pruned and the
+    // repository compacted, which rewrites and deletes segment files.
+    edit(&src, 11);
+    borg(&program, w, &["create", &archive("second"), "."], &src);
+    extract("first", &w.join("restore0"));
+    assert_same_tree(&w.join("first"), &w.join("restore0"), is_root(), false);
+    borg(&program, w, &["prune", "--keep-last", "1", repo], w);
+    borg(&program, w, &["compact", repo], w);
+    borg(&program, w, &["check", "--verify-data", repo], w);
+    let out = borg(&program, w, &["list", "--short", repo], w);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "second");
+    extract("second", &w.join("restore2"));
+    assert_same_tree(&src, &w.join("restore2"), is_root(), false);
+    // The repository is objects in the bucket.
+    let segments = s
+        .store
+        .list_objects(
+            "borg",
+            &alexander_store::ListQuery {
+                prefix: "repo/data/".into(),
+                max_keys: 1000,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert!(
+        !segments.objects.is_empty(),
+        "no segment files in the store"
+    );
 }
