@@ -2,8 +2,8 @@
 //! bindfs (a passthrough FUSE filesystem over the same disk), measured in
 //! one run on the same machine: sequential write with fsync, cold
 //! sequential read, creation of many small files, `rsync -a` of a tree
-//! (first run and no-op re-run), and the time of single metadata calls
-//! (chmod, utimens, rename, unlink, stat).
+//! (first run and no-op re-run), the time of single metadata calls
+//! (chmod, utimens, rename, unlink, stat), and `cp` of a large file.
 //!
 //! `cargo bench -p alexander-fuse --bench fuse` prints the table (progress
 //! goes to stderr). Run without `--bench`, as `cargo test --all-targets`
@@ -591,6 +591,44 @@ fn run(s: &Settings, dir: &Path, sides: &mut Sides, t: &mut Table) -> Res<()> {
     if s.wants(5) {
         metadata_figure(s, sides, t)?;
     }
+    if s.wants(6) {
+        copy_figure(s, sides, t, &data)?;
+    }
+    Ok(())
+}
+
+/// 6: `cp` of the sequential file to a new name on the same side, and an
+/// fsync of the copy: coreutils asks `copy_file_range`, which Alexander
+/// answers with a copy of the object that shares its chunks.
+fn copy_figure(s: &Settings, sides: &Sides, t: &mut Table, data: &Data) -> Res<()> {
+    let mut f = Figure::new(
+        format!("6 cp {} + fsync of the copy", size(s.seq)),
+        "s",
+        false,
+    );
+    for (side, root) in sides.each(s) {
+        let (src, copy) = (root.join("seq"), root.join("seq-copy"));
+        if fs::metadata(&src).ok().map(|m| m.len()) != Some(s.seq) {
+            eprintln!("6: writing the file to copy, {}", name(side));
+            seq_write(&src, s.seq, data, 1)?;
+        }
+        settle();
+        eprintln!("6: cp, {}", name(side));
+        let start = Instant::now();
+        let status = Command::new("cp").arg(&src).arg(&copy).status()?;
+        if !status.success() {
+            return Err(format!("{}: cp failed ({status})", name(side)).into());
+        }
+        File::open(&copy)?.sync_all()?;
+        f.set(side, start.elapsed().as_secs_f64());
+        let (_, sum) = seq_read(&copy)?;
+        if sum != expected_sum(s.seq, data) {
+            return Err(format!("{}: the copy reads back wrong", name(side)).into());
+        }
+        fs::remove_file(&copy)?;
+    }
+    f.note = "Alexander: a new version sharing the source's chunks".into();
+    t.rows.push(f);
     Ok(())
 }
 
