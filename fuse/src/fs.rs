@@ -33,8 +33,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use alexander_store::{
-    At, BucketInfo, CopyMetadata, CopySource, Error as StoreError, ListQuery, ObjectInfo,
-    ObjectMeta, ObjectReader, PutOptions, RenameOptions, Store, WriteCondition,
+    AppendCopy, At, BucketInfo, CopySource, Error as StoreError, ListQuery, ObjectInfo, ObjectMeta,
+    ObjectReader, PutOptions, RenameOptions, Store, WriteCondition,
 };
 use parking_lot::{Mutex, RwLock};
 
@@ -1584,11 +1584,12 @@ mod tests {
     }
 
     #[test]
-    fn a_whole_file_copied_into_an_empty_one_shares_its_chunks() {
+    fn copies_to_the_end_of_a_file_share_chunks() {
         let (fs, _dir) = fs();
         fs.mkdir(ROOT_INO, b"bkt", 0o755, 0, 0).unwrap();
         let b = fs.lookup(ROOT_INO, b"bkt").unwrap();
         let data: Vec<u8> = (0..3_000_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let n = data.len() as u64;
         let (src, fh) = fs.create(b.ino, b"src", 0o644, 0, 0, 0).unwrap();
         fs.write(fh, 0, &data).unwrap();
         fs.release(fh).unwrap();
@@ -1596,27 +1597,23 @@ mod tests {
             write: true,
             ..OpenMode::default()
         };
+        let contents = |name: &[u8]| {
+            let fh = fs
+                .open(fs.lookup(b.ino, name).unwrap().ino, OpenMode::default())
+                .unwrap();
+            let got = fs.read(fh, 0, 4 << 20).unwrap();
+            fs.release(fh).unwrap();
+            got
+        };
         let input = fs.open(src.ino, OpenMode::default()).unwrap();
+
+        // A whole file in one call: a copy of the object, nothing stored.
         let (_, out) = fs.create(b.ino, b"dst", 0o600, 5, 6, 0).unwrap();
         let before = fs.store().stats().unwrap();
-        // Part of a file, or into a file with bytes: the kernel copies.
-        assert!(matches!(
-            fs.copy_file_range(input, 10, out, 0, 1 << 30),
-            Err(FsError::NotSupported(_))
-        ));
-        assert!(matches!(
-            fs.copy_file_range(input, 0, out, 0, 1000),
-            Err(FsError::NotSupported(_))
-        ));
-        assert_eq!(
-            fs.copy_file_range(input, 0, out, 0, 1 << 30).unwrap(),
-            data.len() as u64
-        );
+        assert_eq!(fs.copy_file_range(input, 0, out, 0, 1 << 30).unwrap(), n);
         // Past the source's end: nothing more to copy.
-        let n = data.len() as u64;
         assert_eq!(fs.copy_file_range(input, n, out, n, 1 << 30).unwrap(), 0);
         fs.release(out).unwrap();
-        fs.release(input).unwrap();
         let after = fs.store().stats().unwrap();
         assert_eq!(after.stored_bytes, before.stored_bytes);
         assert_eq!(after.versions, before.versions + 1);
@@ -1627,20 +1624,46 @@ mod tests {
         assert_eq!((d.size, &d.etag), (s.size, &s.etag));
         assert_eq!(d.meta.attrs.mode, Some(S_IFREG | 0o600));
         assert_eq!((d.meta.attrs.uid, d.meta.attrs.gid), (Some(5), Some(6)));
-        let fh = fs
-            .open(fs.lookup(b.ino, b"dst").unwrap().ino, OpenMode::default())
-            .unwrap();
-        assert!(fs.read(fh, 0, 4 << 20).unwrap() == data);
-        fs.release(fh).unwrap();
-        // Into a file that has bytes, or one open for reading: refused.
-        let input = fs.open(src.ino, OpenMode::default()).unwrap();
-        let d = fs.lookup(b.ino, b"dst").unwrap();
-        let out = fs.open(d.ino, rw).unwrap();
+        assert!(contents(b"dst") == data);
+
+        // In steps, as the kernel asks for a file over 2 GiB: each step
+        // appends to what the last committed.
+        let (_, out) = fs.create(b.ino, b"steps", 0o644, 0, 0, 0).unwrap();
+        assert_eq!(fs.copy_file_range(input, 0, out, 0, 1000).unwrap(), 1000);
+        let steps = fs.lookup(b.ino, b"steps").unwrap().ino;
+        assert_eq!(fs.getattr(steps).unwrap().size, 1000);
+        // Not at the end of the file: the kernel copies.
         assert!(matches!(
             fs.copy_file_range(input, 0, out, 0, 1 << 30),
             Err(FsError::NotSupported(_))
         ));
-        // Unless it was truncated at open (`cp` over an existing file).
+        assert_eq!(
+            fs.copy_file_range(input, 1000, out, 1000, 1 << 30).unwrap(),
+            n - 1000
+        );
+        // From the middle of the source, onto the end.
+        assert_eq!(fs.copy_file_range(input, 10, out, n, 100).unwrap(), 100);
+        fs.release(out).unwrap();
+        let mut want = data.clone();
+        want.extend_from_slice(&data[10..110]);
+        assert!(contents(b"steps") == want);
+        let grown = fs.store().stats().unwrap().stored_bytes - after.stored_bytes;
+        assert!(grown < 1 << 20, "{grown} bytes stored for a copy");
+
+        // Into a file with uncommitted writes, or read-only: refused.
+        let d = fs.lookup(b.ino, b"dst").unwrap();
+        let out = fs.open(d.ino, rw).unwrap();
+        fs.write(out, 0, b"edit").unwrap();
+        assert!(matches!(
+            fs.copy_file_range(input, 0, out, n, 1 << 30),
+            Err(FsError::NotSupported(_))
+        ));
+        assert!(matches!(
+            fs.copy_file_range(out, 0, input, 0, 1 << 30),
+            Err(FsError::BadHandle)
+        ));
+        fs.release(out).unwrap();
+        // Truncated at open (`cp` over an existing file): a copy again.
         let trunc = fs
             .open(
                 d.ino,
@@ -1651,17 +1674,17 @@ mod tests {
             )
             .unwrap();
         let versions = fs.store().stats().unwrap().versions;
-        assert_eq!(
-            fs.copy_file_range(input, 0, trunc, 0, 1 << 30).unwrap(),
-            data.len() as u64
-        );
+        assert_eq!(fs.copy_file_range(input, 0, trunc, 0, 1 << 30).unwrap(), n);
         fs.release(trunc).unwrap();
         assert_eq!(fs.store().stats().unwrap().versions, versions);
-        assert!(matches!(
-            fs.copy_file_range(out, 0, input, 0, 1 << 30),
-            Err(FsError::BadHandle)
-        ));
+        assert!(contents(b"dst") == data);
+        // Writes after a copy edit it.
+        let out = fs.open(d.ino, rw).unwrap();
+        fs.write(out, 5, b"hello").unwrap();
         fs.release(out).unwrap();
+        let mut want = data.clone();
+        want[5..10].copy_from_slice(b"hello");
+        assert!(contents(b"dst") == want);
         fs.release(input).unwrap();
     }
 }

@@ -319,7 +319,8 @@ impl Random<'_> {
             81 => self.fallocate(),
             82..=83 => self.mkdir(),
             84 => self.rmdir(),
-            85..=89 => self.stat(),
+            85..=87 => self.stat(),
+            88..=89 => self.copy_range(),
             90..=92 => self.list(),
             _ => self.read_whole(),
         }
@@ -551,6 +552,63 @@ impl Random<'_> {
         };
         let (m, l) = (f(&self.open[i].m), f(&self.open[i].l));
         self.same(m, l, "fallocate");
+    }
+
+    /// copy_file_range(2) between two open files: often front to back
+    /// into an empty one or onto the end of one (the mount copies those
+    /// by reference), in one step or two, else anywhere.
+    fn copy_range(&mut self) {
+        if self.open.len() < 2 {
+            return self.open_file();
+        }
+        let (i, mut j) = (self.below(self.open.len()), self.below(self.open.len()));
+        let front_to_back = self.below(2) == 0;
+        if front_to_back
+            && let Some(empty) = (0..self.open.len())
+                .find(|&k| k != i && !self.open[k].orphan && self.local_size(k) == 0)
+        {
+            j = empty;
+        }
+        if self.open[i].orphan || self.open[j].orphan {
+            return;
+        }
+        let size = self.local_size(i);
+        let (from, to) = if front_to_back {
+            (0, 0)
+        } else {
+            // Onto the end (the mount copies by reference) or anywhere.
+            let to = match self.below(2) {
+                0 => self.local_size(j),
+                _ => self.rng.below(self.local_size(j) + 1),
+            };
+            (self.rng.below(size + 1), to)
+        };
+        let steps: Vec<u64> = match self.below(3) {
+            0 => vec![size.max(1)],
+            1 => vec![1 + self.rng.below(32 << 10), 1 << 30],
+            _ => vec![1 + self.rng.below(64 << 10)],
+        };
+        let (src, dst) = (self.open[i].path.clone(), self.open[j].path.clone());
+        self.note(
+            "copy",
+            format!("copy_file_range {steps:?} from {from} of {src} ({size}) via #{i} to {to} of {dst} via #{j}"),
+        );
+        let (mut off_in, mut off_out) = (from, to);
+        for len in steps {
+            let copy = |a: &File, b: &File| {
+                let (mut x, mut y) = (off_in, off_out);
+                outcome(
+                    rustix::fs::copy_file_range(a, Some(&mut x), b, Some(&mut y), len as usize)
+                        .map_err(io::Error::from),
+                )
+            };
+            let m = copy(&self.open[i].m, &self.open[j].m);
+            let l = copy(&self.open[i].l, &self.open[j].l);
+            self.same(m, l, "copy_file_range");
+            let Ok(n) = l else { return };
+            off_in += n as u64;
+            off_out += n as u64;
+        }
     }
 
     /// truncate(2) by path, no handle.

@@ -4,7 +4,7 @@ use crate::common;
 
 use std::fs;
 use std::io::{Read, Write};
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::fs::{FileExt, MetadataExt, PermissionsExt};
 use std::time::{Duration, UNIX_EPOCH};
 
 use alexander_store::{At, PutOptions};
@@ -623,6 +623,41 @@ fn cp_inside_the_mount_shares_chunks() {
     let dst = s.store.head_object("copies", "dst", At::Current).unwrap();
     let src = s.store.head_object("copies", "src", At::Current).unwrap();
     assert_eq!(dst.etag, src.etag);
+
+    // Over 2 GiB: the kernel asks in steps, and each step appends by
+    // reference (a streamed copy would have a plain MD5 for its ETag).
+    let big = b.join("big");
+    let f = fs::File::create(&big).unwrap();
+    let size = (3u64 << 30) + 12_345;
+    f.set_len(size).unwrap();
+    let islands = [0, (2u64 << 30) - 100, size - 70_000];
+    for (i, at) in islands.iter().enumerate() {
+        f.write_all_at(&common::noise(70_000, i as u64), *at)
+            .unwrap();
+    }
+    drop(f);
+    let cp = common::run_ok(
+        std::process::Command::new("cp")
+            .arg(&big)
+            .arg(b.join("big-copy")),
+        Duration::from_secs(120),
+    );
+    assert!(cp.status.success());
+    let copy = fs::File::open(b.join("big-copy")).unwrap();
+    assert_eq!(copy.metadata().unwrap().len(), size);
+    let info = s
+        .store
+        .head_object("copies", "big-copy", At::Current)
+        .unwrap();
+    assert!(info.etag.contains('-'), "{}", info.etag);
+    let original = fs::File::open(&big).unwrap();
+    for at in islands.iter().chain(&[1 << 30, size - 1]) {
+        let (mut x, mut y) = (vec![0; 100_000], vec![0; 100_000]);
+        let n = original.read_at(&mut x, *at).unwrap();
+        assert_eq!(copy.read_at(&mut y, *at).unwrap(), n);
+        assert!(x[..n] == y[..n], "bytes at {at}");
+    }
+    drop((copy, original));
 
     // Part of a file: the kernel copies it through reads and writes.
     let (input, output) = (

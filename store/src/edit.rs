@@ -22,7 +22,7 @@ use crate::ingest::PinGuard;
 use crate::manifest::{ChunkRef, Manifest};
 use crate::meta::keys;
 use crate::names::ChunkId;
-use crate::objects::{At, ObjectInfo, WriteCondition, resolve};
+use crate::objects::{At, CopyMetadata, CopySource, ObjectInfo, WriteCondition, resolve};
 use crate::records::{ChunkRecord, ObjectMeta};
 
 /// The new bytes of an edit: `dirty` ranges (sorted, not overlapping,
@@ -46,6 +46,21 @@ pub struct EditRequest<'a> {
     pub base: Option<At<'a>>,
     /// The size of the new version.
     pub size: u64,
+    pub meta: ObjectMeta,
+    pub condition: Option<WriteCondition>,
+}
+
+/// A copy of part of one object appended to another (or to nothing):
+/// see [`Store::append_copy`].
+pub struct AppendCopy<'a> {
+    pub src: CopySource<'a>,
+    /// Where in the source the bytes start.
+    pub from: u64,
+    pub len: u64,
+    pub bucket: &'a str,
+    pub key: &'a str,
+    /// The version the bytes are appended to; `None` for an empty one.
+    pub base: Option<At<'a>>,
     pub meta: ObjectMeta,
     pub condition: Option<WriteCondition>,
 }
@@ -196,7 +211,7 @@ impl Read for SpanReader<'_, '_> {
 impl Store {
     /// Commits an edit of an object as a new version, re-chunking only the
     /// chunks the edit touches. Returns the new version.
-    pub fn write_edit(&self, req: EditRequest<'_>, mut overlay: Overlay<'_>) -> Result<ObjectInfo> {
+    pub fn write_edit(&self, req: EditRequest<'_>, overlay: Overlay<'_>) -> Result<ObjectInfo> {
         crate::names::validate_writable_key(req.key)?;
         self.head_bucket(req.bucket)?;
         if overlay.dirty.windows(2).any(|w| w[0].1 > w[1].0)
@@ -220,6 +235,100 @@ impl Store {
             Some(at) => resolve(self, req.bucket, req.key, at)?.manifest,
             None => Manifest::default(),
         };
+        self.edit_onto(req, base, overlay)
+    }
+
+    /// Appends bytes `from..from + len` of a source version to a base (or
+    /// to nothing) as a new version of `req.key`: the source's chunks that
+    /// lie wholly in the range are referenced, and only the one or two it
+    /// cuts are read and re-chunked, so a copy costs no more than two
+    /// chunks whatever its length. The ETag is the composite of chunk MD5s,
+    /// except for a whole object copied onto nothing, which is a plain
+    /// [`copy_object`](Store::copy_object) with the source's ETag. This is
+    /// `copy_file_range` in the mount; a copy in several steps (the kernel
+    /// asks for at most 2 GiB at once) appends step by step.
+    pub fn append_copy(&self, req: AppendCopy<'_>) -> Result<ObjectInfo> {
+        crate::names::validate_writable_key(req.key)?;
+        self.head_bucket(req.bucket)?;
+        let source = resolve(self, req.src.bucket, req.src.key, req.src.at)?;
+        let end = req
+            .from
+            .checked_add(req.len)
+            .filter(|end| *end <= source.manifest.size())
+            .ok_or_else(|| {
+                Error::InvalidArgument(format!(
+                    "bytes {}..+{} of an object of {}",
+                    req.from,
+                    req.len,
+                    source.manifest.size()
+                ))
+            })?;
+        let base = match req.base {
+            Some(at) => resolve(self, req.bucket, req.key, at)?.manifest,
+            None => Manifest::default(),
+        };
+        // The very version measured, not whatever is current by now.
+        let id = crate::version_id(source.seq, source.null_id);
+        if base.size() == 0 && req.from == 0 && end == source.manifest.size() {
+            return self.copy_object(
+                CopySource {
+                    bucket: req.src.bucket,
+                    key: req.src.key,
+                    at: At::Version(&id),
+                },
+                req.bucket,
+                req.key,
+                CopyMetadata::Replace(req.meta),
+                req.condition,
+            );
+        }
+        let mut pins = PinGuard::new(self);
+        pins.pin_manifest(&base);
+        pins.pin_manifest(&source.manifest);
+        let mut guards = vec![pins];
+        let mut chunks = base.chunks().to_vec();
+        let src = &source.manifest;
+        for (i, c) in src.chunks().iter().enumerate() {
+            let (start, stop) = (src.chunk_start(i), src.chunk_start(i) + u64::from(c.len));
+            if stop <= req.from || start >= end {
+                continue;
+            }
+            if req.from <= start && stop <= end {
+                chunks.push(*c);
+                continue;
+            }
+            // A chunk the range cuts: its part inside, re-chunked.
+            let data = self.read_chunk(&c.id)?;
+            let (a, b) = (req.from.max(start) - start, end.min(stop) - start);
+            let mut stored = self.ingest(&data[a as usize..b as usize])?;
+            self.index(std::mem::take(&mut stored.unindexed))?;
+            chunks.extend_from_slice(stored.manifest.chunks());
+            guards.push(stored.pins);
+        }
+        let manifest = Manifest::new(chunks);
+        debug_assert_eq!(manifest.size(), base.size() + req.len);
+        let etag = self.composite_etag(&manifest)?;
+        let info = self.commit_manifest(
+            req.bucket,
+            req.key,
+            manifest,
+            &[],
+            etag,
+            req.meta,
+            req.condition,
+        )?;
+        drop(guards);
+        Ok(info)
+    }
+
+    /// Commits `base` with `overlay` applied, cut or grown to `req.size`,
+    /// as a new version of `req.key` (whose `base` field is not used).
+    fn edit_onto(
+        &self,
+        req: EditRequest<'_>,
+        base: Manifest,
+        mut overlay: Overlay<'_>,
+    ) -> Result<ObjectInfo> {
         // Pin the base's chunks: the new version will reference them.
         let mut pins = PinGuard::new(self);
         pins.pin_manifest(&base);

@@ -45,7 +45,7 @@ use parking_lot::Mutex;
 
 pub use buckets::BucketInfo;
 pub use chunker::ChunkerConfig;
-pub use edit::{EditRequest, Overlay};
+pub use edit::{AppendCopy, EditRequest, Overlay};
 pub use error::{Error, Result};
 pub use list::{ListPage, ListQuery, VersionEntry, VersionPage, VersionQuery};
 pub use multipart::{PartInfo, PartsPage, UploadInfo, UploadsPage};

@@ -339,3 +339,69 @@ fn a_zeroed_range_inside_the_base_costs_one_block() {
     );
     assert!(s.fsck(true).unwrap().is_clean());
 }
+
+#[test]
+fn a_copy_in_steps_shares_all_but_the_chunks_it_cuts() {
+    use alexander_store::{AppendCopy, CopySource};
+    let (_d, s) = open();
+    let body = data(1 << 20, 6);
+    let src = s
+        .put_object("edits", "src", &body[..], PutOptions::default())
+        .unwrap();
+    let copy = |from: u64, len: u64, key: &'static str, onto: bool| {
+        s.append_copy(AppendCopy {
+            src: CopySource {
+                bucket: "edits",
+                key: "src",
+                at: At::Current,
+            },
+            from,
+            len,
+            bucket: "edits",
+            key,
+            base: onto.then_some(At::Current),
+            meta: ObjectMeta::default(),
+            condition: None,
+        })
+    };
+    let before = s.stats().unwrap();
+    // In three steps, as copy_file_range of a large file goes.
+    let mut done = 0;
+    for step in [300_001, 400_000, (1 << 20) - 700_001] {
+        let info = copy(done, step, "dst", done > 0).unwrap();
+        done += step;
+        assert_eq!(info.size, done);
+        assert!(read(&s, "dst") == body[..done as usize], "after {done}");
+    }
+    assert!(
+        s.head_object("edits", "dst", At::Current)
+            .unwrap()
+            .etag
+            .contains('-')
+    );
+    // Each step re-chunked at most the two chunks it cut (16 KiB each).
+    let after = s.stats().unwrap();
+    assert!(
+        after.stored_bytes - before.stored_bytes <= 6 * 16384,
+        "{before:?} -> {after:?}"
+    );
+    // Bytes from the middle appended to another object.
+    s.put_object("edits", "other", &b"head:"[..], PutOptions::default())
+        .unwrap();
+    copy(5000, 70_000, "other", true).unwrap();
+    let mut want = b"head:".to_vec();
+    want.extend_from_slice(&body[5000..75_000]);
+    assert!(read(&s, "other") == want);
+    // A whole object onto nothing: a plain copy, with the source's ETag.
+    let info = copy(0, 1 << 20, "whole", false).unwrap();
+    assert_eq!(info.etag, src.etag);
+    assert!(read(&s, "whole") == body);
+    // Past the source's end: refused, nothing changed.
+    let err = copy(1000, 1 << 20, "whole", true).unwrap_err();
+    assert!(
+        matches!(err, alexander_store::Error::InvalidArgument(_)),
+        "{err}"
+    );
+    assert!(read(&s, "whole") == body);
+    assert!(s.fsck(true).unwrap().is_clean());
+}

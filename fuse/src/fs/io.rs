@@ -429,13 +429,16 @@ impl Fs {
     }
 
     /// `copy_file_range(2)` from `fh_in` to `fh_out`; returns the bytes
-    /// copied. A whole file copied into an empty one, which is what `cp`
-    /// asks (a file up to 2 GiB, the most the kernel asks for at once),
-    /// becomes a new version made from the source's chunks, as S3's
-    /// CopyObject: no byte is read or written, whatever the size, and the
-    /// copy has the source's ETag. So is a file copied out of `.snapshots/`
-    /// or `.versions/`. Any other copy is `EOPNOTSUPP`, on which the
-    /// kernel and `cp` copy through reads and writes.
+    /// copied. Bytes appended to the end of a file with nothing
+    /// uncommitted (what `cp` asks, into a new or truncated file, in one
+    /// call or several: the kernel passes at most 2 GiB a call) are copied
+    /// by reference and committed at once: a new version made of the
+    /// destination's chunks and the source's, reading only the one or two
+    /// chunks the range cuts (`Store::append_copy`). A whole file copied
+    /// in one call is S3's CopyObject, with the source's ETag. A file
+    /// copied out of `.snapshots/` or `.versions/` is no different. Any
+    /// other copy is `EOPNOTSUPP`, on which the kernel and `cp` copy
+    /// through reads and writes.
     pub fn copy_file_range(
         &self,
         fh_in: u64,
@@ -449,10 +452,11 @@ impl Fs {
             return Err(FsError::BadHandle);
         }
         self.writable()?;
-        let unsupported = FsError::NotSupported("copy_file_range of less than a whole file");
+        let unsupported = FsError::NotSupported("copy_file_range but to the end of a file");
         // Nothing starts a stream or an overlay meanwhile.
         let _t = self.transition.lock();
-        // Bytes not committed yet (a pending truncation holds none).
+        // Bytes some handle of `ino` holds uncommitted (a pending
+        // truncation holds none).
         let uncommitted = |ino: u64| {
             self.overlay_of(ino).is_some()
                 || self
@@ -463,50 +467,58 @@ impl Fs {
         if uncommitted(src.ino) {
             return Err(unsupported);
         }
-        let size = match self.store.head_object(&src.bucket, &src.key, src.at.at()) {
-            Ok(i) => i.size,
-            Err(e) if not_found(&e) => 0,
+        let source = match self.store.head_object(&src.bucket, &src.key, src.at.at()) {
+            Ok(i) => i,
+            Err(e) if not_found(&e) => return Ok(0),
             Err(e) => return Err(e.into()),
         };
-        if off_in >= size {
+        if off_in >= source.size {
             return Ok(0);
         }
-        // Created, truncated at open (`cp` over an existing file), or empty.
-        let empty = matches!(*dst.state.lock(), WriteState::Pending)
-            || match self.store.head_object(&dst.bucket, &dst.key, At::Current) {
-                Ok(i) => i.size == 0,
-                Err(e) if not_found(&e) => true,
-                Err(e) => return Err(e.into()),
-            };
         let orphan = self.inodes.lock().find(&dst.bucket, &dst.key) != Some(dst.ino);
-        // A FUSE reply counts the bytes in 32 bits.
-        if off_in != 0
-            || off_out != 0
-            || len < size
-            || size > u64::from(u32::MAX)
-            || src.ino == dst.ino
-            || orphan
-            || !empty
-            || uncommitted(dst.ino)
-        {
+        if src.ino == dst.ino || orphan || uncommitted(dst.ino) {
             return Err(unsupported);
         }
         let mut st = dst.state.lock();
-        if !matches!(*st, WriteState::Clean | WriteState::Pending) {
-            return Err(unsupported);
-        }
-        let meta = dst.meta.lock().finish();
-        self.store.copy_object(
-            CopySource {
+        // What the bytes are appended to: nothing (a file created or
+        // truncated at open, or empty), or the committed version.
+        let (base, condition) = match &*st {
+            WriteState::Pending if off_out == 0 => (None, None),
+            WriteState::Clean => match self.store.head_object(&dst.bucket, &dst.key, At::Current) {
+                Ok(i) if i.size == off_out && i.size == 0 => (None, None),
+                Ok(i) if i.size == off_out => {
+                    (Some(At::Current), Some(WriteCondition::IfMatch(i.etag)))
+                }
+                Err(e) if not_found(&e) && off_out == 0 => (None, None),
+                Err(e) if !not_found(&e) => return Err(e.into()),
+                _ => return Err(unsupported),
+            },
+            _ => return Err(unsupported),
+        };
+        // A FUSE reply counts the bytes in 32 bits.
+        let n = len
+            .min(source.size - off_in)
+            .min(u64::from(u32::MAX) & !0xfff);
+        let meta = {
+            let mut pm = dst.meta.lock();
+            pm.last_write_ns = now_ns();
+            pm.mtime_set = false;
+            pm.finish()
+        };
+        self.store.append_copy(AppendCopy {
+            src: CopySource {
                 bucket: &src.bucket,
                 key: &src.key,
-                at: src.at.at(),
+                at: At::Version(&source.version_id),
             },
-            &dst.bucket,
-            &dst.key,
-            CopyMetadata::Replace(meta),
-            None,
-        )?;
+            from: off_in,
+            len: n,
+            bucket: &dst.bucket,
+            key: &dst.key,
+            base,
+            meta,
+            condition,
+        })?;
         *st = WriteState::Clean;
         drop(st);
         // Other handles' pending truncations were of the empty file.
@@ -516,9 +528,8 @@ impl Fs {
                 *st = WriteState::Clean;
             }
         }
-        dst.meta.lock().mtime_set = false;
         self.committed(dst.ino);
-        Ok(size)
+        Ok(n)
     }
 
     /// The size of the file open through `h`, with what its handles and
