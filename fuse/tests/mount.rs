@@ -624,6 +624,24 @@ fn cp_inside_the_mount_shares_chunks() {
     let src = s.store.head_object("copies", "src", At::Current).unwrap();
     assert_eq!(dst.etag, src.etag);
 
+    // Into another bucket: chunks are shared across buckets too.
+    fs::create_dir(s.path().join("copies-elsewhere")).unwrap();
+    let other = s.path().join("copies-elsewhere/dst");
+    assert_eq!(
+        fs::copy(b.join("restored"), &other).unwrap(),
+        data.len() as u64
+    );
+    assert!(fs::read(&other).unwrap() == data);
+    let there = s
+        .store
+        .head_object("copies-elsewhere", "dst", At::Current)
+        .unwrap();
+    let here = s
+        .store
+        .head_object("copies", "restored", At::Current)
+        .unwrap();
+    assert_eq!(there.etag, here.etag);
+
     // Over 2 GiB: the kernel asks in steps, and each step appends by
     // reference (a streamed copy would have a plain MD5 for its ETag).
     let big = b.join("big");
