@@ -624,6 +624,33 @@ fn cp_inside_the_mount_shares_chunks() {
     let src = s.store.head_object("copies", "src", At::Current).unwrap();
     assert_eq!(dst.etag, src.etag);
 
+    // Out of a snapshot whose file was replaced by a longer one since (in
+    // an unversioned bucket both are version `null`): the old bytes.
+    fs::write(b.join("grows"), b"0123456789").unwrap();
+    fs::create_dir(b.join(".snapshots/short")).unwrap();
+    fs::write(b.join("grows"), b"abcdefghijklmnopqrstuvwxyz").unwrap();
+    fs::copy(b.join(".snapshots/short/grows"), b.join("was")).unwrap();
+    assert_eq!(fs::read(b.join("was")).unwrap(), b"0123456789");
+    let mut tail = fs::OpenOptions::new()
+        .append(true)
+        .open(b.join("was"))
+        .unwrap();
+    let short = fs::File::open(b.join(".snapshots/short/grows")).unwrap();
+    let (mut from, mut to) = (2u64, 10u64);
+    let n = rustix::fs::copy_file_range(&short, Some(&mut from), &tail, Some(&mut to), 3);
+    // O_APPEND is refused by the kernel; a plain handle appends.
+    assert_eq!(n.unwrap_err(), rustix::io::Errno::BADF);
+    drop(tail);
+    tail = fs::OpenOptions::new()
+        .write(true)
+        .open(b.join("was"))
+        .unwrap();
+    let (mut from, mut to) = (2u64, 10u64);
+    let n = rustix::fs::copy_file_range(&short, Some(&mut from), &tail, Some(&mut to), 3);
+    assert_eq!(n.unwrap(), 3);
+    drop((tail, short));
+    assert_eq!(fs::read(b.join("was")).unwrap(), b"0123456789234");
+
     // Into another bucket: chunks are shared across buckets too.
     fs::create_dir(s.path().join("copies-elsewhere")).unwrap();
     let other = s.path().join("copies-elsewhere/dst");

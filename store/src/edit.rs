@@ -267,20 +267,18 @@ impl Store {
             Some(at) => resolve(self, req.bucket, req.key, at)?.manifest,
             None => Manifest::default(),
         };
-        // The very version measured, not whatever is current by now.
-        let id = crate::version_id(source.seq, source.null_id);
         if base.size() == 0 && req.from == 0 && end == source.manifest.size() {
-            return self.copy_object(
-                CopySource {
-                    bucket: req.src.bucket,
-                    key: req.src.key,
-                    at: At::Version(&id),
-                },
+            // Resolved again under the commit lock, by the same view (a
+            // version id would not do: `null` names the current version,
+            // not a snapshot's hidden one).
+            let info = self.copy_object(
+                req.src,
                 req.bucket,
                 req.key,
                 CopyMetadata::Replace(req.meta),
                 req.condition,
-            );
+            )?;
+            return Ok(info);
         }
         let mut pins = PinGuard::new(self);
         pins.pin_manifest(&base);

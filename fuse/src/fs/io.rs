@@ -505,11 +505,13 @@ impl Fs {
             pm.mtime_set = false;
             pm.finish()
         };
+        // The handle's own view: a snapshot's record can be hidden, and a
+        // `null` version id would name the current one instead.
         self.store.append_copy(AppendCopy {
             src: CopySource {
                 bucket: &src.bucket,
                 key: &src.key,
-                at: At::Version(&source.version_id),
+                at: src.at.at(),
             },
             from: off_in,
             len: n,
