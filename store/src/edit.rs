@@ -211,7 +211,7 @@ impl Read for SpanReader<'_, '_> {
 impl Store {
     /// Commits an edit of an object as a new version, re-chunking only the
     /// chunks the edit touches. Returns the new version.
-    pub fn write_edit(&self, req: EditRequest<'_>, overlay: Overlay<'_>) -> Result<ObjectInfo> {
+    pub fn write_edit(&self, req: EditRequest<'_>, mut overlay: Overlay<'_>) -> Result<ObjectInfo> {
         crate::names::validate_writable_key(req.key)?;
         self.head_bucket(req.bucket)?;
         if overlay.dirty.windows(2).any(|w| w[0].1 > w[1].0)
@@ -235,7 +235,91 @@ impl Store {
             Some(at) => resolve(self, req.bucket, req.key, at)?.manifest,
             None => Manifest::default(),
         };
-        self.edit_onto(req, base, overlay)
+
+        // Pin the base's chunks: the new version will reference them.
+        let mut pins = PinGuard::new(self);
+        pins.pin_manifest(&base);
+        let mut guards = vec![pins];
+
+        // Base chunks kept whole: inside the new size and touching no dirty
+        // range. Everything else is re-chunked, in maximal runs.
+        let touched = |start: u64, end: u64| {
+            end > req.size || overlay.dirty.iter().any(|(s, e)| *s < end && start < *e)
+        };
+        let mut chunks: Vec<ChunkRef> = Vec::new();
+        let mut span_start: Option<u64> = None;
+        let mut pos = 0u64;
+        let mut spans: Vec<(usize, u64, u64)> = Vec::new();
+        for (i, c) in base.chunks().iter().enumerate() {
+            let (start, end) = (base.chunk_start(i), base.chunk_start(i) + u64::from(c.len));
+            if start >= req.size {
+                break;
+            }
+            if touched(start, end) {
+                span_start.get_or_insert(start);
+            } else {
+                if let Some(s) = span_start.take() {
+                    spans.push((chunks.len(), s, start));
+                }
+                chunks.push(*c);
+            }
+            pos = end.min(req.size);
+        }
+        // The last run of touched chunks, and whatever the edit adds past
+        // the base's end, make one span up to the new size.
+        let tail_start = span_start.unwrap_or(pos);
+        if tail_start < req.size {
+            spans.push((chunks.len(), tail_start, req.size));
+        }
+        // Re-chunk each span and splice it in at its place (later spans
+        // first, so earlier insertion points stay valid). A long hole (zeros
+        // past the base's end that no write touched, or a range the overlay
+        // knows is zeros) is not chunked byte by byte: it is one block of
+        // zeros, chunked once, repeated.
+        let mut zero_block: Option<Vec<ChunkRef>> = None;
+        let mut pieces = Vec::with_capacity(spans.len());
+        for &(at, start, end) in &spans {
+            let mut new = Vec::new();
+            for segment in segments(start, end, base.size(), overlay.dirty, overlay.zeros) {
+                match segment {
+                    Segment::Bytes(from, to) => {
+                        let reader = SpanReader {
+                            store: self,
+                            base: &base,
+                            overlay: &mut overlay,
+                            pos: from,
+                            end: to,
+                            cached: None,
+                        };
+                        new.extend_from_slice(&self.ingest_indexed(reader, &mut guards)?);
+                    }
+                    Segment::ZeroBlocks(n) => {
+                        if zero_block.is_none() {
+                            let zeros = io::repeat(0).take(ZERO_BLOCK);
+                            zero_block = Some(self.ingest_indexed(zeros, &mut guards)?);
+                        }
+                        let block = zero_block.as_deref().expect("set above");
+                        for _ in 0..n {
+                            new.extend_from_slice(block);
+                        }
+                    }
+                }
+            }
+            pieces.push((at, new));
+        }
+        for (at, new) in pieces.into_iter().rev() {
+            chunks.splice(at..at, new);
+        }
+        let manifest = Manifest::new(chunks);
+        debug_assert_eq!(manifest.size(), req.size);
+        self.commit_composite(
+            req.bucket,
+            req.key,
+            manifest,
+            req.meta,
+            req.condition,
+            guards,
+        )
     }
 
     /// Appends bytes `from..from + len` of a source version to a base (or
@@ -298,127 +382,48 @@ impl Store {
             // A chunk the range cuts: its part inside, re-chunked.
             let data = self.read_chunk(&c.id)?;
             let (a, b) = (req.from.max(start) - start, end.min(stop) - start);
-            let mut stored = self.ingest(&data[a as usize..b as usize])?;
-            self.index(std::mem::take(&mut stored.unindexed))?;
-            chunks.extend_from_slice(stored.manifest.chunks());
-            guards.push(stored.pins);
+            chunks.extend_from_slice(
+                &self.ingest_indexed(&data[a as usize..b as usize], &mut guards)?,
+            );
         }
         let manifest = Manifest::new(chunks);
         debug_assert_eq!(manifest.size(), base.size() + req.len);
-        let etag = self.composite_etag(&manifest)?;
-        let info = self.commit_manifest(
+        self.commit_composite(
             req.bucket,
             req.key,
             manifest,
-            &[],
-            etag,
             req.meta,
             req.condition,
-        )?;
-        drop(guards);
-        Ok(info)
+            guards,
+        )
     }
 
-    /// Commits `base` with `overlay` applied, cut or grown to `req.size`,
-    /// as a new version of `req.key` (whose `base` field is not used).
-    fn edit_onto(
+    /// Chunks and stores `source` and indexes its new chunks at once (a
+    /// composite ETag reads every chunk's record); its pins join `guards`.
+    fn ingest_indexed(
         &self,
-        req: EditRequest<'_>,
-        base: Manifest,
-        mut overlay: Overlay<'_>,
-    ) -> Result<ObjectInfo> {
-        // Pin the base's chunks: the new version will reference them.
-        let mut pins = PinGuard::new(self);
-        pins.pin_manifest(&base);
-        let mut guards = vec![pins];
+        source: impl Read,
+        guards: &mut Vec<PinGuard>,
+    ) -> Result<Vec<ChunkRef>> {
+        let mut stored = self.ingest(source)?;
+        self.index(std::mem::take(&mut stored.unindexed))?;
+        guards.push(stored.pins);
+        Ok(stored.manifest.chunks().to_vec())
+    }
 
-        // Base chunks kept whole: inside the new size and touching no dirty
-        // range. Everything else is re-chunked, in maximal runs.
-        let touched = |start: u64, end: u64| {
-            end > req.size || overlay.dirty.iter().any(|(s, e)| *s < end && start < *e)
-        };
-        let mut chunks: Vec<ChunkRef> = Vec::new();
-        let mut span_start: Option<u64> = None;
-        let mut pos = 0u64;
-        let mut spans: Vec<(usize, u64, u64)> = Vec::new();
-        for (i, c) in base.chunks().iter().enumerate() {
-            let (start, end) = (base.chunk_start(i), base.chunk_start(i) + u64::from(c.len));
-            if start >= req.size {
-                break;
-            }
-            if touched(start, end) {
-                span_start.get_or_insert(start);
-            } else {
-                if let Some(s) = span_start.take() {
-                    spans.push((chunks.len(), s, start));
-                }
-                chunks.push(*c);
-            }
-            pos = end.min(req.size);
-        }
-        // The last run of touched chunks, and whatever the edit adds past
-        // the base's end, make one span up to the new size.
-        let tail_start = span_start.unwrap_or(pos);
-        if tail_start < req.size {
-            spans.push((chunks.len(), tail_start, req.size));
-        }
-        // Re-chunk each span and splice it in at its place (later spans
-        // first, so earlier insertion points stay valid). A long hole (zeros
-        // past the base's end that no write touched, or a range the overlay
-        // knows is zeros) is not chunked byte by byte: it is one block of
-        // zeros, chunked once, repeated.
-        let mut zero_block: Option<Vec<ChunkRef>> = None;
-        let mut pieces = Vec::with_capacity(spans.len());
-        for &(at, start, end) in &spans {
-            let mut new = Vec::new();
-            for segment in segments(start, end, base.size(), overlay.dirty, overlay.zeros) {
-                match segment {
-                    Segment::Bytes(from, to) => {
-                        let reader = SpanReader {
-                            store: self,
-                            base: &base,
-                            overlay: &mut overlay,
-                            pos: from,
-                            end: to,
-                            cached: None,
-                        };
-                        let mut stored = self.ingest(reader)?;
-                        // The composite ETag below reads every chunk's record.
-                        self.index(std::mem::take(&mut stored.unindexed))?;
-                        new.extend_from_slice(stored.manifest.chunks());
-                        guards.push(stored.pins);
-                    }
-                    Segment::ZeroBlocks(n) => {
-                        if zero_block.is_none() {
-                            let mut stored = self.ingest(io::repeat(0).take(ZERO_BLOCK))?;
-                            self.index(std::mem::take(&mut stored.unindexed))?;
-                            zero_block = Some(stored.manifest.chunks().to_vec());
-                            guards.push(stored.pins);
-                        }
-                        let block = zero_block.as_deref().expect("set above");
-                        for _ in 0..n {
-                            new.extend_from_slice(block);
-                        }
-                    }
-                }
-            }
-            pieces.push((at, new));
-        }
-        for (at, new) in pieces.into_iter().rev() {
-            chunks.splice(at..at, new);
-        }
-        let manifest = Manifest::new(chunks);
-        debug_assert_eq!(manifest.size(), req.size);
+    /// Commits `manifest` as a new version with the composite ETag;
+    /// `guards` pin its chunks until the commit holds its references.
+    fn commit_composite(
+        &self,
+        bucket: &str,
+        key: &str,
+        manifest: Manifest,
+        meta: ObjectMeta,
+        condition: Option<WriteCondition>,
+        guards: Vec<PinGuard>,
+    ) -> Result<ObjectInfo> {
         let etag = self.composite_etag(&manifest)?;
-        let info = self.commit_manifest(
-            req.bucket,
-            req.key,
-            manifest,
-            &[],
-            etag,
-            req.meta,
-            req.condition,
-        )?;
+        let info = self.commit_manifest(bucket, key, manifest, &[], etag, meta, condition)?;
         drop(guards);
         Ok(info)
     }
