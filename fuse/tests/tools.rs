@@ -731,21 +731,46 @@ fn stat(stats: &str, name: &str) -> u64 {
     digits.parse().unwrap()
 }
 
-fn restic(program: &Path, work: &Path, repo: &Path, args: &[&str], dir: &Path) -> Output {
+/// A backup program run in `dir`, with none of the caller's variables
+/// starting with `env_prefix`, and its home and temporary files in `work`.
+fn backup_program(program: &Path, env_prefix: &str, work: &Path, dir: &Path) -> Command {
     let mut cmd = Command::new(program);
     for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("RESTIC_") {
+        if name.to_string_lossy().starts_with(env_prefix) {
             cmd.env_remove(name);
         }
     }
+    cmd.env("HOME", work).env("TMPDIR", work).current_dir(dir);
+    cmd
+}
+
+/// Asserts that the store holds objects under `prefix` in `bucket`: the
+/// repository a program kept in the mount is objects in the bucket.
+fn assert_objects_under(s: &common::MountedSession, bucket: &str, prefix: &str) {
+    let page = s
+        .store
+        .list_objects(
+            bucket,
+            &alexander_store::ListQuery {
+                prefix: prefix.into(),
+                max_keys: 1000,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert!(
+        !page.objects.is_empty(),
+        "no objects under {bucket}/{prefix}"
+    );
+}
+
+fn restic(program: &Path, work: &Path, repo: &Path, args: &[&str], dir: &Path) -> Output {
+    let mut cmd = backup_program(program, "RESTIC_", work, dir);
     cmd.env("RESTIC_PASSWORD", "a test password")
         .env("RESTIC_CACHE_DIR", work.join("cache"))
-        .env("HOME", work)
-        .env("TMPDIR", work)
         .arg("--repo")
         .arg(repo)
-        .args(args)
-        .current_dir(dir);
+        .args(args);
     common::run_ok(&mut cmd, TOOL_TIMEOUT)
 }
 
@@ -814,34 +839,14 @@ fn restic_keeps_a_repository_in_the_mount() {
     assert_eq!(ids.len(), 2, "{json}");
     restore(ids[0], &w.join("restore0"));
     assert_same_tree(&w.join("first"), &w.join("restore0"), is_root(), false);
-    // The repository is objects in the bucket.
-    let packs = s
-        .store
-        .list_objects(
-            "backups",
-            &alexander_store::ListQuery {
-                prefix: "repo/data/".into(),
-                max_keys: 1000,
-                ..Default::default()
-            },
-        )
-        .unwrap();
-    assert!(!packs.objects.is_empty(), "no pack files in the store");
+    assert_objects_under(&s, "backups", "repo/data/");
 }
 
 fn borg(program: &Path, work: &Path, args: &[&str], dir: &Path) -> Output {
-    let mut cmd = Command::new(program);
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("BORG_") {
-            cmd.env_remove(name);
-        }
-    }
+    let mut cmd = backup_program(program, "BORG_", work, dir);
     cmd.env("BORG_PASSPHRASE", "a test passphrase")
         .env("BORG_BASE_DIR", work.join("borg-base"))
-        .env("HOME", work)
-        .env("TMPDIR", work)
-        .args(args)
-        .current_dir(dir);
+        .args(args);
     common::run_ok(&mut cmd, TOOL_TIMEOUT)
 }
 
@@ -903,20 +908,5 @@ fn borg_keeps_a_repository_in_the_mount() {
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "second");
     extract("second", &w.join("restore2"));
     assert_same_tree(&src, &w.join("restore2"), is_root(), false);
-    // The repository is objects in the bucket.
-    let segments = s
-        .store
-        .list_objects(
-            "borg",
-            &alexander_store::ListQuery {
-                prefix: "repo/data/".into(),
-                max_keys: 1000,
-                ..Default::default()
-            },
-        )
-        .unwrap();
-    assert!(
-        !segments.objects.is_empty(),
-        "no segment files in the store"
-    );
+    assert_objects_under(&s, "borg", "repo/data/");
 }
