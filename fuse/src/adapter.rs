@@ -245,10 +245,14 @@ impl Filesystem for FuseFs {
         rdev: u32,
         reply: ReplyEntry,
     ) {
-        let mode = mode & !(umask & 0o7777);
-        let r = self
-            .fs
-            .mknod(parent.0, name.as_bytes(), mode, rdev, req.uid(), req.gid());
+        let r = self.fs.mknod(
+            parent.0,
+            name.as_bytes(),
+            mode & !umask,
+            rdev,
+            req.uid(),
+            req.gid(),
+        );
         self.entry("mknod", r, reply);
     }
 

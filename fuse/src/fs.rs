@@ -1109,15 +1109,18 @@ impl Fs {
         uid: u32,
         gid: u32,
     ) -> Result<Attr> {
-        let (p, path) = self.new_entry(parent, name)?;
         let mut meta = self.new_meta(S_IFLNK | 0o777, uid, gid);
         meta.attrs.symlink = Some(target.to_vec());
+        self.new_empty(parent, name, meta, Kind::Symlink)
+    }
+
+    /// Creates `name` in `parent` as an empty object with `meta` (a symlink
+    /// or a `mknod` node), unless the name is taken.
+    fn new_empty(&self, parent: u64, name: &[u8], meta: ObjectMeta, kind: Kind) -> Result<Attr> {
+        let (p, path) = self.new_entry(parent, name)?;
         let info = self.put_empty(&p.bucket, &path, meta, Some(WriteCondition::IfNoneMatch))?;
         let mut a = self.file_attr(0, &info);
-        a.ino = self
-            .inodes
-            .lock()
-            .intern(&p.bucket, &path, Kind::Symlink, true);
+        a.ino = self.inodes.lock().intern(&p.bucket, &path, kind, true);
         Ok(a)
     }
 
@@ -1145,18 +1148,11 @@ impl Fs {
                 )));
             }
         };
-        let (p, path) = self.new_entry(parent, name)?;
         let mut meta = self.new_meta(mode, uid, gid);
         if matches!(file_type, libc::S_IFCHR | libc::S_IFBLK) {
             meta.user.insert("rdev".into(), rdev.to_string());
         }
-        let info = self.put_empty(&p.bucket, &path, meta, Some(WriteCondition::IfNoneMatch))?;
-        let mut a = self.file_attr(0, &info);
-        a.ino = self
-            .inodes
-            .lock()
-            .intern(&p.bucket, &path, Kind::File, true);
-        Ok(a)
+        self.new_empty(parent, name, meta, Kind::File)
     }
 
     /// Keeps the directory at `path` alive with a marker once its last
