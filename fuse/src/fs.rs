@@ -1404,14 +1404,19 @@ impl Fs {
     /// data directory, so `df` of the mount shows that filesystem's size and
     /// room (what a write can still use), and the store's version count.
     pub fn statfs(&self) -> Result<(u64, u64, u64)> {
-        let stats = self.store.stats()?;
+        let (total, free) = self.disk_room()?;
+        Ok((total, free, self.store.stats()?.versions))
+    }
+
+    /// (total bytes, bytes free to unprivileged writers) of the filesystem
+    /// that holds the store's data directory.
+    pub(crate) fn disk_room(&self) -> Result<(u64, u64)> {
         let disk = rustix::fs::statvfs(self.store.dir())
             .map_err(|e| StoreError::Io(std::io::Error::from(e)))?;
         let frag = disk.f_frsize.max(1);
         Ok((
             disk.f_blocks.saturating_mul(frag),
             disk.f_bavail.saturating_mul(frag),
-            stats.versions,
         ))
     }
 }

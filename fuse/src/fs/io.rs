@@ -404,7 +404,7 @@ impl Fs {
             .ok_or_else(|| FsError::Invalid("fallocate past the largest offset".into()))?;
         let size = self.open_size(&h)?;
         if !zeroing && end > size {
-            let (_, free, _) = self.statfs()?;
+            let (_, free) = self.disk_room()?;
             if end - size > free {
                 return Err(FsError::NoSpace);
             }
@@ -485,7 +485,6 @@ impl Fs {
         let (base, condition) = match &*st {
             WriteState::Pending if off_out == 0 => (None, None),
             WriteState::Clean => match self.store.head_object(&dst.bucket, &dst.key, At::Current) {
-                Ok(i) if i.size == off_out && i.size == 0 => (None, None),
                 Ok(i) if i.size == off_out => {
                     (Some(At::Current), Some(WriteCondition::IfMatch(i.etag)))
                 }
@@ -543,7 +542,7 @@ impl Fs {
                 return Ok(g.size);
             }
         }
-        // The largest, as `pending_handle` says why.
+        // The largest, as `pending_handle` takes it.
         if let Some(size) = self
             .handles_of(h.ino)
             .iter()
