@@ -1410,7 +1410,7 @@ impl Fs {
 
     /// (total bytes, bytes free to unprivileged writers) of the filesystem
     /// that holds the store's data directory.
-    pub(crate) fn disk_room(&self) -> Result<(u64, u64)> {
+    fn disk_room(&self) -> Result<(u64, u64)> {
         let disk = rustix::fs::statvfs(self.store.dir())
             .map_err(|e| StoreError::Io(std::io::Error::from(e)))?;
         let frag = disk.f_frsize.max(1);
