@@ -11,6 +11,7 @@
 //! A version entry under `.versions/` also shows
 //! [`VERSION_ID_XATTR`](super::VERSION_ID_XATTR), its S3 version id.
 
+use alexander_store::access::Access;
 use alexander_store::{At, ObjectMeta};
 
 use super::Fs;

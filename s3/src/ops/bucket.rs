@@ -25,7 +25,7 @@ use super::{
     xml_response,
 };
 use crate::error::S3Error;
-use crate::iam::{Principal, ROOT};
+use crate::iam::Principal;
 use crate::router::Endpoint;
 use crate::server::{RequestBody, ResponseBody};
 use crate::xml::{
