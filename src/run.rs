@@ -17,9 +17,9 @@ use std::os::unix::fs::DirBuilderExt;
 use std::path::Path;
 use std::time::Duration;
 
-use alexander_s3::{OWNER_SETTING, S3Service};
 use alexander_s3::auth::SecretKey;
 use alexander_s3::iam::{AccessKey, Iam, IamError, ROOT};
+use alexander_s3::{OWNER_SETTING, S3Service};
 use alexander_store::Store;
 use anyhow::{Context, Result, anyhow, bail};
 use tokio::signal::unix::{SignalKind, signal};

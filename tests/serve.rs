@@ -1162,7 +1162,12 @@ fn the_mount_acts_as_the_mount_user() {
     ok(&data, &["user", "add", "alice"]);
     let server = start(&data, &args, &vars);
     let acl = [("x-amz-acl", "public-read")];
-    assert_eq!(server.s3_in("us-east-1", key, "PUT", "/rootpub", &acl, b"").0, 200);
+    assert_eq!(
+        server
+            .s3_in("us-east-1", key, "PUT", "/rootpub", &acl, b"")
+            .0,
+        200
+    );
     assert_eq!(server.s3(key, "PUT", "/rootpriv", b"").0, 200);
     assert_eq!(server.s3(key, "PUT", "/rootpub/f.txt", b"readable").0, 200);
     assert_eq!(server.s3(key, "PUT", "/rootpriv/f.txt", b"hidden").0, 200);
@@ -1175,7 +1180,10 @@ fn the_mount_acts_as_the_mount_user() {
         n
     };
     assert_eq!(names(), ["rootpub"]);
-    assert_eq!(std::fs::read(mnt.join("rootpub/f.txt")).unwrap(), b"readable");
+    assert_eq!(
+        std::fs::read(mnt.join("rootpub/f.txt")).unwrap(),
+        b"readable"
+    );
     let err = std::fs::write(mnt.join("rootpub/new.txt"), b"x").unwrap_err();
     assert_eq!(err.raw_os_error(), Some(libc::EACCES), "{err}");
     let err = std::fs::metadata(mnt.join("rootpriv/f.txt")).unwrap_err();

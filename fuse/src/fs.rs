@@ -32,11 +32,11 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use alexander_store::access::Access;
 use alexander_store::{
     AppendCopy, At, BucketInfo, CopySource, Error as StoreError, ListQuery, ObjectInfo, ObjectMeta,
     ObjectReader, PutOptions, RenameOptions, Store, WriteCondition,
 };
-use alexander_store::access::Access;
 use parking_lot::{Mutex, RwLock};
 
 use crate::error::{FsError, Result};

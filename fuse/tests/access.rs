@@ -70,7 +70,14 @@ fn listed(dir: &Path) -> Vec<String> {
 /// alice's bucket, bob's public-read one and bob's private one.
 fn three_buckets(store: &Store) {
     bucket(store, "alice-own", "alice", None, "mine.txt", b"alice's");
-    bucket(store, "bob-public", "bob", Some("public-read"), "readme.txt", b"for all");
+    bucket(
+        store,
+        "bob-public",
+        "bob",
+        Some("public-read"),
+        "readme.txt",
+        b"for all",
+    );
     bucket(store, "bob-private", "bob", None, "secret.txt", b"bob only");
 }
 
@@ -261,7 +268,14 @@ fn with_allow_other_modes_grant_no_more_than_the_acl() {
     let setpriv = tool!("setpriv", &["--version"]);
     let Some(s) = mount_as("root", true, |store| {
         three_buckets(store);
-        bucket(store, "bob-shared", "bob", Some("public-read-write"), "f", b"rw");
+        bucket(
+            store,
+            "bob-shared",
+            "bob",
+            Some("public-read-write"),
+            "f",
+            b"rw",
+        );
         put_with_mode(store, "bob-private", "wide.txt", b"wide", Some(0o100_666));
         put_with_mode(store, "bob-public", "wide.txt", b"wide", Some(0o100_777));
         put_with_mode(store, "bob-shared", "wide.txt", b"wide", Some(0o100_666));

@@ -40,7 +40,9 @@ pub enum Access {
 /// The user owning a bucket with these settings: its owner setting, or
 /// root when none is set.
 pub fn bucket_owner(settings: &BTreeMap<String, String>) -> &str {
-    settings.get(OWNER_SETTING).map_or(ROOT_USER, String::as_str)
+    settings
+        .get(OWNER_SETTING)
+        .map_or(ROOT_USER, String::as_str)
 }
 
 /// The canned ACL of a bucket with these settings (`private` when none was
@@ -105,16 +107,40 @@ mod tests {
             (Some("bob"), None, None, Read, false),
             // public-read: read only, for users and anonymous callers.
             (Some("bob"), Some("public-read"), Some("alice"), Read, true),
-            (Some("bob"), Some("public-read"), Some("alice"), Write, false),
+            (
+                Some("bob"),
+                Some("public-read"),
+                Some("alice"),
+                Write,
+                false,
+            ),
             (Some("bob"), Some("public-read"), None, Read, true),
             (Some("bob"), Some("public-read"), None, Write, false),
             // public-read-write: read and write, never the bucket itself.
-            (Some("bob"), Some("public-read-write"), Some("alice"), Write, true),
+            (
+                Some("bob"),
+                Some("public-read-write"),
+                Some("alice"),
+                Write,
+                true,
+            ),
             (Some("bob"), Some("public-read-write"), None, Write, true),
-            (Some("bob"), Some("public-read-write"), Some("alice"), Owner, false),
+            (
+                Some("bob"),
+                Some("public-read-write"),
+                Some("alice"),
+                Owner,
+                false,
+            ),
             (Some("bob"), Some("public-read-write"), None, Owner, false),
             // An ACL the rule does not know grants nothing.
-            (Some("bob"), Some("authenticated-read"), Some("alice"), Read, false),
+            (
+                Some("bob"),
+                Some("authenticated-read"),
+                Some("alice"),
+                Read,
+                false,
+            ),
             (Some("bob"), Some("garbage"), None, Read, false),
             // An anonymous caller is never the owner, even of a bucket
             // whose owner setting is empty.

@@ -1,7 +1,7 @@
 //! The mount acts as one S3 user ([`FsConfig::user`], root by default) and
 //! applies S3's bucket access rule to it, the store's
 //! [`alexander_store::access`], evaluated at every request so that an ACL or
-//! owner changed over S3 holds at once:
+//! owner changed over S3 holds without a remount:
 //!
 //! - a bucket the user may not read is not there: it is not listed at the
 //!   root, and every name in it is `ENOENT`;
@@ -14,8 +14,13 @@
 //!   bucket) needs ownership, as over S3;
 //! - `mkdir` at the root creates a bucket the user owns.
 //!
-//! A file already open stays open when access is withdrawn, as on a local
-//! filesystem after a chmod.
+//! Every lookup, open, listing and change asks the store for the bucket's
+//! settings, so revoking access (over S3) refuses the next of them at once;
+//! only a `stat` of the bucket's directory the kernel answers from its
+//! attribute cache can lag, for the cache time (`--mount-cache-secs`). A
+//! file already open stays open when access is withdrawn, as on a local
+//! filesystem after a chmod. A mount acting as root skips all of this: the
+//! checks cost it nothing.
 //!
 //! With `allow_other`, the kernel checks the modes the mount shows
 //! (`default_permissions`) for every local user; the group and other bits
@@ -60,7 +65,9 @@ impl Fs {
         } else if need == Access::Owner {
             Err(FsError::AccessDenied("only the bucket's owner may"))
         } else {
-            Err(FsError::AccessDenied("the bucket is read-only to this user"))
+            Err(FsError::AccessDenied(
+                "the bucket is read-only to this user",
+            ))
         }
     }
 
@@ -72,10 +79,7 @@ impl Fs {
 
     /// The settings of a bucket the mount creates: owned by its user.
     pub(super) fn new_bucket_owner(&self) -> (String, String) {
-        (
-            access::OWNER_SETTING.to_owned(),
-            self.config.user.clone(),
-        )
+        (access::OWNER_SETTING.to_owned(), self.config.user.clone())
     }
 
     /// `attr` as shown to the kernel: with the write bits removed where the

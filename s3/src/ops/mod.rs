@@ -23,8 +23,8 @@ use crate::checksum::{self, ChecksumAlgorithm, Checksummer, DeclaredChecksum};
 use crate::error::{S3Error, S3ErrorCode};
 use crate::iam::Principal;
 use crate::router::Endpoint;
-use crate::server::{RequestBody, ResponseBody, S3Service, empty, full};
 use crate::s3_error;
+use crate::server::{RequestBody, ResponseBody, S3Service, empty, full};
 
 /// Everything a handler knows about its request besides the body.
 pub struct Ctx {
