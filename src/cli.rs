@@ -335,6 +335,10 @@ pub struct ServeArgs {
     pub mount_cache_secs: Option<u64>,
 
     /// Let other users reach the mount (the kernel then checks permissions)
+    ///
+    /// The modes the mount then shows grant other local users (group and other
+    /// bits) no more than the bucket's ACL grants anonymous S3 users: nothing in a
+    /// private bucket, read in a public-read one.
     #[arg(long, env = "ALEXANDER_MOUNT_ALLOW_OTHER", requires = "mount", help_heading = MOUNT)]
     pub allow_other: bool,
 

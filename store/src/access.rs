@@ -92,7 +92,14 @@ mod tests {
     fn the_bucket_access_rule() {
         use Access::{Owner, Read, Write};
         // (owner, acl, caller, access, allowed)
-        let table: &[(Option<&str>, Option<&str>, Option<&str>, Access, bool)] = &[
+        type Row<'a> = (
+            Option<&'a str>,
+            Option<&'a str>,
+            Option<&'a str>,
+            Access,
+            bool,
+        );
+        let table: &[Row<'_>] = &[
             // Root does everything, owner set or not.
             (Some("bob"), None, Some("root"), Owner, true),
             (None, None, Some("root"), Owner, true),
