@@ -335,6 +335,10 @@ pub struct ServeArgs {
     pub mount_cache_secs: Option<u64>,
 
     /// Let other users reach the mount (the kernel then checks permissions)
+    ///
+    /// The modes the mount then shows grant other local users (group and other
+    /// bits) no more than the bucket's ACL grants anonymous S3 users: nothing in a
+    /// private bucket, read in a public-read one.
     #[arg(long, env = "ALEXANDER_MOUNT_ALLOW_OTHER", requires = "mount", help_heading = MOUNT)]
     pub allow_other: bool,
 
@@ -369,6 +373,21 @@ pub struct ServeArgs {
         help_heading = MOUNT
     )]
     pub mount_gid: Option<u32>,
+
+    /// The S3 user the mount acts as [config: mount.user; default: root]
+    ///
+    /// The mount shows exactly the buckets this user may read under S3's
+    /// rules (its own, and others' as their ACLs allow), read-only where it
+    /// may not write (EACCES); a bucket made by mkdir at the mount's root is
+    /// this user's. An unknown user is an error at start.
+    #[arg(
+        long,
+        value_name = "NAME",
+        env = "ALEXANDER_MOUNT_USER",
+        requires = "mount",
+        help_heading = MOUNT
+    )]
+    pub mount_user: Option<String>,
 
     #[command(flatten)]
     pub limits: LimitArgs,

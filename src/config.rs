@@ -40,6 +40,16 @@ struct FileConfig {
     chunking: ChunkingSection,
     #[serde(default)]
     gc: GcSection,
+    #[serde(default)]
+    mount: MountSection,
+}
+
+/// `[mount]`: how `serve --mount` presents the store.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MountSection {
+    /// The S3 user the mount acts as.
+    user: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -138,6 +148,8 @@ pub struct Settings {
     pub master_key_file: Option<PathBuf>,
     /// `[s3]` of the config file, for `serve`.
     s3: S3Section,
+    /// `[mount]` of the config file, for `serve`.
+    mount: MountSection,
 }
 
 impl Settings {
@@ -205,6 +217,7 @@ impl Settings {
             },
             master_key_file: args.master_key_file.clone().or(file.master_key_file),
             s3: file.s3,
+            mount: file.mount,
         })
     }
 }
@@ -217,6 +230,8 @@ pub struct ServeSettings {
     pub s3: S3Config,
     /// How long requests in flight may take to finish at shutdown.
     pub drain: Duration,
+    /// The S3 user the mount acts as (root unless set).
+    pub mount_user: String,
 }
 
 impl ServeSettings {
@@ -258,6 +273,11 @@ impl ServeSettings {
                 limits: limits(args, &file.limits)?,
             },
             drain,
+            mount_user: args
+                .mount_user
+                .clone()
+                .or_else(|| settings.mount.user.clone())
+                .unwrap_or_else(|| alexander_s3::iam::ROOT.to_owned()),
         })
     }
 }
@@ -382,6 +402,7 @@ mod tests {
         assert_eq!(l.max_part_size, Some(Size(d.max_part_size)));
         assert_eq!(l.max_put_size, Some(Size(d.max_put_size)));
         assert_eq!(l.max_delete_keys, Some(d.max_delete_keys as u32));
+        assert_eq!(config.mount.user, None);
     }
 
     #[test]
@@ -392,6 +413,10 @@ mod tests {
         assert!(err.to_string().contains("port"), "{err}");
         let err = toml::from_str::<FileConfig>("[s3.limits]\nmax_keys = 5\n").unwrap_err();
         assert!(err.to_string().contains("max_keys"), "{err}");
+        let err = toml::from_str::<FileConfig>("[mount]\nusr = \"alice\"\n").unwrap_err();
+        assert!(err.to_string().contains("usr"), "{err}");
+        let c: FileConfig = toml::from_str("[mount]\nuser = \"alice\"\n").unwrap();
+        assert_eq!(c.mount.user.as_deref(), Some("alice"));
     }
 
     #[test]

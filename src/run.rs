@@ -17,9 +17,9 @@ use std::os::unix::fs::DirBuilderExt;
 use std::path::Path;
 use std::time::Duration;
 
-use alexander_s3::S3Service;
 use alexander_s3::auth::SecretKey;
 use alexander_s3::iam::{AccessKey, Iam, IamError, ROOT};
+use alexander_s3::{OWNER_SETTING, S3Service};
 use alexander_store::Store;
 use anyhow::{Context, Result, anyhow, bail};
 use tokio::signal::unix::{SignalKind, signal};
@@ -209,7 +209,12 @@ fn effective_uid() -> String {
 /// Mounts the store at `at`: creates the directory if missing and clears a
 /// mount that a killed server left there (its directory then answers
 /// ENOTCONN).
-fn mount_store(store: &Store, at: &Path, args: &ServeArgs) -> Result<alexander_fuse::MountHandle> {
+fn mount_store(
+    store: &Store,
+    at: &Path,
+    args: &ServeArgs,
+    user: &str,
+) -> Result<alexander_fuse::MountHandle> {
     // Opening the directory, not `stat`: the kernel may answer a `stat` of
     // a dead mount's root from its attribute cache (for as long as the
     // mount's cache time), but every open goes to the (gone) server.
@@ -236,7 +241,10 @@ fn mount_store(store: &Store, at: &Path, args: &ServeArgs) -> Result<alexander_f
     std::fs::create_dir_all(at).with_context(|| format!("cannot create {}", at.display()))?;
     check_fuse_device(at)?;
     if let Some(b) = &args.bucket {
-        match store.create_bucket(b) {
+        // Made for the mount, the bucket is its user's, as a bucket made by
+        // mkdir at the mount's root is.
+        let owner = [(OWNER_SETTING.to_owned(), user.to_owned())];
+        match store.create_bucket_with(b, owner.into_iter().collect()) {
             Ok(_) => tracing::info!(bucket = %b, "created the bucket to mount"),
             Err(alexander_store::Error::BucketAlreadyExists(_)) => {}
             Err(e) => return Err(e).with_context(|| format!("cannot mount bucket {b}")),
@@ -250,6 +258,7 @@ fn mount_store(store: &Store, at: &Path, args: &ServeArgs) -> Result<alexander_f
         uid: args.mount_uid.unwrap_or(defaults.uid),
         gid: args.mount_gid.unwrap_or(defaults.gid),
         bucket: args.bucket.clone(),
+        user: user.to_owned(),
         ..defaults
     };
     alexander_fuse::mount(store.clone(), at, options).with_context(|| {
@@ -291,7 +300,17 @@ fn serve(settings: &Settings, args: &ServeArgs, out: &mut impl Write) -> Result<
     }
     let new_root = iam.ensure_root().context("cannot set up the root user")?;
     let mount = match &args.mount {
-        Some(at) => Some(mount_store(&store, at, args)?),
+        Some(at) => {
+            // The mount acts as this user: it must exist (a misspelt name
+            // would otherwise show an empty mount).
+            if iam.user(&config.mount_user)?.is_none() {
+                bail!(
+                    "no such user {:?} for --mount-user (add it with `alexander user add`)",
+                    config.mount_user
+                );
+            }
+            Some(mount_store(&store, at, args, &config.mount_user)?)
+        }
         None => None,
     };
     let mut socket = admin::Socket::bind(dir)?;

@@ -1142,6 +1142,66 @@ fn serve_can_mount_one_bucket() {
     assert!(server.stop().success());
 }
 
+/// `serve --mount-user NAME`: an unknown user is refused at start; the
+/// mount of a known one shows the buckets it may read under S3's rules,
+/// read-only where it may not write, and a bucket made at its root is its
+/// own.
+#[test]
+fn the_mount_acts_as_the_mount_user() {
+    let Some((_tmp, data, mnt)) = mount_dirs() else {
+        return;
+    };
+    let vars = [
+        ("ALEXANDER_ROOT_ACCESS_KEY", "MOUNTUSERKEY"),
+        ("ALEXANDER_ROOT_SECRET_KEY", "mount-user-secret-12"),
+    ];
+    let key = ("MOUNTUSERKEY", "mount-user-secret-12");
+    let args = ["--mount", mnt.to_str().unwrap(), "--mount-user", "alice"];
+    let err = start_fails(&data, &args, &vars);
+    assert!(err.contains("no such user \"alice\""), "{err}");
+    ok(&data, &["user", "add", "alice"]);
+    let server = start(&data, &args, &vars);
+    let acl = [("x-amz-acl", "public-read")];
+    assert_eq!(
+        server
+            .s3_in("us-east-1", key, "PUT", "/rootpub", &acl, b"")
+            .0,
+        200
+    );
+    assert_eq!(server.s3(key, "PUT", "/rootpriv", b"").0, 200);
+    assert_eq!(server.s3(key, "PUT", "/rootpub/f.txt", b"readable").0, 200);
+    assert_eq!(server.s3(key, "PUT", "/rootpriv/f.txt", b"hidden").0, 200);
+    let names = || {
+        let mut n: Vec<String> = std::fs::read_dir(&mnt)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        n.sort();
+        n
+    };
+    assert_eq!(names(), ["rootpub"]);
+    assert_eq!(
+        std::fs::read(mnt.join("rootpub/f.txt")).unwrap(),
+        b"readable"
+    );
+    let err = std::fs::write(mnt.join("rootpub/new.txt"), b"x").unwrap_err();
+    assert_eq!(err.raw_os_error(), Some(libc::EACCES), "{err}");
+    let err = std::fs::metadata(mnt.join("rootpriv/f.txt")).unwrap_err();
+    assert_eq!(err.raw_os_error(), Some(libc::ENOENT), "{err}");
+    // A bucket made at the mount's root is alice's; root reaches it too.
+    std::fs::create_dir(mnt.join("alices")).unwrap();
+    std::fs::write(mnt.join("alices/mine.txt"), b"by alice").unwrap();
+    assert_eq!(names(), ["alices", "rootpub"]);
+    assert_eq!(
+        signed_get_bytes(&server, key, "/alices/mine.txt"),
+        b"by alice"
+    );
+    assert!(server.stop().success());
+    // A user that owns buckets cannot be removed: alice owns hers.
+    let err = fails(&data, &["user", "remove", "alice"]);
+    assert!(err.contains("still owns buckets: alices"), "{err}");
+}
+
 /// `nobody` and `nogroup` on Debian.
 const NOBODY: u32 = 65534;
 

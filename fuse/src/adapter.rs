@@ -103,7 +103,7 @@ fn time_ns(t: TimeOrNow) -> i64 {
 impl FuseFs {
     fn entry(&self, op: &str, r: Result<Attr, FsError>, reply: ReplyEntry) {
         match r {
-            Ok(a) => reply.entry(&self.ttl, &file_attr(&a), Generation(0)),
+            Ok(a) => reply.entry(&self.ttl, &file_attr(&self.fs.shown(a)), Generation(0)),
             Err(e) => reply.error(errno(op, &e)),
         }
     }
@@ -173,7 +173,7 @@ impl Filesystem for FuseFs {
 
     fn getattr(&self, _req: &Request, ino: INodeNo, _fh: Option<FileHandle>, reply: ReplyAttr) {
         match self.fs.getattr(ino.0) {
-            Ok(a) => reply.attr(&self.ttl, &file_attr(&a)),
+            Ok(a) => reply.attr(&self.ttl, &file_attr(&self.fs.shown(a))),
             Err(e) => reply.error(errno("getattr", &e)),
         }
     }
@@ -204,7 +204,7 @@ impl Filesystem for FuseFs {
             mtime_ns: mtime.map(time_ns),
         };
         match self.fs.setattr(ino.0, fh.map(|f| f.0), set) {
-            Ok(a) => reply.attr(&self.ttl, &file_attr(&a)),
+            Ok(a) => reply.attr(&self.ttl, &file_attr(&self.fs.shown(a))),
             Err(e) => reply.error(errno("setattr", &e)),
         }
     }
@@ -519,7 +519,7 @@ impl Filesystem for FuseFs {
                 off,
                 &e.name,
                 &ttl,
-                &file_attr(a),
+                &file_attr(&self.fs.shown(a.clone())),
                 Generation(0),
             )
         });
@@ -627,7 +627,7 @@ impl Filesystem for FuseFs {
         ) {
             Ok((a, fh)) => reply.created(
                 &self.ttl,
-                &file_attr(&a),
+                &file_attr(&self.fs.shown(a)),
                 Generation(0),
                 FileHandle(fh),
                 open_flags,

@@ -46,6 +46,11 @@ pub enum FsError {
     NotPermitted(&'static str),
     #[error("read-only file system")]
     ReadOnly,
+    /// The mount's S3 user may see the bucket but not do this to it: only
+    /// read is granted (a write), or it is not the owner (the bucket's own
+    /// settings, its snapshots, its deletion).
+    #[error("permission denied: {0}")]
+    AccessDenied(&'static str),
     #[error("no such open handle")]
     BadHandle,
     #[error("no such extended attribute")]
@@ -84,6 +89,7 @@ impl ToErrno for FsError {
             FsError::NotPermitted(_) => libc::EPERM,
             FsError::EarlierWrite(errno) => *errno,
             FsError::ReadOnly => libc::EROFS,
+            FsError::AccessDenied(_) => libc::EACCES,
             FsError::BadHandle => libc::EBADF,
             FsError::NoAttr => libc::ENODATA,
             FsError::AttrRange => libc::ERANGE,

@@ -32,6 +32,7 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use alexander_store::access::Access;
 use alexander_store::{
     AppendCopy, At, BucketInfo, CopySource, Error as StoreError, ListQuery, ObjectInfo, ObjectMeta,
     ObjectReader, PutOptions, RenameOptions, Store, WriteCondition,
@@ -43,6 +44,7 @@ use crate::inode::{InodeTable, Kind, Node, ROOT_INO, View, dir_prefix, join, par
 use crate::overlay::{Base, EditOverlay};
 use crate::upload::{PendingMeta, Upload};
 
+mod access;
 mod dir;
 mod history;
 mod io;
@@ -83,6 +85,12 @@ pub struct FsConfig {
     pub read_only: bool,
     /// Mount this bucket as the root instead of the list of buckets.
     pub bucket: Option<String>,
+    /// The S3 user the mount acts as: it shows what this user may read and
+    /// changes what it may write (`fs/access.rs`).
+    pub user: String,
+    /// Other local users reach the mount: the modes it shows grant them no
+    /// more than the bucket's ACL grants anonymous S3 callers.
+    pub allow_other: bool,
 }
 
 /// Attributes of an inode, in the core's terms.
@@ -833,6 +841,8 @@ impl Fs {
     pub fn lookup(&self, parent: u64, name: &[u8]) -> Result<Attr> {
         let p = self.dir_node(parent)?;
         let name = check_name(name)?;
+        // At the root, the name is the bucket to check.
+        self.check(if p.is_root() { name } else { &p.bucket }, Access::Read)?;
         if !p.is_live() {
             return self.history_lookup(&p, name);
         }
@@ -861,6 +871,7 @@ impl Fs {
 
     pub fn getattr(&self, ino: u64) -> Result<Attr> {
         let node = self.node(ino)?;
+        self.check(&node.bucket, Access::Read)?;
         if !node.is_live() {
             return self.history_attr(ino, &node);
         }
@@ -877,8 +888,10 @@ impl Fs {
         self.writable()?;
         let node = self.live_node(ino)?;
         if node.path.is_empty() {
+            self.check(&node.bucket, Access::Owner)?;
             return self.set_bucket_attr(ino, &node, &set);
         }
+        self.check(&node.bucket, Access::Write)?;
         if let Some(size) = set.size {
             if node.kind == Kind::Dir {
                 return Err(FsError::IsDir);
@@ -1027,6 +1040,7 @@ impl Fs {
     /// Reads a symlink's target.
     pub fn readlink(&self, ino: u64) -> Result<Vec<u8>> {
         let node = self.node(ino)?;
+        self.check(&node.bucket, Access::Read)?;
         if node.kind != Kind::Symlink {
             return Err(FsError::Invalid("not a symlink".into()));
         }
@@ -1052,6 +1066,7 @@ impl Fs {
                 "only directories (buckets) at the root",
             ));
         }
+        self.check(&p.bucket, Access::Write)?;
         if is_history_name(&p, name) {
             return Err(FsError::Exists);
         }
@@ -1071,6 +1086,7 @@ impl Fs {
         self.writable()?;
         let p = self.dir_node(parent)?;
         if p.view == View::Snapshots {
+            self.check(&p.bucket, Access::Owner)?;
             return self.take_snapshot(&p, check_name(name)?);
         }
         if p.is_root() {
@@ -1082,6 +1098,7 @@ impl Fs {
             ]
             .into_iter()
             .map(|(k, v)| (k.to_owned(), v.to_string()))
+            .chain([self.new_bucket_owner()])
             .collect();
             let b = self.store.create_bucket_with(name, settings)?;
             let mut a = self.bucket_attr(0, &b);
@@ -1179,6 +1196,7 @@ impl Fs {
         if p.is_root() {
             return Err(FsError::IsDir);
         }
+        self.check(&p.bucket, Access::Write)?;
         if is_history_name(&p, name) {
             return Err(FsError::ReadOnly);
         }
@@ -1219,12 +1237,15 @@ impl Fs {
         let p = self.dir_node(parent)?;
         let name = check_name(name)?;
         if p.view == View::Snapshots {
+            self.check(&p.bucket, Access::Owner)?;
             return self.drop_snapshot(&p, name);
         }
+        self.check(if p.is_root() { name } else { &p.bucket }, Access::Read)?;
         if !p.is_live() || is_history_name(&p, name) {
             return Err(FsError::ReadOnly);
         }
         if p.is_root() {
+            self.check(name, Access::Owner)?;
             self.store.delete_bucket(name).map_err(|e| match e {
                 StoreError::NoSuchBucket(_) => FsError::NotFound,
                 e => e.into(),
@@ -1232,6 +1253,7 @@ impl Fs {
             self.inodes.lock().detach(name, "");
             return Ok(());
         }
+        self.check(&p.bucket, Access::Write)?;
         let path = join(&p.path, name);
         let attr = self.resolve(&p.bucket, &path)?;
         if attr.kind != Kind::Dir {
@@ -1275,6 +1297,7 @@ impl Fs {
         if p.is_root() || np.is_root() || p.bucket != np.bucket {
             return Err(FsError::CrossDevice);
         }
+        self.check(&p.bucket, Access::Write)?;
         let bucket = &p.bucket;
         let from = join(&p.path, name);
         let to = join(&np.path, newname);
@@ -1435,6 +1458,8 @@ mod tests {
                 gid: 1000,
                 read_only: false,
                 bucket: None,
+                user: alexander_store::access::ROOT_USER.to_owned(),
+                allow_other: false,
             },
         );
         (fs, dir)

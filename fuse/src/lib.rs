@@ -21,6 +21,7 @@ use std::sync::mpsc::{RecvTimeoutError, Sender, SyncSender, channel, sync_channe
 use std::time::Duration;
 
 use alexander_store::Store;
+use alexander_store::access::Access;
 use fuser::{BackgroundSession, INodeNo, MountOption, Notifier, SessionACL};
 
 pub use error::{FsError, ToErrno};
@@ -48,6 +49,10 @@ pub struct MountOptions {
     /// Mount this bucket (which must exist) as the root, instead of the
     /// list of buckets.
     pub bucket: Option<String>,
+    /// The S3 user the mount acts as (`root` by default): it shows the
+    /// buckets this user may read, read-only where it may not write, and
+    /// nothing else.
+    pub user: String,
 }
 
 impl Default for MountOptions {
@@ -60,6 +65,7 @@ impl Default for MountOptions {
             ttl: Duration::from_secs(1),
             threads: 4,
             bucket: None,
+            user: alexander_store::access::ROOT_USER.to_owned(),
         }
     }
 }
@@ -156,12 +162,19 @@ fn unmount_session(session: BackgroundSession, at: &Path) -> io::Result<()> {
 /// background threads.
 pub fn mount(store: Store, mountpoint: &Path, options: MountOptions) -> io::Result<MountHandle> {
     if let Some(b) = &options.bucket {
-        store.head_bucket(b).map_err(|e| {
+        let info = store.head_bucket(b).map_err(|e| {
             io::Error::new(
                 io::ErrorKind::NotFound,
                 format!("cannot mount bucket {b}: {e}"),
             )
         })?;
+        let user = options.user.as_str();
+        if !alexander_store::access::allows(&info.settings, Some(user), Access::Read) {
+            return Err(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                format!("cannot mount bucket {b}: user {user} may not read it"),
+            ));
+        }
     }
     // A close commits and is visible at once; like a local filesystem's
     // writes, it is durable at fsync (or within a fraction of a second, see
@@ -173,6 +186,8 @@ pub fn mount(store: Store, mountpoint: &Path, options: MountOptions) -> io::Resu
             gid: options.gid,
             read_only: options.read_only,
             bucket: options.bucket.clone(),
+            user: options.user.clone(),
+            allow_other: options.allow_other,
         },
     );
     let fs = Arc::new(fs);

@@ -6,6 +6,7 @@
 #[macro_use]
 mod common;
 
+mod access;
 mod commit;
 mod edit;
 mod errno;

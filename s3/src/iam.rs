@@ -22,7 +22,7 @@ use crate::auth::secret::SecretKey;
 const USERS: &str = "users";
 const KEYS: &str = "keys";
 /// The root user's name.
-pub const ROOT: &str = "root";
+pub const ROOT: &str = alexander_store::access::ROOT_USER;
 
 /// The server's master key: 32 secret bytes, from a file or the
 /// environment, never from the command line.

@@ -21,7 +21,7 @@ pub mod xml;
 
 pub use server::{ChangeHook, Limits, S3Config, S3Service, serve};
 
-/// The bucket setting naming the user that owns a bucket.
-pub const OWNER_SETTING: &str = "owner";
-/// The bucket setting holding its canned ACL.
-pub const ACL_SETTING: &str = "acl";
+/// The bucket settings naming a bucket's owner and holding its canned ACL:
+/// the store keeps the access rule the mount shares
+/// ([`alexander_store::access`]).
+pub use alexander_store::access::{ACL_SETTING, OWNER_SETTING};

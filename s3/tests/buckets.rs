@@ -489,3 +489,106 @@ fn anonymous_access_follows_the_acl() {
     assert_eq!(st, 404);
     assert!(body.contains("<Code>NoSuchBucket</Code>"), "{body}");
 }
+
+/// `x-amz-meta-mode` as stored for `bucket/key`.
+fn stored_mode(server: &TestServer, bucket: &str, key: &str) -> Option<u32> {
+    server
+        .store
+        .head_object(bucket, key, alexander_store::At::Current)
+        .unwrap()
+        .meta
+        .attrs
+        .mode
+}
+
+/// A mode set over S3 by a user other than root loses setuid and setgid
+/// and any device type (the mount is nosuid,nodev, but a tree restored from
+/// the bucket would carry them); root's keeps them. PUT, multipart uploads
+/// and copies that replace the metadata all follow the rule.
+#[test]
+fn modes_written_by_users_lose_setuid_and_device_types() {
+    let server = TestServer::start();
+    let root = server.client();
+    let alice = user_client(&server, "alice");
+    let b = bucket_name("modes");
+    rt().block_on(async {
+        alice.create_bucket().bucket(&b).send().await.unwrap();
+        // (mode sent, kept for alice, kept for root); 0o104755 is 35309,
+        // 0o020644 8612.
+        let table = [
+            ("35309", 0o100_755, 0o104_755),
+            ("0o102755", 0o100_755, 0o102_755),
+            ("8612", 0o100_644, 0o020_644),
+            ("0o060600", 0o100_600, 0o060_600),
+            ("0o041777", 0o041_777, 0o041_777),
+            ("33188", 0o100_644, 0o100_644),
+        ];
+        for (sent, for_user, for_root) in table {
+            for (who, client, want) in [("alice", &alice, for_user), ("root", &root, for_root)] {
+                let key = format!("{who}-{sent}");
+                client
+                    .put_object()
+                    .bucket(&b)
+                    .key(&key)
+                    .metadata("mode", sent)
+                    .body(body(b"x"))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(stored_mode(&server, &b, &key), Some(want), "{key}");
+                let head = client.head_object().bucket(&b).key(&key).send().await;
+                let shown = head.unwrap().metadata().unwrap().get("mode").cloned();
+                assert_eq!(shown, Some(want.to_string()), "{key}");
+            }
+        }
+        // A multipart upload and a copy that replaces the metadata.
+        let up = alice
+            .create_multipart_upload()
+            .bucket(&b)
+            .key("mp")
+            .metadata("mode", "35309")
+            .send()
+            .await
+            .unwrap();
+        let part = alice
+            .upload_part()
+            .bucket(&b)
+            .key("mp")
+            .upload_id(up.upload_id().unwrap())
+            .part_number(1)
+            .body(body(b"part"))
+            .send()
+            .await
+            .unwrap();
+        alice
+            .complete_multipart_upload()
+            .bucket(&b)
+            .key("mp")
+            .upload_id(up.upload_id().unwrap())
+            .multipart_upload(
+                aws_sdk_s3::types::CompletedMultipartUpload::builder()
+                    .parts(
+                        aws_sdk_s3::types::CompletedPart::builder()
+                            .part_number(1)
+                            .e_tag(part.e_tag().unwrap())
+                            .build(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(stored_mode(&server, &b, "mp"), Some(0o100_755));
+        alice
+            .copy_object()
+            .bucket(&b)
+            .key("copied")
+            .copy_source(format!("{b}/mp"))
+            .metadata_directive(aws_sdk_s3::types::MetadataDirective::Replace)
+            .metadata("mode", "8612")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(stored_mode(&server, &b, "copied"), Some(0o100_644));
+    });
+}

@@ -13,6 +13,7 @@
 
 #![deny(clippy::undocumented_unsafe_blocks)]
 
+pub mod access;
 mod buckets;
 pub mod chunker;
 mod durability;

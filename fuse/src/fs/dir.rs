@@ -6,6 +6,7 @@ use super::*;
 impl Fs {
     pub fn opendir(&self, ino: u64) -> Result<u64> {
         let node = self.dir_node(ino)?;
+        self.check(&node.bucket, Access::Read)?;
         let fh = self.new_fh();
         self.dirs.write().insert(
             fh,
@@ -142,7 +143,7 @@ impl Fs {
         if node.is_root() {
             let buckets = self.store.list_buckets()?;
             let mut t = self.inodes.lock();
-            for b in buckets {
+            for b in buckets.into_iter().filter(|b| self.may_read(b)) {
                 let ino = t.intern(&b.name, "", Kind::Dir, false);
                 Self::push(
                     st,

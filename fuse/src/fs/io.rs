@@ -45,6 +45,10 @@ impl Fs {
 
     pub fn open(&self, ino: u64, mode: OpenMode) -> Result<u64> {
         let node = self.node(ino)?;
+        self.check(&node.bucket, Access::Read)?;
+        if mode.write || mode.truncate {
+            self.check(&node.bucket, Access::Write)?;
+        }
         if node.kind == Kind::Dir {
             return Err(FsError::IsDir);
         }

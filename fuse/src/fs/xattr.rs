@@ -11,6 +11,7 @@
 //! A version entry under `.versions/` also shows
 //! [`VERSION_ID_XATTR`](super::VERSION_ID_XATTR), its S3 version id.
 
+use alexander_store::access::Access;
 use alexander_store::{At, ObjectMeta};
 
 use super::Fs;
@@ -99,6 +100,7 @@ impl Fs {
     pub fn getxattr(&self, ino: u64, name: &[u8]) -> Result<Vec<u8>> {
         check_name(name)?;
         let node = self.node(ino)?;
+        self.check(&node.bucket, Access::Read)?;
         if !name.starts_with(USER) {
             return Err(FsError::NoAttr);
         }
@@ -110,6 +112,7 @@ impl Fs {
     /// `listxattr(2)` returns them.
     pub fn listxattr(&self, ino: u64) -> Result<Vec<u8>> {
         let node = self.node(ino)?;
+        self.check(&node.bucket, Access::Read)?;
         let mut out = Vec::new();
         if let Some(meta) = self.xattr_source(&node)? {
             for name in meta.attrs.xattrs.keys() {
@@ -125,6 +128,7 @@ impl Fs {
         self.writable()?;
         check_name(name)?;
         let node = self.live_node(ino)?;
+        self.check(&node.bucket, Access::Write)?;
         if !name.starts_with(USER) {
             return Err(FsError::NotSupported("only user.* extended attributes"));
         }
@@ -163,6 +167,7 @@ impl Fs {
         self.writable()?;
         check_name(name)?;
         let node = self.live_node(ino)?;
+        self.check(&node.bucket, Access::Write)?;
         if !name.starts_with(USER) {
             return Err(FsError::NoAttr);
         }

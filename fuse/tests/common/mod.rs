@@ -49,6 +49,18 @@ impl MountedSession {
         options: MountOptions,
         prepare: impl FnOnce(&Store),
     ) -> Option<MountedSession> {
+        MountedSession::with_in(&std::env::temp_dir(), config, options, prepare)
+    }
+
+    /// [`MountedSession::with`], mounted in a new directory under `parent`
+    /// (`/tmp`, for a test whose other local users must reach the mount
+    /// whatever `TMPDIR` says).
+    pub fn with_in(
+        parent: &Path,
+        config: Config,
+        options: MountOptions,
+        prepare: impl FnOnce(&Store),
+    ) -> Option<MountedSession> {
         if let Some(why) = fuse_unavailable() {
             if std::env::var_os("CI").is_some() {
                 panic!("FUSE tests cannot run under CI: {why}");
@@ -57,7 +69,7 @@ impl MountedSession {
             return None;
         }
         let store_dir = TempDir::new().unwrap();
-        let mount_dir = TempDir::new().unwrap();
+        let mount_dir = TempDir::new_in(parent).unwrap();
         let store = Store::open(store_dir.path(), config).unwrap();
         prepare(&store);
         let handle = mount(store.clone(), mount_dir.path(), options.clone()).expect("mount");

@@ -25,7 +25,7 @@ use super::{
     xml_response,
 };
 use crate::error::S3Error;
-use crate::iam::{Principal, ROOT};
+use crate::iam::Principal;
 use crate::router::Endpoint;
 use crate::server::{RequestBody, ResponseBody};
 use crate::xml::{
@@ -53,9 +53,7 @@ const UNSUPPORTED_CANNED_ACLS: [&str; 5] = [
 
 /// The user owning a bucket: its owner setting, or root when none is set.
 pub fn bucket_owner(info: &BucketInfo) -> &str {
-    info.settings
-        .get(OWNER_SETTING)
-        .map_or(ROOT, String::as_str)
+    alexander_store::access::bucket_owner(&info.settings)
 }
 
 /// The `Owner` element for a user.
@@ -68,9 +66,7 @@ pub fn owner_of(name: &str) -> Owner {
 
 /// The canned ACL of a bucket (`private` when none was set).
 pub fn bucket_acl(info: &BucketInfo) -> &str {
-    info.settings
-        .get(ACL_SETTING)
-        .map_or("private", String::as_str)
+    alexander_store::access::bucket_acl(&info.settings)
 }
 
 /// Checks a canned ACL given in `x-amz-acl`: the three this server stores

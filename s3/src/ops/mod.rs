@@ -23,8 +23,8 @@ use crate::checksum::{self, ChecksumAlgorithm, Checksummer, DeclaredChecksum};
 use crate::error::{S3Error, S3ErrorCode};
 use crate::iam::Principal;
 use crate::router::Endpoint;
+use crate::s3_error;
 use crate::server::{RequestBody, ResponseBody, S3Service, empty, full};
-use crate::{ACL_SETTING, OWNER_SETTING, s3_error};
 
 /// Everything a handler knows about its request besides the body.
 pub struct Ctx {
@@ -58,38 +58,16 @@ pub async fn blocking<T: Send + 'static>(
         .map_err(|e| S3Error::internal(format!("blocking task failed: {e}")))?
 }
 
-/// What a principal may do to a bucket.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Access {
-    /// Read objects and list.
-    Read,
-    /// Write and delete objects.
-    Write,
-    /// Change the bucket itself: only its owner (and root).
-    Owner,
-}
+/// What a principal may do to a bucket (the store's rule, shared with the
+/// mount).
+pub use alexander_store::access::Access;
 
 /// Checks that the request's principal may act on a bucket; returns the
-/// bucket.
+/// bucket. The rule is [`alexander_store::access::allows`], the one the
+/// mount applies too.
 pub fn check_access(ctx: &Ctx, bucket: &str, access: Access) -> Result<BucketInfo, S3Error> {
     let info = ctx.store().head_bucket(bucket)?;
-    let owner = info.settings.get(OWNER_SETTING).map(String::as_str);
-    let allowed = match &ctx.principal {
-        Principal::Root => true,
-        Principal::User(name) if owner == Some(name.as_str()) => true,
-        _ => {
-            let acl = info
-                .settings
-                .get(ACL_SETTING)
-                .map_or("private", String::as_str);
-            match access {
-                Access::Read => acl == "public-read" || acl == "public-read-write",
-                Access::Write => acl == "public-read-write",
-                Access::Owner => false,
-            }
-        }
-    };
-    if allowed {
+    if alexander_store::access::allows(&info.settings, ctx.principal.name(), access) {
         Ok(info)
     } else {
         Err(s3_error!(AccessDenied, "Access Denied"))
@@ -543,8 +521,13 @@ pub fn format_mtime(ns: i64) -> String {
     }
 }
 
-/// The metadata of a new object from its request headers.
-pub fn meta_from_headers(headers: &HeaderMap, max_user_meta: usize) -> Result<ObjectMeta, S3Error> {
+/// The metadata of a new object from its request headers, written by
+/// `writer` (see [`unprivileged_mode`]).
+pub fn meta_from_headers(
+    headers: &HeaderMap,
+    max_user_meta: usize,
+    writer: &Principal,
+) -> Result<ObjectMeta, S3Error> {
     let mut meta = ObjectMeta {
         content_type: header(headers, "content-type").map(str::to_owned),
         ..ObjectMeta::default()
@@ -565,7 +548,13 @@ pub fn meta_from_headers(headers: &HeaderMap, max_user_meta: usize) -> Result<Ob
             )
         };
         match short {
-            "mode" => meta.attrs.mode = Some(parse_mode(value).ok_or_else(bad)?),
+            "mode" => {
+                let mode = parse_mode(value).ok_or_else(bad)?;
+                meta.attrs.mode = Some(match writer {
+                    Principal::Root => mode,
+                    _ => unprivileged_mode(mode),
+                });
+            }
             "uid" => meta.attrs.uid = Some(value.trim().parse().map_err(|_| bad())?),
             "gid" => meta.attrs.gid = Some(value.trim().parse().map_err(|_| bad())?),
             "mtime" => meta.attrs.mtime_ns = Some(parse_mtime(value.trim()).ok_or_else(bad)?),
@@ -623,6 +612,33 @@ pub fn meta_from_headers(headers: &HeaderMap, max_user_meta: usize) -> Result<Ob
             .insert(config::TAGGING.to_owned(), config::encode_tags(&tags));
     }
     Ok(meta)
+}
+
+/// What is left of an `x-amz-meta-mode` written by a caller other than
+/// root: no setuid or setgid bit, and a character or block device becomes a
+/// regular file. The mount is `nosuid,nodev`, but these bits outlive it: a
+/// tree restored from the bucket by root (rsync, a backup tool) would
+/// otherwise carry a setuid program or a device node that an S3 user, not
+/// the machine's administrator, chose. The sticky bit stays: it only
+/// restricts who may delete in a directory. Named pipes and sockets stay:
+/// the kernel serves them, and no data passes through them.
+pub fn unprivileged_mode(mode: u32) -> u32 {
+    let kept = mode & !(libc_mode::S_ISUID | libc_mode::S_ISGID);
+    match kept & libc_mode::S_IFMT {
+        libc_mode::S_IFCHR | libc_mode::S_IFBLK => (kept & !libc_mode::S_IFMT) | libc_mode::S_IFREG,
+        _ => kept,
+    }
+}
+
+/// The mode bits [`unprivileged_mode`] looks at (POSIX values, the same on
+/// every Linux).
+mod libc_mode {
+    pub const S_IFMT: u32 = 0o170_000;
+    pub const S_IFREG: u32 = 0o100_000;
+    pub const S_IFCHR: u32 = 0o020_000;
+    pub const S_IFBLK: u32 = 0o060_000;
+    pub const S_ISUID: u32 = 0o4000;
+    pub const S_ISGID: u32 = 0o2000;
 }
 
 /// Parses a mode: decimal (s3fs) or octal with a leading 0 / 0o.
@@ -729,6 +745,39 @@ mod tests {
         for ns in [0i64, 1, -1, 1_700_000_000_000_000_001] {
             assert_eq!(parse_mtime(&format_mtime(ns)), Some(ns), "{ns}");
         }
+    }
+
+    #[test]
+    fn modes_written_by_users_lose_privileges() {
+        // (mode written, kept for a user)
+        let table = [
+            (0o100_644, 0o100_644),
+            (0o104_755, 0o100_755),
+            (0o102_755, 0o100_755),
+            (0o106_755, 0o100_755),
+            (0o4755, 0o755),
+            // Sticky stays (a directory like /tmp).
+            (0o041_777, 0o041_777),
+            // Devices become regular files.
+            (0o020_644, 0o100_644),
+            (0o060_600, 0o100_600),
+            (0o024_644, 0o100_644),
+            // Pipes, sockets, symlinks, directories keep their type.
+            (0o010_644, 0o010_644),
+            (0o140_755, 0o140_755),
+            (0o120_777, 0o120_777),
+            (0o040_755, 0o040_755),
+        ];
+        for (mode, want) in table {
+            assert_eq!(unprivileged_mode(mode), want, "{mode:o}");
+        }
+        let mut headers = HeaderMap::new();
+        headers.insert("x-amz-meta-mode", HeaderValue::from_static("35309"));
+        let user = Principal::User("alice".into());
+        let meta = meta_from_headers(&headers, 2048, &user).unwrap();
+        assert_eq!(meta.attrs.mode, Some(0o100_755), "35309 is 0o104755");
+        let meta = meta_from_headers(&headers, 2048, &Principal::Root).unwrap();
+        assert_eq!(meta.attrs.mode, Some(0o104_755));
     }
 
     #[test]

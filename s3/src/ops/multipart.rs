@@ -101,7 +101,11 @@ pub async fn create_multipart_upload(ctx: Ctx, bucket: String, key: String) -> R
             "Checksum algorithm provided is unsupported."
         ));
     }
-    let meta = meta_from_headers(headers, ctx.svc.inner.config.limits.max_user_metadata)?;
+    let meta = meta_from_headers(
+        headers,
+        ctx.svc.inner.config.limits.max_user_metadata,
+        &ctx.principal,
+    )?;
     let store = ctx.store().clone();
     let (b, k) = (bucket.clone(), key.clone());
     let upload_id = blocking(move || Ok(store.create_multipart(&b, &k, meta)?)).await?;

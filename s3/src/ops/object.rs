@@ -292,7 +292,7 @@ pub async fn put_object(ctx: Ctx, bucket: String, key: String, body: RequestBody
     refuse_unsupported(headers)?;
     let condition = write_condition(headers)?;
     let limits = &ctx.svc.inner.config.limits;
-    let mut meta = meta_from_headers(headers, limits.max_user_metadata)?;
+    let mut meta = meta_from_headers(headers, limits.max_user_metadata, &ctx.principal)?;
     let declared = checksum::declared_checksum(headers)?;
     if let Some(DeclaredChecksum::Header { algorithm, value }) = &declared {
         // The store commits only if the body matches it.

@@ -83,7 +83,11 @@ pub async fn copy_object(ctx: Ctx, bucket: String, key: String, source: CopySour
     }
     let limits = &ctx.svc.inner.config.limits;
     let new_meta = match meta_directive {
-        Directive::Replace => Some(meta_from_headers(headers, limits.max_user_metadata)?),
+        Directive::Replace => Some(meta_from_headers(
+            headers,
+            limits.max_user_metadata,
+            &ctx.principal,
+        )?),
         Directive::Copy => None,
     };
     let new_tags = match tag_directive {

@@ -1,0 +1,121 @@
+//! The mount acts as one S3 user ([`FsConfig::user`], root by default) and
+//! applies S3's bucket access rule to it, the store's
+//! [`alexander_store::access`], evaluated at every request so that an ACL or
+//! owner changed over S3 holds without a remount:
+//!
+//! - a bucket the user may not read is not there: it is not listed at the
+//!   root, and every name in it is `ENOENT`;
+//! - a bucket it may read but not write is read-only: every change is
+//!   `EACCES` (not `EROFS`: the filesystem is writable, this user may not
+//!   write here, and `EACCES` is what tools report as "Permission denied"),
+//!   and the modes shown carry no write bit;
+//! - changing the bucket itself (chmod/chown/utimens of its directory, a
+//!   snapshot's `mkdir` or `rmdir` under `.snapshots`, `rmdir` of the
+//!   bucket) needs ownership, as over S3;
+//! - `mkdir` at the root creates a bucket the user owns.
+//!
+//! Every lookup, open, listing and change asks the store for the bucket's
+//! settings, so revoking access (over S3) refuses the next of them at once;
+//! only a `stat` of the bucket's directory the kernel answers from its
+//! attribute cache can lag, for the cache time (`--mount-cache-secs`). A
+//! file already open stays open when access is withdrawn, as on a local
+//! filesystem after a chmod. A mount acting as root skips all of this: the
+//! checks cost it nothing.
+//!
+//! With `allow_other`, the kernel checks the modes the mount shows
+//! (`default_permissions`) for every local user; the group and other bits
+//! shown then grant no more than the bucket's ACL grants anonymous S3
+//! callers: none for a private bucket, at most `r` (and `x` on directories)
+//! for `public-read`, what is stored for `public-read-write`. The root
+//! directory shows no `r` to them (anonymous callers cannot list buckets),
+//! only `x` to reach a bucket by name. The owner bits stay: only the
+//! bucket's writers set the uid a file shows. Without `allow_other` only
+//! the mounting user enters the mount, and nothing is masked, so `rsync -a`
+//! reads back the modes it set.
+
+use super::*;
+use alexander_store::access::{self, Access, ROOT_USER};
+
+impl Fs {
+    /// Whether the mount acts as root, who may do everything: the checks
+    /// then cost nothing.
+    fn as_root(&self) -> bool {
+        self.config.user == ROOT_USER
+    }
+
+    /// The most the mount's user may do to `bucket`; `NotFound` when it may
+    /// not even read it, or the bucket does not exist.
+    fn granted(&self, bucket: &str) -> Result<Access> {
+        let info = self.store.head_bucket(bucket).map_err(|e| match e {
+            StoreError::NoSuchBucket(_) => FsError::NotFound,
+            e => e.into(),
+        })?;
+        access::granted(&info.settings, Some(&self.config.user)).ok_or(FsError::NotFound)
+    }
+
+    /// Refuses what the mount's user may not do to `bucket` (`""`, the
+    /// root of a mount of every bucket, is everyone's): `ENOENT` when it may
+    /// not read the bucket, `EACCES` when it may read but not `need`.
+    pub(super) fn check(&self, bucket: &str, need: Access) -> Result<()> {
+        if bucket.is_empty() || self.as_root() {
+            return Ok(());
+        }
+        if self.granted(bucket)? >= need {
+            Ok(())
+        } else if need == Access::Owner {
+            Err(FsError::AccessDenied("only the bucket's owner may"))
+        } else {
+            Err(FsError::AccessDenied(
+                "the bucket is read-only to this user",
+            ))
+        }
+    }
+
+    /// Whether the mount's user may read `bucket` (the buckets listed at the
+    /// root).
+    pub(super) fn may_read(&self, b: &BucketInfo) -> bool {
+        self.as_root() || access::allows(&b.settings, Some(&self.config.user), Access::Read)
+    }
+
+    /// The settings of a bucket the mount creates: owned by its user.
+    pub(super) fn new_bucket_owner(&self) -> (String, String) {
+        (access::OWNER_SETTING.to_owned(), self.config.user.clone())
+    }
+
+    /// `attr` as shown to the kernel: with the write bits removed where the
+    /// mount's user may not write, and with `allow_other`, the group and
+    /// other bits no wider than the bucket's ACL grants anonymous callers
+    /// (see the module header). What is stored does not change.
+    pub fn shown(&self, mut attr: Attr) -> Attr {
+        if self.as_root() && !self.config.allow_other {
+            return attr;
+        }
+        let Some(node) = self.inodes.lock().get(attr.ino) else {
+            return attr;
+        };
+        if node.is_root() {
+            if self.config.allow_other {
+                attr.perm &= !0o044;
+            }
+            return attr;
+        }
+        let Ok(info) = self.store.head_bucket(&node.bucket) else {
+            return attr;
+        };
+        if !self.as_root()
+            && !access::allows(&info.settings, Some(&self.config.user), Access::Write)
+        {
+            attr.perm &= !0o222;
+        }
+        if self.config.allow_other {
+            let others = match access::granted(&info.settings, None) {
+                None => 0,
+                Some(Access::Read) if attr.kind == Kind::Dir => 0o055,
+                Some(Access::Read) => 0o044,
+                Some(_) => 0o077,
+            };
+            attr.perm &= !0o077 | others;
+        }
+        attr
+    }
+}
