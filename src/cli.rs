@@ -175,6 +175,9 @@ pub enum LogFormat {
     Json,
 }
 
+// One command line is parsed per process: the size of its largest variant
+// (serve's many settings) costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the store over S3 until SIGINT or SIGTERM

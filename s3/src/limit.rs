@@ -121,7 +121,10 @@ struct TokenBucket {
 
 impl TokenBucket {
     fn full(burst: f64, now: Instant) -> TokenBucket {
-        TokenBucket { tokens: burst, at: now }
+        TokenBucket {
+            tokens: burst,
+            at: now,
+        }
     }
 
     fn refill(&mut self, rate: f64, burst: f64, now: Instant) {

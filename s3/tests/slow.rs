@@ -362,7 +362,10 @@ fn a_download_nobody_reads_is_dropped() {
         s.write_all(head.as_bytes()).await.unwrap();
         // Read nothing for well past the deadline; meanwhile the server
         // serves others.
-        assert_eq!(client.list_buckets().send().await.unwrap().buckets().len(), 1);
+        assert_eq!(
+            client.list_buckets().send().await.unwrap().buckets().len(),
+            1
+        );
         tokio::time::sleep(stall * 4).await;
         let (got, closed) = read_until_closed(&mut s).await;
         assert!(closed, "the unread download was kept");
