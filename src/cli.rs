@@ -540,8 +540,8 @@ pub struct LimitArgs {
     )]
     pub requests_per_sec: Option<u32>,
 
-    /// Requests a client may make at once above --requests-per-sec [config:
-    /// s3.limits.request_burst; default: the rate]
+    /// Requests a client may make in one burst, the size of its token bucket (see
+    /// --requests-per-sec) [config: s3.limits.request_burst; default: the rate]
     #[arg(
         long,
         value_name = "N",

@@ -35,8 +35,8 @@ pub struct RateLimit {
     /// Requests per second each client may sustain (the bucket's refill
     /// rate); 0: no rate limit.
     pub requests_per_sec: u32,
-    /// Requests a client may make at once above the rate (the bucket's
-    /// size); at least one. 0 means as many as `requests_per_sec`.
+    /// Requests a client may make in one burst (the bucket's size); at
+    /// least one. 0 means as many as `requests_per_sec`.
     pub burst: u32,
     /// Requests of one client in flight at once; 0: no bound.
     pub max_concurrent: u32,
