@@ -64,7 +64,8 @@ pub struct GlobalArgs {
     /// Keys: data_dir, master_key_file; [s3] listen, region, vhost_domain,
     /// drain_timeout_secs; [s3.limits] max_header_bytes, max_user_metadata_bytes,
     /// max_xml_bytes, max_parts, min_part_size, max_part_size, max_put_size,
-    /// max_delete_keys; [chunking] min_kib, avg_kib, max_kib; [gc] grace_period_secs.
+    /// max_delete_keys, header_timeout_secs, idle_timeout_secs, stall_timeout_secs,
+    /// max_connections, requests_per_sec, request_burst, max_concurrent_requests; [chunking] min_kib, avg_kib, max_kib; [gc] grace_period_secs.
     /// Relative paths are taken from the file's directory. Unknown keys are errors.
     #[arg(
         long,
@@ -174,6 +175,9 @@ pub enum LogFormat {
     Json,
 }
 
+// One command line is parsed per process: the size of its largest variant
+// (serve's many settings) costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the store over S3 until SIGINT or SIGTERM
@@ -487,6 +491,95 @@ pub struct LimitArgs {
         hide_short_help = true
     )]
     pub max_delete_keys: Option<u32>,
+
+    /// Seconds a client has to send a whole request head, from the moment it connects or
+    /// its previous response ends; 0: no limit [config: s3.limits.header_timeout_secs;
+    /// default: 30]
+    ///
+    /// The same timer bounds an idle keep-alive connection, so such a connection is
+    /// closed after the smaller of this and --idle-timeout-secs.
+    #[arg(
+        long,
+        value_name = "SECS",
+        env = "ALEXANDER_HEADER_TIMEOUT_SECS",
+        help_heading = LIMITS,
+        hide_short_help = true
+    )]
+    pub header_timeout_secs: Option<u64>,
+
+    /// Seconds a keep-alive connection may sit idle between requests; 0: no limit [config:
+    /// s3.limits.idle_timeout_secs; default: 60]
+    #[arg(
+        long,
+        value_name = "SECS",
+        env = "ALEXANDER_IDLE_TIMEOUT_SECS",
+        help_heading = LIMITS,
+        hide_short_help = true
+    )]
+    pub idle_timeout_secs: Option<u64>,
+
+    /// Seconds a request body may go without a byte arriving, or a response without the
+    /// client taking a byte, before the request is aborted; 0: no limit [config:
+    /// s3.limits.stall_timeout_secs; default: 60]
+    ///
+    /// Only progress counts: a slow transfer that keeps moving is never cut. An aborted
+    /// upload stores nothing.
+    #[arg(
+        long,
+        value_name = "SECS",
+        env = "ALEXANDER_STALL_TIMEOUT_SECS",
+        help_heading = LIMITS,
+        hide_short_help = true
+    )]
+    pub stall_timeout_secs: Option<u64>,
+
+    /// Most connections open at once; further ones wait in the listen backlog, unaccepted
+    /// [config: s3.limits.max_connections; default: 4096]
+    #[arg(
+        long,
+        value_name = "N",
+        env = "ALEXANDER_MAX_CONNECTIONS",
+        help_heading = LIMITS,
+        hide_short_help = true
+    )]
+    pub max_connections: Option<u32>,
+
+    /// Requests per second each client may sustain; 0: no rate limit [config:
+    /// s3.limits.requests_per_sec; default: 0]
+    ///
+    /// A client is an access key once its signature checks out, else an address (IPv6 by
+    /// its /64). A request over the rate is refused with 503 SlowDown and a Retry-After
+    /// header; SDKs back off and retry.
+    #[arg(
+        long,
+        value_name = "N",
+        env = "ALEXANDER_REQUESTS_PER_SEC",
+        help_heading = LIMITS,
+        hide_short_help = true
+    )]
+    pub requests_per_sec: Option<u32>,
+
+    /// Requests a client may make in one burst, the size of its token bucket (see
+    /// --requests-per-sec) [config: s3.limits.request_burst; default: the rate]
+    #[arg(
+        long,
+        value_name = "N",
+        env = "ALEXANDER_REQUEST_BURST",
+        help_heading = LIMITS,
+        hide_short_help = true
+    )]
+    pub request_burst: Option<u32>,
+
+    /// Requests of one client in flight at once (see --requests-per-sec); 0: no bound
+    /// [config: s3.limits.max_concurrent_requests; default: 0]
+    #[arg(
+        long,
+        value_name = "N",
+        env = "ALEXANDER_MAX_CONCURRENT_REQUESTS",
+        help_heading = LIMITS,
+        hide_short_help = true
+    )]
+    pub max_concurrent_requests: Option<u32>,
 }
 
 #[derive(Debug, Subcommand)]

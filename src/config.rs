@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use alexander_s3::{Limits, S3Config};
+use alexander_s3::{Limits, RateLimit, S3Config};
 use alexander_store::{ChunkerConfig, Config as StoreConfig};
 use anyhow::{Context, Result, anyhow, bail};
 use serde::Deserialize;
@@ -91,6 +91,13 @@ struct LimitsSection {
     max_part_size: Option<Size>,
     max_put_size: Option<Size>,
     max_delete_keys: Option<u32>,
+    header_timeout_secs: Option<u64>,
+    idle_timeout_secs: Option<u64>,
+    stall_timeout_secs: Option<u64>,
+    max_connections: Option<u32>,
+    requests_per_sec: Option<u32>,
+    request_burst: Option<u32>,
+    max_concurrent_requests: Option<u32>,
 }
 
 /// A size in the config file: `65536` or `"64KiB"`.
@@ -290,6 +297,12 @@ fn limits(args: &ServeArgs, file: &LimitsSection) -> Result<Limits> {
     let size = |flag: Option<u64>, file: Option<Size>, default: u64| {
         flag.or(file.map(|s| s.0)).unwrap_or(default)
     };
+    // Seconds, where 0 turns the timeout off.
+    let secs = |v: Option<u64>, default: Option<Duration>| match v {
+        Some(0) => None,
+        Some(n) => Some(Duration::from_secs(n)),
+        None => default,
+    };
     let usize_of = |name: &str, v: u64| {
         usize::try_from(v).map_err(|_| anyhow!("s3.limits.{name} = {v} is too large"))
     };
@@ -322,7 +335,40 @@ fn limits(args: &ServeArgs, file: &LimitsSection) -> Result<Limits> {
             .max_delete_keys
             .or(file.max_delete_keys)
             .map_or(d.max_delete_keys, |n| n as usize),
+        header_timeout: secs(
+            a.header_timeout_secs.or(file.header_timeout_secs),
+            d.header_timeout,
+        ),
+        idle_timeout: secs(
+            a.idle_timeout_secs.or(file.idle_timeout_secs),
+            d.idle_timeout,
+        ),
+        stall_timeout: secs(
+            a.stall_timeout_secs.or(file.stall_timeout_secs),
+            d.stall_timeout,
+        ),
+        max_connections: a
+            .max_connections
+            .or(file.max_connections)
+            .map_or(d.max_connections, |n| n as usize),
+        rate: RateLimit {
+            requests_per_sec: a
+                .requests_per_sec
+                .or(file.requests_per_sec)
+                .unwrap_or(d.rate.requests_per_sec),
+            burst: a
+                .request_burst
+                .or(file.request_burst)
+                .unwrap_or(d.rate.burst),
+            max_concurrent: a
+                .max_concurrent_requests
+                .or(file.max_concurrent_requests)
+                .unwrap_or(d.rate.max_concurrent),
+        },
     };
+    if limits.max_connections == 0 {
+        bail!("s3.limits.max_connections must not be 0");
+    }
     if limits.max_header_bytes < 1024 {
         bail!(
             "s3.limits.max_header_bytes = {} is too small (at least 1KiB)",
@@ -402,6 +448,14 @@ mod tests {
         assert_eq!(l.max_part_size, Some(Size(d.max_part_size)));
         assert_eq!(l.max_put_size, Some(Size(d.max_put_size)));
         assert_eq!(l.max_delete_keys, Some(d.max_delete_keys as u32));
+        let secs = |d: Option<Duration>| d.map(|d| d.as_secs());
+        assert_eq!(l.header_timeout_secs, secs(d.header_timeout));
+        assert_eq!(l.idle_timeout_secs, secs(d.idle_timeout));
+        assert_eq!(l.stall_timeout_secs, secs(d.stall_timeout));
+        assert_eq!(l.max_connections, Some(d.max_connections as u32));
+        assert_eq!(l.requests_per_sec, Some(d.rate.requests_per_sec));
+        assert_eq!(l.request_burst, Some(d.rate.burst));
+        assert_eq!(l.max_concurrent_requests, Some(d.rate.max_concurrent));
         assert_eq!(config.mount.user, None);
     }
 

@@ -226,6 +226,25 @@ fn trailer(roff: &mut Roff) {
             "Largest single PUT (5GiB) and most keys in one DeleteObjects request (1000).",
         ),
         (
+            "[s3.limits] header_timeout_secs, idle_timeout_secs, stall_timeout_secs",
+            "Seconds a client has to send a request head (30; the same timer bounds an idle \
+             keep-alive connection), a keep-alive connection may sit idle (60), and a \
+             request body or response may go without progress before the request is \
+             aborted (60); 0 turns one off. The flags of the same names set them too.",
+        ),
+        (
+            "[s3.limits] max_connections",
+            "Connections open at once (4096); further ones wait unaccepted in the listen \
+             backlog (--max-connections).",
+        ),
+        (
+            "[s3.limits] requests_per_sec, request_burst, max_concurrent_requests",
+            "Per client (a verified access key, else an address): requests per second, the \
+             size of the burst (the rate by default) and requests in flight; past either \
+             bound a request is refused with 503 SlowDown and Retry-After. 0 turns a bound \
+             off; both are off by default. The flags of the same names set them too.",
+        ),
+        (
             "[chunking] min_kib, avg_kib, max_kib",
             "FastCDC chunk sizes in KiB (--chunking-min-kib and so on); 16, 64 and 256 by \
              default. Changing them on an existing store stops new data from deduplicating \

@@ -964,6 +964,67 @@ fn settings_from_the_config_file_env_and_flags() {
     assert!(err.contains("unknown field `port`"), "{err}");
 }
 
+#[test]
+fn deadlines_and_rate_limits_from_the_config_file_and_flags() {
+    let dir = TempDir::new().unwrap();
+    let data = dir.path().join("data");
+    let config = dir.path().join("alexander.toml");
+    std::fs::write(
+        &config,
+        "[s3.limits]\nheader_timeout_secs = 1\nrequests_per_sec = 1\n",
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+    let server = start(&data, &["--config", config, "--request-burst", "2"], &[]);
+
+    // A half-sent request head is closed once the header timeout passes.
+    let mut s = TcpStream::connect(&server.addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    s.write_all(b"GET / HTTP/1.1\r\nhost: x\r\nx-pad: ")
+        .unwrap();
+    let sent = Instant::now();
+    let mut rest = Vec::new();
+    match s.read_to_end(&mut rest) {
+        Ok(_) => {}
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ) =>
+        {
+            panic!("a half-sent head was kept open")
+        }
+        // A reset closes it too.
+        Err(_) => {}
+    }
+    assert!(sent.elapsed() >= Duration::from_secs(1));
+
+    // Anonymous requests from one address: the burst, then SlowDown.
+    let client = http();
+    let mut statuses = Vec::new();
+    let mut retry_after = None;
+    for _ in 0..4 {
+        let r = client.get(server.url("/no-such-bucket")).send().unwrap();
+        statuses.push(r.status().as_u16());
+        if r.status() == 503 {
+            retry_after = r.headers().get("retry-after").cloned();
+            assert!(r.text().unwrap().contains("<Code>SlowDown</Code>"));
+        }
+    }
+    assert!(!statuses[..2].contains(&503), "{statuses:?}");
+    assert!(statuses[2..].contains(&503), "{statuses:?}");
+    assert!(retry_after.is_some());
+    // Each refusal is logged with its request id and reason.
+    let log = server.stderr_with("refused: SlowDown");
+    assert!(log.contains("refused: SlowDown"), "{log}");
+    assert!(log.contains("request rate over the limit"), "{log}");
+    assert!(log.contains("request_id"), "{log}");
+    assert!(server.stop().success());
+
+    let err = start_fails(&data, &["--max-connections", "0"], &[]);
+    assert!(err.contains("max_connections"), "{err}");
+}
+
 /// Is FUSE usable here? Under CI it must be: a missing /dev/fuse or
 /// fusermount3 fails the test instead of skipping it.
 fn fuse_available() -> bool {

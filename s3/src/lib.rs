@@ -12,14 +12,17 @@
 pub mod auth;
 mod body;
 pub mod checksum;
+mod conn;
 pub mod error;
 pub mod iam;
+pub mod limit;
 pub mod ops;
 pub mod router;
 pub mod server;
 pub mod xml;
 
-pub use server::{ChangeHook, Limits, S3Config, S3Service, serve};
+pub use limit::RateLimit;
+pub use server::{ChangeHook, ClientAddr, Limits, S3Config, S3Service, serve};
 
 /// The bucket settings naming a bucket's owner and holding its canned ACL:
 /// the store keeps the access rule the mount shares

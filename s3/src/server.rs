@@ -8,7 +8,7 @@ use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use alexander_store::Store;
 use bytes::Bytes;
@@ -17,13 +17,16 @@ use http_body::Body;
 use http_body_util::combinators::{BoxBody, UnsyncBoxBody};
 use http_body_util::{BodyExt, Empty, Full};
 use hyper::server::conn::http1;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 
 use crate::auth::sigv4;
-use crate::error::S3Error;
+use crate::conn::{Activity, DeadlineIo, Holding, StallBody};
+use crate::error::{S3Error, S3ErrorCode};
 use crate::iam::{Iam, Principal};
+use crate::limit::{Limiter, Permit, RateLimit, Subject};
 use crate::ops::{self, Ctx};
 use crate::router;
 
@@ -64,6 +67,24 @@ pub struct Limits {
     pub max_put_size: u64,
     /// Keys in one DeleteObjects request.
     pub max_delete_keys: usize,
+    /// How long a client may take to send a whole request head, counted
+    /// from the connection's start or the end of its previous response
+    /// (hyper's header timer, which therefore also bounds an idle
+    /// keep-alive connection). None: no limit.
+    pub header_timeout: Option<Duration>,
+    /// How long a keep-alive connection may sit with no request. None: no
+    /// limit.
+    pub idle_timeout: Option<Duration>,
+    /// How long a request body may go without a byte arriving, and a
+    /// response without the client taking a byte, before the request is
+    /// aborted. None: no limit.
+    pub stall_timeout: Option<Duration>,
+    /// Connections open at once; past it new ones wait in the listen
+    /// backlog, not accepted, so that a flood of them cannot exhaust file
+    /// descriptors or memory.
+    pub max_connections: usize,
+    /// Requests per second and in flight per client.
+    pub rate: RateLimit,
 }
 
 impl Default for Limits {
@@ -77,6 +98,11 @@ impl Default for Limits {
             max_part_size: 5 * 1024 * 1024 * 1024,
             max_put_size: 5 * 1024 * 1024 * 1024,
             max_delete_keys: 1000,
+            header_timeout: Some(Duration::from_secs(30)),
+            idle_timeout: Some(Duration::from_secs(60)),
+            stall_timeout: Some(Duration::from_secs(60)),
+            max_connections: 4096,
+            rate: RateLimit::default(),
         }
     }
 }
@@ -114,7 +140,14 @@ pub(crate) struct Inner {
     pub config: S3Config,
     /// Told of every bucket and key a successful request changed.
     pub on_change: Option<ChangeHook>,
+    /// Requests per client.
+    pub limiter: Arc<Limiter>,
 }
+
+/// The address a request came from, put in its extensions by [`serve`]:
+/// the rate limit's client for requests no verified key signed.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientAddr(pub SocketAddr);
 
 /// Called with the bucket and key (empty when a request changed several
 /// keys, or the bucket itself) after a request that changed them succeeded:
@@ -133,6 +166,7 @@ impl S3Service {
             inner: Arc::new(Inner {
                 store,
                 iam,
+                limiter: Arc::new(Limiter::new(config.limits.rate)),
                 config,
                 on_change: None,
             }),
@@ -150,6 +184,7 @@ impl S3Service {
             inner: Arc::new(Inner {
                 store,
                 iam,
+                limiter: Arc::new(Limiter::new(config.limits.rate)),
                 config,
                 on_change: Some(hook),
             }),
@@ -158,6 +193,11 @@ impl S3Service {
 
     pub fn config(&self) -> &S3Config {
         &self.inner.config
+    }
+
+    /// Requests refused with `SlowDown` since the start.
+    pub fn slowdowns(&self) -> u64 {
+        self.inner.limiter.refused()
     }
 
     /// Answers one request. Never fails: errors become S3 error documents.
@@ -182,7 +222,7 @@ impl S3Service {
         let method = parts.method.clone();
         let path = parts.uri.path().to_owned();
         let started = std::time::Instant::now();
-        let mut resp = match self.pipeline(parts, body).await {
+        let mut resp = match self.pipeline(parts, body, &id).await {
             Ok(resp) => resp,
             Err(e) => error_response(&e, &id, &path, method == Method::HEAD),
         };
@@ -211,6 +251,7 @@ impl S3Service {
         &self,
         parts: http::request::Parts,
         body: RequestBody,
+        id: &str,
     ) -> Result<Response<ResponseBody>, S3Error> {
         let limit = self.inner.config.limits.max_header_bytes;
         let header_bytes: usize = parts.uri.to_string().len()
@@ -267,15 +308,32 @@ impl S3Service {
             }
             _ => None,
         };
+        let addr = parts.extensions.get::<ClientAddr>().map(|a| a.0.ip());
+        let by_addr = || Subject::addr(addr.unwrap_or(std::net::Ipv6Addr::UNSPECIFIED.into()));
         let result = async {
-            let (principal, payload) = self.authenticate(&parts)?;
+            let (principal, payload, key) = match self.authenticate(&parts) {
+                Ok(found) => found,
+                Err(e) => {
+                    // Failed signatures count against the address, so that
+                    // guessing keys costs the guesser its rate.
+                    self.admit(by_addr(), id)?;
+                    return Err(e);
+                }
+            };
+            let subject = key.map_or_else(by_addr, Subject::Key);
+            let permit = self.admit(subject, id)?;
             let ctx = Ctx {
                 svc: self.clone(),
                 parts,
                 principal,
                 payload,
             };
-            ops::dispatch(ctx, endpoint, body).await
+            let resp = ops::dispatch(ctx, endpoint, body).await?;
+            Ok(match permit {
+                // The request holds its share until its body is sent.
+                Some(permit) => resp.map(|b| Holding::new(b, permit).boxed()),
+                None => resp,
+            })
         }
         .await;
         if let (Some(hook), Some((bucket, key)), Ok(resp)) =
@@ -302,10 +360,30 @@ impl S3Service {
         }
     }
 
+    /// Admits a request of `subject` under the rate limit, or refuses it
+    /// with `SlowDown`.
+    fn admit(&self, subject: Subject, id: &str) -> Result<Option<Permit>, S3Error> {
+        self.inner
+            .limiter
+            .admit(subject.clone(), Instant::now())
+            .map_err(|refusal| {
+                tracing::info!(
+                    request_id = %id,
+                    client = ?subject,
+                    reason = refusal.reason(),
+                    "refused: SlowDown"
+                );
+                S3Error::new(S3ErrorCode::SlowDown, "Please reduce your request rate.")
+                    .with_header("retry-after", refusal.retry_after_secs().to_string())
+            })
+    }
+
+    /// The principal, how the payload is protected, and the access key
+    /// when a signature was verified.
     fn authenticate(
         &self,
         parts: &http::request::Parts,
-    ) -> Result<(Principal, sigv4::Payload), S3Error> {
+    ) -> Result<(Principal, sigv4::Payload, Option<String>), S3Error> {
         let found = std::cell::RefCell::new(None);
         let lookup = |access_key: &str| match self.inner.iam.lookup(access_key) {
             Ok(Some((secret, principal))) => {
@@ -323,11 +401,12 @@ impl S3Service {
                 let principal = found
                     .into_inner()
                     .ok_or_else(|| S3Error::internal("authenticated without a principal"))?;
-                Ok((principal, auth.payload))
+                Ok((principal, auth.payload, Some(auth.access_key)))
             }
             None => Ok((
                 Principal::Anonymous,
                 sigv4::anonymous_payload(&parts.headers)?,
+                None,
             )),
         }
     }
@@ -379,6 +458,13 @@ pub fn error_response(
 /// (`max_header_size`).
 const CONN_BUF: usize = crate::body::BATCH;
 
+/// How far past the configured header limit hyper's own limit sits: a head
+/// a little over it is still read whole and answered with S3's error
+/// document and a request id (see `pipeline`); past this hyper answers 431
+/// and closes, having buffered no more. While a head is incomplete hyper
+/// holds at most this much of it per connection.
+const HEADER_SLACK: usize = 8 * 1024;
+
 /// Serves S3 on `listener` until `shutdown` completes, then stops accepting
 /// and waits (up to `drain`) for requests in flight to finish.
 pub async fn serve(
@@ -388,19 +474,27 @@ pub async fn serve(
     drain: Duration,
 ) -> io::Result<()> {
     let graceful = GracefulShutdown::new();
-    // hyper's own limit on the header section is only a backstop: one over
-    // the configured limit but within a few times it is read whole and
-    // answered with S3's error document (see `pipeline`), beyond that
-    // hyper answers 431 without buffering more.
-    let max_header = service
-        .inner
-        .config
-        .limits
-        .max_header_bytes
-        .saturating_mul(4)
-        .max(8192);
+    let limits = service.inner.config.limits.clone();
+    let max_header = limits.max_header_bytes.saturating_add(HEADER_SLACK);
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
+        .max_header_size(max_header)
+        .max_buf_size(CONN_BUF.max(max_header))
+        .keep_alive(true);
+    let connections = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     tokio::pin!(shutdown);
     loop {
+        // A connection slot first: without one the next connection stays
+        // in the kernel's backlog, unaccepted.
+        let slot = tokio::select! {
+            slot = connections.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
         tokio::select! {
             accepted = listener.accept() => {
                 let (stream, peer): (_, SocketAddr) = match accepted {
@@ -416,22 +510,34 @@ pub async fn serve(
                 // Without it small responses wait for a delayed ACK.
                 let _ = stream.set_nodelay(true);
                 let svc = service.clone();
-                let conn = http1::Builder::new()
-                    .max_header_size(max_header)
-                    .max_buf_size(CONN_BUF)
-                    .keep_alive(true)
-                    .serve_connection(
-                        TokioIo::new(stream),
-                        hyper::service::service_fn(move |req| {
-                            let svc = svc.clone();
-                            async move { Ok::<_, Infallible>(svc.handle(req).await) }
-                        }),
-                    );
+                let activity = Activity::default();
+                let io = DeadlineIo::new(
+                    stream,
+                    activity.clone(),
+                    limits.idle_timeout,
+                    limits.stall_timeout,
+                );
+                let stall = limits.stall_timeout;
+                let conn = builder.serve_connection(
+                    TokioIo::new(io),
+                    hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
+                        let svc = svc.clone();
+                        let busy = activity.begin();
+                        let mut req = req.map(|b| StallBody::new(b, stall));
+                        req.extensions_mut().insert(ClientAddr(peer));
+                        async move {
+                            let resp = svc.handle(req).await;
+                            // Busy until hyper has taken the whole body.
+                            Ok::<_, Infallible>(resp.map(|b| Holding::new(b, busy).boxed()))
+                        }
+                    }),
+                );
                 let conn = graceful.watch(conn);
                 tokio::spawn(async move {
                     if let Err(e) = conn.await {
                         tracing::debug!(%peer, "connection ended: {e}");
                     }
+                    drop(slot);
                 });
             }
             () = &mut shutdown => break,

@@ -13,4 +13,5 @@ mod hostile;
 mod listing;
 mod multipart;
 mod objects;
+mod slow;
 mod smoke;

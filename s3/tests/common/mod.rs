@@ -22,6 +22,8 @@ pub struct TestServer {
     pub addr: SocketAddr,
     pub store: Store,
     pub iam: Iam,
+    /// The service the server runs, for its counters.
+    pub service: S3Service,
     pub dir: tempfile::TempDir,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -46,6 +48,7 @@ impl TestServer {
         iam.ensure_root().unwrap();
         iam.import_key(ROOT, ACCESS_KEY, SECRET_KEY).unwrap();
         let service = S3Service::new(store.clone(), iam.clone(), config);
+        let served = service.clone();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let thread = std::thread::spawn(move || {
@@ -74,6 +77,7 @@ impl TestServer {
             addr,
             store,
             iam,
+            service: served,
             dir,
             stop: Some(stop),
             thread: Some(thread),
@@ -91,15 +95,31 @@ impl TestServer {
 
     /// A client signing with the given key.
     pub fn client_as(&self, access_key: &str, secret: &str) -> Client {
+        self.configured(access_key, secret, |c| c)
+    }
+
+    /// A client signing as root, with settings of its own.
+    pub fn client_with(
+        &self,
+        f: impl FnOnce(aws_sdk_s3::config::Builder) -> aws_sdk_s3::config::Builder,
+    ) -> Client {
+        self.configured(ACCESS_KEY, SECRET_KEY, f)
+    }
+
+    fn configured(
+        &self,
+        access_key: &str,
+        secret: &str,
+        f: impl FnOnce(aws_sdk_s3::config::Builder) -> aws_sdk_s3::config::Builder,
+    ) -> Client {
         let creds = Credentials::new(access_key, secret, None, None, "test");
         let config = aws_sdk_s3::Config::builder()
             .behavior_version_latest()
             .region(Region::new(REGION))
             .endpoint_url(self.endpoint())
             .credentials_provider(creds)
-            .force_path_style(true)
-            .build();
-        Client::from_conf(config)
+            .force_path_style(true);
+        Client::from_conf(f(config).build())
     }
 }
 
