@@ -14,3 +14,4 @@ mod listing;
 mod multipart;
 mod objects;
 mod smoke;
+mod starve;

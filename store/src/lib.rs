@@ -26,6 +26,7 @@ mod meta;
 mod multipart;
 mod names;
 mod objects;
+mod push;
 pub mod packs;
 mod reader;
 pub mod records;
@@ -57,6 +58,7 @@ pub use objects::{
     At, ByteRange, CopyMetadata, CopySource, DeleteResult, ObjectInfo, PutOptions, RenameOptions,
     WriteCondition,
 };
+pub use push::{Cut, Digests, IngestWriter, Md5Stage, Staged};
 pub use reader::ObjectReader;
 pub use records::{ObjectMeta, PosixAttrs, Versioning};
 pub use snapshots::SnapshotInfo;

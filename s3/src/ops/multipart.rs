@@ -38,8 +38,9 @@ use super::object::{
 };
 use super::{
     Access, Ctx, blocking, check_access, check_writable, empty_response, header, meta_from_headers,
-    read_small_body, set_header, upload_reader, with_upload, xml_response,
+    read_small_body, set_header, upload_body, xml_response,
 };
+use super::upload::store_upload;
 use crate::checksum::{ChecksumAlgorithm, Checksummer};
 use crate::error::S3Error;
 use crate::router::{CopySource, Endpoint};
@@ -126,15 +127,19 @@ pub async fn upload_part(
     check_writable(&key)?;
     let limits = &ctx.svc.inner.config.limits;
     check_part_number(part_number, limits.max_parts)?;
-    let reader = upload_reader(&ctx, body, limits.max_part_size)?;
     let store = ctx.store().clone();
-    let (part, outcome) = with_upload(reader, move |r| {
-        store.put_part_then(&bucket, &key, &upload_id, part_number, r, |r, extra| {
-            if let Some((algorithm, value)) = &r.outcome.checksum {
-                extra.insert(checksum_key(*algorithm).to_owned(), value.clone());
-            }
-            Ok(())
-        })
+    {
+        let (store, b, k, u) = (store.clone(), bucket.clone(), key.clone(), upload_id.clone());
+        // Refused before the body is read, not after.
+        blocking(move || Ok(store.check_part(&b, &k, &u, part_number)?)).await?;
+    }
+    let upload = upload_body(&ctx, body, limits.max_part_size)?;
+    let (part, outcome) = store_upload(store, upload, move |store, staged, outcome| {
+        let mut extra = std::collections::BTreeMap::new();
+        if let Some((algorithm, value)) = &outcome.checksum {
+            extra.insert(checksum_key(*algorithm).to_owned(), value.clone());
+        }
+        store.put_part_staged(&bucket, &key, &upload_id, part_number, staged, extra)
     })
     .await?;
     let mut resp = empty_response(StatusCode::OK);
