@@ -395,15 +395,15 @@ mod tests {
     #[test]
     fn staged_commits_and_reads_back() {
         let (_d, store) = store();
-        store.create_bucket("b").unwrap();
+        store.create_bucket("bkt").unwrap();
         let data = seeded(3 << 20, 5);
         let staged = push(&store, &data, &[100_000, 1 << 20, 2 << 20]);
         let info = store
-            .put_staged("b", "k", staged, crate::PutOptions::default())
+            .put_staged("bkt", "k", staged, crate::PutOptions::default())
             .unwrap();
         assert_eq!(info.etag, hex::encode(md5_of(&data)));
         let mut got = Vec::new();
-        std::io::Read::read_to_end(&mut store.get_object("b", "k", None, None).unwrap(), &mut got)
+        std::io::Read::read_to_end(&mut store.get_object("bkt", "k", crate::At::Current, None).unwrap(), &mut got)
             .unwrap();
         assert_eq!(got, data);
         let (mut w, mut md5) = store.ingest_push();
