@@ -536,7 +536,8 @@ impl Store {
         opts: PutOptions,
     ) -> Result<ObjectInfo> {
         let data = staged.0;
-        if let Err(e) = validate_writable_key(key).and_then(|()| self.head_bucket(bucket).map(drop)) {
+        if let Err(e) = validate_writable_key(key).and_then(|()| self.head_bucket(bucket).map(drop))
+        {
             self.index_leftovers(data.unindexed);
             return Err(e);
         }

@@ -403,8 +403,13 @@ mod tests {
             .unwrap();
         assert_eq!(info.etag, hex::encode(md5_of(&data)));
         let mut got = Vec::new();
-        std::io::Read::read_to_end(&mut store.get_object("bkt", "k", crate::At::Current, None).unwrap(), &mut got)
-            .unwrap();
+        std::io::Read::read_to_end(
+            &mut store
+                .get_object("bkt", "k", crate::At::Current, None)
+                .unwrap(),
+            &mut got,
+        )
+        .unwrap();
         assert_eq!(got, data);
         let (mut w, mut md5) = store.ingest_push();
         w.write(&data).unwrap();

@@ -18,13 +18,13 @@ use http::{HeaderMap, HeaderValue, Response, StatusCode};
 use md5::{Digest, Md5};
 
 use crate::auth::{ChunkedDecoder, Payload};
-use upload::{BodyHashes, Upload};
 use crate::checksum::{self, ChecksumAlgorithm, Checksummer, DeclaredChecksum};
 use crate::error::{S3Error, S3ErrorCode};
 use crate::iam::Principal;
 use crate::router::Endpoint;
 use crate::server::{RequestBody, ResponseBody, S3Service, empty, full};
 use crate::{ACL_SETTING, OWNER_SETTING, s3_error};
+use upload::{BodyHashes, Upload};
 
 /// Everything a handler knows about its request besides the body.
 pub struct Ctx {

@@ -36,11 +36,11 @@ use super::object::{
     COPY_SOURCE, check_key, checksum_key, copy_source, parse_copy_range, precondition_for_copy,
     refuse_unsupported, set_version_header,
 };
+use super::upload::store_upload;
 use super::{
     Access, Ctx, blocking, check_access, check_writable, empty_response, header, meta_from_headers,
     read_small_body, set_header, upload_body, xml_response,
 };
-use super::upload::store_upload;
 use crate::checksum::{ChecksumAlgorithm, Checksummer};
 use crate::error::S3Error;
 use crate::router::{CopySource, Endpoint};
@@ -129,7 +129,12 @@ pub async fn upload_part(
     check_part_number(part_number, limits.max_parts)?;
     let store = ctx.store().clone();
     {
-        let (store, b, k, u) = (store.clone(), bucket.clone(), key.clone(), upload_id.clone());
+        let (store, b, k, u) = (
+            store.clone(),
+            bucket.clone(),
+            key.clone(),
+            upload_id.clone(),
+        );
         // Refused before the body is read, not after.
         blocking(move || Ok(store.check_part(&b, &k, &u, part_number)?)).await?;
     }

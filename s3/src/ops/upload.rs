@@ -27,8 +27,8 @@ use crate::auth::ChunkedDecoder;
 use crate::auth::sigv4::ContentSha256;
 use crate::checksum::{self, Checksummer, DeclaredChecksum};
 use crate::error::S3Error;
-use crate::server::RequestBody;
 use crate::s3_error;
+use crate::server::RequestBody;
 
 /// Bytes gathered before they go to the store: large enough that the two
 /// blocking jobs per batch cost little beside the hashing (a MiB is a few
@@ -358,7 +358,10 @@ where
         let owed = writer
             .digested(digests)
             .and_then(|()| writer.digested(md5.hash(&cut)));
-        let outcome = match owed.map_err(S3Error::from).and_then(|()| hashes.finish(ending)) {
+        let outcome = match owed
+            .map_err(S3Error::from)
+            .and_then(|()| hashes.finish(ending))
+        {
             Ok(o) => o,
             Err(e) => {
                 writer.abandon();
