@@ -21,11 +21,10 @@ use http_body::{Body, Frame, SizeHint};
 use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 
-/// Bytes of a download gathered into one batch before the blocking side
-/// hands them over: one channel message, and one wake of the connection's
-/// task, per batch rather than per chunk (chunks are 64 KiB on average),
-/// and the batch's pieces ready together for hyper to write with one
-/// `writev`. A body of up to one batch goes out with no channel at all.
+/// Bytes of a download read by one blocking job: one job, and one wake of
+/// the connection's task, per batch rather than per chunk (chunks are
+/// 64 KiB on average), and the batch's pieces ready together for hyper to
+/// write with one `writev`. A body of up to one batch needs one job in all.
 ///
 /// Small on purpose: measured on 64 MiB GETs, batches of 1 MiB cost more
 /// CPU per byte than 256 KiB (the more bytes in flight between the thread
@@ -37,8 +36,10 @@ pub const BATCH: usize = 256 << 10;
 /// Disk reads of downloads at once, across the process: each is one
 /// batch, a short job, so this bounds the blocking threads downloads can
 /// take (tokio's pool has 512) and leaves the rest to metadata and
-/// uploads. 64 keeps a disk's queue full (two dozen or so NVMe reads in
-/// flight saturate one) while a flood of downloads cannot take the pool.
+/// uploads. 64 is a choice, not a measurement (the 2-core machine this was
+/// written on cannot tell 16 from 64): enough reads in flight to keep a
+/// disk's queue full, few enough that a flood of downloads cannot take the
+/// pool.
 pub static READS: Semaphore = Semaphore::const_new(64);
 
 /// Where a download's pieces come from: an object reader behind a closure.

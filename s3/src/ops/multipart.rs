@@ -128,16 +128,9 @@ pub async fn upload_part(
     let limits = &ctx.svc.inner.config.limits;
     check_part_number(part_number, limits.max_parts)?;
     let store = ctx.store().clone();
-    {
-        let (store, b, k, u) = (
-            store.clone(),
-            bucket.clone(),
-            key.clone(),
-            upload_id.clone(),
-        );
-        // Refused before the body is read, not after.
-        blocking(move || Ok(store.check_part(&b, &k, &u, part_number)?)).await?;
-    }
+    // Refused before the body is read, not after: a metadata read, done
+    // here as `check_access` does.
+    store.check_part(&bucket, &key, &upload_id, part_number)?;
     let upload = upload_body(&ctx, body, limits.max_part_size)?;
     let (part, outcome) = store_upload(store, upload, move |store, staged, outcome| {
         let mut extra = std::collections::BTreeMap::new();
