@@ -90,30 +90,26 @@ fn threads_and_rss() -> (u64, u64) {
     (field("Threads:"), field("VmRSS:"))
 }
 
-/// Makes room for two ends of every connection in this one process.
-fn raise_fd_limit(want: u64) {
-    // SAFETY: getrlimit and setrlimit only read and write the struct given.
-    unsafe {
-        let mut lim = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
-        assert_eq!(libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim), 0);
-        if lim.rlim_cur < want {
-            lim.rlim_cur = want.min(lim.rlim_max);
-            assert_eq!(libc::setrlimit(libc::RLIMIT_NOFILE, &lim), 0);
-        }
-        assert!(
-            lim.rlim_cur >= want,
-            "the fd limit ({}) is too low for this test",
-            lim.rlim_cur
-        );
-    }
+/// Checks there is room for both ends of every connection in this one
+/// process. (Raising the limit would take `setrlimit`, which is unsafe
+/// code, refused in this workspace; the soft limit is read from procfs.)
+fn check_fd_limit(want: u64) {
+    let limits = std::fs::read_to_string("/proc/self/limits").unwrap();
+    let soft: u64 = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .and_then(|l| l.split_whitespace().nth(3))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(u64::MAX);
+    assert!(
+        soft >= want,
+        "this test needs {want} file descriptors; raise the limit (ulimit -n) from {soft}"
+    );
 }
 
 #[test]
 fn slow_clients_do_not_starve_other_users() {
-    raise_fd_limit(4 * (SLOW_GETS + STALLED_PUTS) as u64 + 1024);
+    check_fd_limit(2 * (SLOW_GETS + STALLED_PUTS) as u64 + 512);
     let server = TestServer::start();
     let bucket = new_bucket(&server, "starve");
     let big = data(BIG, 1);
