@@ -330,10 +330,10 @@ where
             cut,
             digests,
         };
-        let next = stored.map_err(S3Error::from).and_then(|()| next);
+        let next = stored.map_err(S3Error::from).and(next);
         match next {
             Err(e) => {
-                let _ = blocking(move || Ok(stages.abandon())).await;
+                let _ = tokio::task::spawn_blocking(move || stages.abandon()).await;
                 return Err(e);
             }
             Ok(b) if !b.is_empty() => batch = b,
@@ -343,7 +343,7 @@ where
     let ending = match up.end() {
         Ok(e) => e,
         Err(e) => {
-            let _ = blocking(move || Ok(stages.abandon())).await;
+            let _ = tokio::task::spawn_blocking(move || stages.abandon()).await;
             return Err(e);
         }
     };
