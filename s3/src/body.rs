@@ -1,123 +1,30 @@
-//! Bridges between hyper's asynchronous bodies and the store's blocking
-//! readers, so that data streams both ways with bounded memory.
+//! Download bodies that read the store only as fast as the client takes
+//! the bytes, with no thread per download.
 //!
-//! Uploads: [`pump_body`] forwards the request body's frames into a bounded
-//! channel, and [`BodyReader`] on the blocking side reads them as a
-//! [`std::io::Read`]. Downloads: [`ReaderBody`] is an [`http_body::Body`]
-//! of the pieces a blocking task reads from the store's object reader
-//! ([`Pieces`]), handed over in batches of [`BATCH`] bytes: the first with the
-//! response head, the rest (if any) through a bounded channel.
+//! [`ReaderBody`] is an [`http_body::Body`] of the pieces read from the
+//! store's object reader ([`Pieces`]), a batch of [`BATCH`] bytes at a
+//! time. Each batch is read by a short blocking job that gets the reader,
+//! reads the batch and hands both back; the next job starts when the body
+//! takes a batch, so at most one batch is read ahead of what the
+//! connection is writing. No job ever waits for the client: one that never
+//! reads its reply holds a couple of batches of memory and no thread.
+//! Disk reads at once are bounded by [`READS`]; a body waiting for a
+//! permit waits asynchronously. Uploads are the other way round and live
+//! in `ops::upload`.
 
-use std::io::{self, Read};
+use std::io;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 
 use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
-use http_body_util::BodyExt;
-use tokio::sync::mpsc;
+use tokio::sync::Semaphore;
+use tokio::task::JoinHandle;
 
-/// Frames in flight between the network and the store, per request.
-const QUEUE: usize = 8;
-
-/// Forwards a request body into a channel until it ends, fails, or the
-/// reading side goes away.
-pub async fn pump_body<B>(body: B, tx: mpsc::Sender<io::Result<Bytes>>)
-where
-    B: Body<Data = Bytes> + Unpin,
-    B::Error: std::fmt::Display,
-{
-    let mut body = body;
-    loop {
-        match body.frame().await {
-            None => return,
-            Some(Ok(frame)) => {
-                if let Ok(data) = frame.into_data()
-                    && !data.is_empty()
-                    && tx.send(Ok(data)).await.is_err()
-                {
-                    return;
-                }
-            }
-            Some(Err(e)) => {
-                let _ = tx
-                    .send(Err(io::Error::new(
-                        io::ErrorKind::UnexpectedEof,
-                        format!("request body: {e}"),
-                    )))
-                    .await;
-                return;
-            }
-        }
-    }
-}
-
-/// The blocking end of [`pump_body`].
-pub struct BodyReader {
-    rx: mpsc::Receiver<io::Result<Bytes>>,
-    current: Bytes,
-    done: bool,
-}
-
-impl BodyReader {
-    /// A channel pair: give the sender to [`pump_body`].
-    pub fn channel() -> (mpsc::Sender<io::Result<Bytes>>, BodyReader) {
-        let (tx, rx) = mpsc::channel(QUEUE);
-        (
-            tx,
-            BodyReader {
-                rx,
-                current: Bytes::new(),
-                done: false,
-            },
-        )
-    }
-}
-
-impl BodyReader {
-    /// The next piece of the body as it arrived, or `None` at its end.
-    pub fn next_chunk(&mut self) -> io::Result<Option<Bytes>> {
-        if !self.current.is_empty() {
-            return Ok(Some(std::mem::take(&mut self.current)));
-        }
-        if self.done {
-            return Ok(None);
-        }
-        match self.rx.blocking_recv() {
-            Some(Ok(b)) => Ok(Some(b)),
-            Some(Err(e)) => Err(e),
-            None => {
-                self.done = true;
-                Ok(None)
-            }
-        }
-    }
-}
-
-impl Read for BodyReader {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        while self.current.is_empty() {
-            if self.done {
-                return Ok(0);
-            }
-            match self.rx.blocking_recv() {
-                Some(Ok(b)) => self.current = b,
-                Some(Err(e)) => return Err(e),
-                None => self.done = true,
-            }
-        }
-        let n = buf.len().min(self.current.len());
-        buf[..n].copy_from_slice(&self.current[..n]);
-        let _ = self.current.split_to(n);
-        Ok(n)
-    }
-}
-
-/// Bytes of a download gathered into one batch before the blocking side
-/// hands them over: one channel message, and one wake of the connection's
-/// task, per batch rather than per chunk (chunks are 64 KiB on average),
-/// and the batch's pieces ready together for hyper to write with one
-/// `writev`. A body of up to one batch goes out with no channel at all.
+/// Bytes of a download read by one blocking job: one job, and one wake of
+/// the connection's task, per batch rather than per chunk (chunks are
+/// 64 KiB on average), and the batch's pieces ready together for hyper to
+/// write with one `writev`. A body of up to one batch needs one job in all.
 ///
 /// Small on purpose: measured on 64 MiB GETs, batches of 1 MiB cost more
 /// CPU per byte than 256 KiB (the more bytes in flight between the thread
@@ -126,10 +33,17 @@ impl Read for BodyReader {
 /// the next chunk's allocation can reuse warm).
 pub const BATCH: usize = 256 << 10;
 
-/// Batches waiting in the channel, besides the one being gathered and the
-/// one hyper is writing: one is enough for reading and sending to overlap,
-/// and keeps a download's memory to about a MiB whatever its size.
-const BATCHES: usize = 1;
+/// Disk reads of downloads at once, across the process: each is one
+/// batch, a short job, so this bounds the blocking threads downloads can
+/// take (tokio's pool has 512) and leaves the rest to metadata and
+/// uploads. 64 is a choice, not a measurement (the 2-core machine this was
+/// written on cannot tell 16 from 64): enough reads in flight to keep a
+/// disk's queue full, few enough that a flood of downloads cannot take the
+/// pool.
+pub static READS: Semaphore = Semaphore::const_new(64);
+
+/// Where a download's pieces come from: an object reader behind a closure.
+pub type Source = Box<dyn FnMut(usize) -> io::Result<Option<Vec<u8>>> + Send>;
 
 /// Pieces of a download, taken from a blocking reader batch by batch.
 pub struct Pieces<F> {
@@ -179,61 +93,60 @@ where
     }
 }
 
-/// A response body of pieces read on a blocking thread: the first batch
-/// in hand, the rest (if any) coming through a channel.
+/// A batch being read, and the pieces' source handed back with it.
+type Fetch = JoinHandle<io::Result<(Pieces<Source>, Vec<Bytes>)>>;
+
+/// A response body of pieces read from the store batch by batch, each
+/// batch by a short blocking job started when the one before it is taken.
 pub struct ReaderBody {
     /// Pieces ready to go, in order.
     ready: std::vec::IntoIter<Bytes>,
-    /// Where later batches come from; `None` once everything is in hand.
-    rx: Option<mpsc::Receiver<io::Result<Vec<Bytes>>>>,
+    /// The next batch, being read; `None` once everything is in hand.
+    next: Option<Fetch>,
+    /// Bytes not sent yet.
     remaining: u64,
 }
 
-/// The blocking end of a [`ReaderBody`] with more to come.
-pub struct BatchSender {
-    tx: mpsc::Sender<io::Result<Vec<Bytes>>>,
-}
-
 impl ReaderBody {
-    /// A body of `len` bytes, all of them in `pieces`.
-    pub fn full(pieces: Vec<Bytes>, len: u64) -> ReaderBody {
+    /// A body of `len` bytes that starts with `first`; the rest, if any,
+    /// comes from `pieces`, whose next batch is read ahead at once. Call
+    /// within a tokio runtime.
+    pub fn new(first: Vec<Bytes>, pieces: Pieces<Source>, len: u64) -> ReaderBody {
+        let next = (pieces.left() > 0).then(|| fetch(pieces));
         ReaderBody {
-            ready: pieces.into_iter(),
-            rx: None,
+            ready: first.into_iter(),
+            next,
             remaining: len,
         }
-    }
-
-    /// A body of `len` bytes that starts with `first`; the rest is to be
-    /// sent with [`BatchSender::send_rest`].
-    pub fn channel(first: Vec<Bytes>, len: u64) -> (BatchSender, ReaderBody) {
-        let (tx, rx) = mpsc::channel(BATCHES);
-        let body = ReaderBody {
-            ready: first.into_iter(),
-            rx: Some(rx),
-            remaining: len,
-        };
-        (BatchSender { tx }, body)
     }
 }
 
-impl BatchSender {
-    /// Sends the rest of the body, batch by batch, from a blocking thread
-    /// (never from a task: it blocks while the channel is full). Stops at
-    /// the first error, which ends the body with it, or when the body was
-    /// dropped (the client went away).
-    pub fn send_rest<F>(self, pieces: &mut Pieces<F>)
-    where
-        F: FnMut(usize) -> io::Result<Option<Vec<u8>>>,
-    {
-        while pieces.left() > 0 {
-            let batch = pieces.batch();
-            let failed = batch.is_err();
-            if self.tx.blocking_send(batch).is_err() || failed {
-                return;
-            }
-        }
+/// Starts reading the next batch of `pieces`: at once if a read permit is
+/// free (the common case costs one blocking job), else from a task that
+/// waits for one.
+fn fetch(pieces: Pieces<Source>) -> Fetch {
+    match READS.try_acquire() {
+        Ok(permit) => tokio::task::spawn_blocking(move || read_batch(pieces, permit)),
+        Err(_) => tokio::spawn(async move {
+            let permit = READS
+                .acquire()
+                .await
+                .map_err(|_| io::Error::other("read permits closed"))?;
+            tokio::task::spawn_blocking(move || read_batch(pieces, permit))
+                .await
+                .map_err(|e| io::Error::other(format!("object read failed: {e}")))?
+        }),
     }
+}
+
+/// Reads one batch under a read permit (a blocking job).
+fn read_batch(
+    mut pieces: Pieces<Source>,
+    permit: tokio::sync::SemaphorePermit<'static>,
+) -> io::Result<(Pieces<Source>, Vec<Bytes>)> {
+    let batch = pieces.batch();
+    drop(permit);
+    Ok((pieces, batch?))
 }
 
 impl Body for ReaderBody {
@@ -259,23 +172,28 @@ impl Body for ReaderBody {
                 this.remaining -= piece.len() as u64;
                 return Poll::Ready(Some(Ok(Frame::data(piece))));
             }
-            let Some(rx) = this.rx.as_mut() else {
+            let Some(next) = this.next.as_mut() else {
                 return Poll::Ready(Some(Err(io::Error::new(
                     io::ErrorKind::UnexpectedEof,
                     "object ended early",
                 ))));
             };
-            match rx.poll_recv(cx) {
-                Poll::Ready(Some(Ok(batch))) => this.ready = batch.into_iter(),
-                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e))),
-                Poll::Ready(None) => {
-                    return Poll::Ready(Some(Err(io::Error::new(
-                        io::ErrorKind::UnexpectedEof,
-                        "object reader stopped",
-                    ))));
+            let fetched = ready!(Pin::new(next).poll(cx));
+            this.next = None;
+            let (pieces, batch) = match fetched {
+                Ok(Ok(v)) => v,
+                Ok(Err(e)) => return Poll::Ready(Some(Err(e))),
+                Err(e) => {
+                    return Poll::Ready(Some(Err(io::Error::other(format!(
+                        "object read failed: {e}"
+                    )))));
                 }
-                Poll::Pending => return Poll::Pending,
+            };
+            // Read ahead: the next batch is read while this one is sent.
+            if pieces.left() > 0 {
+                this.next = Some(fetch(pieces));
             }
+            this.ready = batch.into_iter();
         }
     }
 
@@ -291,59 +209,40 @@ impl Body for ReaderBody {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use http_body_util::Full;
+    use http_body_util::BodyExt;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn body_to_reader_and_back() {
-        let data: Vec<u8> = (0..1_000_000u32).map(|i| (i % 251) as u8).collect();
-        let (tx, mut reader) = BodyReader::channel();
-        tokio::spawn(pump_body(Full::new(Bytes::from(data.clone())), tx));
-        let read = tokio::task::spawn_blocking(move || {
-            let mut out = Vec::new();
-            reader.read_to_end(&mut out).unwrap();
-            out
-        })
-        .await
-        .unwrap();
-        assert_eq!(read, data);
-
-        let collected = read_through_body(&data, 100_000).await.unwrap();
-        assert_eq!(&collected[..], &data[..]);
-    }
-
-    /// Streams `data` in pieces of `piece` bytes as a GET does: the first
-    /// batch in hand, the rest sent from a blocking thread.
-    async fn read_through_body(data: &[u8], piece: usize) -> io::Result<Bytes> {
-        let len = data.len() as u64;
-        let mut source = data
+    /// A source of `data` in pieces of `piece` bytes that counts the bytes
+    /// taken from it.
+    fn source(data: &[u8], piece: usize, taken: Arc<AtomicU64>) -> Source {
+        let mut pieces = data
             .chunks(piece)
             .map(<[u8]>::to_vec)
             .collect::<Vec<_>>()
             .into_iter();
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        tokio::task::spawn_blocking(move || {
-            let mut pieces = Pieces::new(len, move |max| {
-                Ok(source.next().map(|mut p| {
-                    p.truncate(max);
-                    p
-                }))
-            });
-            let first = match pieces.batch() {
-                Ok(b) => b,
-                Err(e) => return drop(tx.send(Err(e))),
-            };
-            if pieces.left() == 0 {
-                let _ = tx.send(Ok(ReaderBody::full(first, len)));
-            } else {
-                let (sender, body) = ReaderBody::channel(first, len);
-                if tx.send(Ok(body)).is_ok() {
-                    sender.send_rest(&mut pieces);
-                }
-            }
-        });
-        let body = rx.await.unwrap()?;
-        assert_eq!(body.size_hint().exact(), Some(len));
-        Ok(body.collect().await?.to_bytes())
+        Box::new(move |max| {
+            Ok(pieces.next().map(|mut p| {
+                p.truncate(max);
+                taken.fetch_add(p.len() as u64, Ordering::SeqCst);
+                p
+            }))
+        })
+    }
+
+    /// Opens a body as a GET does: the first batch read on a blocking
+    /// thread, the rest read as the body is polled.
+    async fn open(data: &[u8], piece: usize, taken: Arc<AtomicU64>) -> io::Result<ReaderBody> {
+        let len = data.len() as u64;
+        let src = source(data, piece, taken);
+        let (pieces, first) = tokio::task::spawn_blocking(move || {
+            let mut pieces = Pieces::new(len, src);
+            let first = pieces.batch()?;
+            Ok::<_, io::Error>((pieces, first))
+        })
+        .await
+        .unwrap()?;
+        Ok(ReaderBody::new(first, pieces, len))
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -351,10 +250,59 @@ mod tests {
         let data: Vec<u8> = (0..5_000_000u32).map(|i| (i % 253) as u8).collect();
         for len in [0, 1, BATCH - 1, BATCH, BATCH + 1, 3 * BATCH + 7, data.len()] {
             for piece in [1000, 65_536, 300_000] {
-                let got = read_through_body(&data[..len], piece).await.unwrap();
+                let body = open(&data[..len], piece, Arc::default()).await.unwrap();
+                assert_eq!(body.size_hint().exact(), Some(len as u64));
+                let got = body.collect().await.unwrap().to_bytes();
                 assert_eq!(&got[..], &data[..len], "len {len}, pieces of {piece}");
             }
         }
+    }
+
+    /// A body that is not polled reads at most one batch beyond the one it
+    /// holds, however long it is left: the store is read as fast as the
+    /// client takes the bytes, not faster.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn reads_only_as_it_is_polled() {
+        let data: Vec<u8> = (0..(20 * BATCH) as u32).map(|i| (i % 241) as u8).collect();
+        let taken = Arc::new(AtomicU64::new(0));
+        let mut body = open(&data, 65_536, taken.clone()).await.unwrap();
+        // Takes the first batch and one piece of the second.
+        let mut got = Vec::new();
+        while got.len() <= BATCH {
+            let frame = body.frame().await.unwrap().unwrap();
+            got.extend_from_slice(&frame.into_data().unwrap());
+        }
+        // Whatever time the read-ahead is given, it stops one batch ahead.
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let limit = 3 * BATCH as u64;
+        assert!(
+            taken.load(Ordering::SeqCst) <= limit,
+            "read {} bytes ahead of a client that took {}",
+            taken.load(Ordering::SeqCst),
+            got.len()
+        );
+        let rest = body.collect().await.unwrap().to_bytes();
+        got.extend_from_slice(&rest);
+        assert_eq!(got, data);
+        assert_eq!(taken.load(Ordering::SeqCst), data.len() as u64);
+    }
+
+    /// Bodies wait for read permits without a thread: with every permit
+    /// taken, a body still opens and is pending, and it completes once the
+    /// permits come back.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn waits_for_a_read_permit_asynchronously() {
+        let data: Vec<u8> = (0..(3 * BATCH) as u32).map(|i| (i % 239) as u8).collect();
+        let taken = Arc::new(AtomicU64::new(0));
+        let all = READS.acquire_many(64).await.unwrap();
+        let body = open(&data, 65_536, taken.clone()).await.unwrap();
+        let collect = tokio::spawn(async move { body.collect().await.map(|c| c.to_bytes()) });
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        // Only the first batch (read before the body exists) was read.
+        assert_eq!(taken.load(Ordering::SeqCst), BATCH as u64);
+        assert!(!collect.is_finished());
+        drop(all);
+        assert_eq!(&collect.await.unwrap().unwrap()[..], &data[..]);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -364,11 +312,11 @@ mod tests {
         assert!(pieces.batch().is_err());
         // Ending early after the first batch ends the body with an error.
         let data = vec![7u8; BATCH + 10];
-        let mut source = vec![data.clone()].into_iter();
-        let mut pieces = Pieces::new(2 * BATCH as u64, move |_| Ok(source.next()));
+        let mut src = vec![data.clone()].into_iter();
+        let next: Source = Box::new(move |_| Ok(src.next()));
+        let mut pieces = Pieces::new(2 * BATCH as u64, next);
         let first = pieces.batch().unwrap();
-        let (sender, body) = ReaderBody::channel(first, 2 * BATCH as u64);
-        tokio::task::spawn_blocking(move || sender.send_rest(&mut pieces));
+        let body = ReaderBody::new(first, pieces, 2 * BATCH as u64);
         assert!(body.collect().await.is_err());
     }
 }

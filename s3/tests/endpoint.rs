@@ -15,3 +15,4 @@ mod multipart;
 mod objects;
 mod slow;
 mod smoke;
+mod starve;

@@ -398,7 +398,7 @@ fn stopped() -> Error {
 }
 
 /// New chunks indexed per commit while a stream is stored.
-const INDEX_BATCH: usize = 256;
+pub(crate) const INDEX_BATCH: usize = 256;
 
 /// Chunks queued for the MD5 stage: at most this many times the largest
 /// chunk size in flight.

@@ -28,6 +28,7 @@ mod multipart;
 mod names;
 mod objects;
 pub mod packs;
+mod push;
 mod reader;
 pub mod records;
 mod refs;
@@ -58,6 +59,7 @@ pub use objects::{
     At, ByteRange, CopyMetadata, CopySource, DeleteResult, ObjectInfo, PutOptions, RenameOptions,
     WriteCondition,
 };
+pub use push::{Cut, Digests, IngestWriter, Md5Stage, Staged};
 pub use reader::ObjectReader;
 pub use records::{ObjectMeta, PosixAttrs, Versioning};
 pub use snapshots::SnapshotInfo;

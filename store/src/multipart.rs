@@ -181,6 +181,50 @@ impl Store {
         stored
     }
 
+    /// Refuses early what [`Store::put_part_staged`] would refuse at the
+    /// end: a bad part number, or an upload that does not exist.
+    pub fn check_part(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        part_number: u32,
+    ) -> Result<()> {
+        valid_upload_id(upload_id)?;
+        if !(1..=MAX_PARTS).contains(&part_number) {
+            return Err(Error::InvalidArgument(format!(
+                "part numbers run from 1 to {MAX_PARTS}"
+            )));
+        }
+        let txn = self.inner.meta.begin();
+        load_upload(&txn, bucket, key, upload_id)?;
+        Ok(())
+    }
+
+    /// Commits a part stored by a push ingest ([`Store::ingest_push`]),
+    /// with its `extra` map, replacing a part of the same number. On an
+    /// error nothing is committed and the part's new chunks are left for
+    /// GC.
+    pub fn put_part_staged(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        part_number: u32,
+        staged: crate::push::Staged,
+        extra: BTreeMap<String, String>,
+    ) -> Result<PartInfo> {
+        let data = staged.0;
+        let stored = self
+            .check_part(bucket, key, upload_id, part_number)
+            .and_then(|()| self.commit_part(bucket, key, upload_id, part_number, &data, extra));
+        if stored.is_err() {
+            self.index_leftovers(data.unindexed);
+        }
+        drop(data.pins);
+        stored
+    }
+
     /// Commits a stored part, replacing a part of the same number.
     fn commit_part(
         &self,

@@ -524,6 +524,27 @@ impl Store {
         self.commit_ingested(bucket, key, data, etag, meta, opts.condition)
     }
 
+    /// Commits a stream stored by a push ingest ([`Store::ingest_push`])
+    /// as the new version of a key, its ETag the stream's MD5. Returns
+    /// once it is durable. On an error nothing is committed and the
+    /// stream's new chunks are left for GC.
+    pub fn put_staged(
+        &self,
+        bucket: &str,
+        key: &str,
+        staged: crate::push::Staged,
+        opts: PutOptions,
+    ) -> Result<ObjectInfo> {
+        let data = staged.0;
+        if let Err(e) = validate_writable_key(key).and_then(|()| self.head_bucket(bucket).map(drop))
+        {
+            self.index_leftovers(data.unindexed);
+            return Err(e);
+        }
+        let etag = hex::encode(data.md5);
+        self.commit_ingested(bucket, key, data, etag, opts.meta, opts.condition)
+    }
+
     /// Commits stored data as the new version of a key.
     pub(crate) fn commit_ingested(
         &self,

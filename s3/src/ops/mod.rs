@@ -7,24 +7,24 @@ pub mod config;
 pub mod list;
 pub mod multipart;
 pub mod object;
+pub mod upload;
 
 use std::collections::BTreeMap;
-use std::io::{self, Read};
 
 use alexander_store::{BucketInfo, ObjectMeta, Store};
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue, Response, StatusCode};
 use md5::{Digest, Md5};
 
 use crate::auth::{ChunkedDecoder, Payload};
-use crate::body::{BodyReader, pump_body};
 use crate::checksum::{self, ChecksumAlgorithm, Checksummer, DeclaredChecksum};
 use crate::error::{S3Error, S3ErrorCode};
 use crate::iam::Principal;
 use crate::router::Endpoint;
 use crate::s3_error;
 use crate::server::{RequestBody, ResponseBody, S3Service, empty, full};
+use upload::{BodyHashes, Upload};
 
 /// Everything a handler knows about its request besides the body.
 pub struct Ctx {
@@ -214,143 +214,9 @@ pub struct BodyOutcome {
     pub checksum: Option<(ChecksumAlgorithm, String)>,
 }
 
-/// Reads a request body for the store, verifying on the way everything the
-/// request promised about it: the `aws-chunked` framing and chunk
-/// signatures, `x-amz-content-sha256`, `Content-MD5`, an `x-amz-checksum-*`
-/// header or trailer, the declared length and the size limit. The checks
-/// that need the whole body run when it ends, *before* the reader reports
-/// the end — so a store call reading it fails, and commits nothing, when a
-/// check fails. The failure is kept in [`UploadReader::failure`].
-pub struct UploadReader {
-    body: BodyReader,
-    decoder: Option<ChunkedDecoder>,
-    pending: Bytes,
-    sha256: Option<crate::auth::sigv4::ContentSha256>,
-    md5: Option<([u8; 16], Md5)>,
-    checksum: Option<(DeclaredChecksum, Checksummer)>,
-    expected_len: Option<u64>,
-    max_len: u64,
-    seen: u64,
-    done: bool,
-    pub failure: Option<S3Error>,
-    pub outcome: BodyOutcome,
-}
-
-impl UploadReader {
-    fn fail(&mut self, e: S3Error) -> io::Error {
-        let msg = e.to_string();
-        self.failure = Some(e);
-        io::Error::other(msg)
-    }
-
-    fn finish(&mut self) -> Result<(), S3Error> {
-        let trailers = match self.decoder.take() {
-            Some(d) => d.finish()?,
-            None => Vec::new(),
-        };
-        if let Some(expected) = self.expected_len
-            && expected != self.seen
-        {
-            return Err(s3_error!(
-                IncompleteBody,
-                "You did not provide the number of bytes specified by the Content-Length HTTP header"
-            ));
-        }
-        if let Some(h) = self.sha256.take() {
-            h.finish()?;
-        }
-        if let Some((declared, h)) = self.md5.take() {
-            let computed: [u8; 16] = h.finalize().into();
-            checksum::check_content_md5(&declared, &computed)?;
-        }
-        if let Some((declared, h)) = self.checksum.take() {
-            let algorithm = h.algorithm();
-            let computed = h.finish();
-            let value = match &declared {
-                DeclaredChecksum::Header { value, .. } => value.clone(),
-                DeclaredChecksum::Trailer { .. } => trailers
-                    .iter()
-                    .find(|(n, _)| n == algorithm.header_name())
-                    .map(|(_, v)| v.clone())
-                    .ok_or_else(|| {
-                        s3_error!(
-                            InvalidRequest,
-                            "The trailing checksum announced by x-amz-trailer is missing"
-                        )
-                    })?,
-            };
-            checksum::verify_checksum(algorithm, &value, &computed)?;
-            self.outcome.checksum = Some((algorithm, computed));
-        }
-        Ok(())
-    }
-
-    fn take_decoded(&mut self, raw: Bytes) -> Result<(), S3Error> {
-        let decoded = match &mut self.decoder {
-            Some(d) => {
-                let mut out = BytesMut::with_capacity(raw.len());
-                d.feed(&raw, &mut out)?;
-                out.freeze()
-            }
-            None => raw,
-        };
-        self.seen += decoded.len() as u64;
-        if self.seen > self.max_len {
-            return Err(s3_error!(
-                EntityTooLarge,
-                "Your proposed upload exceeds the maximum allowed size"
-            ));
-        }
-        // Only a body that is not aws-chunked promises its SHA-256.
-        if let Some(h) = &mut self.sha256 {
-            h.update(&decoded);
-        }
-        if let Some((_, h)) = &mut self.md5 {
-            h.update(&decoded);
-        }
-        if let Some((_, h)) = &mut self.checksum {
-            h.update(&decoded);
-        }
-        self.pending = decoded;
-        Ok(())
-    }
-}
-
-impl Read for UploadReader {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        loop {
-            if !self.pending.is_empty() {
-                let n = buf.len().min(self.pending.len());
-                buf[..n].copy_from_slice(&self.pending.split_to(n));
-                return Ok(n);
-            }
-            if self.done {
-                return Ok(0);
-            }
-            match self.body.next_chunk() {
-                Ok(Some(raw)) => {
-                    if let Err(e) = self.take_decoded(raw) {
-                        return Err(self.fail(e));
-                    }
-                }
-                Ok(None) => {
-                    self.done = true;
-                    if let Err(e) = self.finish() {
-                        return Err(self.fail(e));
-                    }
-                }
-                Err(e) => {
-                    let err = s3_error!(IncompleteBody, "The request body ended early: {e}");
-                    return Err(self.fail(err));
-                }
-            }
-        }
-    }
-}
-
-/// Prepares an [`UploadReader`] for a request body: parses what the
-/// headers declare and starts forwarding the body.
-pub fn upload_reader(ctx: &Ctx, body: RequestBody, max_len: u64) -> Result<UploadReader, S3Error> {
+/// Prepares an [`Upload`] of a request body: parses what the headers
+/// declare of it (the framing, the length, the hashes to check).
+pub fn upload_body(ctx: &Ctx, body: RequestBody, max_len: u64) -> Result<Upload, S3Error> {
     let headers = &ctx.parts.headers;
     let chunked = ctx.payload.is_chunked();
     let decoder = ChunkedDecoder::new(&ctx.payload);
@@ -402,53 +268,19 @@ pub fn upload_reader(ctx: &Ctx, body: RequestBody, max_len: u64) -> Result<Uploa
         let h = Checksummer::new(d.algorithm());
         (d, h)
     });
-    let (tx, reader) = BodyReader::channel();
-    tokio::spawn(pump_body(body, tx));
-    Ok(UploadReader {
-        body: reader,
+    Ok(Upload {
+        body,
         decoder,
-        pending: Bytes::new(),
-        sha256: ctx.payload.content_sha256(),
-        md5,
-        checksum,
         expected_len,
         max_len,
         seen: 0,
-        done: false,
-        failure: None,
-        outcome: BodyOutcome::default(),
+        ended: false,
+        hashes: Some(BodyHashes {
+            sha256: ctx.payload.content_sha256(),
+            md5,
+            checksum,
+        }),
     })
-}
-
-/// Runs a store call that consumes a verified upload, on the blocking pool.
-/// A failed check of the body wins over the store's resulting I/O error.
-pub async fn with_upload<T, F>(mut reader: UploadReader, f: F) -> Result<(T, BodyOutcome), S3Error>
-where
-    T: Send + 'static,
-    F: FnOnce(&mut UploadReader) -> alexander_store::Result<T> + Send + 'static,
-{
-    blocking(move || {
-        let result = f(&mut reader);
-        if let Some(failure) = reader.failure.take() {
-            return Err(failure);
-        }
-        let value = result?;
-        // The store may stop reading at the data's end; the body must still
-        // be read to its end so that trailing checks run.
-        let mut rest = [0u8; 1];
-        match reader.read(&mut rest) {
-            Ok(0) => {}
-            Ok(_) => return Err(s3_error!(InvalidRequest, "unexpected data after the body")),
-            Err(_) => {
-                return Err(reader
-                    .failure
-                    .take()
-                    .unwrap_or_else(|| s3_error!(IncompleteBody)));
-            }
-        }
-        Ok((value, reader.outcome.clone()))
-    })
-    .await
 }
 
 /// Reads a small request body (an XML document) whole, verified.
@@ -464,14 +296,8 @@ pub async fn read_small_body(
             e
         }
     };
-    let reader = upload_reader(ctx, body, limit as u64 + 1).map_err(too_big)?;
-    let (bytes, _) = with_upload(reader, move |r| {
-        let mut out = Vec::new();
-        r.take(limit as u64 + 1).read_to_end(&mut out)?;
-        Ok(out)
-    })
-    .await
-    .map_err(too_big)?;
+    let upload = upload_body(ctx, body, limit as u64 + 1).map_err(too_big)?;
+    let bytes = upload.read_all().await.map_err(too_big)?;
     if bytes.len() > limit {
         return Err(s3_error!(
             MaxMessageLengthExceeded,

@@ -36,9 +36,10 @@ use super::object::{
     COPY_SOURCE, check_key, checksum_key, copy_source, parse_copy_range, precondition_for_copy,
     refuse_unsupported, set_version_header,
 };
+use super::upload::store_upload;
 use super::{
     Access, Ctx, blocking, check_access, check_writable, empty_response, header, meta_from_headers,
-    read_small_body, set_header, upload_reader, with_upload, xml_response,
+    read_small_body, set_header, upload_body, xml_response,
 };
 use crate::checksum::{ChecksumAlgorithm, Checksummer};
 use crate::error::S3Error;
@@ -130,15 +131,17 @@ pub async fn upload_part(
     check_writable(&key)?;
     let limits = &ctx.svc.inner.config.limits;
     check_part_number(part_number, limits.max_parts)?;
-    let reader = upload_reader(&ctx, body, limits.max_part_size)?;
     let store = ctx.store().clone();
-    let (part, outcome) = with_upload(reader, move |r| {
-        store.put_part_then(&bucket, &key, &upload_id, part_number, r, |r, extra| {
-            if let Some((algorithm, value)) = &r.outcome.checksum {
-                extra.insert(checksum_key(*algorithm).to_owned(), value.clone());
-            }
-            Ok(())
-        })
+    // Refused before the body is read, not after: a metadata read, done
+    // here as `check_access` does.
+    store.check_part(&bucket, &key, &upload_id, part_number)?;
+    let upload = upload_body(&ctx, body, limits.max_part_size)?;
+    let (part, outcome) = store_upload(store, upload, move |store, staged, outcome| {
+        let mut extra = std::collections::BTreeMap::new();
+        if let Some((algorithm, value)) = &outcome.checksum {
+            extra.insert(checksum_key(*algorithm).to_owned(), value.clone());
+        }
+        store.put_part_staged(&bucket, &key, &upload_id, part_number, staged, extra)
     })
     .await?;
     let mut resp = empty_response(StatusCode::OK);

@@ -28,9 +28,10 @@ use alexander_store::{
 };
 use http::{HeaderMap, Response, StatusCode};
 
+use super::upload::store_upload;
 use super::{
     Access, Ctx, blocking, check_access, check_writable, empty_response, header, meta_from_headers,
-    read_small_body, set_header, snapshot_key, upload_reader, with_upload, xml_response,
+    read_small_body, set_header, snapshot_key, upload_body, xml_response,
 };
 use crate::checksum::{self, ChecksumAlgorithm, DeclaredChecksum};
 use crate::error::S3Error;
@@ -302,20 +303,22 @@ pub async fn put_object(ctx: Ctx, bucket: String, key: String, body: RequestBody
     if let Some(cond) = &condition {
         precheck(ctx.store(), &bucket, &key, cond).await?;
     }
-    let reader = upload_reader(&ctx, body, limits.max_put_size)?;
-    let store = ctx.store().clone();
+    let upload = upload_body(&ctx, body, limits.max_put_size)?;
     let (b, k, c) = (bucket.clone(), key.clone(), condition.clone());
-    let put = with_upload(reader, move |r| {
-        store.put_object_then(&b, &k, r, PutOptions { meta, condition: c }, |r, meta| {
+    let put = store_upload(
+        ctx.store().clone(),
+        upload,
+        move |store, staged, outcome| {
+            let mut meta = meta;
             // A checksum sent as a trailer is known only now, and is
             // committed with the object.
-            if let Some((algorithm, value)) = &r.outcome.checksum {
+            if let Some((algorithm, value)) = &outcome.checksum {
                 meta.extra
                     .insert(checksum_key(*algorithm).to_owned(), value.clone());
             }
-            Ok(())
-        })
-    })
+            store.put_staged(&b, &k, staged, PutOptions { meta, condition: c })
+        },
+    )
     .await;
     let (info, outcome) = match put {
         Ok(v) => v,

@@ -3,12 +3,12 @@
 //! The version is opened in the request's task: that reads only metadata,
 //! as `check_access` does, so a HEAD, a 304, an error or an empty body
 //! costs no trip to the blocking pool (on a 2-core box such a round trip
-//! costs more than the rest of a small request). The bytes are read by one
-//! blocking task per request, which reads the body's first batch before
-//! the response goes (so an error there, a corrupt chunk say, is answered
-//! as an error, not as a body cut short) and then, for a longer body,
-//! stays to stream the rest through a bounded channel ([`crate::body`]).
-//! A body of up to one batch goes out with no channel at all.
+//! costs more than the rest of a small request). The body's first batch is
+//! read by a blocking job before the response goes (so an error there, a
+//! corrupt chunk say, is answered as an error, not as a body cut short);
+//! the rest is read batch by batch as the connection takes it, by short
+//! jobs that never wait for the client ([`crate::body`]). A body of up to
+//! one batch needs one job in all.
 //!
 //! One reader pins the version: the preconditions, the range and the bytes
 //! all concern the same one.
@@ -18,15 +18,16 @@ use std::io::{Seek, SeekFrom};
 use alexander_store::{ByteRange, ObjectInfo, ObjectReader};
 use http::{Response, StatusCode};
 use http_body_util::BodyExt;
-use tokio::sync::oneshot;
 
 use super::conditions::{self, Preconditions, Verdict};
 use super::range;
 use super::{R, ReadTarget, precondition_failed, set_version_header, stored_checksums};
-use crate::body::{Pieces, ReaderBody};
+use crate::body::{Pieces, READS, ReaderBody, Source};
 use crate::error::S3Error;
 use crate::iam::Principal;
-use crate::ops::{Access, Ctx, check_access, empty_response, header, meta_headers, set_header};
+use crate::ops::{
+    Access, Ctx, blocking, check_access, empty_response, header, meta_headers, set_header,
+};
 use crate::router::Endpoint;
 use crate::s3_error;
 use crate::xml::{http_date, quote_etag};
@@ -104,42 +105,30 @@ fn decide(info: &ObjectInfo, ask: &Ask) -> Result<Answer, S3Error> {
     })
 }
 
-/// Reads bytes `start..end` of an opened version on a blocking thread:
-/// returns the body once its first batch is read (so that an error there
-/// is answered as an error), and leaves the thread streaming the rest, if
-/// any.
+/// Reads bytes `start..end` of an opened version: the first batch in a
+/// blocking job before the answer (so that an error there is answered as
+/// an error), the rest as the body is polled ([`ReaderBody`]).
 async fn read_body(mut reader: ObjectReader, start: u64, end: u64) -> Result<ReaderBody, S3Error> {
-    let (reply, body) = oneshot::channel();
-    tokio::task::spawn_blocking(move || {
-        let len = end - start;
-        let first = (|| {
-            reader
-                .seek(SeekFrom::Start(start))
-                .map_err(|e| S3Error::internal(format!("seek in object: {e}")))?;
-            let key = reader.info().key.clone();
-            let mut pieces = Pieces::new(len, move |max| reader.next_piece(max));
-            let first = pieces
-                .batch()
-                .map_err(|e| S3Error::internal(format!("reading {key}: {e}")))?;
-            Ok((first, pieces))
-        })();
-        match first {
-            Ok((first, pieces)) if pieces.left() == 0 => {
-                let _ = reply.send(Ok(ReaderBody::full(first, len)));
-            }
-            Ok((first, mut pieces)) => {
-                let (sender, body) = ReaderBody::channel(first, len);
-                if reply.send(Ok(body)).is_ok() {
-                    sender.send_rest(&mut pieces);
-                }
-            }
-            Err(e) => {
-                let _ = reply.send(Err(e));
-            }
-        }
-    });
-    body.await
-        .map_err(|_| S3Error::internal("the object reader stopped"))?
+    let len = end - start;
+    let permit = READS
+        .acquire()
+        .await
+        .map_err(|_| S3Error::internal("read permits closed"))?;
+    let (pieces, first) = blocking(move || {
+        reader
+            .seek(SeekFrom::Start(start))
+            .map_err(|e| S3Error::internal(format!("seek in object: {e}")))?;
+        let key = reader.info().key.clone();
+        let next: Source = Box::new(move |max| reader.next_piece(max));
+        let mut pieces = Pieces::new(len, next);
+        let first = pieces
+            .batch()
+            .map_err(|e| S3Error::internal(format!("reading {key}: {e}")))?;
+        drop(permit);
+        Ok((pieces, first))
+    })
+    .await?;
+    Ok(ReaderBody::new(first, pieces, len))
 }
 
 pub async fn get_object(ctx: Ctx, e: Endpoint) -> R {
