@@ -184,7 +184,31 @@ impl S3Service {
         let started = std::time::Instant::now();
         let mut resp = match self.pipeline(parts, body).await {
             Ok(resp) => resp,
-            Err(e) => error_response(&e, &id, &path, method == Method::HEAD),
+            Err(e) => {
+                if e.code.status().is_client_error() {
+                    // A refusal: say why, next to the id the client was
+                    // given. The canonical request and string to sign stay
+                    // in the reply: they are long and carry header values.
+                    let fields: Vec<String> = e
+                        .fields
+                        .iter()
+                        .filter(|(n, _)| {
+                            !matches!(*n, "CanonicalRequest" | "StringToSign" | "SignatureProvided")
+                        })
+                        .map(|(n, v)| format!("{n}={v}"))
+                        .collect();
+                    tracing::info!(
+                        request_id = %id,
+                        %method,
+                        path = %path,
+                        code = e.code.as_str(),
+                        reason = %e.message,
+                        fields = %fields.join("; "),
+                        "request refused"
+                    );
+                }
+                error_response(&e, &id, &path, method == Method::HEAD)
+            }
         };
         let failed = !resp.status().is_success();
         let headers = resp.headers_mut();
@@ -268,7 +292,20 @@ impl S3Service {
             _ => None,
         };
         let result = async {
-            let (principal, payload) = self.authenticate(&parts)?;
+            let mut parts = parts;
+            let (principal, payload, hoisted) = self.authenticate(&mut parts)?;
+            // Query parameters a presigned URL signed in place of headers
+            // may make a PUT a copy: route again with them.
+            let endpoint = if hoisted {
+                router::route_request(
+                    &parts.method,
+                    &parts.uri,
+                    &parts.headers,
+                    self.inner.config.vhost_domain.as_deref(),
+                )?
+            } else {
+                endpoint
+            };
             let ctx = Ctx {
                 svc: self.clone(),
                 parts,
@@ -302,10 +339,13 @@ impl S3Service {
         }
     }
 
+    /// Who sent the request and how its body is protected. A signed
+    /// request's head is then made to say only what was signed (see
+    /// [`sigv4::Auth::apply`]); the flag says whether headers were added.
     fn authenticate(
         &self,
-        parts: &http::request::Parts,
-    ) -> Result<(Principal, sigv4::Payload), S3Error> {
+        parts: &mut http::request::Parts,
+    ) -> Result<(Principal, sigv4::Payload, bool), S3Error> {
         let found = std::cell::RefCell::new(None);
         let lookup = |access_key: &str| match self.inner.iam.lookup(access_key) {
             Ok(Some((secret, principal))) => {
@@ -323,11 +363,13 @@ impl S3Service {
                 let principal = found
                     .into_inner()
                     .ok_or_else(|| S3Error::internal("authenticated without a principal"))?;
-                Ok((principal, auth.payload))
+                let hoisted = auth.apply(parts)?;
+                Ok((principal, auth.payload, hoisted))
             }
             None => Ok((
                 Principal::Anonymous,
                 sigv4::anonymous_payload(&parts.headers)?,
+                false,
             )),
         }
     }
