@@ -2834,7 +2834,8 @@ mod tests {
             } else {
                 let err = result.unwrap_err();
                 let expected: Vec<&str> = unsigned.iter().map(|(n, _)| *n).collect();
-                prop_assert_eq!(not_signed(&err), Some(expected.join(", ").as_str()));
+                let expected = expected.join(", ");
+                prop_assert_eq!(not_signed(&err), Some(expected.as_str()));
             }
         }
     }
