@@ -193,7 +193,10 @@ impl S3Service {
                         .fields
                         .iter()
                         .filter(|(n, _)| {
-                            !matches!(*n, "CanonicalRequest" | "StringToSign" | "SignatureProvided")
+                            !matches!(
+                                *n,
+                                "CanonicalRequest" | "StringToSign" | "SignatureProvided"
+                            )
                         })
                         .map(|(n, v)| format!("{n}={v}"))
                         .collect();

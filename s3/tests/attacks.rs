@@ -86,11 +86,7 @@ impl Row {
 /// Status and body of the reply.
 async fn send(server: &TestServer, row: &Row) -> (u16, String) {
     let signed: Vec<(&str, &str)> = row.signed.iter().map(|(n, v)| (*n, v.as_str())).collect();
-    let unsigned: Vec<(&str, &str)> = row
-        .unsigned
-        .iter()
-        .map(|(n, v)| (*n, v.as_str()))
-        .collect();
+    let unsigned: Vec<(&str, &str)> = row.unsigned.iter().map(|(n, v)| (*n, v.as_str())).collect();
     let builder = match row.signer {
         Signer::Header => signed_request_plus(
             server,
@@ -105,7 +101,10 @@ async fn send(server: &TestServer, row: &Row) -> (u16, String) {
         Signer::Presigned => {
             let url = presigned_url(server, row.method, &row.path, &row.query, &signed);
             let mut b = reqwest::Client::new()
-                .request(reqwest::Method::from_bytes(row.method.as_bytes()).unwrap(), url)
+                .request(
+                    reqwest::Method::from_bytes(row.method.as_bytes()).unwrap(),
+                    url,
+                )
                 .body(row.body.clone());
             for (n, v) in signed.iter().chain(unsigned.iter()) {
                 b = b.header(*n, *v);
@@ -270,14 +269,24 @@ fn unsigned_headers_are_refused_and_change_nothing() {
         // (row, the header it must name)
         let refused = vec![
             (
-                Row::new("presigned PUT + copy-source", Signer::Presigned, "PUT", obj("leak.bin"))
-                    .unsigned("x-amz-copy-source", format!("/{b}/{SECRET}")),
+                Row::new(
+                    "presigned PUT + copy-source",
+                    Signer::Presigned,
+                    "PUT",
+                    obj("leak.bin"),
+                )
+                .unsigned("x-amz-copy-source", format!("/{b}/{SECRET}")),
                 "x-amz-copy-source",
             ),
             (
-                Row::new("presigned UploadPart + copy-source", Signer::Presigned, "PUT", obj("mp.bin"))
-                    .query(&format!("partNumber=1&uploadId={upload_id}"))
-                    .unsigned("x-amz-copy-source", format!("/{b}/{SECRET}")),
+                Row::new(
+                    "presigned UploadPart + copy-source",
+                    Signer::Presigned,
+                    "PUT",
+                    obj("mp.bin"),
+                )
+                .query(&format!("partNumber=1&uploadId={upload_id}"))
+                .unsigned("x-amz-copy-source", format!("/{b}/{SECRET}")),
                 "x-amz-copy-source",
             ),
             (
@@ -287,14 +296,24 @@ fn unsigned_headers_are_refused_and_change_nothing() {
                 "x-amz-meta-x",
             ),
             (
-                Row::new("presigned PUT + meta", Signer::Presigned, "PUT", obj(TARGET))
-                    .body(&evil)
-                    .unsigned("x-amz-meta-x", "injected"),
+                Row::new(
+                    "presigned PUT + meta",
+                    Signer::Presigned,
+                    "PUT",
+                    obj(TARGET),
+                )
+                .body(&evil)
+                .unsigned("x-amz-meta-x", "injected"),
                 "x-amz-meta-x",
             ),
             (
-                Row::new("CreateBucket + acl", Signer::Header, "PUT", format!("/{fresh}"))
-                    .unsigned("x-amz-acl", "public-read-write"),
+                Row::new(
+                    "CreateBucket + acl",
+                    Signer::Header,
+                    "PUT",
+                    format!("/{fresh}"),
+                )
+                .unsigned("x-amz-acl", "public-read-write"),
                 "x-amz-acl",
             ),
             (
@@ -316,21 +335,36 @@ fn unsigned_headers_are_refused_and_change_nothing() {
                 "x-amz-checksum-sha256",
             ),
             (
-                Row::new("copy + copy-source-if-match", Signer::Header, "PUT", obj("copy.bin"))
-                    .signed("x-amz-copy-source", format!("/{b}/{SECRET}"))
-                    .unsigned("x-amz-copy-source-if-match", secret_etag.clone()),
+                Row::new(
+                    "copy + copy-source-if-match",
+                    Signer::Header,
+                    "PUT",
+                    obj("copy.bin"),
+                )
+                .signed("x-amz-copy-source", format!("/{b}/{SECRET}"))
+                .unsigned("x-amz-copy-source-if-match", secret_etag.clone()),
                 "x-amz-copy-source-if-match",
             ),
             (
-                Row::new("copy + metadata-directive", Signer::Header, "PUT", obj(TARGET))
-                    .signed("x-amz-copy-source", format!("/{b}/{TARGET}"))
-                    .unsigned("x-amz-metadata-directive", "REPLACE")
-                    .unsigned("x-amz-meta-x", "injected"),
+                Row::new(
+                    "copy + metadata-directive",
+                    Signer::Header,
+                    "PUT",
+                    obj(TARGET),
+                )
+                .signed("x-amz-copy-source", format!("/{b}/{TARGET}"))
+                .unsigned("x-amz-metadata-directive", "REPLACE")
+                .unsigned("x-amz-meta-x", "injected"),
                 "x-amz-metadata-directive, x-amz-meta-x",
             ),
             (
-                Row::new("header DELETE + bypass", Signer::Header, "DELETE", obj(TARGET))
-                    .unsigned("x-amz-bypass-governance-retention", "true"),
+                Row::new(
+                    "header DELETE + bypass",
+                    Signer::Header,
+                    "DELETE",
+                    obj(TARGET),
+                )
+                .unsigned("x-amz-bypass-governance-retention", "true"),
                 "x-amz-bypass-governance-retention",
             ),
         ];
@@ -346,7 +380,12 @@ fn unsigned_headers_are_refused_and_change_nothing() {
                 "{}",
                 row.name
             );
-            assert_eq!(element(&text, "HeadersNotSigned"), Some(*names), "{}", row.name);
+            assert_eq!(
+                element(&text, "HeadersNotSigned"),
+                Some(*names),
+                "{}",
+                row.name
+            );
             assert_eq!(state(&s3, &b, &upload_id).await, before, "{}", row.name);
         }
 
@@ -354,18 +393,28 @@ fn unsigned_headers_are_refused_and_change_nothing() {
         let other = vec![
             (
                 // The presigned URL signed x-amz-meta-x=a; a header says b.
-                Row::new("hoisted and header disagree", Signer::Presigned, "PUT", obj(TARGET))
-                    .query("x-amz-meta-x=a")
-                    .signed("x-amz-meta-x", "b")
-                    .body(&evil),
+                Row::new(
+                    "hoisted and header disagree",
+                    Signer::Presigned,
+                    "PUT",
+                    obj(TARGET),
+                )
+                .query("x-amz-meta-x=a")
+                .signed("x-amz-meta-x", "b")
+                .body(&evil),
                 400,
                 "InvalidArgument",
             ),
             (
                 // An unsigned Content-MD5 is still checked.
-                Row::new("unsigned wrong Content-MD5", Signer::Presigned, "PUT", obj(TARGET))
-                    .unsigned("content-md5", md5_b64(b"something else"))
-                    .body(&evil),
+                Row::new(
+                    "unsigned wrong Content-MD5",
+                    Signer::Presigned,
+                    "PUT",
+                    obj(TARGET),
+                )
+                .unsigned("content-md5", md5_b64(b"something else"))
+                .body(&evil),
                 400,
                 "BadDigest",
             ),
@@ -403,12 +452,26 @@ fn unsigned_headers_are_refused_and_change_nothing() {
             );
         }
         // An unsigned but right Content-MD5 stores the body, nothing more.
-        let row = Row::new("unsigned right Content-MD5", Signer::Presigned, "PUT", obj("md5.bin"))
-            .unsigned("content-md5", md5_b64(&evil))
-            .body(&evil);
+        let row = Row::new(
+            "unsigned right Content-MD5",
+            Signer::Presigned,
+            "PUT",
+            obj("md5.bin"),
+        )
+        .unsigned("content-md5", md5_b64(&evil))
+        .body(&evil);
         assert_eq!(send(&server, &row).await.0, 200);
-        let head = s3.head_object().bucket(&b).key("md5.bin").send().await.unwrap();
-        assert_eq!(head.e_tag(), Some(format!("\"{}\"", md5_hex(&evil)).as_str()));
+        let head = s3
+            .head_object()
+            .bucket(&b)
+            .key("md5.bin")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            head.e_tag(),
+            Some(format!("\"{}\"", md5_hex(&evil)).as_str())
+        );
         assert!(head.metadata().is_none_or(HashMap::is_empty));
     });
 }
@@ -432,12 +495,17 @@ fn signed_and_hoisted_headers_are_applied() {
         let secret_etag = format!("\"{}\"", md5_hex(&secret));
 
         // Everything the attacks added, signed this time.
-        let row = Row::new("header PUT, all signed", Signer::Header, "PUT", obj("all.bin"))
-            .signed("content-type", "text/html")
-            .signed("x-amz-meta-x", "signed")
-            .signed("x-amz-tagging", "k=v")
-            .signed("x-amz-checksum-sha256", sha256_b64(&payload))
-            .body(&payload);
+        let row = Row::new(
+            "header PUT, all signed",
+            Signer::Header,
+            "PUT",
+            obj("all.bin"),
+        )
+        .signed("content-type", "text/html")
+        .signed("x-amz-meta-x", "signed")
+        .signed("x-amz-tagging", "k=v")
+        .signed("x-amz-checksum-sha256", sha256_b64(&payload))
+        .body(&payload);
         let (status, text) = send(&server, &row).await;
         assert_eq!(status, 200, "{text}");
         let got = object(&s3, &b, "all.bin").await.unwrap();
@@ -446,19 +514,29 @@ fn signed_and_hoisted_headers_are_applied() {
         assert_eq!(got.metadata.get("x").map(String::as_str), Some("signed"));
         assert_eq!(got.tags, [("k".to_owned(), "v".to_owned())]);
 
-        let row = Row::new("copy, condition signed", Signer::Header, "PUT", obj("copy.bin"))
-            .signed("x-amz-copy-source", format!("/{b}/{SECRET}"))
-            .signed("x-amz-copy-source-if-match", secret_etag.clone());
+        let row = Row::new(
+            "copy, condition signed",
+            Signer::Header,
+            "PUT",
+            obj("copy.bin"),
+        )
+        .signed("x-amz-copy-source", format!("/{b}/{SECRET}"))
+        .signed("x-amz-copy-source-if-match", secret_etag.clone());
         let (status, text) = send(&server, &row).await;
         assert_eq!(status, 200, "{text}");
         assert_eq!(get_bytes(&s3, &b, "copy.bin").await, secret);
 
         // A presigned URL whose signer put the headers in the query, as
         // the JS v3 presigner does: they are applied as headers.
-        let row = Row::new("presigned, hoisted", Signer::Presigned, "PUT", obj("hoisted.bin"))
-            .query("x-amz-meta-color=blue&x-amz-tagging=a%3Db&x-amz-acl=private")
-            .signed("content-type", "image/png")
-            .body(&payload);
+        let row = Row::new(
+            "presigned, hoisted",
+            Signer::Presigned,
+            "PUT",
+            obj("hoisted.bin"),
+        )
+        .query("x-amz-meta-color=blue&x-amz-tagging=a%3Db&x-amz-acl=private")
+        .signed("content-type", "image/png")
+        .body(&payload);
         let (status, text) = send(&server, &row).await;
         assert_eq!(status, 200, "{text}");
         let got = object(&s3, &b, "hoisted.bin").await.unwrap();
@@ -477,15 +555,25 @@ fn signed_and_hoisted_headers_are_applied() {
 
         // A hoisted canned ACL on a new bucket.
         let fresh = bucket_name("hoisted-acl");
-        let row = Row::new("presigned CreateBucket", Signer::Presigned, "PUT", format!("/{fresh}"))
-            .query("x-amz-acl=public-read");
+        let row = Row::new(
+            "presigned CreateBucket",
+            Signer::Presigned,
+            "PUT",
+            format!("/{fresh}"),
+        )
+        .query("x-amz-acl=public-read");
         let (status, text) = send(&server, &row).await;
         assert_eq!(status, 200, "{text}");
         assert_eq!(everyone_grants(&s3, &fresh).await, ["READ"]);
         // And the same ACL signed as a header on an existing one.
-        let row = Row::new("PutBucketAcl signed", Signer::Header, "PUT", format!("/{fresh}"))
-            .query("acl")
-            .signed("x-amz-acl", "private");
+        let row = Row::new(
+            "PutBucketAcl signed",
+            Signer::Header,
+            "PUT",
+            format!("/{fresh}"),
+        )
+        .query("acl")
+        .signed("x-amz-acl", "private");
         assert_eq!(send(&server, &row).await.0, 200);
         assert_eq!(everyone_grants(&s3, &fresh).await, Vec::<String>::new());
 

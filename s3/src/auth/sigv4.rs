@@ -136,7 +136,10 @@ impl Auth {
     pub fn apply(&self, parts: &mut Parts) -> Result<bool, S3Error> {
         let content_type = http::header::CONTENT_TYPE;
         if parts.headers.contains_key(&content_type)
-            && !self.signed_headers.iter().any(|n| n == content_type.as_str())
+            && !self
+                .signed_headers
+                .iter()
+                .any(|n| n == content_type.as_str())
         {
             tracing::info!(
                 access_key = %self.access_key,
@@ -2654,7 +2657,10 @@ mod tests {
             ("x-amz-copy-source", "/other/secret"),
             ("x-amz-meta-b", "2"),
             ("x-amz-tagging", "a=b"),
-            ("x-amz-checksum-sha256", "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="),
+            (
+                "x-amz-checksum-sha256",
+                "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=",
+            ),
             ("x-amz-date", DOC_DATE),
         ] {
             let p = presigned_put("", &[meta], &[extra]);
@@ -2796,7 +2802,10 @@ mod tests {
             // is stored (the MD5 is checked against the body).
             let mut p = build(
                 &[("content-type", "image/png")],
-                &[("content-md5", "1B2M2Y8AsgTpgAmY7PhCfg=="), ("range", "bytes=0-1")],
+                &[
+                    ("content-md5", "1B2M2Y8AsgTpgAmY7PhCfg=="),
+                    ("range", "bytes=0-1"),
+                ],
             );
             let auth = verify_doc(&p, DOC_DATE).unwrap().unwrap();
             auth.apply(&mut p).unwrap();

@@ -207,7 +207,16 @@ pub fn signed_request(
     body: Vec<u8>,
     payload_hash: &str,
 ) -> reqwest::RequestBuilder {
-    signed_request_plus(server, method, path, query, headers, &[], body, payload_hash)
+    signed_request_plus(
+        server,
+        method,
+        path,
+        query,
+        headers,
+        &[],
+        body,
+        payload_hash,
+    )
 }
 
 /// As [`signed_request`], and also sends `unsigned`, headers the signature
