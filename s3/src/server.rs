@@ -224,7 +224,34 @@ impl S3Service {
         let started = std::time::Instant::now();
         let mut resp = match self.pipeline(parts, body, &id).await {
             Ok(resp) => resp,
-            Err(e) => error_response(&e, &id, &path, method == Method::HEAD),
+            Err(e) => {
+                if e.code.status().is_client_error() {
+                    // A refusal: say why, next to the id the client was
+                    // given. The canonical request and string to sign stay
+                    // in the reply: they are long and carry header values.
+                    let fields: Vec<String> = e
+                        .fields
+                        .iter()
+                        .filter(|(n, _)| {
+                            !matches!(
+                                *n,
+                                "CanonicalRequest" | "StringToSign" | "SignatureProvided"
+                            )
+                        })
+                        .map(|(n, v)| format!("{n}={v}"))
+                        .collect();
+                    tracing::info!(
+                        request_id = %id,
+                        %method,
+                        path = %path,
+                        code = e.code.as_str(),
+                        reason = %e.message,
+                        fields = %fields.join("; "),
+                        "request refused"
+                    );
+                }
+                error_response(&e, &id, &path, method == Method::HEAD)
+            }
         };
         let failed = !resp.status().is_success();
         let headers = resp.headers_mut();
@@ -311,7 +338,8 @@ impl S3Service {
         let addr = parts.extensions.get::<ClientAddr>().map(|a| a.0.ip());
         let by_addr = || Subject::addr(addr.unwrap_or(std::net::Ipv6Addr::UNSPECIFIED.into()));
         let result = async {
-            let (principal, payload, key) = match self.authenticate(&parts) {
+            let mut parts = parts;
+            let (principal, payload, key, hoisted) = match self.authenticate(&mut parts) {
                 Ok(found) => found,
                 Err(e) => {
                     // Failed signatures count against the address, so that
@@ -322,6 +350,18 @@ impl S3Service {
             };
             let subject = key.map_or_else(by_addr, Subject::Key);
             let permit = self.admit(subject, id)?;
+            // Query parameters a presigned URL signed in place of headers
+            // may make a PUT a copy: route again with them.
+            let endpoint = if hoisted {
+                router::route_request(
+                    &parts.method,
+                    &parts.uri,
+                    &parts.headers,
+                    self.inner.config.vhost_domain.as_deref(),
+                )?
+            } else {
+                endpoint
+            };
             let ctx = Ctx {
                 svc: self.clone(),
                 parts,
@@ -378,12 +418,14 @@ impl S3Service {
             })
     }
 
-    /// The principal, how the payload is protected, and the access key
-    /// when a signature was verified.
+    /// Who sent the request, how its body is protected, and the access key
+    /// when a signature was verified. A signed request's head is then made
+    /// to say only what was signed (see [`sigv4::Auth::apply`]); the flag
+    /// says whether headers were added.
     fn authenticate(
         &self,
-        parts: &http::request::Parts,
-    ) -> Result<(Principal, sigv4::Payload, Option<String>), S3Error> {
+        parts: &mut http::request::Parts,
+    ) -> Result<(Principal, sigv4::Payload, Option<String>, bool), S3Error> {
         let found = std::cell::RefCell::new(None);
         let lookup = |access_key: &str| match self.inner.iam.lookup(access_key) {
             Ok(Some((secret, principal))) => {
@@ -401,12 +443,14 @@ impl S3Service {
                 let principal = found
                     .into_inner()
                     .ok_or_else(|| S3Error::internal("authenticated without a principal"))?;
-                Ok((principal, auth.payload, Some(auth.access_key)))
+                let hoisted = auth.apply(parts)?;
+                Ok((principal, auth.payload, Some(auth.access_key), hoisted))
             }
             None => Ok((
                 Principal::Anonymous,
                 sigv4::anonymous_payload(&parts.headers)?,
                 None,
+                false,
             )),
         }
     }

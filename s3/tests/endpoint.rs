@@ -7,6 +7,7 @@
 
 mod common;
 
+mod attacks;
 mod buckets;
 mod config;
 mod hostile;

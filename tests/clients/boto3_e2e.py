@@ -18,6 +18,8 @@ import hashlib
 import logging
 import os
 import sys
+import urllib.error
+import urllib.request
 
 import boto3
 from boto3.s3.transfer import TransferConfig
@@ -154,6 +156,54 @@ def main():
     out = os.path.join(work, "big.download")
     s3.download_file(bucket, "docs/big.bin", out, Config=transfer)
     check(sha256_file(out) == sha256(big), "SHA-256 of the downloaded big object")
+
+    step("signed headers: Content-Type, metadata, tags (plain and presigned)")
+    # The server stores a Content-Type or x-amz-* header only when it is
+    # signed; botocore signs what it sends, and a presigned URL signs the
+    # headers given as parameters, which the uploader must then send.
+    s3.put_object(
+        Bucket=bucket, Key="meta/plain.txt", Body=small, ContentType="text/x-plain",
+        Metadata={"color": "blue"}, Tagging="a=b",
+    )
+    head = s3.head_object(Bucket=bucket, Key="meta/plain.txt")
+    check(head["ContentType"] == "text/x-plain", f"Content-Type {head['ContentType']}")
+    check(head["Metadata"] == {"color": "blue"}, f"metadata {head['Metadata']}")
+    # boto3 presigns with SigV2 unless told otherwise; this server speaks
+    # only SigV4.
+    presigner = boto3.client(
+        "s3", endpoint_url=endpoint, region_name="us-east-1",
+        config=Config(s3={"addressing_style": "path"}, signature_version="s3v4"),
+    )
+    url = presigner.generate_presigned_url(
+        "put_object",
+        Params={"Bucket": bucket, "Key": "meta/presigned.txt", "ContentType": "image/png",
+                "Metadata": {"color": "red"}, "Tagging": "c=d"},
+        ExpiresIn=300,
+    )
+    req = urllib.request.Request(url, data=small, method="PUT", headers={
+        "Content-Type": "image/png", "x-amz-meta-color": "red", "x-amz-tagging": "c=d",
+    })
+    with urllib.request.urlopen(req, timeout=60) as resp:
+        check(resp.status == 200, f"presigned PUT status {resp.status}")
+    head = s3.head_object(Bucket=bucket, Key="meta/presigned.txt")
+    check(head["ContentType"] == "image/png", f"presigned Content-Type {head['ContentType']}")
+    check(head["Metadata"] == {"color": "red"}, f"presigned metadata {head['Metadata']}")
+    tags = s3.get_object_tagging(Bucket=bucket, Key="meta/presigned.txt")["TagSet"]
+    check(tags == [{"Key": "c", "Value": "d"}], f"presigned tags {tags}")
+    # The same URL with a header it did not sign is refused.
+    req = urllib.request.Request(url, data=small, method="PUT", headers={
+        "Content-Type": "image/png", "x-amz-meta-color": "red", "x-amz-tagging": "c=d",
+        "x-amz-copy-source": f"/{bucket}/docs/small.txt",
+    })
+    try:
+        urllib.request.urlopen(req, timeout=60)
+        raise AssertionError("a presigned PUT with an unsigned x-amz-copy-source succeeded")
+    except urllib.error.HTTPError as e:
+        body = e.read().decode()
+        check(e.code == 403 and "<HeadersNotSigned>x-amz-copy-source<" in body, body)
+    s3.delete_objects(Bucket=bucket, Delete={"Objects": [
+        {"Key": "meta/plain.txt"}, {"Key": "meta/presigned.txt"},
+    ]})
 
     step("copy")
     s3.copy_object(

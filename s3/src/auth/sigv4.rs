@@ -25,11 +25,30 @@
 //!   with `AccessDenied` "Request is not valid yet", as AWS does; a header-
 //!   signed request more than 15 minutes off either way gets
 //!   `RequestTimeTooSkewed` with `<RequestTime>` and `<ServerTime>`.
-//! - `host` must be signed (`AccessDenied`, naming it in
-//!   `<HeadersNotSigned>`). Other headers need not be; in particular the
-//!   payload hash is covered by the signature whether or not
-//!   `x-amz-content-sha256` is listed, because it is the last line of the
-//!   canonical request.
+//! - `host` must be signed, and so must every `x-amz-*` header the request
+//!   carries, for header-signed and presigned requests alike: otherwise
+//!   `AccessDenied`, "There were headers present in the request which were
+//!   not signed", naming them in `<HeadersNotSigned>` (comma-separated, in
+//!   the order sent), as AWS does. An unsigned `x-amz-copy-source` once
+//!   turned a presigned PUT into a copy of the signer's private data. The
+//!   one exception is `x-amz-content-sha256`: its value is the payload-hash
+//!   line of the canonical request (for a presigned request too, when the
+//!   query carries no `X-Amz-Content-Sha256`), so the signature covers it
+//!   whether or not it is listed; a presigned request whose header and query
+//!   disagree on it is refused.
+//! - Other headers need not be signed, but an unsigned value never changes
+//!   what is stored: [`Auth::apply`] drops an unsigned `Content-Type` (the
+//!   object gets the default). An unsigned `Content-MD5` is still checked
+//!   against the body, so it can only cause a refusal; `Range` only shapes
+//!   a read.
+//! - A presigned request's `x-amz-*` query parameters (other than its own
+//!   `X-Amz-Algorithm`, `-Credential`, `-Date`, `-Expires`, `-SignedHeaders`,
+//!   `-Signature`, `-Security-Token` and `-Content-Sha256`) are signed with
+//!   the rest of the query; presigners (the JS v3 and Java SDKs) hoist
+//!   headers such as `x-amz-acl` or `x-amz-meta-*` there. Once the
+//!   signature verifies they act exactly as the header of the same name
+//!   ([`Auth::apply`]); the same name as a header with another value is
+//!   refused with `InvalidArgument`.
 //! - Signatures are 64 lowercase hex digits and are compared in constant
 //!   time.
 //!
@@ -94,6 +113,57 @@ pub struct Auth {
     /// Whether the signature came from a presigned query rather than the
     /// `Authorization` header.
     pub presigned: bool,
+    /// The names in `SignedHeaders`: a header not among them is not covered
+    /// by the signature, and [`Auth::apply`] keeps it from being stored.
+    pub signed_headers: Vec<String>,
+    /// The `x-amz-*` query parameters of a presigned request (lowercased
+    /// names), which the signature covers; [`Auth::apply`] turns them into
+    /// headers.
+    pub hoisted: Vec<(HeaderName, HeaderValue)>,
+}
+
+impl Auth {
+    /// Makes the request head say exactly what was signed, once the
+    /// signature has verified: an unsigned `Content-Type` is dropped, and a
+    /// presigned request's hoisted `x-amz-*` query parameters become the
+    /// headers of the same name. Returns whether headers were added, so
+    /// that the caller routes the request again (a hoisted
+    /// `x-amz-copy-source` makes a PUT a copy).
+    ///
+    /// A hoisted parameter whose header is also present with a different
+    /// value is refused with `InvalidArgument`: which of the two the signer
+    /// meant cannot be told.
+    pub fn apply(&self, parts: &mut Parts) -> Result<bool, S3Error> {
+        let content_type = http::header::CONTENT_TYPE;
+        if parts.headers.contains_key(&content_type)
+            && !self
+                .signed_headers
+                .iter()
+                .any(|n| n == content_type.as_str())
+        {
+            tracing::info!(
+                access_key = %self.access_key,
+                "ignoring an unsigned Content-Type; the object gets the default"
+            );
+            parts.headers.remove(&content_type);
+        }
+        for (name, value) in &self.hoisted {
+            let mut present = parts.headers.get_all(name).iter().peekable();
+            if present.peek().is_none() {
+                parts.headers.insert(name.clone(), value.clone());
+            } else if present.any(|v| v != value) {
+                return Err(S3Error::new(
+                    S3ErrorCode::InvalidArgument,
+                    format!(
+                        "The query parameter {name} and the header of the same name \
+                         have different values."
+                    ),
+                )
+                .with_field("ArgumentName", name.as_str().to_owned()));
+            }
+        }
+        Ok(!self.hoisted.is_empty())
+    }
 }
 
 /// What `x-amz-content-sha256` says about the body.
@@ -488,13 +558,36 @@ fn parse_signed_headers(s: &str, carrier: Carrier) -> Result<Vec<&str>, S3Error>
         names.push(name);
     }
     if !names.contains(&"host") {
-        return Err(S3Error::new(
-            S3ErrorCode::AccessDenied,
-            "There were headers present in the request which were not signed",
-        )
-        .with_field("HeadersNotSigned", "host"));
+        return Err(headers_not_signed(&["host"]));
     }
     Ok(names)
+}
+
+/// `AccessDenied` for headers present but not signed, listed as AWS lists
+/// them.
+fn headers_not_signed(names: &[&str]) -> S3Error {
+    S3Error::new(
+        S3ErrorCode::AccessDenied,
+        "There were headers present in the request which were not signed",
+    )
+    .with_field("HeadersNotSigned", names.join(", "))
+}
+
+/// Refuses a request carrying an `x-amz-*` header that `signed` does not
+/// name, apart from `x-amz-content-sha256`, which the canonical request
+/// covers anyway (its payload-hash line). Such a header would otherwise be
+/// acted on although the signer never saw it.
+fn check_amz_headers_signed(headers: &HeaderMap, signed: &[&str]) -> Result<(), S3Error> {
+    let unsigned: Vec<&str> = headers
+        .keys()
+        .map(HeaderName::as_str)
+        .filter(|n| n.starts_with("x-amz-") && *n != CONTENT_SHA256 && !signed.contains(n))
+        .collect();
+    if unsigned.is_empty() {
+        Ok(())
+    } else {
+        Err(headers_not_signed(&unsigned))
+    }
 }
 
 /// 64 lowercase hex digits.
@@ -562,6 +655,7 @@ impl Verifier<'_> {
         let credential = Credential::parse(header.credential, Carrier::Header)?;
         self.check_scope(&credential, Carrier::Header)?;
         let signed_headers = parse_signed_headers(header.signed_headers, Carrier::Header)?;
+        check_amz_headers_signed(&parts.headers, &signed_headers)?;
         let signature = parse_signature(header.signature)
             .ok_or_else(|| Carrier::Header.malformed("the Signature component is malformed."))?;
 
@@ -615,6 +709,8 @@ impl Verifier<'_> {
             access_key: credential.access_key.to_owned(),
             payload: make_payload(kind, header.signature, key, scope, amz_date),
             presigned: false,
+            signed_headers: signed_headers.iter().map(|n| (*n).to_owned()).collect(),
+            hoisted: Vec::new(),
         })
     }
 
@@ -660,6 +756,8 @@ impl Verifier<'_> {
                 .malformed("Invalid credential date. Date is not the same as X-Amz-Date."));
         }
         let signed_headers = parse_signed_headers(&params.signed_headers, Carrier::Query)?;
+        check_amz_headers_signed(&parts.headers, &signed_headers)?;
+        let hoisted = hoisted_parameters(query)?;
         let signature = parse_signature(&params.signature).ok_or_else(|| {
             S3Error::new(
                 S3ErrorCode::AuthorizationQueryParametersError,
@@ -687,6 +785,14 @@ impl Verifier<'_> {
         // A presigned URL covers no body unless it says otherwise: a hash
         // in the signed query first, then one in a header.
         let payload_hash = match (&params.content_sha256, parts.headers.get(CONTENT_SHA256)) {
+            (Some(q), Some(h)) if q.as_bytes() != h.as_bytes() => {
+                return Err(S3Error::new(
+                    S3ErrorCode::InvalidArgument,
+                    "The X-Amz-Content-Sha256 query parameter and the x-amz-content-sha256 \
+                     header have different values.",
+                )
+                .with_field("ArgumentName", CONTENT_SHA256));
+            }
             (Some(q), _) => q.as_str(),
             (None, Some(h)) => h.to_str().map_err(|_| {
                 S3Error::new(
@@ -721,6 +827,8 @@ impl Verifier<'_> {
             access_key: credential.access_key.to_owned(),
             payload: make_payload(kind, &params.signature, key, scope, params.date.clone()),
             presigned: true,
+            signed_headers: signed_headers.iter().map(|n| (*n).to_owned()).collect(),
+            hoisted,
         })
     }
 
@@ -861,6 +969,50 @@ impl PresignParams {
             )),
         }
     }
+}
+
+/// The presigned query's own parameters, lowercased: never taken as
+/// headers.
+const PRESIGN_PARAMS: [&str; 8] = [
+    "x-amz-algorithm",
+    "x-amz-credential",
+    "x-amz-date",
+    "x-amz-expires",
+    "x-amz-signedheaders",
+    "x-amz-signature",
+    "x-amz-security-token",
+    "x-amz-content-sha256",
+];
+
+/// The `x-amz-*` parameters of a presigned query that stand for headers,
+/// with lowercased names. A name given twice, or one that is not a valid
+/// header name or value, is `InvalidArgument`.
+fn hoisted_parameters(query: &str) -> Result<Vec<(HeaderName, HeaderValue)>, S3Error> {
+    let mut out: Vec<(HeaderName, HeaderValue)> = Vec::new();
+    for (name, value) in query_pairs(query) {
+        let name = name.to_ascii_lowercase();
+        if !name.starts_with(b"x-amz-") || PRESIGN_PARAMS.iter().any(|p| p.as_bytes() == name) {
+            continue;
+        }
+        let invalid = |detail: &str| {
+            S3Error::new(
+                S3ErrorCode::InvalidArgument,
+                format!(
+                    "The query parameter {} {detail}.",
+                    String::from_utf8_lossy(&name)
+                ),
+            )
+            .with_field("ArgumentName", String::from_utf8_lossy(&name).into_owned())
+        };
+        let header = HeaderName::from_bytes(&name).map_err(|_| invalid("is not a header name"))?;
+        let value = HeaderValue::from_bytes(&value)
+            .map_err(|_| invalid("does not have a valid header value"))?;
+        if out.iter().any(|(n, _)| *n == header) {
+            return Err(invalid("appears more than once"));
+        }
+        out.push((header, value));
+    }
+    Ok(out)
 }
 
 /// The request time, from `x-amz-date` or else `Date`, as
@@ -2413,6 +2565,287 @@ mod tests {
             };
             let err = verify_doc(&tampered, DOC_DATE).unwrap_err();
             prop_assert_eq!(err.code, S3ErrorCode::SignatureDoesNotMatch);
+        }
+    }
+
+    /// A header-signed PUT of `/b/k` whose signature covers `signed`
+    /// (and `host`, `x-amz-date`, `x-amz-content-sha256`), sent with
+    /// `unsigned` added.
+    fn header_signed_put(signed: &[(&str, &str)], unsigned: &[(&str, &str)]) -> Parts {
+        let secret = SecretKey::new(DOC_SECRET);
+        let mut headers = vec![("host", DOC_HOST)];
+        headers.extend_from_slice(signed);
+        let out = sign_request(&SignRequest {
+            method: "PUT",
+            path: "/b/k",
+            query: "",
+            headers: &headers,
+            payload_hash: UNSIGNED_PAYLOAD,
+            access_key: DOC_KEY,
+            secret: &secret,
+            region: "us-east-1",
+            time: at(DOC_DATE),
+        });
+        let mut all = headers.clone();
+        all.extend(out.headers.iter().map(|(n, v)| (*n, v.as_str())));
+        all.extend_from_slice(unsigned);
+        parts("PUT", "/b/k", &all)
+    }
+
+    /// A presigned PUT of `/b/k` with `query` (the operation's parameters,
+    /// hoisted `x-amz-*` ones among them) and the signed headers `signed`,
+    /// sent with `unsigned` added.
+    fn presigned_put(query: &str, signed: &[(&str, &str)], unsigned: &[(&str, &str)]) -> Parts {
+        let secret = SecretKey::new(DOC_SECRET);
+        let mut headers = vec![("host", DOC_HOST)];
+        headers.extend_from_slice(signed);
+        let q = presign(&PresignRequest {
+            method: "PUT",
+            path: "/b/k",
+            query,
+            headers: &headers,
+            access_key: DOC_KEY,
+            secret: &secret,
+            region: "us-east-1",
+            time: at(DOC_DATE),
+            expires: 3600,
+        });
+        let mut all = headers.clone();
+        all.extend_from_slice(unsigned);
+        parts("PUT", &format!("/b/k?{q}"), &all)
+    }
+
+    fn not_signed(err: &S3Error) -> Option<&str> {
+        (err.code == S3ErrorCode::AccessDenied
+            && err.message == "There were headers present in the request which were not signed")
+            .then(|| {
+                err.fields
+                    .iter()
+                    .find(|(n, _)| *n == "HeadersNotSigned")
+                    .map(|(_, v)| v.as_str())
+            })
+            .flatten()
+    }
+
+    #[test]
+    fn every_amz_header_must_be_signed() {
+        // Header-signed: the signed ones pass, each unsigned one is named.
+        let meta = ("x-amz-meta-a", "1");
+        let ok = header_signed_put(&[meta], &[("user-agent", "u"), ("x-amzn-trace-id", "t")]);
+        let auth = verify_doc(&ok, DOC_DATE).unwrap().unwrap();
+        assert!(auth.signed_headers.iter().any(|n| n == "x-amz-meta-a"));
+        assert!(auth.hoisted.is_empty());
+        let p = header_signed_put(
+            &[meta],
+            &[
+                ("x-amz-copy-source", "/other/secret"),
+                ("x-amz-acl", "public-read"),
+            ],
+        );
+        let err = verify_doc(&p, DOC_DATE).unwrap_err();
+        assert_eq!(
+            not_signed(&err),
+            Some("x-amz-copy-source, x-amz-acl"),
+            "{err:?}"
+        );
+        assert_eq!(err.code.status(), http::StatusCode::FORBIDDEN);
+
+        // Presigned: the same rule.
+        let ok = presigned_put("", &[meta], &[]);
+        verify_doc(&ok, DOC_DATE).unwrap().unwrap();
+        for extra in [
+            ("x-amz-copy-source", "/other/secret"),
+            ("x-amz-meta-b", "2"),
+            ("x-amz-tagging", "a=b"),
+            (
+                "x-amz-checksum-sha256",
+                "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=",
+            ),
+            ("x-amz-date", DOC_DATE),
+        ] {
+            let p = presigned_put("", &[meta], &[extra]);
+            let err = verify_doc(&p, DOC_DATE).unwrap_err();
+            assert_eq!(not_signed(&err), Some(extra.0), "{extra:?}: {err:?}");
+        }
+    }
+
+    #[test]
+    fn content_sha256_is_bound_without_being_listed() {
+        // A presigned request may carry x-amz-content-sha256 unlisted: it is
+        // the payload-hash line, so the value the URL was signed with (here
+        // UNSIGNED-PAYLOAD) passes and any other breaks the signature.
+        let p = presigned_put("", &[], &[(CONTENT_SHA256, UNSIGNED_PAYLOAD)]);
+        verify_doc(&p, DOC_DATE).unwrap().unwrap();
+        let p = presigned_put(
+            "",
+            &[],
+            &[(CONTENT_SHA256, STREAMING_UNSIGNED_PAYLOAD_TRAILER)],
+        );
+        assert_eq!(
+            verify_doc(&p, DOC_DATE).unwrap_err().code,
+            S3ErrorCode::SignatureDoesNotMatch
+        );
+        // Signed in the query, a different header is refused.
+        let p = presigned_put(
+            "X-Amz-Content-Sha256=UNSIGNED-PAYLOAD",
+            &[],
+            &[(CONTENT_SHA256, EMPTY_SHA256)],
+        );
+        let err = verify_doc(&p, DOC_DATE).unwrap_err();
+        assert_eq!(err.code, S3ErrorCode::InvalidArgument, "{err:?}");
+        let p = presigned_put(
+            "X-Amz-Content-Sha256=UNSIGNED-PAYLOAD",
+            &[],
+            &[(CONTENT_SHA256, UNSIGNED_PAYLOAD)],
+        );
+        verify_doc(&p, DOC_DATE).unwrap().unwrap();
+    }
+
+    #[test]
+    fn presigned_amz_parameters_act_as_headers() {
+        let query = "x-amz-acl=public-read&x-amz-meta-color=blue&X-Amz-Tagging=a%3Db\
+                     &x-amz-copy-source=%2Fsrc%2Fobj&x-id=PutObject";
+        let mut p = presigned_put(query, &[], &[]);
+        let auth = verify_doc(&p, DOC_DATE).unwrap().unwrap();
+        let names: Vec<&str> = auth.hoisted.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "x-amz-acl",
+                "x-amz-meta-color",
+                "x-amz-tagging",
+                "x-amz-copy-source"
+            ]
+        );
+        assert!(auth.apply(&mut p).unwrap());
+        assert_eq!(p.headers["x-amz-acl"], "public-read");
+        assert_eq!(p.headers["x-amz-meta-color"], "blue");
+        assert_eq!(p.headers["x-amz-tagging"], "a=b");
+        assert_eq!(p.headers["x-amz-copy-source"], "/src/obj");
+        assert!(!p.headers.contains_key("x-id"));
+        // The auth parameters themselves are never headers.
+        assert!(!p.headers.contains_key("x-amz-signature"));
+        assert!(!p.headers.contains_key("x-amz-date"));
+
+        // A hoisted value cannot be changed after signing.
+        let tampered = p.uri.to_string().replace("color=blue", "color=red");
+        let p2 = parts("PUT", &tampered, &[("Host", DOC_HOST)]);
+        assert_eq!(
+            verify_doc(&p2, DOC_DATE).unwrap_err().code,
+            S3ErrorCode::SignatureDoesNotMatch
+        );
+
+        // Header and parameter: the same value is fine, another is refused.
+        let mut p = presigned_put("x-amz-acl=private", &[("x-amz-acl", "private")], &[]);
+        let auth = verify_doc(&p, DOC_DATE).unwrap().unwrap();
+        auth.apply(&mut p).unwrap();
+        assert_eq!(p.headers.get_all("x-amz-acl").iter().count(), 1);
+        let mut p = presigned_put("x-amz-acl=private", &[("x-amz-acl", "public-read")], &[]);
+        let auth = verify_doc(&p, DOC_DATE).unwrap().unwrap();
+        let err = auth.apply(&mut p).unwrap_err();
+        assert_eq!(err.code, S3ErrorCode::InvalidArgument);
+        assert_eq!(p.headers["x-amz-acl"], "public-read");
+
+        // Twice in the query: which one was meant cannot be told.
+        let p = presigned_put("x-amz-meta-a=1&x-amz-meta-a=2", &[], &[]);
+        assert_eq!(
+            verify_doc(&p, DOC_DATE).unwrap_err().code,
+            S3ErrorCode::InvalidArgument
+        );
+
+        // Without any, nothing is added and the request is not routed again.
+        let mut p = presigned_put("", &[], &[]);
+        let auth = verify_doc(&p, DOC_DATE).unwrap().unwrap();
+        assert!(!auth.apply(&mut p).unwrap());
+    }
+
+    #[test]
+    fn header_signed_query_parameters_are_not_hoisted() {
+        // Only a presigned URL stands its x-amz-* parameters in for
+        // headers; on a header-signed request they are just parameters.
+        let secret = SecretKey::new(DOC_SECRET);
+        let headers = [("host", DOC_HOST)];
+        let out = sign_request(&SignRequest {
+            method: "PUT",
+            path: "/b/k",
+            query: "x-amz-acl=public-read",
+            headers: &headers,
+            payload_hash: UNSIGNED_PAYLOAD,
+            access_key: DOC_KEY,
+            secret: &secret,
+            region: "us-east-1",
+            time: at(DOC_DATE),
+        });
+        let mut all = headers.to_vec();
+        all.extend(out.headers.iter().map(|(n, v)| (*n, v.as_str())));
+        let mut p = parts("PUT", "/b/k?x-amz-acl=public-read", &all);
+        let auth = verify_doc(&p, DOC_DATE).unwrap().unwrap();
+        assert!(!auth.apply(&mut p).unwrap());
+        assert!(!p.headers.contains_key("x-amz-acl"));
+    }
+
+    #[test]
+    fn unsigned_content_type_is_dropped() {
+        for presigned in [false, true] {
+            let build = |signed: &[(&str, &str)], unsigned: &[(&str, &str)]| {
+                if presigned {
+                    presigned_put("", signed, unsigned)
+                } else {
+                    header_signed_put(signed, unsigned)
+                }
+            };
+            let mut p = build(&[], &[("content-type", "text/html")]);
+            let auth = verify_doc(&p, DOC_DATE).unwrap().unwrap();
+            auth.apply(&mut p).unwrap();
+            assert!(!p.headers.contains_key("content-type"), "{presigned}");
+            // Unsigned Content-MD5 and Range stay: they cannot change what
+            // is stored (the MD5 is checked against the body).
+            let mut p = build(
+                &[("content-type", "image/png")],
+                &[
+                    ("content-md5", "1B2M2Y8AsgTpgAmY7PhCfg=="),
+                    ("range", "bytes=0-1"),
+                ],
+            );
+            let auth = verify_doc(&p, DOC_DATE).unwrap().unwrap();
+            auth.apply(&mut p).unwrap();
+            assert_eq!(p.headers["content-type"], "image/png", "{presigned}");
+            assert!(p.headers.contains_key("content-md5"));
+            assert!(p.headers.contains_key("range"));
+        }
+    }
+
+    proptest! {
+        /// Whatever `x-amz-*` headers a request carries and whichever of
+        /// them are signed, it verifies exactly when all are signed, and
+        /// the refusal names exactly the unsigned ones, in the order sent.
+        #[test]
+        fn unsigned_amz_headers_are_named(
+            headers in proptest::collection::btree_map("x-amz-(meta-[a-z]{1,4}|acl|tagging|copy-source)", header_value(), 0..6),
+            signed_mask in any::<u8>(),
+            presigned in any::<bool>(),
+        ) {
+            let all: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+            let (signed, unsigned): (Vec<_>, Vec<_>) = all
+                .iter()
+                .enumerate()
+                .partition(|(i, _)| signed_mask & (1 << i) != 0);
+            let signed: Vec<(&str, &str)> = signed.into_iter().map(|(_, h)| *h).collect();
+            let unsigned: Vec<(&str, &str)> = unsigned.into_iter().map(|(_, h)| *h).collect();
+            let p = if presigned {
+                presigned_put("", &signed, &unsigned)
+            } else {
+                header_signed_put(&signed, &unsigned)
+            };
+            let result = verify_doc(&p, DOC_DATE);
+            if unsigned.is_empty() {
+                prop_assert!(matches!(result, Ok(Some(_))), "{:?}", result.err());
+            } else {
+                let err = result.unwrap_err();
+                let expected: Vec<&str> = unsigned.iter().map(|(n, _)| *n).collect();
+                let expected = expected.join(", ");
+                prop_assert_eq!(not_signed(&err), Some(expected.as_str()));
+            }
         }
     }
 

@@ -227,6 +227,31 @@ pub fn signed_request(
     body: Vec<u8>,
     payload_hash: &str,
 ) -> reqwest::RequestBuilder {
+    signed_request_plus(
+        server,
+        method,
+        path,
+        query,
+        headers,
+        &[],
+        body,
+        payload_hash,
+    )
+}
+
+/// As [`signed_request`], and also sends `unsigned`, headers the signature
+/// does not cover: what a third party adds to a request someone signed.
+#[allow(clippy::too_many_arguments)]
+pub fn signed_request_plus(
+    server: &TestServer,
+    method: &str,
+    path: &str,
+    query: &str,
+    headers: &[(&str, &str)],
+    unsigned: &[(&str, &str)],
+    body: Vec<u8>,
+    payload_hash: &str,
+) -> reqwest::RequestBuilder {
     use alexander_s3::auth::SecretKey;
     use alexander_s3::auth::sigv4::{SignRequest, sign_request};
     let host = server.addr.to_string();
@@ -258,5 +283,38 @@ pub fn signed_request(
     for (n, v) in signed.headers {
         req = req.header(n, v);
     }
+    for (n, v) in unsigned {
+        req = req.header(*n, *v);
+    }
     req
+}
+
+/// A URL presigned as root for five minutes: `path` and `query` as sent
+/// (the query may carry `x-amz-*` parameters in place of headers), with
+/// `headers` (besides `host`) signed; the caller must send those.
+pub fn presigned_url(
+    server: &TestServer,
+    method: &str,
+    path: &str,
+    query: &str,
+    headers: &[(&str, &str)],
+) -> String {
+    use alexander_s3::auth::SecretKey;
+    use alexander_s3::auth::sigv4::{PresignRequest, presign};
+    let host = server.addr.to_string();
+    let mut to_sign = vec![("host", host.as_str())];
+    to_sign.extend_from_slice(headers);
+    let secret = SecretKey::new(SECRET_KEY);
+    let query = presign(&PresignRequest {
+        method,
+        path,
+        query,
+        headers: &to_sign,
+        access_key: ACCESS_KEY,
+        secret: &secret,
+        region: REGION,
+        time: std::time::SystemTime::now(),
+        expires: 300,
+    });
+    format!("{}{path}?{query}", server.endpoint())
 }
