@@ -100,6 +100,11 @@ impl ToErrno for StoreError {
             StoreError::InvalidBucketName { .. } => libc::EINVAL,
             StoreError::InvalidKey { .. } => libc::EINVAL,
             StoreError::InvalidArgument(_) => libc::EINVAL,
+            StoreError::KeyNotPath { .. } => libc::EINVAL,
+            // Found only when a change over S3 raced the mount's own check:
+            // the name above is a file, or the name is a directory.
+            StoreError::KeyConflict { ancestor: true, .. } => libc::ENOTDIR,
+            StoreError::KeyConflict { ancestor: false, .. } => libc::EISDIR,
             StoreError::NoSuchBucket(_) => libc::ENOENT,
             StoreError::BucketAlreadyExists(_) => libc::EEXIST,
             StoreError::BucketNotEmpty(_) => libc::ENOTEMPTY,

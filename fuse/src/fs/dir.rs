@@ -142,7 +142,8 @@ impl Fs {
         if node.is_root() {
             let buckets = self.store.list_buckets()?;
             let mut t = self.inodes.lock();
-            for b in buckets {
+            // Buckets that take any key are left out, as lookups leave them.
+            for b in buckets.into_iter().filter(BucketInfo::keeps_path_rule) {
                 let ino = t.intern(&b.name, "", Kind::Dir, false);
                 Self::push(
                     st,
