@@ -10,6 +10,7 @@ mod commit;
 mod edit;
 mod errno;
 mod history;
+mod keys;
 mod limits;
 mod mount;
 mod tools;

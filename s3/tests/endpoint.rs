@@ -10,6 +10,7 @@ mod common;
 mod buckets;
 mod config;
 mod hostile;
+mod keys;
 mod listing;
 mod multipart;
 mod objects;
