@@ -167,7 +167,9 @@ fn log_hidden_buckets(store: &Store) {
                 );
             }
         }
-        Err(e) => tracing::warn!(error = %e, "cannot list buckets to find those the mount leaves out"),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot list buckets to find those the mount leaves out")
+        }
     }
 }
 

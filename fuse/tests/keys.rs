@@ -63,7 +63,10 @@ fn stored(store: &Store, bucket: &str) -> (Vec<String>, bool) {
         )
         .unwrap();
     let any_version = !versions.versions.is_empty();
-    (page.objects.into_iter().map(|o| o.key).collect(), any_version)
+    (
+        page.objects.into_iter().map(|o| o.key).collect(),
+        any_version,
+    )
 }
 
 #[test]
@@ -95,7 +98,11 @@ fn every_key_written_over_s3_shows_and_rm_r_empties_the_bucket() {
     for key in keys {
         assert!(seen.contains(key), "{key:?} not in {seen:?}");
         if !key.ends_with('/') {
-            assert_eq!(fs::read(bucket.join(key)).unwrap(), key.as_bytes(), "{key:?}");
+            assert_eq!(
+                fs::read(bucket.join(key)).unwrap(),
+                key.as_bytes(),
+                "{key:?}"
+            );
         }
     }
     // rm -r of everything in the bucket leaves nothing behind over S3.

@@ -46,8 +46,7 @@ async fn put(
     s3: &aws_sdk_s3::Client,
     b: &str,
     key: &str,
-) -> Result<(), aws_sdk_s3::error::SdkError<aws_sdk_s3::operation::put_object::PutObjectError>>
-{
+) -> Result<(), aws_sdk_s3::error::SdkError<aws_sdk_s3::operation::put_object::PutObjectError>> {
     s3.put_object()
         .bucket(b)
         .key(key)
@@ -107,7 +106,10 @@ fn a_file_and_a_directory_of_one_name_conflict_over_s3() {
         }
         put(&s3, &b, "d/e").await.unwrap();
         let e = put(&s3, &b, "d").await.unwrap_err();
-        assert_eq!((http_status(&e), s3_code(&e).as_str()), (400, "InvalidArgument"));
+        assert_eq!(
+            (http_status(&e), s3_code(&e).as_str()),
+            (400, "InvalidArgument")
+        );
         assert_eq!(list(&s3, &b).await, ["a", "d/e"]);
         assert_eq!(get_bytes(&s3, &b, "a").await, b"a");
 
@@ -214,7 +216,12 @@ fn a_bucket_that_takes_any_key() {
         assert!(e.to_string().contains("\"/lead\""), "{e}");
         // Delete everything over S3; then the rule can come back on.
         for key in list(&s3, &b).await {
-            s3.delete_object().bucket(&b).key(&key).send().await.unwrap();
+            s3.delete_object()
+                .bucket(&b)
+                .key(&key)
+                .send()
+                .await
+                .unwrap();
         }
         assert!(list(&s3, &b).await.is_empty());
         server.store.set_path_rule(&b, true).unwrap();

@@ -99,7 +99,9 @@ pub enum Error {
 
 fn conflict_message(key: &str, existing: &str, ancestor: bool) -> String {
     if ancestor {
-        format!("key {key:?} cannot be written: {existing:?} is an object, so it cannot also be a directory")
+        format!(
+            "key {key:?} cannot be written: {existing:?} is an object, so it cannot also be a directory"
+        )
     } else {
         format!(
             "key {key:?} cannot be written: keys under \"{key}/\" exist (such as {existing:?}), so it cannot also be an object"

@@ -65,7 +65,15 @@ fn is_conflict(e: &Error, existing: &str) -> bool {
 fn a_key_that_is_not_a_path_is_refused_and_nothing_is_stored() {
     let (_d, s) = open();
     s.create_bucket("bkt").unwrap();
-    for key in ["a//b", "/lead", "a/../b", ".", "..", "d/.versions/x", "x/./"] {
+    for key in [
+        "a//b",
+        "/lead",
+        "a/../b",
+        ".",
+        "..",
+        "d/.versions/x",
+        "x/./",
+    ] {
         let e = put(&s, "bkt", key, b"data").unwrap_err();
         assert!(matches!(e, Error::KeyNotPath { .. }), "{key:?}: {e:?}");
     }
@@ -170,7 +178,9 @@ fn copy_rename_and_multipart_keep_the_rule() {
     let upload = s
         .create_multipart("bkt", "later", ObjectMeta::default())
         .unwrap();
-    let part = s.put_part("bkt", "later", &upload, 1, &b"part"[..]).unwrap();
+    let part = s
+        .put_part("bkt", "later", &upload, 1, &b"part"[..])
+        .unwrap();
     put(&s, "bkt", "later/child", b"raced").unwrap();
     let e = s
         .complete_multipart("bkt", "later", &upload, &[(1, part.etag.clone())], 0)
