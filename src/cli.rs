@@ -682,6 +682,36 @@ pub enum BucketCommand {
         #[arg(value_enum, value_name = "STATE")]
         state: Option<VersioningState>,
     },
+
+    /// Show which keys a bucket takes, or set it
+    ///
+    /// "posix" (every bucket's default): only keys the mount can show as paths. A write
+    /// over S3 of a key with an empty component (a leading "/", "//"), a "." or ".."
+    /// component, a component over 255 bytes, a component named ".versions" (or
+    /// ".snapshots" first), or a key that would make a name both a file and a directory
+    /// ("a/b" beside an object "a") is refused with 400 InvalidArgument. Keys stored
+    /// before stay readable and deletable over S3.
+    ///
+    /// "any": every key S3 allows; the mount then leaves the bucket out (its keys could
+    /// not all be shown). Setting "posix" again is refused while the bucket holds keys
+    /// the rule refuses; the error names the first few.
+    Keys {
+        /// Bucket
+        #[arg(value_name = "NAME")]
+        name: String,
+
+        /// New rule; without it the current rule is printed
+        #[arg(value_enum, value_name = "RULE")]
+        rule: Option<KeyRule>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum KeyRule {
+    /// Only keys the mount can show as paths (the default)
+    Posix,
+    /// Any key S3 allows; the mount leaves the bucket out
+    Any,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

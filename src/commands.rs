@@ -11,7 +11,8 @@ use alexander_store::{At, ListQuery, ObjectMeta, PutOptions, Store, VersionQuery
 use anyhow::{Context, Result, bail};
 
 use crate::cli::{
-    BucketCommand, GetArgs, LsArgs, MvArgs, PutArgs, RmArgs, SnapshotCommand, VersioningState,
+    BucketCommand, GetArgs, KeyRule, LsArgs, MvArgs, PutArgs, RmArgs, SnapshotCommand,
+    VersioningState,
 };
 
 /// Page size for listings; `ls` reads every page.
@@ -56,6 +57,21 @@ pub fn bucket(store: &Store, cmd: BucketCommand, out: &mut impl Write) -> Result
                 "versioning of bucket {name}: {}",
                 fmt::versioning(state)
             )?;
+        }
+        BucketCommand::Keys { name, rule } => {
+            let info = match rule {
+                None => store.head_bucket(&name)?,
+                Some(rule) => store.set_path_rule(&name, rule == KeyRule::Posix)?,
+            };
+            let shown = if info.keeps_path_rule() {
+                "posix"
+            } else {
+                "any (not shown in the mount)"
+            };
+            match rule {
+                None => writeln!(out, "{shown}")?,
+                Some(_) => writeln!(out, "keys of bucket {name}: {shown}")?,
+            }
         }
     }
     Ok(())

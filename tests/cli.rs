@@ -788,3 +788,35 @@ fn users_and_keys_without_a_server_open_the_store() {
     let err = failed(out, &["user", "list"]);
     assert!(err.contains("is not the key of the store"), "{err}");
 }
+
+#[test]
+fn bucket_keys_rule_put_and_mv() {
+    let env = Env::new();
+    env.ok(&["bucket", "create", "paths"]);
+    assert_eq!(env.ok(&["bucket", "keys", "paths"]), "posix\n");
+    // put and mv keep the rule.
+    let err = env.fails(&["put", "paths", "a//b", "/dev/null"]);
+    assert!(err.contains("key \"a//b\" cannot be a path"), "{err}");
+    env.put_stdin("paths", "f", b"file");
+    let err = env.fails(&["mv", "paths", "f", "../f"]);
+    assert!(err.contains("\"..\" path component"), "{err}");
+    env.put_stdin("paths", "g", b"other");
+    let err = env.fails(&["mv", "paths", "g", "f/g"]);
+    assert!(err.contains("\"f\" is an object"), "{err}");
+    assert_eq!(names(&env.ok(&["ls", "paths"])), ["f", "g"]);
+
+    // Off, any key goes; on again is refused while one remains.
+    assert_eq!(
+        env.ok(&["bucket", "keys", "paths", "any"]),
+        "keys of bucket paths: any (not shown in the mount)\n"
+    );
+    env.put_stdin("paths", "a//b", b"odd");
+    let err = env.fails(&["bucket", "keys", "paths", "posix"]);
+    assert!(err.contains("\"a//b\""), "{err}");
+    assert!(env.ok(&["bucket", "keys", "paths"]).starts_with("any"));
+    env.ok(&["rm", "paths", "a//b"]);
+    assert_eq!(
+        env.ok(&["bucket", "keys", "paths", "posix"]),
+        "keys of bucket paths: posix\n"
+    );
+}

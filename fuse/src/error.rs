@@ -106,6 +106,16 @@ impl ToErrno for StoreError {
             StoreError::InvalidBucketName { .. } => libc::EINVAL,
             StoreError::InvalidKey { .. } => libc::EINVAL,
             StoreError::InvalidArgument(_) => libc::EINVAL,
+            StoreError::KeyNotPath { .. } => libc::EINVAL,
+            // Found only when a change over S3 raced the mount's own check:
+            // the name above is a file, or the name is a directory.
+            StoreError::KeyConflict { ancestor, .. } => {
+                if *ancestor {
+                    libc::ENOTDIR
+                } else {
+                    libc::EISDIR
+                }
+            }
             StoreError::NoSuchBucket(_) => libc::ENOENT,
             StoreError::BucketAlreadyExists(_) => libc::EEXIST,
             StoreError::BucketNotEmpty(_) => libc::ENOTEMPTY,
@@ -168,6 +178,32 @@ mod tests {
                 libc::EEXIST,
             ),
             (StoreError::InvalidKey { reason: "x" }.into(), libc::EINVAL),
+            (
+                StoreError::KeyNotPath {
+                    key: "a//b".into(),
+                    reason: "x".into(),
+                }
+                .into(),
+                libc::EINVAL,
+            ),
+            (
+                StoreError::KeyConflict {
+                    key: "a/b".into(),
+                    existing: "a".into(),
+                    ancestor: true,
+                }
+                .into(),
+                libc::ENOTDIR,
+            ),
+            (
+                StoreError::KeyConflict {
+                    key: "a".into(),
+                    existing: "a/b".into(),
+                    ancestor: false,
+                }
+                .into(),
+                libc::EISDIR,
+            ),
             (
                 StoreError::Io(std::io::Error::from_raw_os_error(libc::ENOSPC)).into(),
                 libc::ENOSPC,

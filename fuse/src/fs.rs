@@ -854,6 +854,11 @@ impl Fs {
                 StoreError::NoSuchBucket(_) => FsError::NotFound,
                 e => e.into(),
             })?;
+            // A bucket that takes any key could not be shown faithfully:
+            // it is not in the mount at all (`mount` logs which).
+            if !b.keeps_path_rule() {
+                return Err(FsError::NotFound);
+            }
             (name.to_owned(), String::new(), self.bucket_attr(0, &b))
         } else {
             let path = join(&p.path, name);

@@ -158,6 +158,27 @@ fn unmount_session(session: BackgroundSession, at: &Path) -> io::Result<()> {
     }
 }
 
+/// Says once, at mount time, which buckets the mount leaves out because
+/// they take any key. The rule of a bucket changes only through the store
+/// opened directly, never while a server holds it, so this stays true for
+/// the life of the mount.
+fn log_hidden_buckets(store: &Store) {
+    match store.list_buckets() {
+        Ok(buckets) => {
+            for b in buckets.iter().filter(|b| !b.keeps_path_rule()) {
+                tracing::warn!(
+                    bucket = %b.name,
+                    "bucket takes any key, so the mount leaves it out \
+                     (alexander bucket keys NAME posix shows it)"
+                );
+            }
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot list buckets to find those the mount leaves out")
+        }
+    }
+}
+
 /// Mounts `store` at `mountpoint` (an existing directory) and serves it in
 /// background threads.
 pub fn mount(store: Store, mountpoint: &Path, options: MountOptions) -> io::Result<MountHandle> {
@@ -175,6 +196,17 @@ pub fn mount(store: Store, mountpoint: &Path, options: MountOptions) -> io::Resu
                 format!("cannot mount bucket {b}: user {user} may not read it"),
             ));
         }
+        if !info.keeps_path_rule() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "cannot mount bucket {b}: it takes any key, and the mount could not show \
+                     them all (alexander bucket keys {b} posix)"
+                ),
+            ));
+        }
+    } else {
+        log_hidden_buckets(&store);
     }
     // A close commits and is visible at once; like a local filesystem's
     // writes, it is durable at fsync (or within a fraction of a second, see

@@ -423,14 +423,16 @@ fn truncate_append_and_writes_in_the_middle() {
     );
 }
 
-/// Keys that cannot be paths (possible over S3 only) follow the documented
-/// rule: left out of listings, still in the store, and nothing else in the
-/// directory is disturbed; a key that is both an object and a prefix shows
-/// once, as the file.
+/// Keys that cannot be paths, stored before buckets refused them (made
+/// here with the rule off, then its setting dropped as a store from before
+/// has none), follow the documented rule: left out of listings, still in
+/// the store, and nothing else in the directory is disturbed; a key that is
+/// both an object and a prefix shows once, as the file.
 #[test]
 fn keys_that_cannot_be_paths_are_left_out() {
     let s = mounted!();
     s.store.create_bucket("odd-keys").unwrap();
+    s.store.set_path_rule("odd-keys", false).unwrap();
     let long = format!("dir/{}", "n".repeat(300));
     let odd = [
         "dir//empty-component",
@@ -449,6 +451,9 @@ fn keys_that_cannot_be_paths_are_left_out() {
             )
             .unwrap();
     }
+    s.store
+        .set_bucket_setting("odd-keys", alexander_store::KEY_RULE_SETTING, None)
+        .unwrap();
     let b = s.path().join("odd-keys");
     let mut top: Vec<String> = fs::read_dir(&b)
         .unwrap()
@@ -472,8 +477,15 @@ fn keys_that_cannot_be_paths_are_left_out() {
             "{key}"
         );
     }
-    // A rename of the directory in the mount moves what the mount shows
-    // and leaves nothing behind that it cannot show.
+    // A rename of the directory in the mount would write those keys anew
+    // under the new name, which the rule refuses: nothing moves. Once they
+    // are deleted over S3, the directory renames.
+    let e = fs::rename(b.join("dir"), b.join("moved")).unwrap_err();
+    assert_eq!(e.raw_os_error(), Some(libc::EINVAL));
+    assert_eq!(fs::read(b.join("dir/fine")).unwrap(), b"x");
+    for key in odd {
+        s.store.delete_object("odd-keys", key, None).unwrap();
+    }
     fs::rename(b.join("dir"), b.join("moved")).unwrap();
     assert_eq!(fs::read(b.join("moved/fine")).unwrap(), b"x");
 }

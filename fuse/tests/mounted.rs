@@ -11,6 +11,7 @@ mod commit;
 mod edit;
 mod errno;
 mod history;
+mod keys;
 mod limits;
 mod mount;
 mod tools;

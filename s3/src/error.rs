@@ -319,6 +319,13 @@ impl From<StoreError> for S3Error {
             }
             StoreError::InvalidKey { .. } => S3Error::new(C::InvalidArgument, msg),
             StoreError::InvalidArgument(m) => S3Error::new(C::InvalidArgument, m),
+            // The bucket keeps the path rule: the key could not be shown in
+            // the mount, so it is refused rather than stored out of sight.
+            StoreError::KeyNotPath { key, .. } | StoreError::KeyConflict { key, .. } => {
+                S3Error::new(C::InvalidArgument, msg)
+                    .with_field("ArgumentName", "key")
+                    .with_field("ArgumentValue", key)
+            }
             StoreError::NoSuchBucket(b) => S3Error::new(C::NoSuchBucket, "The specified bucket does not exist")
                 .with_field("BucketName", b),
             StoreError::BucketAlreadyExists(b) => S3Error::new(

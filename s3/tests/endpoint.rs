@@ -11,6 +11,7 @@ mod attacks;
 mod buckets;
 mod config;
 mod hostile;
+mod keys;
 mod listing;
 mod multipart;
 mod objects;

@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 
 use crate::error::{Error, Result};
 use crate::meta::{Txn, keys};
-use crate::names::validate_bucket_name;
+use crate::names::{
+    ANY_KEYS, KEY_RULE_SETTING, check_path_key, keeps_path_rule, validate_bucket_name,
+};
 use crate::records::{BucketRecord, Versioning, decode};
 use crate::{Store, now_ns};
 
@@ -16,6 +18,17 @@ pub struct BucketInfo {
     pub versioning: Versioning,
     pub settings: BTreeMap<String, String>,
 }
+
+impl BucketInfo {
+    /// Whether the bucket takes only keys the mount can show as paths (the
+    /// default); a bucket that takes any key is left out of the mount.
+    pub fn keeps_path_rule(&self) -> bool {
+        keeps_path_rule(&self.settings)
+    }
+}
+
+/// How many offending keys a refusal to turn the path rule on names.
+const OFFENDERS_SHOWN: usize = 5;
 
 fn info(name: String, rec: BucketRecord) -> BucketInfo {
     BucketInfo {
@@ -125,6 +138,78 @@ impl Store {
             };
         })
         .map(drop)
+    }
+
+    /// Turns the path rule on (`true`, the default) or off for a bucket.
+    /// Off, the bucket takes any key S3 takes and the mount leaves it out.
+    /// Turning it on is refused while the bucket holds current keys the
+    /// rule would refuse; the error names the first few. The check and the
+    /// change are one commit, so no write slips in between.
+    pub fn set_path_rule(&self, bucket: &str, on: bool) -> Result<BucketInfo> {
+        let mut txn = self.inner.meta.begin();
+        let mut rec = load(&txn, bucket)?;
+        if on && !keeps_path_rule(&rec.settings) {
+            let offenders = self.path_offenders(bucket)?;
+            if !offenders.is_empty() {
+                let more = if offenders.len() > OFFENDERS_SHOWN {
+                    ", and more"
+                } else {
+                    ""
+                };
+                let shown: Vec<&str> = offenders
+                    .iter()
+                    .take(OFFENDERS_SHOWN)
+                    .map(String::as_str)
+                    .collect();
+                return Err(Error::InvalidArgument(format!(
+                    "bucket {bucket} holds keys the mount cannot show (delete or rename them \
+                     first): {}{more}",
+                    shown.join("; ")
+                )));
+            }
+        }
+        if on {
+            rec.settings.remove(KEY_RULE_SETTING);
+        } else {
+            rec.settings
+                .insert(KEY_RULE_SETTING.to_owned(), ANY_KEYS.to_owned());
+        }
+        txn.put_rec(keys::bucket(bucket), &rec);
+        txn.commit()?;
+        self.inner.meta.sync()?;
+        Ok(info(bucket.to_owned(), rec))
+    }
+
+    /// The bucket's current keys the path rule refuses, each with why, up
+    /// to one more than [`OFFENDERS_SHOWN`]. The caller holds the commit
+    /// lock, so the keys cannot change under the scan. A key that is both
+    /// a file and a directory is found from below: its object stands above
+    /// another current key.
+    fn path_offenders(&self, bucket: &str) -> Result<Vec<String>> {
+        let meta = &self.inner.meta;
+        let prefix = keys::current_prefix(bucket);
+        let mut found = Vec::new();
+        for entry in meta.scan(&prefix) {
+            let (k, _) = entry?;
+            let key = String::from_utf8_lossy(&k[prefix.len()..]).into_owned();
+            if let Err(e) = check_path_key(&key) {
+                found.push(e.to_string());
+            } else {
+                for (i, _) in key.match_indices('/') {
+                    let above = &key[..i];
+                    if meta.get(&keys::current(bucket, above))?.is_some() {
+                        found.push(format!(
+                            "{key:?} is under {above:?}, which is an object as well"
+                        ));
+                        break;
+                    }
+                }
+            }
+            if found.len() > OFFENDERS_SHOWN {
+                break;
+            }
+        }
+        Ok(found)
     }
 
     /// Changes several of a bucket's settings in one commit (the mount's

@@ -21,6 +21,20 @@ pub enum Error {
     InvalidBucketName { name: String, reason: &'static str },
     #[error("invalid key: {reason}")]
     InvalidKey { reason: &'static str },
+    /// A key the mount could not show as a path, refused by a bucket that
+    /// keeps the path rule; `reason` names the offending component.
+    #[error("key {key:?} cannot be a path: {reason}")]
+    KeyNotPath { key: String, reason: String },
+    /// A key that would make one name both a file and a directory, refused
+    /// by a bucket that keeps the path rule. `existing` is the current key
+    /// in the way: an object above `key` (`ancestor`), or a key under
+    /// `key/`.
+    #[error("{}", conflict_message(key, existing, *ancestor))]
+    KeyConflict {
+        key: String,
+        existing: String,
+        ancestor: bool,
+    },
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
     #[error("no such bucket {0:?}")]
@@ -81,6 +95,18 @@ pub enum Error {
     Io(#[from] io::Error),
     #[error("metadata engine error: {0}")]
     Db(#[from] sled::Error),
+}
+
+fn conflict_message(key: &str, existing: &str, ancestor: bool) -> String {
+    if ancestor {
+        format!(
+            "key {key:?} cannot be written: {existing:?} is an object, so it cannot also be a directory"
+        )
+    } else {
+        format!(
+            "key {key:?} cannot be written: keys under \"{key}/\" exist (such as {existing:?}), so it cannot also be an object"
+        )
+    }
 }
 
 impl Error {

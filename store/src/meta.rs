@@ -196,6 +196,33 @@ impl Txn<'_> {
         Ok(false)
     }
 
+    /// The first key that begins with `prefix`, as this transaction would
+    /// leave them: a seek, not a scan, unless the transaction itself
+    /// deleted the keys it meets first.
+    pub fn first(&self, prefix: &[u8]) -> Result<Option<Vec<u8>>> {
+        let buffered = self
+            .writes
+            .range::<[u8], _>((Bound::Included(prefix), Bound::Unbounded))
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .find(|(_, v)| v.is_some())
+            .map(|(k, _)| k.clone());
+        let mut stored = None;
+        for entry in self.meta.scan(prefix) {
+            let (k, _) = entry?;
+            if buffered.as_ref().is_some_and(|b| *b < k) {
+                break;
+            }
+            if !matches!(self.writes.get(&k), Some(None)) {
+                stored = Some(k);
+                break;
+            }
+        }
+        Ok(match (buffered, stored) {
+            (Some(b), Some(s)) => Some(b.min(s)),
+            (b, s) => b.or(s),
+        })
+    }
+
     /// Applies every change at once. Durable after [`Meta::sync`].
     pub fn commit(self) -> Result<()> {
         if self.writes.is_empty() {

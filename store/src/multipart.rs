@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::manifest::Manifest;
 use crate::meta::{Txn, keys};
 use crate::names::validate_writable_key;
-use crate::objects::{NewVersion, ObjectInfo, commit_version, etag_matches};
+use crate::objects::{NewVersion, ObjectInfo, check_path, commit_version, etag_matches};
 use crate::records::{ObjectMeta, PartRecord, UploadRecord, VersionKind, decode};
 use crate::refs::{change_refs, load_counters};
 use crate::{Store, now_ns};
@@ -123,7 +123,10 @@ impl Store {
         rand::thread_rng().fill_bytes(&mut id);
         let upload_id = hex::encode(id);
         let mut txn = self.inner.meta.begin();
-        load(&txn, bucket)?;
+        let brec = load(&txn, bucket)?;
+        // Refuse early what the completion would refuse as things stand;
+        // the completion checks again, since keys may change meanwhile.
+        check_path(&txn, &brec, bucket, key)?;
         txn.put_rec(
             keys::upload(bucket, key, &upload_id),
             &UploadRecord {

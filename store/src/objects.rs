@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::ingest::{Ingested, NewChunk, PinGuard};
 use crate::manifest::Manifest;
 use crate::meta::{Txn, keys};
-use crate::names::{validate_key, validate_writable_key};
+use crate::names::{check_path_key, keeps_path_rule, validate_key, validate_writable_key};
 use crate::reader::ObjectReader;
 use crate::records::{
     BucketRecord, CurrentRecord, ObjectMeta, VersionKind, VersionRecord, Versioning, decode,
@@ -273,9 +273,53 @@ fn take_seq(rec: &mut BucketRecord) -> u64 {
     seq
 }
 
+/// Refuses, in a bucket that keeps the path rule, an object at `key` that
+/// the mount could not show: a key that is not a path, or one that would
+/// make a name both a file and a directory (an object above it, or keys
+/// under it). Only current objects count: a delete marker or a hidden
+/// version is no file. Run inside the commit, under its lock, so two
+/// writers cannot each pass and together conflict. Costs a point lookup
+/// per `/` in the key and one seek.
+pub(crate) fn check_path(
+    txn: &Txn<'_>,
+    bucket_rec: &BucketRecord,
+    bucket: &str,
+    key: &str,
+) -> Result<()> {
+    if !keeps_path_rule(&bucket_rec.settings) {
+        return Ok(());
+    }
+    check_path_key(key)?;
+    for (i, _) in key.match_indices('/') {
+        let above = &key[..i];
+        if txn.get(&keys::current(bucket, above))?.is_some() {
+            return Err(Error::KeyConflict {
+                key: key.to_owned(),
+                existing: above.to_owned(),
+                ancestor: true,
+            });
+        }
+    }
+    if !key.ends_with('/') {
+        let mut under = keys::current(bucket, key);
+        under.push(b'/');
+        if let Some(k) = txn.first(&under)? {
+            let prefix = keys::current_prefix(bucket);
+            return Err(Error::KeyConflict {
+                key: key.to_owned(),
+                existing: String::from_utf8_lossy(&k[prefix.len()..]).into_owned(),
+                ancestor: false,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Commits a new version (object or delete marker) of `key`, applying the
 /// bucket's versioning rules to the null version it may replace. The caller
-/// has taken the references the new version's manifest holds.
+/// has taken the references the new version's manifest holds. A new object
+/// must pass the bucket's path rule ([`check_path`]); every write of an
+/// object comes through here, so none can skip it.
 pub(crate) fn commit_version(
     txn: &mut Txn<'_>,
     bucket_rec: &mut BucketRecord,
@@ -283,6 +327,9 @@ pub(crate) fn commit_version(
     key: &str,
     new: NewVersion,
 ) -> Result<VersionRecord> {
+    if new.kind == VersionKind::Object {
+        check_path(txn, bucket_rec, bucket, key)?;
+    }
     let seq = take_seq(bucket_rec);
     let null_id = bucket_rec.versioning != Versioning::Enabled;
     if null_id {
@@ -513,7 +560,11 @@ impl Store {
         finish: impl FnOnce(&mut R, &mut ObjectMeta) -> Result<()>,
     ) -> Result<ObjectInfo> {
         validate_writable_key(key)?;
-        self.head_bucket(bucket)?;
+        // Refuse a key that cannot be a path before reading the data; the
+        // commit checks again, with the keys around it.
+        if keeps_path_rule(&self.head_bucket(bucket)?.settings) {
+            check_path_key(key)?;
+        }
         let data = self.ingest(&mut source)?;
         let etag = hex::encode(data.md5);
         let mut meta = opts.meta;

@@ -143,7 +143,12 @@ impl Fs {
         if node.is_root() {
             let buckets = self.store.list_buckets()?;
             let mut t = self.inodes.lock();
-            for b in buckets.into_iter().filter(|b| self.may_read(b)) {
+            // Buckets that take any key are left out, as lookups leave them;
+            // so are those the mount's user may not read.
+            for b in buckets
+                .into_iter()
+                .filter(|b| b.keeps_path_rule() && self.may_read(b))
+            {
                 let ino = t.intern(&b.name, "", Kind::Dir, false);
                 Self::push(
                     st,
