@@ -32,6 +32,24 @@ impl Store {
         self.inner.meta.sync()
     }
 
+    /// Writes (or with `None` deletes) several entries in one transaction,
+    /// so that a record and the records kept about it (an access key and
+    /// its tombstone) never disagree after a crash. Durable on return.
+    pub fn system_write(&self, writes: &[(&str, &[u8], Option<&[u8]>)]) -> Result<()> {
+        for (ns, _, _) in writes {
+            check_namespace(ns)?;
+        }
+        let mut txn = self.inner.meta.begin();
+        for (ns, key, value) in writes {
+            match value {
+                Some(v) => txn.put(keys::system(ns, key), v.to_vec()),
+                None => txn.delete(keys::system(ns, key)),
+            }
+        }
+        txn.commit()?;
+        self.inner.meta.sync()
+    }
+
     /// Writes an entry only if it does not exist yet; returns whether it
     /// did. Durable on return.
     pub fn system_insert_new(&self, ns: &str, key: &[u8], value: &[u8]) -> Result<bool> {
@@ -83,6 +101,12 @@ mod tests {
         );
         s.system_put("users", b"alice", None).unwrap();
         assert_eq!(s.system_scan("users").unwrap().len(), 1);
+        s.system_write(&[("users", b"bob", None), ("gone", b"bob", Some(b"4"))])
+            .unwrap();
+        assert!(s.system_get("users", b"bob").unwrap().is_none());
+        assert_eq!(s.system_get("gone", b"bob").unwrap().unwrap(), b"4");
+        assert!(s.system_write(&[("", b"x", None)]).is_err());
+        s.system_put("users", b"bob", Some(b"3")).unwrap();
         assert_eq!(s.system_scan("keys").unwrap().len(), 1);
         assert!(s.system_get("", b"x").is_err());
     }
