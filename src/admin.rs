@@ -79,7 +79,9 @@ const CLIENT_TIMEOUT: Duration = Duration::from_secs(120);
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "cmd", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Request {
-    UserAdd { name: String },
+    UserAdd {
+        name: String,
+    },
     UserList,
     UserRemove {
         name: String,
@@ -95,10 +97,18 @@ pub enum Request {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         expires_ns: Option<i64>,
     },
-    KeyList { user: Option<String> },
-    KeyDisable { id: String },
-    KeyEnable { id: String },
-    KeyRemove { id: String },
+    KeyList {
+        user: Option<String>,
+    },
+    KeyDisable {
+        id: String,
+    },
+    KeyEnable {
+        id: String,
+    },
+    KeyRemove {
+        id: String,
+    },
 }
 
 /// One answer.
@@ -708,6 +718,43 @@ mod tests {
         assert!(!format!("{new:?}").contains("s3cr3t"));
         let back: Reply = serde_json::from_str(&text).unwrap();
         assert!(matches!(back, Reply::Ok(Outcome::NewKey(k)) if k.secret == "s3cr3t"));
+        // Users can be disabled; keys can expire, and say when their user
+        // is disabled. Fields added later are optional on the wire.
+        let req: Request = serde_json::from_str(r#"{"cmd":"user-disable","name":"bob"}"#).unwrap();
+        assert_eq!(req, Request::UserDisable { name: "bob".into() });
+        let req: Request =
+            serde_json::from_str(r#"{"cmd":"key-create","user":"bob","expires_ns":9}"#).unwrap();
+        assert_eq!(
+            req,
+            Request::KeyCreate {
+                user: "bob".into(),
+                expires_ns: Some(9)
+            }
+        );
+        let plain = Request::KeyCreate {
+            user: "bob".into(),
+            expires_ns: None,
+        };
+        assert_eq!(
+            serde_json::to_string(&plain).unwrap(),
+            r#"{"cmd":"key-create","user":"bob"}"#
+        );
+        let unremoved = serde_json::to_string(&Reply::Ok(Outcome::Unremoved)).unwrap();
+        assert_eq!(unremoved, r#"{"ok":"unremoved"}"#);
+        let key = KeyInfo {
+            id: "AK2".into(),
+            user: "bob".into(),
+            created_ns: 5,
+            enabled: true,
+            expires_ns: Some(10),
+            user_disabled: true,
+        };
+        assert_eq!(
+            serde_json::to_string(&key).unwrap(),
+            r#"{"id":"AK2","user":"bob","created_ns":5,"enabled":true,"expires_ns":10,"user_disabled":true}"#
+        );
+        assert_eq!(key.state(9), "user-disabled");
+        assert_eq!(key.state(10), "expired");
         let users = r#"{"ok":{"users":[{"name":"root","created_ns":1}]}}"#;
         assert!(matches!(
             serde_json::from_str::<Reply>(users).unwrap(),

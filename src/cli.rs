@@ -906,10 +906,22 @@ mod tests {
     #[test]
     fn expiries() {
         use std::time::Duration;
-        assert_eq!(parse_expiry("30d"), Ok(Expiry::After(Duration::from_secs(30 * 86_400))));
-        assert_eq!(parse_expiry("12h"), Ok(Expiry::After(Duration::from_secs(12 * 3600))));
-        assert_eq!(parse_expiry("90m"), Ok(Expiry::After(Duration::from_secs(90 * 60))));
-        assert_eq!(parse_expiry("2s"), Ok(Expiry::After(Duration::from_secs(2))));
+        assert_eq!(
+            parse_expiry("30d"),
+            Ok(Expiry::After(Duration::from_secs(30 * 86_400)))
+        );
+        assert_eq!(
+            parse_expiry("12h"),
+            Ok(Expiry::After(Duration::from_secs(12 * 3600)))
+        );
+        assert_eq!(
+            parse_expiry("90m"),
+            Ok(Expiry::After(Duration::from_secs(90 * 60)))
+        );
+        assert_eq!(
+            parse_expiry("2s"),
+            Ok(Expiry::After(Duration::from_secs(2)))
+        );
         assert_eq!(
             parse_expiry("2027-01-31T00:00:00Z"),
             Ok(Expiry::At(1_801_353_600_000_000_000))
@@ -920,7 +932,18 @@ mod tests {
         );
         assert_eq!(Expiry::After(Duration::from_secs(2)).at(5), 2_000_000_005);
         assert_eq!(Expiry::At(7).at(5), 7);
-        for bad in ["", "d", "0d", "30", "30 days", "1w", "-1d", "1.5h", "99999999999d", "2027-13-01"] {
+        for bad in [
+            "",
+            "d",
+            "0d",
+            "30",
+            "30 days",
+            "1w",
+            "-1d",
+            "1.5h",
+            "99999999999d",
+            "2027-13-01",
+        ] {
             assert!(parse_expiry(bad).is_err(), "{bad:?}");
         }
     }

@@ -391,7 +391,9 @@ fn import_root_key(iam: &Iam, id: &str, secret: &str) -> Result<RootImport> {
         .import_root_key(id, secret)
         .with_context(|| format!("cannot import the root key from {ROOT_ACCESS_KEY_ENV}"))?;
     match how {
-        RootImport::Imported => tracing::info!(key = id, "imported the root key from {ROOT_ACCESS_KEY_ENV}"),
+        RootImport::Imported => {
+            tracing::info!(key = id, "imported the root key from {ROOT_ACCESS_KEY_ENV}")
+        }
         RootImport::Present => {}
         RootImport::StaysDisabled => tracing::warn!(
             "root access key {id} from {ROOT_ACCESS_KEY_ENV} was disabled by an administrator \

@@ -574,7 +574,8 @@ fn an_imported_root_key_stays_disabled_or_removed_across_restarts() {
     assert!(body.contains("<Code>InvalidAccessKeyId</Code>"), "{body}");
     let keys = ok(&data, &["key", "list", "root"]);
     assert!(
-        keys.lines().any(|l| l.contains(ID) && l.contains("disabled")),
+        keys.lines()
+            .any(|l| l.contains(ID) && l.contains("disabled")),
         "{keys}"
     );
     // The command in the warning works, at once.
@@ -662,13 +663,19 @@ fn expiring_keys_work_until_their_expiry_and_are_refused_after() {
     let created = ok(&data, &["key", "create", "gina", "--expires", "1h"]);
     let (hour_id, hour_secret) = (field(&created, "access key"), field(&created, "secret key"));
     let expires = field(&created, "expires");
-    assert_eq!(listed_expiry(&ok(&data, &["key", "list", "gina"]), &hour_id), expires);
+    assert_eq!(
+        listed_expiry(&ok(&data, &["key", "list", "gina"]), &hour_id),
+        expires
+    );
     let hour = (hour_id.as_str(), hour_secret.as_str());
     let (status, body) = server.s3(hour, "PUT", "/ginas", b"");
     assert_eq!(status, 200, "{body}");
     assert_eq!(server.s3(hour, "GET", "/ginas", b"").0, 200);
     // An RFC 3339 time works as well.
-    let created = ok(&data, &["key", "create", "gina", "--expires", "2199-01-01T00:00:00Z"]);
+    let created = ok(
+        &data,
+        &["key", "create", "gina", "--expires", "2199-01-01T00:00:00Z"],
+    );
     assert_eq!(field(&created, "expires"), "2199-01-01T00:00:00Z");
     let (id, secret) = (field(&created, "access key"), field(&created, "secret key"));
     assert_eq!(server.s3((&id, &secret), "GET", "/ginas", b"").0, 200);
@@ -682,16 +689,21 @@ fn expiring_keys_work_until_their_expiry_and_are_refused_after() {
     let (status, body) = server.s3(short, "GET", "/ginas", b"");
     assert_eq!(status, 403, "{body}");
     assert!(body.contains("<Code>InvalidAccessKeyId</Code>"), "{body}");
-    assert!(body.contains(&format!("<AWSAccessKeyId>{short_id}</AWSAccessKeyId>")), "{body}");
+    assert!(
+        body.contains(&format!("<AWSAccessKeyId>{short_id}</AWSAccessKeyId>")),
+        "{body}"
+    );
     let (status, body) = server.s3(short, "PUT", "/ginas/x", b"data");
     assert_eq!(status, 403, "{body}");
     let keys = ok(&data, &["key", "list", "gina"]);
     assert!(
-        keys.lines().any(|l| l.contains(&short_id) && l.contains("  expired  ")),
+        keys.lines()
+            .any(|l| l.contains(&short_id) && l.contains("  expired  ")),
         "{keys}"
     );
     assert!(
-        keys.lines().any(|l| l.contains(&hour_id) && l.contains("  enabled  ")),
+        keys.lines()
+            .any(|l| l.contains(&hour_id) && l.contains("  enabled  ")),
         "{keys}"
     );
     // Nothing was written with it; the hour key still reads.
@@ -700,7 +712,10 @@ fn expiring_keys_work_until_their_expiry_and_are_refused_after() {
     assert!(!body.contains("<Key>x</Key>"), "{body}");
 
     // Past times and bad forms are refused before anything is made.
-    let err = fails(&data, &["key", "create", "gina", "--expires", "2001-01-01T00:00:00Z"]);
+    let err = fails(
+        &data,
+        &["key", "create", "gina", "--expires", "2001-01-01T00:00:00Z"],
+    );
     assert!(err.contains("has already passed"), "{err}");
     for bad in ["5w", "0d", "soon", "30"] {
         let out = run(&data, &["key", "create", "gina", "--expires", bad]);
@@ -744,21 +759,35 @@ fn user_disable_refuses_every_key_through_the_socket_and_offline() {
     let b = (b_id.as_str(), b_secret.as_str());
     refused(&server, b);
     let users = ok(&data, &["user", "list"]);
-    assert!(users.lines().any(|l| l.ends_with("  disabled  hank")), "{users}");
+    assert!(
+        users.lines().any(|l| l.ends_with("  disabled  hank")),
+        "{users}"
+    );
     let keys = ok(&data, &["key", "list", "hank"]);
     assert_eq!(
-        keys.lines().filter(|l| l.contains("  user-disabled  ")).count(),
+        keys.lines()
+            .filter(|l| l.contains("  user-disabled  "))
+            .count(),
         2,
         "{keys}"
     );
-    assert_eq!(ok(&data, &["user", "enable", "hank"]), "enabled user hank\n");
+    assert_eq!(
+        ok(&data, &["user", "enable", "hank"]),
+        "enabled user hank\n"
+    );
     assert_eq!(server.s3(a, "GET", "/hanks", b"").0, 200);
     assert_eq!(server.s3(b, "GET", "/hanks", b"").0, 200);
     let users = ok(&data, &["user", "list"]);
-    assert!(users.lines().any(|l| l.ends_with("  enabled   hank")), "{users}");
+    assert!(
+        users.lines().any(|l| l.ends_with("  enabled   hank")),
+        "{users}"
+    );
     // Errors through the socket.
     let socket_err = fails(&data, &["user", "disable", "nobody"]);
-    assert!(socket_err.contains("no such user \"nobody\""), "{socket_err}");
+    assert!(
+        socket_err.contains("no such user \"nobody\""),
+        "{socket_err}"
+    );
 
     // Disabled through the socket, it stays disabled across a restart.
     ok(&data, &["user", "disable", "hank"]);
@@ -768,7 +797,10 @@ fn user_disable_refuses_every_key_through_the_socket_and_offline() {
     assert!(server.stop().success());
 
     // Offline: the same output and exit status as through the socket.
-    assert_eq!(ok(&data, &["user", "enable", "hank"]), "enabled user hank\n");
+    assert_eq!(
+        ok(&data, &["user", "enable", "hank"]),
+        "enabled user hank\n"
+    );
     assert_eq!(ok(&data, &["user", "disable", "hank"]), disabled_msg);
     assert_eq!(fails(&data, &["user", "disable", "nobody"]), socket_err);
     let server = start(&data, &[], &[]);

@@ -224,7 +224,9 @@ pub enum IamError {
          remove this one (`alexander key remove {0}`)"
     )]
     SecretMismatch(String),
-    #[error("access key {0} was removed and cannot come back: `alexander key create USER` makes a new one")]
+    #[error(
+        "access key {0} was removed and cannot come back: `alexander key create USER` makes a new one"
+    )]
     KeyRemoved(String),
     #[error("the expiry {0} has already passed")]
     ExpiryPassed(String),
@@ -519,11 +521,9 @@ impl Iam {
                 )));
             }
             let stored = self.unseal(&rec)?;
-            let same: bool = subtle::ConstantTimeEq::ct_eq(
-                stored.expose_secret().as_bytes(),
-                secret.as_bytes(),
-            )
-            .into();
+            let same: bool =
+                subtle::ConstantTimeEq::ct_eq(stored.expose_secret().as_bytes(), secret.as_bytes())
+                    .into();
             if !same {
                 return Err(IamError::SecretMismatch(id.to_owned()));
             }
@@ -829,7 +829,10 @@ mod tests {
             iam.import_root_key(ID, SECRET).unwrap(),
             RootImport::Imported
         );
-        assert_eq!(iam.import_root_key(ID, SECRET).unwrap(), RootImport::Present);
+        assert_eq!(
+            iam.import_root_key(ID, SECRET).unwrap(),
+            RootImport::Present
+        );
         assert!(iam.lookup(ID).unwrap().is_some());
 
         // Disabled stays disabled, however often the start imports it.
@@ -843,7 +846,10 @@ mod tests {
             assert!(iam.lookup(ID).unwrap().is_none());
         }
         assert_eq!(iam.enable_key(ID).unwrap(), Enabled::Key);
-        assert_eq!(iam.import_root_key(ID, SECRET).unwrap(), RootImport::Present);
+        assert_eq!(
+            iam.import_root_key(ID, SECRET).unwrap(),
+            RootImport::Present
+        );
 
         // Another secret for the id is refused, and the stored one stays.
         assert!(matches!(
@@ -866,7 +872,10 @@ mod tests {
         // `key enable` is the way back: the next import brings it in.
         assert_eq!(iam.enable_key(ID).unwrap(), Enabled::Unremoved);
         assert!(iam.tombstone(ID).unwrap().is_none());
-        assert!(iam.key(ID).unwrap().is_none(), "nothing until the next import");
+        assert!(
+            iam.key(ID).unwrap().is_none(),
+            "nothing until the next import"
+        );
         assert_eq!(
             iam.import_root_key(ID, SECRET).unwrap(),
             RootImport::Imported
@@ -891,7 +900,8 @@ mod tests {
         assert_eq!(iam.tombstone(&bobs2.id).unwrap().unwrap().user, "bob");
         // Another user's key id is not root's to import.
         iam.create_user("carol").unwrap();
-        iam.import_key("carol", "CAROLSKEY", "carols-secret").unwrap();
+        iam.import_key("carol", "CAROLSKEY", "carols-secret")
+            .unwrap();
         assert!(matches!(
             iam.import_root_key("CAROLSKEY", "carols-secret"),
             Err(IamError::InvalidKey(_))
