@@ -451,10 +451,10 @@ impl Iam {
             removed_ns: now_ns(),
         });
         let keys = self.list_keys(Some(name))?;
-        let mut writes: Vec<(&str, &[u8], Option<&[u8]>)> = Vec::new();
+        let mut writes = Vec::new();
         for key in &keys {
             writes.push((KEYS, key.id.as_bytes(), None));
-            writes.push((REMOVED_KEYS, key.id.as_bytes(), Some(&tomb)));
+            writes.push((REMOVED_KEYS, key.id.as_bytes(), Some(tomb.as_slice())));
         }
         writes.push((USERS, name.as_bytes(), None));
         self.store.system_write(&writes)?;

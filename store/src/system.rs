@@ -13,6 +13,10 @@ fn check_namespace(ns: &str) -> Result<()> {
     Ok(())
 }
 
+/// One write of [`Store::system_write`]: namespace, key, and the new
+/// value or `None` to delete.
+type SystemWrite<'a> = (&'a str, &'a [u8], Option<&'a [u8]>);
+
 impl Store {
     /// Reads an entry.
     pub fn system_get(&self, ns: &str, key: &[u8]) -> Result<Option<Vec<u8>>> {
@@ -35,7 +39,7 @@ impl Store {
     /// Writes (or with `None` deletes) several entries in one transaction,
     /// so that a record and the records kept about it (an access key and
     /// its tombstone) never disagree after a crash. Durable on return.
-    pub fn system_write(&self, writes: &[(&str, &[u8], Option<&[u8]>)]) -> Result<()> {
+    pub fn system_write(&self, writes: &[SystemWrite<'_>]) -> Result<()> {
         for (ns, _, _) in writes {
             check_namespace(ns)?;
         }
