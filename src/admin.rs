@@ -16,7 +16,10 @@
 //! {"cmd": "user-add", "name": "alice"}
 //! {"cmd": "user-list"}
 //! {"cmd": "user-remove", "name": "alice"}
+//! {"cmd": "user-disable", "name": "alice"}
+//! {"cmd": "user-enable", "name": "alice"}
 //! {"cmd": "key-create", "user": "alice"}
+//! {"cmd": "key-create", "user": "alice", "expires_ns": 1801353600000000000}
 //! {"cmd": "key-list"}                       (every user's keys)
 //! {"cmd": "key-list", "user": "alice"}
 //! {"cmd": "key-disable", "id": "AK…"}
@@ -27,15 +30,22 @@
 //! An answer is `{"ok": RESULT}` or `{"error": "message"}`, RESULT being
 //!
 //! ```text
-//! "done"                                    (user-remove, key-disable/enable/remove)
+//! "done"                                    (user-remove/disable/enable, key-disable/enable/remove)
+//! "unremoved"                               (key-enable of a removed root key: see below)
 //! {"user": USER}                            (user-add)
 //! {"users": [USER, …]}                      (user-list)
 //! {"new-key": {KEY fields…, "secret": "…"}} (key-create: the only time a secret leaves)
 //! {"keys": [KEY, …]}                        (key-list)
 //!
-//! USER = {"name": "alice", "created_ns": 1795000000000000000}
-//! KEY  = {"id": "AK…", "user": "alice", "created_ns": …, "enabled": true}
+//! USER = {"name": "alice", "created_ns": 1795000000000000000, "disabled": false}
+//! KEY  = {"id": "AK…", "user": "alice", "created_ns": …, "enabled": true,
+//!         "expires_ns": …, "user_disabled": true}
 //! ```
+//!
+//! `expires_ns` is there only for a key that expires, `user_disabled` only
+//! when the key's user is disabled. `key-enable` of a root key that was
+//! removed answers `"unremoved"`: the store no longer keeps it out, and the
+//! next start that names it in the environment imports it again.
 //!
 //! Times are nanoseconds since the Unix epoch. A line that is not a request
 //! (or is longer than 64 KiB) is answered with an error and the connection
@@ -48,7 +58,7 @@ use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use alexander_s3::iam::{AccessKey, Iam, IamError, User};
+use alexander_s3::iam::{AccessKey, Enabled, Iam, IamError, User};
 use anyhow::{Context, Result, anyhow, bail};
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
@@ -69,14 +79,36 @@ const CLIENT_TIMEOUT: Duration = Duration::from_secs(120);
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "cmd", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Request {
-    UserAdd { name: String },
+    UserAdd {
+        name: String,
+    },
     UserList,
-    UserRemove { name: String },
-    KeyCreate { user: String },
-    KeyList { user: Option<String> },
-    KeyDisable { id: String },
-    KeyEnable { id: String },
-    KeyRemove { id: String },
+    UserRemove {
+        name: String,
+    },
+    UserDisable {
+        name: String,
+    },
+    UserEnable {
+        name: String,
+    },
+    KeyCreate {
+        user: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        expires_ns: Option<i64>,
+    },
+    KeyList {
+        user: Option<String>,
+    },
+    KeyDisable {
+        id: String,
+    },
+    KeyEnable {
+        id: String,
+    },
+    KeyRemove {
+        id: String,
+    },
 }
 
 /// One answer.
@@ -92,6 +124,7 @@ pub enum Reply {
 #[serde(rename_all = "kebab-case")]
 pub enum Outcome {
     Done,
+    Unremoved,
     User(UserInfo),
     Users(Vec<UserInfo>),
     NewKey(NewKey),
@@ -102,6 +135,8 @@ pub enum Outcome {
 pub struct UserInfo {
     pub name: String,
     pub created_ns: i64,
+    #[serde(default)]
+    pub disabled: bool,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -110,6 +145,27 @@ pub struct KeyInfo {
     pub user: String,
     pub created_ns: i64,
     pub enabled: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_ns: Option<i64>,
+    /// Whether the key's user is disabled, which refuses the key whatever
+    /// its own state.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub user_disabled: bool,
+}
+
+impl KeyInfo {
+    /// What `key list` shows: why the key is refused, or "enabled".
+    fn state(&self, now_ns: i64) -> &'static str {
+        if !self.enabled {
+            "disabled"
+        } else if self.expires_ns.is_some_and(|e| now_ns >= e) {
+            "expired"
+        } else if self.user_disabled {
+            "user-disabled"
+        } else {
+            "enabled"
+        }
+    }
 }
 
 /// A key just made, with its secret. The secret is wiped from memory when
@@ -141,6 +197,7 @@ impl From<User> for UserInfo {
         UserInfo {
             name: u.name,
             created_ns: u.created_ns,
+            disabled: u.disabled,
         }
     }
 }
@@ -152,6 +209,8 @@ impl From<AccessKey> for KeyInfo {
             user: k.user,
             created_ns: k.created_ns,
             enabled: k.enabled,
+            expires_ns: k.expires_ns,
+            user_disabled: false,
         }
     }
 }
@@ -162,12 +221,19 @@ impl Request {
             UserCommand::Add { name } => Request::UserAdd { name },
             UserCommand::List => Request::UserList,
             UserCommand::Remove { name } => Request::UserRemove { name },
+            UserCommand::Disable { name } => Request::UserDisable { name },
+            UserCommand::Enable { name } => Request::UserEnable { name },
         }
     }
 
     fn from_key_command(cmd: KeyCommand) -> Request {
         match cmd {
-            KeyCommand::Create { user } => Request::KeyCreate { user },
+            // A relative expiry counts from now on this machine: the
+            // server runs on the same one (its socket is a local file).
+            KeyCommand::Create { user, expires } => Request::KeyCreate {
+                user,
+                expires_ns: expires.map(|e| e.at(alexander_s3::iam::now_ns())),
+            },
             KeyCommand::List { user } => Request::KeyList { user },
             KeyCommand::Disable { id } => Request::KeyDisable { id },
             KeyCommand::Enable { id } => Request::KeyEnable { id },
@@ -181,7 +247,16 @@ impl Request {
             Request::UserAdd { name } => format!("user-add {name}"),
             Request::UserList => "user-list".to_owned(),
             Request::UserRemove { name } => format!("user-remove {name}"),
-            Request::KeyCreate { user } => format!("key-create {user}"),
+            Request::UserDisable { name } => format!("user-disable {name}"),
+            Request::UserEnable { name } => format!("user-enable {name}"),
+            Request::KeyCreate {
+                user,
+                expires_ns: None,
+            } => format!("key-create {user}"),
+            Request::KeyCreate {
+                user,
+                expires_ns: Some(at),
+            } => format!("key-create {user} expiring {}", fmt::time(*at)),
             Request::KeyList { user: None } => "key-list".to_owned(),
             Request::KeyList { user: Some(user) } => format!("key-list {user}"),
             Request::KeyDisable { id } => format!("key-disable {id}"),
@@ -204,8 +279,16 @@ pub fn execute(iam: &Iam, req: &Request) -> Reply {
                 iam.remove_user(name)?;
                 Outcome::Done
             }
-            Request::KeyCreate { user } => {
-                let (key, secret) = iam.create_key(user)?;
+            Request::UserDisable { name } => {
+                iam.set_user_enabled(name, false)?;
+                Outcome::Done
+            }
+            Request::UserEnable { name } => {
+                iam.set_user_enabled(name, true)?;
+                Outcome::Done
+            }
+            Request::KeyCreate { user, expires_ns } => {
+                let (key, secret) = iam.create_key_expiring(user, *expires_ns)?;
                 Outcome::NewKey(NewKey {
                     key: key.into(),
                     secret: secret.expose_secret().to_owned(),
@@ -217,10 +300,19 @@ pub fn execute(iam: &Iam, req: &Request) -> Reply {
                 {
                     return Err(IamError::NoSuchUser(u.clone()));
                 }
+                let disabled: std::collections::HashSet<String> = iam
+                    .list_users()?
+                    .into_iter()
+                    .filter(|u| u.disabled)
+                    .map(|u| u.name)
+                    .collect();
                 Outcome::Keys(
                     iam.list_keys(user.as_deref())?
                         .into_iter()
-                        .map(Into::into)
+                        .map(|k| KeyInfo {
+                            user_disabled: disabled.contains(&k.user),
+                            ..k.into()
+                        })
                         .collect(),
                 )
             }
@@ -228,10 +320,10 @@ pub fn execute(iam: &Iam, req: &Request) -> Reply {
                 iam.set_key_enabled(id, false)?;
                 Outcome::Done
             }
-            Request::KeyEnable { id } => {
-                iam.set_key_enabled(id, true)?;
-                Outcome::Done
-            }
+            Request::KeyEnable { id } => match iam.enable_key(id)? {
+                Enabled::Key => Outcome::Done,
+                Enabled::Unremoved => Outcome::Unremoved,
+            },
             Request::KeyRemove { id } => {
                 iam.remove_key(id)?;
                 Outcome::Done
@@ -332,14 +424,29 @@ fn report(req: &Request, reply: Reply, out: &mut impl Write) -> Result<()> {
         (Request::UserAdd { .. }, Outcome::User(u)) => writeln!(out, "created user {}", u.name)?,
         (_, Outcome::Users(users)) => {
             for u in users {
-                writeln!(out, "{}  {}", fmt::time(u.created_ns), u.name)?;
+                writeln!(
+                    out,
+                    "{}  {:<8}  {}",
+                    fmt::time(u.created_ns),
+                    if u.disabled { "disabled" } else { "enabled" },
+                    u.name
+                )?;
             }
         }
         (Request::UserRemove { name }, Outcome::Done) => writeln!(out, "removed user {name}")?,
+        (Request::UserDisable { name }, Outcome::Done) => writeln!(
+            out,
+            "disabled user {name}: requests signed with its access keys are refused until \
+             `alexander user enable {name}`"
+        )?,
+        (Request::UserEnable { name }, Outcome::Done) => writeln!(out, "enabled user {name}")?,
         (_, Outcome::NewKey(new)) => {
             writeln!(out, "user:       {}", new.key.user)?;
             writeln!(out, "access key: {}", new.key.id)?;
             writeln!(out, "secret key: {}", new.secret)?;
+            if let Some(at) = new.key.expires_ns {
+                writeln!(out, "expires:    {}", fmt::time(at))?;
+            }
             writeln!(
                 out,
                 "The secret key is shown only this once; the store keeps it sealed with the \
@@ -347,19 +454,29 @@ fn report(req: &Request, reply: Reply, out: &mut impl Write) -> Result<()> {
             )?;
         }
         (_, Outcome::Keys(keys)) => {
+            let now = alexander_s3::iam::now_ns();
             for k in keys {
-                writeln!(
-                    out,
-                    "{}  {:<8}  {:<20}  {}",
+                let line = format!(
+                    "{}  {:<13}  {:<20}  {}",
                     fmt::time(k.created_ns),
-                    if k.enabled { "enabled" } else { "disabled" },
+                    k.state(now),
                     k.user,
                     k.id
-                )?;
+                );
+                match k.expires_ns {
+                    Some(at) => writeln!(out, "{line}  expires {}", fmt::time(at))?,
+                    None => writeln!(out, "{line}")?,
+                }
             }
         }
         (Request::KeyDisable { id }, Outcome::Done) => writeln!(out, "disabled access key {id}")?,
         (Request::KeyEnable { id }, Outcome::Done) => writeln!(out, "enabled access key {id}")?,
+        (Request::KeyEnable { id }, Outcome::Unremoved) => writeln!(
+            out,
+            "root access key {id} was removed; the store no longer keeps it out: the next \
+             `alexander serve` with ALEXANDER_ROOT_ACCESS_KEY={id} (and its secret in \
+             ALEXANDER_ROOT_SECRET_KEY) imports it again"
+        )?,
         (Request::KeyRemove { id }, Outcome::Done) => writeln!(out, "removed access key {id}")?,
         (req, outcome) => bail!("unexpected answer to {}: {outcome:?}", req.describe()),
     }
@@ -588,6 +705,8 @@ mod tests {
                 user: "alice".into(),
                 created_ns: 5,
                 enabled: true,
+                expires_ns: None,
+                user_disabled: false,
             },
             secret: "s3cr3t".into(),
         }));
@@ -599,6 +718,43 @@ mod tests {
         assert!(!format!("{new:?}").contains("s3cr3t"));
         let back: Reply = serde_json::from_str(&text).unwrap();
         assert!(matches!(back, Reply::Ok(Outcome::NewKey(k)) if k.secret == "s3cr3t"));
+        // Users can be disabled; keys can expire, and say when their user
+        // is disabled. Fields added later are optional on the wire.
+        let req: Request = serde_json::from_str(r#"{"cmd":"user-disable","name":"bob"}"#).unwrap();
+        assert_eq!(req, Request::UserDisable { name: "bob".into() });
+        let req: Request =
+            serde_json::from_str(r#"{"cmd":"key-create","user":"bob","expires_ns":9}"#).unwrap();
+        assert_eq!(
+            req,
+            Request::KeyCreate {
+                user: "bob".into(),
+                expires_ns: Some(9)
+            }
+        );
+        let plain = Request::KeyCreate {
+            user: "bob".into(),
+            expires_ns: None,
+        };
+        assert_eq!(
+            serde_json::to_string(&plain).unwrap(),
+            r#"{"cmd":"key-create","user":"bob"}"#
+        );
+        let unremoved = serde_json::to_string(&Reply::Ok(Outcome::Unremoved)).unwrap();
+        assert_eq!(unremoved, r#"{"ok":"unremoved"}"#);
+        let key = KeyInfo {
+            id: "AK2".into(),
+            user: "bob".into(),
+            created_ns: 5,
+            enabled: true,
+            expires_ns: Some(10),
+            user_disabled: true,
+        };
+        assert_eq!(
+            serde_json::to_string(&key).unwrap(),
+            r#"{"id":"AK2","user":"bob","created_ns":5,"enabled":true,"expires_ns":10,"user_disabled":true}"#
+        );
+        assert_eq!(key.state(9), "user-disabled");
+        assert_eq!(key.state(10), "expired");
         let users = r#"{"ok":{"users":[{"name":"root","created_ns":1}]}}"#;
         assert!(matches!(
             serde_json::from_str::<Reply>(users).unwrap(),

@@ -593,12 +593,29 @@ pub enum UserCommand {
         name: String,
     },
 
-    /// List the users: creation time (UTC) and name
+    /// List the users: creation time (UTC), state and name
     List,
 
     /// Remove a user and its access keys; a user that still owns buckets stays
     Remove {
         /// User to remove
+        #[arg(value_name = "NAME")]
+        name: String,
+    },
+
+    /// Disable a user: every request signed with any of its access keys is refused
+    ///
+    /// Keys made while the user is disabled are refused too. The keys' own states are
+    /// kept, so `user enable` brings back exactly the keys that worked before.
+    Disable {
+        /// User to disable
+        #[arg(value_name = "NAME")]
+        name: String,
+    },
+
+    /// Enable a disabled user again
+    Enable {
+        /// User to enable
         #[arg(value_name = "NAME")]
         name: String,
     },
@@ -613,9 +630,17 @@ pub enum KeyCommand {
         /// User the key signs requests for
         #[arg(value_name = "USER")]
         user: String,
+
+        /// Make the key stop working after a while (30d, 12h, 90m, 3600s) or at a time
+        /// (RFC 3339, 2027-01-31T00:00:00Z); an expired key is refused like a disabled one
+        #[arg(long, value_name = "WHEN", value_parser = parse_expiry)]
+        expires: Option<Expiry>,
     },
 
-    /// List access keys: creation time (UTC), state, user and key id
+    /// List access keys: creation time (UTC), state, user, key id and expiry
+    ///
+    /// The state is enabled, disabled, expired, or user-disabled (the key is enabled
+    /// but its user is not).
     List {
         /// List only this user's keys
         #[arg(value_name = "USER")]
@@ -630,6 +655,10 @@ pub enum KeyCommand {
     },
 
     /// Enable a disabled access key again
+    ///
+    /// For a root key that was removed, this is the way back: the store stops keeping it
+    /// out, and the next `serve` that names it in ALEXANDER_ROOT_ACCESS_KEY (with its
+    /// secret in ALEXANDER_ROOT_SECRET_KEY) imports it again.
     Enable {
         /// Access key id
         #[arg(value_name = "ID")]
@@ -915,6 +944,59 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("{s:?} is too large"))
 }
 
+/// When an access key stops working, as given on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expiry {
+    /// This long after the key is made.
+    After(std::time::Duration),
+    /// At this time, in ns since the Unix epoch.
+    At(i64),
+}
+
+impl Expiry {
+    /// The expiry in ns since the Unix epoch, for a key made at `now_ns`.
+    pub fn at(self, now_ns: i64) -> i64 {
+        match self {
+            Expiry::After(d) => {
+                now_ns.saturating_add(i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+            }
+            Expiry::At(ns) => ns,
+        }
+    }
+}
+
+/// Parses an expiry: a whole number of seconds, minutes, hours or days
+/// (`30d`, `12h`, `90m`, `3600s`), or an RFC 3339 time
+/// (`2027-01-31T00:00:00Z`, with an offset, or a date alone).
+pub fn parse_expiry(s: &str) -> Result<Expiry, String> {
+    const FORMS: &str = "a number of s, m, h or d (30d), or an RFC 3339 time \
+                         (2027-01-31T00:00:00Z)";
+    let t = s.trim();
+    if let Some(ns) = alexander_s3::xml::parse_iso8601(t) {
+        return Ok(Expiry::At(ns));
+    }
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (digits, unit) = (&t[..split], t[split..].trim());
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("{s:?} is not an expiry ({FORMS})"))?;
+    let unit_secs = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("{s:?}: unknown unit {unit:?} ({FORMS})")),
+    };
+    if n == 0 {
+        return Err(format!("{s:?}: an expiry must be later than now"));
+    }
+    // Past the year 2262 a time no longer fits in i64 nanoseconds.
+    n.checked_mul(unit_secs)
+        .filter(|secs| *secs < 200 * 365 * 86_400)
+        .map(|secs| Expiry::After(std::time::Duration::from_secs(secs)))
+        .ok_or_else(|| format!("{s:?} is too far away"))
+}
+
 /// Parses `START-END`, `START-` or `-N` into a byte range.
 fn parse_range(s: &str) -> Result<ByteRange, String> {
     const FORMS: &str = "expected START-END, START- or -N";
@@ -960,6 +1042,51 @@ mod tests {
         assert_eq!(parse_size("2TiB"), Ok(2 << 40));
         for bad in ["", "MiB", "5MB", "5 M", "-1", "1.5GiB", "99999999999TiB"] {
             assert!(parse_size(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn expiries() {
+        use std::time::Duration;
+        assert_eq!(
+            parse_expiry("30d"),
+            Ok(Expiry::After(Duration::from_secs(30 * 86_400)))
+        );
+        assert_eq!(
+            parse_expiry("12h"),
+            Ok(Expiry::After(Duration::from_secs(12 * 3600)))
+        );
+        assert_eq!(
+            parse_expiry("90m"),
+            Ok(Expiry::After(Duration::from_secs(90 * 60)))
+        );
+        assert_eq!(
+            parse_expiry("2s"),
+            Ok(Expiry::After(Duration::from_secs(2)))
+        );
+        assert_eq!(
+            parse_expiry("2027-01-31T00:00:00Z"),
+            Ok(Expiry::At(1_801_353_600_000_000_000))
+        );
+        assert_eq!(
+            parse_expiry("2027-01-31T01:00:00+01:00"),
+            Ok(Expiry::At(1_801_353_600_000_000_000))
+        );
+        assert_eq!(Expiry::After(Duration::from_secs(2)).at(5), 2_000_000_005);
+        assert_eq!(Expiry::At(7).at(5), 7);
+        for bad in [
+            "",
+            "d",
+            "0d",
+            "30",
+            "30 days",
+            "1w",
+            "-1d",
+            "1.5h",
+            "99999999999d",
+            "2027-13-01",
+        ] {
+            assert!(parse_expiry(bad).is_err(), "{bad:?}");
         }
     }
 

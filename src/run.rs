@@ -18,7 +18,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use alexander_s3::auth::SecretKey;
-use alexander_s3::iam::{AccessKey, Iam, IamError, ROOT};
+use alexander_s3::iam::{AccessKey, Iam, IamError, ROOT, RootImport};
 use alexander_s3::{OWNER_SETTING, S3Service};
 use alexander_store::Store;
 use anyhow::{Context, Result, anyhow, bail};
@@ -290,15 +290,22 @@ fn serve(settings: &Settings, args: &ServeArgs, out: &mut impl Write) -> Result<
     let store = open(settings, true)?;
     let master = master_key::resolve(settings, &store)?;
     let iam = Iam::new(store.clone(), &master.key);
-    if let Some((id, secret)) = &root {
-        match iam.create_user(ROOT) {
-            Ok(_) | Err(IamError::UserExists(_)) => {}
-            Err(e) => return Err(e).context("cannot create the root user"),
-        }
-        iam.import_key(ROOT, id, secret)
-            .with_context(|| format!("cannot import the root key from {ROOT_ACCESS_KEY_ENV}"))?;
+    let imported = match &root {
+        Some((id, secret)) => Some(import_root_key(&iam, id, secret)?),
+        None => None,
+    };
+    // A root key named in the environment is the operator's choice: if an
+    // administrator removed it, root is left without a new random one.
+    let new_root = match &root {
+        None => iam.ensure_root().context("cannot set up the root user")?,
+        Some(_) => None,
+    };
+    if iam.user(ROOT)?.is_some_and(|u| u.disabled) {
+        tracing::warn!(
+            "the root user is disabled: every root access key is refused \
+             (`alexander user enable root` enables it)"
+        );
     }
-    let new_root = iam.ensure_root().context("cannot set up the root user")?;
     let mount = match &args.mount {
         Some(at) => {
             // The mount acts as this user: it must exist (a misspelt name
@@ -326,7 +333,10 @@ fn serve(settings: &Settings, args: &ServeArgs, out: &mut impl Write) -> Result<
         data_dir: dir,
         master: &master,
         new_root: new_root.as_ref(),
-        imported_root: root.as_ref().map(|(id, _)| id.as_str()),
+        imported_root: root
+            .as_ref()
+            .zip(imported)
+            .map(|((id, _), how)| (id.as_str(), how)),
         socket: socket.path(),
         mount: mount.as_ref().map(|m| m.mountpoint()),
         mount_bucket: args.bucket.as_deref(),
@@ -386,6 +396,34 @@ fn serve(settings: &Settings, args: &ServeArgs, out: &mut impl Write) -> Result<
     flushed?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Imports the root key named in the environment, and warns when an
+/// administrator's decision keeps it out: the warning names the command
+/// that undoes the decision.
+fn import_root_key(iam: &Iam, id: &str, secret: &str) -> Result<RootImport> {
+    match iam.create_user(ROOT) {
+        Ok(_) | Err(IamError::UserExists(_)) => {}
+        Err(e) => return Err(e).context("cannot create the root user"),
+    }
+    let how = iam
+        .import_root_key(id, secret)
+        .with_context(|| format!("cannot import the root key from {ROOT_ACCESS_KEY_ENV}"))?;
+    match how {
+        RootImport::Imported => {
+            tracing::info!(key = id, "imported the root key from {ROOT_ACCESS_KEY_ENV}")
+        }
+        RootImport::Present => {}
+        RootImport::StaysDisabled => tracing::warn!(
+            "root access key {id} from {ROOT_ACCESS_KEY_ENV} was disabled by an administrator \
+             and stays disabled; `alexander key enable {id}` enables it"
+        ),
+        RootImport::StaysRemoved => tracing::warn!(
+            "root access key {id} from {ROOT_ACCESS_KEY_ENV} was removed by an administrator \
+             and stays removed; `alexander key enable {id}` lets the next start import it again"
+        ),
+    }
+    Ok(how)
 }
 
 fn listen_error(listen: &str, e: io::Error) -> anyhow::Error {
@@ -448,7 +486,7 @@ struct Banner<'a> {
     data_dir: &'a Path,
     master: &'a master_key::Loaded,
     new_root: Option<&'a (AccessKey, SecretKey)>,
-    imported_root: Option<&'a str>,
+    imported_root: Option<(&'a str, RootImport)>,
     socket: &'a Path,
     mount: Option<&'a Path>,
     /// The one bucket mounted, if the mount is of one bucket.
@@ -481,8 +519,16 @@ impl Banner<'_> {
                     self.master.source
                 )?;
             }
-            (None, Some(id)) => {
-                writeln!(out, "access key:   {id} (root, from {ROOT_ACCESS_KEY_ENV})")?;
+            (None, Some((id, how))) => {
+                let state = match how {
+                    RootImport::Imported | RootImport::Present => "",
+                    RootImport::StaysDisabled => "; disabled, stays disabled",
+                    RootImport::StaysRemoved => "; removed, stays removed",
+                };
+                writeln!(
+                    out,
+                    "access key:   {id} (root, from {ROOT_ACCESS_KEY_ENV}{state})"
+                )?;
             }
             (None, None) => {
                 writeln!(

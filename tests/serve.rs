@@ -494,21 +494,322 @@ fn root_credentials_from_the_environment() {
     assert!(server.stop().success());
     assert_not_stored(&data, SECRET);
 
-    // The imported key lasts without the variables; a new secret given
-    // later replaces the old one.
+    // The imported key lasts without the variables.
     let server = start(&data, &[], &[]);
     assert_eq!(server.s3((ID, SECRET), "GET", "/", b"").0, 200);
     assert!(server.stop().success());
-    let vars = [
-        ("ALEXANDER_ROOT_ACCESS_KEY", ID),
-        ("ALEXANDER_ROOT_SECRET_KEY", "a-rotated-root-secret"),
-    ];
-    let server = start(&data, &[], &vars);
-    assert_eq!(
-        server.s3((ID, "a-rotated-root-secret"), "GET", "/", b"").0,
-        200
+}
+
+/// The variables naming a root key.
+fn root_vars<'a>(id: &'a str, secret: &'a str) -> [(&'a str, &'a str); 2] {
+    [
+        ("ALEXANDER_ROOT_ACCESS_KEY", id),
+        ("ALEXANDER_ROOT_SECRET_KEY", secret),
+    ]
+}
+
+#[test]
+fn another_secret_for_the_imported_root_key_is_refused_at_start() {
+    let dir = TempDir::new().unwrap();
+    let data = dir.path().join("data");
+    const ID: &str = "ROTATEDROOTKEY";
+    const SECRET: &str = "the-first-root-secret";
+    let server = start(&data, &[], &root_vars(ID, SECRET));
+    assert_eq!(server.s3((ID, SECRET), "PUT", "/kept", b"").0, 200);
+    assert!(server.stop().success());
+
+    // The environment cannot re-key a stored key: the start fails and says
+    // how to rotate instead, and nothing changed.
+    let err = start_fails(&data, &[], &root_vars(ID, "a-rotated-root-secret"));
+    assert!(
+        err.contains(&format!(
+            "the secret given for access key {ID} is not the one stored for it"
+        )) && err.contains("give a new access key id"),
+        "{err}"
     );
-    assert_eq!(server.s3((ID, SECRET), "GET", "/", b"").0, 403);
+    assert!(!err.contains("a-rotated-root-secret") && !err.contains(SECRET));
+    let server = start(&data, &[], &root_vars(ID, SECRET));
+    assert_eq!(server.s3((ID, SECRET), "GET", "/", b"").0, 200);
+    let (status, body) = server.s3((ID, "a-rotated-root-secret"), "GET", "/", b"");
+    assert_eq!(status, 403, "{body}");
+    assert!(
+        body.contains("<Code>SignatureDoesNotMatch</Code>"),
+        "{body}"
+    );
+    assert!(server.stop().success());
+}
+
+#[test]
+fn an_imported_root_key_stays_disabled_or_removed_across_restarts() {
+    let dir = TempDir::new().unwrap();
+    let data = dir.path().join("data");
+    const ID: &str = "REVOKEDROOTKEY";
+    const SECRET: &str = "revoked-root-secret-0123";
+    let vars = root_vars(ID, SECRET);
+    let root = (ID, SECRET);
+    let server = start(&data, &[], &vars);
+    assert_eq!(server.s3(root, "PUT", "/revoked", b"").0, 200);
+    // An administrator disables it (through the socket).
+    ok(&data, &["key", "disable", ID]);
+    assert!(server.stop().success());
+
+    // Disabled stays disabled: said on the banner and in a warning that
+    // names the command that enables it.
+    let server = start(&data, &[], &vars);
+    assert!(
+        server.banner.contains(&format!(
+            "access key:   {ID} (root, from ALEXANDER_ROOT_ACCESS_KEY; disabled, stays disabled)"
+        )),
+        "{}",
+        server.banner
+    );
+    let warning = format!("`alexander key enable {ID}` enables it");
+    let stderr = server.stderr_with(&warning);
+    assert!(
+        stderr.contains("WARN") && stderr.contains("stays disabled") && stderr.contains(&warning),
+        "{stderr}"
+    );
+    let (status, body) = server.s3(root, "GET", "/", b"");
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("<Code>InvalidAccessKeyId</Code>"), "{body}");
+    let keys = ok(&data, &["key", "list", "root"]);
+    assert!(
+        keys.lines()
+            .any(|l| l.contains(ID) && l.contains("disabled")),
+        "{keys}"
+    );
+    // The command in the warning works, at once.
+    assert_eq!(
+        ok(&data, &["key", "enable", ID]),
+        format!("enabled access key {ID}\n")
+    );
+    assert_eq!(server.s3(root, "GET", "/", b"").0, 200);
+
+    // Removed stays removed, and root gets no new random key either.
+    assert_eq!(
+        ok(&data, &["key", "remove", ID]),
+        format!("removed access key {ID}\n")
+    );
+    assert!(server.stop().success());
+    for _ in 0..2 {
+        let server = start(&data, &[], &vars);
+        assert!(
+            server.banner.contains(&format!(
+                "access key:   {ID} (root, from ALEXANDER_ROOT_ACCESS_KEY; removed, stays removed)"
+            )),
+            "{}",
+            server.banner
+        );
+        assert!(!server.banner.contains("secret key:"), "{}", server.banner);
+        let warning = format!("`alexander key enable {ID}` lets the next start import it again");
+        let stderr = server.stderr_with(&warning);
+        assert!(
+            stderr.contains("stays removed") && stderr.contains(&warning),
+            "{stderr}"
+        );
+        let (status, body) = server.s3(root, "GET", "/", b"");
+        assert_eq!(status, 403, "{body}");
+        assert!(body.contains("<Code>InvalidAccessKeyId</Code>"), "{body}");
+        assert_eq!(ok(&data, &["key", "list", "root"]), "");
+        assert!(server.stop().success());
+    }
+
+    // The deliberate way back, offline: the next start imports it again.
+    let back = ok(&data, &["key", "enable", ID]);
+    assert!(
+        back.starts_with(&format!("root access key {ID} was removed;"))
+            && back.contains("imports it again"),
+        "{back}"
+    );
+    let server = start(&data, &[], &vars);
+    assert!(
+        server.banner.contains(&format!(
+            "access key:   {ID} (root, from ALEXANDER_ROOT_ACCESS_KEY)\n"
+        )),
+        "{}",
+        server.banner
+    );
+    let (status, body) = server.s3(root, "GET", "/", b"");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("<Name>revoked</Name>"), "{body}");
+    assert!(server.stop().success());
+    // An id never seen is unknown, not "removed".
+    let err = fails(&data, &["key", "enable", "NEVERSEENKEY"]);
+    assert!(err.contains("no such access key"), "{err}");
+}
+
+/// The value after `expires` on a `key list` line.
+fn listed_expiry(keys: &str, id: &str) -> String {
+    let line = keys
+        .lines()
+        .find(|l| l.contains(id))
+        .unwrap_or_else(|| panic!("{id} not in:\n{keys}"));
+    line.split_once("  expires ")
+        .unwrap_or_else(|| panic!("no expiry in {line:?}"))
+        .1
+        .to_owned()
+}
+
+#[test]
+fn expiring_keys_work_until_their_expiry_and_are_refused_after() {
+    let dir = TempDir::new().unwrap();
+    let data = dir.path().join("data");
+    let server = start(&data, &[], &[]);
+    let root_key = root_key(&server.banner);
+    let root = (root_key.0.as_str(), root_key.1.as_str());
+    ok(&data, &["user", "add", "gina"]);
+
+    // A key expiring in an hour works now, and says when it expires.
+    let created = ok(&data, &["key", "create", "gina", "--expires", "1h"]);
+    let (hour_id, hour_secret) = (field(&created, "access key"), field(&created, "secret key"));
+    let expires = field(&created, "expires");
+    assert_eq!(
+        listed_expiry(&ok(&data, &["key", "list", "gina"]), &hour_id),
+        expires
+    );
+    let hour = (hour_id.as_str(), hour_secret.as_str());
+    let (status, body) = server.s3(hour, "PUT", "/ginas", b"");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(server.s3(hour, "GET", "/ginas", b"").0, 200);
+    // An RFC 3339 time works as well.
+    let created = ok(
+        &data,
+        &["key", "create", "gina", "--expires", "2199-01-01T00:00:00Z"],
+    );
+    assert_eq!(field(&created, "expires"), "2199-01-01T00:00:00Z");
+    let (id, secret) = (field(&created, "access key"), field(&created, "secret key"));
+    assert_eq!(server.s3((&id, &secret), "GET", "/ginas", b"").0, 200);
+
+    // A key expiring in a second is refused once the second has passed,
+    // as a disabled key is.
+    let created = ok(&data, &["key", "create", "gina", "--expires", "1s"]);
+    let (short_id, short_secret) = (field(&created, "access key"), field(&created, "secret key"));
+    thread::sleep(Duration::from_millis(1_100));
+    let short = (short_id.as_str(), short_secret.as_str());
+    let (status, body) = server.s3(short, "GET", "/ginas", b"");
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("<Code>InvalidAccessKeyId</Code>"), "{body}");
+    assert!(
+        body.contains(&format!("<AWSAccessKeyId>{short_id}</AWSAccessKeyId>")),
+        "{body}"
+    );
+    let (status, body) = server.s3(short, "PUT", "/ginas/x", b"data");
+    assert_eq!(status, 403, "{body}");
+    let keys = ok(&data, &["key", "list", "gina"]);
+    assert!(
+        keys.lines()
+            .any(|l| l.contains(&short_id) && l.contains("  expired  ")),
+        "{keys}"
+    );
+    assert!(
+        keys.lines()
+            .any(|l| l.contains(&hour_id) && l.contains("  enabled  ")),
+        "{keys}"
+    );
+    // Nothing was written with it; the hour key still reads.
+    let (status, body) = server.s3(root, "GET", "/ginas", b"");
+    assert_eq!(status, 200, "{body}");
+    assert!(!body.contains("<Key>x</Key>"), "{body}");
+
+    // Past times and bad forms are refused before anything is made.
+    let err = fails(
+        &data,
+        &["key", "create", "gina", "--expires", "2001-01-01T00:00:00Z"],
+    );
+    assert!(err.contains("has already passed"), "{err}");
+    for bad in ["5w", "0d", "soon", "30"] {
+        let out = run(&data, &["key", "create", "gina", "--expires", bad]);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+    }
+    assert_eq!(ok(&data, &["key", "list", "gina"]).lines().count(), 3);
+    assert!(server.stop().success());
+
+    // Offline, the same: the expiry is kept in the store.
+    let keys = ok(&data, &["key", "list", "gina"]);
+    assert_eq!(listed_expiry(&keys, &hour_id), expires);
+    let created = ok(&data, &["key", "create", "gina", "--expires", "30d"]);
+    assert!(!field(&created, "expires").is_empty());
+}
+
+#[test]
+fn user_disable_refuses_every_key_through_the_socket_and_offline() {
+    let dir = TempDir::new().unwrap();
+    let data = dir.path().join("data");
+    let server = start(&data, &[], &[]);
+    ok(&data, &["user", "add", "hank"]);
+    let key = |data: &Path| {
+        let created = ok(data, &["key", "create", "hank"]);
+        (field(&created, "access key"), field(&created, "secret key"))
+    };
+    let (a_id, a_secret) = key(&data);
+    let a = (a_id.as_str(), a_secret.as_str());
+    assert_eq!(server.s3(a, "PUT", "/hanks", b"").0, 200);
+    let refused = |server: &Server, k: (&str, &str)| {
+        let (status, body) = server.s3(k, "GET", "/hanks", b"");
+        assert_eq!(status, 403, "{body}");
+        assert!(body.contains("<Code>InvalidAccessKeyId</Code>"), "{body}");
+    };
+
+    let disabled_msg = "disabled user hank: requests signed with its access keys are refused \
+                        until `alexander user enable hank`\n";
+    assert_eq!(ok(&data, &["user", "disable", "hank"]), disabled_msg);
+    refused(&server, a);
+    // A key made while the user is disabled is refused too.
+    let (b_id, b_secret) = key(&data);
+    let b = (b_id.as_str(), b_secret.as_str());
+    refused(&server, b);
+    let users = ok(&data, &["user", "list"]);
+    assert!(
+        users.lines().any(|l| l.ends_with("  disabled  hank")),
+        "{users}"
+    );
+    let keys = ok(&data, &["key", "list", "hank"]);
+    assert_eq!(
+        keys.lines()
+            .filter(|l| l.contains("  user-disabled  "))
+            .count(),
+        2,
+        "{keys}"
+    );
+    assert_eq!(
+        ok(&data, &["user", "enable", "hank"]),
+        "enabled user hank\n"
+    );
+    assert_eq!(server.s3(a, "GET", "/hanks", b"").0, 200);
+    assert_eq!(server.s3(b, "GET", "/hanks", b"").0, 200);
+    let users = ok(&data, &["user", "list"]);
+    assert!(
+        users.lines().any(|l| l.ends_with("  enabled   hank")),
+        "{users}"
+    );
+    // Errors through the socket.
+    let socket_err = fails(&data, &["user", "disable", "nobody"]);
+    assert!(
+        socket_err.contains("no such user \"nobody\""),
+        "{socket_err}"
+    );
+
+    // Disabled through the socket, it stays disabled across a restart.
+    ok(&data, &["user", "disable", "hank"]);
+    assert!(server.stop().success());
+    let server = start(&data, &[], &[]);
+    refused(&server, a);
+    assert!(server.stop().success());
+
+    // Offline: the same output and exit status as through the socket.
+    assert_eq!(
+        ok(&data, &["user", "enable", "hank"]),
+        "enabled user hank\n"
+    );
+    assert_eq!(ok(&data, &["user", "disable", "hank"]), disabled_msg);
+    assert_eq!(fails(&data, &["user", "disable", "nobody"]), socket_err);
+    let server = start(&data, &[], &[]);
+    refused(&server, a);
+    refused(&server, b);
+    assert!(server.stop().success());
+    ok(&data, &["user", "enable", "hank"]);
+    let server = start(&data, &[], &[]);
+    assert_eq!(server.s3(a, "GET", "/hanks", b"").0, 200);
     assert!(server.stop().success());
 }
 

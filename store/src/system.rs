@@ -13,6 +13,10 @@ fn check_namespace(ns: &str) -> Result<()> {
     Ok(())
 }
 
+/// One write of [`Store::system_write`]: namespace, key, and the new
+/// value or `None` to delete.
+type SystemWrite<'a> = (&'a str, &'a [u8], Option<&'a [u8]>);
+
 impl Store {
     /// Reads an entry.
     pub fn system_get(&self, ns: &str, key: &[u8]) -> Result<Option<Vec<u8>>> {
@@ -27,6 +31,24 @@ impl Store {
         match value {
             Some(v) => txn.put(keys::system(ns, key), v.to_vec()),
             None => txn.delete(keys::system(ns, key)),
+        }
+        txn.commit()?;
+        self.inner.meta.sync()
+    }
+
+    /// Writes (or with `None` deletes) several entries in one transaction,
+    /// so that a record and the records kept about it (an access key and
+    /// its tombstone) never disagree after a crash. Durable on return.
+    pub fn system_write(&self, writes: &[SystemWrite<'_>]) -> Result<()> {
+        for (ns, _, _) in writes {
+            check_namespace(ns)?;
+        }
+        let mut txn = self.inner.meta.begin();
+        for (ns, key, value) in writes {
+            match value {
+                Some(v) => txn.put(keys::system(ns, key), v.to_vec()),
+                None => txn.delete(keys::system(ns, key)),
+            }
         }
         txn.commit()?;
         self.inner.meta.sync()
@@ -83,6 +105,12 @@ mod tests {
         );
         s.system_put("users", b"alice", None).unwrap();
         assert_eq!(s.system_scan("users").unwrap().len(), 1);
+        s.system_write(&[("users", b"bob", None), ("gone", b"bob", Some(b"4"))])
+            .unwrap();
+        assert!(s.system_get("users", b"bob").unwrap().is_none());
+        assert_eq!(s.system_get("gone", b"bob").unwrap().unwrap(), b"4");
+        assert!(s.system_write(&[("", b"x", None)]).is_err());
+        s.system_put("users", b"bob", Some(b"3")).unwrap();
         assert_eq!(s.system_scan("keys").unwrap().len(), 1);
         assert!(s.system_get("", b"x").is_err());
     }
