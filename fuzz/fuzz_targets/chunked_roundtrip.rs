@@ -51,7 +51,10 @@ fuzz_target!(|input: Input| {
             trailers.clear();
             (Payload::StreamingSigned(context.clone()), Some(&context))
         }
-        1 => (Payload::StreamingSignedTrailer(context.clone()), Some(&context)),
+        1 => (
+            Payload::StreamingSignedTrailer(context.clone()),
+            Some(&context),
+        ),
         _ => (Payload::StreamingUnsignedTrailer, None),
     };
     let body = chunked::encode(&input.data, chunk_size, signing, &trailers);

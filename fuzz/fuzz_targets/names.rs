@@ -42,7 +42,10 @@ fuzz_target!(|input: &[u8]| {
     }
     if validate_bucket_name(text).is_ok() {
         assert!((3..=63).contains(&text.len()));
-        assert!(text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-'));
+        assert!(
+            text.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+        );
         assert!(!text.contains(".."));
     }
     if validate_snapshot_name(text).is_ok() {

@@ -52,7 +52,11 @@ fuzz_target!(|input: &[u8]| {
             (dir, packs)
         });
         std::fs::write(dir.path().join("0000000000000000.pack"), contents).unwrap();
-        let loc = Location { pack: 0, offset, len };
+        let loc = Location {
+            pack: 0,
+            offset,
+            len,
+        };
         if let Ok(data) = packs.read(&id, &loc) {
             assert_eq!(data.len(), len as usize);
             let end = offset + HEADER_LEN + u64::from(len);

@@ -40,7 +40,10 @@ fuzz_target!(|input: &[u8]| {
         if let Some(r) = parse_range(range)
             && let Ok((start, end)) = r.resolve(size)
         {
-            assert!(start < end && end <= size, "{r:?} of {size} bytes gave {start}..{end}");
+            assert!(
+                start < end && end <= size,
+                "{r:?} of {size} bytes gave {start}..{end}"
+            );
         }
     }
     if let Ok((first, last)) = parse_copy_range(range) {
@@ -86,6 +89,10 @@ fn check_dates(text: &str) {
     {
         let written = iso8601(ns);
         let ms = ns - ns.rem_euclid(1_000_000);
-        assert_eq!(parse_iso8601(&written), Some(ms), "{text:?} was written {written:?}");
+        assert_eq!(
+            parse_iso8601(&written),
+            Some(ms),
+            "{text:?} was written {written:?}"
+        );
     }
 }

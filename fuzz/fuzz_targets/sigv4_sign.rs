@@ -43,7 +43,12 @@ struct Input {
 /// Headers the signer sets itself, or that would make the request
 /// something else (a second `Authorization`): the signer's callers never
 /// pass them.
-const RESERVED: [&str; 4] = ["authorization", "x-amz-date", "x-amz-content-sha256", "host"];
+const RESERVED: [&str; 4] = [
+    "authorization",
+    "x-amz-date",
+    "x-amz-content-sha256",
+    "host",
+];
 
 fuzz_target!(|input: Input| {
     let Ok(method) = Method::from_bytes(input.method.as_bytes()) else {
@@ -65,7 +70,9 @@ fuzz_target!(|input: Input| {
     // request (refused as two auth mechanisms, or a malformed presign).
     if query.split('&').any(|p| {
         let name = p.split_once('=').map_or(p, |(n, _)| n);
-        percent_decode_str(name).collect::<Vec<u8>>().starts_with(b"X-Amz-")
+        percent_decode_str(name)
+            .collect::<Vec<u8>>()
+            .starts_with(b"X-Amz-")
     }) {
         return;
     }

@@ -52,7 +52,11 @@ fuzz_target!(|input: &[u8]| {
             };
             if valid.is_ok() {
                 let tags = &doc.tag_set.tags;
-                assert_eq!(&decode_tags(&encode_tags(tags)), tags, "tags do not survive storage");
+                assert_eq!(
+                    &decode_tags(&encode_tags(tags)),
+                    tags,
+                    "tags do not survive storage"
+                );
                 let xml = try_to_xml(&doc).expect("valid tags serialize");
                 let back: Tagging = from_xml(xml.as_bytes(), usize::MAX).expect("and parse back");
                 assert_eq!(back, doc);

@@ -99,7 +99,13 @@ fn sigv4_verify(dir: &Path) {
     let body_hash = "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072";
     let seeds = [
         signed("GET", "/bucket/key", "", &[], EMPTY_SHA256),
-        signed("GET", "/", "list-type=2&prefix=a%2Fb&max-keys=10", &[], UNSIGNED_PAYLOAD),
+        signed(
+            "GET",
+            "/",
+            "list-type=2&prefix=a%2Fb&max-keys=10",
+            &[],
+            UNSIGNED_PAYLOAD,
+        ),
         signed(
             "PUT",
             "/bucket/dir/file%20name.txt",
@@ -153,7 +159,12 @@ fn sigv4_verify(dir: &Path) {
     for (method, path, query, expires) in [
         ("GET", "/bucket/key", "", 3600),
         ("PUT", "/bucket/upload", "", 604_800),
-        ("GET", "/bucket/key", "versionId=3&response-content-type=text%2Fplain", 60),
+        (
+            "GET",
+            "/bucket/key",
+            "versionId=3&response-content-type=text%2Fplain",
+            60,
+        ),
     ] {
         let q = presign(&PresignRequest {
             method,
@@ -172,7 +183,10 @@ fn sigv4_verify(dir: &Path) {
         );
     }
     // Refused shapes: anonymous, SigV2, a malformed header, both carriers.
-    seed(dir, &render_request("GET", "/bucket/key", &[("host", host)]));
+    seed(
+        dir,
+        &render_request("GET", "/bucket/key", &[("host", host)]),
+    );
     seed(
         dir,
         &render_request(
@@ -494,7 +508,10 @@ fn records(dir: &Path) {
             }),
         ),
         (1, records::encode(&version(VersionKind::Object, None))),
-        (1, records::encode(&version(VersionKind::DeleteMarker, Some(9)))),
+        (
+            1,
+            records::encode(&version(VersionKind::DeleteMarker, Some(9))),
+        ),
         (
             2,
             records::encode(&CurrentRecord {

@@ -247,11 +247,17 @@ mod tests {
     #[test]
     fn extreme_modification_times_do_not_overflow() {
         let p = pre(&[("if-modified-since", http_date(T))]);
-        assert_eq!(p.evaluate(&GET, "e", i64::MIN), Verdict::NotModified("if-modified-since"));
+        assert_eq!(
+            p.evaluate(&GET, "e", i64::MIN),
+            Verdict::NotModified("if-modified-since")
+        );
         assert_eq!(p.evaluate(&GET, "e", i64::MAX), Verdict::Proceed);
         let p = pre(&[("if-unmodified-since", http_date(T))]);
         assert_eq!(p.evaluate(&GET, "e", i64::MIN), Verdict::Proceed);
-        assert_eq!(p.evaluate(&GET, "e", i64::MAX), Verdict::Failed("if-unmodified-since"));
+        assert_eq!(
+            p.evaluate(&GET, "e", i64::MAX),
+            Verdict::Failed("if-unmodified-since")
+        );
         let mut h = HeaderMap::new();
         h.insert(
             "x-amz-copy-source-if-unmodified-since",
