@@ -4,7 +4,7 @@ CARGO ?= cargo
 # Scratch copy of the man page that `test` compares with the checked-in one.
 MAN_FRESH ?= /tmp/alexander.1
 
-.PHONY: all test fmt clippy nextest doctest man-check check-locked bench man
+.PHONY: all test fmt clippy nextest doctest man-check check-locked bench man fuzz fuzz-build fuzz-seeds
 
 all: test
 
@@ -44,3 +44,38 @@ bench:
 man:
 	$(CARGO) run --quiet -- generate man > man/alexander.1.tmp
 	mv man/alexander.1.tmp man/alexander.1
+
+# Fuzzing: cargo-fuzz targets in fuzz/, a workspace of its own built with
+# nightly (`cargo install cargo-fuzz --locked` once). `make fuzz` runs each
+# target for FUZZ_SECONDS, single process; new inputs go to a scratch
+# corpus under fuzz/target, the committed seeds in fuzz/corpus stay as they
+# are. Run one target for long with, e.g.:
+#   cd fuzz && cargo +nightly fuzz run -s none sigv4_verify \
+#       target/corpus/sigv4_verify corpus/sigv4_verify -- -runs=10000000
+# A crash is saved under fuzz/artifacts/<target>/ and replays with
+# `cargo +nightly fuzz run -s none <target> <file>`.
+FUZZ_CARGO ?= cargo +nightly
+FUZZ_SECONDS ?= 30
+# The crates deny unsafe code, so AddressSanitizer finds little that the
+# panics and libFuzzer's memory limits do not; without it targets run
+# several times faster. Overflow checks and debug assertions stay on
+# (fuzz/Cargo.toml).
+FUZZ_BUILD_FLAGS ?= -s none
+FUZZ_TARGETS = sigv4_verify sigv4_sign chunked_decode chunked_roundtrip xml_body \
+	range_conditions names records pack_records
+
+fuzz-build:
+	cd fuzz && $(FUZZ_CARGO) fuzz build $(FUZZ_BUILD_FLAGS)
+
+fuzz: fuzz-build
+	cd fuzz && for t in $(FUZZ_TARGETS); do \
+		mkdir -p target/corpus/$$t corpus/$$t && \
+		$(FUZZ_CARGO) fuzz run $(FUZZ_BUILD_FLAGS) $$t target/corpus/$$t corpus/$$t -- \
+			-max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 || exit 1; \
+	done
+
+# Rewrites the seed corpora (fuzz/corpus/<target>/) from real requests,
+# bodies, records and packs.
+fuzz-seeds:
+	cd fuzz && $(FUZZ_CARGO) fuzz build $(FUZZ_BUILD_FLAGS) --features seeds seeds \
+		&& ./target/x86_64-unknown-linux-gnu/release/seeds

@@ -41,6 +41,10 @@ const MAGIC: &[u8; 4] = b"ALXC";
 const RECORD_FORMAT: u8 = 2;
 /// Bytes in front of a chunk's data in a pack.
 pub const HEADER_LEN: u64 = 48;
+/// Records up to this length are read without first checking that the pack
+/// is long enough: far above the chunker's largest chunk, and small enough
+/// that a damaged length costs no more memory than this.
+const UNCHECKED_LEN: u32 = 16 << 20;
 
 /// Where a chunk's record lives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -266,15 +270,12 @@ impl ChunkBackend for LocalPacks {
 
     fn read(&self, id: &ChunkId, loc: &Location) -> Result<Vec<u8>> {
         let file = self.reader(loc.pack)?;
-        // Header and data are read separately, so the data lands in its own
-        // buffer and is handed out without another copy.
-        let mut header = [0u8; HEADER_LEN as usize];
-        let mut data = vec![0u8; loc.len as usize];
-        let read = file
-            .read_exact_at(&mut header, loc.offset)
-            .and_then(|()| file.read_exact_at(&mut data, loc.offset + HEADER_LEN));
-        read.map_err(|e| {
-            if e.kind() == std::io::ErrorKind::UnexpectedEof {
+        let corrupt = |detail: &str| Error::Corrupt {
+            chunk: *id,
+            detail: format!("{detail} in pack {} at {}", loc.pack, loc.offset),
+        };
+        let short = |e: io::Error| {
+            if e.kind() == io::ErrorKind::UnexpectedEof {
                 Error::Corrupt {
                     chunk: *id,
                     detail: format!("pack {} ends before the record", loc.pack),
@@ -282,17 +283,30 @@ impl ChunkBackend for LocalPacks {
             } else {
                 e.into()
             }
-        })?;
-        let corrupt = |detail: &str| Error::Corrupt {
-            chunk: *id,
-            detail: format!("{detail} in pack {} at {}", loc.pack, loc.offset),
         };
+        // Header and data are read separately, so the data lands in its own
+        // buffer and is handed out without another copy. The header is
+        // checked first: the length comes from the index, read off disk, and
+        // a damaged one must not size a buffer of gigabytes.
+        let mut header = [0u8; HEADER_LEN as usize];
+        file.read_exact_at(&mut header, loc.offset).map_err(short)?;
         if &header[..4] != MAGIC || header[4] != RECORD_FORMAT {
             return Err(corrupt("bad record header"));
         }
         if header[8..12] != loc.len.to_le_bytes() || header[16..48] != id.0 {
             return Err(corrupt("record does not match the index"));
         }
+        // Index and header agree, but both can be damaged alike: a length
+        // beyond any chunk the store writes is checked against the file.
+        if loc.len > UNCHECKED_LEN {
+            let end = loc.offset.saturating_add(HEADER_LEN + u64::from(loc.len));
+            if file.metadata()?.len() < end {
+                return Err(short(io::ErrorKind::UnexpectedEof.into()));
+            }
+        }
+        let mut data = vec![0u8; loc.len as usize];
+        file.read_exact_at(&mut data, loc.offset + HEADER_LEN)
+            .map_err(short)?;
         if header[12..16] != crc32c::crc32c(&data).to_le_bytes() {
             return Err(corrupt("data does not match its checksum"));
         }
@@ -529,6 +543,20 @@ mod tests {
         let other = ChunkId::of(b"other");
         assert!(matches!(
             packs.read(&other, &loc),
+            Err(Error::Corrupt { .. })
+        ));
+        // A length of gigabytes, in the index and the header alike, is
+        // refused before a buffer that size is allocated.
+        let mut huge = bytes[..HEADER_LEN as usize + 1000].to_vec();
+        huge[8..12].copy_from_slice(&u32::MAX.to_le_bytes());
+        fs::write(&path, &huge).unwrap();
+        let packs = LocalPacks::open(dir.path(), 1 << 20).unwrap();
+        let huge_loc = Location {
+            len: u32::MAX,
+            ..loc
+        };
+        assert!(matches!(
+            packs.read(&id, &huge_loc),
             Err(Error::Corrupt { .. })
         ));
         // A truncated pack is corruption too, not an I/O panic.

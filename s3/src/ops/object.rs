@@ -17,10 +17,12 @@
 //! - Keys under `.snapshots/NAME/` read the bucket as snapshot NAME saw it;
 //!   writes there are `AccessDenied`.
 
-mod conditions;
+#[doc(hidden)] // public for the fuzz targets (fuzz/)
+pub mod conditions;
 mod copy;
 mod get;
-mod range;
+#[doc(hidden)] // public for the fuzz targets (fuzz/)
+pub mod range;
 
 use alexander_store::{
     At, DeleteResult, Error as StoreError, MAX_KEY_LEN, ObjectInfo, ObjectMeta, PutOptions, Store,

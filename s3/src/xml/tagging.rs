@@ -117,6 +117,16 @@ pub fn validate_tag(tag: &Tag) -> Result<(), S3Error> {
                 .with_field("TagKey", tag.key.clone()),
         );
     }
+    // Tags are stored in their header form, whose decoding refuses NUL: a
+    // NUL accepted here would lose every tag of the set on the next read
+    // (found by fuzz/xml_body).
+    if tag.key.contains('\0') || tag.value.contains('\0') {
+        return Err(s3_error!(
+            InvalidTag,
+            "The TagKey or TagValue you have provided contains NUL"
+        )
+        .with_field("TagKey", tag.key.clone()));
+    }
     if tag.value.chars().count() > MAX_TAG_VALUE_CHARS {
         return Err(s3_error!(
             InvalidTag,
@@ -209,6 +219,22 @@ mod tests {
             .unwrap_err()
             .code,
             S3ErrorCode::MalformedXML
+        );
+    }
+
+    #[test]
+    fn nul_is_refused() {
+        // Stored, a NUL would make the whole tag set unreadable.
+        let body =
+            b"<Tagging><TagSet><Tag><Key>a\0b</Key><Value>v</Value></Tag></TagSet></Tagging>";
+        let t: Tagging = from_xml(body, 1024).unwrap();
+        assert_eq!(
+            t.validate_object().unwrap_err().code,
+            S3ErrorCode::InvalidTag
+        );
+        assert_eq!(
+            validate_tag(&Tag::new("k", "v\0")).unwrap_err().code,
+            S3ErrorCode::InvalidTag
         );
     }
 

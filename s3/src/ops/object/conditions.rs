@@ -86,7 +86,9 @@ impl Preconditions {
     /// verdict.
     pub fn evaluate(&self, names: &Names, etag: &str, modified_ns: i64) -> Verdict {
         const NS: i64 = 1_000_000_000;
-        let modified = modified_ns.div_euclid(NS) * NS;
+        // Saturating: the time comes from a stored record, and a damaged
+        // one near i64::MIN must not overflow (found by fuzz/range_conditions).
+        let modified = modified_ns.div_euclid(NS).saturating_mul(NS);
         if let Some(list) = &self.if_match {
             if !etag_list_matches(list, etag) {
                 return Verdict::Failed(names.if_match);
@@ -240,5 +242,32 @@ mod tests {
             Err("x-amz-copy-source-if-none-match")
         );
         assert_eq!(p.evaluate_copy("other", T), Ok(()));
+    }
+
+    #[test]
+    fn extreme_modification_times_do_not_overflow() {
+        let p = pre(&[("if-modified-since", http_date(T))]);
+        assert_eq!(
+            p.evaluate(&GET, "e", i64::MIN),
+            Verdict::NotModified("if-modified-since")
+        );
+        assert_eq!(p.evaluate(&GET, "e", i64::MAX), Verdict::Proceed);
+        let p = pre(&[("if-unmodified-since", http_date(T))]);
+        assert_eq!(p.evaluate(&GET, "e", i64::MIN), Verdict::Proceed);
+        assert_eq!(
+            p.evaluate(&GET, "e", i64::MAX),
+            Verdict::Failed("if-unmodified-since")
+        );
+        let mut h = HeaderMap::new();
+        h.insert(
+            "x-amz-copy-source-if-unmodified-since",
+            HeaderValue::from_str(&http_date(T)).unwrap(),
+        );
+        let p = Preconditions::from_headers(&h, &COPY_SOURCE);
+        assert_eq!(p.evaluate_copy("e", i64::MIN), Ok(()));
+        assert_eq!(
+            p.evaluate_copy("e", i64::MAX),
+            Err("x-amz-copy-source-if-unmodified-since")
+        );
     }
 }
