@@ -732,7 +732,7 @@ fn help_says_how_the_store_is_opened() {
     assert_eq!(man.matches(".TH ").count(), 1);
     assert!(man.contains("alexander snapshot create BUCKET NAME"));
     assert!(man.contains("alexander serve [OPTIONS]"));
-    assert!(man.contains("alexander key create USER"));
+    assert!(man.contains("alexander key create [OPTIONS] USER"));
     assert!(man.contains("ALEXANDER_ROOT_SECRET_KEY"));
 }
 

@@ -128,12 +128,28 @@ pub(crate) mod etag {
 }
 
 /// Serializes a response document, with the XML declaration.
+///
+/// Line ends other than `\n` in a value (CR, and NEL and LINE SEPARATOR,
+/// which quick-xml also folds) are written as character references: raw,
+/// a reader would take them for `\n`, and a stored configuration (lifecycle
+/// and CORS are kept as this text and read again at each use) would change
+/// a rule's prefix silently. The serializer itself writes no such character,
+/// so every one in the text comes from a value.
 pub fn try_to_xml<T: Serialize>(root: &T) -> Result<String, S3Error> {
     let mut out = String::from(XML_DECLARATION);
     root.serialize(quick_xml::se::Serializer::new(&mut out))
         .map_err(S3Error::internal)?;
+    if out.contains(FOLDED_LINE_ENDS) {
+        out = out
+            .replace('\r', "&#13;")
+            .replace('\u{85}', "&#133;")
+            .replace('\u{2028}', "&#8232;");
+    }
     Ok(out)
 }
+
+/// Characters an XML reader turns into `\n` when they stand raw in text.
+const FOLDED_LINE_ENDS: [char; 3] = ['\r', '\u{85}', '\u{2028}'];
 
 /// Serializes a response document, with the XML declaration.
 ///

@@ -158,3 +158,25 @@ fn wide_billion_laughs_costs_nothing() {
     );
     assert!(start.elapsed() < std::time::Duration::from_secs(1));
 }
+
+#[test]
+fn line_ends_in_values_read_back_as_themselves() {
+    #[derive(Serialize, Deserialize, Debug, PartialEq)]
+    struct Doc {
+        #[serde(rename = "Prefix")]
+        prefix: String,
+        #[serde(rename = "@Id")]
+        id: String,
+    }
+    // What a reader folds to `\n` when it stands raw: CR, NEL, LINE
+    // SEPARATOR; a CR LF pair must not become one `\n` either.
+    let doc = Doc {
+        prefix: "logs\r/a\u{85}b\u{2028}c\r\nd\ne".to_owned(),
+        id: "x\ry".to_owned(),
+    };
+    let xml = to_xml(&doc);
+    assert!(!xml.contains(FOLDED_LINE_ENDS), "{xml:?}");
+    let body = xml.strip_prefix(XML_DECLARATION).unwrap();
+    let back: Doc = from_xml(body.as_bytes(), 64 * 1024).unwrap();
+    assert_eq!(back, doc);
+}
