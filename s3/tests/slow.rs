@@ -12,8 +12,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use alexander_s3::auth::SecretKey;
-use alexander_s3::auth::sigv4::{SignRequest, UNSIGNED_PAYLOAD, sign_request};
+use alexander_s3::auth::sigv4::UNSIGNED_PAYLOAD;
 use alexander_s3::{Limits, RateLimit, S3Config};
 use alexander_store::At;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -48,41 +47,6 @@ fn memory() -> (u64, u64, u64) {
 fn report(test: &str) {
     let (rss, hwm, threads) = memory();
     eprintln!("{test}: VmRSS {rss} KiB, VmHWM {hwm} KiB, threads {threads}");
-}
-
-/// A request head signed as root with the Authorization header, as raw
-/// text (ending in the blank line), for requests sent over a bare socket.
-fn signed_head(
-    server: &TestServer,
-    method: &str,
-    path: &str,
-    extra: &[(&str, &str)],
-    payload_hash: &str,
-) -> String {
-    let host = server.addr.to_string();
-    let mut to_sign = vec![("host", host.as_str())];
-    to_sign.extend_from_slice(extra);
-    let secret = SecretKey::new(SECRET_KEY);
-    let signed = sign_request(&SignRequest {
-        method,
-        path,
-        query: "",
-        headers: &to_sign,
-        payload_hash,
-        access_key: ACCESS_KEY,
-        secret: &secret,
-        region: REGION,
-        time: std::time::SystemTime::now(),
-    });
-    let mut head = format!("{method} {path} HTTP/1.1\r\n");
-    for (n, v) in &to_sign {
-        head.push_str(&format!("{n}: {v}\r\n"));
-    }
-    for (n, v) in &signed.headers {
-        head.push_str(&format!("{n}: {v}\r\n"));
-    }
-    head.push_str("\r\n");
-    head
 }
 
 /// Reads until the server closes the connection (or resets it), for

@@ -7,10 +7,9 @@ use crate::common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use alexander_s3::auth::SecretKey;
-use alexander_s3::auth::sigv4::{SignRequest, UNSIGNED_PAYLOAD, sign_request};
+use alexander_s3::auth::sigv4::UNSIGNED_PAYLOAD;
 use alexander_store::{At, ListQuery};
 use common::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -29,30 +28,7 @@ const ANSWER_WITHIN: Duration = Duration::from_secs(20);
 
 /// The head of a request signed as root, with `UNSIGNED-PAYLOAD`.
 fn request_head(server: &TestServer, method: &str, path: &str, extra: &[(&str, &str)]) -> String {
-    let host = server.addr.to_string();
-    let mut headers = vec![("host", host.as_str())];
-    headers.extend_from_slice(extra);
-    let secret = SecretKey::new(SECRET_KEY);
-    let signed = sign_request(&SignRequest {
-        method,
-        path,
-        query: "",
-        headers: &headers,
-        payload_hash: UNSIGNED_PAYLOAD,
-        access_key: ACCESS_KEY,
-        secret: &secret,
-        region: REGION,
-        time: SystemTime::now(),
-    });
-    let mut head = format!("{method} {path} HTTP/1.1\r\n");
-    for (n, v) in &headers {
-        head.push_str(&format!("{n}: {v}\r\n"));
-    }
-    for (n, v) in &signed.headers {
-        head.push_str(&format!("{n}: {v}\r\n"));
-    }
-    head.push_str("\r\n");
-    head
+    signed_head(server, method, path, extra, UNSIGNED_PAYLOAD)
 }
 
 /// A connection whose receive buffer is small, so that a reply it does not

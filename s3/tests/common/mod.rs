@@ -318,3 +318,41 @@ pub fn presigned_url(
     });
     format!("{}{path}?{query}", server.endpoint())
 }
+
+/// A request head signed as root with the Authorization header, as raw
+/// text (ending in the blank line), for requests sent over a bare socket.
+pub fn signed_head(
+    server: &TestServer,
+    method: &str,
+    path: &str,
+    extra: &[(&str, &str)],
+    payload_hash: &str,
+) -> String {
+    use alexander_s3::auth::SecretKey;
+    use alexander_s3::auth::sigv4::{SignRequest, sign_request};
+    let host = server.addr.to_string();
+    let mut to_sign = vec![("host", host.as_str())];
+    to_sign.extend_from_slice(extra);
+    let secret = SecretKey::new(SECRET_KEY);
+    let signed = sign_request(&SignRequest {
+        method,
+        path,
+        query: "",
+        headers: &to_sign,
+        payload_hash,
+        access_key: ACCESS_KEY,
+        secret: &secret,
+        region: REGION,
+        time: std::time::SystemTime::now(),
+    });
+    let mut head = format!("{method} {path} HTTP/1.1\r\n");
+    for (n, v) in to_sign
+        .iter()
+        .copied()
+        .chain(signed.headers.iter().map(|(n, v)| (*n, v.as_str())))
+    {
+        head.push_str(&format!("{n}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    head
+}
