@@ -252,23 +252,7 @@ pub fn signed_request_plus(
     body: Vec<u8>,
     payload_hash: &str,
 ) -> reqwest::RequestBuilder {
-    use alexander_s3::auth::SecretKey;
-    use alexander_s3::auth::sigv4::{SignRequest, sign_request};
-    let host = server.addr.to_string();
-    let mut to_sign = vec![("host", host.as_str())];
-    to_sign.extend_from_slice(headers);
-    let secret = SecretKey::new(SECRET_KEY);
-    let signed = sign_request(&SignRequest {
-        method,
-        path,
-        query,
-        headers: &to_sign,
-        payload_hash,
-        access_key: ACCESS_KEY,
-        secret: &secret,
-        region: REGION,
-        time: std::time::SystemTime::now(),
-    });
+    let signed = sign_as_root(server, method, path, query, headers, payload_hash);
     let url = if query.is_empty() {
         format!("{}{path}", server.endpoint())
     } else {
@@ -319,6 +303,35 @@ pub fn presigned_url(
     format!("{}{path}?{query}", server.endpoint())
 }
 
+/// The headers that sign a request as root with the Authorization header:
+/// `host` and `headers` are signed (the caller sends `headers`; `host` is
+/// the server's address).
+fn sign_as_root(
+    server: &TestServer,
+    method: &str,
+    path: &str,
+    query: &str,
+    headers: &[(&str, &str)],
+    payload_hash: &str,
+) -> alexander_s3::auth::sigv4::SignedRequest {
+    use alexander_s3::auth::SecretKey;
+    use alexander_s3::auth::sigv4::{SignRequest, sign_request};
+    let host = server.addr.to_string();
+    let mut to_sign = vec![("host", host.as_str())];
+    to_sign.extend_from_slice(headers);
+    sign_request(&SignRequest {
+        method,
+        path,
+        query,
+        headers: &to_sign,
+        payload_hash,
+        access_key: ACCESS_KEY,
+        secret: &SecretKey::new(SECRET_KEY),
+        region: REGION,
+        time: std::time::SystemTime::now(),
+    })
+}
+
 /// A request head signed as root with the Authorization header, as raw
 /// text (ending in the blank line), for requests sent over a bare socket.
 pub fn signed_head(
@@ -328,25 +341,9 @@ pub fn signed_head(
     extra: &[(&str, &str)],
     payload_hash: &str,
 ) -> String {
-    use alexander_s3::auth::SecretKey;
-    use alexander_s3::auth::sigv4::{SignRequest, sign_request};
-    let host = server.addr.to_string();
-    let mut to_sign = vec![("host", host.as_str())];
-    to_sign.extend_from_slice(extra);
-    let secret = SecretKey::new(SECRET_KEY);
-    let signed = sign_request(&SignRequest {
-        method,
-        path,
-        query: "",
-        headers: &to_sign,
-        payload_hash,
-        access_key: ACCESS_KEY,
-        secret: &secret,
-        region: REGION,
-        time: std::time::SystemTime::now(),
-    });
-    let mut head = format!("{method} {path} HTTP/1.1\r\n");
-    for (n, v) in to_sign
+    let signed = sign_as_root(server, method, path, "", extra, payload_hash);
+    let mut head = format!("{method} {path} HTTP/1.1\r\nhost: {}\r\n", server.addr);
+    for (n, v) in extra
         .iter()
         .copied()
         .chain(signed.headers.iter().map(|(n, v)| (*n, v.as_str())))
