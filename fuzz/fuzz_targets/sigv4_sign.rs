@@ -15,6 +15,7 @@ use alexander_s3::auth::sigv4::{
     SignRequest, UNSIGNED_PAYLOAD, presign, sign_request,
 };
 use alexander_s3::auth::{Payload, SecretKey, verify_request};
+use alexander_s3::error::S3ErrorCode;
 use arbitrary::Arbitrary;
 use http::{HeaderName, HeaderValue, Method, Request, Uri};
 use libfuzzer_sys::fuzz_target;
@@ -151,6 +152,16 @@ fuzz_target!(|input: Input| {
     let (parts, ()) = request.into_parts();
     let auth = match verify_request(&parts, REGION, now(), &lookup) {
         Ok(Some(auth)) => auth,
+        // A presigned query's `x-amz-*` parameters stand for headers: one
+        // given twice, or one that cannot be a header, is refused by design
+        // (`sigv4::Auth::apply`), however well it was signed.
+        Err(e)
+            if input.presigned
+                && e.code == S3ErrorCode::InvalidArgument
+                && e.fields.iter().any(|(n, _)| *n == "ArgumentName") =>
+        {
+            return;
+        }
         other => panic!("a request signed by sign_request/presign does not verify: {other:?}"),
     };
     assert_eq!(auth.access_key, ACCESS_KEY);
