@@ -14,4 +14,5 @@ mod history;
 mod keys;
 mod limits;
 mod mount;
+mod pjdfstest;
 mod tools;

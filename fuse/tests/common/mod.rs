@@ -194,6 +194,22 @@ macro_rules! tool {
 /// unsuccessfully (printing its output either way).
 pub fn run_ok(cmd: &mut Command, timeout: Duration) -> Output {
     let what = format!("{cmd:?}");
+    let out = run_timed(cmd, timeout);
+    assert!(
+        out.status.success(),
+        "{what} failed ({})\n--- stdout\n{}\n--- stderr\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Runs `cmd` with no standard input and its output captured, and returns
+/// its output whatever its exit status; kills it and fails the test after
+/// `timeout`.
+pub fn run_timed(cmd: &mut Command, timeout: Duration) -> Output {
+    let what = format!("{cmd:?}");
     let started = Instant::now();
     let mut child = cmd
         .stdin(Stdio::null())
@@ -227,12 +243,6 @@ pub fn run_ok(cmd: &mut Command, timeout: Duration) -> Output {
         stderr: stderr.join().unwrap(),
     };
     eprintln!("{what}: {status} in {:.1?}", started.elapsed());
-    assert!(
-        out.status.success(),
-        "{what} failed ({status})\n--- stdout\n{}\n--- stderr\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
     out
 }
 
