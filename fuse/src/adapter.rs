@@ -59,15 +59,14 @@ fn attr_type(a: &Attr) -> FileType {
 }
 
 fn file_attr(a: &Attr) -> FileAttr {
-    let t = ns_time(a.mtime_ns);
     FileAttr {
         ino: INodeNo(a.ino),
         size: a.size,
         blocks: a.size.div_ceil(512),
-        atime: t,
-        mtime: t,
-        ctime: t,
-        crtime: t,
+        atime: ns_time(a.atime_ns),
+        mtime: ns_time(a.mtime_ns),
+        ctime: ns_time(a.ctime_ns),
+        crtime: ns_time(a.ctime_ns.min(a.mtime_ns)),
         kind: attr_type(a),
         perm: a.perm,
         nlink: if a.kind == Kind::Dir { 2 } else { 1 },
@@ -82,7 +81,9 @@ fn file_attr(a: &Attr) -> FileAttr {
     }
 }
 
-fn time_ns(t: TimeOrNow) -> i64 {
+/// `t` in ns since the epoch; `now` stands for `UTIME_NOW`, the same
+/// moment for both times of one call.
+fn time_ns(t: TimeOrNow, now: i64) -> i64 {
     match t {
         TimeOrNow::SpecificTime(t) => match t.duration_since(SystemTime::UNIX_EPOCH) {
             Ok(_) => system_time_ns(t),
@@ -96,7 +97,7 @@ fn time_ns(t: TimeOrNow) -> i64 {
                 -(d.as_secs() as i64) * 1_000_000_000 + i64::from(d.subsec_nanos())
             }
         },
-        TimeOrNow::Now => system_time_ns(SystemTime::now()),
+        TimeOrNow::Now => now,
     }
 }
 
@@ -186,7 +187,7 @@ impl Filesystem for FuseFs {
         uid: Option<u32>,
         gid: Option<u32>,
         size: Option<u64>,
-        _atime: Option<TimeOrNow>,
+        atime: Option<TimeOrNow>,
         mtime: Option<TimeOrNow>,
         _ctime: Option<SystemTime>,
         fh: Option<FileHandle>,
@@ -196,12 +197,14 @@ impl Filesystem for FuseFs {
         _flags: Option<fuser::BsdFileFlags>,
         reply: ReplyAttr,
     ) {
+        let now = system_time_ns(SystemTime::now());
         let set = SetAttr {
             mode,
             uid,
             gid,
             size,
-            mtime_ns: mtime.map(time_ns),
+            mtime_ns: mtime.map(|t| time_ns(t, now)),
+            atime_ns: atime.map(|t| time_ns(t, now)),
         };
         match self.fs.setattr(ino.0, fh.map(|f| f.0), set) {
             Ok(a) => reply.attr(&self.ttl, &file_attr(&self.fs.shown(a))),

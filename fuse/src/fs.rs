@@ -48,6 +48,7 @@ mod access;
 mod dir;
 mod history;
 mod io;
+mod times;
 mod xattr;
 
 use history::{ReadAt, is_history_name};
@@ -74,6 +75,8 @@ const BUCKET_MODE: &str = "fs.mode";
 const BUCKET_UID: &str = "fs.uid";
 const BUCKET_GID: &str = "fs.gid";
 const BUCKET_MTIME: &str = "fs.mtime_ns";
+const BUCKET_ATIME: &str = "fs.atime_ns";
+const BUCKET_CTIME: &str = "fs.ctime_ns";
 
 /// Settings of the core.
 #[derive(Clone, Debug)]
@@ -105,6 +108,11 @@ pub struct Attr {
     pub gid: u32,
     /// ns since the Unix epoch.
     pub mtime_ns: i64,
+    /// ns since the Unix epoch: the last access the mount stored (it is
+    /// mounted `noatime`: reads do not change it).
+    pub atime_ns: i64,
+    /// ns since the Unix epoch: the last change of data or attributes.
+    pub ctime_ns: i64,
     /// A named pipe, a socket or a device node rather than a regular file
     /// (`kind` is then [`Kind::File`]).
     pub special: Option<Special>,
@@ -165,6 +173,7 @@ pub struct SetAttr {
     pub size: Option<u64>,
     /// ns since the epoch.
     pub mtime_ns: Option<i64>,
+    pub atime_ns: Option<i64>,
 }
 
 /// How a file was opened.
@@ -277,6 +286,11 @@ pub struct Fs {
     next_fh: AtomicU64,
     /// Time the mount started: the mtime of directories that carry none.
     started_ns: i64,
+    /// Directory times not yet stored (`fs/times.rs`).
+    dir_times: Mutex<times::DirTimes>,
+    /// Held while they are stored, and by removals and renames of
+    /// directories.
+    dir_flush: Mutex<()>,
 }
 
 fn now_ns() -> i64 {
@@ -366,6 +380,8 @@ impl Fs {
             dirs: RwLock::new(HashMap::new()),
             next_fh: AtomicU64::new(1),
             started_ns: now_ns(),
+            dir_times: Mutex::new(times::DirTimes::default()),
+            dir_flush: Mutex::new(()),
         }
     }
 
@@ -623,13 +639,16 @@ impl Fs {
         self.next_fh.fetch_add(1, Ordering::Relaxed)
     }
 
-    /// Metadata for a new entry.
+    /// Metadata for a new entry: its three times are the same moment.
     fn new_meta(&self, mode: u32, uid: u32, gid: u32) -> ObjectMeta {
         let mut meta = ObjectMeta::default();
+        let now = now_ns();
         meta.attrs.mode = Some(mode);
         meta.attrs.uid = Some(uid);
         meta.attrs.gid = Some(gid);
-        meta.attrs.mtime_ns = Some(now_ns());
+        meta.attrs.mtime_ns = Some(now);
+        meta.attrs.atime_ns = Some(now);
+        meta.attrs.ctime_ns = Some(now);
         meta
     }
 
@@ -648,12 +667,20 @@ impl Fs {
             uid: a.uid.unwrap_or(self.config.uid),
             gid: a.gid.unwrap_or(self.config.gid),
             mtime_ns: a.mtime_ns.unwrap_or(info.modified_ns),
+            atime_ns: a.atime_ns.or(a.mtime_ns).unwrap_or(info.modified_ns),
+            // An object written over S3, or by a release that kept no
+            // change time, changed when it was stored.
+            ctime_ns: a.ctime_ns.unwrap_or(info.modified_ns),
             special: Special::of(&info.meta),
         }
     }
 
     fn dir_attr(&self, ino: u64, marker: Option<&ObjectInfo>, mtime_ns: i64) -> Attr {
         let a = marker.map(|m| &m.meta.attrs);
+        let mtime_ns = a
+            .and_then(|a| a.mtime_ns)
+            .or(marker.map(|m| m.modified_ns))
+            .unwrap_or(mtime_ns);
         Attr {
             ino,
             kind: Kind::Dir,
@@ -663,28 +690,44 @@ impl Fs {
                 .map_or(0o755, |m| (m & 0o7777) as u16),
             uid: a.and_then(|a| a.uid).unwrap_or(self.config.uid),
             gid: a.and_then(|a| a.gid).unwrap_or(self.config.gid),
-            mtime_ns: a
-                .and_then(|a| a.mtime_ns)
+            mtime_ns,
+            atime_ns: a.and_then(|a| a.atime_ns).unwrap_or(mtime_ns),
+            ctime_ns: a
+                .and_then(|a| a.ctime_ns)
                 .or(marker.map(|m| m.modified_ns))
                 .unwrap_or(mtime_ns),
             special: None,
         }
     }
 
+    /// `attr` of directory `dir` in `bucket`, with the change time its
+    /// entries gave it that is not yet stored.
+    fn with_dir_times(&self, bucket: &str, dir: &str, mut attr: Attr) -> Attr {
+        if let Some(t) = self.pending_dir_time(bucket, dir) {
+            attr.mtime_ns = attr.mtime_ns.max(t);
+            attr.ctime_ns = attr.ctime_ns.max(t);
+        }
+        attr
+    }
+
     /// Attributes of a bucket's directory (see [`BUCKET_MODE`]).
     fn bucket_attr(&self, ino: u64, b: &BucketInfo) -> Attr {
         let setting = |name| b.settings.get(name).and_then(|v| v.parse::<i64>().ok());
         let id = |name| setting(name).and_then(|v| u32::try_from(v).ok());
-        Attr {
+        let mtime_ns = setting(BUCKET_MTIME).unwrap_or(b.created_ns);
+        let attr = Attr {
             ino,
             kind: Kind::Dir,
             size: 0,
             perm: setting(BUCKET_MODE).map_or(0o755, |m| (m & 0o7777) as u16),
             uid: id(BUCKET_UID).unwrap_or(self.config.uid),
             gid: id(BUCKET_GID).unwrap_or(self.config.gid),
-            mtime_ns: setting(BUCKET_MTIME).unwrap_or(b.created_ns),
+            mtime_ns,
+            atime_ns: setting(BUCKET_ATIME).unwrap_or(mtime_ns),
+            ctime_ns: setting(BUCKET_CTIME).unwrap_or(mtime_ns),
             special: None,
-        }
+        };
+        self.with_dir_times(&b.name, "", attr)
     }
 
     /// chmod, chown and utimens of a bucket's directory, in one commit of
@@ -693,12 +736,17 @@ impl Fs {
         if set.size.is_some() {
             return Err(FsError::IsDir);
         }
+        if set.mtime_ns.is_some() {
+            self.forget_dir_time(&node.bucket, "");
+        }
         let b = self.store.update_bucket_settings(&node.bucket, |s| {
             let changes = [
                 (BUCKET_MODE, set.mode.map(|m| i64::from(m & 0o7777))),
                 (BUCKET_UID, set.uid.map(i64::from)),
                 (BUCKET_GID, set.gid.map(i64::from)),
                 (BUCKET_MTIME, set.mtime_ns),
+                (BUCKET_ATIME, set.atime_ns),
+                (BUCKET_CTIME, Some(now_ns())),
             ];
             for (name, value) in changes {
                 if let Some(v) = value {
@@ -798,7 +846,8 @@ impl Fs {
             }
         };
         if marker.is_some() || !self.prefix_entries(bucket, &prefix, 1)?.is_empty() {
-            return Ok(self.dir_attr(0, marker.as_ref(), self.started_ns));
+            let attr = self.dir_attr(0, marker.as_ref(), self.started_ns);
+            return Ok(self.with_dir_times(bucket, path, attr));
         }
         Err(FsError::NotFound)
     }
@@ -907,8 +956,15 @@ impl Fs {
             };
             self.truncate(ino, &node, size, h.as_deref())?;
         }
+        if node.kind == Kind::Dir && set.mtime_ns.is_some() {
+            // Times set explicitly win over what its entries gave it.
+            self.forget_dir_time(&node.bucket, &node.path);
+        }
         let change = |meta: &mut ObjectMeta| {
             let a = &mut meta.attrs;
+            if let Some(t) = set.atime_ns {
+                a.atime_ns = Some(t);
+            }
             if let Some(m) = set.mode {
                 let fmt = a.mode.map_or(0, |old| old & S_IFMT);
                 a.mode = Some(fmt | (m & 0o7777));
@@ -923,8 +979,11 @@ impl Fs {
                 a.mtime_ns = Some(t);
             }
         };
-        let touches_meta =
-            set.mode.is_some() || set.uid.is_some() || set.gid.is_some() || set.mtime_ns.is_some();
+        let touches_meta = set.mode.is_some()
+            || set.uid.is_some()
+            || set.gid.is_some()
+            || set.mtime_ns.is_some()
+            || set.atime_ns.is_some();
         if touches_meta {
             self.change_meta(ino, &node, set.mtime_ns.is_some(), change)?;
         }
@@ -942,6 +1001,12 @@ impl Fs {
         sets_mtime: bool,
         change: impl Fn(&mut ObjectMeta),
     ) -> Result<()> {
+        // Every change of attributes is a change of the inode's status.
+        let now = now_ns();
+        let change = |meta: &mut ObjectMeta| {
+            change(meta);
+            meta.attrs.ctime_ns = Some(now);
+        };
         for h in self.files.read().values() {
             if h.ino == ino && h.write {
                 let mut pm = h.meta.lock();
@@ -954,7 +1019,7 @@ impl Fs {
         let key = node.key();
         match self
             .store
-            .update_object_meta(&node.bucket, &key, At::Current, &change)
+            .update_object_meta(&node.bucket, &key, At::Current, change)
         {
             Ok(_) => Ok(()),
             Err(e) if not_found(&e) && node.kind == Kind::Dir => {
@@ -1035,7 +1100,9 @@ impl Fs {
             (None, Some((h, _))) => h.meta.lock().finish(),
             (None, None) => ObjectMeta::default(),
         };
-        meta.attrs.mtime_ns = Some(now_ns());
+        let now = now_ns();
+        meta.attrs.mtime_ns = Some(now);
+        meta.attrs.ctime_ns = Some(now);
         self.drop_overlay(ino);
         self.put_empty(&node.bucket, &key, meta, None)?;
         self.committed(ino);
@@ -1112,12 +1179,14 @@ impl Fs {
         }
         let (p, path) = self.new_entry(parent, name)?;
         let meta = self.new_meta(S_IFDIR | (mode & 0o7777), uid, gid);
+        let created_ns = meta.attrs.mtime_ns.unwrap_or_else(now_ns);
         let info = self.put_empty(
             &p.bucket,
             &dir_prefix(&path),
             meta,
             Some(WriteCondition::IfNoneMatch),
         )?;
+        self.touch_dir(&p.bucket, &p.path, created_ns);
         let mut a = self.dir_attr(0, Some(&info), 0);
         a.ino = self.inodes.lock().intern(&p.bucket, &path, Kind::Dir, true);
         Ok(a)
@@ -1140,7 +1209,9 @@ impl Fs {
     /// or a `mknod` node), unless the name is taken.
     fn new_empty(&self, parent: u64, name: &[u8], meta: ObjectMeta, kind: Kind) -> Result<Attr> {
         let (p, path) = self.new_entry(parent, name)?;
+        let created_ns = meta.attrs.mtime_ns.unwrap_or_else(now_ns);
         let info = self.put_empty(&p.bucket, &path, meta, Some(WriteCondition::IfNoneMatch))?;
+        self.touch_dir(&p.bucket, &p.path, created_ns);
         let mut a = self.file_attr(0, &info);
         a.ino = self.inodes.lock().intern(&p.bucket, &path, kind, true);
         Ok(a)
@@ -1234,7 +1305,9 @@ impl Fs {
             self.store.delete_object(&p.bucket, &path, None)?;
         }
         self.inodes.lock().detach(&p.bucket, &path);
-        self.keep_dir(&p.bucket, &p.path)
+        self.keep_dir(&p.bucket, &p.path)?;
+        self.touch_dir(&p.bucket, &p.path, now_ns());
+        Ok(())
     }
 
     pub fn rmdir(&self, parent: u64, name: &[u8]) -> Result<()> {
@@ -1256,9 +1329,12 @@ impl Fs {
                 e => e.into(),
             })?;
             self.inodes.lock().detach(name, "");
+            self.forget_dir_times(name, "");
             return Ok(());
         }
         self.check(&p.bucket, Access::Write)?;
+        // No directory time is stored while the directory goes.
+        let _flushing = self.dir_flush.lock();
         let path = join(&p.path, name);
         let attr = self.resolve(&p.bucket, &path)?;
         if attr.kind != Kind::Dir {
@@ -1275,7 +1351,10 @@ impl Fs {
             self.store.delete_object(&p.bucket, &prefix, None)?;
         }
         self.inodes.lock().detach(&p.bucket, &path);
-        self.keep_dir(&p.bucket, &p.path)
+        self.forget_dir_times(&p.bucket, &path);
+        self.keep_dir(&p.bucket, &p.path)?;
+        self.touch_dir(&p.bucket, &p.path, now_ns());
+        Ok(())
     }
 
     /// Renames `name` in `parent` to `newname` in `newparent`, atomically.
@@ -1342,6 +1421,10 @@ impl Fs {
         if to.len() + 1 > alexander_store::MAX_KEY_LEN {
             return Err(FsError::NameTooLong);
         }
+        // A renamed entry's change time, and its old and new directories'
+        // times, are this moment.
+        let now = now_ns();
+        let _flushing = (src.kind == Kind::Dir).then(|| self.dir_flush.lock());
         if src.kind == Kind::Dir {
             if to.starts_with(&dir_prefix(&from)) {
                 return Err(FsError::Invalid(
@@ -1369,8 +1452,11 @@ impl Fs {
                     RenameOptions {
                         no_replace: false,
                         forget_fresh_source: true,
+                        ctime_ns: Some(now),
                     },
                 )?;
+                self.forget_dir_times(bucket, &to);
+                self.move_dir_times(bucket, &from, &to);
             }
         } else {
             if dst.as_ref().is_some_and(|d| d.kind == Kind::Dir) {
@@ -1386,6 +1472,7 @@ impl Fs {
                 RenameOptions {
                     no_replace,
                     forget_fresh_source: true,
+                    ctime_ns: Some(now),
                 },
             )?;
         }
@@ -1424,7 +1511,10 @@ impl Fs {
             }
         }
         drop(files);
-        self.keep_dir(bucket, parent_of(&from))
+        self.keep_dir(bucket, parent_of(&from))?;
+        self.touch_dir(bucket, parent_of(&from), now);
+        self.touch_dir(bucket, parent_of(&to), now);
+        Ok(())
     }
 
     /// Figures for `statfs`: (total bytes, bytes free to unprivileged

@@ -236,6 +236,9 @@ pub fn mount(store: Store, mountpoint: &Path, options: MountOptions) -> io::Resu
         // devices to open.
         MountOption::NoSuid,
         MountOption::NoDev,
+        // Reads do not store an access time (each would be a commit);
+        // `noatime` says so to programs that look (`utimensat` sets it).
+        MountOption::NoAtime,
         if options.read_only {
             MountOption::RO
         } else {
@@ -249,7 +252,7 @@ pub fn mount(store: Store, mountpoint: &Path, options: MountOptions) -> io::Resu
     // Each worker thread reads its own clone of /dev/fuse, so requests do
     // not queue behind one file descriptor.
     config.clone_fd = true;
-    let settler = Settler::spawn(store.clone())?;
+    let settler = Settler::spawn(fs.clone())?;
     let session = fuser::Session::new(adapter, mountpoint, &config)?.spawn()?;
     fs.set_notifier(Box::new(KernelNotifier::spawn(session.notifier())?));
     widen_readahead(mountpoint);
@@ -265,8 +268,10 @@ pub fn mount(store: Store, mountpoint: &Path, options: MountOptions) -> io::Resu
 /// How often the pack data of closed files is made durable.
 const SETTLE_EVERY: Duration = Duration::from_millis(200);
 
-/// Makes the pack data of the mount's closes durable every
-/// [`SETTLE_EVERY`] (`Store::settle`), from a thread of its own: a close
+/// Stores the directory times noted since the last round
+/// (`Fs::flush_dir_times`) and makes the pack data of the mount's closes
+/// durable every [`SETTLE_EVERY`] (`Store::settle`), from a thread of its
+/// own: a close
 /// commits without waiting for a pack `fdatasync` (as a local filesystem's
 /// close does not wait for the disk), and this bounds how much closed data
 /// a power loss can take, and how much the next open has to check, to
@@ -277,13 +282,16 @@ struct Settler {
 }
 
 impl Settler {
-    fn spawn(store: Store) -> io::Result<Settler> {
+    fn spawn(fs: Arc<Fs>) -> io::Result<Settler> {
         let (stop, rx) = channel::<()>();
         std::thread::Builder::new()
             .name("fuse-settle".into())
             .spawn(move || {
                 while let Err(RecvTimeoutError::Timeout) = rx.recv_timeout(SETTLE_EVERY) {
-                    if let Err(e) = store.settle() {
+                    // Directory times noted since the last round are stored
+                    // first (lazily), so that this settle covers them too.
+                    let _ = fs.flush_dir_times();
+                    if let Err(e) = fs.store().settle() {
                         tracing::warn!(error = %e, "syncing the packs of closed files failed");
                     }
                 }

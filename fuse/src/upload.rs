@@ -46,12 +46,16 @@ pub struct PendingMeta {
 }
 
 impl PendingMeta {
-    /// The metadata to commit.
+    /// The metadata to commit: a write changed the file's status too, so
+    /// its change time is the later of the last write and the last
+    /// attribute change.
     pub fn finish(&self) -> ObjectMeta {
         let mut meta = self.meta.clone();
         if !self.mtime_set {
             meta.attrs.mtime_ns = Some(self.last_write_ns);
         }
+        let ctime = meta.attrs.ctime_ns.unwrap_or(i64::MIN);
+        meta.attrs.ctime_ns = Some(ctime.max(self.last_write_ns));
         meta
     }
 }

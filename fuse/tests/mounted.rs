@@ -15,4 +15,5 @@ mod keys;
 mod limits;
 mod mount;
 mod pjdfstest;
+mod times;
 mod tools;

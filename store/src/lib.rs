@@ -154,11 +154,14 @@ struct Pins {
 /// 3: small chunks may live in the metadata database (`keys::chunk_data`).
 /// A format-2 store is read as it is and marked 3 when opened, since 3
 /// only adds a place for chunks; a release that reads only 2 then refuses
-/// it rather than miss those chunks.
-const STORE_FORMAT: u8 = 3;
+/// it rather than miss those chunks. 4: metadata records may be in record
+/// format 2 (access and change times); format-2 and -3 stores are read as
+/// they are and marked 4 when opened, so a release that cannot read those
+/// records refuses the store at open rather than fail on a record later.
+const STORE_FORMAT: u8 = 4;
 
 /// Formats this version opens, upgrading them to [`STORE_FORMAT`].
-const UPGRADABLE_FORMATS: &[u8] = &[2];
+const UPGRADABLE_FORMATS: &[u8] = &[2, 3];
 
 impl Store {
     /// Opens the store in `dir`, creating it if needed.

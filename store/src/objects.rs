@@ -945,8 +945,13 @@ impl Store {
                 options.forget_fresh_source,
             )?;
         }
-        for ((_, dst), rec) in moves.iter().zip(sources) {
+        for ((src, dst), mut rec) in moves.iter().zip(sources) {
             change_refs(&mut txn, &rec.manifest, 1)?;
+            if let Some(t) = options.ctime_ns
+                && src == from
+            {
+                rec.meta.attrs.ctime_ns = Some(t);
+            }
             commit_version(
                 &mut txn,
                 &mut brec,
@@ -980,6 +985,10 @@ pub struct RenameOptions {
     /// name. The mount renames so, and rsync's temporary files leave no
     /// history behind; a key with history keeps it, delete marker and all.
     pub forget_fresh_source: bool,
+    /// The moved entry's new change time (`attrs.ctime_ns`), as a local
+    /// filesystem stamps a renamed inode: for [`Store::rename_prefix_with`],
+    /// the directory marker that is the prefix itself, if there is one.
+    pub ctime_ns: Option<i64>,
 }
 
 /// Takes a renamed key's version out of sight under its old name: by the
@@ -1043,7 +1052,13 @@ fn rename_one(
         to,
         NewVersion {
             kind: VersionKind::Object,
-            meta: src.meta,
+            meta: {
+                let mut meta = src.meta;
+                if let Some(t) = options.ctime_ns {
+                    meta.attrs.ctime_ns = Some(t);
+                }
+                meta
+            },
             manifest: src.manifest,
             etag: src.etag,
             part_sizes: src.part_sizes,

@@ -3,17 +3,32 @@
 //! Every record is a serde struct encoded with bincode behind a one-byte
 //! format version, so that a later release can recognise and migrate old
 //! records instead of misreading them.
+//!
+//! Format 2 added `atime_ns` and `ctime_ns` to [`PosixAttrs`]; a format-1
+//! record is still read, its attributes without them.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use serde::{Deserialize, Deserializer, Serialize, de::DeserializeOwned};
 
 use crate::error::{Error, Result};
 use crate::manifest::Manifest;
 use crate::packs::Location;
 
 /// Format version written in front of every record.
-pub const FORMAT: u8 = 1;
+pub const FORMAT: u8 = 2;
+
+/// The earlier format [`decode`] still reads: [`PosixAttrs`] without
+/// `atime_ns` and `ctime_ns`.
+const FORMAT_1: u8 = 1;
+
+thread_local! {
+    /// The format of the record this thread is decoding, which
+    /// [`PosixAttrs`]' deserializer follows (bincode's fields are
+    /// positional, so a missing field cannot default).
+    static DECODING: Cell<u8> = const { Cell::new(FORMAT) };
+}
 
 /// Encodes a record with its format byte.
 pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
@@ -22,15 +37,17 @@ pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
     out
 }
 
-/// Decodes a record written by [`encode`].
+/// Decodes a record written by [`encode`], in this format or format 1.
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
-    match bytes.split_first() {
-        Some((&FORMAT, rest)) => {
-            bincode::deserialize(rest).map_err(|e| Error::BadRecord(e.to_string()))
-        }
-        Some((v, _)) => Err(Error::BadRecord(format!("unknown record format {v}"))),
-        None => Err(Error::BadRecord("empty record".into())),
-    }
+    let (format, rest) = match bytes.split_first() {
+        Some((&v, rest)) if v == FORMAT || v == FORMAT_1 => (v, rest),
+        Some((v, _)) => return Err(Error::BadRecord(format!("unknown record format {v}"))),
+        None => return Err(Error::BadRecord("empty record".into())),
+    };
+    let outer = DECODING.replace(format);
+    let decoded = bincode::deserialize(rest).map_err(|e| Error::BadRecord(e.to_string()));
+    DECODING.set(outer);
+    decoded
 }
 
 /// S3 versioning state of a bucket.
@@ -60,7 +77,7 @@ pub struct BucketRecord {
 
 /// POSIX attributes carried by a version. All optional: an object written
 /// over S3 carries none, and readers fill in defaults.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct PosixAttrs {
     pub mode: Option<u32>,
     pub uid: Option<u32>,
@@ -70,6 +87,63 @@ pub struct PosixAttrs {
     /// Target of a symbolic link; the object's data is then empty.
     pub symlink: Option<Vec<u8>>,
     pub xattrs: BTreeMap<Vec<u8>, Vec<u8>>,
+    /// Access time, ns since the Unix epoch (format 2).
+    pub atime_ns: Option<i64>,
+    /// Status change time, ns since the Unix epoch (format 2).
+    pub ctime_ns: Option<i64>,
+}
+
+/// [`PosixAttrs`] as format 1 wrote them.
+#[derive(Deserialize)]
+struct PosixAttrsV1 {
+    mode: Option<u32>,
+    uid: Option<u32>,
+    gid: Option<u32>,
+    mtime_ns: Option<i64>,
+    symlink: Option<Vec<u8>>,
+    xattrs: BTreeMap<Vec<u8>, Vec<u8>>,
+}
+
+/// [`PosixAttrs`] as this format writes them.
+#[derive(Deserialize)]
+struct PosixAttrsV2 {
+    mode: Option<u32>,
+    uid: Option<u32>,
+    gid: Option<u32>,
+    mtime_ns: Option<i64>,
+    symlink: Option<Vec<u8>>,
+    xattrs: BTreeMap<Vec<u8>, Vec<u8>>,
+    atime_ns: Option<i64>,
+    ctime_ns: Option<i64>,
+}
+
+impl<'de> Deserialize<'de> for PosixAttrs {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        if DECODING.get() == FORMAT_1 {
+            let a = PosixAttrsV1::deserialize(d)?;
+            return Ok(PosixAttrs {
+                mode: a.mode,
+                uid: a.uid,
+                gid: a.gid,
+                mtime_ns: a.mtime_ns,
+                symlink: a.symlink,
+                xattrs: a.xattrs,
+                atime_ns: None,
+                ctime_ns: None,
+            });
+        }
+        let a = PosixAttrsV2::deserialize(d)?;
+        Ok(PosixAttrs {
+            mode: a.mode,
+            uid: a.uid,
+            gid: a.gid,
+            mtime_ns: a.mtime_ns,
+            symlink: a.symlink,
+            xattrs: a.xattrs,
+            atime_ns: a.atime_ns,
+            ctime_ns: a.ctime_ns,
+        })
+    }
 }
 
 /// What kind of entry a version record is.
@@ -252,5 +326,77 @@ mod tests {
         assert!(decode::<SnapshotRecord>(&wrong).is_err());
         assert!(decode::<SnapshotRecord>(&[]).is_err());
         assert!(decode::<SnapshotRecord>(&bytes[..3]).is_err());
+    }
+
+    /// What format 1 wrote for an upload record: its attributes had no
+    /// access or change time.
+    #[derive(Serialize)]
+    struct UploadRecordV1 {
+        created_ns: i64,
+        meta: ObjectMetaV1,
+    }
+
+    /// Format 1's attribute fields, in order: mode, uid, gid, mtime,
+    /// symlink, xattrs.
+    type PosixAttrsV1Fields = (
+        Option<u32>,
+        Option<u32>,
+        Option<u32>,
+        Option<i64>,
+        Option<Vec<u8>>,
+        BTreeMap<Vec<u8>, Vec<u8>>,
+    );
+
+    #[derive(Serialize)]
+    struct ObjectMetaV1 {
+        content_type: Option<String>,
+        user: BTreeMap<String, String>,
+        extra: BTreeMap<String, String>,
+        attrs: PosixAttrsV1Fields,
+    }
+
+    #[test]
+    fn format_1_records_are_read_without_the_new_times() {
+        let mut xattrs = BTreeMap::new();
+        xattrs.insert(b"user.a".to_vec(), b"1".to_vec());
+        let v1 = UploadRecordV1 {
+            created_ns: 5,
+            meta: ObjectMetaV1 {
+                content_type: Some("text/plain".into()),
+                user: BTreeMap::new(),
+                extra: BTreeMap::new(),
+                attrs: (
+                    Some(0o100644),
+                    Some(1),
+                    Some(2),
+                    Some(3),
+                    None,
+                    xattrs.clone(),
+                ),
+            },
+        };
+        let mut bytes = vec![FORMAT_1];
+        bincode::serialize_into(&mut bytes, &v1).unwrap();
+        let back: UploadRecord = decode(&bytes).unwrap();
+        assert_eq!(back.created_ns, 5);
+        assert_eq!(back.meta.content_type.as_deref(), Some("text/plain"));
+        let a = &back.meta.attrs;
+        assert_eq!(
+            (a.mode, a.uid, a.gid, a.mtime_ns),
+            (Some(0o100644), Some(1), Some(2), Some(3))
+        );
+        assert_eq!((a.atime_ns, a.ctime_ns), (None, None));
+        assert_eq!(a.xattrs, xattrs);
+
+        // Re-encoded, it is a format-2 record with the new times.
+        let mut rec = back;
+        rec.meta.attrs.ctime_ns = Some(9);
+        rec.meta.attrs.atime_ns = Some(8);
+        let bytes = encode(&rec);
+        assert_eq!(bytes[0], FORMAT);
+        let again: UploadRecord = decode(&bytes).unwrap();
+        assert_eq!(again.meta.attrs, rec.meta.attrs);
+        // Decoding a format-1 record leaves this thread reading format 2.
+        assert_eq!(DECODING.get(), FORMAT);
     }
 }

@@ -919,7 +919,7 @@ fn a_store_of_another_format_is_refused_and_left_alone() {
         let old = db.insert(b"m/format", vec![1u8]).unwrap();
         assert_eq!(
             old.as_deref(),
-            Some(&[3u8][..]),
+            Some(&[4u8][..]),
             "the store keeps its format"
         );
         db.flush().unwrap();
@@ -929,12 +929,12 @@ fn a_store_of_another_format_is_refused_and_left_alone() {
         Err(e) => e.to_string(),
     };
     assert!(err.contains("format 1"), "{err}");
-    assert!(err.contains("reads format 3"), "{err}");
+    assert!(err.contains("reads format 4"), "{err}");
     // The refusal wrote nothing: with its format back, the store opens
     // and holds what it held.
     {
         let db = sled::open(dir.path().join("meta")).unwrap();
-        let old = db.insert(b"m/format", vec![3u8]).unwrap();
+        let old = db.insert(b"m/format", vec![4u8]).unwrap();
         assert_eq!(
             old.as_deref(),
             Some(&[1u8][..]),
@@ -947,30 +947,40 @@ fn a_store_of_another_format_is_refused_and_left_alone() {
 }
 
 #[test]
-fn a_format_2_store_opens_and_is_marked_format_3() {
+fn format_2_and_3_stores_open_and_are_marked_format_4() {
     // Format 2 kept every chunk in packs; format 3 adds chunks kept in the
-    // metadata database, so a format-2 store is readable as it is.
-    let dir = tempfile::tempdir().unwrap();
-    let packed = Config {
-        meta_chunk_max: 0,
-        ..config()
-    };
-    let s = Store::open(dir.path(), packed).unwrap();
-    s.create_bucket("bk1").unwrap();
-    put(&s, "bk1", "k", b"from format 2");
-    drop(s);
-    {
+    // metadata database; format 4 adds records with access and change
+    // times. Each later one only adds, so the earlier ones open as they are.
+    for old in [2u8, 3] {
+        let dir = tempfile::tempdir().unwrap();
+        let packed = Config {
+            meta_chunk_max: 0,
+            ..config()
+        };
+        let s = Store::open(dir.path(), packed).unwrap();
+        s.create_bucket("bk1").unwrap();
+        put(&s, "bk1", "k", b"from an older format");
+        drop(s);
+        {
+            let db = sled::open(dir.path().join("meta")).unwrap();
+            db.insert(b"m/format", vec![old]).unwrap();
+            db.flush().unwrap();
+        }
+        let s = Store::open(dir.path(), config()).unwrap();
+        assert_eq!(
+            get(&s, "bk1", "k", At::Current).unwrap(),
+            b"from an older format"
+        );
+        put(&s, "bk1", "k2", b"format 4");
+        assert!(s.fsck(true).unwrap().is_clean());
+        drop(s);
         let db = sled::open(dir.path().join("meta")).unwrap();
-        db.insert(b"m/format", vec![2u8]).unwrap();
-        db.flush().unwrap();
+        assert_eq!(
+            db.get(b"m/format").unwrap().as_deref(),
+            Some(&[4u8][..]),
+            "format {old}"
+        );
     }
-    let s = Store::open(dir.path(), config()).unwrap();
-    assert_eq!(get(&s, "bk1", "k", At::Current).unwrap(), b"from format 2");
-    put(&s, "bk1", "k2", b"format 3");
-    assert!(s.fsck(true).unwrap().is_clean());
-    drop(s);
-    let db = sled::open(dir.path().join("meta")).unwrap();
-    assert_eq!(db.get(b"m/format").unwrap().as_deref(), Some(&[3u8][..]));
 }
 
 #[test]
@@ -1276,8 +1286,8 @@ fn a_rename_that_forgets_fresh_sources_leaves_no_history_under_the_old_name() {
     use alexander_store::RenameOptions;
     let (_d, store) = open();
     let forget = RenameOptions {
-        no_replace: false,
         forget_fresh_source: true,
+        ..RenameOptions::default()
     };
     store.create_bucket("vers").unwrap();
     store.set_versioning("vers", Versioning::Enabled).unwrap();

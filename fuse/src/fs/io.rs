@@ -18,6 +18,7 @@ impl Fs {
     ) -> Result<(Attr, u64)> {
         let (p, path) = self.new_entry(parent, name)?;
         let meta = self.new_meta(S_IFREG | (mode & 0o7777), uid, gid);
+        let created_ns = meta.attrs.mtime_ns.unwrap_or_else(now_ns);
         let ino = self
             .inodes
             .lock()
@@ -33,13 +34,14 @@ impl Fs {
             meta: Arc::new(Mutex::new(PendingMeta {
                 meta,
                 mtime_set: false,
-                last_write_ns: now_ns(),
+                last_write_ns: created_ns,
             })),
             state: Mutex::new(WriteState::Pending),
             reader: Mutex::new(None),
         });
         let attr = self.pending_attr(ino, &handle, 0);
         self.files.write().insert(fh, handle);
+        self.touch_dir(&p.bucket, &p.path, created_ns);
         Ok((attr, fh))
     }
 
@@ -564,7 +566,9 @@ impl Fs {
 
     /// Makes every change made through the mount durable (`fsyncdir`, and
     /// `syncfs`-like callers).
+    /// Makes every change so far durable, directory times included.
     pub fn sync_all(&self) -> Result<()> {
+        self.flush_dir_times()?;
         self.store.flush()?;
         Ok(())
     }

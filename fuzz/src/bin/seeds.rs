@@ -476,6 +476,8 @@ fn records(dir: &Path) {
             mtime_ns: Some(1_700_000_000_000_000_000),
             symlink: None,
             xattrs: BTreeMap::from([(b"user.a".to_vec(), b"1".to_vec())]),
+            atime_ns: Some(1_700_000_000_000_000_001),
+            ctime_ns: Some(1_700_000_000_000_000_002),
         },
     };
     let symlink = ObjectMeta {
