@@ -6,6 +6,11 @@
 
 mod support;
 
+/// pjdfstest's report compared with the mount's expected results (shared
+/// with `fuse/tests/pjdfstest.rs`).
+#[path = "../fuse/tests/pjdfstest/check.rs"]
+mod pjdfstest_check;
+
 mod cli;
 mod clients;
 mod serve;

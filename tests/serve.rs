@@ -1679,6 +1679,169 @@ fn a_user_other_than_root_serves_a_mount() {
     server.stop_unmounted(&mnt);
 }
 
+/// pjdfstest through a mount made by a user other than root: the server
+/// runs as nobody with `--allow-other`; the suite runs as root (switching
+/// to nobody and tests for its permission cases) in a public-read-write
+/// bucket, and every case must end as `fuse/tests/pjdfstest/expected.txt`
+/// says, as on a root mount. Needs pjdfstest and the user `tests`
+/// (`.ci/run` installs both), /dev/fuse mode 0666 and `user_allow_other`
+/// in /etc/fuse.conf (`.ci/run` sets both in containers that lack them).
+#[test]
+fn pjdfstest_through_a_mount_made_by_another_user() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    if !fuse_available() {
+        return;
+    }
+    if std::fs::metadata("/proc/self").unwrap().uid() != 0 {
+        cannot_run("serving as nobody and running pjdfstest need root");
+        return;
+    }
+    let Some(pjdfstest) = std::env::var_os("PATH").and_then(|p| {
+        std::env::split_paths(&p)
+            .map(|d| d.join("pjdfstest"))
+            .find(|p| p.is_file())
+    }) else {
+        cannot_run("pjdfstest is not on PATH (.ci/run installs it)");
+        return;
+    };
+    if !Command::new("id")
+        .arg("tests")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        cannot_run("the user tests does not exist (.ci/run creates it)");
+        return;
+    }
+    let mode = std::fs::metadata("/dev/fuse").unwrap().permissions().mode();
+    if mode & 0o006 != 0o006 {
+        cannot_run("/dev/fuse is closed to users other than root");
+        return;
+    }
+    let conf = std::fs::read_to_string("/etc/fuse.conf").unwrap_or_default();
+    if !conf.lines().any(|l| l.trim() == "user_allow_other") {
+        cannot_run("/etc/fuse.conf lacks user_allow_other (.ci/run adds it)");
+        return;
+    }
+    let tmp = tempfile::tempdir_in("/tmp").unwrap();
+    let mnt = tmp.path().join("mnt");
+    std::fs::create_dir(&mnt).unwrap();
+    let bin = tmp.path().join("alexander");
+    std::fs::copy(env!("CARGO_BIN_EXE_alexander"), &bin).unwrap();
+    std::os::unix::fs::chown(tmp.path(), Some(NOBODY), Some(NOBODY)).unwrap();
+    std::os::unix::fs::chown(&mnt, Some(NOBODY), Some(NOBODY)).unwrap();
+    let data = tmp.path().join("data");
+    let mut cmd = alexander_at(&bin, &data);
+    std::os::unix::process::CommandExt::uid(&mut cmd, NOBODY);
+    std::os::unix::process::CommandExt::gid(&mut cmd, NOBODY);
+    let key = ("PJDUSERKEY", "pjdfstest-user-secret-1");
+    let vars = [
+        ("ALEXANDER_ROOT_ACCESS_KEY", key.0),
+        ("ALEXANDER_ROOT_SECRET_KEY", key.1),
+    ];
+    let server = start_command(
+        cmd,
+        &["--mount", mnt.to_str().unwrap(), "--allow-other"],
+        &vars,
+    );
+    let line = mount_line(&mnt).expect("the mount is in /proc/self/mountinfo");
+    assert!(line.contains(&format!("user_id={NOBODY}")), "{line}");
+    let (status, body) = server.s3_in(
+        "us-east-1",
+        key,
+        "PUT",
+        "/pjdfstest",
+        &[("x-amz-acl", "public-read-write")],
+        b"",
+    );
+    assert_eq!(status, 200, "{body}");
+    let dir = mnt.join("pjdfstest");
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let other = tempfile::tempdir_in("/tmp").unwrap();
+    let suite = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuse/tests/pjdfstest");
+    let out = Command::new(pjdfstest)
+        .arg("-c")
+        .arg(suite.join("pjdfstest.toml"))
+        .arg("-p")
+        .arg(&dir)
+        .arg("-s")
+        .arg(other.path())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    match crate::pjdfstest_check::compare(&suite, &report) {
+        Ok(summary) => eprintln!("through nobody's mount: {summary}"),
+        Err(wrong) => panic!(
+            "pjdfstest through nobody's mount differs from expected.txt:\n{wrong}\n--- report\n{report}\n--- stderr\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    }
+    server.stop_unmounted(&mnt);
+}
+
+/// A server killed while a process holds a file of the mount open after
+/// unlinking it leaves nothing of that file: the orphan lived in the
+/// server's memory only, so after the kill the name is gone, the store
+/// checks out, and GC frees every chunk the file had.
+#[test]
+fn a_killed_server_leaves_nothing_of_an_unlinked_open_file() {
+    use std::os::unix::fs::FileExt;
+    let Some((_tmp, data, mnt)) = mount_dirs() else {
+        return;
+    };
+    let args = ["--mount", mnt.to_str().unwrap()];
+    let mut server = start(&data, &args, &[]);
+    std::fs::create_dir(mnt.join("orphans")).unwrap();
+    let path = mnt.join("orphans/held");
+    let data_bytes: Vec<u8> = (0..3u32 << 20)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .unwrap();
+    file.write_all_at(&data_bytes, 0).unwrap();
+    file.sync_all().unwrap();
+    std::fs::remove_file(&path).unwrap();
+    // The unlink made durable, as a careful program does (the mount's
+    // commits are lazy: a kill may take the last moment's).
+    std::fs::File::open(mnt.join("orphans"))
+        .unwrap()
+        .sync_all()
+        .unwrap();
+    file.write_all_at(b"still open", 0).unwrap();
+    let mut back = [0; 10];
+    file.read_exact_at(&mut back, 0).unwrap();
+    assert_eq!(&back, b"still open");
+
+    server.kill();
+    drop(file);
+    let report = ok(&data, &["--gc-grace-period-secs", "0", "gc"]);
+    let figure = |report: &str, label: &str| -> u64 {
+        let value = field(report, label);
+        value.split_whitespace().next().unwrap().parse().unwrap()
+    };
+    assert!(figure(&report, "bytes freed") >= 1 << 20, "{report}");
+    let stats = ok(&data, &["stats"]);
+    assert_eq!(figure(&stats, "stored bytes"), 0, "{stats}");
+    assert_eq!(figure(&stats, "versions"), 0, "{stats}");
+    let fsck = ok(&data, &["fsck"]);
+    assert!(fsck.ends_with("the store is consistent\n"), "{fsck}");
+    assert_eq!(ok(&data, &["ls", "orphans"]), "");
+
+    let server = start(&data, &args, &[]);
+    server.assert_cleared_stale_mount();
+    assert!(
+        std::fs::read_dir(mnt.join("orphans"))
+            .unwrap()
+            .next()
+            .is_none()
+    );
+    server.stop_unmounted(&mnt);
+}
+
 /// A server killed while the kernel still caches its mount's root (here
 /// for a minute) is found dead all the same at the next start: a `stat`
 /// would be answered from the cache, so the check opens the directory.

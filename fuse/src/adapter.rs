@@ -15,7 +15,7 @@ use fuser::{
 };
 
 use crate::error::{FsError, ToErrno};
-use crate::fs::{Attr, Fs, OpenMode, SetAttr, SetMode, Special, ns_time, system_time_ns};
+use crate::fs::{Attr, Caller, Fs, OpenMode, SetAttr, SetMode, Special, ns_time, system_time_ns};
 use crate::inode::Kind;
 
 /// Block size reported to `stat` and `statfs`.
@@ -69,7 +69,7 @@ fn file_attr(a: &Attr) -> FileAttr {
         crtime: ns_time(a.ctime_ns.min(a.mtime_ns)),
         kind: attr_type(a),
         perm: a.perm,
-        nlink: if a.kind == Kind::Dir { 2 } else { 1 },
+        nlink: a.nlink,
         uid: a.uid,
         gid: a.gid,
         rdev: match a.special {
@@ -78,6 +78,15 @@ fn file_attr(a: &Attr) -> FileAttr {
         },
         blksize: BLOCK,
         flags: 0,
+    }
+}
+
+/// Who sent `req`.
+fn caller(req: &Request) -> Caller {
+    Caller {
+        uid: req.uid(),
+        gid: req.gid(),
+        pid: req.pid(),
     }
 }
 
@@ -181,7 +190,7 @@ impl Filesystem for FuseFs {
 
     fn setattr(
         &self,
-        _req: &Request,
+        req: &Request,
         ino: INodeNo,
         mode: Option<u32>,
         uid: Option<u32>,
@@ -205,6 +214,7 @@ impl Filesystem for FuseFs {
             size,
             mtime_ns: mtime.map(|t| time_ns(t, now)),
             atime_ns: atime.map(|t| time_ns(t, now)),
+            caller: caller(req),
         };
         match self.fs.setattr(ino.0, fh.map(|f| f.0), set) {
             Ok(a) => reply.attr(&self.ttl, &file_attr(&self.fs.shown(a))),
@@ -369,7 +379,7 @@ impl Filesystem for FuseFs {
 
     fn write(
         &self,
-        _req: &Request,
+        req: &Request,
         _ino: INodeNo,
         fh: FileHandle,
         offset: u64,
@@ -380,7 +390,7 @@ impl Filesystem for FuseFs {
         reply: ReplyWrite,
     ) {
         if write_flags.contains(WriteFlags::FUSE_WRITE_KILL_SUIDGID)
-            && let Err(e) = self.fs.kill_suid(fh.0)
+            && let Err(e) = self.fs.kill_suid(fh.0, &caller(req))
         {
             return reply.error(errno("write", &e));
         }

@@ -113,6 +113,9 @@ pub struct Attr {
     pub atime_ns: i64,
     /// ns since the Unix epoch: the last change of data or attributes.
     pub ctime_ns: i64,
+    /// Names it has: 1 for a file, 2 for a directory, 0 for a file whose
+    /// name went while it was open.
+    pub nlink: u32,
     /// A named pipe, a socket or a device node rather than a regular file
     /// (`kind` is then [`Kind::File`]).
     pub special: Option<Special>,
@@ -164,6 +167,44 @@ pub struct DirEntry {
     pub attr: Option<Attr>,
 }
 
+/// Who makes a request.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Caller {
+    pub uid: u32,
+    pub gid: u32,
+    /// 0 if unknown.
+    pub pid: u32,
+}
+
+impl Caller {
+    /// Whether the caller is in group `gid`: its own group or one of its
+    /// supplementary groups (read from `/proc` only when needed).
+    pub fn in_group(&self, gid: u32) -> bool {
+        if self.gid == gid {
+            return true;
+        }
+        if self.pid == 0 {
+            return false;
+        }
+        std::fs::read_to_string(format!("/proc/{}/status", self.pid)).is_ok_and(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Groups:"))
+                .is_some_and(|g| g.split_whitespace().any(|v| v.parse() == Ok(gid)))
+        })
+    }
+}
+
+/// The mode a write or truncation by an unprivileged caller leaves, as
+/// Linux's own filesystems do: set-user-ID goes; set-group-ID goes too when
+/// the file is group-executable or the caller is not in its group.
+pub fn drop_set_id(mode: u32, caller: &Caller, file_gid: u32) -> u32 {
+    let mut mode = mode & !libc::S_ISUID;
+    if mode & libc::S_IXGRP != 0 || !caller.in_group(file_gid) {
+        mode &= !libc::S_ISGID;
+    }
+    mode
+}
+
 /// Changes of a `setattr`.
 #[derive(Clone, Debug, Default)]
 pub struct SetAttr {
@@ -174,6 +215,7 @@ pub struct SetAttr {
     /// ns since the epoch.
     pub mtime_ns: Option<i64>,
     pub atime_ns: Option<i64>,
+    pub caller: Caller,
 }
 
 /// How a file was opened.
@@ -548,7 +590,8 @@ impl Fs {
             return Ok(());
         };
         let mut g = o.lock();
-        if g.retired {
+        // An orphan's overlay lives until its last handle goes (`release`).
+        if g.retired || g.orphan {
             return Ok(());
         }
         if !g.is_clean() {
@@ -560,6 +603,61 @@ impl Fs {
         self.overlays.lock().remove(&ino);
         drop(g);
         self.committed(ino);
+        Ok(())
+    }
+
+    /// Keeps what the open descriptors of `ino` see when its name is about
+    /// to go (an unlink, or a rename over it), as on a local filesystem:
+    /// a streaming write is committed under the name first, the version
+    /// they see is pinned, and an overlay over it takes their reads and
+    /// writes, never committed, until the last of them is released. With no
+    /// descriptor open, only an overlay is dropped.
+    fn orphan_open(&self, ino: u64) -> Result<()> {
+        let handles = self.handles_of(ino);
+        if handles.is_empty() {
+            self.drop_overlay(ino);
+            return Ok(());
+        }
+        let node = self.node(ino)?;
+        // An empty file pending (created, or truncated at open, and not yet
+        // written) has nothing to keep but its emptiness.
+        let mut empty = false;
+        for h in &handles {
+            let streaming = {
+                let mut st = h.state.lock();
+                match &*st {
+                    WriteState::Pending => {
+                        *st = WriteState::Clean;
+                        empty = true;
+                        false
+                    }
+                    WriteState::Streaming(_) => true,
+                    _ => false,
+                }
+            };
+            if streaming {
+                self.commit_state(h)?;
+            }
+        }
+        let o = match self.overlay_of(ino) {
+            Some(o) => o,
+            None if empty => {
+                let meta = handles
+                    .iter()
+                    .find(|h| h.write)
+                    .map(|h| h.meta.clone())
+                    .unwrap_or_default();
+                let o = EditOverlay::new(&node.bucket, &node.path, None, meta)?;
+                let o = Arc::new(Mutex::new(o));
+                self.overlays.lock().insert(ino, o.clone());
+                o
+            }
+            None => self.start_overlay(ino, None)?,
+        };
+        o.lock().orphan(&self.store)?;
+        for h in &handles {
+            *h.reader.lock() = None;
+        }
         Ok(())
     }
 
@@ -671,6 +769,7 @@ impl Fs {
             // An object written over S3, or by a release that kept no
             // change time, changed when it was stored.
             ctime_ns: a.ctime_ns.unwrap_or(info.modified_ns),
+            nlink: 1,
             special: Special::of(&info.meta),
         }
     }
@@ -696,6 +795,7 @@ impl Fs {
                 .and_then(|a| a.ctime_ns)
                 .or(marker.map(|m| m.modified_ns))
                 .unwrap_or(mtime_ns),
+            nlink: 2,
             special: None,
         }
     }
@@ -725,6 +825,7 @@ impl Fs {
             mtime_ns,
             atime_ns: setting(BUCKET_ATIME).unwrap_or(mtime_ns),
             ctime_ns: setting(BUCKET_CTIME).unwrap_or(mtime_ns),
+            nlink: 2,
             special: None,
         };
         self.with_dir_times(&b.name, "", attr)
@@ -736,9 +837,11 @@ impl Fs {
         if set.size.is_some() {
             return Err(FsError::IsDir);
         }
-        if set.mtime_ns.is_some() {
+        let _flushing = set.mtime_ns.is_some().then(|| {
+            let g = self.dir_flush.lock();
             self.forget_dir_time(&node.bucket, "");
-        }
+            g
+        });
         let b = self.store.update_bucket_settings(&node.bucket, |s| {
             let changes = [
                 (BUCKET_MODE, set.mode.map(|m| i64::from(m & 0o7777))),
@@ -879,7 +982,9 @@ impl Fs {
                 seq: 0,
                 part_sizes: Vec::new(),
             };
-            return Ok(self.file_attr(ino, &info));
+            let mut a = self.file_attr(ino, &info);
+            a.nlink = 0;
+            return Ok(a);
         }
         let mut a = self.resolve(&node.bucket, &node.path)?;
         a.ino = ino;
@@ -955,13 +1060,46 @@ impl Fs {
                 None => None,
             };
             self.truncate(ino, &node, size, h.as_deref())?;
+            // A truncation changes the data, to the same size too (Linux
+            // stamps both times): uncommitted writes take this moment as
+            // their last.
+            let now = now_ns();
+            for h in self.handles_of(ino) {
+                if h.write {
+                    let mut pm = h.meta.lock();
+                    pm.last_write_ns = pm.last_write_ns.max(now);
+                    pm.mtime_set = false;
+                }
+            }
         }
-        if node.kind == Kind::Dir && set.mtime_ns.is_some() {
-            // Times set explicitly win over what its entries gave it.
+        // Times set explicitly win over what its entries gave it, and over
+        // a store of those under way (which holds `dir_flush`).
+        let _flushing = (node.kind == Kind::Dir && set.mtime_ns.is_some()).then(|| {
+            let g = self.dir_flush.lock();
             self.forget_dir_time(&node.bucket, &node.path);
-        }
+            g
+        });
+        // A chown of anything but a directory drops both set-ID bits (the
+        // kernel leaves that to us: `HANDLE_KILLPRIV_V2`); so does a
+        // truncation by an unprivileged caller, by the rule of writes.
+        let chown = (set.uid.is_some() || set.gid.is_some()) && node.kind != Kind::Dir;
+        let truncated = set.size.is_some() && set.caller.uid != 0;
+        let stamp = (set.size.is_some() && set.mtime_ns.is_none()).then(now_ns);
         let change = |meta: &mut ObjectMeta| {
             let a = &mut meta.attrs;
+            if let Some(t) = stamp {
+                a.mtime_ns = Some(t);
+            }
+            if set.mode.is_none()
+                && let Some(mode) = a.mode
+            {
+                if chown {
+                    a.mode = Some(mode & !(libc::S_ISUID | libc::S_ISGID));
+                } else if truncated {
+                    let gid = a.gid.unwrap_or(self.config.gid);
+                    a.mode = Some(drop_set_id(mode, &set.caller, gid));
+                }
+            }
             if let Some(t) = set.atime_ns {
                 a.atime_ns = Some(t);
             }
@@ -983,7 +1121,8 @@ impl Fs {
             || set.uid.is_some()
             || set.gid.is_some()
             || set.mtime_ns.is_some()
-            || set.atime_ns.is_some();
+            || set.atime_ns.is_some()
+            || set.size.is_some();
         if touches_meta {
             self.change_meta(ino, &node, set.mtime_ns.is_some(), change)?;
         }
@@ -1016,6 +1155,15 @@ impl Fs {
                 }
             }
         }
+        // An orphan's attributes live with its handles and overlay only.
+        if node.kind == Kind::File && self.inodes.lock().find(&node.bucket, &node.path) != Some(ino)
+        {
+            if let Some(o) = self.overlay_of(ino) {
+                let g = o.lock();
+                change(&mut g.meta.lock().meta);
+            }
+            return Ok(());
+        }
         let key = node.key();
         match self
             .store
@@ -1030,6 +1178,14 @@ impl Fs {
                 Ok(())
             }
             Err(e) if not_found(&e) && self.pending_handle(&node.bucket, &key).is_some() => Ok(()),
+            // A new file whose bytes are all in its overlay so far.
+            Err(e) if not_found(&e) && self.overlay_of(ino).is_some() => {
+                if let Some(o) = self.overlay_of(ino) {
+                    let g = o.lock();
+                    change(&mut g.meta.lock().meta);
+                }
+                Ok(())
+            }
             Err(e) => Err(e.into()),
         }
     }
@@ -1128,6 +1284,23 @@ impl Fs {
             .ok_or(FsError::Invalid("not a symlink".into()))
     }
 
+    /// The group and mode of a new entry in directory `parent` (node `p`)
+    /// made by a caller of group `gid`: in a set-group-ID directory it
+    /// takes the directory's group, and a new directory its set-group-ID
+    /// bit too, as on Linux's own filesystems.
+    fn inherit(&self, parent: u64, p: &Node, meta: &mut ObjectMeta) -> Result<()> {
+        let pa = self.attr_of(parent, p)?;
+        if u32::from(pa.perm) & libc::S_ISGID != 0 {
+            meta.attrs.gid = Some(pa.gid);
+            if let Some(mode) = meta.attrs.mode
+                && mode & S_IFMT == S_IFDIR
+            {
+                meta.attrs.mode = Some(mode | libc::S_ISGID);
+            }
+        }
+        Ok(())
+    }
+
     /// The path a new entry `name` in `parent` gets, refused if taken.
     fn new_entry(&self, parent: u64, name: &[u8]) -> Result<(Node, String)> {
         self.writable()?;
@@ -1178,7 +1351,8 @@ impl Fs {
             return Ok(a);
         }
         let (p, path) = self.new_entry(parent, name)?;
-        let meta = self.new_meta(S_IFDIR | (mode & 0o7777), uid, gid);
+        let mut meta = self.new_meta(S_IFDIR | (mode & 0o7777), uid, gid);
+        self.inherit(parent, &p, &mut meta)?;
         let created_ns = meta.attrs.mtime_ns.unwrap_or_else(now_ns);
         let info = self.put_empty(
             &p.bucket,
@@ -1207,8 +1381,15 @@ impl Fs {
 
     /// Creates `name` in `parent` as an empty object with `meta` (a symlink
     /// or a `mknod` node), unless the name is taken.
-    fn new_empty(&self, parent: u64, name: &[u8], meta: ObjectMeta, kind: Kind) -> Result<Attr> {
+    fn new_empty(
+        &self,
+        parent: u64,
+        name: &[u8],
+        mut meta: ObjectMeta,
+        kind: Kind,
+    ) -> Result<Attr> {
         let (p, path) = self.new_entry(parent, name)?;
+        self.inherit(parent, &p, &mut meta)?;
         let created_ns = meta.attrs.mtime_ns.unwrap_or_else(now_ns);
         let info = self.put_empty(&p.bucket, &path, meta, Some(WriteCondition::IfNoneMatch))?;
         self.touch_dir(&p.bucket, &p.path, created_ns);
@@ -1288,21 +1469,16 @@ impl Fs {
             },
             Err(e) => return Err(e.into()),
         };
-        // Writes to an unlinked file vanish with it: its overlay and what
-        // its handles would commit (a pending truncation) are dropped, and
-        // later writes go to an overlay never committed (`start_overlay`).
+        // Its open descriptors keep what they see until the last closes.
         let ino = self.inodes.lock().find(&p.bucket, &path);
         if let Some(ino) = ino {
-            self.drop_overlay(ino);
-            for h in self.handles_of(ino) {
-                let mut st = h.state.lock();
-                if !matches!(*st, WriteState::Failed(_)) {
-                    *st = WriteState::Clean;
-                }
-            }
+            self.orphan_open(ino)?;
         }
-        if in_store {
-            self.store.delete_object(&p.bucket, &path, None)?;
+        // A streaming write the orphaning committed is in the store now.
+        match self.store.delete_object(&p.bucket, &path, None) {
+            Ok(_) => {}
+            Err(e) if not_found(&e) && !in_store => {}
+            Err(e) => return Err(e.into()),
         }
         self.inodes.lock().detach(&p.bucket, &path);
         self.keep_dir(&p.bucket, &p.path)?;
@@ -1421,6 +1597,14 @@ impl Fs {
         if to.len() + 1 > alexander_store::MAX_KEY_LEN {
             return Err(FsError::NameTooLong);
         }
+        // A file replaced keeps what its open descriptors see, as an unlinked
+        // one does; nothing of theirs reaches the file that takes its name.
+        if let Some(d) = dst_ino.filter(|d| Some(*d) != src_ino)
+            && dst.as_ref().is_some_and(|d| d.kind != Kind::Dir)
+            && src.kind != Kind::Dir
+        {
+            self.orphan_open(d)?;
+        }
         // A renamed entry's change time, and its old and new directories'
         // times, are this moment.
         let now = now_ns();
@@ -1476,15 +1660,8 @@ impl Fs {
                 },
             )?;
         }
-        // The file replaced is orphaned, as by an unlink: what its handles
-        // write vanishes with it, not into the file that took its name.
         if let Some(d) = dst_ino.filter(|d| Some(*d) != src_ino) {
-            self.drop_overlay(d);
             for h in self.handles_of(d) {
-                let mut st = h.state.lock();
-                if !matches!(*st, WriteState::Failed(_)) {
-                    *st = WriteState::Clean;
-                }
                 *h.reader.lock() = None;
             }
         }

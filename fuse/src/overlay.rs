@@ -19,7 +19,8 @@ use std::os::unix::fs::FileExt;
 use std::sync::Arc;
 
 use alexander_store::{
-    At, EditRequest, ObjectInfo, ObjectMeta, ObjectReader, Overlay, Store, WriteCondition,
+    At, EditRequest, ObjectInfo, ObjectMeta, ObjectReader, Overlay, PinnedVersion, Store,
+    WriteCondition,
 };
 use parking_lot::Mutex;
 use rustix::fs::FallocateFlags;
@@ -61,6 +62,9 @@ pub struct EditOverlay {
     /// The inode was unlinked or replaced: its writes are kept for its
     /// handles to read and never committed.
     pub orphan: bool,
+    /// An orphan's base, kept from GC while the overlay lives: its key no
+    /// longer names it.
+    pinned: Option<PinnedVersion>,
 }
 
 /// Fills `buf` from `file` at `offset`; zeros past its end (a hole cut by
@@ -159,7 +163,23 @@ impl EditOverlay {
             base_reader: None,
             retired: false,
             orphan: false,
+            pinned: None,
         })
+    }
+
+    /// Makes this the overlay of an inode whose name is about to go: its
+    /// base is pinned (read from the pin from now on) and nothing of it is
+    /// ever committed. Call while the base is still live.
+    pub fn orphan(&mut self, store: &Store) -> Result<()> {
+        if let Some(b) = &self.base
+            && self.pinned.is_none()
+        {
+            let pinned = store.pin_version(&self.bucket, &self.key, At::Version(&b.version_id))?;
+            self.base_reader = Some(pinned.reader());
+            self.pinned = Some(pinned);
+        }
+        self.orphan = true;
+        Ok(())
     }
 
     fn base_size(&self) -> u64 {
@@ -279,6 +299,11 @@ impl EditOverlay {
 
     fn read_base(&mut self, store: &Store, offset: u64, out: &mut [u8]) -> Result<()> {
         let base = self.base.as_ref().expect("read below the base's size");
+        if self.base_reader.is_none()
+            && let Some(p) = &self.pinned
+        {
+            self.base_reader = Some(p.reader());
+        }
         if self.base_reader.is_none() {
             self.base_reader = Some(store.get_object(
                 &self.bucket,

@@ -9,7 +9,7 @@ use crate::common;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::os::unix::fs::FileExt;
+use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -119,10 +119,41 @@ struct Open {
     l: File,
     /// Opened with `O_APPEND`: written with `write`, not at offsets.
     append: bool,
-    /// Its file was unlinked or replaced by a rename: writes through it
-    /// must succeed and vanish (the trees show no trace of them); what it
-    /// reads is not compared (the mount keeps no copy of the old bytes).
+    /// Its file was unlinked or replaced by a rename: it still reads and
+    /// writes what it did, as on a local filesystem, and its writes vanish
+    /// with it (the trees show no trace of them).
     orphan: bool,
+}
+
+/// What `stat` shows that the mount must show as a local filesystem does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Shown {
+    /// Type and permission bits.
+    mode: u32,
+    uid: u32,
+    gid: u32,
+    /// A file's size (a directory's differs from a local one).
+    size: u64,
+    /// A file's link count (1, or 0 once unlinked while open).
+    nlink: u64,
+}
+
+/// (mtime, ctime) in ns.
+type Times = (i128, i128);
+
+fn shown(m: &fs::Metadata) -> (Shown, Times) {
+    let dir = m.is_dir();
+    let ns = |s: i64, n: i64| i128::from(s) * 1_000_000_000 + i128::from(n);
+    (
+        Shown {
+            mode: m.mode(),
+            uid: m.uid(),
+            gid: m.gid(),
+            size: if dir { 0 } else { m.len() },
+            nlink: if dir { 0 } else { m.nlink() },
+        },
+        (ns(m.mtime(), m.mtime_nsec()), ns(m.ctime(), m.ctime_nsec())),
+    )
 }
 
 /// The errno of a failed call, so that outcomes can be compared.
@@ -198,6 +229,8 @@ struct Random<'a> {
     counts: BTreeMap<&'static str, (usize, Duration)>,
     /// Kind of the operation last noted, for its time.
     kind: &'static str,
+    /// The times each path showed when last compared, mount and local.
+    times: BTreeMap<String, (Times, Times)>,
 }
 
 impl Random<'_> {
@@ -301,6 +334,66 @@ impl Random<'_> {
         self.check(r.is_ok(), || format!("{what}: {path} not in the store"));
         r.unwrap().read_to_end(&mut got).unwrap();
         self.same_bytes(&got, &want, &format!("{what}: store object {path}"));
+    }
+
+    /// After every operation: `stat` of a path and `fstat` of every open
+    /// handle agree with the local ones (type, mode, owner, a file's size
+    /// and link count), the mount's ctime is never older than its mtime,
+    /// and a time that moved locally since the last comparison moved in
+    /// the mount too. (Not the other way: a local filesystem may stamp in
+    /// coarser ticks than the mount's nanoseconds.)
+    fn compare_stats(&mut self) {
+        let path = match self.below(2) {
+            0 => self.pick_dir(),
+            _ => match self.pick_file() {
+                Some(p) => p,
+                None => self.pick_dir(),
+            },
+        };
+        let mut pairs = vec![(
+            path.clone(),
+            outcome(fs::symlink_metadata(self.m(&path))),
+            outcome(fs::symlink_metadata(self.l(&path))),
+        )];
+        for (i, o) in self.open.iter().enumerate() {
+            pairs.push((
+                format!(
+                    "#{i} on {}{}",
+                    o.path,
+                    if o.orphan { " (orphan)" } else { "" }
+                ),
+                outcome(o.m.metadata()),
+                outcome(o.l.metadata()),
+            ));
+        }
+        for (what, m, l) in pairs {
+            let (m, l) = match (m, l) {
+                (Ok(m), Ok(l)) => (shown(&m), shown(&l)),
+                (m, l) => {
+                    self.same(m.err(), l.err(), &format!("stat {what}"));
+                    continue;
+                }
+            };
+            self.same(m.0, l.0, &format!("stat {what}"));
+            let (mt, lt) = (m.1, l.1);
+            self.check(mt.1 >= mt.0, || {
+                format!("stat {what}: ctime before mtime: {mt:?}")
+            });
+            if !what.starts_with('#')
+                && let Some((pm, pl)) = self.times.get(&what)
+            {
+                for (k, name) in [(0, "mtime"), (1, "ctime")] {
+                    let moved = |a: &Times, b: &Times| if k == 0 { a.0 != b.0 } else { a.1 != b.1 };
+                    let (local, mount) = (moved(pl, &lt), moved(pm, &mt));
+                    self.check(!local || mount, || {
+                        format!("stat {what}: {name} moved locally ({pl:?} -> {lt:?}) but not in the mount ({pm:?} -> {mt:?})")
+                    });
+                }
+            }
+            if !what.starts_with('#') {
+                self.times.insert(what, (mt, lt));
+            }
+        }
     }
 
     fn step(&mut self) {
@@ -499,9 +592,6 @@ impl Random<'_> {
             format!("read {len} at {off} of {path} ({size}) via #{i}"),
         );
         let o = &self.open[i];
-        if o.orphan {
-            return;
-        }
         let (m, l) = (read_at(&o.m, off, len), read_at(&o.l, off, len));
         self.same_bytes(&m, &l, &format!("read {len} at {off} of {path}"));
         let m = o.m.metadata().map(|m| m.len()).ok();
@@ -921,12 +1011,14 @@ fn random_operations_match_a_local_dir() {
         log: VecDeque::new(),
         counts: BTreeMap::new(),
         kind: "",
+        times: BTreeMap::new(),
     };
     let start = Instant::now();
     for op in 0..ops {
         r.op = op;
         let t = Instant::now();
         r.step();
+        r.compare_stats();
         if (op + 1) % CHECKPOINT == 0 {
             r.checkpoint();
         }

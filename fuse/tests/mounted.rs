@@ -7,6 +7,7 @@
 mod common;
 
 mod access;
+mod apps;
 mod commit;
 mod edit;
 mod errno;
@@ -14,6 +15,8 @@ mod history;
 mod keys;
 mod limits;
 mod mount;
+mod owners;
 mod pjdfstest;
 mod times;
 mod tools;
+mod unlinked;

@@ -5,20 +5,15 @@
 //! another user; directory times survive a remount and are the marker's
 //! over S3.
 
-use crate::common::{self, MountedSession};
+use crate::common;
 
-use std::collections::BTreeMap;
 use std::fs::{self, File, FileTimes};
 use std::os::unix::fs::{MetadataExt, PermissionsExt, symlink};
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use alexander_fuse::MountOptions;
-use alexander_store::access::ACL_SETTING;
 use alexander_store::{At, Config};
-
-const NOBODY: u32 = 65534;
 
 /// (atime, mtime, ctime) of `p` in ns, without following a symlink.
 fn times(p: &Path) -> (i128, i128, i128) {
@@ -34,41 +29,6 @@ fn times(p: &Path) -> (i128, i128, i128) {
 /// Lets the clock move past the last stamp.
 fn tick() {
     std::thread::sleep(Duration::from_millis(5));
-}
-
-/// A root mount with `allow_other` over a bucket `shared` every local user may
-/// write to (other users get no more than the ACL grants anonymous S3
-/// callers), so that `nobody` can work in it too.
-fn shared_mount() -> Option<MountedSession> {
-    let options = MountOptions {
-        ttl: Duration::ZERO,
-        allow_other: true,
-        ..MountOptions::default()
-    };
-    MountedSession::with_in(Path::new("/tmp"), Config::default(), options, |store| {
-        let mut settings = BTreeMap::new();
-        settings.insert(ACL_SETTING.to_owned(), "public-read-write".to_owned());
-        store.create_bucket_with("shared", settings).unwrap();
-    })
-}
-
-/// Runs `program args` as nobody; its stderr if it fails.
-fn as_nobody(setpriv: &Path, program: &str, args: &[&str]) -> Result<(), String> {
-    let out = Command::new(setpriv)
-        .args([
-            format!("--reuid={NOBODY}"),
-            format!("--regid={NOBODY}"),
-            "--clear-groups".into(),
-            program.into(),
-        ])
-        .args(args)
-        .output()
-        .expect("run setpriv");
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).into_owned())
-    }
 }
 
 #[test]
@@ -338,18 +298,13 @@ fn utimensat_sets_each_time_to_the_nanosecond_and_leaves_omitted_ones() {
 
 #[test]
 fn utimensat_permissions_for_another_user() {
-    let setpriv = tool!("setpriv", &["--version"]);
-    let root = fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0);
-    if !root {
-        assert!(!common::in_ci(), "this test runs as root under CI");
-        eprintln!("skipping: switching to nobody needs root");
+    if !common::can_switch_users() {
         return;
     }
-    let Some(s) = shared_mount() else {
+    let Some(s) = common::shared_mount(Config::default()) else {
         return;
     };
     let b = s.path().join("shared");
-    fs::set_permissions(&b, fs::Permissions::from_mode(0o777)).unwrap();
     // Root's file, writable by all: nobody may set it to now, not to a
     // time of its choosing.
     let f = b.join("shared");
@@ -358,26 +313,26 @@ fn utimensat_permissions_for_another_user() {
     let path = f.to_str().unwrap();
     let before = times(&f);
     tick();
-    as_nobody(&setpriv, "touch", &[path]).unwrap();
+    common::as_nobody("touch", &[path]).unwrap();
     assert!(times(&f).1 > before.1, "UTIME_NOW with write permission");
     let before = times(&f);
-    let refused = as_nobody(&setpriv, "touch", &["-d", "@0", path]).unwrap_err();
+    let refused = common::as_nobody("touch", &["-d", "@0", path]).unwrap_err();
     assert!(refused.contains("Operation not permitted"), "{refused}");
     assert_eq!(times(&f), before, "a refused call changes nothing");
 
     // Root's file nobody may not write: not even now.
     fs::set_permissions(&f, fs::Permissions::from_mode(0o644)).unwrap();
     let before = times(&f);
-    let refused = as_nobody(&setpriv, "touch", &[path]).unwrap_err();
+    let refused = common::as_nobody("touch", &[path]).unwrap_err();
     assert!(refused.contains("Permission denied"), "{refused}");
     assert_eq!(times(&f), before);
 
     // nobody's own file: any time.
     let own = b.join("own");
     let own_path = own.to_str().unwrap();
-    as_nobody(&setpriv, "touch", &[own_path]).unwrap();
-    assert_eq!(fs::metadata(&own).unwrap().uid(), NOBODY);
-    as_nobody(&setpriv, "touch", &["-d", "@12345", own_path]).unwrap();
+    common::as_nobody("touch", &[own_path]).unwrap();
+    assert_eq!(fs::metadata(&own).unwrap().uid(), common::NOBODY);
+    common::as_nobody("touch", &["-d", "@12345", own_path]).unwrap();
     assert_eq!(times(&own).1, 12_345_000_000_000);
 }
 

@@ -71,6 +71,23 @@ impl PinGuard {
         }
     }
 
+    /// A guard that pins chunks only, no packs: for a reader that keeps a
+    /// version's chunks from GC for long (compaction moves chunks that are
+    /// still indexed, so their packs need no pin).
+    pub fn chunks_only(store: &Store) -> PinGuard {
+        let inner = store.inner.clone();
+        let token = {
+            let mut next = inner.pins.next_token.lock();
+            *next += 1;
+            *next
+        };
+        PinGuard {
+            inner,
+            token,
+            chunks: Vec::new(),
+        }
+    }
+
     /// Pins a chunk. Call before looking the chunk up in the index.
     pub fn pin(&mut self, id: ChunkId) {
         *self.inner.pins.chunks.lock().entry(id).or_insert(0) += 1;

@@ -60,7 +60,7 @@ pub use objects::{
     WriteCondition,
 };
 pub use push::{Cut, Digests, IngestWriter, Md5Stage, Staged};
-pub use reader::ObjectReader;
+pub use reader::{ObjectReader, PinnedVersion};
 pub use records::{ObjectMeta, PosixAttrs, Versioning};
 pub use snapshots::SnapshotInfo;
 pub use space::{CompactReport, FsckReport, GcReport, Stats};

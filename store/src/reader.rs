@@ -3,10 +3,11 @@
 use std::io::{self, Read, Seek, SeekFrom};
 
 use crate::error::{Error, Result};
+use crate::ingest::PinGuard;
 use crate::manifest::{ChunkRef, Manifest};
 use crate::meta::keys;
 use crate::names::ChunkId;
-use crate::objects::ObjectInfo;
+use crate::objects::{At, ObjectInfo, resolve};
 use crate::packs::keeps_reserve;
 use crate::records::ChunkRecord;
 use crate::{Inner, Store};
@@ -32,6 +33,52 @@ pub struct ObjectReader {
     /// readers, not for random reads at scattered offsets.
     last: Option<usize>,
     streak: u32,
+}
+
+/// A version whose chunks are kept from GC for as long as this lives,
+/// whatever happens to its key: the mount keeps an unlinked file readable
+/// through its open descriptors with one. Nothing of it is stored, so a
+/// crash leaves nothing behind; once it is dropped, chunks no version
+/// references are freed by the next GC.
+pub struct PinnedVersion {
+    store: Store,
+    info: ObjectInfo,
+    manifest: Manifest,
+    _pins: PinGuard,
+}
+
+impl PinnedVersion {
+    /// The version kept.
+    pub fn info(&self) -> &ObjectInfo {
+        &self.info
+    }
+
+    /// A reader over the whole version.
+    pub fn reader(&self) -> ObjectReader {
+        ObjectReader::new(
+            self.store.clone(),
+            self.info.clone(),
+            self.manifest.clone(),
+            0,
+            self.info.size,
+        )
+    }
+}
+
+impl Store {
+    /// Pins the chunks of a version, which must be live (so that its
+    /// references hold them while the pins are taken).
+    pub fn pin_version(&self, bucket: &str, key: &str, at: At<'_>) -> Result<PinnedVersion> {
+        let rec = resolve(self, bucket, key, at)?;
+        let mut pins = PinGuard::chunks_only(self);
+        pins.pin_manifest(&rec.manifest);
+        Ok(PinnedVersion {
+            store: self.clone(),
+            info: ObjectInfo::of(key, &rec),
+            manifest: rec.manifest,
+            _pins: pins,
+        })
+    }
 }
 
 /// How far ahead of the chunk being read the reader announces chunks.

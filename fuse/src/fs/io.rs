@@ -17,7 +17,8 @@ impl Fs {
         pid: u32,
     ) -> Result<(Attr, u64)> {
         let (p, path) = self.new_entry(parent, name)?;
-        let meta = self.new_meta(S_IFREG | (mode & 0o7777), uid, gid);
+        let mut meta = self.new_meta(S_IFREG | (mode & 0o7777), uid, gid);
+        self.inherit(parent, &p, &mut meta)?;
         let created_ns = meta.attrs.mtime_ns.unwrap_or_else(now_ns);
         let ino = self
             .inodes
@@ -352,16 +353,18 @@ impl Fs {
         r
     }
 
-    /// A write by an unprivileged process clears the set-user-ID and
-    /// set-group-ID bits, as on a local filesystem (the kernel leaves that
-    /// to us: `HANDLE_KILLPRIV_V2`).
-    pub fn kill_suid(&self, fh: u64) -> Result<()> {
+    /// A write by an unprivileged process clears the set-user-ID bit and,
+    /// if the file is group-executable or the writer is not in its group,
+    /// the set-group-ID bit, as on a local filesystem (the kernel leaves
+    /// that to us: `HANDLE_KILLPRIV_V2`).
+    pub fn kill_suid(&self, fh: u64, caller: &Caller) -> Result<()> {
         let h = self.handle(fh)?;
         let mut pm = h.meta.lock();
+        let gid = pm.meta.attrs.gid.unwrap_or(self.config.gid);
         if let Some(mode) = pm.meta.attrs.mode
             && mode & (libc::S_ISUID | libc::S_ISGID) != 0
         {
-            pm.meta.attrs.mode = Some(mode & !(libc::S_ISUID | libc::S_ISGID));
+            pm.meta.attrs.mode = Some(drop_set_id(mode, caller, gid));
         }
         Ok(())
     }
@@ -418,7 +421,18 @@ impl Fs {
         let grows = !keep_size && end > size;
         let zeroes = zeroing && offset < size;
         if !grows && !zeroes {
-            return Ok(());
+            // Nothing to store, but the call modified the file all the
+            // same, as Linux's own filesystems stamp it.
+            let now = now_ns();
+            let node = self.node(h.ino)?;
+            for w in self.handles_of(h.ino) {
+                if w.write {
+                    let mut pm = w.meta.lock();
+                    pm.last_write_ns = pm.last_write_ns.max(now);
+                    pm.mtime_set = false;
+                }
+            }
+            return self.change_meta(h.ino, &node, false, |m| m.attrs.mtime_ns = Some(now));
         }
         self.with_overlay(h.ino, Some(&h), |o| {
             if zeroing {

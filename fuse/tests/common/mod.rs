@@ -259,3 +259,78 @@ pub fn noise(len: usize, seed: u64) -> Vec<u8> {
         })
         .collect()
 }
+
+/// The uid and gid of `nobody` (Debian's `nobody` and `nogroup`).
+pub const NOBODY: u32 = 65534;
+
+/// Whether this test can act as another local user: it runs as root and
+/// has `setpriv` and Debian's `/usr/bin/python3` (one under root's home is
+/// not another user's to run). Says why not, or fails under CI.
+pub fn can_switch_users() -> bool {
+    let root = std::fs::metadata("/proc/self").is_ok_and(|m| {
+        use std::os::unix::fs::MetadataExt;
+        m.uid() == 0
+    });
+    let why = if !root {
+        "switching users needs root"
+    } else if !Path::new("/usr/bin/setpriv").exists() {
+        "/usr/bin/setpriv (util-linux) is missing"
+    } else if !Path::new("/usr/bin/python3").exists() {
+        "/usr/bin/python3 is missing (.ci/run installs it)"
+    } else {
+        return true;
+    };
+    assert!(!in_ci(), "under CI this test must run: {why}");
+    eprintln!("skipping: {why}");
+    false
+}
+
+/// A root mount with `allow_other` over a bucket `shared` (mode 0777) that
+/// every local user may write to: other users get no more than the ACL
+/// grants anonymous S3 callers, so it is `public-read-write`.
+pub fn shared_mount(config: Config) -> Option<MountedSession> {
+    let options = MountOptions {
+        ttl: Duration::ZERO,
+        allow_other: true,
+        ..MountOptions::default()
+    };
+    let s = MountedSession::with_in(Path::new("/tmp"), config, options, |store| {
+        let mut settings = std::collections::BTreeMap::new();
+        settings.insert(
+            alexander_store::access::ACL_SETTING.to_owned(),
+            "public-read-write".to_owned(),
+        );
+        store.create_bucket_with("shared", settings).unwrap();
+    })?;
+    let dir = s.path().join("shared");
+    std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
+    Some(s)
+}
+
+/// Runs `program args` as nobody (group nogroup, no other groups); its
+/// stderr if it fails.
+pub fn as_nobody<S: AsRef<std::ffi::OsStr>>(program: &str, args: &[S]) -> Result<(), String> {
+    let out = Command::new("/usr/bin/setpriv")
+        .args([
+            format!("--reuid={NOBODY}"),
+            format!("--regid={NOBODY}"),
+            "--clear-groups".into(),
+            program.into(),
+        ])
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run setpriv");
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+/// Runs a Python `script` as nobody with `args` (`sys.argv[1:]`).
+pub fn python_as_nobody(script: &str, args: &[&Path]) -> Result<(), String> {
+    let mut all: Vec<std::ffi::OsString> = vec!["-c".into(), script.into()];
+    all.extend(args.iter().map(|p| p.as_os_str().to_owned()));
+    as_nobody("/usr/bin/python3", &all)
+}
