@@ -104,6 +104,11 @@ impl ToErrno for StoreError {
     fn to_errno(&self) -> i32 {
         match self {
             StoreError::InvalidBucketName { .. } => libc::EINVAL,
+            // A rename of a directory that would take an entry's key past
+            // S3's length: the name is too long where it would go.
+            StoreError::InvalidKey { reason } if *reason == alexander_store::KEY_TOO_LONG => {
+                libc::ENAMETOOLONG
+            }
             StoreError::InvalidKey { .. } => libc::EINVAL,
             StoreError::InvalidArgument(_) => libc::EINVAL,
             StoreError::KeyNotPath { .. } => libc::EINVAL,
@@ -178,6 +183,13 @@ mod tests {
                 libc::EEXIST,
             ),
             (StoreError::InvalidKey { reason: "x" }.into(), libc::EINVAL),
+            (
+                StoreError::InvalidKey {
+                    reason: alexander_store::KEY_TOO_LONG,
+                }
+                .into(),
+                libc::ENAMETOOLONG,
+            ),
             (
                 StoreError::KeyNotPath {
                     key: "a//b".into(),

@@ -243,3 +243,42 @@ except PermissionError:
     };
     common::python_as_nobody(script, &[&shared.path().join("shared")]).unwrap();
 }
+
+#[test]
+fn long_names_and_paths_are_enametoolong_for_another_user_too() {
+    if !common::can_switch_users() {
+        return;
+    }
+    let Some(s) = common::shared_mount(Config::default()) else {
+        return;
+    };
+    let script = r#"
+import errno, os, sys
+d = sys.argv[1]
+def refused(call, what):
+    try:
+        call()
+    except OSError as e:
+        assert e.errno == errno.ENAMETOOLONG, (what, e)
+        return
+    raise SystemExit(what + ": allowed")
+refused(lambda: open(os.path.join(d, "n" * 256), "w"), "a 256-byte name")
+# Four 255-byte names nested make a 1,023-byte key below the bucket: any
+# name under them is past S3's 1,024 bytes.
+deep = d
+for _ in range(4):
+    deep = os.path.join(deep, "m" * 255)
+    os.mkdir(deep)
+refused(lambda: open(os.path.join(deep, "x"), "w"), "a file past 1,024 bytes")
+refused(lambda: os.mkdir(os.path.join(deep, "x")), "a directory past 1,024 bytes")
+refused(lambda: os.symlink("t", os.path.join(deep, "x")), "a symlink past 1,024 bytes")
+refused(lambda: os.mkfifo(os.path.join(deep, "x")), "a fifo past 1,024 bytes")
+# A directory whose entry would pass the limit once moved.
+os.mkdir(os.path.join(d, "short"))
+open(os.path.join(d, "short", "y" * 255), "w").close()
+refused(lambda: os.rename(os.path.join(d, "short"), os.path.join(deep[:-255], "s")),
+        "a move that makes an entry's key too long")
+assert os.path.exists(os.path.join(d, "short", "y" * 255))
+"#;
+    common::python_as_nobody(script, &[&s.path().join("shared")]).unwrap();
+}

@@ -52,8 +52,9 @@ pub use error::{Error, Result};
 pub use list::{ListPage, ListQuery, VersionEntry, VersionPage, VersionQuery};
 pub use multipart::{PartInfo, PartsPage, UploadInfo, UploadsPage};
 pub use names::{
-    ANY_KEYS, ChunkId, KEY_RULE_SETTING, MAX_COMPONENT_LEN, MAX_KEY_LEN, SNAPSHOT_PREFIX,
-    check_path_key, keeps_path_rule, validate_bucket_name, validate_key, validate_snapshot_name,
+    ANY_KEYS, ChunkId, KEY_RULE_SETTING, KEY_TOO_LONG, MAX_COMPONENT_LEN, MAX_KEY_LEN,
+    SNAPSHOT_PREFIX, check_path_key, keeps_path_rule, validate_bucket_name, validate_key,
+    validate_snapshot_name,
 };
 pub use objects::{
     At, ByteRange, CopyMetadata, CopySource, DeleteResult, ObjectInfo, PutOptions, RenameOptions,

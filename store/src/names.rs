@@ -17,6 +17,10 @@ use crate::error::{Error, Result};
 /// Longest key S3 accepts, in bytes.
 pub const MAX_KEY_LEN: usize = 1024;
 
+/// The reason [`Error::InvalidKey`] gives for a key over [`MAX_KEY_LEN`]
+/// (the mount answers it with `ENAMETOOLONG`).
+pub const KEY_TOO_LONG: &str = "a key may be at most 1024 bytes long";
+
 /// The key prefix under which a bucket's snapshots are read; keys there are
 /// reserved and cannot be written.
 pub const SNAPSHOT_PREFIX: &str = ".snapshots/";
@@ -107,7 +111,7 @@ pub fn validate_key(key: &str) -> Result<()> {
     }
     if key.len() > MAX_KEY_LEN {
         return Err(Error::InvalidKey {
-            reason: "a key may be at most 1024 bytes long",
+            reason: KEY_TOO_LONG,
         });
     }
     if key.as_bytes().contains(&0) {

@@ -84,12 +84,24 @@ impl Fs {
         // too) cannot remove a directory between the check that it exists
         // and the marker that would bring it back.
         let _flushing = self.dir_flush.lock();
-        let pending = std::mem::take(&mut self.dir_times.lock().pending);
+        // Each time stays noted until it is stored, so that a `stat` made
+        // meanwhile shows it (taken out first, it would show the stored,
+        // older time for the moment of the store: rsync, seeing that,
+        // left a directory's time unset).
+        let pending: Vec<((String, String), i64)> = self
+            .dir_times
+            .lock()
+            .pending
+            .iter()
+            .map(|(k, t)| (k.clone(), *t))
+            .collect();
         let lazy = self.store.lazy();
         let mut first_error = None;
-        for ((bucket, dir), t) in pending {
+        let mut done = Vec::with_capacity(pending.len());
+        for ((bucket, dir), t) in &pending {
+            let (bucket, dir, t) = (bucket.as_str(), dir.as_str(), *t);
             let stored = if dir.is_empty() {
-                lazy.update_bucket_settings(&bucket, |s| {
+                lazy.update_bucket_settings(bucket, |s| {
                     s.insert(BUCKET_MTIME.to_owned(), t.to_string());
                     s.insert(BUCKET_CTIME.to_owned(), t.to_string());
                 })
@@ -100,11 +112,23 @@ impl Fs {
                     e => Err(FsError::from(e)),
                 })
             } else {
-                self.store_dir_time(&bucket, &dir, t)
+                self.store_dir_time(bucket, dir, t)
             };
-            if let Err(e) = stored {
-                tracing::warn!(bucket, dir, error = %e, "cannot store a directory's times");
-                first_error.get_or_insert(e);
+            match stored {
+                Ok(()) => done.push(((bucket.to_owned(), dir.to_owned()), t)),
+                // Kept for the next round.
+                Err(e) => {
+                    tracing::warn!(bucket, dir, error = %e, "cannot store a directory's times");
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        // What was stored is done with, unless a later change noted a newer
+        // time meanwhile.
+        let mut g = self.dir_times.lock();
+        for (key, t) in done {
+            if g.pending.get(&key) == Some(&t) {
+                g.pending.remove(&key);
             }
         }
         first_error.map_or(Ok(()), Err)
