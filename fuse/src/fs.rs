@@ -48,6 +48,7 @@ mod access;
 mod dir;
 mod history;
 mod io;
+mod nlink;
 mod times;
 mod xattr;
 
@@ -333,6 +334,8 @@ pub struct Fs {
     /// Held while they are stored, and by removals and renames of
     /// directories.
     dir_flush: Mutex<()>,
+    /// Directories' subdirectory counts (`fs/nlink.rs`).
+    subdirs: Mutex<nlink::SubdirCounts>,
 }
 
 fn now_ns() -> i64 {
@@ -424,6 +427,7 @@ impl Fs {
             started_ns: now_ns(),
             dir_times: Mutex::new(times::DirTimes::default()),
             dir_flush: Mutex::new(()),
+            subdirs: Mutex::new(nlink::SubdirCounts::default()),
         }
     }
 
@@ -455,6 +459,7 @@ impl Fs {
     /// been told (or after 5 s at most). Keys the kernel never saw
     /// are ignored.
     pub fn invalidate_key(&self, bucket: &str, key: &str) {
+        self.forget_subdirs(bucket, key);
         let path = key.trim_end_matches('/');
         let (ino, parent) = {
             let t = self.inodes.lock();
@@ -825,7 +830,7 @@ impl Fs {
             mtime_ns,
             atime_ns: setting(BUCKET_ATIME).unwrap_or(mtime_ns),
             ctime_ns: setting(BUCKET_CTIME).unwrap_or(mtime_ns),
-            nlink: 2,
+            nlink: self.dir_nlink(&b.name, "").unwrap_or(2),
             special: None,
         };
         self.with_dir_times(&b.name, "", attr)
@@ -949,7 +954,8 @@ impl Fs {
             }
         };
         if marker.is_some() || !self.prefix_entries(bucket, &prefix, 1)?.is_empty() {
-            let attr = self.dir_attr(0, marker.as_ref(), self.started_ns);
+            let mut attr = self.dir_attr(0, marker.as_ref(), self.started_ns);
+            attr.nlink = self.dir_nlink(bucket, path)?;
             return Ok(self.with_dir_times(bucket, path, attr));
         }
         Err(FsError::NotFound)
@@ -1361,6 +1367,7 @@ impl Fs {
             Some(WriteCondition::IfNoneMatch),
         )?;
         self.touch_dir(&p.bucket, &p.path, created_ns);
+        self.subdir_changed(&p.bucket, &path, 1);
         let mut a = self.dir_attr(0, Some(&info), 0);
         a.ino = self.inodes.lock().intern(&p.bucket, &path, Kind::Dir, true);
         Ok(a)
@@ -1506,6 +1513,7 @@ impl Fs {
             })?;
             self.inodes.lock().detach(name, "");
             self.forget_dir_times(name, "");
+            self.forget_subdirs(name, "");
             return Ok(());
         }
         self.check(&p.bucket, Access::Write)?;
@@ -1528,6 +1536,7 @@ impl Fs {
         }
         self.inodes.lock().detach(&p.bucket, &path);
         self.forget_dir_times(&p.bucket, &path);
+        self.subdir_changed(&p.bucket, &path, -1);
         self.keep_dir(&p.bucket, &p.path)?;
         self.touch_dir(&p.bucket, &p.path, now_ns());
         Ok(())
@@ -1641,6 +1650,7 @@ impl Fs {
                 )?;
                 self.forget_dir_times(bucket, &to);
                 self.move_dir_times(bucket, &from, &to);
+                self.subdirs_moved(bucket, &from, &to, dst.is_some());
             }
         } else {
             if dst.as_ref().is_some_and(|d| d.kind == Kind::Dir) {

@@ -188,15 +188,27 @@ for a, b in ((os.path.join(src, "f"), os.path.join(closed, "f")),
     common::python_as_nobody(script, &[&d, &closed]).unwrap();
     assert!(closed.join("x").exists() && d.join("f").exists());
 
-    // A directory moved to another parent: its `..` is the new parent.
+    // A directory moved to another parent: its `..` is the new parent, and
+    // both parents' link counts follow (2, plus one per subdirectory).
     fs::create_dir_all(d.join("a/moving/inner")).unwrap();
     fs::create_dir(d.join("b")).unwrap();
+    let nlink = |p: &str| fs::metadata(d.join(p)).unwrap().nlink();
+    assert_eq!((nlink("a"), nlink("b"), nlink("a/moving")), (3, 2, 3));
     fs::rename(d.join("a/moving"), d.join("b/moving")).unwrap();
     assert_eq!(
         fs::metadata(d.join("b/moving/..")).unwrap().ino(),
         fs::metadata(d.join("b")).unwrap().ino()
     );
     assert!(d.join("b/moving/inner").is_dir());
+    assert_eq!((nlink("a"), nlink("b"), nlink("b/moving")), (2, 3, 3));
+    fs::remove_dir(d.join("b/moving/inner")).unwrap();
+    assert_eq!(nlink("b/moving"), 2);
+    // A directory made over S3 counts as soon as the mount is told.
+    s.store
+        .put_object("shared", "b/over-s3/", &[][..], Default::default())
+        .unwrap();
+    s.invalidate_key("shared", "b/over-s3/");
+    assert_eq!(nlink("b"), 4);
 }
 
 #[test]

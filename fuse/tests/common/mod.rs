@@ -87,6 +87,15 @@ impl MountedSession {
         &self.mountpoint
     }
 
+    /// Tells the mount that `bucket/key` changed in the store behind its
+    /// back, as the S3 endpoint does.
+    pub fn invalidate_key(&self, bucket: &str, key: &str) {
+        self.handle
+            .as_ref()
+            .expect("mounted")
+            .invalidate_key(bucket, key);
+    }
+
     /// Unmounts and mounts the same store at the same place again: what the
     /// mount shows afterwards comes from the store alone.
     pub fn remount(&mut self) {
