@@ -1290,14 +1290,29 @@ impl Fs {
             .ok_or(FsError::Invalid("not a symlink".into()))
     }
 
-    /// The group and mode of a new entry in directory `parent` (node `p`)
+    /// The group and mode of a new entry in directory `p`
     /// made by a caller of group `gid`: in a set-group-ID directory it
     /// takes the directory's group, and a new directory its set-group-ID
     /// bit too, as on Linux's own filesystems.
-    fn inherit(&self, parent: u64, p: &Node, meta: &mut ObjectMeta) -> Result<()> {
-        let pa = self.attr_of(parent, p)?;
-        if u32::from(pa.perm) & libc::S_ISGID != 0 {
-            meta.attrs.gid = Some(pa.gid);
+    fn inherit(&self, p: &Node, meta: &mut ObjectMeta) -> Result<()> {
+        // Only the directory's mode and group are needed: its marker's, or
+        // its bucket's settings (one read, not a whole `getattr`).
+        let (mode, gid) = if p.path.is_empty() {
+            let b = self.store.head_bucket(&p.bucket)?;
+            let setting = |name| b.settings.get(name).and_then(|v| v.parse::<u32>().ok());
+            (setting(BUCKET_MODE), setting(BUCKET_GID))
+        } else {
+            match self
+                .store
+                .head_object(&p.bucket, &dir_prefix(&p.path), At::Current)
+            {
+                Ok(m) => (m.meta.attrs.mode, m.meta.attrs.gid),
+                Err(e) if not_found(&e) => (None, None),
+                Err(e) => return Err(e.into()),
+            }
+        };
+        if mode.is_some_and(|m| m & libc::S_ISGID != 0) {
+            meta.attrs.gid = Some(gid.unwrap_or(self.config.gid));
             if let Some(mode) = meta.attrs.mode
                 && mode & S_IFMT == S_IFDIR
             {
@@ -1358,7 +1373,7 @@ impl Fs {
         }
         let (p, path) = self.new_entry(parent, name)?;
         let mut meta = self.new_meta(S_IFDIR | (mode & 0o7777), uid, gid);
-        self.inherit(parent, &p, &mut meta)?;
+        self.inherit(&p, &mut meta)?;
         let created_ns = meta.attrs.mtime_ns.unwrap_or_else(now_ns);
         let info = self.put_empty(
             &p.bucket,
@@ -1396,7 +1411,7 @@ impl Fs {
         kind: Kind,
     ) -> Result<Attr> {
         let (p, path) = self.new_entry(parent, name)?;
-        self.inherit(parent, &p, &mut meta)?;
+        self.inherit(&p, &mut meta)?;
         let created_ns = meta.attrs.mtime_ns.unwrap_or_else(now_ns);
         let info = self.put_empty(&p.bucket, &path, meta, Some(WriteCondition::IfNoneMatch))?;
         self.touch_dir(&p.bucket, &p.path, created_ns);

@@ -18,7 +18,7 @@ impl Fs {
     ) -> Result<(Attr, u64)> {
         let (p, path) = self.new_entry(parent, name)?;
         let mut meta = self.new_meta(S_IFREG | (mode & 0o7777), uid, gid);
-        self.inherit(parent, &p, &mut meta)?;
+        self.inherit(&p, &mut meta)?;
         let created_ns = meta.attrs.mtime_ns.unwrap_or_else(now_ns);
         let ino = self
             .inodes
