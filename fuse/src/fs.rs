@@ -225,9 +225,10 @@ pub struct OpenMode {
     pub write: bool,
     pub truncate: bool,
     pub append: bool,
-    /// The process opening (the request's pid); 0 if unknown. See
-    /// [`Fs::flush`].
-    pub pid: u32,
+    /// Who opens: its process (0 if unknown) is the handle's opener (see
+    /// [`Fs::flush`]); a truncation by a caller other than root drops the
+    /// file's set-ID bits.
+    pub caller: Caller,
 }
 
 /// What a write handle will commit.

@@ -122,6 +122,14 @@ fn only_the_owner_changes_modes_and_set_id_bits_go_as_on_linux() {
     assert_eq!(mode("truncated"), 0o0777);
     assert_eq!(fs::read(&p).unwrap(), b"012");
 
+    // An open with O_TRUNC by another user empties the file: the same.
+    let p = d.join("opened-trunc");
+    fs::write(&p, b"0123456789").unwrap();
+    fs::set_permissions(&p, fs::Permissions::from_mode(0o4777)).unwrap();
+    common::python_as_nobody("import sys; open(sys.argv[1], 'w').close()", &[&p]).unwrap();
+    assert_eq!(mode("opened-trunc"), 0o0777);
+    assert_eq!(fs::read(&p).unwrap(), b"");
+
     // chown of a regular file drops both, even by root; a directory's
     // stay.
     let p = d.join("chowned");

@@ -77,7 +77,7 @@ impl Fs {
             },
             Err(e) => return Err(e.into()),
         };
-        let meta = match (&info, &pending) {
+        let mut meta = match (&info, &pending) {
             (Some(i), _) => i.meta.clone(),
             (None, Some((h, _))) => h.meta.lock().finish(),
             (None, None) => self
@@ -85,6 +85,18 @@ impl Fs {
                 .map(|o| o.lock().meta.lock().finish())
                 .unwrap_or_default(),
         };
+        // `O_TRUNC` by a caller other than root is a truncation like any
+        // other: set-ID bits go (the kernel leaves that to us:
+        // `HANDLE_KILLPRIV_V2`), with the commit of the emptied file.
+        if mode.write
+            && mode.truncate
+            && mode.caller.uid != 0
+            && let Some(m) = meta.attrs.mode
+            && m & (libc::S_ISUID | libc::S_ISGID) != 0
+        {
+            let gid = meta.attrs.gid.unwrap_or(self.config.gid);
+            meta.attrs.mode = Some(drop_set_id(m, &mode.caller, gid));
+        }
         // Held until the new handle is in place, so that no other handle
         // starts a stream beside its pending truncation.
         let mut transition = None;
@@ -120,7 +132,7 @@ impl Fs {
             fh,
             Arc::new(FileHandle {
                 ino,
-                opener: mode.pid,
+                opener: mode.caller.pid,
                 bucket: node.bucket,
                 key: node.path,
                 at: ReadAt::Current,
