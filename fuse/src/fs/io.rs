@@ -433,10 +433,12 @@ impl Fs {
         let grows = !keep_size && end > size;
         let zeroes = zeroing && offset < size;
         if !grows && !zeroes {
-            // Nothing to store, but the call modified the file all the
-            // same, as Linux's own filesystems stamp it.
+            // No bytes change, but the call modified the file all the same,
+            // as Linux's own filesystems stamp it: the times of what the
+            // handles will commit, and of the committed version in place
+            // (lazily: a program preallocating often must not pay a sync
+            // each time).
             let now = now_ns();
-            let node = self.node(h.ino)?;
             for w in self.handles_of(h.ino) {
                 if w.write {
                     let mut pm = w.meta.lock();
@@ -444,7 +446,24 @@ impl Fs {
                     pm.mtime_set = false;
                 }
             }
-            return self.change_meta(h.ino, &node, false, |m| m.attrs.mtime_ns = Some(now));
+            let named = self.inodes.lock().find(&h.bucket, &h.key) == Some(h.ino);
+            if named {
+                let stamp = |m: &mut ObjectMeta| {
+                    m.attrs.mtime_ns = Some(now);
+                    m.attrs.ctime_ns = Some(now);
+                };
+                match self
+                    .store
+                    .lazy()
+                    .update_object_meta(&h.bucket, &h.key, At::Current, stamp)
+                {
+                    Ok(_) => self.committed(h.ino),
+                    // Not committed yet: the handles' commit stamps it.
+                    Err(e) if not_found(&e) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            return Ok(());
         }
         self.with_overlay(h.ino, Some(&h), |o| {
             if zeroing {
@@ -590,9 +609,8 @@ impl Fs {
         }
     }
 
-    /// Makes every change made through the mount durable (`fsyncdir`, and
-    /// `syncfs`-like callers).
-    /// Makes every change so far durable, directory times included.
+    /// Makes every change made through the mount durable, directory times
+    /// included (`fsyncdir`, and `syncfs`-like callers).
     pub fn sync_all(&self) -> Result<()> {
         self.flush_dir_times()?;
         self.store.flush()?;
