@@ -30,6 +30,26 @@ fn config() -> Config {
     }
 }
 
+/// The store's metadata database opened directly, as a tool that damages
+/// or rewrites it would. A store just dropped may hold its lock for a
+/// moment more (sled's flusher thread lets go when it ends), so a busy
+/// lock is waited for, 10 s at most.
+fn open_meta(dir: &std::path::Path) -> sled::Db {
+    let started = std::time::Instant::now();
+    loop {
+        match sled::open(dir.join("meta")) {
+            Ok(db) => return db,
+            Err(sled::Error::Io(e))
+                if e.to_string().contains("could not acquire lock")
+                    && started.elapsed() < Duration::from_secs(10) =>
+            {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(e) => panic!("opening the metadata database: {e}"),
+        }
+    }
+}
+
 fn open() -> (tempfile::TempDir, Store) {
     open_with(config())
 }
@@ -854,7 +874,7 @@ fn small_objects_live_in_the_metadata_database_and_are_freed_from_it() {
     assert!(s.fsck(true).unwrap().is_clean());
     drop(s);
     // Freed means gone from the metadata database too.
-    let db = sled::open(dir.path().join("meta")).unwrap();
+    let db = open_meta(dir.path());
     assert_eq!(db.scan_prefix(b"d/").count(), 0);
 }
 
@@ -865,7 +885,7 @@ fn a_damaged_small_chunk_is_an_error_not_wrong_bytes() {
     put(&s, "bk1", "k", b"small and kept with the metadata");
     drop(s);
     {
-        let db = sled::open(dir.path().join("meta")).unwrap();
+        let db = open_meta(dir.path());
         let (key, mut value) = db.scan_prefix(b"d/").next().unwrap().unwrap();
         let mut bytes = value.to_vec();
         bytes[3] ^= 0x20;
@@ -915,7 +935,7 @@ fn a_store_of_another_format_is_refused_and_left_alone() {
     // A store written by an earlier development build (format 1): the
     // format key says so. Rewrite it through sled directly.
     {
-        let db = sled::open(dir.path().join("meta")).unwrap();
+        let db = open_meta(dir.path());
         let old = db.insert(b"m/format", vec![1u8]).unwrap();
         assert_eq!(
             old.as_deref(),
@@ -933,7 +953,7 @@ fn a_store_of_another_format_is_refused_and_left_alone() {
     // The refusal wrote nothing: with its format back, the store opens
     // and holds what it held.
     {
-        let db = sled::open(dir.path().join("meta")).unwrap();
+        let db = open_meta(dir.path());
         let old = db.insert(b"m/format", vec![4u8]).unwrap();
         assert_eq!(
             old.as_deref(),
@@ -962,7 +982,7 @@ fn format_2_and_3_stores_open_and_are_marked_format_4() {
         put(&s, "bk1", "k", b"from an older format");
         drop(s);
         {
-            let db = sled::open(dir.path().join("meta")).unwrap();
+            let db = open_meta(dir.path());
             db.insert(b"m/format", vec![old]).unwrap();
             db.flush().unwrap();
         }
@@ -974,7 +994,7 @@ fn format_2_and_3_stores_open_and_are_marked_format_4() {
         put(&s, "bk1", "k2", b"format 4");
         assert!(s.fsck(true).unwrap().is_clean());
         drop(s);
-        let db = sled::open(dir.path().join("meta")).unwrap();
+        let db = open_meta(dir.path());
         assert_eq!(
             db.get(b"m/format").unwrap().as_deref(),
             Some(&[4u8][..]),
