@@ -1162,13 +1162,18 @@ impl Fs {
                 }
             }
         }
-        // An orphan's attributes live with its handles and overlay only.
-        if node.kind == Kind::File && self.inodes.lock().find(&node.bucket, &node.path) != Some(ino)
-        {
+        // What the inode's overlay will commit (or, for an orphan, keeps
+        // for its handles) takes the change too.
+        let change_overlay = || {
             if let Some(o) = self.overlay_of(ino) {
                 let g = o.lock();
                 change(&mut g.meta.lock().meta);
             }
+        };
+        // An orphan's attributes live with its handles and overlay only.
+        if node.kind == Kind::File && self.inodes.lock().find(&node.bucket, &node.path) != Some(ino)
+        {
+            change_overlay();
             return Ok(());
         }
         let key = node.key();
@@ -1187,10 +1192,7 @@ impl Fs {
             Err(e) if not_found(&e) && self.pending_handle(&node.bucket, &key).is_some() => Ok(()),
             // A new file whose bytes are all in its overlay so far.
             Err(e) if not_found(&e) && self.overlay_of(ino).is_some() => {
-                if let Some(o) = self.overlay_of(ino) {
-                    let g = o.lock();
-                    change(&mut g.meta.lock().meta);
-                }
+                change_overlay();
                 Ok(())
             }
             Err(e) => Err(e.into()),

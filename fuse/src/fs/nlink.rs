@@ -22,6 +22,15 @@ pub(super) struct SubdirCounts {
     counts: HashMap<(String, String), u32>,
 }
 
+impl SubdirCounts {
+    /// Forgets the counts of directory `path` and of everything under it.
+    fn forget_below(&mut self, bucket: &str, path: &str) {
+        let below = dir_prefix(path);
+        self.counts
+            .retain(|(b, d), _| !(b == bucket && (d == path || d.starts_with(&below))));
+    }
+}
+
 /// Listing entries asked of the store per page when counting.
 const COUNT_PAGE: usize = 1000;
 
@@ -61,7 +70,8 @@ impl Fs {
     }
 
     /// Directory `path` was made (`delta` 1) or removed (−1): its parent's
-    /// count follows, if kept.
+    /// count follows, if kept; a removed directory's own counts, and those
+    /// below it, go.
     pub(super) fn subdir_changed(&self, bucket: &str, path: &str, delta: i32) {
         let mut g = self.subdirs.lock();
         let parent = (bucket.to_owned(), parent_of(path).to_owned());
@@ -69,20 +79,18 @@ impl Fs {
             *n = n.saturating_add_signed(delta);
         }
         if delta < 0 {
-            let below = dir_prefix(path);
-            g.counts
-                .retain(|(b, d), _| !(b == bucket && (d == path || d.starts_with(&below))));
+            g.forget_below(bucket, path);
         }
     }
 
-    /// A directory moved from `from` to `to`: what was counted under either
-    /// name is counted again when asked.
+    /// A directory moved from `from` to `to`, over an empty one there if
+    /// `replaced` (the new parent then has as many as before): what was
+    /// counted under either name is counted again when asked.
     pub(super) fn subdirs_moved(&self, bucket: &str, from: &str, to: &str, replaced: bool) {
         self.subdir_changed(bucket, from, -1);
-        if !replaced {
-            self.subdir_changed(bucket, to, 1);
+        if replaced {
+            self.subdirs.lock().forget_below(bucket, to);
         } else {
-            self.subdir_changed(bucket, to, -1);
             self.subdir_changed(bucket, to, 1);
         }
     }

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use alexander_store::{At, Error as StoreError, ObjectMeta, WriteCondition};
+use alexander_store::{At, Error as StoreError, ObjectMeta, Store, WriteCondition};
 
 use super::{BUCKET_CTIME, BUCKET_MTIME, Fs, FsError, Result, S_IFDIR, not_found};
 use crate::inode::dir_prefix;
@@ -112,7 +112,7 @@ impl Fs {
                     e => Err(FsError::from(e)),
                 })
             } else {
-                self.store_dir_time(bucket, dir, t)
+                self.store_dir_time(&lazy, bucket, dir, t)
             };
             match stored {
                 Ok(()) => done.push(((bucket.to_owned(), dir.to_owned()), t)),
@@ -134,9 +134,9 @@ impl Fs {
         first_error.map_or(Ok(()), Err)
     }
 
-    fn store_dir_time(&self, bucket: &str, dir: &str, t: i64) -> Result<()> {
+    /// Stores `t` as the times of `dir`'s marker, through `lazy`.
+    fn store_dir_time(&self, lazy: &Store, bucket: &str, dir: &str, t: i64) -> Result<()> {
         let marker = dir_prefix(dir);
-        let lazy = self.store.lazy();
         let set = |meta: &mut ObjectMeta| {
             meta.attrs.mtime_ns = Some(t);
             meta.attrs.ctime_ns = Some(t);
