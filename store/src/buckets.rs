@@ -88,6 +88,7 @@ impl Store {
         for (k, _) in txn.scan(&keys::snapshots_prefix(bucket))? {
             txn.delete(k);
         }
+        crate::links::drop_bucket(&mut txn, bucket)?;
         txn.delete(keys::bucket(bucket));
         txn.commit()?;
         self.inner.meta.sync()

@@ -20,6 +20,7 @@ mod durability;
 mod edit;
 mod error;
 mod ingest;
+mod links;
 mod list;
 pub mod manifest;
 pub mod md5x2;
@@ -49,6 +50,7 @@ pub use buckets::BucketInfo;
 pub use chunker::ChunkerConfig;
 pub use edit::{AppendCopy, EditRequest, Overlay};
 pub use error::{Error, Result};
+pub use links::Links;
 pub use list::{ListPage, ListQuery, VersionEntry, VersionPage, VersionQuery};
 pub use multipart::{PartInfo, PartsPage, UploadInfo, UploadsPage};
 pub use names::{
@@ -121,6 +123,9 @@ pub struct Store {
     /// Commits through this handle return once visible, without waiting
     /// for the metadata flush (see [`Store::lazy`]).
     lazy: bool,
+    /// Commits through this handle keep hard links whole (see
+    /// [`Store::following_links`]).
+    links: bool,
 }
 
 struct Inner {
@@ -213,6 +218,7 @@ impl Store {
                 recovered: Mutex::new(Recovered::default()),
             }),
             lazy: false,
+            links: false,
         };
         // Finish what a crash interrupted before serving anything: the
         // reference jobs first, while every chunk they name still has its
@@ -277,6 +283,21 @@ impl Store {
         Store {
             inner: self.inner.clone(),
             lazy: true,
+            links: self.links,
+        }
+    }
+
+    /// A handle on the same store whose changes treat the names of a
+    /// hard-linked file as one file (`links.rs`): a new version or new
+    /// metadata of one name is given to all, and a removal stamps the
+    /// others' change time. The mount's handle. Through any other handle
+    /// (the S3 endpoint's), a change of one name takes it out of its group
+    /// and leaves the others as they were, as separate objects behave.
+    pub fn following_links(&self) -> Store {
+        Store {
+            inner: self.inner.clone(),
+            lazy: self.lazy,
+            links: true,
         }
     }
 

@@ -360,6 +360,24 @@ pub mod keys {
         join(b"s/", &[b.as_bytes(), name.as_bytes()])
     }
 
+    /// Hard links: the group of names a key belongs to, bucket NUL key.
+    pub fn link_prefix(b: &str) -> Vec<u8> {
+        join(b"l/", &[b.as_bytes(), b""])
+    }
+    pub fn link(b: &str, key: &str) -> Vec<u8> {
+        join(b"l/", &[b.as_bytes(), key.as_bytes()])
+    }
+
+    /// Hard links: a group of names, bucket NUL group id.
+    pub fn link_groups_prefix(b: &str) -> Vec<u8> {
+        join(b"i/", &[b.as_bytes(), b""])
+    }
+    pub fn link_group(b: &str, group: u64) -> Vec<u8> {
+        let mut k = link_groups_prefix(b);
+        k.extend_from_slice(&group.to_be_bytes());
+        k
+    }
+
     pub fn uploads_prefix(b: &str) -> Vec<u8> {
         join(b"u/", &[b.as_bytes(), b""])
     }

@@ -454,6 +454,7 @@ impl Store {
         finish(&infos, &mut meta)?;
         let kept: Vec<u32> = parts.iter().map(|(n, _)| *n).collect();
         drop_upload(&mut txn, bucket, key, upload_id, &kept)?;
+        let linked = crate::links::before(&txn, bucket, key)?;
         let rec = commit_version(
             &mut txn,
             &mut brec,
@@ -467,6 +468,10 @@ impl Store {
                 part_sizes: records.iter().map(|r| r.size).collect(),
             },
         )?;
+        // A name of a hard-linked file written over S3 leaves the file.
+        if let Some(linked) = linked {
+            crate::links::left(&mut txn, bucket, key, linked, None)?;
+        }
         txn.put_rec(keys::bucket(bucket), &brec);
         self.finish(txn)?;
         Ok(ObjectInfo::of(key, &rec))

@@ -17,6 +17,7 @@ use std::io::Read;
 use crate::buckets::load;
 use crate::error::{Error, Result};
 use crate::ingest::{Ingested, NewChunk, PinGuard};
+use crate::links;
 use crate::manifest::Manifest;
 use crate::meta::{Txn, keys};
 use crate::names::{check_path_key, keeps_path_rule, validate_key, validate_writable_key};
@@ -267,7 +268,7 @@ pub(crate) fn refresh_current(txn: &mut Txn<'_>, bucket: &str, key: &str) -> Res
     Ok(())
 }
 
-fn take_seq(rec: &mut BucketRecord) -> u64 {
+pub(crate) fn take_seq(rec: &mut BucketRecord) -> u64 {
     let seq = rec.next_seq;
     rec.next_seq += 1;
     seq
@@ -641,6 +642,7 @@ impl Store {
         check_condition(&txn, bucket, key, &condition)?;
         self.index_in(&mut txn, new_chunks)?;
         change_refs(&mut txn, &manifest, 1)?;
+        let linked = links::before(&txn, bucket, key)?;
         let rec = commit_version(
             &mut txn,
             &mut brec,
@@ -654,6 +656,13 @@ impl Store {
                 part_sizes: Vec::new(),
             },
         )?;
+        if let Some(linked) = linked {
+            if self.links {
+                links::follow(&mut txn, &mut brec, bucket, key, linked, &rec)?;
+            } else {
+                links::left(&mut txn, bucket, key, linked, None)?;
+            }
+        }
         txn.put_rec(keys::bucket(bucket), &brec);
         self.finish(txn)?;
         Ok(ObjectInfo::of(key, &rec))
@@ -698,13 +707,35 @@ impl Store {
         validate_writable_key(key)?;
         let mut txn = self.inner.meta.begin();
         let mut brec = load(&txn, bucket)?;
+        let linked = links::before(&txn, bucket, key)?;
         let result = match version {
             None => delete_current(&mut txn, &mut brec, bucket, key)?,
             Some(id) => delete_version(&mut txn, &mut brec, bucket, key, id)?,
         };
+        self.leave_links(&mut txn, bucket, key, linked)?;
         txn.put_rec(keys::bucket(bucket), &brec);
         self.finish(txn)?;
         Ok(result)
+    }
+
+    /// After a delete of `key` (a member of a group before it, as
+    /// `linked` says): if it is no longer one, the others stay linked
+    /// without it, their change time now when this handle follows links.
+    fn leave_links(
+        &self,
+        txn: &mut Txn<'_>,
+        bucket: &str,
+        key: &str,
+        linked: Option<links::Linked>,
+    ) -> Result<()> {
+        let Some(linked) = linked else {
+            return Ok(());
+        };
+        // A delete of an older version by id leaves the current one.
+        if links::before(txn, bucket, key)?.is_some() {
+            return Ok(());
+        }
+        links::left(txn, bucket, key, linked, self.links.then(now_ns))
     }
 
     /// Deletes many keys (or versions) in one commit; each gets its own
@@ -718,9 +749,14 @@ impl Store {
         let mut brec = load(&txn, bucket)?;
         let mut results = Vec::with_capacity(targets.len());
         for (key, version) in targets {
-            let r = validate_writable_key(key).and_then(|()| match version {
-                None => delete_current(&mut txn, &mut brec, bucket, key),
-                Some(id) => delete_version(&mut txn, &mut brec, bucket, key, id),
+            let r = validate_writable_key(key).and_then(|()| {
+                let linked = links::before(&txn, bucket, key)?;
+                let r = match version {
+                    None => delete_current(&mut txn, &mut brec, bucket, key),
+                    Some(id) => delete_version(&mut txn, &mut brec, bucket, key, id),
+                }?;
+                self.leave_links(&mut txn, bucket, key, linked)?;
+                Ok(r)
             });
             results.push(r);
         }
@@ -753,6 +789,7 @@ impl Store {
             CopyMetadata::Copy => src.meta,
             CopyMetadata::Replace(m) => m,
         };
+        let linked = links::before(&txn, dst_bucket, dst_key)?;
         let rec = commit_version(
             &mut txn,
             &mut brec,
@@ -766,6 +803,9 @@ impl Store {
                 part_sizes: src.part_sizes,
             },
         )?;
+        if let Some(linked) = linked {
+            links::left(&mut txn, dst_bucket, dst_key, linked, None)?;
+        }
         txn.put_rec(keys::bucket(dst_bucket), &brec);
         self.finish(txn)?;
         drop(pins);
@@ -819,6 +859,12 @@ impl Store {
         change(&mut rec.meta);
         txn.put_rec(keys::version(bucket, key, rec.seq), &rec);
         refresh_current(&mut txn, bucket, key)?;
+        if self.links
+            && matches!(at, At::Current)
+            && let Some(linked) = links::before(&txn, bucket, key)?
+        {
+            links::follow_meta(&mut txn, bucket, &linked, &rec.meta)?;
+        }
         self.finish(txn)?;
         Ok(ObjectInfo::of(key, &rec))
     }
@@ -922,6 +968,15 @@ impl Store {
         // Their chunks stay pinned until the new references are taken.
         let mut pins = PinGuard::new(self);
         let mut sources = Vec::with_capacity(moves.len());
+        // Groups the names moved and the names replaced belong to.
+        let mut linked = BTreeMap::new();
+        for key in moves.keys().chain(moves.values()) {
+            if !linked.contains_key(key)
+                && let Some(l) = links::before(&txn, bucket, key)?
+            {
+                linked.insert(key.clone(), l);
+            }
+        }
         for src in moves.keys() {
             let rec = versions_of(&txn, bucket, src)?
                 .into_iter()
@@ -945,6 +1000,7 @@ impl Store {
                 options.forget_fresh_source,
             )?;
         }
+        let mut new_seqs = BTreeMap::new();
         for ((src, dst), mut rec) in moves.iter().zip(sources) {
             change_refs(&mut txn, &rec.manifest, 1)?;
             if let Some(t) = options.ctime_ns
@@ -952,7 +1008,7 @@ impl Store {
             {
                 rec.meta.attrs.ctime_ns = Some(t);
             }
-            commit_version(
+            let new = commit_version(
                 &mut txn,
                 &mut brec,
                 bucket,
@@ -965,6 +1021,23 @@ impl Store {
                     part_sizes: rec.part_sizes,
                 },
             )?;
+            new_seqs.insert(dst.clone(), new.seq);
+        }
+        // Groups follow their names: a name moved keeps its place under
+        // its new key (with its new version), a name replaced (that was
+        // not itself moved) leaves.
+        for (dst, l) in moves
+            .values()
+            .filter_map(|d| linked.remove(d).map(|l| (d, l)))
+        {
+            if !moves.contains_key(dst) {
+                links::left(&mut txn, bucket, dst, l, None)?;
+            }
+        }
+        for (src, dst) in &moves {
+            if let Some(l) = linked.remove(src) {
+                links::moved_within(&mut txn, bucket, src, dst, l, &moves, &new_seqs)?;
+            }
         }
         txn.put_rec(keys::bucket(bucket), &brec);
         self.finish(txn)?;
@@ -1045,6 +1118,8 @@ fn rename_one(
     }
     pins.pin_manifest(&src.manifest);
     change_refs(txn, &src.manifest, 1)?;
+    let linked_from = links::before(txn, bucket, from)?;
+    let linked_to = links::before(txn, bucket, to)?;
     let rec = commit_version(
         txn,
         brec,
@@ -1064,6 +1139,14 @@ fn rename_one(
             part_sizes: src.part_sizes,
         },
     )?;
+    // The name replaced leaves its file's group; the file renamed keeps its
+    // own under the new name.
+    if let Some(linked) = linked_to {
+        links::left(txn, bucket, to, linked, options.ctime_ns)?;
+    }
+    if let Some(linked) = linked_from {
+        links::moved(txn, bucket, from, to, rec.seq, linked)?;
+    }
     vacate(txn, brec, bucket, from, options.forget_fresh_source)?;
     Ok(ObjectInfo::of(to, &rec))
 }

@@ -1421,3 +1421,188 @@ fn a_pinned_version_stays_readable_after_its_key_goes_and_is_freed_after() {
     assert!(gc.chunks_freed > 0);
     assert_eq!(s.stats().unwrap().chunks, 0);
 }
+
+/// The names `key`'s file has, as the store tells them (empty when none
+/// other than itself).
+fn linked_names(s: &Store, key: &str) -> Vec<String> {
+    s.links("bk1", key)
+        .unwrap()
+        .map(|l| l.names)
+        .unwrap_or_default()
+}
+
+fn ctime(s: &Store, key: &str) -> Option<i64> {
+    s.head_object("bk1", key, At::Current)
+        .unwrap()
+        .meta
+        .attrs
+        .ctime_ns
+}
+
+#[test]
+fn a_hard_link_is_one_file_through_a_handle_that_follows_links() {
+    let (_d, plain) = open();
+    let s = plain.following_links();
+    s.create_bucket("bk1").unwrap();
+    let first = data(50_000, 1);
+    put(&s, "bk1", "a", &first);
+    assert!(s.links("bk1", "a").unwrap().is_none());
+    s.link("bk1", "a", "d/b", 77).unwrap();
+    let group = s.links("bk1", "a").unwrap().unwrap();
+    assert_eq!(group.names, ["a", "d/b"]);
+    assert_eq!(s.links("bk1", "d/b").unwrap().unwrap(), group);
+    assert_eq!(get(&s, "bk1", "d/b", At::Current).unwrap(), first);
+    assert_eq!((ctime(&s, "a"), ctime(&s, "d/b")), (Some(77), Some(77)));
+    // A third name joins the same group, whichever name it is made from.
+    s.link("bk1", "d/b", "c", 78).unwrap();
+    assert_eq!(linked_names(&s, "a"), ["a", "c", "d/b"]);
+    assert_eq!(s.links("bk1", "c").unwrap().unwrap().group, group.group);
+
+    // A write of one name is a write of all.
+    let second = data(60_000, 2);
+    put(&s, "bk1", "c", &second);
+    for k in ["a", "c", "d/b"] {
+        assert_eq!(get(&s, "bk1", k, At::Current).unwrap(), second, "{k}");
+    }
+    assert_eq!(linked_names(&s, "a"), ["a", "c", "d/b"]);
+    // So is a change of attributes.
+    s.update_object_meta("bk1", "a", At::Current, |m| m.attrs.mode = Some(0o100600))
+        .unwrap();
+    for k in ["a", "c", "d/b"] {
+        let info = s.head_object("bk1", k, At::Current).unwrap();
+        assert_eq!(info.meta.attrs.mode, Some(0o100600), "{k}");
+    }
+
+    // Removing one name stamps the others' change time; two stay linked.
+    s.delete_object("bk1", "c", None).unwrap();
+    assert_eq!(linked_names(&s, "a"), ["a", "d/b"]);
+    assert!(ctime(&s, "a").unwrap() > 78);
+    assert!(s.links("bk1", "c").unwrap().is_none());
+    // The last but one: the file is a plain object again.
+    s.delete_object("bk1", "a", None).unwrap();
+    assert!(s.links("bk1", "d/b").unwrap().is_none());
+    assert_eq!(get(&s, "bk1", "d/b", At::Current).unwrap(), second);
+    assert_eq!(keys(&s, "bk1"), ["d/b"]);
+    s.gc().unwrap();
+    assert!(s.fsck(true).unwrap().is_clean());
+}
+
+#[test]
+fn an_s3_write_or_delete_takes_one_name_out_of_its_file() {
+    let (_d, s3) = open();
+    let mount = s3.following_links();
+    s3.create_bucket("bk1").unwrap();
+    let first = data(20_000, 3);
+    put(&mount, "bk1", "a", &first);
+    mount.link("bk1", "a", "b", 1).unwrap();
+    mount.link("bk1", "a", "c", 2).unwrap();
+    // An S3 PUT of one name replaces that object only.
+    let other = data(1_000, 4);
+    put(&s3, "bk1", "b", &other);
+    assert_eq!(get(&s3, "bk1", "a", At::Current).unwrap(), first);
+    assert_eq!(linked_names(&s3, "a"), ["a", "c"]);
+    assert!(s3.links("bk1", "b").unwrap().is_none());
+    // ... and a later write through the mount reaches the names left.
+    let second = data(30_000, 5);
+    put(&mount, "bk1", "a", &second);
+    assert_eq!(get(&s3, "bk1", "c", At::Current).unwrap(), second);
+    assert_eq!(get(&s3, "bk1", "b", At::Current).unwrap(), other);
+    // An S3 copy onto a name, and an S3 delete, do the same.
+    mount.link("bk1", "a", "d", 3).unwrap();
+    let src = CopySource {
+        bucket: "bk1",
+        key: "b",
+        at: At::Current,
+    };
+    s3.copy_object(src, "bk1", "d", CopyMetadata::Copy, None)
+        .unwrap();
+    assert_eq!(linked_names(&s3, "a"), ["a", "c"]);
+    s3.delete_object("bk1", "c", None).unwrap();
+    assert!(s3.links("bk1", "a").unwrap().is_none());
+    assert_eq!(get(&s3, "bk1", "a", At::Current).unwrap(), second);
+    // Attributes changed over S3 stay with the name changed.
+    mount.link("bk1", "a", "e", 4).unwrap();
+    s3.update_object_meta("bk1", "e", At::Current, |m| {
+        m.content_type = Some("text/plain".into())
+    })
+    .unwrap();
+    let a = s3.head_object("bk1", "a", At::Current).unwrap();
+    assert_eq!(a.meta.content_type, None);
+    assert!(s3.fsck(true).unwrap().is_clean());
+}
+
+#[test]
+fn links_follow_renames_and_leave_with_a_replaced_name() {
+    let (_d, plain) = open();
+    let s = plain.following_links();
+    s.create_bucket("bk1").unwrap();
+    put(&s, "bk1", "d/a", b"one");
+    s.link("bk1", "d/a", "d/b", 1).unwrap();
+    s.link("bk1", "d/a", "x", 1).unwrap();
+    put(&s, "bk1", "y", b"other");
+    s.link("bk1", "y", "z", 1).unwrap();
+    // A name renamed keeps its place.
+    s.rename_object("bk1", "x", "x2", false).unwrap();
+    assert_eq!(linked_names(&s, "d/a"), ["d/a", "d/b", "x2"]);
+    // A directory renamed: its linked names move together.
+    s.rename_prefix("bk1", "d/", "e/", false).unwrap();
+    assert_eq!(linked_names(&s, "x2"), ["e/a", "e/b", "x2"]);
+    put(&s, "bk1", "x2", b"two");
+    assert_eq!(get(&s, "bk1", "e/b", At::Current).unwrap(), b"two");
+    // A rename over a linked name: that name is now the file moved, and
+    // its old file keeps its other name.
+    s.rename_object("bk1", "e/a", "z", false).unwrap();
+    assert_eq!(linked_names(&s, "z"), ["e/b", "x2", "z"]);
+    assert!(s.links("bk1", "y").unwrap().is_none());
+    assert_eq!(get(&s, "bk1", "y", At::Current).unwrap(), b"other");
+    // A rename between two names of one file leaves the file one name
+    // fewer.
+    s.rename_object("bk1", "x2", "z", false).unwrap();
+    assert_eq!(linked_names(&s, "z"), ["e/b", "z"]);
+    assert_eq!(keys(&s, "bk1"), ["e/b", "y", "z"]);
+    assert!(s.fsck(true).unwrap().is_clean());
+}
+
+#[test]
+fn links_in_a_versioned_bucket_and_bad_links() {
+    let (_d, plain) = open();
+    let s = plain.following_links();
+    s.create_bucket("bk1").unwrap();
+    s.set_versioning("bk1", Versioning::Enabled).unwrap();
+    put(&s, "bk1", "a", b"v1");
+    s.link("bk1", "a", "b", 1).unwrap();
+    put(&s, "bk1", "a", b"v2");
+    assert_eq!(get(&s, "bk1", "b", At::Current).unwrap(), b"v2");
+    // Deleting the current version of a name by id brings an older one
+    // back: that name is no longer the file.
+    let b_now = s.head_object("bk1", "b", At::Current).unwrap();
+    s.delete_object("bk1", "b", Some(&b_now.version_id))
+        .unwrap();
+    assert_eq!(get(&s, "bk1", "b", At::Current).unwrap(), b"v1");
+    assert!(s.links("bk1", "a").unwrap().is_none());
+    // Bad input changes nothing.
+    assert!(matches!(
+        s.link("bk1", "a", "b", 1),
+        Err(Error::AlreadyExists(_))
+    ));
+    assert!(matches!(
+        s.link("bk1", "nope", "c", 1),
+        Err(Error::NoSuchKey { .. })
+    ));
+    assert!(s.link("bk1", "a", "dir/", 1).is_err());
+    assert!(s.link("nobucket", "a", "c", 1).is_err());
+    assert_eq!(keys(&s, "bk1"), ["a", "b"]);
+    // A deleted bucket leaves no link behind for a new bucket of its name.
+    let (_d2, plain) = open();
+    let s = plain.following_links();
+    s.create_bucket("bk1").unwrap();
+    put(&s, "bk1", "a", b"x");
+    s.link("bk1", "a", "b", 1).unwrap();
+    s.delete_object("bk1", "a", None).unwrap();
+    s.delete_object("bk1", "b", None).unwrap();
+    s.delete_bucket("bk1").unwrap();
+    s.create_bucket("bk1").unwrap();
+    put(&s, "bk1", "a", b"y");
+    put(&s, "bk1", "b", b"z");
+    assert!(s.links("bk1", "a").unwrap().is_none());
+}
