@@ -56,11 +56,14 @@ pub(crate) struct Linked {
     others: Vec<String>,
 }
 
+/// A point read of the metadata: a transaction's or the database's.
+type Get<'a> = &'a dyn Fn(&[u8]) -> Result<Option<Vec<u8>>>;
+
 /// Reads a key's group through `get` (a transaction's or the database's):
 /// its id and the names that belong to it, `key` among them; `None` when
 /// `key` belongs to no group.
 fn read(
-    get: &dyn Fn(&[u8]) -> Result<Option<Vec<u8>>>,
+    get: Get<'_>,
     bucket: &str,
     key: &str,
 ) -> Result<Option<(u64, Vec<String>)>> {
