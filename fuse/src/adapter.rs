@@ -312,17 +312,16 @@ impl Filesystem for FuseFs {
         self.entry("symlink", r, reply);
     }
 
-    /// Hard links are refused: an object has exactly one key, so two names
-    /// cannot share one file's data and attributes.
     fn link(
         &self,
         _req: &Request,
-        _ino: INodeNo,
-        _newparent: INodeNo,
-        _newname: &OsStr,
+        ino: INodeNo,
+        newparent: INodeNo,
+        newname: &OsStr,
         reply: ReplyEntry,
     ) {
-        reply.error(Errno::EPERM);
+        let r = self.fs.link(ino.0, newparent.0, newname.as_bytes());
+        self.entry("link", r, reply);
     }
 
     fn rename(

@@ -117,6 +117,9 @@ pub struct Attr {
     /// Names it has: 1 for a file, 2 for a directory, 0 for a file whose
     /// name went while it was open.
     pub nlink: u32,
+    /// The hard-link group of a file with several names, which all share
+    /// its inode.
+    pub link_group: Option<u64>,
     /// A named pipe, a socket or a device node rather than a regular file
     /// (`kind` is then [`Kind::File`]).
     pub special: Option<Special>,
@@ -419,7 +422,8 @@ impl Fs {
             overlays: Mutex::new(HashMap::new()),
             transition: Mutex::new(()),
             notifier: OnceLock::new(),
-            store,
+            // The mount's changes keep a hard-linked file's names one file.
+            store: store.following_links(),
             config,
             inodes: Mutex::new(inodes),
             files: RwLock::new(HashMap::new()),
@@ -776,6 +780,7 @@ impl Fs {
             // change time, changed when it was stored.
             ctime_ns: a.ctime_ns.unwrap_or(info.modified_ns),
             nlink: 1,
+            link_group: None,
             special: Special::of(&info.meta),
         }
     }
@@ -802,6 +807,7 @@ impl Fs {
                 .or(marker.map(|m| m.modified_ns))
                 .unwrap_or(mtime_ns),
             nlink: 2,
+            link_group: None,
             special: None,
         }
     }
@@ -832,6 +838,7 @@ impl Fs {
             atime_ns: setting(BUCKET_ATIME).unwrap_or(mtime_ns),
             ctime_ns: setting(BUCKET_CTIME).unwrap_or(mtime_ns),
             nlink: self.dir_nlink(&b.name, "").unwrap_or(2),
+            link_group: None,
             special: None,
         };
         self.with_dir_times(&b.name, "", attr)
@@ -925,13 +932,13 @@ impl Fs {
                 seq: 0,
                 part_sizes: Vec::new(),
             };
-            return Ok(self.file_attr(0, &info));
+            return self.with_links(bucket, path, self.file_attr(0, &info));
         }
         // A handle's streaming write or pending truncation is newer than
         // the committed object (which may exist: a file emptied, then
         // written from offset 0).
         if let Some((h, size)) = self.pending_handle(bucket, path) {
-            return Ok(self.pending_attr(0, &h, size));
+            return self.with_links(bucket, path, self.pending_attr(0, &h, size));
         }
         // No key is longer than the store allows: a path past that is too
         // long (as a long component is), not the store's invalid key.
@@ -939,7 +946,7 @@ impl Fs {
             return Err(FsError::NameTooLong);
         }
         match self.store.head_object(bucket, path, At::Current) {
-            Ok(info) => return Ok(self.file_attr(0, &info)),
+            Ok(info) => return self.with_links(bucket, path, self.file_attr(0, &info)),
             Err(e) if not_found(&e) => {}
             Err(e) => return Err(e.into()),
         }
@@ -960,6 +967,16 @@ impl Fs {
             return Ok(self.with_dir_times(bucket, path, attr));
         }
         Err(FsError::NotFound)
+    }
+
+    /// `attr` of the file at `path`, with its link count and group if it
+    /// has several names.
+    fn with_links(&self, bucket: &str, path: &str, mut attr: Attr) -> Result<Attr> {
+        if let Some(l) = self.store.links(bucket, path)? {
+            attr.nlink = u32::try_from(l.names.len()).unwrap_or(u32::MAX);
+            attr.link_group = Some(l.group);
+        }
+        Ok(attr)
     }
 
     fn attr_of(&self, ino: u64, node: &Node) -> Result<Attr> {
@@ -1026,7 +1043,13 @@ impl Fs {
             let attr = self.resolve(&p.bucket, &path)?;
             (p.bucket.clone(), path, attr)
         };
-        attr.ino = self.inodes.lock().intern(&bucket, &path, attr.kind, true);
+        attr.ino = if attr.kind == Kind::Dir {
+            self.inodes.lock().intern(&bucket, &path, attr.kind, true)
+        } else {
+            self.inodes
+                .lock()
+                .intern_file(&bucket, &path, attr.kind, attr.link_group, true)
+        };
         Ok(attr)
     }
 
@@ -1351,6 +1374,52 @@ impl Fs {
         Ok((p, path))
     }
 
+    /// Gives the file `ino` another name, `newname` in `newparent` (a hard
+    /// link): both are then one file, with one inode, whose data and
+    /// attributes every name shows (over S3, each name is an object of its
+    /// own sharing the file's chunks; see the store's `links.rs`).
+    pub fn link(&self, ino: u64, newparent: u64, newname: &[u8]) -> Result<Attr> {
+        let node = self.live_node(ino)?;
+        if node.kind == Kind::Dir {
+            return Err(FsError::NotPermitted("a directory cannot be linked"));
+        }
+        let np = self.live_dir(newparent)?;
+        if !np.is_root() && np.bucket != node.bucket {
+            return Err(FsError::CrossDevice);
+        }
+        let (np, path) = self.new_entry(newparent, newname)?;
+        // A file whose last name went while it was open cannot get a new
+        // one (Linux refuses `linkat` of such a descriptor with ENOENT).
+        if self.inodes.lock().find(&node.bucket, &node.path) != Some(ino) {
+            return Err(FsError::NotFound);
+        }
+        // The new name shares what is written so far: writes in flight are
+        // committed under the name first.
+        for h in self.handles_of(ino) {
+            match self.commit_state(&h) {
+                Ok(()) | Err(FsError::NotSupported(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.commit_overlay(ino)?;
+        let now = now_ns();
+        self.store
+            .link(&node.bucket, &node.path, &path, now)
+            .map_err(|e| match e {
+                StoreError::AlreadyExists(_) => FsError::Exists,
+                e => e.into(),
+            })?;
+        let group = self.store.links(&node.bucket, &path)?.map(|l| l.group);
+        {
+            let mut t = self.inodes.lock();
+            t.intern_file(&node.bucket, &node.path, node.kind, group, false);
+            t.intern_file(&np.bucket, &path, node.kind, group, true);
+        }
+        self.committed(ino);
+        self.touch_dir(&np.bucket, &np.path, now);
+        self.getattr(ino)
+    }
+
     pub fn mkdir(&self, parent: u64, name: &[u8], mode: u32, uid: u32, gid: u32) -> Result<Attr> {
         self.writable()?;
         let p = self.dir_node(parent)?;
@@ -1494,10 +1563,20 @@ impl Fs {
             },
             Err(e) => return Err(e.into()),
         };
-        // Its open descriptors keep what they see until the last closes.
         let ino = self.inodes.lock().find(&p.bucket, &path);
+        // A file with other names lives on under them; one without keeps,
+        // for its open descriptors, what they see until the last closes.
+        let others = if in_store {
+            self.other_names(&p.bucket, &path)?
+        } else {
+            Vec::new()
+        };
         if let Some(ino) = ino {
-            self.orphan_open(ino)?;
+            if others.is_empty() {
+                self.orphan_open(ino)?;
+            } else {
+                self.settle_writes(ino)?;
+            }
         }
         // A streaming write the orphaning committed is in the store now.
         match self.store.delete_object(&p.bucket, &path, None) {
@@ -1506,9 +1585,85 @@ impl Fs {
             Err(e) => return Err(e.into()),
         }
         self.inodes.lock().detach(&p.bucket, &path);
+        if let Some(ino) = ino
+            && !others.is_empty()
+        {
+            self.name_lost(ino, &p.bucket, &path, &others);
+        }
         self.keep_dir(&p.bucket, &p.path)?;
         self.touch_dir(&p.bucket, &p.path, now_ns());
         Ok(())
+    }
+
+    /// The other names of the file at `path`, if it has several.
+    fn other_names(&self, bucket: &str, path: &str) -> Result<Vec<String>> {
+        Ok(self
+            .store
+            .links(bucket, path)?
+            .map(|l| l.names.into_iter().filter(|n| n != path).collect())
+            .unwrap_or_default())
+    }
+
+    /// Commits what is in flight for `ino` (its handles' streaming writes
+    /// and pending truncations, its overlay), so that the store holds it.
+    fn settle_writes(&self, ino: u64) -> Result<()> {
+        for h in self.handles_of(ino) {
+            match self.commit_state(&h) {
+                // A handle whose write failed keeps its error for itself.
+                Ok(()) | Err(FsError::NotSupported(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.commit_overlay(ino)
+    }
+
+    /// The hard-linked file `ino` lost its name `path` (an unlink, or a
+    /// rename over it) and goes on under `others`: the inode takes one of
+    /// them if the table knew none, and the handles opened by the lost name
+    /// follow it, as they would on a local filesystem.
+    fn name_lost(&self, ino: u64, bucket: &str, path: &str, others: &[String]) {
+        let name = {
+            let mut t = self.inodes.lock();
+            if t.get(ino).is_some_and(|n| n.path == path) {
+                t.rename_inode(ino, &others[0]);
+            }
+            t.get(ino).map(|n| n.path)
+        };
+        if let Some(name) = name {
+            let moving: Vec<(u64, Arc<FileHandle>)> = self
+                .files
+                .read()
+                .iter()
+                .filter(|(_, h)| h.ino == ino && h.bucket == bucket && h.key == path)
+                .map(|(fh, h)| (*fh, h.clone()))
+                .collect();
+            self.rekey(moving, |_| name.clone());
+        }
+        self.committed(ino);
+    }
+
+    /// Gives each of `moving` (open handles, by number) the key `key_of`
+    /// its old key; their state moves with them, their readers reopen.
+    fn rekey(&self, moving: Vec<(u64, Arc<FileHandle>)>, key_of: impl Fn(&str) -> String) {
+        let mut files = self.files.write();
+        for (fh, h) in moving {
+            if let Some(slot) = files.get_mut(&fh)
+                && Arc::ptr_eq(slot, &h)
+            {
+                let state = std::mem::replace(&mut *h.state.lock(), WriteState::Clean);
+                *slot = Arc::new(FileHandle {
+                    ino: h.ino,
+                    opener: h.opener,
+                    bucket: h.bucket.clone(),
+                    key: key_of(&h.key),
+                    at: h.at.clone(),
+                    write: h.write,
+                    meta: h.meta.clone(),
+                    state: Mutex::new(state),
+                    reader: Mutex::new(None),
+                });
+            }
+        }
     }
 
     pub fn rmdir(&self, parent: u64, name: &[u8]) -> Result<()> {
@@ -1621,6 +1776,17 @@ impl Fs {
         if dst.is_some() && no_replace {
             return Err(FsError::Exists);
         }
+        // Two names of one file: a rename between them does nothing.
+        if let (Some(a), Some(b)) = (src.link_group, dst.as_ref().and_then(|d| d.link_group))
+            && a == b
+        {
+            return Ok(());
+        }
+        // A file replaced that has other names lives on under them.
+        let dst_others = match &dst {
+            Some(d) if d.link_group.is_some() => self.other_names(bucket, &to)?,
+            _ => Vec::new(),
+        };
         if to.len() + 1 > alexander_store::MAX_KEY_LEN {
             return Err(FsError::NameTooLong);
         }
@@ -1630,7 +1796,11 @@ impl Fs {
             && dst.as_ref().is_some_and(|d| d.kind != Kind::Dir)
             && src.kind != Kind::Dir
         {
-            self.orphan_open(d)?;
+            if dst_others.is_empty() {
+                self.orphan_open(d)?;
+            } else {
+                self.settle_writes(d)?;
+            }
         }
         // A renamed entry's change time, and its old and new directories'
         // times, are this moment.
@@ -1696,26 +1866,12 @@ impl Fs {
         self.inodes.lock().rename(bucket, &from, &to);
         // Open handles follow the file to its new key, as on a local
         // filesystem (their state moves with them; readers reopen).
-        let mut files = self.files.write();
-        for (fh, h) in moving {
-            if let Some(slot) = files.get_mut(&fh)
-                && Arc::ptr_eq(slot, &h)
-            {
-                let state = std::mem::replace(&mut *h.state.lock(), WriteState::Clean);
-                *slot = Arc::new(FileHandle {
-                    ino: h.ino,
-                    opener: h.opener,
-                    bucket: h.bucket.clone(),
-                    key: format!("{to}{}", &h.key[from.len()..]),
-                    at: h.at.clone(),
-                    write: h.write,
-                    meta: h.meta.clone(),
-                    state: Mutex::new(state),
-                    reader: Mutex::new(None),
-                });
-            }
+        self.rekey(moving, |key| format!("{to}{}", &key[from.len()..]));
+        if let Some(d) = dst_ino.filter(|d| Some(*d) != src_ino)
+            && !dst_others.is_empty()
+        {
+            self.name_lost(d, bucket, &to, &dst_others);
         }
-        drop(files);
         self.keep_dir(bucket, parent_of(&from))?;
         self.touch_dir(bucket, parent_of(&from), now);
         self.touch_dir(bucket, parent_of(&to), now);

@@ -97,6 +97,22 @@ pub fn parent_of(path: &str) -> &str {
 struct Entry {
     node: Node,
     lookups: u64,
+    /// The hard-link group of a file with several names (`Links::group`).
+    group: Option<u64>,
+    /// Its other live paths, for a file with several names: `node.path`
+    /// is one of them, and any can stand in when it goes.
+    aliases: Vec<String>,
+}
+
+impl Entry {
+    fn new(node: Node, lookups: u64) -> Entry {
+        Entry {
+            node,
+            lookups,
+            group: None,
+            aliases: Vec::new(),
+        }
+    }
 }
 
 /// The table. Not thread-safe by itself: the core keeps it under a mutex.
@@ -105,6 +121,8 @@ pub struct InodeTable {
     /// Ordered, so that a directory's descendants are one range (see
     /// [`InodeTable::rename`]).
     by_path: BTreeMap<(String, View, String), u64>,
+    /// The inode of each hard-link group the table holds, by bucket.
+    by_group: HashMap<(String, u64), u64>,
     next: u64,
 }
 
@@ -121,6 +139,7 @@ impl InodeTable {
         let mut t = InodeTable {
             by_ino: HashMap::new(),
             by_path: BTreeMap::new(),
+            by_group: HashMap::new(),
             next: ROOT_INO + 1,
         };
         let bucket = root_bucket.unwrap_or_default().to_owned();
@@ -128,19 +147,14 @@ impl InodeTable {
             t.by_path
                 .insert((bucket.clone(), View::Live, String::new()), ROOT_INO);
         }
-        t.by_ino.insert(
-            ROOT_INO,
-            Entry {
-                node: Node {
-                    bucket,
-                    path: String::new(),
-                    kind: Kind::Dir,
-                    view: View::Live,
-                },
-                // The root is never forgotten.
-                lookups: 1,
-            },
-        );
+        let root = Node {
+            bucket,
+            path: String::new(),
+            kind: Kind::Dir,
+            view: View::Live,
+        };
+        // The root is never forgotten.
+        t.by_ino.insert(ROOT_INO, Entry::new(root, 1));
         t
     }
 
@@ -189,18 +203,13 @@ impl InodeTable {
                 let ino = self.next;
                 self.next += 1;
                 self.by_path.insert(k, ino);
-                self.by_ino.insert(
-                    ino,
-                    Entry {
-                        node: Node {
-                            bucket: bucket.to_owned(),
-                            path: path.to_owned(),
-                            kind,
-                            view: view.clone(),
-                        },
-                        lookups: 0,
-                    },
-                );
+                let node = Node {
+                    bucket: bucket.to_owned(),
+                    path: path.to_owned(),
+                    kind,
+                    view: view.clone(),
+                };
+                self.by_ino.insert(ino, Entry::new(node, 0));
                 ino
             }
         };
@@ -222,13 +231,7 @@ impl InodeTable {
         match self.by_ino.get_mut(&ino) {
             Some(e) => e.lookups += 1,
             None => {
-                self.by_ino.insert(
-                    ino,
-                    Entry {
-                        node: node.clone(),
-                        lookups: 1,
-                    },
-                );
+                self.by_ino.insert(ino, Entry::new(node.clone(), 1));
                 self.by_path
                     .entry((node.bucket.clone(), node.view.clone(), node.path.clone()))
                     .or_insert(ino);
@@ -247,11 +250,116 @@ impl InodeTable {
         e.lookups = e.lookups.saturating_sub(n);
         if e.lookups == 0 {
             let e = self.by_ino.remove(&ino).expect("present");
-            let k = (e.node.bucket, e.node.view, e.node.path);
-            if self.by_path.get(&k) == Some(&ino) {
-                self.by_path.remove(&k);
+            for path in e.aliases.into_iter().chain([e.node.path]) {
+                let k = (e.node.bucket.clone(), e.node.view.clone(), path);
+                if self.by_path.get(&k) == Some(&ino) {
+                    self.by_path.remove(&k);
+                }
+            }
+            if let Some(g) = e.group {
+                let k = (e.node.bucket, g);
+                if self.by_group.get(&k) == Some(&ino) {
+                    self.by_group.remove(&k);
+                }
             }
         }
+    }
+
+    /// The inode of a live file path whose hard-link group is `group`
+    /// (`None`: it has one name), created if needed; `lookup` counts one
+    /// kernel reference. Every name of a group gets the group's inode, so
+    /// that a file has one inode number whichever name reaches it; a name
+    /// that left its group (over S3) gets an inode of its own again.
+    pub fn intern_file(
+        &mut self,
+        bucket: &str,
+        path: &str,
+        kind: Kind,
+        group: Option<u64>,
+        lookup: bool,
+    ) -> u64 {
+        let by_path = self.find(bucket, path);
+        let Some(group) = group else {
+            if let Some(ino) = by_path {
+                let e = self.by_ino.get_mut(&ino).expect("paths map to live inodes");
+                if e.group.is_some() {
+                    if e.aliases.is_empty() {
+                        // Its only name here: the file simply has one now.
+                        let g = e.group.take().expect("checked");
+                        self.by_group.remove(&(bucket.to_owned(), g));
+                    } else {
+                        self.detach(bucket, path);
+                    }
+                }
+            }
+            return self.intern(bucket, path, kind, lookup);
+        };
+        let gk = (bucket.to_owned(), group);
+        let of_group = self
+            .by_group
+            .get(&gk)
+            .copied()
+            .filter(|i| self.by_ino.contains_key(i));
+        let ino = match (by_path, of_group) {
+            (Some(a), Some(b)) if a == b => a,
+            (_, Some(b)) => {
+                if by_path.is_some() {
+                    self.detach(bucket, path);
+                }
+                self.add_alias(b, path);
+                b
+            }
+            (Some(a), None) => {
+                let e = self.by_ino.get_mut(&a).expect("paths map to live inodes");
+                if e.group.is_none() || e.aliases.is_empty() {
+                    e.group = Some(group);
+                    self.by_group.insert(gk, a);
+                    a
+                } else {
+                    self.detach(bucket, path);
+                    self.new_in_group(bucket, path, kind, gk)
+                }
+            }
+            (None, None) => self.new_in_group(bucket, path, kind, gk),
+        };
+        let e = self.by_ino.get_mut(&ino).expect("interned above");
+        e.node.kind = kind;
+        if lookup {
+            e.lookups += 1;
+        }
+        ino
+    }
+
+    fn new_in_group(&mut self, bucket: &str, path: &str, kind: Kind, gk: (String, u64)) -> u64 {
+        let ino = self.intern(bucket, path, kind, false);
+        let e = self.by_ino.get_mut(&ino).expect("interned");
+        e.group = Some(gk.1);
+        self.by_group.insert(gk, ino);
+        ino
+    }
+
+    /// `path` is another live name of `ino` (a hard link).
+    pub fn add_alias(&mut self, ino: u64, path: &str) {
+        let Some(e) = self.by_ino.get_mut(&ino) else {
+            return;
+        };
+        if e.node.path != path && !e.aliases.iter().any(|a| a == path) {
+            e.aliases.push(path.to_owned());
+        }
+        let k = (e.node.bucket.clone(), View::Live, path.to_owned());
+        self.by_path.insert(k, ino);
+    }
+
+    /// Names `ino` by `path` from now on, in place of a name it lost that
+    /// the table did not know as one of its aliases.
+    pub fn rename_inode(&mut self, ino: u64, path: &str) {
+        let Some(e) = self.by_ino.get_mut(&ino) else {
+            return;
+        };
+        e.aliases.retain(|a| a != path);
+        e.node.path = path.to_owned();
+        let k = (e.node.bucket.clone(), View::Live, path.to_owned());
+        self.by_path.insert(k, ino);
     }
 
     /// The live path now names nothing: its inode (if any) keeps its
@@ -263,8 +371,22 @@ impl InodeTable {
 
     /// [`InodeTable::detach`] for a path in any view.
     pub fn detach_in(&mut self, view: &View, bucket: &str, path: &str) {
-        self.by_path
-            .remove(&(bucket.to_owned(), view.clone(), path.to_owned()));
+        let Some(ino) = self
+            .by_path
+            .remove(&(bucket.to_owned(), view.clone(), path.to_owned()))
+        else {
+            return;
+        };
+        // A file with other names goes on under one of them.
+        if let Some(e) = self.by_ino.get_mut(&ino) {
+            if e.node.path == path {
+                if let Some(other) = e.aliases.pop() {
+                    e.node.path = other;
+                }
+            } else {
+                e.aliases.retain(|a| a != path);
+            }
+        }
     }
 
     /// A rename moved `from` to `to` in `bucket`: the inode of `from` and,
@@ -296,7 +418,11 @@ impl InodeTable {
             };
             debug_assert!(new_path == to || new_path.starts_with(&to_sub));
             if let Some(e) = self.by_ino.get_mut(&ino) {
-                e.node.path = new_path.clone();
+                if e.node.path == p {
+                    e.node.path = new_path.clone();
+                } else if let Some(a) = e.aliases.iter_mut().find(|a| **a == p) {
+                    *a = new_path.clone();
+                }
             }
             self.by_path.insert((b, View::Live, new_path), ino);
         }

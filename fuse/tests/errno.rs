@@ -183,6 +183,12 @@ fn enoent_for_missing_names() {
     refused(&s, e, "rmdir a missing bucket", || {
         fs::remove_dir(s.path().join("nobucket"))
     });
+    refused(&s, e, "link a missing file", || {
+        fs::hard_link(a.join("missing"), a.join("hard"))
+    });
+    refused(&s, e, "link into a missing directory", || {
+        fs::hard_link(a.join("file"), a.join("nodir/hard"))
+    });
     refused(&s, e, "missing in a subdirectory", || {
         fs::metadata(a.join("d/sub/missing"))
     });
@@ -242,6 +248,18 @@ fn eexist_for_taken_names() {
     });
     refused(&s, e, "mkdir an existing empty bucket", || {
         fs::create_dir(s.path().join("empty"))
+    });
+    refused(&s, e, "link onto a file", || {
+        fs::hard_link(a.join("d/sub/f"), a.join("file"))
+    });
+    refused(&s, e, "link onto a directory", || {
+        fs::hard_link(a.join("file"), a.join("d"))
+    });
+    refused(&s, e, "link onto a dangling symlink", || {
+        fs::hard_link(a.join("file"), a.join("dangling"))
+    });
+    refused(&s, e, "link onto itself", || {
+        fs::hard_link(a.join("file"), a.join("file"))
     });
     refused(&s, e, "rename with RENAME_NOREPLACE onto a file", || {
         renameat_with(
@@ -404,6 +422,12 @@ fn enametoolong_for_long_names_and_keys() {
     refused(&s, e, "rename a directory past the longest key", || {
         fs::rename(a.join("d"), deep.join("x"))
     });
+    refused(&s, e, "link to a 256-byte name", || {
+        fs::hard_link(a.join("file"), a.join(&long))
+    });
+    refused(&s, e, "link past the longest key", || {
+        fs::hard_link(a.join("file"), deep.join("x"))
+    });
 }
 
 #[test]
@@ -430,28 +454,26 @@ fn exdev_across_buckets() {
     refused(&s, e, "rename a bucket", || {
         fs::rename(&a, s.path().join("gamma"))
     });
+    refused(&s, e, "link a file into another bucket", || {
+        fs::hard_link(a.join("file"), b.join("hard"))
+    });
+    refused(&s, e, "link a symlink into another bucket", || {
+        fs::hard_link(a.join("ln"), b.join("hard"))
+    });
 }
 
 #[test]
-fn eperm_for_hard_links_and_the_root() {
+fn eperm_for_linking_directories_and_the_root() {
     let s = mounted!();
     fixture(&s);
     let a = s.path().join("alpha");
     let e = libc::EPERM;
-    refused(&s, e, "link a file", || {
-        fs::hard_link(a.join("file"), a.join("hard"))
-    });
-    refused(&s, e, "link a file into a subdirectory", || {
-        fs::hard_link(a.join("file"), a.join("d/hard"))
-    });
-    refused(&s, e, "link a file into another bucket", || {
-        fs::hard_link(a.join("file"), s.path().join("beta/hard"))
-    });
-    refused(&s, e, "link a symlink", || {
-        fs::hard_link(a.join("dangling"), a.join("hard"))
-    });
     refused(&s, e, "link a directory", || {
         fs::hard_link(a.join("d"), a.join("hard"))
+    });
+    refused(&s, e, "link a bucket", || fs::hard_link(&a, a.join("hard")));
+    refused(&s, e, "link a file at the root", || {
+        fs::hard_link(a.join("file"), s.path().join("hard"))
     });
     refused(&s, e, "create a file at the root", || {
         File::create(s.path().join("file"))

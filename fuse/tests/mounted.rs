@@ -14,6 +14,7 @@ mod errno;
 mod history;
 mod keys;
 mod limits;
+mod links;
 mod mount;
 mod owners;
 mod pjdfstest;

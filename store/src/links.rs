@@ -62,11 +62,7 @@ type Get<'a> = &'a dyn Fn(&[u8]) -> Result<Option<Vec<u8>>>;
 /// Reads a key's group through `get` (a transaction's or the database's):
 /// its id and the names that belong to it, `key` among them; `None` when
 /// `key` belongs to no group.
-fn read(
-    get: Get<'_>,
-    bucket: &str,
-    key: &str,
-) -> Result<Option<(u64, Vec<String>)>> {
+fn read(get: Get<'_>, bucket: &str, key: &str) -> Result<Option<(u64, Vec<String>)>> {
     let Some(raw) = get(&keys::link(bucket, key))? else {
         return Ok(None);
     };

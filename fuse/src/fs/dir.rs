@@ -194,6 +194,15 @@ impl Fs {
         };
         st.done = !page.is_truncated;
         st.marker = page.next_marker;
+        // The names of hard-linked files share their file's inode.
+        let mut links = HashMap::new();
+        if node.is_live() {
+            for o in &page.objects {
+                if let Some(l) = self.store.links(&node.bucket, &o.key)? {
+                    links.insert(o.key.clone(), l);
+                }
+            }
+        }
         let mut t = self.inodes.lock();
         // A key named like a history folder is shadowed by it (and stays
         // reachable over S3).
@@ -225,8 +234,22 @@ impl Fs {
                 continue;
             }
             st.last_name = Some(name.clone());
-            let ino = t.intern_in(&node.view, &node.bucket, &path, kind, false);
-            let attr = info.map(|i| self.file_attr(ino, &i));
+            let linked = links.get(&path);
+            let ino = match linked {
+                Some(l) => t.intern_file(&node.bucket, &path, kind, Some(l.group), false),
+                None if node.is_live() && kind != Kind::Dir => {
+                    t.intern_file(&node.bucket, &path, kind, None, false)
+                }
+                None => t.intern_in(&node.view, &node.bucket, &path, kind, false),
+            };
+            let attr = info.map(|i| {
+                let mut a = self.file_attr(ino, &i);
+                if let Some(l) = linked {
+                    a.nlink = u32::try_from(l.names.len()).unwrap_or(u32::MAX);
+                    a.link_group = Some(l.group);
+                }
+                a
+            });
             Self::push(
                 st,
                 DirEntry {
