@@ -526,6 +526,51 @@ mod tests {
     }
 
     #[test]
+    fn the_names_of_a_linked_file_share_its_inode() {
+        let mut t = InodeTable::default();
+        let a = t.intern_file("b", "a", Kind::File, None, true);
+        // Linked: the first name's inode takes the group, the new name
+        // joins it.
+        assert_eq!(t.intern_file("b", "a", Kind::File, Some(7), false), a);
+        assert_eq!(t.intern_file("b", "d/x", Kind::File, Some(7), true), a);
+        assert_eq!(t.find("b", "d/x"), Some(a));
+        // The same group in another bucket is another file.
+        assert_ne!(t.intern_file("c", "a", Kind::File, Some(7), true), a);
+        // A directory renamed carries an alias along.
+        t.rename("b", "d", "e");
+        assert_eq!(t.find("b", "e/x"), Some(a));
+        assert_eq!(t.find("b", "d/x"), None);
+        // The primary name goes: the alias stands in.
+        t.detach("b", "a");
+        assert_eq!(t.get(a).unwrap().path, "e/x");
+        assert_eq!(t.find("b", "a"), None);
+        // A name that left the group (over S3) gets an inode of its own.
+        assert_eq!(t.intern_file("b", "f", Kind::File, Some(7), true), a);
+        let f = t.intern_file("b", "f", Kind::File, None, true);
+        assert_ne!(f, a);
+        assert_eq!(t.find("b", "e/x"), Some(a));
+        // The last name left: the inode simply has one name again.
+        assert_eq!(t.intern_file("b", "e/x", Kind::File, None, false), a);
+        // Forgotten: every name and the group go with it.
+        t.forget(a, 3);
+        assert_eq!(t.find("b", "e/x"), None);
+        let again = t.intern_file("b", "e/x", Kind::File, Some(7), true);
+        assert_ne!(again, a);
+    }
+
+    #[test]
+    fn a_lost_name_the_table_did_not_know_is_replaced() {
+        let mut t = InodeTable::default();
+        let a = t.intern_file("b", "a", Kind::File, Some(1), true);
+        t.detach("b", "a");
+        // No alias known: the path stays, and finds nothing.
+        assert_eq!(t.get(a).unwrap().path, "a");
+        t.rename_inode(a, "other");
+        assert_eq!(t.get(a).unwrap().path, "other");
+        assert_eq!(t.find("b", "other"), Some(a));
+    }
+
+    #[test]
     fn a_bucket_can_be_the_root() {
         let mut t = InodeTable::new(Some("b"));
         assert_eq!(t.find("b", ""), Some(ROOT_INO));

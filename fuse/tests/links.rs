@@ -7,7 +7,7 @@ use crate::common::{self, MountedSession};
 
 use std::collections::BTreeMap;
 use std::fs::{self, OpenOptions};
-use std::io::{Read, Write};
+use std::io::{self, Read, Write};
 use std::os::unix::fs::{DirEntryExt, FileExt, MetadataExt, PermissionsExt};
 use std::path::Path;
 use std::process::Command;
@@ -33,8 +33,11 @@ fn two_names_are_one_file() {
     let a = b.join("a");
     fs::write(&a, b"first").unwrap();
     let before = fs::metadata(&a).unwrap();
+    let stored = s.store.stats().unwrap().stored_bytes;
     std::thread::sleep(Duration::from_millis(10));
     fs::hard_link(&a, b.join("d/b")).unwrap();
+    // The second name shares the file's chunks: no byte more is stored.
+    assert_eq!(s.store.stats().unwrap().stored_bytes, stored);
     let (ma, mb) = (
         fs::metadata(&a).unwrap(),
         fs::metadata(b.join("d/b")).unwrap(),
@@ -371,4 +374,202 @@ fn an_unprivileged_user_links_its_own_files() {
     // Removing its own link is an ordinary unlink.
     common::as_nobody("/bin/rm", &[&dir.join("own-2")]).unwrap();
     assert_eq!(fs::metadata(&own).unwrap().nlink(), 1);
+}
+
+/// A small deterministic generator (xorshift64*).
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 33) as usize % n
+    }
+}
+
+/// Every file under `root`: its bytes, permission bits, link count and
+/// inode number, by relative path.
+fn files_of(root: &Path) -> BTreeMap<String, (Vec<u8>, u32, u64, u64)> {
+    fn walk(root: &Path, rel: &Path, out: &mut BTreeMap<String, (Vec<u8>, u32, u64, u64)>) {
+        for e in fs::read_dir(root.join(rel)).unwrap() {
+            let e = e.unwrap();
+            let p = rel.join(e.file_name());
+            let m = fs::symlink_metadata(root.join(&p)).unwrap();
+            if m.is_dir() {
+                walk(root, &p, out);
+            } else {
+                let bytes = fs::read(root.join(&p)).unwrap();
+                let key = p.to_str().unwrap().to_owned();
+                out.insert(key, (bytes, m.mode() & 0o7777, m.nlink(), m.ino()));
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(root, Path::new(""), &mut out);
+    out
+}
+
+#[test]
+fn random_link_operations_match_a_local_dir() {
+    let Some(mut s) = MountedSession::new() else {
+        return;
+    };
+    fs::create_dir(s.path().join("bk1")).unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let seed = std::env::var("ALEXANDER_LINKS_SEED")
+        .ok()
+        .and_then(|v| u64::from_str_radix(v.trim_start_matches("0x"), 16).ok())
+        .unwrap_or(0x114b_5eed);
+    let mut rng = Rng(seed | 1);
+    let names = ["a", "b", "c", "d", "e"];
+    let mut dirs: Vec<String> = vec![String::new()];
+    let mut log: Vec<String> = Vec::new();
+    const OPS: usize = 1000;
+    let mut took: BTreeMap<String, (usize, Duration, Duration)> = BTreeMap::new();
+    for op in 0..OPS {
+        let started = std::time::Instant::now();
+        if op == OPS / 2 {
+            s.remount();
+            log.push(format!("{op}: remount"));
+        }
+        let m = s.path().join("bk1");
+        let l = local.path().to_owned();
+        let dir = dirs[rng.below(dirs.len())].clone();
+        let path = Path::new(&dir).join(names[rng.below(names.len())]);
+        let other_dir = dirs[rng.below(dirs.len())].clone();
+        let other = Path::new(&other_dir).join(names[rng.below(names.len())]);
+        let (what, rm, rl): (String, io::Result<()>, io::Result<()>) = match rng.below(12) {
+            0 | 1 => {
+                let bytes = common::noise(rng.below(5000), op as u64);
+                let what = format!("write {} ({} bytes)", path.display(), bytes.len());
+                (
+                    what,
+                    fs::write(m.join(&path), &bytes),
+                    fs::write(l.join(&path), &bytes),
+                )
+            }
+            2 => {
+                let at = rng.below(6000) as u64;
+                let edit = |root: &Path| -> io::Result<()> {
+                    let f = OpenOptions::new().write(true).open(root.join(&path))?;
+                    f.write_all_at(b"edited", at)
+                };
+                (
+                    format!("edit {} at {at}", path.display()),
+                    edit(&m),
+                    edit(&l),
+                )
+            }
+            3..=5 => {
+                let what = format!("link {} {}", path.display(), other.display());
+                (
+                    what,
+                    fs::hard_link(m.join(&path), m.join(&other)),
+                    fs::hard_link(l.join(&path), l.join(&other)),
+                )
+            }
+            6 | 7 => (
+                format!("unlink {}", path.display()),
+                fs::remove_file(m.join(&path)),
+                fs::remove_file(l.join(&path)),
+            ),
+            8 | 9 => {
+                let what = format!("rename {} {}", path.display(), other.display());
+                (
+                    what,
+                    fs::rename(m.join(&path), m.join(&other)),
+                    fs::rename(l.join(&path), l.join(&other)),
+                )
+            }
+            10 => {
+                let mode = [0o600, 0o644, 0o755, 0o400][rng.below(4)];
+                let set = |root: &Path| {
+                    fs::set_permissions(root.join(&path), fs::Permissions::from_mode(mode))
+                };
+                (
+                    format!("chmod {} {mode:o}", path.display()),
+                    set(&m),
+                    set(&l),
+                )
+            }
+            _ => {
+                // A directory made, or one moved under a new name.
+                if dirs.len() == 1 || (dirs.len() < 5 && rng.below(2) == 0) {
+                    let new = Path::new(&dir).join(format!("d{op}"));
+                    let what = format!("mkdir {}", new.display());
+                    let (rm, rl) = (fs::create_dir(m.join(&new)), fs::create_dir(l.join(&new)));
+                    if rl.is_ok() {
+                        dirs.push(new.to_str().unwrap().to_owned());
+                    }
+                    (what, rm, rl)
+                } else {
+                    let from = dirs[1 + rng.below(dirs.len() - 1)].clone();
+                    let to = format!("r{op}");
+                    let what = format!("rename dir {from} {to}");
+                    let (rm, rl) = (
+                        fs::rename(m.join(&from), m.join(&to)),
+                        fs::rename(l.join(&from), l.join(&to)),
+                    );
+                    if rl.is_ok() {
+                        for d in dirs.iter_mut() {
+                            if *d == from || d.starts_with(&format!("{from}/")) {
+                                *d = format!("{to}{}", &d[from.len()..]);
+                            }
+                        }
+                    }
+                    (what, rm, rl)
+                }
+            }
+        };
+        let kind = what.split(" ").next().unwrap_or_default().to_owned();
+        let did = started.elapsed();
+        let checking = std::time::Instant::now();
+        log.push(format!("{op}: {what}"));
+        let context = || log[log.len().saturating_sub(15)..].join("\n  ");
+        assert_eq!(
+            rm.as_ref().map_err(|e| e.raw_os_error()).err(),
+            rl.as_ref().map_err(|e| e.raw_os_error()).err(),
+            "seed {seed:#x}, op {op}: outcomes differ; last operations:\n  {}",
+            context()
+        );
+        let (fm, fl) = (files_of(&m), files_of(&l));
+        let strip = |f: &BTreeMap<String, (Vec<u8>, u32, u64, u64)>| {
+            f.iter()
+                .map(|(k, v)| (k.clone(), (v.0.clone(), v.1, v.2)))
+                .collect::<BTreeMap<_, _>>()
+        };
+        assert!(
+            strip(&fm) == strip(&fl),
+            "seed {seed:#x}, op {op}: files differ (bytes, mode, nlink): mount {:?}, local {:?}; last operations:\n  {}",
+            fm.iter()
+                .map(|(k, v)| (k, v.0.len(), v.1, v.2))
+                .collect::<Vec<_>>(),
+            fl.iter()
+                .map(|(k, v)| (k, v.0.len(), v.1, v.2))
+                .collect::<Vec<_>>(),
+            context()
+        );
+        // Names share an inode in the mount exactly when they do locally.
+        for (a, va) in &fl {
+            for (b, vb) in &fl {
+                assert_eq!(
+                    fm[a].3 == fm[b].3,
+                    va.3 == vb.3,
+                    "seed {seed:#x}, op {op}: {a} and {b}; last operations:\n  {}",
+                    context()
+                );
+            }
+        }
+        let t = took.entry(kind).or_default();
+        t.0 += 1;
+        t.1 += did;
+        t.2 += checking.elapsed();
+    }
+    eprintln!("operations (count, time, time of the checks after them): {took:?}");
+    // Over S3 every name is an object with its file's bytes.
+    for (key, (bytes, ..)) in files_of(local.path()) {
+        assert_eq!(object(&s, "bk1", &key), bytes, "{key}");
+    }
+    assert!(s.store.fsck(true).unwrap().is_clean());
 }
