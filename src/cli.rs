@@ -897,6 +897,68 @@ pub enum SnapshotCommand {
         #[arg(value_name = "NAME")]
         name: String,
     },
+
+    /// Set, show or remove the schedule on which the server snapshots a bucket
+    ///
+    /// While it serves, the server takes a snapshot named auto-YYYYMMDDTHHMMSSZ whenever
+    /// the newest one is as old as the schedule's period (so one missed while it was down
+    /// is taken at start), then deletes the automatic snapshots no retention rule keeps: a
+    /// snapshot is kept if any rule keeps it. Snapshots made by hand are never touched. A
+    /// schedule set here is kept with the bucket and wins over one for the same bucket in
+    /// the config file ([[snapshots]]).
+    #[command(subcommand)]
+    Schedule(ScheduleCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScheduleCommand {
+    /// Snapshot BUCKET every DURATION, keeping what the --keep rules say (one at least)
+    Set(ScheduleArgs),
+
+    /// Show the schedule of BUCKET, or of every bucket that has one
+    Show {
+        /// Bucket
+        #[arg(value_name = "BUCKET")]
+        bucket: Option<String>,
+    },
+
+    /// Remove BUCKET's own schedule (its automatic snapshots stay)
+    Remove {
+        /// Bucket
+        #[arg(value_name = "BUCKET")]
+        bucket: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ScheduleArgs {
+    /// Bucket
+    #[arg(value_name = "BUCKET")]
+    pub bucket: String,
+
+    /// How often: seconds, or a number with s, m, h, d or w (30s, 15m, 1h, 1d, 1w)
+    #[arg(long, value_name = "DURATION", value_parser = crate::schedule::parse_duration)]
+    pub every: std::time::Duration,
+
+    /// Keep the N newest automatic snapshots
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub keep_last: u32,
+
+    /// Keep the newest snapshot of each of the last N hours that have one
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub keep_hourly: u32,
+
+    /// Keep the newest snapshot of each of the last N days (UTC) that have one
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub keep_daily: u32,
+
+    /// Keep the newest snapshot of each of the last N weeks (ISO, UTC) that have one
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub keep_weekly: u32,
+
+    /// Keep the newest snapshot of each of the last N months (UTC) that have one
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub keep_monthly: u32,
 }
 
 #[derive(Debug, Args)]

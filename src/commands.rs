@@ -11,8 +11,8 @@ use alexander_store::{At, ListQuery, ObjectMeta, PutOptions, Store, VersionQuery
 use anyhow::{Context, Result, bail};
 
 use crate::cli::{
-    BucketCommand, GetArgs, KeyRule, LsArgs, MvArgs, PutArgs, RmArgs, SnapshotCommand,
-    VersioningState,
+    BucketCommand, GetArgs, KeyRule, LsArgs, MvArgs, PutArgs, RmArgs, ScheduleCommand,
+    SnapshotCommand, VersioningState,
 };
 
 /// Page size for listings; `ls` reads every page.
@@ -285,8 +285,14 @@ pub fn mv(store: &Store, args: MvArgs, out: &mut impl Write) -> Result<()> {
     Ok(())
 }
 
-pub fn snapshot(store: &Store, cmd: SnapshotCommand, out: &mut impl Write) -> Result<()> {
+pub fn snapshot(
+    store: &Store,
+    cmd: SnapshotCommand,
+    from_config: &std::collections::BTreeMap<String, crate::schedule::Schedule>,
+    out: &mut impl Write,
+) -> Result<()> {
     match cmd {
+        SnapshotCommand::Schedule(cmd) => return schedule_command(store, cmd, from_config, out),
         SnapshotCommand::Create { bucket, name } => {
             store.create_snapshot(&bucket, &name)?;
             writeln!(out, "created snapshot {name} of bucket {bucket}")?;
@@ -299,6 +305,60 @@ pub fn snapshot(store: &Store, cmd: SnapshotCommand, out: &mut impl Write) -> Re
         SnapshotCommand::Delete { bucket, name } => {
             store.delete_snapshot(&bucket, &name)?;
             writeln!(out, "deleted snapshot {name} of bucket {bucket}")?;
+        }
+    }
+    Ok(())
+}
+
+fn schedule_command(
+    store: &Store,
+    cmd: ScheduleCommand,
+    from_config: &std::collections::BTreeMap<String, crate::schedule::Schedule>,
+    out: &mut impl Write,
+) -> Result<()> {
+    use crate::schedule::{self, Schedule};
+    match cmd {
+        ScheduleCommand::Set(a) => {
+            let s = Schedule {
+                every_secs: a.every.as_secs(),
+                keep_last: a.keep_last,
+                keep_hourly: a.keep_hourly,
+                keep_daily: a.keep_daily,
+                keep_weekly: a.keep_weekly,
+                keep_monthly: a.keep_monthly,
+            };
+            schedule::store_schedule(store, &a.bucket, &s)?;
+            writeln!(
+                out,
+                "snapshot schedule of bucket {}: {}",
+                a.bucket,
+                s.describe()
+            )?;
+        }
+        ScheduleCommand::Show { bucket } => {
+            let asked_one = bucket.is_some();
+            let buckets = match bucket {
+                Some(b) => vec![store.head_bucket(&b)?.name],
+                None => store.list_buckets()?.into_iter().map(|b| b.name).collect(),
+            };
+            for b in buckets {
+                let (s, source) = match schedule::stored(store, &b)? {
+                    Some(s) => (Some(s), ""),
+                    None => (from_config.get(&b).cloned(), " (config file)"),
+                };
+                match s {
+                    Some(s) => writeln!(out, "{b}: {}{source}", s.describe())?,
+                    None if asked_one => writeln!(out, "{b}: no schedule")?,
+                    None => {}
+                }
+            }
+        }
+        ScheduleCommand::Remove { bucket } => {
+            if schedule::remove_schedule(store, &bucket)? {
+                writeln!(out, "removed the snapshot schedule of bucket {bucket}")?;
+            } else {
+                bail!("bucket {bucket} has no snapshot schedule of its own");
+            }
         }
     }
     Ok(())

@@ -41,7 +41,55 @@ struct FileConfig {
     #[serde(default)]
     gc: GcSection,
     #[serde(default)]
+    compact: CompactSection,
+    /// `[[snapshots]]`: snapshot schedules of buckets that have none of
+    /// their own.
+    #[serde(default)]
+    snapshots: Vec<SnapshotSection>,
+    #[serde(default)]
     mount: MountSection,
+}
+
+/// `[compact]`: the server's background compaction.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CompactSection {
+    interval: Option<DurationValue>,
+}
+
+/// One `[[snapshots]]` entry: a bucket's snapshot schedule.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SnapshotSection {
+    bucket: String,
+    every: DurationValue,
+    #[serde(default)]
+    keep_last: u32,
+    #[serde(default)]
+    keep_hourly: u32,
+    #[serde(default)]
+    keep_daily: u32,
+    #[serde(default)]
+    keep_weekly: u32,
+    #[serde(default)]
+    keep_monthly: u32,
+}
+
+/// A duration in the config file: seconds (`3600`) or with a unit
+/// (`"1h"`, `"30s"`, `"7d"`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "SizeValue")]
+struct DurationValue(Duration);
+
+impl TryFrom<SizeValue> for DurationValue {
+    type Error = String;
+
+    fn try_from(v: SizeValue) -> Result<DurationValue, String> {
+        match v {
+            SizeValue::Bytes(n) => Ok(DurationValue(Duration::from_secs(n))),
+            SizeValue::Text(s) => crate::schedule::parse_duration(&s).map(DurationValue),
+        }
+    }
 }
 
 /// `[mount]`: how `serve --mount` presents the store.
@@ -64,6 +112,8 @@ struct ChunkingSection {
 #[serde(deny_unknown_fields)]
 struct GcSection {
     grace_period_secs: Option<u64>,
+    /// How often the server runs GC; 0 turns it off.
+    interval: Option<DurationValue>,
 }
 
 /// `[s3]`: how `serve` presents the store.
@@ -157,6 +207,61 @@ pub struct Settings {
     s3: S3Section,
     /// `[mount]` of the config file, for `serve`.
     mount: MountSection,
+    /// The server's background maintenance.
+    pub maintenance: MaintenanceSettings,
+}
+
+/// How often `serve` maintains the store by itself. `None` turns a task
+/// off.
+#[derive(Clone, Debug)]
+pub struct MaintenanceSettings {
+    pub gc_interval: Option<Duration>,
+    pub compact_interval: Option<Duration>,
+    /// Snapshot schedules from the config file, by bucket.
+    pub snapshot_schedules: std::collections::BTreeMap<String, crate::schedule::Schedule>,
+}
+
+/// How often the server runs GC and compaction unless told otherwise.
+pub const DEFAULT_GC_INTERVAL: Duration = Duration::from_secs(3600);
+pub const DEFAULT_COMPACT_INTERVAL: Duration = Duration::from_secs(3600);
+
+impl MaintenanceSettings {
+    fn resolve(
+        gc: &GcSection,
+        compact: &CompactSection,
+        snapshots: &[SnapshotSection],
+    ) -> Result<MaintenanceSettings> {
+        let interval = |v: Option<DurationValue>, default: Duration| match v {
+            Some(DurationValue(d)) if d.is_zero() => None,
+            Some(DurationValue(d)) => Some(d),
+            None => Some(default),
+        };
+        let mut snapshot_schedules = std::collections::BTreeMap::new();
+        for s in snapshots {
+            let schedule = crate::schedule::Schedule {
+                every_secs: s.every.0.as_secs(),
+                keep_last: s.keep_last,
+                keep_hourly: s.keep_hourly,
+                keep_daily: s.keep_daily,
+                keep_weekly: s.keep_weekly,
+                keep_monthly: s.keep_monthly,
+            };
+            schedule
+                .validate()
+                .with_context(|| format!("[[snapshots]] of bucket {}", s.bucket))?;
+            if snapshot_schedules
+                .insert(s.bucket.clone(), schedule)
+                .is_some()
+            {
+                bail!("[[snapshots]] names bucket {} twice", s.bucket);
+            }
+        }
+        Ok(MaintenanceSettings {
+            gc_interval: interval(gc.interval, DEFAULT_GC_INTERVAL),
+            compact_interval: interval(compact.interval, DEFAULT_COMPACT_INTERVAL),
+            snapshot_schedules,
+        })
+    }
 }
 
 impl Settings {
@@ -215,7 +320,9 @@ impl Settings {
             .or(file.gc.grace_period_secs)
             .map_or(defaults.gc_grace, Duration::from_secs);
 
+        let maintenance = MaintenanceSettings::resolve(&file.gc, &file.compact, &file.snapshots)?;
         Ok(Settings {
+            maintenance,
             data_dir,
             store: StoreConfig {
                 chunker,

@@ -5,9 +5,11 @@ mod admin;
 mod cli;
 mod commands;
 mod config;
+mod maintenance;
 mod man;
 mod master_key;
 mod run;
+mod schedule;
 
 use std::process::ExitCode;
 

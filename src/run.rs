@@ -76,7 +76,9 @@ fn store_command(settings: &Settings, command: Command, out: &mut impl Write) ->
         Command::Ls(args) => commands::ls(&store, args, out),
         Command::Rm(args) => commands::rm(&store, args, out),
         Command::Mv(args) => commands::mv(&store, args, out),
-        Command::Snapshot(cmd) => commands::snapshot(&store, cmd, out),
+        Command::Snapshot(cmd) => {
+            commands::snapshot(&store, cmd, &settings.maintenance.snapshot_schedules, out)
+        }
         Command::Stats => commands::stats(&store, out),
         Command::Gc => commands::gc(&store, out),
         Command::Compact => commands::compact(&store, out),
@@ -114,8 +116,10 @@ pub fn message(e: &anyhow::Error) -> String {
 fn init_logging(format: LogFormat, default: &str) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    // Colours only on a terminal: a journal or a log file gets plain text.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(io::IsTerminal::is_terminal(&io::stderr()))
         .with_writer(io::stderr);
     match format {
         LogFormat::Human => builder.init(),
@@ -364,6 +368,10 @@ fn serve(settings: &Settings, args: &ServeArgs, out: &mut impl Write) -> Result<
         }
         None => S3Service::new(store.clone(), iam.clone(), config.s3.clone()),
     };
+    // GC, compaction and scheduled snapshots run beside the requests.
+    let maintenance =
+        crate::maintenance::Maintenance::start(store.clone(), settings.maintenance.clone())
+            .context("cannot start the maintenance thread")?;
     let drain = config.drain;
     let result = runtime.block_on(async {
         // The socket goes as soon as it stops accepting: a command run
@@ -385,6 +393,7 @@ fn serve(settings: &Settings, args: &ServeArgs, out: &mut impl Write) -> Result<
         served
     });
     runtime.shutdown_timeout(RUNTIME_STOP);
+    maintenance.stop();
     if let Some(m) = mount {
         let at = m.mountpoint().display().to_string();
         if let Err(e) = m.unmount() {

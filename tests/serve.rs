@@ -2115,3 +2115,186 @@ fn signed_get_bytes(server: &Server, key: (&str, &str), path: &str) -> Vec<u8> {
     assert_eq!(resp.status(), 200);
     resp.bytes().unwrap().to_vec()
 }
+
+/// A number at the start of `field(report, label)`: "4194304 (4.0 MiB)".
+fn number(report: &str, label: &str) -> u64 {
+    let v = field(report, label);
+    v.split_whitespace().next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn the_server_snapshots_on_schedule_and_prunes_by_retention() {
+    let dir = TempDir::new().unwrap();
+    let data = dir.path().join("data");
+    ok(&data, &["bucket", "create", "photos"]);
+    ok(&data, &["bucket", "create", "other"]);
+    ok(&data, &["bucket", "create", "none"]);
+    ok(&data, &["snapshot", "create", "photos", "by-hand"]);
+    let set = ok(
+        &data,
+        &[
+            "snapshot",
+            "schedule",
+            "set",
+            "photos",
+            "--every",
+            "1s",
+            "--keep-last",
+            "2",
+        ],
+    );
+    assert_eq!(
+        set.trim(),
+        "snapshot schedule of bucket photos: every 1s, keep last 2"
+    );
+    // Refused: no retention rule (it would grow without bound), no period,
+    // no such bucket, no schedule to remove.
+    let err = fails(
+        &data,
+        &["snapshot", "schedule", "set", "photos", "--every", "1h"],
+    );
+    assert!(err.contains("retention rule"), "{err}");
+    fails(
+        &data,
+        &[
+            "snapshot",
+            "schedule",
+            "set",
+            "photos",
+            "--every",
+            "0s",
+            "--keep-last",
+            "1",
+        ],
+    );
+    fails(
+        &data,
+        &[
+            "snapshot",
+            "schedule",
+            "set",
+            "nobucket",
+            "--every",
+            "1h",
+            "--keep-last",
+            "1",
+        ],
+    );
+    fails(&data, &["snapshot", "schedule", "remove", "other"]);
+    // A schedule in the config file, for a bucket without its own.
+    let config = dir.path().join("alexander.toml");
+    std::fs::write(
+        &config,
+        "[[snapshots]]\nbucket = \"other\"\nevery = \"1d\"\nkeep_daily = 7\nkeep_monthly = 2\n",
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+    let shown = ok(&data, &["--config", config, "snapshot", "schedule", "show"]);
+    assert_eq!(
+        shown,
+        "other: every 1d, keep daily 7, monthly 2 (config file)\nphotos: every 1s, keep last 2\n"
+    );
+    assert_eq!(
+        ok(&data, &["snapshot", "schedule", "show", "none"]),
+        "none: no schedule\n"
+    );
+
+    let server = start(&data, &["--config", config], &[]);
+    // Two taken and pruned at least: the period is a second.
+    wait_until(
+        "two automatic snapshots pruned",
+        Duration::from_secs(30),
+        || server.stderr().matches("scheduled snapshot pruned").count() >= 2,
+    );
+    assert!(server.stop().success());
+    let list = ok(&data, &["snapshot", "list", "photos"]);
+    let auto: Vec<&str> = list
+        .lines()
+        .filter_map(|l| l.split_whitespace().last())
+        .filter(|n| n.starts_with("auto-"))
+        .collect();
+    assert_eq!(auto.len(), 2, "{list}");
+    assert!(
+        auto.iter()
+            .all(|n| n.len() == "auto-20261207T063341Z".len())
+    );
+    assert!(
+        list.contains("by-hand"),
+        "a snapshot made by hand stays: {list}"
+    );
+    // The config file's bucket got its first snapshot at start (none was
+    // there: one is due at once), the unscheduled bucket none.
+    let other = ok(&data, &["snapshot", "list", "other"]);
+    assert_eq!(other.lines().count(), 1, "{other}");
+    assert_eq!(ok(&data, &["snapshot", "list", "none"]), "");
+    // Removed: the server takes no more, and its snapshots stay.
+    ok(&data, &["snapshot", "schedule", "remove", "photos"]);
+    assert_eq!(
+        ok(&data, &["snapshot", "schedule", "show", "photos"]),
+        "photos: no schedule\n"
+    );
+}
+
+#[test]
+fn background_gc_and_compaction_give_space_back_while_writers_run() {
+    let dir = TempDir::new().unwrap();
+    let data = dir.path().join("data");
+    ok(&data, &["bucket", "create", "bkt"]);
+    let config = dir.path().join("alexander.toml");
+    std::fs::write(
+        &config,
+        "[gc]\ngrace_period_secs = 0\ninterval = \"1s\"\n[compact]\ninterval = \"1s\"\n",
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+    let server = start(&data, &["--config", config], &[]);
+    let key = root_key(&server.banner);
+    let key = (key.0.as_str(), key.1.as_str());
+    // Big objects written and deleted, small ones written and kept, while
+    // GC and compaction run every second.
+    let mut kept = Vec::new();
+    for i in 0..40u64 {
+        let big = noise(1 << 20, 1000 + i);
+        assert_eq!(server.s3(key, "PUT", &format!("/bkt/big{i}"), &big).0, 200);
+        let small = noise(10_000 + i as usize * 100, i);
+        assert_eq!(
+            server.s3(key, "PUT", &format!("/bkt/keep{i}"), &small).0,
+            200
+        );
+        kept.push((format!("keep{i}"), small));
+        assert_eq!(
+            server.s3(key, "DELETE", &format!("/bkt/big{i}"), b"").0,
+            204
+        );
+    }
+    // The deleted bytes come back without a restart.
+    wait_until(
+        "compaction reclaims the deleted bytes",
+        Duration::from_secs(60),
+        || {
+            server
+                .stderr()
+                .lines()
+                .filter(|l| l.contains("background compaction"))
+                .filter_map(|l| l.split("bytes=").nth(1))
+                .filter_map(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+                .sum::<u64>()
+                >= 30 << 20
+        },
+    );
+    assert!(server.stderr().contains("background gc"));
+    assert!(server.stop().success());
+    for (k, body) in &kept {
+        let out = alexander(&data).args(["get", "bkt", k]).output().unwrap();
+        assert!(out.status.success());
+        assert!(out.stdout == *body, "{k} changed");
+    }
+    let stats = ok(&data, &["stats"]);
+    let pack_bytes = number(&stats, "pack bytes");
+    assert!(
+        pack_bytes < 8 << 20,
+        "packs still hold {pack_bytes} bytes:\n{stats}"
+    );
+    let report = ok(&data, &["fsck", "--verify-data"]);
+    assert!(report.contains("the store is consistent"), "{report}");
+}
