@@ -4,12 +4,12 @@ CARGO ?= cargo
 # Scratch copy of the man page that `test` compares with the checked-in one.
 MAN_FRESH ?= /tmp/alexander.1
 
-.PHONY: all test fmt clippy nextest doctest man-check check-locked bench man fuzz fuzz-build fuzz-seeds
+.PHONY: all test fmt clippy nextest doctest man-check completions-check check-locked bench man completions deb deb-check fuzz fuzz-build fuzz-seeds
 
 all: test
 
 # Every check, in order; the first failure stops the run.
-test: fmt clippy nextest doctest man-check check-locked
+test: fmt clippy nextest doctest man-check completions-check check-locked
 
 fmt:
 	$(CARGO) fmt --all -- --check
@@ -28,6 +28,15 @@ man-check:
 	$(CARGO) run --quiet -- generate man > $(MAN_FRESH)
 	diff -u man/alexander.1 $(MAN_FRESH)
 
+# packaging/completions/ must match what the binary generates.
+COMPLETIONS = bash:alexander.bash zsh:_alexander fish:alexander.fish
+completions-check:
+	@for c in $(COMPLETIONS); do \
+		$(CARGO) run --quiet -- generate completions $${c%%:*} > /tmp/alexander-completion && \
+		diff -q packaging/completions/$${c#*:} /tmp/alexander-completion || \
+		{ echo "packaging/completions/$${c#*:} is stale: run make completions"; exit 1; }; \
+	done
+
 check-locked:
 	$(CARGO) check --locked --workspace
 
@@ -44,6 +53,29 @@ bench:
 man:
 	$(CARGO) run --quiet -- generate man > man/alexander.1.tmp
 	mv man/alexander.1.tmp man/alexander.1
+
+# Regenerate the checked-in shell completions.
+completions:
+	@for c in $(COMPLETIONS); do \
+		$(CARGO) run --quiet -- generate completions $${c%%:*} > packaging/completions/$${c#*:}.tmp && \
+		mv packaging/completions/$${c#*:}.tmp packaging/completions/$${c#*:}; \
+	done
+
+# The Debian package (cargo-deb, a release build): target/debian/*.deb.
+deb:
+	$(CARGO) deb
+
+# Builds the package, installs it on this machine (root) and runs what it
+# installed: the binary, its man page, the units and completions in place.
+deb-check: deb
+	dpkg -i target/debian/alexander_*.deb
+	/usr/bin/alexander --version
+	MANPAGER=cat man alexander | head -n 5
+	test -f /lib/systemd/system/alexander.service
+	test -f /lib/systemd/system/alexander-mount.service
+	test -f /usr/share/bash-completion/completions/alexander
+	getent passwd alexander
+	test -d /var/lib/alexander
 
 # Fuzzing: cargo-fuzz targets in fuzz/, a workspace of its own built with
 # nightly (`cargo install cargo-fuzz --locked` once). `make fuzz` runs each

@@ -272,9 +272,13 @@ pub enum Command {
     /// every chunk's reference count matches. Exits with status 1 if anything is wrong.
     Fsck(FsckArgs),
 
-    /// Print a generated file to standard output
-    #[command(hide = true)]
-    Generate(GenerateArgs),
+    /// Print a generated file to standard output: the man page, or shell completions
+    ///
+    /// "alexander generate completions bash > /etc/bash_completion.d/alexander" (zsh: a
+    /// file _alexander in a directory of $fpath; fish: ~/.config/fish/completions/
+    /// alexander.fish). The Debian package installs all three.
+    #[command(subcommand)]
+    Generate(Generated),
 }
 
 /// Settings of `alexander serve`. Each comes from its flag, its variable or
@@ -968,17 +972,17 @@ pub struct FsckArgs {
     pub verify_data: bool,
 }
 
-#[derive(Debug, Args)]
-pub struct GenerateArgs {
-    /// What to generate
-    #[arg(value_enum)]
-    pub what: Generated,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Subcommand)]
 pub enum Generated {
     /// The man page, alexander(1), in roff
     Man,
+
+    /// Completions of commands, options and values for a shell
+    Completions {
+        /// The shell
+        #[arg(value_enum, value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
 }
 
 /// Parses a size: bytes, or a whole number of KiB, MiB, GiB or TiB

@@ -43,9 +43,13 @@ const RUNTIME_STOP: Duration = Duration::from_secs(5);
 pub fn run(cli: Cli) -> Result<()> {
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(256 << 10, stdout.lock());
-    if let Command::Generate(args) = &cli.command {
-        match args.what {
+    if let Command::Generate(what) = &cli.command {
+        match *what {
             Generated::Man => crate::man::render(&mut out)?,
+            Generated::Completions { shell } => {
+                let mut cmd = <Cli as clap::CommandFactory>::command();
+                clap_complete::generate(shell, &mut cmd, "alexander", &mut out);
+            }
         }
         return Ok(out.flush()?);
     }
