@@ -42,6 +42,42 @@ struct FileConfig {
     gc: GcSection,
     #[serde(default)]
     mount: MountSection,
+    #[serde(default)]
+    scrub: ScrubSection,
+}
+
+/// `[scrub]`: how `serve` scrubs the store in the background.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScrubSection {
+    interval_secs: Option<u64>,
+    max_bytes_per_sec: Option<Size>,
+}
+
+/// How often `serve` starts a background scrub when nothing says.
+pub const DEFAULT_SCRUB_INTERVAL: Duration = Duration::from_secs(7 * 24 * 3600);
+/// How fast a background scrub reads when nothing says.
+pub const DEFAULT_SCRUB_RATE: u64 = 32 << 20;
+
+/// The background scrub `serve` runs: every `interval` (never when
+/// `None`), reading at most `max_bytes_per_sec` (0: no limit).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ScrubSettings {
+    pub interval: Option<Duration>,
+    pub max_bytes_per_sec: u64,
+}
+
+impl ScrubSettings {
+    fn resolve(file: &ScrubSection) -> ScrubSettings {
+        ScrubSettings {
+            interval: match file.interval_secs {
+                None => Some(DEFAULT_SCRUB_INTERVAL),
+                Some(0) => None,
+                Some(secs) => Some(Duration::from_secs(secs)),
+            },
+            max_bytes_per_sec: file.max_bytes_per_sec.map_or(DEFAULT_SCRUB_RATE, |s| s.0),
+        }
+    }
 }
 
 /// `[mount]`: how `serve --mount` presents the store.
@@ -157,6 +193,8 @@ pub struct Settings {
     s3: S3Section,
     /// `[mount]` of the config file, for `serve`.
     mount: MountSection,
+    /// The background scrub `serve` runs (`[scrub]` of the config file).
+    pub scrub: ScrubSettings,
 }
 
 impl Settings {
@@ -223,6 +261,7 @@ impl Settings {
                 ..defaults
             },
             master_key_file: args.master_key_file.clone().or(file.master_key_file),
+            scrub: ScrubSettings::resolve(&file.scrub),
             s3: file.s3,
             mount: file.mount,
         })
@@ -457,6 +496,27 @@ mod tests {
         assert_eq!(l.request_burst, Some(d.rate.burst));
         assert_eq!(l.max_concurrent_requests, Some(d.rate.max_concurrent));
         assert_eq!(config.mount.user, None);
+        assert_eq!(
+            ScrubSettings::resolve(&config.scrub),
+            ScrubSettings {
+                interval: Some(DEFAULT_SCRUB_INTERVAL),
+                max_bytes_per_sec: DEFAULT_SCRUB_RATE,
+            }
+        );
+    }
+
+    #[test]
+    fn the_background_scrub_is_weekly_unless_set() {
+        let none = ScrubSettings::resolve(&ScrubSection::default());
+        assert_eq!(none.interval, Some(DEFAULT_SCRUB_INTERVAL));
+        assert_eq!(none.max_bytes_per_sec, DEFAULT_SCRUB_RATE);
+        let c: FileConfig =
+            toml::from_str("[scrub]\ninterval_secs = 0\nmax_bytes_per_sec = \"1MiB\"\n").unwrap();
+        let set = ScrubSettings::resolve(&c.scrub);
+        assert_eq!(set.interval, None);
+        assert_eq!(set.max_bytes_per_sec, 1 << 20);
+        let err = toml::from_str::<FileConfig>("[scrub]\ninterval = 5\n").unwrap_err();
+        assert!(err.to_string().contains("interval"), "{err}");
     }
 
     #[test]

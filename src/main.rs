@@ -8,6 +8,7 @@ mod config;
 mod man;
 mod master_key;
 mod run;
+mod scrub;
 
 use std::process::ExitCode;
 

@@ -255,6 +255,12 @@ fn trailer(roff: &mut Roff) {
             "Seconds a chunk nothing references is kept before gc frees it \
              (--gc-grace-period-secs); 3600 by default.",
         ),
+        (
+            "[scrub] interval_secs, max_bytes_per_sec",
+            "While serve runs, it scrubs the store (see scrub) once per interval_secs \
+             (604800, a week; 0 turns it off), reading at most max_bytes_per_sec (32MiB by \
+             default; 0: no limit). No flag sets them.",
+        ),
     ] {
         item(roff, vec![bold(key)], text);
     }
@@ -295,7 +301,7 @@ fn trailer(roff: &mut Roff) {
     item(
         roff,
         vec![bold("1")],
-        "It failed, or fsck found a problem; the reason is printed on standard error, \
+        "It failed, fsck found a problem, or scrub found a damaged chunk; the reason is printed on standard error, \
          after \"alexander: \".",
     );
     item(

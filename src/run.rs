@@ -81,6 +81,7 @@ fn store_command(settings: &Settings, command: Command, out: &mut impl Write) ->
         Command::Gc => commands::gc(&store, out),
         Command::Compact => commands::compact(&store, out),
         Command::Fsck(args) => commands::fsck(&store, args.verify_data, out),
+        Command::Scrub(args) => commands::scrub(&store, args, out),
         Command::Serve(_) | Command::User(_) | Command::Key(_) | Command::Generate(_) => {
             unreachable!("dispatched by run")
         }
@@ -365,6 +366,7 @@ fn serve(settings: &Settings, args: &ServeArgs, out: &mut impl Write) -> Result<
         None => S3Service::new(store.clone(), iam.clone(), config.s3.clone()),
     };
     let drain = config.drain;
+    let scrub = crate::scrub::BackgroundScrub::start(&store, settings.scrub);
     let result = runtime.block_on(async {
         // The socket goes as soon as it stops accepting: a command run
         // meanwhile then finds no server rather than a silent one.
@@ -385,6 +387,9 @@ fn serve(settings: &Settings, args: &ServeArgs, out: &mut impl Write) -> Result<
         served
     });
     runtime.shutdown_timeout(RUNTIME_STOP);
+    if let Some(s) = scrub {
+        s.stop();
+    }
     if let Some(m) = mount {
         let at = m.mountpoint().display().to_string();
         if let Err(e) = m.unmount() {

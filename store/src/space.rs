@@ -368,7 +368,8 @@ impl Store {
             if refs != rec.refs {
                 report.refcount_mismatches.push((id, refs, rec.refs));
             }
-            if verify_data {
+            // A chunk a scrub recorded damaged is listed as such, below.
+            if verify_data && !inner.is_damaged(&id)? {
                 // The read checks the record's CRC; the id is the hash of
                 // the bytes, checked here in full.
                 let verified = inner.read_located(&id, &rec);
