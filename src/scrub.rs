@@ -97,6 +97,9 @@ fn run(store: &Store, interval: Duration, rate: u64, stop: &AtomicBool) {
                         "background scrub done: every chunk verifies"
                     );
                 } else {
+                    for d in &r.damaged {
+                        tracing::error!(chunk = %d.id, detail = %d.detail, users = d.users.len(), "scrub found a damaged chunk");
+                    }
                     tracing::error!(
                         chunks = r.chunks_checked,
                         damaged = r.damaged.len(),

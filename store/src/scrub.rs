@@ -340,8 +340,9 @@ impl Inner {
                             detail: detail.clone(),
                         },
                     );
+                    // Not logged here: the report says it, and the
+                    // caller knows whether a log or a listing should.
                     txn.commit()?;
-                    tracing::error!(chunk = %id, %detail, "scrub found a damaged chunk");
                     return Ok(Verdict::Damaged(detail));
                 }
                 Some(now) => rec = now,
