@@ -425,7 +425,7 @@ fn a_stopped_scrub_returns_promptly_with_what_it_checked() {
             assert_eq!(rx.recv().unwrap(), 1);
             stop.store(true, Ordering::Relaxed);
         });
-        store.scrub(1, Some(&mut tell), &stop).unwrap()
+        store.scrub(1, Some(&mut tell), stop).unwrap()
     });
     assert!(report.stopped);
     assert_eq!((report.chunks_checked, report.bytes_checked), (1, 6000));
