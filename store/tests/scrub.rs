@@ -438,3 +438,23 @@ fn a_stopped_scrub_returns_promptly_with_what_it_checked() {
     assert!(!report.stopped && report.is_clean());
     assert_eq!(report.chunks_checked, 6);
 }
+
+#[test]
+fn a_push_ingest_heals_as_an_upload_does() {
+    let s = scene();
+    damage_pack_chunk(s.dir.path(), &s.id, false);
+    scrub_finds_only_the_damaged_chunk(&s, "checksum");
+    // The mount's streaming write path, through its lazy handle.
+    let lazy = s.store.lazy();
+    let (mut writer, md5) = lazy.ingest_push();
+    for piece in s.victim.chunks(1000) {
+        writer.write(piece).unwrap();
+    }
+    let staged = writer.finish(md5).unwrap();
+    lazy.put_staged("bk1", "streamed", staged, PutOptions::default())
+        .unwrap();
+    drop(lazy);
+    s.store.flush().unwrap();
+    healed(&s);
+    complete_the_upload(&s);
+}
