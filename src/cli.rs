@@ -272,6 +272,16 @@ pub enum Command {
     /// every chunk's reference count matches. Exits with status 1 if anything is wrong.
     Fsck(FsckArgs),
 
+    /// Read every stored chunk back and check it against its SHA-256 id
+    ///
+    /// Reads check a cheap checksum; scrub hashes every chunk in full, finding damage the
+    /// checksum misses and damage in data nobody reads. A damaged chunk is recorded: every
+    /// read of an object that uses it fails from then on, until the same data is stored
+    /// again (by any upload or write, under any key), which heals it. Prints what was
+    /// checked and each damaged chunk with the versions and upload parts that use it.
+    /// Exits with status 1 if any chunk is damaged.
+    Scrub(ScrubArgs),
+
     /// Print a generated file to standard output: the man page, or shell completions
     ///
     /// "alexander generate completions bash > /etc/bash_completion.d/alexander" (zsh: a
@@ -970,6 +980,18 @@ pub struct FsckArgs {
     /// Also read every chunk and check its bytes against its SHA-256 id (reads all data)
     #[arg(long)]
     pub verify_data: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ScrubArgs {
+    /// Read at most this many bytes a second, so that other work keeps the disk (bytes, or
+    /// a number with KiB, MiB, GiB or TiB) [default: 0, no limit]
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "0", hide_default_value = true)]
+    pub max_bytes_per_sec: u64,
+
+    /// Print the report as one JSON object instead of text
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Subcommand)]

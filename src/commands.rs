@@ -6,12 +6,15 @@
 use std::fs::File;
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::Path;
+use std::sync::atomic::AtomicBool;
 
-use alexander_store::{At, ListQuery, ObjectMeta, PutOptions, Store, VersionQuery, Versioning};
+use alexander_store::{
+    At, ChunkUser, ListQuery, ObjectMeta, PutOptions, ScrubReport, Store, VersionQuery, Versioning,
+};
 use anyhow::{Context, Result, bail};
 
 use crate::cli::{
-    BucketCommand, GetArgs, KeyRule, LsArgs, MvArgs, PutArgs, RmArgs, ScheduleCommand,
+    BucketCommand, GetArgs, KeyRule, LsArgs, MvArgs, PutArgs, RmArgs, ScheduleCommand, ScrubArgs,
     SnapshotCommand, VersioningState,
 };
 
@@ -377,6 +380,7 @@ pub fn stats(store: &Store, out: &mut impl Write) -> Result<()> {
         ("pack bytes", fmt::bytes(s.pack_bytes)),
         ("live fraction", format!("{:.3}", s.live_fraction)),
         ("metadata bytes", fmt::bytes(s.meta_bytes)),
+        ("damaged chunks", s.damaged_chunks.to_string()),
     ];
     fmt::table(out, &rows)
 }
@@ -419,6 +423,7 @@ pub fn fsck(store: &Store, verify_data: bool, out: &mut impl Write) -> Result<()
             r.refcount_mismatches.len().to_string(),
         ),
         ("corrupt chunks", corrupt),
+        ("damaged chunks (scrub)", r.damaged.len().to_string()),
         ("bad records", r.bad_records.to_string()),
     ];
     fmt::table(out, &rows)?;
@@ -434,6 +439,12 @@ pub fn fsck(store: &Store, verify_data: bool, out: &mut impl Write) -> Result<()
     for id in &r.corrupt {
         writeln!(out, "chunk {id} is corrupt")?;
     }
+    for id in &r.damaged {
+        writeln!(
+            out,
+            "chunk {id} was found damaged by a scrub; storing the same data again heals it"
+        )?;
+    }
     if r.is_clean() {
         writeln!(out, "the store is consistent")?;
         return Ok(());
@@ -441,10 +452,110 @@ pub fn fsck(store: &Store, verify_data: bool, out: &mut impl Write) -> Result<()
     let problems = r.dangling.len() as u64
         + r.refcount_mismatches.len() as u64
         + r.corrupt.len() as u64
+        + r.damaged.len() as u64
         + r.bad_records;
     out.flush()?;
     let plural = if problems == 1 { "" } else { "s" };
     bail!("fsck found {problems} problem{plural} in the store")
+}
+
+/// Scrubs the store in the foreground. Damage found makes the command fail
+/// after its report, as fsck's problems do.
+pub fn scrub(store: &Store, args: ScrubArgs, out: &mut impl Write) -> Result<()> {
+    let never = AtomicBool::new(false);
+    let r = store.scrub(args.max_bytes_per_sec, None, &never)?;
+    if args.json {
+        serde_json::to_writer_pretty(&mut *out, &scrub_json(&r))?;
+        writeln!(out)?;
+    } else {
+        let rows = [
+            ("chunks checked", r.chunks_checked.to_string()),
+            ("bytes checked", fmt::bytes(r.bytes_checked)),
+            ("damaged chunks", r.damaged.len().to_string()),
+            ("records cleared", r.cleared.to_string()),
+        ];
+        fmt::table(out, &rows)?;
+        for d in &r.damaged {
+            writeln!(
+                out,
+                "chunk {} ({} bytes) is damaged: {}",
+                d.id, d.len, d.detail
+            )?;
+            if d.users.is_empty() {
+                writeln!(out, "  used by nothing (gc frees it)")?;
+            }
+            for u in &d.users {
+                writeln!(out, "  used by {}", fmt::user(u))?;
+            }
+        }
+        if r.is_clean() {
+            writeln!(out, "every chunk verifies")?;
+        }
+    }
+    if r.is_clean() {
+        return Ok(());
+    }
+    out.flush()?;
+    let n = r.damaged.len();
+    let plural = if n == 1 { "" } else { "s" };
+    bail!(
+        "scrub found {n} damaged chunk{plural}; reads of the objects that use them fail until \
+         the same data is stored again"
+    )
+}
+
+/// The scrub report as JSON: ids in hex, each user with its kind.
+fn scrub_json(r: &ScrubReport) -> serde_json::Value {
+    use serde_json::json;
+    let damaged: Vec<_> = r
+        .damaged
+        .iter()
+        .map(|d| {
+            let users: Vec<_> = d
+                .users
+                .iter()
+                .map(|u| match u {
+                    ChunkUser::Version {
+                        bucket,
+                        key,
+                        version_id,
+                        hidden,
+                    } => json!({
+                        "kind": "version",
+                        "bucket": bucket,
+                        "key": key,
+                        "version_id": version_id,
+                        "hidden": hidden,
+                    }),
+                    ChunkUser::Part {
+                        bucket,
+                        key,
+                        upload_id,
+                        part_number,
+                    } => json!({
+                        "kind": "part",
+                        "bucket": bucket,
+                        "key": key,
+                        "upload_id": upload_id,
+                        "part_number": part_number,
+                    }),
+                })
+                .collect();
+            json!({
+                "chunk": d.id.to_string(),
+                "len": d.len,
+                "detail": d.detail,
+                "users": users,
+            })
+        })
+        .collect();
+    json!({
+        "chunks_checked": r.chunks_checked,
+        "bytes_checked": r.bytes_checked,
+        "stopped": r.stopped,
+        "cleared": r.cleared,
+        "damaged": damaged,
+    })
 }
 
 /// How values are shown.
@@ -473,6 +584,31 @@ pub mod fmt {
             )?;
         }
         Ok(())
+    }
+
+    /// What uses a damaged chunk.
+    pub fn user(u: &alexander_store::ChunkUser) -> String {
+        match u {
+            alexander_store::ChunkUser::Version {
+                bucket,
+                key,
+                version_id,
+                hidden,
+            } => {
+                let seen = if *hidden {
+                    " (kept for a snapshot)"
+                } else {
+                    ""
+                };
+                format!("{bucket}/{key} version {version_id}{seen}")
+            }
+            alexander_store::ChunkUser::Part {
+                bucket,
+                key,
+                upload_id,
+                part_number,
+            } => format!("{bucket}/{key} upload {upload_id} part {part_number}"),
+        }
     }
 
     /// A byte count, exact and, from 1 KiB up, in binary units.

@@ -48,6 +48,42 @@ struct FileConfig {
     snapshots: Vec<SnapshotSection>,
     #[serde(default)]
     mount: MountSection,
+    #[serde(default)]
+    scrub: ScrubSection,
+}
+
+/// `[scrub]`: how `serve` scrubs the store in the background.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScrubSection {
+    interval: Option<DurationValue>,
+    max_bytes_per_sec: Option<Size>,
+}
+
+/// How often `serve` starts a background scrub when nothing says.
+pub const DEFAULT_SCRUB_INTERVAL: Duration = Duration::from_secs(7 * 24 * 3600);
+/// How fast a background scrub reads when nothing says.
+pub const DEFAULT_SCRUB_RATE: u64 = 32 << 20;
+
+/// The background scrub `serve` runs: every `interval` (never when
+/// `None`), reading at most `max_bytes_per_sec` (0: no limit).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ScrubSettings {
+    pub interval: Option<Duration>,
+    pub max_bytes_per_sec: u64,
+}
+
+impl ScrubSettings {
+    fn resolve(file: &ScrubSection) -> ScrubSettings {
+        ScrubSettings {
+            interval: match file.interval {
+                None => Some(DEFAULT_SCRUB_INTERVAL),
+                Some(DurationValue(d)) if d.is_zero() => None,
+                Some(DurationValue(d)) => Some(d),
+            },
+            max_bytes_per_sec: file.max_bytes_per_sec.map_or(DEFAULT_SCRUB_RATE, |s| s.0),
+        }
+    }
 }
 
 /// `[compact]`: the server's background compaction.
@@ -209,6 +245,8 @@ pub struct Settings {
     mount: MountSection,
     /// The server's background maintenance.
     pub maintenance: MaintenanceSettings,
+    /// The background scrub `serve` runs (`[scrub]` of the config file).
+    pub scrub: ScrubSettings,
 }
 
 /// How often `serve` maintains the store by itself. `None` turns a task
@@ -330,6 +368,7 @@ impl Settings {
                 ..defaults
             },
             master_key_file: args.master_key_file.clone().or(file.master_key_file),
+            scrub: ScrubSettings::resolve(&file.scrub),
             s3: file.s3,
             mount: file.mount,
         })
@@ -564,6 +603,27 @@ mod tests {
         assert_eq!(l.request_burst, Some(d.rate.burst));
         assert_eq!(l.max_concurrent_requests, Some(d.rate.max_concurrent));
         assert_eq!(config.mount.user, None);
+        assert_eq!(
+            ScrubSettings::resolve(&config.scrub),
+            ScrubSettings {
+                interval: Some(DEFAULT_SCRUB_INTERVAL),
+                max_bytes_per_sec: DEFAULT_SCRUB_RATE,
+            }
+        );
+    }
+
+    #[test]
+    fn the_background_scrub_is_weekly_unless_set() {
+        let none = ScrubSettings::resolve(&ScrubSection::default());
+        assert_eq!(none.interval, Some(DEFAULT_SCRUB_INTERVAL));
+        assert_eq!(none.max_bytes_per_sec, DEFAULT_SCRUB_RATE);
+        let c: FileConfig =
+            toml::from_str("[scrub]\ninterval = 0\nmax_bytes_per_sec = \"1MiB\"\n").unwrap();
+        let set = ScrubSettings::resolve(&c.scrub);
+        assert_eq!(set.interval, None);
+        assert_eq!(set.max_bytes_per_sec, 1 << 20);
+        let err = toml::from_str::<FileConfig>("[scrub]\ninterval = 5\n").unwrap_err();
+        assert!(err.to_string().contains("interval"), "{err}");
     }
 
     #[test]

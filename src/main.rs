@@ -10,6 +10,7 @@ mod man;
 mod master_key;
 mod run;
 mod schedule;
+mod scrub;
 
 use std::process::ExitCode;
 

@@ -255,6 +255,23 @@ fn trailer(roff: &mut Roff) {
             "Seconds a chunk nothing references is kept before gc frees it \
              (--gc-grace-period-secs); 3600 by default.",
         ),
+        (
+            "[gc] interval, [compact] interval",
+            "While serve runs, it frees unreferenced chunks and then rewrites mostly dead \
+             pack files this often: seconds, or a number with s, m, h, d or w (1h by \
+             default; 0 turns it off).",
+        ),
+        (
+            "[[snapshots]] bucket, every, keep_last, keep_hourly, keep_daily, keep_weekly, keep_monthly",
+            "A snapshot schedule for a bucket that has none of its own (see snapshot \
+             schedule); one table a bucket, one keep rule at least.",
+        ),
+        (
+            "[scrub] interval, max_bytes_per_sec",
+            "While serve runs, it scrubs the store (see scrub) once per interval (7d by \
+             default; 0 turns it off), reading at most max_bytes_per_sec (32MiB by \
+             default; 0: no limit). No flag sets them.",
+        ),
     ] {
         item(roff, vec![bold(key)], text);
     }
@@ -295,7 +312,7 @@ fn trailer(roff: &mut Roff) {
     item(
         roff,
         vec![bold("1")],
-        "It failed, or fsck found a problem; the reason is printed on standard error, \
+        "It failed, fsck found a problem, or scrub found a damaged chunk; the reason is printed on standard error, \
          after \"alexander: \".",
     );
     item(

@@ -87,6 +87,7 @@ fn store_command(settings: &Settings, command: Command, out: &mut impl Write) ->
         Command::Gc => commands::gc(&store, out),
         Command::Compact => commands::compact(&store, out),
         Command::Fsck(args) => commands::fsck(&store, args.verify_data, out),
+        Command::Scrub(args) => commands::scrub(&store, args, out),
         Command::Serve(_) | Command::User(_) | Command::Key(_) | Command::Generate(_) => {
             unreachable!("dispatched by run")
         }
@@ -377,6 +378,7 @@ fn serve(settings: &Settings, args: &ServeArgs, out: &mut impl Write) -> Result<
         crate::maintenance::Maintenance::start(store.clone(), settings.maintenance.clone())
             .context("cannot start the maintenance thread")?;
     let drain = config.drain;
+    let scrub = crate::scrub::BackgroundScrub::start(&store, settings.scrub);
     let result = runtime.block_on(async {
         // The socket goes as soon as it stops accepting: a command run
         // meanwhile then finds no server rather than a silent one.
@@ -398,6 +400,9 @@ fn serve(settings: &Settings, args: &ServeArgs, out: &mut impl Write) -> Result<
     });
     runtime.shutdown_timeout(RUNTIME_STOP);
     maintenance.stop();
+    if let Some(s) = scrub {
+        s.stop();
+    }
     if let Some(m) = mount {
         let at = m.mountpoint().display().to_string();
         if let Err(e) = m.unmount() {

@@ -491,6 +491,78 @@ fn gc_compact_and_fsck() {
     assert!(err.contains("corrupt"), "{err}");
 }
 
+#[test]
+fn scrub_reports_damage_with_its_users_and_a_new_upload_heals_it() {
+    let env = Env::new();
+    env.ok(&["bucket", "create", "space"]);
+    let big = noise(1 << 20, 21);
+    env.put_stdin("space", "one", &big);
+    env.put_stdin("space", "small", b"kept in the metadata database");
+
+    let report = env.ok(&["scrub", "--max-bytes-per-sec", "1GiB"]);
+    assert!(report.ends_with("every chunk verifies\n"), "{report}");
+    let chunks = number(&report, "chunks checked");
+    assert!(chunks > 2, "{report}");
+    assert_eq!(number(&report, "damaged chunks"), 0);
+
+    for entry in std::fs::read_dir(env.data().join("packs")).unwrap() {
+        corrupt_middle(&entry.unwrap().path());
+    }
+    let out = env.run(&["scrub"]);
+    let stdout = String::from_utf8(out.stdout.clone()).unwrap();
+    let err = failed(out, &["scrub"]);
+    assert!(err.contains("scrub found"), "{err}");
+    assert_eq!(number(&stdout, "chunks checked"), chunks);
+    let damaged = number(&stdout, "damaged chunks");
+    assert!(damaged >= 1, "{stdout}");
+    assert!(
+        stdout.contains("is damaged: data does not match its checksum"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("  used by space/one version null\n"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("small"), "{stdout}");
+
+    // The same report as JSON, and the same status.
+    let out = env.run(&["scrub", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    failed(out, &["scrub", "--json"]);
+    assert_eq!(json["chunks_checked"], chunks);
+    let listed = json["damaged"].as_array().unwrap();
+    assert_eq!(listed.len() as u64, damaged);
+    assert_eq!(listed[0]["chunk"].as_str().unwrap().len(), 64);
+    let user = &listed[0]["users"][0];
+    assert_eq!(user["kind"], "version");
+    assert_eq!(
+        (&user["bucket"], &user["key"]),
+        (&"space".into(), &"one".into())
+    );
+    assert_eq!(user["version_id"], "null");
+
+    // Damaged data is never served; the rest is.
+    let err = env.fails(&["get", "space", "one"]);
+    assert!(err.contains("corrupt"), "{err}");
+    assert_eq!(
+        env.ok_bytes(&["get", "space", "small"]),
+        b"kept in the metadata database"
+    );
+    assert_eq!(number(&env.ok(&["stats"]), "damaged chunks"), damaged);
+    let out = env.run(&["fsck"]);
+    let stdout = String::from_utf8(out.stdout.clone()).unwrap();
+    failed(out, &["fsck"]);
+    assert_eq!(number(&stdout, "damaged chunks (scrub)"), damaged);
+
+    // The same data stored again, under another key, heals the object.
+    env.put_stdin("space", "copy", &big);
+    assert_eq!(env.ok_bytes(&["get", "space", "one"]), big);
+    let report = env.ok(&["scrub"]);
+    assert_eq!(number(&report, "damaged chunks"), 0);
+    env.ok(&["fsck", "--verify-data"]);
+    assert_eq!(number(&env.ok(&["stats"]), "damaged chunks"), 0);
+}
+
 fn corrupt_middle(path: &Path) {
     let mut bytes = std::fs::read(path).unwrap();
     if bytes.len() < 4096 {

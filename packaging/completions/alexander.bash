@@ -49,6 +49,9 @@ _alexander() {
             alexander,rm)
                 cmd="alexander__subcmd__rm"
                 ;;
+            alexander,scrub)
+                cmd="alexander__subcmd__scrub"
+                ;;
             alexander,serve)
                 cmd="alexander__subcmd__serve"
                 ;;
@@ -140,7 +143,7 @@ _alexander() {
 
     case "${cmd}" in
         alexander)
-            opts="-h -V --data --config --master-key-file --log-format --chunking-min-kib --chunking-avg-kib --chunking-max-kib --gc-grace-period-secs --help --version serve user key bucket put get ls rm mv snapshot stats gc compact fsck generate"
+            opts="-h -V --data --config --master-key-file --log-format --chunking-min-kib --chunking-avg-kib --chunking-max-kib --gc-grace-period-secs --help --version serve user key bucket put get ls rm mv snapshot stats gc compact fsck scrub generate"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1237,6 +1240,56 @@ _alexander() {
             fi
             case "${prev}" in
                 --version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --master-key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                --chunking-min-kib)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --chunking-avg-kib)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --chunking-max-kib)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gc-grace-period-secs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        alexander__subcmd__scrub)
+            opts="-h --max-bytes-per-sec --json --data --config --master-key-file --log-format --chunking-min-kib --chunking-avg-kib --chunking-max-kib --gc-grace-period-secs --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --max-bytes-per-sec)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

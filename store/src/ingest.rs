@@ -215,20 +215,25 @@ impl Store {
                 let id = ChunkId::of(&data);
                 let len = data.len() as u32;
                 chunks.push(ChunkRef { id, len });
-                let new = seen.insert(id) && {
+                // A chunk recorded damaged is stored again, as if new: its
+                // indexing heals it (`refs::index_chunks`).
+                let (new, heals) = if seen.insert(id) {
                     pins.pin(id);
-                    inner.meta.get(&keys::chunk(&id))?.is_none()
+                    match inner.meta.get(&keys::chunk(&id))? {
+                        None => (true, false),
+                        Some(_) => {
+                            let heals = inner.is_damaged(&id)?;
+                            (heals, heals)
+                        }
+                    }
+                } else {
+                    (false, false)
                 };
                 stages.chunk(&data, new)?;
                 if !new {
                     continue;
                 }
-                let place = if len <= inner.config.meta_chunk_max {
-                    inner.check_meta_room(u64::from(len))?;
-                    Place::Meta(data)
-                } else {
-                    Place::Pack(inner.packs.append(&id, &data)?)
-                };
+                let place = store_new(inner, &id, data, heals)?;
                 unindexed.push((id, place));
                 if unindexed.len() >= INDEX_BATCH {
                     self.index(self.digests(&mut unindexed, stages)?)?;
@@ -344,6 +349,29 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// Keeps a new chunk's bytes: small ones for the metadata database, the
+/// others appended to a pack. The bytes that heal a damaged chunk are
+/// synced at once, whatever the handle: its index record will name them
+/// without an unsynced marker's check being the only guard, and a crash
+/// must not turn a heal into the loss of every object that uses it.
+pub(crate) fn store_new(
+    inner: &Inner,
+    id: &ChunkId,
+    data: Arc<Vec<u8>>,
+    heals: bool,
+) -> Result<Place> {
+    let len = data.len() as u32;
+    if len <= inner.config.meta_chunk_max {
+        inner.check_meta_room(u64::from(len))?;
+        return Ok(Place::Meta(data));
+    }
+    let loc = inner.packs.append(id, &data)?;
+    if heals {
+        inner.packs.sync()?;
+    }
+    Ok(Place::Pack(loc))
 }
 
 /// A new chunk, where it is kept, and its MD5.

@@ -33,6 +33,7 @@ mod push;
 mod reader;
 pub mod records;
 mod refs;
+mod scrub;
 mod snapshots;
 mod space;
 mod system;
@@ -65,6 +66,7 @@ pub use objects::{
 pub use push::{Cut, Digests, IngestWriter, Md5Stage, Staged};
 pub use reader::{ObjectReader, PinnedVersion};
 pub use records::{ObjectMeta, PosixAttrs, Versioning};
+pub use scrub::{ChunkUser, DamagedChunk, ScrubProgress, ScrubReport};
 pub use snapshots::SnapshotInfo;
 pub use space::{CompactReport, FsckReport, GcReport, Stats};
 pub use unsynced::Recovered;
@@ -143,6 +145,12 @@ struct Inner {
     unsynced: Mutex<unsynced::Queue>,
     /// What opening the store found of lazy commits a crash interrupted.
     recovered: Mutex<Recovered>,
+    /// Whether any chunk may be recorded damaged (`scrub.rs`). While none
+    /// is, a chunk read skips the look-up of its damage record; set before
+    /// a scrub commits one, cleared by a scrub that leaves none.
+    damage: std::sync::atomic::AtomicBool,
+    /// Only one scrub at a time.
+    scrubbing: Mutex<()>,
 }
 
 /// Chunks and packs that writers in flight depend on, which GC and
@@ -203,6 +211,7 @@ impl Store {
             txn.commit()?;
         }
         meta.sync()?;
+        let damage = meta.scan(meta::keys::DAMAGED).next().is_some();
         let packs = LocalPacks::open(&dir.join("packs"), config.pack_size)?
             .with_reserve(config.reserved_bytes);
         let store = Store {
@@ -216,6 +225,8 @@ impl Store {
                 jobs: Mutex::new(()),
                 unsynced: Mutex::new(unsynced::Queue::default()),
                 recovered: Mutex::new(Recovered::default()),
+                damage: damage.into(),
+                scrubbing: Mutex::new(()),
             }),
             lazy: false,
             links: false,

@@ -345,6 +345,15 @@ pub mod keys {
         k
     }
 
+    /// Chunks a scrub found damaged (`scrub.rs`): never served, healed by
+    /// the next write that brings the same bytes.
+    pub const DAMAGED: &[u8] = b"y/";
+    pub fn damaged(id: &ChunkId) -> Vec<u8> {
+        let mut k = DAMAGED.to_vec();
+        k.extend_from_slice(&id.0);
+        k
+    }
+
     pub const GC_QUEUE: &[u8] = b"g/";
     pub fn gc(freed_ns: i64, id: &ChunkId) -> Vec<u8> {
         let mut k = GC_QUEUE.to_vec();

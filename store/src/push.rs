@@ -30,7 +30,7 @@ use fastcdc::v2020::{FastCDC, Normalization};
 
 use crate::Store;
 use crate::error::{Error, Result};
-use crate::ingest::{INDEX_BATCH, Ingested, NewChunk, PinGuard, Place};
+use crate::ingest::{INDEX_BATCH, Ingested, NewChunk, PinGuard, Place, store_new};
 use crate::manifest::{ChunkRef, Manifest};
 use crate::md5x2::{Md5, update_both};
 use crate::meta::keys;
@@ -192,20 +192,25 @@ impl IngestWriter {
         let id = ChunkId::of(&data);
         let len = data.len() as u32;
         self.chunks.push(ChunkRef { id, len });
-        let new = self.seen.insert(id) && {
+        // A chunk recorded damaged is stored again, as if new: its
+        // indexing heals it (`refs::index_chunks`).
+        let (new, heals) = if self.seen.insert(id) {
             self.pins.pin(id);
-            inner.meta.get(&keys::chunk(&id))?.is_none()
+            match inner.meta.get(&keys::chunk(&id))? {
+                None => (true, false),
+                Some(_) => {
+                    let heals = inner.is_damaged(&id)?;
+                    (heals, heals)
+                }
+            }
+        } else {
+            (false, false)
         };
         self.cut.0.push((data.clone(), new));
         if !new {
             return Ok(());
         }
-        let place = if len <= inner.config.meta_chunk_max {
-            inner.check_meta_room(u64::from(len))?;
-            Place::Meta(data)
-        } else {
-            Place::Pack(inner.packs.append(&id, &data)?)
-        };
+        let place = store_new(inner, &id, data, heals)?;
         self.waiting.push_back((id, place));
         Ok(())
     }

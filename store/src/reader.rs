@@ -258,7 +258,16 @@ impl Store {
 
     /// Reads and verifies one chunk. If compaction moved it between the
     /// index read and the pack read, the read is retried at its new place.
+    /// A chunk a scrub recorded damaged fails as a chunk whose bytes do not
+    /// verify does, whatever its checksum says, until a write heals it.
     pub(crate) fn read_chunk(&self, id: &ChunkId) -> Result<Vec<u8>> {
+        if self.inner.is_damaged(id)? {
+            return Err(Error::Corrupt {
+                chunk: *id,
+                detail: "a scrub found its bytes damaged; storing the same data again heals it"
+                    .into(),
+            });
+        }
         let mut last = None;
         for _ in 0..3 {
             let rec: ChunkRecord = self

@@ -260,6 +260,20 @@ impl ChunkRecord {
     }
 }
 
+/// A chunk a scrub found damaged, kept under `keys::damaged` until a write
+/// of the same bytes heals it (or GC frees it).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DamagedRecord {
+    /// When the scrub found it, ns since the Unix epoch.
+    pub found_ns: i64,
+    /// Where the damaged bytes are: the pack (or [`META_PACK`]) and offset
+    /// the chunk's record named when they were read.
+    pub pack: u64,
+    pub offset: u64,
+    /// What was wrong with them.
+    pub detail: String,
+}
+
 /// Live contents of a pack, kept up to date by every commit and GC.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct PackRecord {

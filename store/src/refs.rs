@@ -118,7 +118,11 @@ pub(crate) fn index_chunks(txn: &mut Txn<'_>, chunks: &[NewChunk]) -> Result<Vec
     let now = now_ns();
     for (id, place, md5) in chunks {
         let key = keys::chunk(id);
-        if txn.get(&key)?.is_some() {
+        if let Some(old) = txn.get_rec::<ChunkRecord>(&key)? {
+            // Indexed already: these bytes are dead, unless they heal it.
+            if txn.get(&keys::damaged(id))?.is_some() {
+                heal(txn, &mut packs, &mut in_packs, id, old, place)?;
+            }
             continue;
         }
         let (pack, offset, len) = match place {
@@ -154,6 +158,51 @@ pub(crate) fn index_chunks(txn: &mut Txn<'_>, chunks: &[NewChunk]) -> Result<Vec
     }
     txn.put_rec(keys::COUNTERS.to_vec(), &counters);
     Ok(in_packs)
+}
+
+/// Heals a chunk recorded damaged with a new copy of its bytes: its index
+/// record names the new place (references, length and MD5 stay), the damage
+/// record goes, and the damaged bytes stop counting as live, so compaction
+/// takes them as garbage. Counters do not change: one chunk, same length.
+fn heal(
+    txn: &mut Txn<'_>,
+    packs: &mut HashMap<u64, PackRecord>,
+    in_packs: &mut Vec<ChunkId>,
+    id: &ChunkId,
+    mut rec: ChunkRecord,
+    place: &Place,
+) -> Result<()> {
+    match rec.location() {
+        Some(old) => {
+            txn.delete(keys::pack_member(old.pack, id));
+            let p = pack_entry(txn, packs, old.pack)?;
+            p.live_bytes = p.live_bytes.saturating_sub(u64::from(old.len));
+            p.live_chunks = p.live_chunks.saturating_sub(1);
+        }
+        None => txn.delete(keys::chunk_data(id)),
+    }
+    match place {
+        Place::Pack(loc) => {
+            txn.put(keys::pack_member(loc.pack, id), Vec::new());
+            let p = pack_entry(txn, packs, loc.pack)?;
+            p.live_bytes += u64::from(loc.len);
+            p.live_chunks += 1;
+            // Synced before it was indexed (`ingest::store_new`), but
+            // marked as any lazy pack chunk: the check at open is cheap.
+            in_packs.push(*id);
+            rec.pack = loc.pack;
+            rec.offset = loc.offset;
+        }
+        Place::Meta(data) => {
+            txn.put(keys::chunk_data(id), data.to_vec());
+            rec.pack = META_PACK;
+            rec.offset = 0;
+        }
+    }
+    txn.put_rec(keys::chunk(id), &rec);
+    txn.delete(keys::damaged(id));
+    tracing::info!(chunk = %id, "a damaged chunk was healed by a write of the same bytes");
+    Ok(())
 }
 
 impl Store {

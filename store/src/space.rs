@@ -52,6 +52,8 @@ pub struct Stats {
     pub live_fraction: f64,
     /// Bytes the metadata engine uses.
     pub meta_bytes: u64,
+    /// Chunks a scrub found damaged and no write has healed yet.
+    pub damaged_chunks: u64,
 }
 
 /// What a consistency check found. Empty lists mean a sound store.
@@ -67,6 +69,9 @@ pub struct FsckReport {
     pub refcount_mismatches: Vec<(ChunkId, u64, u64)>,
     /// Chunks whose bytes did not verify (only with `verify_data`).
     pub corrupt: Vec<ChunkId>,
+    /// Chunks a scrub recorded damaged, not healed since (checked always:
+    /// the record is metadata).
+    pub damaged: Vec<ChunkId>,
     /// Records that did not decode.
     pub bad_records: u64,
 }
@@ -76,6 +81,7 @@ impl FsckReport {
         self.dangling.is_empty()
             && self.refcount_mismatches.is_empty()
             && self.corrupt.is_empty()
+            && self.damaged.is_empty()
             && self.bad_records == 0
     }
 }
@@ -129,6 +135,8 @@ impl Store {
                 }
                 txn.delete(qkey.clone());
                 txn.delete(ckey);
+                // Damaged or not, it is gone: nothing is left to heal.
+                txn.delete(keys::damaged(&id));
                 match rec.location() {
                     None => txn.delete(keys::chunk_data(&id)),
                     Some(loc) => {
@@ -231,6 +239,12 @@ impl Store {
                 let Some(loc) = rec.location().filter(|l| l.pack == pack) else {
                     continue;
                 };
+                // A damaged chunk stays where it is, so that the pass goes
+                // on (its read may fail) and no copy of bad bytes looks
+                // new; healing it frees its place.
+                if inner.is_damaged(id)? {
+                    continue;
+                }
                 let data = inner.packs.read(id, &loc)?;
                 copies.push((*id, inner.packs.append(id, &data)?));
             }
@@ -301,6 +315,7 @@ impl Store {
                 live as f64 / pack_bytes as f64
             },
             meta_bytes: inner.meta.size_on_disk()?,
+            damaged_chunks: self.damaged_chunks()?,
         })
     }
 
@@ -353,7 +368,8 @@ impl Store {
             if refs != rec.refs {
                 report.refcount_mismatches.push((id, refs, rec.refs));
             }
-            if verify_data {
+            // A chunk a scrub recorded damaged is listed as such, below.
+            if verify_data && !inner.is_damaged(&id)? {
                 // The read checks the record's CRC; the id is the hash of
                 // the bytes, checked here in full.
                 let verified = inner.read_located(&id, &rec);
@@ -364,6 +380,14 @@ impl Store {
         }
         report.dangling = counted.into_keys().collect();
         report.dangling.sort();
+        for entry in inner.meta.scan(keys::DAMAGED) {
+            let (k, _) = entry?;
+            let id = k[keys::DAMAGED.len()..]
+                .try_into()
+                .map(ChunkId)
+                .map_err(|_| Error::BadRecord("malformed damage key".into()))?;
+            report.damaged.push(id);
+        }
         drop(txn);
         Ok(report)
     }

@@ -232,6 +232,7 @@ impl Store {
                 continue;
             };
             txn.delete(key);
+            txn.delete(keys::damaged(id));
             if let Some(loc) = rec.location() {
                 txn.delete(keys::pack_member(loc.pack, id));
                 let p = pack_entry(&txn, &mut packs, loc.pack)?;
