@@ -622,8 +622,13 @@ mod tests {
         let set = ScrubSettings::resolve(&c.scrub);
         assert_eq!(set.interval, None);
         assert_eq!(set.max_bytes_per_sec, 1 << 20);
-        let err = toml::from_str::<FileConfig>("[scrub]\ninterval = 5\n").unwrap_err();
-        assert!(err.to_string().contains("interval"), "{err}");
+        let c: FileConfig = toml::from_str("[scrub]\ninterval = \"2d\"\n").unwrap();
+        let set = ScrubSettings::resolve(&c.scrub);
+        assert_eq!(set.interval, Some(Duration::from_secs(2 * 86_400)));
+        let err = toml::from_str::<FileConfig>("[scrub]\ninterval = \"5 parsecs\"\n").unwrap_err();
+        assert!(err.to_string().contains("unit"), "{err}");
+        let err = toml::from_str::<FileConfig>("[scrub]\ninterval_secs = 5\n").unwrap_err();
+        assert!(err.to_string().contains("interval_secs"), "{err}");
     }
 
     #[test]
