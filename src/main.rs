@@ -7,6 +7,8 @@ mod commands;
 mod config;
 mod man;
 mod master_key;
+mod progress;
+mod remote;
 mod run;
 
 use std::process::ExitCode;
