@@ -1,6 +1,6 @@
-//! The admin socket: how `alexander user …` and `alexander key …` reach a
-//! running server, and the same commands run on the store directly when no
-//! server runs (sled lets only one process open a store).
+//! The admin socket: how every command but `serve` reaches a running
+//! server (sled lets only one process open a store), and the users and
+//! keys requests of its first, line-based protocol.
 //!
 //! `serve` listens on the Unix socket `DATA/admin.sock`, mode 0600: file
 //! permissions are the access control, and a peer whose uid is neither the
@@ -50,9 +50,16 @@
 //! Times are nanoseconds since the Unix epoch. A line that is not a request
 //! (or is longer than 64 KiB) is answered with an error and the connection
 //! is closed.
+//!
+//! `{"cmd": "hello", "version": N}` asks to run a whole command instead:
+//! a server that speaks version N answers `{"ok": {"hello": {"version":
+//! N}}}` and the connection carries binary frames from then on (see
+//! `remote.rs`); one that does not answers an error naming its version.
+//! Today's `alexander` sends every command that way; the requests above
+//! stay for scripts.
 
 use std::future::Future;
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, Read, Write};
 use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
@@ -64,9 +71,10 @@ use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
 use zeroize::{Zeroize, Zeroizing};
 
+use alexander_store::Store;
+
 use crate::cli::{KeyCommand, UserCommand};
 use crate::commands::fmt;
-use crate::config::Settings;
 
 /// The socket's name in the data directory.
 pub const SOCKET_NAME: &str = "admin.sock";
@@ -79,6 +87,9 @@ const CLIENT_TIMEOUT: Duration = Duration::from_secs(120);
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "cmd", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Request {
+    Hello {
+        version: u32,
+    },
     UserAdd {
         name: String,
     },
@@ -123,6 +134,7 @@ pub enum Reply {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Outcome {
+    Hello { version: u32 },
     Done,
     Unremoved,
     User(UserInfo),
@@ -219,7 +231,7 @@ impl Request {
     fn from_user_command(cmd: UserCommand) -> Request {
         match cmd {
             UserCommand::Add { name } => Request::UserAdd { name },
-            UserCommand::List => Request::UserList,
+            UserCommand::List { .. } => Request::UserList,
             UserCommand::Remove { name } => Request::UserRemove { name },
             UserCommand::Disable { name } => Request::UserDisable { name },
             UserCommand::Enable { name } => Request::UserEnable { name },
@@ -234,7 +246,7 @@ impl Request {
                 user,
                 expires_ns: expires.map(|e| e.at(alexander_s3::iam::now_ns())),
             },
-            KeyCommand::List { user } => Request::KeyList { user },
+            KeyCommand::List { user, .. } => Request::KeyList { user },
             KeyCommand::Disable { id } => Request::KeyDisable { id },
             KeyCommand::Enable { id } => Request::KeyEnable { id },
             KeyCommand::Remove { id } => Request::KeyRemove { id },
@@ -244,6 +256,7 @@ impl Request {
     /// For the log: what was asked, never a secret (requests hold none).
     fn describe(&self) -> String {
         match self {
+            Request::Hello { version } => format!("hello {version}"),
             Request::UserAdd { name } => format!("user-add {name}"),
             Request::UserList => "user-list".to_owned(),
             Request::UserRemove { name } => format!("user-remove {name}"),
@@ -271,6 +284,8 @@ impl Request {
 pub fn execute(iam: &Iam, req: &Request) -> Reply {
     let result = (|| -> Result<Outcome, IamError> {
         Ok(match req {
+            // Answered by the connection itself, which knows its protocol.
+            Request::Hello { version } => Outcome::Hello { version: *version },
             Request::UserAdd { name } => Outcome::User(iam.create_user(name)?.into()),
             Request::UserList => {
                 Outcome::Users(iam.list_users()?.into_iter().map(Into::into).collect())
@@ -368,59 +383,109 @@ pub fn connect(data_dir: &Path) -> Result<Option<UnixStream>> {
     }
 }
 
-/// Sends one request and reads its answer.
-fn call(stream: UnixStream, req: &Request) -> Result<Reply> {
+/// Says hello on a fresh connection: fails with a clear message unless
+/// the server runs commands with the protocol this binary speaks.
+pub fn hello(stream: &UnixStream, data_dir: &Path) -> Result<()> {
     stream.set_read_timeout(Some(CLIENT_TIMEOUT))?;
     stream.set_write_timeout(Some(CLIENT_TIMEOUT))?;
-    let mut line = serde_json::to_vec(req)?;
+    let version = crate::remote::VERSION;
+    let mut line = serde_json::to_vec(&Request::Hello { version })?;
     line.push(b'\n');
-    (&stream)
-        .write_all(&line)
-        .context("cannot send the request to the server")?;
-    let mut answer = Zeroizing::new(String::new());
-    BufReader::new(&stream)
-        .read_line(&mut answer)
-        .context("no answer from the server")?;
+    let mut w = stream;
+    w.write_all(&line)
+        .context("cannot send the command to the server")?;
+    // Byte by byte: the frames that follow must stay unread.
+    let mut answer = Vec::new();
+    let mut byte = [0u8];
+    while answer.len() <= MAX_LINE {
+        match (&mut &*stream).read(&mut byte) {
+            Ok(0) => break,
+            Ok(_) if byte[0] == b'\n' => break,
+            Ok(_) => answer.push(byte[0]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e).context("no answer from the server"),
+        }
+    }
+    let mismatch = |theirs: &str| {
+        anyhow!(
+            "the server running on {} speaks {theirs} of the admin protocol and this \
+             alexander version {version}: run the alexander the server runs, or restart the \
+             server with this one",
+            data_dir.display()
+        )
+    };
     if answer.is_empty() {
         bail!("the server closed the admin connection without answering");
     }
-    serde_json::from_str(&answer).context("the server's answer is not understood")
+    match serde_json::from_slice::<Reply>(&answer) {
+        Ok(Reply::Ok(Outcome::Hello { version: v })) if v == version => Ok(()),
+        Ok(Reply::Ok(Outcome::Hello { version: v })) => Err(mismatch(&format!("version {v}"))),
+        // A server from before the hello knows only the line requests.
+        Ok(Reply::Error(e)) if e.starts_with("not a request") => {
+            Err(mismatch("only the first version"))
+        }
+        Ok(Reply::Error(e)) => bail!("{e}"),
+        _ => Err(mismatch("another version")),
+    }?;
+    // A command may take as long as it takes (a gc, a large put).
+    stream.set_read_timeout(None)?;
+    stream.set_write_timeout(None)?;
+    Ok(())
 }
 
-/// Runs `alexander user …`.
-pub fn user_command(settings: &Settings, cmd: UserCommand, out: &mut impl Write) -> Result<()> {
+/// Runs `alexander user …` on the users and keys of a store.
+pub fn user_command(iam: &Iam, cmd: UserCommand, out: &mut dyn Write) -> Result<()> {
+    let json = matches!(cmd, UserCommand::List { json: true });
     let req = Request::from_user_command(cmd);
-    let reply = request(settings, &req)?;
-    report(&req, reply, out)
+    let reply = execute(iam, &req);
+    report(&req, reply, json, out)
 }
 
-/// Runs `alexander key …`.
-pub fn key_command(settings: &Settings, cmd: KeyCommand, out: &mut impl Write) -> Result<()> {
+/// Runs `alexander key …` on the users and keys of a store.
+pub fn key_command(iam: &Iam, cmd: KeyCommand, out: &mut dyn Write) -> Result<()> {
+    let json = matches!(cmd, KeyCommand::List { json: true, .. });
     let req = Request::from_key_command(cmd);
-    let reply = request(settings, &req)?;
-    report(&req, reply, out)
+    let reply = execute(iam, &req);
+    report(&req, reply, json, out)
 }
 
-/// Over the socket when a server runs, on the store directly otherwise.
-fn request(settings: &Settings, req: &Request) -> Result<Reply> {
-    if let Some(stream) = connect(&settings.data_dir)? {
-        tracing::debug!("sending {} to the server", req.describe());
-        return call(stream, req);
-    }
-    let store = crate::run::open(settings, false)?;
-    let master = crate::master_key::resolve(settings, &store)?;
-    let iam = Iam::new(store.clone(), &master.key);
-    let reply = execute(&iam, req);
-    store.flush()?;
-    Ok(reply)
-}
-
-fn report(req: &Request, reply: Reply, out: &mut impl Write) -> Result<()> {
+fn report(req: &Request, reply: Reply, json: bool, out: &mut dyn Write) -> Result<()> {
     let outcome = match reply {
         Reply::Ok(o) => o,
         Reply::Error(message) => bail!("{message}"),
     };
     match (req, outcome) {
+        (_, Outcome::Users(users)) if json => {
+            let users: Vec<_> = users
+                .into_iter()
+                .map(|u| {
+                    serde_json::json!({
+                        "name": u.name,
+                        "created": fmt::time(u.created_ns),
+                        "state": if u.disabled { "disabled" } else { "enabled" },
+                    })
+                })
+                .collect();
+            serde_json::to_writer(&mut *out, &serde_json::json!({ "users": users }))?;
+            writeln!(out)?;
+        }
+        (_, Outcome::Keys(keys)) if json => {
+            let now = alexander_s3::iam::now_ns();
+            let keys: Vec<_> = keys
+                .into_iter()
+                .map(|k| {
+                    serde_json::json!({
+                        "id": k.id,
+                        "user": k.user,
+                        "created": fmt::time(k.created_ns),
+                        "state": k.state(now),
+                        "expires": k.expires_ns.map(fmt::time),
+                    })
+                })
+                .collect();
+            serde_json::to_writer(&mut *out, &serde_json::json!({ "keys": keys }))?;
+            writeln!(out)?;
+        }
         (Request::UserAdd { .. }, Outcome::User(u)) => writeln!(out, "created user {}", u.name)?,
         (_, Outcome::Users(users)) => {
             for u in users {
@@ -570,7 +635,13 @@ pub struct Server {
 
 impl Server {
     /// Answers requests until `shutdown` completes.
-    pub async fn run(self, iam: Iam, shutdown: impl Future<Output = ()>) {
+    pub async fn run(
+        self,
+        store: Store,
+        iam: Iam,
+        ctx: std::sync::Arc<crate::config::MaintenanceSettings>,
+        shutdown: impl Future<Output = ()>,
+    ) {
         tokio::pin!(shutdown);
         loop {
             tokio::select! {
@@ -597,7 +668,7 @@ impl Server {
                             continue;
                         }
                     }
-                    tokio::spawn(connection(stream, iam.clone()));
+                    tokio::spawn(connection(stream, store.clone(), iam.clone(), ctx.clone()));
                 }
                 () = &mut shutdown => return,
             }
@@ -619,7 +690,12 @@ impl Drop for Socket {
 }
 
 /// Serves one client connection.
-async fn connection(stream: tokio::net::UnixStream, iam: Iam) {
+async fn connection(
+    stream: tokio::net::UnixStream,
+    store: Store,
+    iam: Iam,
+    ctx: std::sync::Arc<crate::config::MaintenanceSettings>,
+) {
     let (reader, mut writer) = stream.into_split();
     let mut reader = tokio::io::BufReader::new(reader);
     loop {
@@ -639,10 +715,24 @@ async fn connection(stream: tokio::net::UnixStream, iam: Iam) {
         if line.iter().all(u8::is_ascii_whitespace) && line.ends_with(b"\n") {
             continue;
         }
+        let mut upgrade = false;
         let (reply, close) = if line.len() > MAX_LINE {
             (Reply::Error("request line too long".to_owned()), true)
         } else {
             match serde_json::from_slice::<Request>(&line) {
+                Ok(Request::Hello { version }) if version == crate::remote::VERSION => {
+                    upgrade = true;
+                    (Reply::Ok(Outcome::Hello { version }), false)
+                }
+                Ok(Request::Hello { version }) => (
+                    Reply::Error(format!(
+                        "this server speaks version {} of the admin protocol, the client \
+                         version {version}: run the alexander the server runs, or restart the \
+                         server with the client's",
+                        crate::remote::VERSION
+                    )),
+                    true,
+                ),
                 Ok(req) => {
                     let what = req.describe();
                     let iam = iam.clone();
@@ -668,6 +758,40 @@ async fn connection(stream: tokio::net::UnixStream, iam: Iam) {
         answer.push(b'\n');
         if let Err(e) = writer.write_all(&answer).await {
             tracing::debug!("admin socket: write failed: {e}");
+            return;
+        }
+        if upgrade {
+            // The client waits for the hello's answer before it sends a
+            // frame, so nothing of the session is buffered here.
+            if !reader.buffer().is_empty() {
+                tracing::warn!(
+                    "admin socket: a client sent a command before its hello was answered"
+                );
+                return;
+            }
+            let stream = match reader.into_inner().reunite(writer) {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::warn!("admin socket: {e}");
+                    return;
+                }
+            };
+            let stream = match stream.into_std().and_then(|s| {
+                s.set_nonblocking(false)?;
+                Ok(s)
+            }) {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::warn!("admin socket: cannot hand the connection over: {e}");
+                    return;
+                }
+            };
+            // A command blocks (the store is synchronous), on a thread of
+            // its own, for as long as it runs.
+            let _ = tokio::task::spawn_blocking(move || {
+                crate::remote::serve(stream, &store, &iam, &ctx)
+            })
+            .await;
             return;
         }
         if close {

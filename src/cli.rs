@@ -5,19 +5,19 @@ use std::path::PathBuf;
 
 use alexander_store::ByteRange;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use serde::{Deserialize, Serialize};
 
 const LONG_ABOUT: &str = "\
 Alexander keeps objects in one embedded store. Data is cut into content-defined \
 chunks and each distinct chunk is stored once, so a new version of an object, \
 or a snapshot of a bucket, costs only what changed.
 
-`alexander serve` serves the store over S3 until it is stopped. The user and key \
-commands reach a running server through its admin socket (DIR/admin.sock), and \
-open the store directly when no server runs.
-
-Every other command opens the store directly, so it needs the store to itself: \
-only one process at a time can have a store open. While a server runs on a store, \
-reach its data over S3 instead.";
+`alexander serve` serves the store over S3 until it is stopped. Every other command \
+works the same whether or not a server runs: with a server on the store, the command \
+runs in the server, reached through its admin socket (DIR/admin.sock), with the same \
+output and exit status; without one, it opens the store directly (only one process at \
+a time can have a store open). Long commands (gc, compact, fsck) show their progress \
+on standard error; listings and reports print one JSON document with --json.";
 
 const GLOBAL: &str = "Global options";
 const TUNING: &str = "Store tuning";
@@ -182,8 +182,8 @@ pub enum LogFormat {
 pub enum Command {
     /// Serve the store over S3 until SIGINT or SIGTERM
     ///
-    /// Opens the store (creating it if there is none), serves S3 on --listen and answers
-    /// the admin commands on the socket DIR/admin.sock (mode 0600). The first start makes
+    /// Opens the store (creating it if there is none), serves S3 on --listen and runs every
+    /// other command sent to its admin socket DIR/admin.sock (mode 0600). The first start makes
     /// the master key (DIR/master.key, unless ALEXANDER_MASTER_KEY or --master-key-file
     /// gives one) and the root user's access key, and prints the endpoint and that key's
     /// secret, once; the store keeps the secret only sealed with the master key. Later
@@ -197,18 +197,33 @@ pub enum Command {
     /// the store, removes the admin socket and exits with status 0.
     Serve(ServeArgs),
 
+    // The commands that work on a store, whether a server runs on it or not.
+    #[command(flatten)]
+    Store(StoreCommand),
+
+    /// Print a generated file to standard output: the man page, or shell completions
+    ///
+    /// "alexander generate completions bash > /etc/bash_completion.d/alexander" (zsh: a
+    /// file _alexander in a directory of $fpath; fish: ~/.config/fish/completions/
+    /// alexander.fish). The Debian package installs all three.
+    #[command(subcommand)]
+    Generate(Generated),
+}
+
+/// Every command but `serve`: each runs in the server when one holds the
+/// store (sent whole over its admin socket, `remote.rs`), on the store
+/// opened here otherwise. A command added here works both ways.
+#[derive(Debug, Subcommand, Serialize, Deserialize)]
+pub enum StoreCommand {
     /// Add, list and remove users, who own buckets and hold access keys
     ///
-    /// With a server running on the store, these go through its admin socket; otherwise
-    /// they open the store directly. The user "root" sees every bucket and cannot be
-    /// removed.
+    /// The user "root" sees every bucket and cannot be removed.
     #[command(subcommand)]
     User(UserCommand),
 
     /// Create, list, disable, enable and remove users' S3 access keys
     ///
-    /// With a server running on the store, these go through its admin socket; otherwise
-    /// they open the store directly. A change takes effect on the next request.
+    /// A change takes effect on the next request.
     #[command(subcommand)]
     Key(KeyCommand),
 
@@ -254,17 +269,18 @@ pub enum Command {
     /// Logical bytes count every kept version as written; stored bytes count each
     /// distinct chunk once. The dedup ratio is logical over stored. The live fraction is
     /// the share of pack file bytes that chunks still in use occupy; compact raises it.
-    Stats,
+    Stats(ReportArgs),
 
     /// Free chunks that nothing has referenced for longer than the grace period
     ///
     /// Deleting an object only drops references; gc frees the chunks no version, part or
     /// snapshot uses any more, once the grace period (--gc-grace-period-secs) has passed.
-    /// The space comes back on disk when compact rewrites the packs that held them.
-    Gc,
+    /// The space comes back on disk when compact rewrites the packs that held them. A gc
+    /// started while another runs in the server waits for it.
+    Gc(ReportArgs),
 
     /// Rewrite pack files that are mostly dead space, and remove the empty ones
-    Compact,
+    Compact(ReportArgs),
 
     /// Check the store's metadata, and with --verify-data its data
     ///
@@ -281,14 +297,14 @@ pub enum Command {
     /// checked and each damaged chunk with the versions and upload parts that use it.
     /// Exits with status 1 if any chunk is damaged.
     Scrub(ScrubArgs),
+}
 
-    /// Print a generated file to standard output: the man page, or shell completions
-    ///
-    /// "alexander generate completions bash > /etc/bash_completion.d/alexander" (zsh: a
-    /// file _alexander in a directory of $fpath; fish: ~/.config/fish/completions/
-    /// alexander.fish). The Debian package installs all three.
-    #[command(subcommand)]
-    Generate(Generated),
+/// The option of the report commands.
+#[derive(Debug, Args, Serialize, Deserialize)]
+pub struct ReportArgs {
+    /// Print one JSON document instead of text
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Settings of `alexander serve`. Each comes from its flag, its variable or
@@ -596,7 +612,7 @@ pub struct LimitArgs {
     pub max_concurrent_requests: Option<u32>,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Subcommand, Serialize, Deserialize)]
 pub enum UserCommand {
     /// Add a user; `alexander key create NAME` then gives it an access key
     ///
@@ -608,7 +624,11 @@ pub enum UserCommand {
     },
 
     /// List the users: creation time (UTC), state and name
-    List,
+    List {
+        /// Print one JSON document instead of text
+        #[arg(long)]
+        json: bool,
+    },
 
     /// Remove a user and its access keys; a user that still owns buckets stays
     Remove {
@@ -635,7 +655,7 @@ pub enum UserCommand {
     },
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Subcommand, Serialize, Deserialize)]
 pub enum KeyCommand {
     /// Create an access key for a user and print its id and secret
     ///
@@ -659,6 +679,10 @@ pub enum KeyCommand {
         /// List only this user's keys
         #[arg(value_name = "USER")]
         user: Option<String>,
+
+        /// Print one JSON document instead of text
+        #[arg(long)]
+        json: bool,
     },
 
     /// Disable an access key: requests signed with it are refused until it is enabled
@@ -687,7 +711,7 @@ pub enum KeyCommand {
     },
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Subcommand, Serialize, Deserialize)]
 pub enum BucketCommand {
     /// Create a bucket (this creates the store too, if there is none yet)
     ///
@@ -700,7 +724,11 @@ pub enum BucketCommand {
     },
 
     /// List the buckets: creation time (UTC), versioning state and name
-    List,
+    List {
+        /// Print one JSON document instead of text
+        #[arg(long)]
+        json: bool,
+    },
 
     /// Delete a bucket, which must hold no objects, versions or uploads
     ///
@@ -749,7 +777,7 @@ pub enum BucketCommand {
     },
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
 pub enum KeyRule {
     /// Only keys the mount can show as paths (the default)
     Posix,
@@ -757,7 +785,7 @@ pub enum KeyRule {
     Any,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
 pub enum VersioningState {
     /// Keep every version
     Enabled,
@@ -765,7 +793,7 @@ pub enum VersioningState {
     Suspended,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Serialize, Deserialize)]
 pub struct PutArgs {
     /// Bucket to store into
     #[arg(value_name = "BUCKET")]
@@ -784,7 +812,7 @@ pub struct PutArgs {
     pub content_type: Option<String>,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Serialize, Deserialize)]
 pub struct GetArgs {
     /// Bucket to read from
     #[arg(value_name = "BUCKET")]
@@ -813,7 +841,7 @@ pub struct GetArgs {
     pub range: Option<ByteRange>,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Serialize, Deserialize)]
 pub struct LsArgs {
     /// Bucket to list
     #[arg(value_name = "BUCKET")]
@@ -842,9 +870,13 @@ pub struct LsArgs {
     /// List the bucket as this snapshot saw it
     #[arg(long, value_name = "NAME")]
     pub snapshot: Option<String>,
+
+    /// Print one JSON document instead of text
+    #[arg(long)]
+    pub json: bool,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Serialize, Deserialize)]
 pub struct RmArgs {
     /// Bucket
     #[arg(value_name = "BUCKET")]
@@ -859,7 +891,7 @@ pub struct RmArgs {
     pub version: Option<String>,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Serialize, Deserialize)]
 pub struct MvArgs {
     /// Bucket
     #[arg(value_name = "BUCKET")]
@@ -878,7 +910,7 @@ pub struct MvArgs {
     pub no_clobber: bool,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Subcommand, Serialize, Deserialize)]
 pub enum SnapshotCommand {
     /// Take a snapshot of a bucket as it is now
     ///
@@ -899,6 +931,10 @@ pub enum SnapshotCommand {
         /// Bucket
         #[arg(value_name = "BUCKET")]
         bucket: String,
+
+        /// Print one JSON document instead of text
+        #[arg(long)]
+        json: bool,
     },
 
     /// Delete a snapshot, releasing the versions only it still kept
@@ -924,7 +960,7 @@ pub enum SnapshotCommand {
     Schedule(ScheduleCommand),
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Subcommand, Serialize, Deserialize)]
 pub enum ScheduleCommand {
     /// Snapshot BUCKET every DURATION, keeping what the --keep rules say (one at least)
     Set(ScheduleArgs),
@@ -944,7 +980,7 @@ pub enum ScheduleCommand {
     },
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Serialize, Deserialize)]
 pub struct ScheduleArgs {
     /// Bucket
     #[arg(value_name = "BUCKET")]
@@ -975,14 +1011,19 @@ pub struct ScheduleArgs {
     pub keep_monthly: u32,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Serialize, Deserialize)]
 pub struct FsckArgs {
     /// Also read every chunk and check its bytes against its SHA-256 id (reads all data)
     #[arg(long)]
     pub verify_data: bool,
+
+    /// Print one JSON document instead of text (the exit status still says whether the
+    /// store is consistent)
+    #[arg(long)]
+    pub json: bool,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Serialize, Deserialize)]
 pub struct ScrubArgs {
     /// Read at most this many bytes a second, so that other work keeps the disk (bytes, or
     /// a number with KiB, MiB, GiB or TiB) [default: 0, no limit]
@@ -1033,7 +1074,7 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
 }
 
 /// When an access key stops working, as given on the command line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Expiry {
     /// This long after the key is made.
     After(std::time::Duration),

@@ -1,33 +1,158 @@
 //! The commands that work on an open store: buckets, objects, versions,
-//! snapshots and the maintenance commands, one function each. Output goes
-//! to the writer given; a failed write comes back as a bare `io::Error`, so
-//! that `main` can tell a closed pipe.
+//! snapshots, users and keys and the maintenance commands, one function
+//! each, and [`execute`], which dispatches a parsed command to them.
+//!
+//! A command reaches its input, output and progress display only through
+//! a [`Console`]: this process's own (the store opened here) or frames to
+//! the client that sent the command (the store of a server, `remote.rs`).
+//! That is what makes a command's output the same byte for byte either
+//! way. A failed write comes back as a bare `io::Error`, so that `main` can
+//! tell a closed pipe.
 
 use std::fs::File;
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
+use alexander_s3::iam::Iam;
 use alexander_store::{
-    At, ChunkUser, ListQuery, ObjectMeta, PutOptions, ScrubReport, Store, VersionQuery, Versioning,
+    At, ChunkUser, ListQuery, ObjectMeta, Progress, PutOptions, ScrubReport, Store, VersionQuery,
+    Versioning,
 };
 use anyhow::{Context, Result, bail};
+use serde_json::json;
 
 use crate::cli::{
     BucketCommand, GetArgs, KeyRule, LsArgs, MvArgs, PutArgs, RmArgs, ScheduleCommand, ScrubArgs,
-    SnapshotCommand, VersioningState,
+    SnapshotCommand, StoreCommand, VersioningState,
 };
+use crate::progress;
+
+/// Where a command's input comes from and its output and progress go.
+pub trait Console {
+    /// Standard output.
+    fn out(&mut self) -> &mut dyn Write;
+    /// The data `put` stores: `file`, or standard input for `None` or
+    /// "-". Errors reading it name what was read.
+    fn input(&mut self, file: Option<&Path>) -> Result<Box<dyn Read + '_>>;
+    /// Shows how far a long pass has come; `false` asks the pass to stop
+    /// at its next step boundary (whoever watched it is gone).
+    fn progress(&mut self, p: Progress) -> bool;
+}
+
+/// This process's own standard input, output and error.
+pub struct Local<'a, W: Write> {
+    pub out: &'a mut W,
+    pub shown: progress::Display,
+}
+
+impl<W: Write> Console for Local<'_, W> {
+    fn out(&mut self) -> &mut dyn Write {
+        // A bar still drawn would mix with the output on a terminal.
+        self.shown.clear();
+        self.out
+    }
+
+    fn input(&mut self, file: Option<&Path>) -> Result<Box<dyn Read + '_>> {
+        Ok(open_input(file)?)
+    }
+
+    fn progress(&mut self, p: Progress) -> bool {
+        self.shown.show(&p.into());
+        true
+    }
+}
+
+/// Runs a command on `store`; `iam` gives the users and keys (only the
+/// user and key commands ask for them: resolving the master key may make
+/// one).
+pub fn execute(
+    store: &Store,
+    iam: &dyn Fn() -> Result<Iam>,
+    ctx: &crate::config::MaintenanceSettings,
+    command: StoreCommand,
+    con: &mut dyn Console,
+) -> Result<()> {
+    match command {
+        StoreCommand::User(cmd) => crate::admin::user_command(&iam()?, cmd, con.out()),
+        StoreCommand::Key(cmd) => crate::admin::key_command(&iam()?, cmd, con.out()),
+        StoreCommand::Bucket(cmd) => bucket(store, cmd, con.out()),
+        StoreCommand::Put(args) => {
+            let source = con.input(args.file.as_deref())?;
+            let done = put(store, &args, source)?;
+            writeln!(con.out(), "{done}")?;
+            Ok(())
+        }
+        StoreCommand::Get(args) => get(store, args, con.out()),
+        StoreCommand::Ls(args) => ls(store, args, con.out()),
+        StoreCommand::Rm(args) => rm(store, args, con.out()),
+        StoreCommand::Mv(args) => mv(store, args, con.out()),
+        StoreCommand::Snapshot(cmd) => snapshot(store, cmd, &ctx.snapshot_schedules, con.out()),
+        StoreCommand::Stats(args) => stats(store, args.json, con.out()),
+        StoreCommand::Gc(args) => gc(store, args.json, con),
+        StoreCommand::Compact(args) => compact(store, args.json, con),
+        StoreCommand::Fsck(args) => fsck(store, args.verify_data, args.json, con),
+        StoreCommand::Scrub(args) => scrub(store, args, con),
+    }
+}
+
+/// Opens what `put` reads: `file`, or standard input for `None` or "-"
+/// (refused when it is a terminal). The client of a server reads it too,
+/// never the server, which may run as another user.
+pub fn open_input(file: Option<&Path>) -> Result<Box<dyn Read + Send>> {
+    match file {
+        Some(path) if path != Path::new("-") => {
+            let file =
+                File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+            Ok(Box::new(Labelled {
+                inner: file,
+                what: path.display().to_string(),
+            }))
+        }
+        _ => {
+            let stdin = io::stdin();
+            if stdin.is_terminal() {
+                bail!("standard input is a terminal: name a FILE, or pipe the data in");
+            }
+            Ok(Box::new(Labelled {
+                inner: stdin,
+                what: "standard input".to_owned(),
+            }))
+        }
+    }
+}
+
+/// Writes one JSON document and a newline.
+fn json_out(out: &mut dyn Write, value: &serde_json::Value) -> Result<()> {
+    serde_json::to_writer(&mut *out, value)?;
+    writeln!(out)?;
+    Ok(())
+}
 
 /// Page size for listings; `ls` reads every page.
 const PAGE: usize = 1000;
 
-pub fn bucket(store: &Store, cmd: BucketCommand, out: &mut impl Write) -> Result<()> {
+pub fn bucket(store: &Store, cmd: BucketCommand, out: &mut dyn Write) -> Result<()> {
     match cmd {
         BucketCommand::Create { name } => {
             store.create_bucket(&name)?;
             writeln!(out, "created bucket {name}")?;
         }
-        BucketCommand::List => {
+        BucketCommand::List { json: true } => {
+            let buckets: Vec<_> = store
+                .list_buckets()?
+                .into_iter()
+                .map(|b| {
+                    json!({
+                        "name": b.name,
+                        "created": fmt::time(b.created_ns),
+                        "versioning": fmt::versioning(b.versioning),
+                    })
+                })
+                .collect();
+            json_out(out, &json!({ "buckets": buckets }))?;
+        }
+        BucketCommand::List { json: false } => {
             for b in store.list_buckets()? {
                 writeln!(
                     out,
@@ -80,42 +205,58 @@ pub fn bucket(store: &Store, cmd: BucketCommand, out: &mut impl Write) -> Result
     Ok(())
 }
 
-pub fn put(store: &Store, args: PutArgs, out: &mut impl Write) -> Result<()> {
+/// Stores what `source` holds; the line to print when it worked.
+pub fn put(store: &Store, args: &PutArgs, source: impl Read) -> Result<String> {
     let opts = PutOptions {
         meta: ObjectMeta {
-            content_type: args.content_type,
+            content_type: args.content_type.clone(),
             ..ObjectMeta::default()
         },
         condition: None,
     };
-    let info = match args.file.as_deref() {
-        Some(path) if path != Path::new("-") => {
-            let file =
-                File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-            let source = Labelled {
-                inner: file,
-                what: path.display().to_string(),
-            };
-            store.put_object(&args.bucket, &args.key, source, opts)?
-        }
-        _ => {
-            let stdin = io::stdin();
-            if stdin.is_terminal() {
-                bail!("standard input is a terminal: name a FILE, or pipe the data in");
-            }
-            let source = Labelled {
-                inner: stdin.lock(),
-                what: "standard input".to_owned(),
-            };
-            store.put_object(&args.bucket, &args.key, source, opts)?
-        }
-    };
-    writeln!(
-        out,
+    let info = store.put_object(&args.bucket, &args.key, source, opts)?;
+    Ok(format!(
         "stored {}/{}: {} bytes, version {}, etag {}",
         args.bucket, info.key, info.size, info.version_id, info.etag
-    )?;
-    Ok(())
+    ))
+}
+
+/// A JSON document `{"NAME": [...]}` written an element at a time, so
+/// that a listing of any length takes bounded memory; or, for text
+/// output, just the writer.
+struct JsonList<'a> {
+    out: &'a mut dyn Write,
+    json: bool,
+    first: bool,
+}
+
+impl<'a> JsonList<'a> {
+    fn new(out: &'a mut dyn Write, json: bool, name: &str) -> Result<JsonList<'a>> {
+        if json {
+            write!(out, "{{{}:[", serde_json::to_string(name)?)?;
+        }
+        Ok(JsonList {
+            out,
+            json,
+            first: true,
+        })
+    }
+
+    fn push(&mut self, value: &serde_json::Value) -> Result<()> {
+        if !self.first {
+            self.out.write_all(b",")?;
+        }
+        self.first = false;
+        serde_json::to_writer(&mut *self.out, value)?;
+        Ok(())
+    }
+
+    fn end(self) -> Result<()> {
+        if self.json {
+            self.out.write_all(b"]}\n")?;
+        }
+        Ok(())
+    }
 }
 
 /// A reader whose errors say what was being read: the store reports them
@@ -133,7 +274,7 @@ impl<R: Read> Read for Labelled<R> {
     }
 }
 
-pub fn get(store: &Store, args: GetArgs, out: &mut impl Write) -> Result<()> {
+pub fn get(store: &Store, args: GetArgs, out: &mut dyn Write) -> Result<()> {
     let at = match (&args.version, &args.snapshot) {
         (Some(id), _) => At::Version(id),
         (None, Some(name)) => At::Snapshot(name),
@@ -153,10 +294,12 @@ pub fn get(store: &Store, args: GetArgs, out: &mut impl Write) -> Result<()> {
     }
 }
 
-pub fn ls(store: &Store, args: LsArgs, out: &mut impl Write) -> Result<()> {
+pub fn ls(store: &Store, args: LsArgs, out: &mut dyn Write) -> Result<()> {
     if args.versions {
         return ls_versions(store, args, out);
     }
+    let json = args.json;
+    let mut entries = JsonList::new(out, json, "entries")?;
     let mut q = ListQuery {
         prefix: args.prefix,
         delimiter: args.delimiter,
@@ -178,27 +321,39 @@ pub fn ls(store: &Store, args: LsArgs, out: &mut impl Write) -> Result<()> {
             };
             if take_prefix {
                 let p = prefixes.next().expect("peeked");
-                writeln!(out, "{:>34}  {p}", "PRE")?;
+                if json {
+                    entries.push(&json!({ "prefix": p }))?;
+                } else {
+                    writeln!(entries.out, "{:>34}  {p}", "PRE")?;
+                }
             } else if let Some(o) = objects.next() {
-                writeln!(
-                    out,
-                    "{}  {:>12}  {}",
-                    fmt::time(o.modified_ns),
-                    o.size,
-                    o.key
-                )?;
+                if json {
+                    entries.push(&json!({
+                        "key": o.key,
+                        "size": o.size,
+                        "modified": fmt::time(o.modified_ns),
+                    }))?;
+                } else {
+                    writeln!(
+                        entries.out,
+                        "{}  {:>12}  {}",
+                        fmt::time(o.modified_ns),
+                        o.size,
+                        o.key
+                    )?;
+                }
             } else {
                 break;
             }
         }
         match page.next_marker {
             Some(marker) if page.is_truncated => q.start_after = Some(marker),
-            _ => return Ok(()),
+            _ => return entries.end(),
         }
     }
 }
 
-fn ls_versions(store: &Store, args: LsArgs, out: &mut impl Write) -> Result<()> {
+fn ls_versions(store: &Store, args: LsArgs, out: &mut dyn Write) -> Result<()> {
     let mut q = VersionQuery {
         prefix: args.prefix,
         delimiter: args.delimiter,
@@ -206,6 +361,8 @@ fn ls_versions(store: &Store, args: LsArgs, out: &mut impl Write) -> Result<()> 
         version_id_marker: None,
         max_keys: PAGE,
     };
+    let json = args.json;
+    let mut entries = JsonList::new(out, json, "entries")?;
     loop {
         let page = store.list_versions(&args.bucket, &q)?;
         let mut versions = page.versions.iter().peekable();
@@ -218,15 +375,30 @@ fn ls_versions(store: &Store, args: LsArgs, out: &mut impl Write) -> Result<()> 
             };
             if take_prefix {
                 let p = prefixes.next().expect("peeked");
-                writeln!(out, "{:>60}  {p}", "PRE")?;
+                if json {
+                    entries.push(&json!({ "prefix": p }))?;
+                } else {
+                    writeln!(entries.out, "{:>60}  {p}", "PRE")?;
+                }
             } else if let Some(v) = versions.next() {
+                if json {
+                    entries.push(&json!({
+                        "key": v.info.key,
+                        "version_id": v.info.version_id,
+                        "size": (!v.delete_marker).then_some(v.info.size),
+                        "delete_marker": v.delete_marker,
+                        "latest": v.is_latest,
+                        "modified": fmt::time(v.info.modified_ns),
+                    }))?;
+                    continue;
+                }
                 let size = if v.delete_marker {
                     "deleted".to_owned()
                 } else {
                     v.info.size.to_string()
                 };
                 writeln!(
-                    out,
+                    entries.out,
                     "{}  {:>12}  {:<16}  {:<6}  {}",
                     fmt::time(v.info.modified_ns),
                     size,
@@ -239,14 +411,14 @@ fn ls_versions(store: &Store, args: LsArgs, out: &mut impl Write) -> Result<()> 
             }
         }
         if !page.is_truncated {
-            return Ok(());
+            return entries.end();
         }
         q.key_marker = page.next_key_marker;
         q.version_id_marker = page.next_version_id_marker;
     }
 }
 
-pub fn rm(store: &Store, args: RmArgs, out: &mut impl Write) -> Result<()> {
+pub fn rm(store: &Store, args: RmArgs, out: &mut dyn Write) -> Result<()> {
     let (bucket, key) = (&args.bucket, &args.key);
     match &args.version {
         None => {
@@ -275,7 +447,7 @@ pub fn rm(store: &Store, args: RmArgs, out: &mut impl Write) -> Result<()> {
     Ok(())
 }
 
-pub fn mv(store: &Store, args: MvArgs, out: &mut impl Write) -> Result<()> {
+pub fn mv(store: &Store, args: MvArgs, out: &mut dyn Write) -> Result<()> {
     let info = store.rename_object(&args.bucket, &args.from, &args.to, args.no_clobber)?;
     writeln!(
         out,
@@ -292,7 +464,7 @@ pub fn snapshot(
     store: &Store,
     cmd: SnapshotCommand,
     from_config: &std::collections::BTreeMap<String, crate::schedule::Schedule>,
-    out: &mut impl Write,
+    out: &mut dyn Write,
 ) -> Result<()> {
     match cmd {
         SnapshotCommand::Schedule(cmd) => return schedule_command(store, cmd, from_config, out),
@@ -300,7 +472,18 @@ pub fn snapshot(
             store.create_snapshot(&bucket, &name)?;
             writeln!(out, "created snapshot {name} of bucket {bucket}")?;
         }
-        SnapshotCommand::List { bucket } => {
+        SnapshotCommand::List { bucket, json: true } => {
+            let snapshots: Vec<_> = store
+                .list_snapshots(&bucket)?
+                .into_iter()
+                .map(|s| json!({ "name": s.name, "created": fmt::time(s.created_ns) }))
+                .collect();
+            json_out(out, &json!({ "snapshots": snapshots }))?;
+        }
+        SnapshotCommand::List {
+            bucket,
+            json: false,
+        } => {
             for s in store.list_snapshots(&bucket)? {
                 writeln!(out, "{}  {}", fmt::time(s.created_ns), s.name)?;
             }
@@ -317,7 +500,7 @@ fn schedule_command(
     store: &Store,
     cmd: ScheduleCommand,
     from_config: &std::collections::BTreeMap<String, crate::schedule::Schedule>,
-    out: &mut impl Write,
+    out: &mut dyn Write,
 ) -> Result<()> {
     use crate::schedule::{self, Schedule};
     match cmd {
@@ -367,8 +550,26 @@ fn schedule_command(
     Ok(())
 }
 
-pub fn stats(store: &Store, out: &mut impl Write) -> Result<()> {
+pub fn stats(store: &Store, json: bool, out: &mut dyn Write) -> Result<()> {
     let s = store.stats()?;
+    if json {
+        return json_out(
+            out,
+            &json!({
+                "buckets": s.buckets,
+                "versions": s.versions,
+                "logical_bytes": s.logical_bytes,
+                "stored_bytes": s.stored_bytes,
+                "dedup_ratio": s.dedup_ratio,
+                "chunks": s.chunks,
+                "packs": s.packs,
+                "pack_bytes": s.pack_bytes,
+                "live_fraction": s.live_fraction,
+                "meta_bytes": s.meta_bytes,
+                "damaged_chunks": s.damaged_chunks,
+            }),
+        );
+    }
     let rows = [
         ("buckets", s.buckets.to_string()),
         ("versions", s.versions.to_string()),
@@ -385,8 +586,19 @@ pub fn stats(store: &Store, out: &mut impl Write) -> Result<()> {
     fmt::table(out, &rows)
 }
 
-pub fn gc(store: &Store, out: &mut impl Write) -> Result<()> {
-    let r = store.gc()?;
+pub fn gc(store: &Store, json: bool, con: &mut dyn Console) -> Result<()> {
+    let r = store.gc_with(&mut |p| con.progress(p))?;
+    let out = con.out();
+    if json {
+        return json_out(
+            out,
+            &json!({
+                "chunks_freed": r.chunks_freed,
+                "bytes_freed": r.bytes_freed,
+                "chunks_kept": r.chunks_kept,
+            }),
+        );
+    }
     let rows = [
         ("chunks freed", r.chunks_freed.to_string()),
         ("bytes freed", fmt::bytes(r.bytes_freed)),
@@ -395,8 +607,20 @@ pub fn gc(store: &Store, out: &mut impl Write) -> Result<()> {
     fmt::table(out, &rows)
 }
 
-pub fn compact(store: &Store, out: &mut impl Write) -> Result<()> {
-    let r = store.compact()?;
+pub fn compact(store: &Store, json: bool, con: &mut dyn Console) -> Result<()> {
+    let r = store.compact_with(&mut |p| con.progress(p))?;
+    let out = con.out();
+    if json {
+        return json_out(
+            out,
+            &json!({
+                "packs_rewritten": r.packs_rewritten,
+                "packs_removed": r.packs_removed,
+                "chunks_moved": r.chunks_moved,
+                "bytes_reclaimed": r.bytes_reclaimed,
+            }),
+        );
+    }
     let rows = [
         ("packs rewritten", r.packs_rewritten.to_string()),
         ("packs removed", r.packs_removed.to_string()),
@@ -406,47 +630,78 @@ pub fn compact(store: &Store, out: &mut impl Write) -> Result<()> {
     fmt::table(out, &rows)
 }
 
-pub fn fsck(store: &Store, verify_data: bool, out: &mut impl Write) -> Result<()> {
-    let r = store.fsck(verify_data)?;
-    let corrupt = if verify_data {
-        r.corrupt.len().to_string()
+pub fn fsck(store: &Store, verify_data: bool, json: bool, con: &mut dyn Console) -> Result<()> {
+    let r = store.fsck_with(verify_data, &mut |p| con.progress(p))?;
+    let out = con.out();
+    if json {
+        let ids = |v: &[alexander_store::ChunkId]| -> Vec<String> {
+            v.iter().map(ToString::to_string).collect()
+        };
+        let mismatches: Vec<_> = r
+            .refcount_mismatches
+            .iter()
+            .map(|(id, counted, recorded)| {
+                json!({ "chunk": id.to_string(), "counted": counted, "recorded": recorded })
+            })
+            .collect();
+        json_out(
+            out,
+            &json!({
+                "versions": r.versions,
+                "parts": r.parts,
+                "chunks": r.chunks,
+                "dangling": ids(&r.dangling),
+                "refcount_mismatches": mismatches,
+                // null: not checked (only --verify-data reads the data).
+                "corrupt": verify_data.then(|| ids(&r.corrupt)),
+                "damaged": ids(&r.damaged),
+                "bad_records": r.bad_records,
+                "consistent": r.is_clean(),
+            }),
+        )?;
     } else {
-        "not checked (--verify-data checks them)".to_owned()
-    };
-    let rows = [
-        ("versions", r.versions.to_string()),
-        ("parts", r.parts.to_string()),
-        ("chunks", r.chunks.to_string()),
-        ("dangling references", r.dangling.len().to_string()),
-        (
-            "refcount mismatches",
-            r.refcount_mismatches.len().to_string(),
-        ),
-        ("corrupt chunks", corrupt),
-        ("damaged chunks (scrub)", r.damaged.len().to_string()),
-        ("bad records", r.bad_records.to_string()),
-    ];
-    fmt::table(out, &rows)?;
-    for id in &r.dangling {
-        writeln!(out, "dangling reference to chunk {id}")?;
-    }
-    for (id, counted, recorded) in &r.refcount_mismatches {
-        writeln!(
-            out,
-            "chunk {id}: {counted} references found, {recorded} recorded"
-        )?;
-    }
-    for id in &r.corrupt {
-        writeln!(out, "chunk {id} is corrupt")?;
-    }
-    for id in &r.damaged {
-        writeln!(
-            out,
-            "chunk {id} was found damaged by a scrub; storing the same data again heals it"
-        )?;
+        let corrupt = if verify_data {
+            r.corrupt.len().to_string()
+        } else {
+            "not checked (--verify-data checks them)".to_owned()
+        };
+        let rows = [
+            ("versions", r.versions.to_string()),
+            ("parts", r.parts.to_string()),
+            ("chunks", r.chunks.to_string()),
+            ("dangling references", r.dangling.len().to_string()),
+            (
+                "refcount mismatches",
+                r.refcount_mismatches.len().to_string(),
+            ),
+            ("corrupt chunks", corrupt),
+            ("damaged chunks (scrub)", r.damaged.len().to_string()),
+            ("bad records", r.bad_records.to_string()),
+        ];
+        fmt::table(out, &rows)?;
+        for id in &r.dangling {
+            writeln!(out, "dangling reference to chunk {id}")?;
+        }
+        for (id, counted, recorded) in &r.refcount_mismatches {
+            writeln!(
+                out,
+                "chunk {id}: {counted} references found, {recorded} recorded"
+            )?;
+        }
+        for id in &r.corrupt {
+            writeln!(out, "chunk {id} is corrupt")?;
+        }
+        for id in &r.damaged {
+            writeln!(
+                out,
+                "chunk {id} was found damaged by a scrub; storing the same data again heals it"
+            )?;
+        }
+        if r.is_clean() {
+            writeln!(out, "the store is consistent")?;
+        }
     }
     if r.is_clean() {
-        writeln!(out, "the store is consistent")?;
         return Ok(());
     }
     let problems = r.dangling.len() as u64
@@ -461,9 +716,25 @@ pub fn fsck(store: &Store, verify_data: bool, out: &mut impl Write) -> Result<()
 
 /// Scrubs the store in the foreground. Damage found makes the command fail
 /// after its report, as fsck's problems do.
-pub fn scrub(store: &Store, args: ScrubArgs, out: &mut impl Write) -> Result<()> {
-    let never = AtomicBool::new(false);
-    let r = store.scrub(args.max_bytes_per_sec, None, &never)?;
+pub fn scrub(store: &Store, args: ScrubArgs, con: &mut dyn Console) -> Result<()> {
+    // A client gone (or a progress report refused) stops the pass between
+    // chunks.
+    let stop = AtomicBool::new(false);
+    let r = {
+        let mut report = |p: alexander_store::ScrubProgress| {
+            let go = con.progress(Progress::Step {
+                task: "scrub",
+                unit: "bytes",
+                done: p.bytes_done,
+                total: Some(p.bytes_total),
+            });
+            if !go {
+                stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+        };
+        store.scrub(args.max_bytes_per_sec, Some(&mut report), &stop)?
+    };
+    let out = con.out();
     if args.json {
         serde_json::to_writer_pretty(&mut *out, &scrub_json(&r))?;
         writeln!(out)?;
@@ -573,7 +844,7 @@ pub mod fmt {
     }
 
     /// Rows of `label: value`, values aligned.
-    pub fn table(out: &mut impl Write, rows: &[(&str, String)]) -> anyhow::Result<()> {
+    pub fn table(out: &mut dyn Write, rows: &[(&str, String)]) -> anyhow::Result<()> {
         let width = rows.iter().map(|(l, _)| l.len()).max().unwrap_or(0) + 1;
         for (label, value) in rows {
             writeln!(

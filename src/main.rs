@@ -8,6 +8,8 @@ mod config;
 mod maintenance;
 mod man;
 mod master_key;
+mod progress;
+mod remote;
 mod run;
 mod schedule;
 mod scrub;

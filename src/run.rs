@@ -1,6 +1,7 @@
 //! Runs a parsed command line: resolves the settings, sets up logging and
-//! dispatches: `serve` to the server below, `user` and `key` to the admin
-//! socket (`admin.rs`), every other command to the store opened here.
+//! dispatches: `serve` to the server below, every other command to the
+//! server holding the store through its admin socket (`remote.rs`) or,
+//! when no server runs, to the store opened here.
 //!
 //! Output goes through one buffered writer on standard output; a write
 //! that fails comes back as a bare `io::Error`, which `main` recognises
@@ -26,7 +27,7 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::watch;
 
 use crate::admin;
-use crate::cli::{BucketCommand, Cli, Command, Generated, LogFormat, ServeArgs};
+use crate::cli::{BucketCommand, Cli, Command, Generated, LogFormat, ServeArgs, StoreCommand};
 use crate::commands;
 use crate::config::{self, ROOT_ACCESS_KEY_ENV, ServeSettings, Settings};
 use crate::master_key;
@@ -62,36 +63,33 @@ pub fn run(cli: Cli) -> Result<()> {
     );
     match cli.command {
         Command::Serve(args) => return serve(&settings, &args, &mut out),
-        Command::User(cmd) => admin::user_command(&settings, cmd, &mut out)?,
-        Command::Key(cmd) => admin::key_command(&settings, cmd, &mut out)?,
-        command => store_command(&settings, command, &mut out)?,
+        Command::Store(cmd) => match admin::connect(&settings.data_dir)? {
+            Some(stream) => {
+                tracing::debug!("running the command in the server");
+                crate::remote::run(stream, &settings.data_dir, cmd, &mut out)?
+            }
+            None => store_command(&settings, cmd, &mut out)?,
+        },
+        Command::Generate(_) => unreachable!("handled above"),
     }
     Ok(out.flush()?)
 }
 
-/// A command that works on the store itself.
-fn store_command(settings: &Settings, command: Command, out: &mut impl Write) -> Result<()> {
-    let creates = matches!(command, Command::Bucket(BucketCommand::Create { .. }));
+/// A command run on the store opened here (no server holds it).
+fn store_command(settings: &Settings, command: StoreCommand, out: &mut impl Write) -> Result<()> {
+    let creates = matches!(command, StoreCommand::Bucket(BucketCommand::Create { .. }));
     let store = open(settings, creates)?;
-    match command {
-        Command::Bucket(cmd) => commands::bucket(&store, cmd, out),
-        Command::Put(args) => commands::put(&store, args, out),
-        Command::Get(args) => commands::get(&store, args, out),
-        Command::Ls(args) => commands::ls(&store, args, out),
-        Command::Rm(args) => commands::rm(&store, args, out),
-        Command::Mv(args) => commands::mv(&store, args, out),
-        Command::Snapshot(cmd) => {
-            commands::snapshot(&store, cmd, &settings.maintenance.snapshot_schedules, out)
-        }
-        Command::Stats => commands::stats(&store, out),
-        Command::Gc => commands::gc(&store, out),
-        Command::Compact => commands::compact(&store, out),
-        Command::Fsck(args) => commands::fsck(&store, args.verify_data, out),
-        Command::Scrub(args) => commands::scrub(&store, args, out),
-        Command::Serve(_) | Command::User(_) | Command::Key(_) | Command::Generate(_) => {
-            unreachable!("dispatched by run")
-        }
-    }
+    let iam = || -> Result<Iam> {
+        let master = master_key::resolve(settings, &store)?;
+        Ok(Iam::new(store.clone(), &master.key))
+    };
+    let mut con = commands::Local {
+        out,
+        shown: crate::progress::Display::new(),
+    };
+    let result = commands::execute(&store, &iam, &settings.maintenance, command, &mut con);
+    store.flush()?;
+    result
 }
 
 /// Whether the command failed only because standard output was closed.
@@ -383,7 +381,14 @@ fn serve(settings: &Settings, args: &ServeArgs, out: &mut impl Write) -> Result<
         // The socket goes as soon as it stops accepting: a command run
         // meanwhile then finds no server rather than a silent one.
         let admin = async {
-            admin_server.run(iam.clone(), signals.received(1)).await;
+            admin_server
+                .run(
+                    store.clone(),
+                    iam.clone(),
+                    std::sync::Arc::new(settings.maintenance.clone()),
+                    signals.received(1),
+                )
+                .await;
             drop(socket);
         };
         let s3 = async {
@@ -558,8 +563,7 @@ impl Banner<'_> {
         }
         writeln!(
             out,
-            "admin:        `alexander user ...` and `alexander key ...` manage users and keys \
-             (socket {})",
+            "admin:        every `alexander` command runs in this server (socket {})",
             self.socket.display()
         )?;
         if let Some(m) = self.mount {

@@ -122,6 +122,7 @@ complete -c alexander -n "__fish_alexander_using_subcommand user; and __fish_see
 complete -c alexander -n "__fish_alexander_using_subcommand user; and __fish_seen_subcommand_from list" -l chunking-avg-kib -d 'Average chunk, in KiB [config: chunking.avg_kib; default: 64]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand user; and __fish_seen_subcommand_from list" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand user; and __fish_seen_subcommand_from list" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand user; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON document instead of text'
 complete -c alexander -n "__fish_alexander_using_subcommand user; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c alexander -n "__fish_alexander_using_subcommand user; and __fish_seen_subcommand_from remove" -l data -d 'Directory of the store [default: data_dir from the config file, else ./data]' -r -F
 complete -c alexander -n "__fish_alexander_using_subcommand user; and __fish_seen_subcommand_from remove" -l config -d 'Read settings from this TOML file' -r -F
@@ -188,6 +189,7 @@ complete -c alexander -n "__fish_alexander_using_subcommand key; and __fish_seen
 complete -c alexander -n "__fish_alexander_using_subcommand key; and __fish_seen_subcommand_from list" -l chunking-avg-kib -d 'Average chunk, in KiB [config: chunking.avg_kib; default: 64]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand key; and __fish_seen_subcommand_from list" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand key; and __fish_seen_subcommand_from list" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand key; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON document instead of text'
 complete -c alexander -n "__fish_alexander_using_subcommand key; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c alexander -n "__fish_alexander_using_subcommand key; and __fish_seen_subcommand_from disable" -l data -d 'Directory of the store [default: data_dir from the config file, else ./data]' -r -F
 complete -c alexander -n "__fish_alexander_using_subcommand key; and __fish_seen_subcommand_from disable" -l config -d 'Read settings from this TOML file' -r -F
@@ -253,6 +255,7 @@ complete -c alexander -n "__fish_alexander_using_subcommand bucket; and __fish_s
 complete -c alexander -n "__fish_alexander_using_subcommand bucket; and __fish_seen_subcommand_from list" -l chunking-avg-kib -d 'Average chunk, in KiB [config: chunking.avg_kib; default: 64]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand bucket; and __fish_seen_subcommand_from list" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand bucket; and __fish_seen_subcommand_from list" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand bucket; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON document instead of text'
 complete -c alexander -n "__fish_alexander_using_subcommand bucket; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c alexander -n "__fish_alexander_using_subcommand bucket; and __fish_seen_subcommand_from delete" -l data -d 'Directory of the store [default: data_dir from the config file, else ./data]' -r -F
 complete -c alexander -n "__fish_alexander_using_subcommand bucket; and __fish_seen_subcommand_from delete" -l config -d 'Read settings from this TOML file' -r -F
@@ -321,6 +324,7 @@ complete -c alexander -n "__fish_alexander_using_subcommand ls" -l chunking-avg-
 complete -c alexander -n "__fish_alexander_using_subcommand ls" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand ls" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand ls" -l versions -d 'List every version and delete marker, newest first within each key'
+complete -c alexander -n "__fish_alexander_using_subcommand ls" -l json -d 'Print one JSON document instead of text'
 complete -c alexander -n "__fish_alexander_using_subcommand ls" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c alexander -n "__fish_alexander_using_subcommand rm" -l version -d 'Delete this version (or delete marker) for good, instead of the current object' -r
 complete -c alexander -n "__fish_alexander_using_subcommand rm" -l data -d 'Directory of the store [default: data_dir from the config file, else ./data]' -r -F
@@ -377,6 +381,7 @@ complete -c alexander -n "__fish_alexander_using_subcommand snapshot; and __fish
 complete -c alexander -n "__fish_alexander_using_subcommand snapshot; and __fish_seen_subcommand_from list" -l chunking-avg-kib -d 'Average chunk, in KiB [config: chunking.avg_kib; default: 64]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand snapshot; and __fish_seen_subcommand_from list" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand snapshot; and __fish_seen_subcommand_from list" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand snapshot; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON document instead of text'
 complete -c alexander -n "__fish_alexander_using_subcommand snapshot; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c alexander -n "__fish_alexander_using_subcommand snapshot; and __fish_seen_subcommand_from delete" -l data -d 'Directory of the store [default: data_dir from the config file, else ./data]' -r -F
 complete -c alexander -n "__fish_alexander_using_subcommand snapshot; and __fish_seen_subcommand_from delete" -l config -d 'Read settings from this TOML file' -r -F
@@ -410,6 +415,7 @@ complete -c alexander -n "__fish_alexander_using_subcommand stats" -l chunking-m
 complete -c alexander -n "__fish_alexander_using_subcommand stats" -l chunking-avg-kib -d 'Average chunk, in KiB [config: chunking.avg_kib; default: 64]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand stats" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand stats" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand stats" -l json -d 'Print one JSON document instead of text'
 complete -c alexander -n "__fish_alexander_using_subcommand stats" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c alexander -n "__fish_alexander_using_subcommand gc" -l data -d 'Directory of the store [default: data_dir from the config file, else ./data]' -r -F
 complete -c alexander -n "__fish_alexander_using_subcommand gc" -l config -d 'Read settings from this TOML file' -r -F
@@ -420,6 +426,7 @@ complete -c alexander -n "__fish_alexander_using_subcommand gc" -l chunking-min-
 complete -c alexander -n "__fish_alexander_using_subcommand gc" -l chunking-avg-kib -d 'Average chunk, in KiB [config: chunking.avg_kib; default: 64]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand gc" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand gc" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand gc" -l json -d 'Print one JSON document instead of text'
 complete -c alexander -n "__fish_alexander_using_subcommand gc" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c alexander -n "__fish_alexander_using_subcommand compact" -l data -d 'Directory of the store [default: data_dir from the config file, else ./data]' -r -F
 complete -c alexander -n "__fish_alexander_using_subcommand compact" -l config -d 'Read settings from this TOML file' -r -F
@@ -430,6 +437,7 @@ complete -c alexander -n "__fish_alexander_using_subcommand compact" -l chunking
 complete -c alexander -n "__fish_alexander_using_subcommand compact" -l chunking-avg-kib -d 'Average chunk, in KiB [config: chunking.avg_kib; default: 64]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand compact" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand compact" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand compact" -l json -d 'Print one JSON document instead of text'
 complete -c alexander -n "__fish_alexander_using_subcommand compact" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c alexander -n "__fish_alexander_using_subcommand fsck" -l data -d 'Directory of the store [default: data_dir from the config file, else ./data]' -r -F
 complete -c alexander -n "__fish_alexander_using_subcommand fsck" -l config -d 'Read settings from this TOML file' -r -F
@@ -441,6 +449,7 @@ complete -c alexander -n "__fish_alexander_using_subcommand fsck" -l chunking-av
 complete -c alexander -n "__fish_alexander_using_subcommand fsck" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand fsck" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand fsck" -l verify-data -d 'Also read every chunk and check its bytes against its SHA-256 id (reads all data)'
+complete -c alexander -n "__fish_alexander_using_subcommand fsck" -l json -d 'Print one JSON document instead of text (the exit status still says whether the store is consistent)'
 complete -c alexander -n "__fish_alexander_using_subcommand fsck" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c alexander -n "__fish_alexander_using_subcommand scrub" -l max-bytes-per-sec -d 'Read at most this many bytes a second, so that other work keeps the disk (bytes, or a number with KiB, MiB, GiB or TiB) [default: 0, no limit]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand scrub" -l data -d 'Directory of the store [default: data_dir from the config file, else ./data]' -r -F

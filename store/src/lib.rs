@@ -68,7 +68,7 @@ pub use reader::{ObjectReader, PinnedVersion};
 pub use records::{ObjectMeta, PosixAttrs, Versioning};
 pub use scrub::{ChunkUser, DamagedChunk, ScrubProgress, ScrubReport};
 pub use snapshots::SnapshotInfo;
-pub use space::{CompactReport, FsckReport, GcReport, Stats};
+pub use space::{CompactReport, FsckReport, GcReport, Progress, Stats};
 pub use unsynced::Recovered;
 
 use meta::Meta;
@@ -138,6 +138,9 @@ struct Inner {
     pins: Pins,
     /// Only one compaction runs at a time.
     compacting: Mutex<()>,
+    /// Only one GC pass runs at a time: two would count the same queue
+    /// entries and wait on each other's batches for nothing.
+    collecting: Mutex<()>,
     /// Only one runner of reference-count jobs at a time.
     jobs: Mutex<()>,
     /// Chunks lazy commits indexed before a pack sync covered them
@@ -222,6 +225,7 @@ impl Store {
                 packs: Box::new(packs),
                 pins: Pins::default(),
                 compacting: Mutex::new(()),
+                collecting: Mutex::new(()),
                 jobs: Mutex::new(()),
                 unsynced: Mutex::new(unsynced::Queue::default()),
                 recovered: Mutex::new(Recovered::default()),

@@ -41,7 +41,7 @@ pub enum At<'a> {
 }
 
 /// A byte range of an object, as HTTP `Range` expresses it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ByteRange {
     /// From `start` to the end.
     From(u64),

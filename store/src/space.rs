@@ -76,6 +76,43 @@ pub struct FsckReport {
     pub bad_records: u64,
 }
 
+/// How far a long pass (gc, compact, fsck) has come, for a progress
+/// display. A pass reports at its start, after each committed step and at
+/// its end; the callback answers whether to go on, and a pass told to stop
+/// stops at the next step boundary (every step before it is committed, so
+/// stopping loses nothing) and returns what it did so far.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Progress {
+    /// Another pass of the same kind runs: this one waits for it.
+    Waiting { task: &'static str },
+    /// `done` of `total` units (`None`: not known in advance).
+    Step {
+        task: &'static str,
+        unit: &'static str,
+        done: u64,
+        total: Option<u64>,
+    },
+}
+
+/// Takes `lock`, telling `progress` first when another pass holds it.
+/// `None` when the callback said to stop while waiting.
+fn one_at_a_time<'a>(
+    lock: &'a parking_lot::Mutex<()>,
+    task: &'static str,
+    progress: &mut dyn FnMut(Progress) -> bool,
+) -> Option<parking_lot::MutexGuard<'a, ()>> {
+    if let Some(guard) = lock.try_lock() {
+        return Some(guard);
+    }
+    if !progress(Progress::Waiting { task }) {
+        return None;
+    }
+    Some(lock.lock())
+}
+
+/// Chunks between two reports of fsck.
+const FSCK_STEP: u64 = 256;
+
 impl FsckReport {
     pub fn is_clean(&self) -> bool {
         self.dangling.is_empty()
@@ -90,6 +127,16 @@ impl Store {
     /// Frees chunks whose last reference went more than the grace period
     /// ago and that no writer in flight depends on.
     pub fn gc(&self) -> Result<GcReport> {
+        self.gc_with(&mut |_| true)
+    }
+
+    /// [`Store::gc`], reporting its progress (a step is a batch of queued
+    /// chunks, committed on its own). A second pass waits for the one
+    /// running.
+    pub fn gc_with(&self, progress: &mut dyn FnMut(Progress) -> bool) -> Result<GcReport> {
+        let Some(_one) = one_at_a_time(&self.inner.collecting, "gc", progress) else {
+            return Ok(GcReport::default());
+        };
         // Counts must be complete before any is trusted to be zero.
         self.run_jobs()?;
         let grace = i64::try_from(self.inner.config.gc_grace.as_nanos()).unwrap_or(i64::MAX);
@@ -103,7 +150,19 @@ impl Store {
             .scan(keys::GC_QUEUE)
             .map(|e| e.map(|(k, _)| k))
             .collect::<Result<_>>()?;
+        let total = queue.len() as u64;
+        let step = |done| Progress::Step {
+            task: "gc",
+            unit: "queued chunks",
+            done,
+            total: Some(total),
+        };
+        let mut go_on = progress(step(0));
+        let mut done = 0;
         for batch in queue.chunks(1024) {
+            if !go_on {
+                break;
+            }
             // Holding the pin table across the commit makes "not pinned,
             // so free it" atomic against a writer pinning it.
             let pins = self.inner.pins.chunks.lock();
@@ -158,6 +217,8 @@ impl Store {
             txn.put_rec(keys::COUNTERS.to_vec(), &counters);
             txn.commit()?;
             drop(pins);
+            done += batch.len() as u64;
+            go_on = progress(step(done));
         }
         self.inner.meta.sync()?;
         // Only now that no durable record names them may their bytes go.
@@ -172,7 +233,18 @@ impl Store {
     /// files go. Packs no writer in flight may still append to are the only
     /// candidates.
     pub fn compact(&self) -> Result<CompactReport> {
-        let _one = self.inner.compacting.lock();
+        self.compact_with(&mut |_| true)
+    }
+
+    /// [`Store::compact`], reporting its progress (a step is a pack looked
+    /// at, rewritten or not). A second pass waits for the one running.
+    pub fn compact_with(
+        &self,
+        progress: &mut dyn FnMut(Progress) -> bool,
+    ) -> Result<CompactReport> {
+        let Some(_one) = one_at_a_time(&self.inner.compacting, "compact", progress) else {
+            return Ok(CompactReport::default());
+        };
         let inner = &self.inner;
         let mut report = CompactReport::default();
         // Seal the active pack so that it can be compacted too; appends go
@@ -189,7 +261,20 @@ impl Store {
             .copied()
             .min()
             .unwrap_or(u64::MAX);
-        for (pack, size) in inner.packs.packs()? {
+        let packs = inner.packs.packs()?;
+        let total = packs.len() as u64;
+        let step = |done| Progress::Step {
+            task: "compact",
+            unit: "packs",
+            done,
+            total: Some(total),
+        };
+        let mut go_on = progress(step(0));
+        for (done, (pack, size)) in (1..).zip(packs) {
+            if !go_on {
+                break;
+            }
+            go_on = progress(step(done));
             if pack >= floor {
                 continue;
             }
@@ -323,10 +408,31 @@ impl Store {
     /// matches its references; with `verify_data`, also reads and verifies
     /// every chunk.
     pub fn fsck(&self, verify_data: bool) -> Result<FsckReport> {
+        self.fsck_with(verify_data, &mut |_| true)
+    }
+
+    /// [`Store::fsck`], reporting its progress through the chunk index (a
+    /// step is [`FSCK_STEP`] chunks). Told to stop, it returns the partial
+    /// report: what it did not reach is unchecked, not sound.
+    pub fn fsck_with(
+        &self,
+        verify_data: bool,
+        progress: &mut dyn FnMut(Progress) -> bool,
+    ) -> Result<FsckReport> {
         self.run_jobs()?;
         let inner = &self.inner;
         // Hold the commit lock so that references and counts agree.
         let txn = inner.meta.begin();
+        let total = load_counters(&txn)?.chunks;
+        let step = |done| Progress::Step {
+            task: "fsck",
+            unit: "chunks",
+            done,
+            total: Some(total.max(done)),
+        };
+        if !progress(step(0)) {
+            return Ok(FsckReport::default());
+        }
         let mut report = FsckReport::default();
         let mut counted: HashMap<ChunkId, u64> = HashMap::new();
         let mut count = |m: &Manifest| {
@@ -364,6 +470,10 @@ impl Store {
                 continue;
             };
             report.chunks += 1;
+            if report.chunks.is_multiple_of(FSCK_STEP) && !progress(step(report.chunks)) {
+                drop(txn);
+                return Ok(report);
+            }
             let refs = counted.remove(&id).unwrap_or(0);
             if refs != rec.refs {
                 report.refcount_mismatches.push((id, refs, rec.refs));
@@ -389,6 +499,7 @@ impl Store {
             report.damaged.push(id);
         }
         drop(txn);
+        progress(step(report.chunks));
         Ok(report)
     }
 }

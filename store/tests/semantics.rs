@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use alexander_store::{
     At, ByteRange, ChunkerConfig, Config, CopyMetadata, CopySource, Error, ListQuery, ObjectMeta,
-    PutOptions, Store, VersionQuery, Versioning, WriteCondition,
+    Progress, PutOptions, Store, VersionQuery, Versioning, WriteCondition,
 };
 use md5::{Digest, Md5};
 use rand::{RngCore, SeedableRng, rngs::StdRng};
@@ -635,6 +635,91 @@ fn gc_and_compaction_reclaim_space() {
         );
     }
     assert!(s.fsck(true).unwrap().is_clean());
+}
+
+#[test]
+fn gc_reports_progress_stops_at_a_step_when_told_and_runs_one_at_a_time() {
+    let (_d, s) = open();
+    s.create_bucket("bk1").unwrap();
+    for i in 0..30 {
+        put(&s, "bk1", &format!("k{i}"), &data(200_000, i));
+    }
+    for i in 0..29 {
+        s.delete_object("bk1", &format!("k{i}"), None).unwrap();
+    }
+    // Told to stop after its first step, gc stops there: what it freed is
+    // committed and the store is sound.
+    let mut steps = Vec::new();
+    let first = s
+        .gc_with(&mut |p| {
+            steps.push(p);
+            steps.len() < 2
+        })
+        .unwrap();
+    let Progress::Step {
+        task: "gc",
+        done: 0,
+        total: Some(total),
+        ..
+    } = steps[0]
+    else {
+        panic!("{steps:?}")
+    };
+    assert!(total > 1024, "{total} queued: one step would free them all");
+    assert_eq!(steps.len(), 2, "{steps:?}");
+    assert!(
+        matches!(steps[1], Progress::Step { done: 1024, .. }),
+        "{steps:?}"
+    );
+    assert!(first.chunks_freed > 0 && first.chunks_freed <= 1024);
+    assert!(s.fsck(false).unwrap().is_clean());
+    // The rest goes with the next pass.
+    let rest = s.gc().unwrap();
+    assert!(rest.chunks_freed > 0);
+    assert_eq!(s.gc().unwrap().chunks_freed, 0);
+    assert_eq!(
+        get(&s, "bk1", "k29", At::Current).unwrap(),
+        data(200_000, 29)
+    );
+
+    // A second pass started while one runs waits for it, and says so.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::scope(|scope| {
+        let mut second = None;
+        s.gc_with(&mut |_| {
+            if second.is_none() {
+                let (s, tx) = (s.clone(), tx.clone());
+                second = Some(scope.spawn(move || {
+                    s.gc_with(&mut |p| {
+                        let _ = tx.send(p);
+                        true
+                    })
+                }));
+                // The first thing the second pass reports is that it waits.
+                let p = rx.recv_timeout(Duration::from_secs(30)).unwrap();
+                assert_eq!(p, Progress::Waiting { task: "gc" });
+            }
+            true
+        })
+        .unwrap();
+        second.unwrap().join().unwrap().unwrap();
+    });
+
+    // fsck reports through the chunk index, ending at its count.
+    let mut last = None;
+    let report = s
+        .fsck_with(true, &mut |p| {
+            last = Some(p);
+            true
+        })
+        .unwrap();
+    assert!(
+        matches!(
+            last,
+            Some(Progress::Step { task: "fsck", done, total: Some(t), .. }) if done == report.chunks && t == done
+        ),
+        "{last:?}"
+    );
 }
 
 /// Yields `data`, then fails: a client gone in the middle of an upload.
