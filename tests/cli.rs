@@ -122,7 +122,7 @@ fn failed(out: Output, args: &[&str]) -> String {
         stderr.starts_with("alexander: ")
             || stderr
                 .lines()
-                .find(|l| !["fsck: ", "gc: ", "compact: "]
+                .find(|l| !["fsck: ", "gc: ", "compact: ", "scrub: "]
                     .iter()
                     .any(|p| l.starts_with(p)))
                 .is_some_and(|l| l.starts_with("alexander: ")),

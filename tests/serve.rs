@@ -2264,21 +2264,14 @@ fn background_gc_and_compaction_give_space_back_while_writers_run() {
             204
         );
     }
-    // The deleted bytes come back without a restart.
+    // The deleted bytes come back without a restart: the packs hold little
+    // more than the 40 small objects (`stats` runs in the server).
     wait_until(
         "compaction reclaims the deleted bytes",
         Duration::from_secs(60),
-        || {
-            server
-                .stderr()
-                .lines()
-                .filter(|l| l.contains("background compaction"))
-                .filter_map(|l| l.split("bytes=").nth(1))
-                .filter_map(|v| v.split_whitespace().next()?.parse::<u64>().ok())
-                .sum::<u64>()
-                >= 30 << 20
-        },
+        || number(&ok(&data, &["stats"]), "pack bytes") < 2 << 20,
     );
+    assert!(server.stderr().contains("background compaction"));
     assert!(server.stderr().contains("background gc"));
     assert!(server.stop().success());
     for (k, body) in &kept {
@@ -2286,12 +2279,6 @@ fn background_gc_and_compaction_give_space_back_while_writers_run() {
         assert!(out.status.success());
         assert!(out.stdout == *body, "{k} changed");
     }
-    let stats = ok(&data, &["stats"]);
-    let pack_bytes = number(&stats, "pack bytes");
-    assert!(
-        pack_bytes < 8 << 20,
-        "packs still hold {pack_bytes} bytes:\n{stats}"
-    );
     let report = ok(&data, &["fsck", "--verify-data"]);
     assert!(report.contains("the store is consistent"), "{report}");
 }
