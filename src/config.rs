@@ -23,6 +23,11 @@ pub const DEFAULT_DATA_DIR: &str = "./data";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:9000";
 /// How long `serve` waits for requests in flight when told to stop.
 pub const DEFAULT_DRAIN: Duration = Duration::from_secs(30);
+/// How often `serve` runs the lifecycle pass.
+pub const DEFAULT_LIFECYCLE_INTERVAL: Duration = Duration::from_secs(3600);
+/// How old an incomplete multipart upload no lifecycle rule governs may
+/// grow before the lifecycle pass aborts it.
+pub const DEFAULT_ABANDON_AFTER: Duration = Duration::from_secs(7 * 86_400);
 /// The variables naming the root user's access key and its secret.
 pub const ROOT_ACCESS_KEY_ENV: &str = "ALEXANDER_ROOT_ACCESS_KEY";
 pub const ROOT_SECRET_KEY_ENV: &str = "ALEXANDER_ROOT_SECRET_KEY";
@@ -42,6 +47,61 @@ struct FileConfig {
     gc: GcSection,
     #[serde(default)]
     mount: MountSection,
+    #[serde(default)]
+    lifecycle: LifecycleSection,
+    #[serde(default)]
+    multipart: MultipartSection,
+}
+
+/// `[lifecycle]`: the lifecycle pass `serve` runs.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LifecycleSection {
+    interval: Option<Span>,
+}
+
+/// `[multipart]`: incomplete uploads.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MultipartSection {
+    abandon_after: Option<Span>,
+}
+
+/// A length of time in the config file: a number of seconds, or a string
+/// of a number and a unit, `"90s"`, `"30m"`, `"1h"`, `"7d"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "SizeValue")]
+struct Span(Duration);
+
+impl TryFrom<SizeValue> for Span {
+    type Error = String;
+
+    fn try_from(v: SizeValue) -> Result<Span, String> {
+        match v {
+            SizeValue::Bytes(n) => Ok(Span(Duration::from_secs(n))),
+            SizeValue::Text(s) => parse_span(&s).map(Span),
+        }
+    }
+}
+
+/// Parses `"90s"`, `"30m"`, `"1h"`, `"7d"` (or a bare number of seconds).
+pub fn parse_span(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (digits, unit) = (&t[..split], t[split..].trim());
+    let n: u64 = digits.parse().map_err(|_| {
+        format!("{s:?} is not a length of time (seconds, or a number with s, m, h or d)")
+    })?;
+    let scale = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("{s:?}: unknown unit {unit:?} (s, m, h or d)")),
+    };
+    n.checked_mul(scale)
+        .map(Duration::from_secs)
+        .ok_or_else(|| format!("{s:?} is too long"))
 }
 
 /// `[mount]`: how `serve --mount` presents the store.
@@ -157,6 +217,14 @@ pub struct Settings {
     s3: S3Section,
     /// `[mount]` of the config file, for `serve`.
     mount: MountSection,
+    /// How often `serve` runs the lifecycle pass (`[lifecycle] interval`).
+    /// Read by serve's schedule of the pass, which the integration of the
+    /// lifecycle pass into `serve` adds.
+    #[allow(dead_code)]
+    pub lifecycle_interval: Duration,
+    /// Incomplete multipart uploads no lifecycle rule governs are aborted
+    /// once this old (`[multipart] abandon_after`).
+    pub abandon_after: Duration,
 }
 
 impl Settings {
@@ -225,7 +293,21 @@ impl Settings {
             master_key_file: args.master_key_file.clone().or(file.master_key_file),
             s3: file.s3,
             mount: file.mount,
+            lifecycle_interval: lifecycle_interval(file.lifecycle.interval)?,
+            abandon_after: file
+                .multipart
+                .abandon_after
+                .map_or(DEFAULT_ABANDON_AFTER, |s| s.0),
         })
+    }
+}
+
+/// `[lifecycle] interval`: a pass every so often, never in a busy loop.
+fn lifecycle_interval(file: Option<Span>) -> Result<Duration> {
+    match file {
+        None => Ok(DEFAULT_LIFECYCLE_INTERVAL),
+        Some(Span(d)) if d.is_zero() => bail!("lifecycle.interval must not be 0"),
+        Some(Span(d)) => Ok(d),
     }
 }
 
@@ -457,6 +539,41 @@ mod tests {
         assert_eq!(l.request_burst, Some(d.rate.burst));
         assert_eq!(l.max_concurrent_requests, Some(d.rate.max_concurrent));
         assert_eq!(config.mount.user, None);
+        assert_eq!(
+            config.lifecycle.interval,
+            Some(Span(DEFAULT_LIFECYCLE_INTERVAL))
+        );
+        assert_eq!(
+            config.multipart.abandon_after,
+            Some(Span(DEFAULT_ABANDON_AFTER))
+        );
+    }
+
+    #[test]
+    fn lengths_of_time() {
+        let c: FileConfig =
+            toml::from_str("[lifecycle]\ninterval = \"30m\"\n[multipart]\nabandon_after = 86400\n")
+                .unwrap();
+        assert_eq!(c.lifecycle.interval, Some(Span(Duration::from_secs(1800))));
+        assert_eq!(
+            c.multipart.abandon_after,
+            Some(Span(Duration::from_secs(86_400)))
+        );
+        assert_eq!(parse_span("7d"), Ok(Duration::from_secs(7 * 86_400)));
+        assert_eq!(parse_span("2h"), Ok(Duration::from_secs(7200)));
+        assert_eq!(parse_span(" 45 s "), Ok(Duration::from_secs(45)));
+        for bad in ["", "d", "1w", "-1d", "1.5h"] {
+            assert!(parse_span(bad).is_err(), "{bad:?}");
+        }
+        let err = toml::from_str::<FileConfig>("[lifecycle]\ninterval = \"1 week\"\n").unwrap_err();
+        assert!(err.to_string().contains("unknown unit"), "{err}");
+        let err = toml::from_str::<FileConfig>("[lifecycle]\nperiod = 5\n").unwrap_err();
+        assert!(err.to_string().contains("period"), "{err}");
+        assert!(lifecycle_interval(Some(Span(Duration::ZERO))).is_err());
+        assert_eq!(
+            lifecycle_interval(None).unwrap(),
+            DEFAULT_LIFECYCLE_INTERVAL
+        );
     }
 
     #[test]

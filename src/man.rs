@@ -255,6 +255,17 @@ fn trailer(roff: &mut Roff) {
             "Seconds a chunk nothing references is kept before gc frees it \
              (--gc-grace-period-secs); 3600 by default.",
         ),
+        (
+            "[lifecycle] interval",
+            "How often serve applies the buckets' lifecycle rules: seconds, or a number with \
+             s, m, h or d (\"30m\"); 1h by default. alexander lifecycle run applies them at \
+             once.",
+        ),
+        (
+            "[multipart] abandon_after",
+            "Incomplete multipart uploads that no lifecycle rule governs are aborted once \
+             this old (same form); 7d by default.",
+        ),
     ] {
         item(roff, vec![bold(key)], text);
     }

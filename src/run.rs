@@ -81,6 +81,9 @@ fn store_command(settings: &Settings, command: Command, out: &mut impl Write) ->
         Command::Gc => commands::gc(&store, out),
         Command::Compact => commands::compact(&store, out),
         Command::Fsck(args) => commands::fsck(&store, args.verify_data, out),
+        Command::Lifecycle(cmd) => {
+            crate::lifecycle::command(&store, cmd, settings.abandon_after, out)
+        }
         Command::Serve(_) | Command::User(_) | Command::Key(_) | Command::Generate(_) => {
             unreachable!("dispatched by run")
         }

@@ -250,6 +250,42 @@ pub fn run_pass_with(
     Ok(report)
 }
 
+/// The pass a server runs on its schedule: every bucket as of `now`,
+/// each action logged as it is made (a large first pass is not kept in
+/// memory). Returns the report (counts per bucket) and how many objects
+/// expired.
+pub fn scheduled_pass(
+    store: &Store,
+    now: SystemTime,
+    abandon_after: Duration,
+) -> alexander_store::Result<(LifecycleReport, u64)> {
+    let opts = PassOptions {
+        bucket: None,
+        now,
+        abandon_after,
+        dry_run: false,
+        keep_actions: false,
+    };
+    let report = run_pass_with(store, &opts, &mut |a| {
+        if a.error.is_none() {
+            tracing::info!(
+                bucket = %a.bucket,
+                key = %a.key,
+                version_id = a.version_id.as_deref().unwrap_or(""),
+                upload_id = a.upload_id.as_deref().unwrap_or(""),
+                rule = a.rule.as_deref().unwrap_or(""),
+                "lifecycle: {}",
+                a.kind.describe()
+            );
+        }
+    })?;
+    for b in report.buckets.iter().filter(|b| b.error.is_some()) {
+        tracing::warn!(bucket = %b.bucket, "lifecycle: {}", b.error.as_deref().unwrap_or(""));
+    }
+    let expired = report.totals().objects_expired;
+    Ok((report, expired))
+}
+
 /// ns since the Unix epoch (negative before it).
 fn ns_of(t: SystemTime) -> i64 {
     match t.duration_since(UNIX_EPOCH) {
