@@ -13,4 +13,5 @@ mod pjdfstest_check;
 
 mod cli;
 mod clients;
+mod lifecycle;
 mod serve;
