@@ -65,7 +65,8 @@ pub struct GlobalArgs {
     /// drain_timeout_secs; [s3.limits] max_header_bytes, max_user_metadata_bytes,
     /// max_xml_bytes, max_parts, min_part_size, max_part_size, max_put_size,
     /// max_delete_keys, header_timeout_secs, idle_timeout_secs, stall_timeout_secs,
-    /// max_connections, requests_per_sec, request_burst, max_concurrent_requests; [chunking] min_kib, avg_kib, max_kib; [gc] grace_period_secs.
+    /// max_connections, requests_per_sec, request_burst, max_concurrent_requests; [chunking] min_kib, avg_kib, max_kib; [gc] grace_period_secs;
+    /// [lifecycle] interval; [multipart] abandon_after.
     /// Relative paths are taken from the file's directory. Unknown keys are errors.
     #[arg(
         long,
@@ -297,6 +298,13 @@ pub enum StoreCommand {
     /// checked and each damaged chunk with the versions and upload parts that use it.
     /// Exits with status 1 if any chunk is damaged.
     Scrub(ScrubArgs),
+
+    /// Apply the buckets' lifecycle rules
+    ///
+    /// `serve` applies them by itself every [lifecycle] interval; this command applies them
+    /// at once, or shows what they would do.
+    #[command(subcommand)]
+    Lifecycle(LifecycleCommand),
 }
 
 /// The option of the report commands.
@@ -1009,6 +1017,61 @@ pub struct ScheduleArgs {
     /// Keep the newest snapshot of each of the last N months (UTC) that have one
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub keep_monthly: u32,
+}
+
+#[derive(Debug, Subcommand, Serialize, Deserialize)]
+pub enum LifecycleCommand {
+    /// Apply the lifecycle rules of every bucket (or of BUCKET) now
+    ///
+    /// Each bucket's enabled rules (PutBucketLifecycleConfiguration) are applied as S3
+    /// applies them: a current object that expired (Days, counted from its creation
+    /// rounded up to the next midnight UTC, or Date) is deleted, or in a versioned bucket
+    /// hidden by a delete marker; a delete marker left as its key's only version is removed
+    /// (ExpiredObjectDeleteMarker); noncurrent versions go NoncurrentDays after they became
+    /// noncurrent, all but the newest NewerNoncurrentVersions; incomplete multipart uploads
+    /// are aborted DaysAfterInitiation after they started. Uploads no rule governs are
+    /// aborted once [multipart] abandon_after (7 days) old. Snapshots keep seeing what they
+    /// saw.
+    ///
+    /// Prints one line per action and a summary. A failure on one key is printed and the
+    /// pass goes on; the exit status is then 1.
+    Run(LifecycleRunArgs),
+}
+
+#[derive(Debug, Args, Serialize, Deserialize)]
+pub struct LifecycleRunArgs {
+    /// Only this bucket
+    #[arg(value_name = "BUCKET")]
+    pub bucket: Option<String>,
+
+    /// Evaluate the rules as if it were TIME (RFC 3339, e.g. 2030-01-01T00:00:00Z)
+    ///
+    /// To see what the rules will do by then (with --dry-run), or to apply them ahead of
+    /// time. The default is now.
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub at: Option<std::time::SystemTime>,
+
+    /// Print what is due without changing anything
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Print the report as one JSON document
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Parses an RFC 3339 time (`2030-01-01T00:00:00Z`, an offset, or a bare
+/// date meaning its midnight UTC).
+pub fn parse_time(s: &str) -> Result<std::time::SystemTime, String> {
+    let ns = alexander_s3::xml::parse_iso8601(s.trim())
+        .ok_or_else(|| format!("{s:?} is not an RFC 3339 time (e.g. 2030-01-01T00:00:00Z)"))?;
+    let since = std::time::Duration::from_nanos(ns.unsigned_abs());
+    let t = if ns >= 0 {
+        std::time::UNIX_EPOCH.checked_add(since)
+    } else {
+        std::time::UNIX_EPOCH.checked_sub(since)
+    };
+    t.ok_or_else(|| format!("{s:?} is out of range"))
 }
 
 #[derive(Debug, Args, Serialize, Deserialize)]

@@ -93,6 +93,9 @@ pub fn execute(
         StoreCommand::Compact(args) => compact(store, args.json, con),
         StoreCommand::Fsck(args) => fsck(store, args.verify_data, args.json, con),
         StoreCommand::Scrub(args) => scrub(store, args, con),
+        StoreCommand::Lifecycle(cmd) => {
+            crate::lifecycle::command(store, cmd, ctx.abandon_after, con.out())
+        }
     }
 }
 

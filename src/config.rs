@@ -23,6 +23,11 @@ pub const DEFAULT_DATA_DIR: &str = "./data";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:9000";
 /// How long `serve` waits for requests in flight when told to stop.
 pub const DEFAULT_DRAIN: Duration = Duration::from_secs(30);
+/// How often `serve` runs the lifecycle pass.
+pub const DEFAULT_LIFECYCLE_INTERVAL: Duration = Duration::from_secs(3600);
+/// How old an incomplete multipart upload no lifecycle rule governs may
+/// grow before the lifecycle pass aborts it.
+pub const DEFAULT_ABANDON_AFTER: Duration = Duration::from_secs(7 * 86_400);
 /// The variables naming the root user's access key and its secret.
 pub const ROOT_ACCESS_KEY_ENV: &str = "ALEXANDER_ROOT_ACCESS_KEY";
 pub const ROOT_SECRET_KEY_ENV: &str = "ALEXANDER_ROOT_SECRET_KEY";
@@ -50,6 +55,10 @@ struct FileConfig {
     mount: MountSection,
     #[serde(default)]
     scrub: ScrubSection,
+    #[serde(default)]
+    lifecycle: LifecycleSection,
+    #[serde(default)]
+    multipart: MultipartSection,
 }
 
 /// `[scrub]`: how `serve` scrubs the store in the background.
@@ -126,6 +135,20 @@ impl TryFrom<SizeValue> for DurationValue {
             SizeValue::Text(s) => crate::schedule::parse_duration(&s).map(DurationValue),
         }
     }
+}
+
+/// `[lifecycle]`: the lifecycle pass `serve` runs.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LifecycleSection {
+    interval: Option<DurationValue>,
+}
+
+/// `[multipart]`: incomplete uploads.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MultipartSection {
+    abandon_after: Option<DurationValue>,
 }
 
 /// `[mount]`: how `serve --mount` presents the store.
@@ -255,6 +278,12 @@ pub struct Settings {
 pub struct MaintenanceSettings {
     pub gc_interval: Option<Duration>,
     pub compact_interval: Option<Duration>,
+    /// How often `serve` applies the buckets' lifecycle rules
+    /// (`[lifecycle] interval`).
+    pub lifecycle_interval: Option<Duration>,
+    /// Incomplete multipart uploads no lifecycle rule governs are aborted
+    /// once this old (`[multipart] abandon_after`).
+    pub abandon_after: Duration,
     /// Snapshot schedules from the config file, by bucket.
     pub snapshot_schedules: std::collections::BTreeMap<String, crate::schedule::Schedule>,
 }
@@ -267,6 +296,8 @@ impl MaintenanceSettings {
     fn resolve(
         gc: &GcSection,
         compact: &CompactSection,
+        lifecycle: &LifecycleSection,
+        multipart: &MultipartSection,
         snapshots: &[SnapshotSection],
     ) -> Result<MaintenanceSettings> {
         let interval = |v: Option<DurationValue>, default: Duration| match v {
@@ -297,6 +328,10 @@ impl MaintenanceSettings {
         Ok(MaintenanceSettings {
             gc_interval: interval(gc.interval, DEFAULT_GC_INTERVAL),
             compact_interval: interval(compact.interval, DEFAULT_COMPACT_INTERVAL),
+            lifecycle_interval: interval(lifecycle.interval, DEFAULT_LIFECYCLE_INTERVAL),
+            abandon_after: multipart
+                .abandon_after
+                .map_or(DEFAULT_ABANDON_AFTER, |d| d.0),
             snapshot_schedules,
         })
     }
@@ -358,7 +393,13 @@ impl Settings {
             .or(file.gc.grace_period_secs)
             .map_or(defaults.gc_grace, Duration::from_secs);
 
-        let maintenance = MaintenanceSettings::resolve(&file.gc, &file.compact, &file.snapshots)?;
+        let maintenance = MaintenanceSettings::resolve(
+            &file.gc,
+            &file.compact,
+            &file.lifecycle,
+            &file.multipart,
+            &file.snapshots,
+        )?;
         Ok(Settings {
             maintenance,
             data_dir,
@@ -610,6 +651,14 @@ mod tests {
                 max_bytes_per_sec: DEFAULT_SCRUB_RATE,
             }
         );
+        assert_eq!(
+            config.lifecycle.interval,
+            Some(DurationValue(DEFAULT_LIFECYCLE_INTERVAL))
+        );
+        assert_eq!(
+            config.multipart.abandon_after,
+            Some(DurationValue(DEFAULT_ABANDON_AFTER))
+        );
     }
 
     #[test]
@@ -629,6 +678,44 @@ mod tests {
         assert!(err.to_string().contains("unit"), "{err}");
         let err = toml::from_str::<FileConfig>("[scrub]\ninterval_secs = 5\n").unwrap_err();
         assert!(err.to_string().contains("interval_secs"), "{err}");
+    }
+
+    #[test]
+    fn lengths_of_time() {
+        let c: FileConfig =
+            toml::from_str("[lifecycle]\ninterval = \"30m\"\n[multipart]\nabandon_after = 86400\n")
+                .unwrap();
+        assert_eq!(
+            c.lifecycle.interval,
+            Some(DurationValue(Duration::from_secs(1800)))
+        );
+        assert_eq!(
+            c.multipart.abandon_after,
+            Some(DurationValue(Duration::from_secs(86_400)))
+        );
+        let parse = crate::schedule::parse_duration;
+        assert_eq!(parse("7d"), Ok(Duration::from_secs(7 * 86_400)));
+        assert_eq!(parse("2h"), Ok(Duration::from_secs(7200)));
+        assert_eq!(parse(" 45 s "), Ok(Duration::from_secs(45)));
+        for bad in ["", "d", "1y", "-1d", "1.5h"] {
+            assert!(parse(bad).is_err(), "{bad:?}");
+        }
+        let err = toml::from_str::<FileConfig>("[lifecycle]\ninterval = \"1 year\"\n").unwrap_err();
+        assert!(err.to_string().contains("unknown unit"), "{err}");
+        let err = toml::from_str::<FileConfig>("[lifecycle]\nperiod = 5\n").unwrap_err();
+        assert!(err.to_string().contains("period"), "{err}");
+        // 0 turns the pass off, as for the other tasks.
+        let c: FileConfig = toml::from_str("[lifecycle]\ninterval = 0\n").unwrap();
+        let m = MaintenanceSettings::resolve(
+            &c.gc,
+            &c.compact,
+            &c.lifecycle,
+            &c.multipart,
+            &c.snapshots,
+        )
+        .unwrap();
+        assert_eq!(m.lifecycle_interval, None);
+        assert_eq!(m.abandon_after, DEFAULT_ABANDON_AFTER);
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod admin;
 mod cli;
 mod commands;
 mod config;
+mod lifecycle;
 mod maintenance;
 mod man;
 mod master_key;

@@ -1,5 +1,6 @@
-//! The server's own upkeep: GC and compaction on a schedule, and the
-//! buckets' scheduled snapshots, on one background thread of `serve`.
+//! The server's own upkeep: GC, compaction and the lifecycle pass on a
+//! schedule, and the buckets' scheduled snapshots, on one background thread
+//! of `serve`.
 //!
 //! One thread runs every task in turn, so no two of them ever run at once
 //! and none competes with another for the disk. Each task is one store
@@ -116,6 +117,7 @@ fn run(
     let start = Instant::now();
     let mut gc = Periodic::new(settings.gc_interval, start);
     let mut compact = Periodic::new(settings.compact_interval, start);
+    let mut lifecycle = Periodic::new(settings.lifecycle_interval, start);
     let succeeded = |task: &'static str| {
         times.lock().last_success_ns.insert(task, now_ns());
     };
@@ -150,6 +152,28 @@ fn run(
                     succeeded("compact");
                 }
                 Err(e) => tracing::warn!("background compaction failed: {e}"),
+            }
+        }
+        if stopped(stop) {
+            return;
+        }
+        if lifecycle.as_mut().is_some_and(|t| t.due(Instant::now())) {
+            let now = std::time::SystemTime::now();
+            match alexander_s3::lifecycle::scheduled_pass(store, now, settings.abandon_after) {
+                Ok((report, expired)) => {
+                    let t = report.totals();
+                    tracing::info!(
+                        expired,
+                        noncurrent = t.noncurrent_versions_removed,
+                        uploads_aborted = t.uploads_aborted,
+                        failures = t.failures,
+                        "background lifecycle pass"
+                    );
+                    if t.failures == 0 {
+                        succeeded("lifecycle");
+                    }
+                }
+                Err(e) => tracing::warn!("background lifecycle pass failed: {e}"),
             }
         }
         if stopped(stop) {

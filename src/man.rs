@@ -272,6 +272,17 @@ fn trailer(roff: &mut Roff) {
              default; 0 turns it off), reading at most max_bytes_per_sec (32MiB by \
              default; 0: no limit). No flag sets them.",
         ),
+        (
+            "[lifecycle] interval",
+            "How often serve applies the buckets' lifecycle rules: seconds, or a number with \
+             s, m, h or d (\"30m\"); 1h by default. alexander lifecycle run applies them at \
+             once.",
+        ),
+        (
+            "[multipart] abandon_after",
+            "Incomplete multipart uploads that no lifecycle rule governs are aborted once \
+             this old (same form); 7d by default.",
+        ),
     ] {
         item(roff, vec![bold(key)], text);
     }

@@ -13,5 +13,6 @@ mod pjdfstest_check;
 
 mod cli;
 mod clients;
+mod lifecycle;
 mod remote;
 mod serve;

@@ -37,6 +37,9 @@ _alexander() {
             alexander,key)
                 cmd="alexander__subcmd__key"
                 ;;
+            alexander,lifecycle)
+                cmd="alexander__subcmd__lifecycle"
+                ;;
             alexander,ls)
                 cmd="alexander__subcmd__ls"
                 ;;
@@ -100,6 +103,9 @@ _alexander() {
             alexander__subcmd__key,remove)
                 cmd="alexander__subcmd__key__subcmd__remove"
                 ;;
+            alexander__subcmd__lifecycle,run)
+                cmd="alexander__subcmd__lifecycle__subcmd__run"
+                ;;
             alexander__subcmd__snapshot,create)
                 cmd="alexander__subcmd__snapshot__subcmd__create"
                 ;;
@@ -143,7 +149,7 @@ _alexander() {
 
     case "${cmd}" in
         alexander)
-            opts="-h -V --data --config --master-key-file --log-format --chunking-min-kib --chunking-avg-kib --chunking-max-kib --gc-grace-period-secs --help --version serve user key bucket put get ls rm mv snapshot stats gc compact fsck scrub generate"
+            opts="-h -V --data --config --master-key-file --log-format --chunking-min-kib --chunking-avg-kib --chunking-max-kib --gc-grace-period-secs --help --version serve user key bucket put get ls rm mv snapshot stats gc compact fsck scrub lifecycle generate"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1039,6 +1045,102 @@ _alexander() {
                 return 0
             fi
             case "${prev}" in
+                --data)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --master-key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                --chunking-min-kib)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --chunking-avg-kib)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --chunking-max-kib)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gc-grace-period-secs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        alexander__subcmd__lifecycle)
+            opts="-h --data --config --master-key-file --log-format --chunking-min-kib --chunking-avg-kib --chunking-max-kib --gc-grace-period-secs --help run"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --data)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --master-key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                --chunking-min-kib)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --chunking-avg-kib)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --chunking-max-kib)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gc-grace-period-secs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        alexander__subcmd__lifecycle__subcmd__run)
+            opts="-h --at --dry-run --json --data --config --master-key-file --log-format --chunking-min-kib --chunking-avg-kib --chunking-max-kib --gc-grace-period-secs --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --at)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --data)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

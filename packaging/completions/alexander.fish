@@ -50,6 +50,7 @@ complete -c alexander -n "__fish_alexander_needs_command" -f -a "gc" -d 'Free ch
 complete -c alexander -n "__fish_alexander_needs_command" -f -a "compact" -d 'Rewrite pack files that are mostly dead space, and remove the empty ones'
 complete -c alexander -n "__fish_alexander_needs_command" -f -a "fsck" -d 'Check the store\'s metadata, and with --verify-data its data'
 complete -c alexander -n "__fish_alexander_needs_command" -f -a "scrub" -d 'Read every stored chunk back and check it against its SHA-256 id'
+complete -c alexander -n "__fish_alexander_needs_command" -f -a "lifecycle" -d 'Apply the buckets\' lifecycle rules'
 complete -c alexander -n "__fish_alexander_needs_command" -f -a "generate" -d 'Print a generated file to standard output: the man page, or shell completions'
 complete -c alexander -n "__fish_alexander_using_subcommand serve" -l listen -d 'Address to serve S3 on, HOST:PORT [config: s3.listen; default: 127.0.0.1:9000]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand serve" -l region -d 'Region that clients sign their requests for [config: s3.region; default: us-east-1]' -r
@@ -463,6 +464,30 @@ complete -c alexander -n "__fish_alexander_using_subcommand scrub" -l chunking-m
 complete -c alexander -n "__fish_alexander_using_subcommand scrub" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand scrub" -l json -d 'Print the report as one JSON object instead of text'
 complete -c alexander -n "__fish_alexander_using_subcommand scrub" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c alexander -n "__fish_alexander_using_subcommand lifecycle; and not __fish_seen_subcommand_from run" -l data -d 'Directory of the store [default: data_dir from the config file, else ./data]' -r -F
+complete -c alexander -n "__fish_alexander_using_subcommand lifecycle; and not __fish_seen_subcommand_from run" -l config -d 'Read settings from this TOML file' -r -F
+complete -c alexander -n "__fish_alexander_using_subcommand lifecycle; and not __fish_seen_subcommand_from run" -l master-key-file -d 'File holding the master key [config: master_key_file; default: DIR/master.key]' -r -F
+complete -c alexander -n "__fish_alexander_using_subcommand lifecycle; and not __fish_seen_subcommand_from run" -l log-format -d 'Format of log lines on standard error (set RUST_LOG to change what is logged)' -r -f -a "human\t'Readable lines'
+json\t'One JSON object per line'"
+complete -c alexander -n "__fish_alexander_using_subcommand lifecycle; and not __fish_seen_subcommand_from run" -l chunking-min-kib -d 'Smallest chunk, in KiB [config: chunking.min_kib; default: 16]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand lifecycle; and not __fish_seen_subcommand_from run" -l chunking-avg-kib -d 'Average chunk, in KiB [config: chunking.avg_kib; default: 64]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand lifecycle; and not __fish_seen_subcommand_from run" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand lifecycle; and not __fish_seen_subcommand_from run" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand lifecycle; and not __fish_seen_subcommand_from run" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c alexander -n "__fish_alexander_using_subcommand lifecycle; and not __fish_seen_subcommand_from run" -f -a "run" -d 'Apply the lifecycle rules of every bucket (or of BUCKET) now'
+complete -c alexander -n "__fish_alexander_using_subcommand lifecycle; and __fish_seen_subcommand_from run" -l at -d 'Evaluate the rules as if it were TIME (RFC 3339, e.g. 2030-01-01T00:00:00Z)' -r
+complete -c alexander -n "__fish_alexander_using_subcommand lifecycle; and __fish_seen_subcommand_from run" -l data -d 'Directory of the store [default: data_dir from the config file, else ./data]' -r -F
+complete -c alexander -n "__fish_alexander_using_subcommand lifecycle; and __fish_seen_subcommand_from run" -l config -d 'Read settings from this TOML file' -r -F
+complete -c alexander -n "__fish_alexander_using_subcommand lifecycle; and __fish_seen_subcommand_from run" -l master-key-file -d 'File holding the master key [config: master_key_file; default: DIR/master.key]' -r -F
+complete -c alexander -n "__fish_alexander_using_subcommand lifecycle; and __fish_seen_subcommand_from run" -l log-format -d 'Format of log lines on standard error (set RUST_LOG to change what is logged)' -r -f -a "human\t'Readable lines'
+json\t'One JSON object per line'"
+complete -c alexander -n "__fish_alexander_using_subcommand lifecycle; and __fish_seen_subcommand_from run" -l chunking-min-kib -d 'Smallest chunk, in KiB [config: chunking.min_kib; default: 16]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand lifecycle; and __fish_seen_subcommand_from run" -l chunking-avg-kib -d 'Average chunk, in KiB [config: chunking.avg_kib; default: 64]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand lifecycle; and __fish_seen_subcommand_from run" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand lifecycle; and __fish_seen_subcommand_from run" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand lifecycle; and __fish_seen_subcommand_from run" -l dry-run -d 'Print what is due without changing anything'
+complete -c alexander -n "__fish_alexander_using_subcommand lifecycle; and __fish_seen_subcommand_from run" -l json -d 'Print the report as one JSON document'
+complete -c alexander -n "__fish_alexander_using_subcommand lifecycle; and __fish_seen_subcommand_from run" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c alexander -n "__fish_alexander_using_subcommand generate; and not __fish_seen_subcommand_from man completions" -l data -d 'Directory of the store [default: data_dir from the config file, else ./data]' -r -F
 complete -c alexander -n "__fish_alexander_using_subcommand generate; and not __fish_seen_subcommand_from man completions" -l config -d 'Read settings from this TOML file' -r -F
 complete -c alexander -n "__fish_alexander_using_subcommand generate; and not __fish_seen_subcommand_from man completions" -l master-key-file -d 'File holding the master key [config: master_key_file; default: DIR/master.key]' -r -F

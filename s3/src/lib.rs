@@ -15,6 +15,7 @@ pub mod checksum;
 mod conn;
 pub mod error;
 pub mod iam;
+pub mod lifecycle;
 pub mod limit;
 pub mod ops;
 pub mod router;

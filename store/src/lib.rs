@@ -60,8 +60,8 @@ pub use names::{
     validate_snapshot_name,
 };
 pub use objects::{
-    At, ByteRange, CopyMetadata, CopySource, DeleteResult, ObjectInfo, PutOptions, RenameOptions,
-    WriteCondition,
+    At, ByteRange, CopyMetadata, CopySource, DeleteIf, DeleteResult, ObjectInfo, PutOptions,
+    RenameOptions, WriteCondition,
 };
 pub use push::{Cut, Digests, IngestWriter, Md5Stage, Staged};
 pub use reader::{ObjectReader, PinnedVersion};

@@ -316,7 +316,11 @@ impl Store {
         let base = keys::uploads_prefix(bucket);
         let mut page = UploadsPage::default();
         let mut count = 0;
-        for entry in self.inner.meta.scan(&base) {
+        // Seek to the marker's key: its uploads sort at or after it, every
+        // key before it before, so paging through many uploads costs one
+        // pass, not one per page.
+        let start = [base.as_slice(), key_marker.unwrap_or("").as_bytes()].concat();
+        for entry in self.inner.meta.scan_from(&base, &start) {
             let (k, v) = entry?;
             let rest = &k[base.len()..];
             let split = rest

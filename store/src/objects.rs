@@ -110,6 +110,37 @@ pub struct DeleteResult {
     pub delete_marker: bool,
 }
 
+/// What a conditional delete ([`Store::delete_object_if`]) requires of
+/// the key's visible versions, each named by the sequence of the commit
+/// that created it ([`ObjectInfo::seq`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeleteIf {
+    /// The current version is this object (not a delete marker).
+    Current(u64),
+    /// This delete marker is the key's only version.
+    OnlyMarker(u64),
+    /// This version is there and is not the newest.
+    Noncurrent(u64),
+}
+
+impl DeleteIf {
+    /// Whether the key's records (newest first) are as expected.
+    fn holds(self, records: &[VersionRecord]) -> bool {
+        let mut visible = records.iter().filter(|r| r.visible());
+        let newest = visible.next();
+        match self {
+            DeleteIf::Current(seq) => {
+                newest.is_some_and(|r| r.seq == seq && r.kind == VersionKind::Object)
+            }
+            DeleteIf::OnlyMarker(seq) => {
+                newest.is_some_and(|r| r.seq == seq && r.kind == VersionKind::DeleteMarker)
+                    && visible.next().is_none()
+            }
+            DeleteIf::Noncurrent(seq) => visible.any(|r| r.seq == seq),
+        }
+    }
+}
+
 /// Everything about one version of an object but its data.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ObjectInfo {
@@ -704,9 +735,38 @@ impl Store {
         key: &str,
         version: Option<&str>,
     ) -> Result<DeleteResult> {
+        self.delete_checked(bucket, key, version, None)
+    }
+
+    /// [`Store::delete_object`], made only if the key's versions are still
+    /// as `expect` says when the delete commits, else `PreconditionFailed`.
+    /// For work that decided on a listing (lifecycle rules): a version
+    /// written since then is never the one deleted.
+    pub fn delete_object_if(
+        &self,
+        bucket: &str,
+        key: &str,
+        version: Option<&str>,
+        expect: DeleteIf,
+    ) -> Result<DeleteResult> {
+        self.delete_checked(bucket, key, version, Some(expect))
+    }
+
+    fn delete_checked(
+        &self,
+        bucket: &str,
+        key: &str,
+        version: Option<&str>,
+        expect: Option<DeleteIf>,
+    ) -> Result<DeleteResult> {
         validate_writable_key(key)?;
         let mut txn = self.inner.meta.begin();
         let mut brec = load(&txn, bucket)?;
+        if let Some(expect) = expect
+            && !expect.holds(&versions_of(&txn, bucket, key)?)
+        {
+            return Err(Error::PreconditionFailed);
+        }
         let linked = links::before(&txn, bucket, key)?;
         let result = match version {
             None => delete_current(&mut txn, &mut brec, bucket, key)?,

@@ -234,6 +234,16 @@ impl LifecycleRule {
             .is_some_and(|f| f.tag.is_some() || f.and.as_ref().is_some_and(|a| !a.tags.is_empty()))
     }
 
+    fn has_size_filter(&self) -> bool {
+        self.filter.as_ref().is_some_and(|f| {
+            f.object_size_greater_than.is_some()
+                || f.object_size_less_than.is_some()
+                || f.and.as_ref().is_some_and(|a| {
+                    a.object_size_greater_than.is_some() || a.object_size_less_than.is_some()
+                })
+        })
+    }
+
     fn validate(&self) -> Result<(), S3Error> {
         if let Some(id) = &self.id
             && id.chars().count() > MAX_RULE_ID_LEN
@@ -327,6 +337,14 @@ impl LifecycleRule {
                 return Err(s3_error!(
                     InvalidRequest,
                     "AbortIncompleteMultipartUpload cannot be specified with Tags."
+                ));
+            }
+            // An upload has no size until it is completed: a size filter
+            // could not decide which uploads to abort.
+            if self.has_size_filter() {
+                return Err(s3_error!(
+                    InvalidRequest,
+                    "AbortIncompleteMultipartUpload cannot be specified with an object size filter."
                 ));
             }
         }
@@ -565,6 +583,31 @@ mod tests {
             (
                 rule(
                     "<Status>Enabled</Status><Filter><Tag><Key>k</Key><Value>v</Value></Tag></Filter><AbortIncompleteMultipartUpload><DaysAfterInitiation>1</DaysAfterInitiation></AbortIncompleteMultipartUpload>",
+                ),
+                InvalidRequest,
+            ),
+            // What the lifecycle pass could only half apply.
+            (
+                rule(
+                    "<Status>Enabled</Status><NoncurrentVersionExpiration><NewerNoncurrentVersions>2</NewerNoncurrentVersions></NoncurrentVersionExpiration>",
+                ),
+                MalformedXML,
+            ),
+            (
+                rule(
+                    "<Status>Enabled</Status><Filter><And><Prefix>p/</Prefix><Tag><Key>k</Key><Value>v</Value></Tag></And></Filter><Expiration><ExpiredObjectDeleteMarker>true</ExpiredObjectDeleteMarker></Expiration>",
+                ),
+                InvalidRequest,
+            ),
+            (
+                rule(
+                    "<Status>Enabled</Status><Filter><ObjectSizeGreaterThan>10</ObjectSizeGreaterThan></Filter><AbortIncompleteMultipartUpload><DaysAfterInitiation>1</DaysAfterInitiation></AbortIncompleteMultipartUpload>",
+                ),
+                InvalidRequest,
+            ),
+            (
+                rule(
+                    "<Status>Enabled</Status><Filter><And><Prefix>p/</Prefix><ObjectSizeLessThan>10</ObjectSizeLessThan></And></Filter><AbortIncompleteMultipartUpload><DaysAfterInitiation>1</DaysAfterInitiation></AbortIncompleteMultipartUpload>",
                 ),
                 InvalidRequest,
             ),
