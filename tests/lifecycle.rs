@@ -60,7 +60,13 @@ struct Server {
 
 impl Server {
     fn start(data: &Path) -> Server {
+        Server::start_with(data, &[])
+    }
+
+    /// [`Server::start`] with more arguments for `serve`.
+    fn start_with(data: &Path, args: &[&str]) -> Server {
         let mut child = alexander(data)
+            .args(args)
             .args(["serve", "--listen", "127.0.0.1:0"])
             .env("ALEXANDER_ROOT_ACCESS_KEY", ACCESS_KEY)
             .env("ALEXANDER_ROOT_SECRET_KEY", SECRET_KEY)
@@ -372,4 +378,39 @@ fn lifecycle_run_refuses_bad_input() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("not an RFC 3339 time"), "{stderr}");
+}
+
+#[test]
+fn the_server_applies_the_rules_by_itself_and_lifecycle_run_goes_through_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    ok(&data, &["bucket", "create", "parts-bkt"]);
+    let config = dir.path().join("alexander.toml");
+    std::fs::write(
+        &config,
+        "[lifecycle]\ninterval = \"1s\"\n[multipart]\nabandon_after = \"2s\"\n",
+    )
+    .unwrap();
+    let server = Server::start_with(&data, &["--config", config.to_str().unwrap()]);
+    server.must("POST", "/parts-bkt/left", "uploads=", &[], b"");
+    let listed = |server: &Server| server.s3("GET", "/parts-bkt", "uploads=", &[], b"").1;
+    assert!(
+        listed(&server).contains("<Key>left</Key>"),
+        "{}",
+        listed(&server)
+    );
+    // A command run while the server runs goes through it: a dry run sees
+    // nothing due yet (the upload is younger than abandon_after).
+    let dry = ok(&data, &["lifecycle", "run", "--dry-run"]);
+    assert!(dry.contains("0 uploads aborted"), "{dry}");
+    // The server's own pass aborts the upload once it is 2 s old.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while listed(&server).contains("<Key>left</Key>") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the abandoned upload was never aborted"
+        );
+        thread::sleep(Duration::from_millis(100));
+    }
+    server.stop();
 }
