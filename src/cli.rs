@@ -278,7 +278,7 @@ pub enum StoreCommand {
     /// snapshot uses any more, once the grace period (--gc-grace-period-secs) has passed.
     /// The space comes back on disk when compact rewrites the packs that held them. A gc
     /// started while another runs in the server waits for it.
-    Gc(ReportArgs),
+    Gc(GcArgs),
 
     /// Rewrite pack files that are mostly dead space, and remove the empty ones
     Compact(ReportArgs),
@@ -310,6 +310,17 @@ pub enum StoreCommand {
 /// The option of the report commands.
 #[derive(Debug, Args, Serialize, Deserialize)]
 pub struct ReportArgs {
+    /// Print one JSON document instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args, Serialize, Deserialize)]
+pub struct GcArgs {
+    /// Report what would be freed, freeing nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
     /// Print one JSON document instead of text
     #[arg(long)]
     pub json: bool,

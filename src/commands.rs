@@ -89,7 +89,7 @@ pub fn execute(
         StoreCommand::Mv(args) => mv(store, args, con.out()),
         StoreCommand::Snapshot(cmd) => snapshot(store, cmd, &ctx.snapshot_schedules, con.out()),
         StoreCommand::Stats(args) => stats(store, args.json, con.out()),
-        StoreCommand::Gc(args) => gc(store, args.json, con),
+        StoreCommand::Gc(args) => gc(store, args.dry_run, args.json, con),
         StoreCommand::Compact(args) => compact(store, args.json, con),
         StoreCommand::Fsck(args) => fsck(store, args.verify_data, args.json, con),
         StoreCommand::Scrub(args) => scrub(store, args, con),
@@ -589,22 +589,32 @@ pub fn stats(store: &Store, json: bool, out: &mut dyn Write) -> Result<()> {
     fmt::table(out, &rows)
 }
 
-pub fn gc(store: &Store, json: bool, con: &mut dyn Console) -> Result<()> {
-    let r = store.gc_with(&mut |p| con.progress(p))?;
+pub fn gc(store: &Store, dry_run: bool, json: bool, con: &mut dyn Console) -> Result<()> {
+    let r = if dry_run {
+        store.gc_preview()?
+    } else {
+        store.gc_with(&mut |p| con.progress(p))?
+    };
     let out = con.out();
     if json {
         return json_out(
             out,
             &json!({
+                "dry_run": dry_run,
                 "chunks_freed": r.chunks_freed,
                 "bytes_freed": r.bytes_freed,
                 "chunks_kept": r.chunks_kept,
             }),
         );
     }
+    let (chunks, bytes) = if dry_run {
+        ("chunks to free", "bytes to free")
+    } else {
+        ("chunks freed", "bytes freed")
+    };
     let rows = [
-        ("chunks freed", r.chunks_freed.to_string()),
-        ("bytes freed", fmt::bytes(r.bytes_freed)),
+        (chunks, r.chunks_freed.to_string()),
+        (bytes, fmt::bytes(r.bytes_freed)),
         ("chunks kept", r.chunks_kept.to_string()),
     ];
     fmt::table(out, &rows)

@@ -377,6 +377,7 @@ impl Read for FrameInput<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cli::GcArgs;
 
     #[test]
     fn frames_round_trip_and_bound_their_size() {
@@ -406,6 +407,12 @@ mod tests {
             describe(&StoreCommand::Bucket(BucketCommand::List { json: false })),
             "bucket list"
         );
-        assert_eq!(describe(&StoreCommand::Gc(ReportArgs { json: true })), "gc");
+        assert_eq!(
+            describe(&StoreCommand::Gc(GcArgs {
+                dry_run: false,
+                json: true
+            })),
+            "gc"
+        );
     }
 }

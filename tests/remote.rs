@@ -158,8 +158,28 @@ fn every_command_gives_the_same_output_and_status_with_a_server_as_without() {
         step(&["rm", "photos", "dir/b.bin"]),
         step(&["bucket", "versioning", "photos", "suspended"]),
         step(&["stats"]),
+        step(&["gc", "--dry-run"]),
         step(&["gc"]),
         step(&["gc", "--json"]),
+        step(&["scrub"]),
+        step(&["scrub", "--json"]),
+        step(&["lifecycle", "run", "--dry-run"]),
+        step(&["lifecycle", "run", "photos"]),
+        step(&["bucket", "create", "sched-bkt"]),
+        step(&[
+            "snapshot",
+            "schedule",
+            "set",
+            "sched-bkt",
+            "--every",
+            "1h",
+            "--keep-daily",
+            "3",
+        ]),
+        step(&["snapshot", "schedule", "set", "sched-bkt", "--every", "1h"]),
+        step(&["snapshot", "schedule", "show", "sched-bkt"]),
+        step(&["snapshot", "schedule", "remove", "sched-bkt"]),
+        step(&["snapshot", "schedule", "remove", "sched-bkt"]),
         step(&["compact"]),
         step(&["compact", "--json"]),
         step(&["fsck"]),
@@ -207,7 +227,7 @@ fn every_command_gives_the_same_output_and_status_with_a_server_as_without() {
     assert_eq!(expected[12].stdout, b"hello, alexander\n");
     assert_eq!(expected[13].stdout, &big[100..200]);
     // Progress lines, on standard error since it is not a terminal.
-    let gc = String::from_utf8_lossy(&expected[35].stderr).into_owned();
+    let gc = String::from_utf8_lossy(&expected[36].stderr).into_owned();
     assert!(
         gc.lines()
             .any(|l| l.starts_with("gc: ") && l.ends_with(" queued chunks")),

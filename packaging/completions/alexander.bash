@@ -563,7 +563,7 @@ _alexander() {
             return 0
             ;;
         alexander__subcmd__gc)
-            opts="-h --json --data --config --master-key-file --log-format --chunking-min-kib --chunking-avg-kib --chunking-max-kib --gc-grace-period-secs --help"
+            opts="-h --dry-run --json --data --config --master-key-file --log-format --chunking-min-kib --chunking-avg-kib --chunking-max-kib --gc-grace-period-secs --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

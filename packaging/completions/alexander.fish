@@ -427,6 +427,7 @@ complete -c alexander -n "__fish_alexander_using_subcommand gc" -l chunking-min-
 complete -c alexander -n "__fish_alexander_using_subcommand gc" -l chunking-avg-kib -d 'Average chunk, in KiB [config: chunking.avg_kib; default: 64]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand gc" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand gc" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand gc" -l dry-run -d 'Report what would be freed, freeing nothing'
 complete -c alexander -n "__fish_alexander_using_subcommand gc" -l json -d 'Print one JSON document instead of text'
 complete -c alexander -n "__fish_alexander_using_subcommand gc" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c alexander -n "__fish_alexander_using_subcommand compact" -l data -d 'Directory of the store [default: data_dir from the config file, else ./data]' -r -F

@@ -228,6 +228,42 @@ impl Store {
         Ok(report)
     }
 
+    /// What [`Store::gc`] would free now, without freeing anything: the
+    /// chunks its queue holds that nothing references, past their grace
+    /// period and pinned by no writer (`chunks_freed`, `bytes_freed`), and
+    /// those it would keep for now (`chunks_kept`).
+    pub fn gc_preview(&self) -> Result<GcReport> {
+        let Some(_one) = one_at_a_time(&self.inner.collecting, "gc", &mut |_| true) else {
+            return Ok(GcReport::default());
+        };
+        // Counts must be complete before any is trusted to be zero.
+        self.run_jobs()?;
+        let grace = i64::try_from(self.inner.config.gc_grace.as_nanos()).unwrap_or(i64::MAX);
+        let cutoff = now_ns().saturating_sub(grace);
+        let mut report = GcReport::default();
+        let mut seen = std::collections::HashSet::new();
+        for entry in self.inner.meta.scan(keys::GC_QUEUE) {
+            let (qkey, _) = entry?;
+            let body = &qkey[keys::GC_QUEUE.len()..];
+            let freed_ns = u64::from_be_bytes(body[..8].try_into().expect("8 bytes")) as i64;
+            let id = ChunkId(body[8..40].try_into().expect("32 bytes"));
+            let Some(rec) = self.inner.meta.get_rec::<ChunkRecord>(&keys::chunk(&id))? else {
+                continue;
+            };
+            // A chunk can be queued more than once: counted once.
+            if rec.refs > 0 || !seen.insert(id) {
+                continue;
+            }
+            if freed_ns > cutoff || self.inner.pins.chunks.lock().contains_key(&id) {
+                report.chunks_kept += 1;
+            } else {
+                report.chunks_freed += 1;
+                report.bytes_freed += u64::from(rec.len);
+            }
+        }
+        Ok(report)
+    }
+
     /// Rewrites sealed packs whose live fraction is below the configured
     /// threshold: their live chunks move to the active pack and the old
     /// files go. Packs no writer in flight may still append to are the only

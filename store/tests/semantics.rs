@@ -1691,3 +1691,34 @@ fn links_in_a_versioned_bucket_and_bad_links() {
     put(&s, "bk1", "b", b"z");
     assert!(s.links("bk1", "a").unwrap().is_none());
 }
+
+#[test]
+fn a_gc_preview_reports_what_gc_frees_and_frees_nothing() {
+    let (_d, s) = open();
+    s.create_bucket("bk1").unwrap();
+    put(&s, "bk1", "gone", &data(100_000, 9));
+    put(&s, "bk1", "kept", &data(50_000, 10));
+    s.delete_object("bk1", "gone", None).unwrap();
+    let before = s.stats().unwrap();
+    let preview = s.gc_preview().unwrap();
+    assert!(preview.chunks_freed > 0);
+    assert_eq!(preview.bytes_freed, 100_000);
+    // Nothing changed.
+    let after = s.stats().unwrap();
+    assert_eq!(
+        (after.chunks, after.stored_bytes, after.pack_bytes),
+        (before.chunks, before.stored_bytes, before.pack_bytes)
+    );
+    assert_eq!(s.gc_preview().unwrap(), preview);
+    // The pass frees exactly that.
+    let done = s.gc().unwrap();
+    assert_eq!(
+        (done.chunks_freed, done.bytes_freed),
+        (preview.chunks_freed, preview.bytes_freed)
+    );
+    assert_eq!(s.gc_preview().unwrap().chunks_freed, 0);
+    assert_eq!(
+        get(&s, "bk1", "kept", At::Current).unwrap(),
+        data(50_000, 10)
+    );
+}
