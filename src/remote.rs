@@ -402,7 +402,7 @@ mod tests {
 
     #[test]
     fn commands_are_named_for_the_log() {
-        use crate::cli::{BucketCommand, ReportArgs};
+        use crate::cli::BucketCommand;
         assert_eq!(
             describe(&StoreCommand::Bucket(BucketCommand::List { json: false })),
             "bucket list"
