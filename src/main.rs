@@ -7,6 +7,7 @@ mod commands;
 mod config;
 mod man;
 mod master_key;
+mod metrics;
 mod run;
 
 use std::process::ExitCode;
