@@ -13,4 +13,5 @@ mod pjdfstest_check;
 
 mod cli;
 mod clients;
+mod metrics;
 mod serve;

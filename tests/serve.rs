@@ -83,10 +83,10 @@ fn field(report: &str, label: &str) -> String {
 
 /// A running `alexander serve`. Dropping it kills the process if it is
 /// still running.
-struct Server {
+pub(crate) struct Server {
     child: Child,
     /// `127.0.0.1:PORT`.
-    addr: String,
+    pub(crate) addr: String,
     /// Standard output up to and including "listening on …".
     banner: String,
     stderr: Arc<Mutex<String>>,
@@ -97,7 +97,7 @@ struct Server {
 
 /// Starts `serve --listen 127.0.0.1:0` with extra arguments and variables
 /// and waits until it says it listens and answers /health.
-fn start(data: &Path, args: &[&str], vars: &[(&str, &str)]) -> Server {
+pub(crate) fn start(data: &Path, args: &[&str], vars: &[(&str, &str)]) -> Server {
     start_command(alexander(data), args, vars)
 }
 
@@ -197,7 +197,7 @@ fn start_fails(data: &Path, args: &[&str], vars: &[(&str, &str)]) -> String {
 }
 
 /// Polls `done` until it holds; fails the test after `timeout`.
-fn wait_until(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
+pub(crate) fn wait_until(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
     let deadline = Instant::now() + timeout;
     while !done() {
         assert!(Instant::now() < deadline, "{what}: not within {timeout:?}");
@@ -222,7 +222,7 @@ fn wait_exit(child: &mut Child, timeout: Duration) -> ExitStatus {
 }
 
 impl Server {
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
 
@@ -248,19 +248,19 @@ impl Server {
     }
 
     /// Sends SIGTERM and waits for the exit status.
-    fn stop(mut self) -> ExitStatus {
+    pub(crate) fn stop(mut self) -> ExitStatus {
         self.signal("TERM");
         wait_exit(&mut self.child, STOP)
     }
 
-    fn stderr(&self) -> String {
+    pub(crate) fn stderr(&self) -> String {
         self.stderr.lock().unwrap().clone()
     }
 
     /// Standard error once it holds `text`, or as it is after 5 s. The
     /// server writes its log before it says it listens, but the thread that
     /// collects the pipe may not have caught up yet.
-    fn stderr_with(&self, text: &str) -> String {
+    pub(crate) fn stderr_with(&self, text: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(5);
         loop {
             let stderr = self.stderr();
@@ -292,12 +292,18 @@ impl Server {
     }
 
     /// A request signed with `key` for region us-east-1.
-    fn s3(&self, key: (&str, &str), method: &str, path: &str, body: &[u8]) -> (u16, String) {
+    pub(crate) fn s3(
+        &self,
+        key: (&str, &str),
+        method: &str,
+        path: &str,
+        body: &[u8],
+    ) -> (u16, String) {
         self.s3_in("us-east-1", key, method, path, &[], body)
     }
 
     /// A request with `headers` (signed) besides `host`.
-    fn s3_in(
+    pub(crate) fn s3_in(
         &self,
         region: &str,
         (access_key, secret): (&str, &str),
@@ -356,7 +362,7 @@ impl Drop for Server {
     }
 }
 
-fn http() -> reqwest::blocking::Client {
+pub(crate) fn http() -> reqwest::blocking::Client {
     reqwest::blocking::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()
@@ -1355,7 +1361,7 @@ fn cannot_run(why: &str) -> bool {
 /// A temporary directory and the `data` and `mnt` paths in it, for a test
 /// of `serve --mount`; `None` where FUSE cannot run (outside CI; under CI
 /// the test fails instead).
-fn mount_dirs() -> Option<(TempDir, PathBuf, PathBuf)> {
+pub(crate) fn mount_dirs() -> Option<(TempDir, PathBuf, PathBuf)> {
     if !fuse_available() {
         return None;
     }
