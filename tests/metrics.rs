@@ -334,6 +334,7 @@ fn mount_operations_are_counted_and_readyz_watches_the_mount() {
         text.contains("alexander_fuse_op_duration_seconds_bucket{"),
         "{text}"
     );
+    dashboard_names_are_exposed(&text);
     // Written through the mount, counted by the store.
     assert_eq!(
         value(&after, "alexander_store_logical_bytes", &[]),
@@ -349,6 +350,36 @@ fn mount_operations_are_counted_and_readyz_watches_the_mount() {
     assert!(reason.contains("mount"), "{reason}");
     assert_eq!(get(&server, "/healthz").status(), 200);
     drop(server);
+}
+
+/// Every metric the shipped Grafana dashboard queries is in `text` (a
+/// scrape where every family has a series; snapshots have none without a
+/// snapshot).
+fn dashboard_names_are_exposed(text: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("packaging/grafana-dashboard.json");
+    let dashboard: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut names = Vec::new();
+    for panel in dashboard["panels"].as_array().unwrap() {
+        for target in panel["targets"].as_array().unwrap() {
+            let expr = target["expr"].as_str().unwrap();
+            for (i, _) in expr.match_indices("alexander_") {
+                let name: String = expr[i..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_')
+                    .collect();
+                names.push(name);
+            }
+        }
+    }
+    assert!(names.len() > 15, "{names:?}");
+    for name in names {
+        let family = name.strip_suffix("_bucket").unwrap_or(&name);
+        assert!(
+            text.contains(&format!("# TYPE {family} ")) || name == "alexander_snapshots",
+            "the dashboard queries {name}, which /metrics does not have:\n{text}"
+        );
+    }
 }
 
 fn unmount(mnt: &Path) {
