@@ -168,6 +168,13 @@ pub struct TuningArgs {
     pub gc_grace_period_secs: Option<u64>,
 }
 
+/// A setting that is on or off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Switch {
+    On,
+    Off,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
     /// Readable lines
@@ -361,6 +368,34 @@ pub struct ServeArgs {
         help_heading = SERVER
     )]
     pub drain_timeout_secs: Option<u64>,
+
+    /// Token that scrapes of GET /metrics must carry as `Authorization: Bearer
+    /// TOKEN` [config: s3.metrics_token]
+    ///
+    /// Without it /metrics (Prometheus text format) is open to anyone who reaches
+    /// the port, as /healthz and /readyz are.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "ALEXANDER_METRICS_TOKEN",
+        hide_env_values = true,
+        help_heading = SERVER
+    )]
+    pub metrics_token: Option<String>,
+
+    /// One log line per request (target alexander::access, level info) [config:
+    /// s3.access_log; default: on]
+    ///
+    /// The line gives method, bucket, key, status, bytes sent, milliseconds,
+    /// our request id, the client's X-Request-ID and the access key (- when
+    /// anonymous).
+    #[arg(
+        long,
+        value_name = "ON|OFF",
+        env = "ALEXANDER_ACCESS_LOG",
+        help_heading = SERVER
+    )]
+    pub access_log: Option<Switch>,
 
     /// Also mount the store at DIR (created if missing): every bucket is a
     /// directory there

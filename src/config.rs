@@ -15,7 +15,7 @@ use alexander_store::{ChunkerConfig, Config as StoreConfig};
 use anyhow::{Context, Result, anyhow, bail};
 use serde::Deserialize;
 
-use crate::cli::{GlobalArgs, ServeArgs, parse_size};
+use crate::cli::{GlobalArgs, ServeArgs, Switch, parse_size};
 
 /// Where the store lives when nothing says otherwise.
 pub const DEFAULT_DATA_DIR: &str = "./data";
@@ -59,6 +59,17 @@ struct FileConfig {
     lifecycle: LifecycleSection,
     #[serde(default)]
     multipart: MultipartSection,
+    #[serde(default)]
+    store: StoreSection,
+}
+
+/// `[store]`: how the store uses its disk.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StoreSection {
+    /// Room kept free on the data directory's filesystem (see
+    /// `alexander_store::Config::reserved_bytes`).
+    reserved_bytes: Option<Size>,
 }
 
 /// `[scrub]`: how `serve` scrubs the store in the background.
@@ -183,6 +194,8 @@ pub struct S3Section {
     region: Option<String>,
     vhost_domain: Option<String>,
     drain_timeout_secs: Option<u64>,
+    metrics_token: Option<String>,
+    access_log: Option<bool>,
     #[serde(default)]
     limits: LimitsSection,
 }
@@ -406,6 +419,10 @@ impl Settings {
             store: StoreConfig {
                 chunker,
                 gc_grace,
+                reserved_bytes: file
+                    .store
+                    .reserved_bytes
+                    .map_or(defaults.reserved_bytes, |s| s.0),
                 ..defaults
             },
             master_key_file: args.master_key_file.clone().or(file.master_key_file),
@@ -426,6 +443,10 @@ pub struct ServeSettings {
     pub drain: Duration,
     /// The S3 user the mount acts as (root unless set).
     pub mount_user: String,
+    /// The bearer token `/metrics` asks for; none: open.
+    pub metrics_token: Option<String>,
+    /// Whether each request gets an access log line.
+    pub access_log: bool,
 }
 
 impl ServeSettings {
@@ -472,6 +493,15 @@ impl ServeSettings {
                 .clone()
                 .or_else(|| settings.mount.user.clone())
                 .unwrap_or_else(|| alexander_s3::iam::ROOT.to_owned()),
+            metrics_token: args
+                .metrics_token
+                .clone()
+                .or_else(|| file.metrics_token.clone())
+                .filter(|t| !t.is_empty()),
+            access_log: match args.access_log {
+                Some(s) => s == Switch::On,
+                None => file.access_log.unwrap_or(true),
+            },
         })
     }
 }
@@ -659,6 +689,12 @@ mod tests {
             config.multipart.abandon_after,
             Some(DurationValue(DEFAULT_ABANDON_AFTER))
         );
+        assert_eq!(config.s3.metrics_token, None);
+        assert_eq!(config.s3.access_log, Some(true));
+        assert_eq!(
+            config.store.reserved_bytes,
+            Some(Size(StoreConfig::default().reserved_bytes))
+        );
     }
 
     #[test]
@@ -726,6 +762,15 @@ mod tests {
         assert!(err.to_string().contains("port"), "{err}");
         let err = toml::from_str::<FileConfig>("[s3.limits]\nmax_keys = 5\n").unwrap_err();
         assert!(err.to_string().contains("max_keys"), "{err}");
+        let err = toml::from_str::<FileConfig>("[store]\nreserve = 5\n").unwrap_err();
+        assert!(err.to_string().contains("reserve"), "{err}");
+        let c: FileConfig = toml::from_str(
+            "[store]\nreserved_bytes = \"1GiB\"\n[s3]\nmetrics_token = \"t\"\naccess_log = false\n",
+        )
+        .unwrap();
+        assert_eq!(c.store.reserved_bytes, Some(Size(1 << 30)));
+        assert_eq!(c.s3.metrics_token.as_deref(), Some("t"));
+        assert_eq!(c.s3.access_log, Some(false));
         let err = toml::from_str::<FileConfig>("[mount]\nusr = \"alice\"\n").unwrap_err();
         assert!(err.to_string().contains("usr"), "{err}");
         let c: FileConfig = toml::from_str("[mount]\nuser = \"alice\"\n").unwrap();

@@ -9,6 +9,7 @@ mod lifecycle;
 mod maintenance;
 mod man;
 mod master_key;
+mod metrics;
 mod progress;
 mod remote;
 mod run;

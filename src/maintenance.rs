@@ -39,7 +39,11 @@ pub struct Maintenance {
 
 impl Maintenance {
     /// Starts the upkeep of `store` as `settings` say.
-    pub fn start(store: Store, settings: MaintenanceSettings) -> std::io::Result<Maintenance> {
+    pub fn start(
+        store: Store,
+        settings: MaintenanceSettings,
+        metrics: crate::metrics::Metrics,
+    ) -> std::io::Result<Maintenance> {
         let stop = Arc::new((Mutex::new(false), Condvar::new()));
         let times = Arc::new(Mutex::new(TaskTimes::default()));
         let thread = {
@@ -47,7 +51,7 @@ impl Maintenance {
             let times = times.clone();
             std::thread::Builder::new()
                 .name("maintenance".into())
-                .spawn(move || run(&store, &settings, &stop, &times))?
+                .spawn(move || run(&store, &settings, &stop, &times, &metrics))?
         };
         Ok(Maintenance {
             stop,
@@ -113,6 +117,7 @@ fn run(
     settings: &MaintenanceSettings,
     stop: &(Mutex<bool>, Condvar),
     times: &Mutex<TaskTimes>,
+    metrics: &crate::metrics::Metrics,
 ) {
     let start = Instant::now();
     let mut gc = Periodic::new(settings.gc_interval, start);
@@ -120,6 +125,7 @@ fn run(
     let mut lifecycle = Periodic::new(settings.lifecycle_interval, start);
     let succeeded = |task: &'static str| {
         times.lock().last_success_ns.insert(task, now_ns());
+        metrics.task_succeeded(task);
     };
     loop {
         let now = Instant::now();
@@ -132,6 +138,7 @@ fn run(
                         kept = r.chunks_kept,
                         "background gc"
                     );
+                    metrics.gc_ran(r.bytes_freed);
                     succeeded("gc");
                 }
                 Err(e) => tracing::warn!("background gc failed: {e}"),
@@ -161,6 +168,7 @@ fn run(
             let now = std::time::SystemTime::now();
             match alexander_s3::lifecycle::scheduled_pass(store, now, settings.abandon_after) {
                 Ok((report, expired)) => {
+                    metrics.lifecycle_expired(expired);
                     let t = report.totals();
                     tracing::info!(
                         expired,

@@ -212,6 +212,22 @@ fn trailer(roff: &mut Roff) {
              (--drain-timeout-secs); 30 by default.",
         ),
         (
+            "[s3] metrics_token",
+            "Token scrapes of GET /metrics must send as Authorization: Bearer TOKEN \
+             (--metrics-token, ALEXANDER_METRICS_TOKEN); none by default: /metrics is open.",
+        ),
+        (
+            "[s3] access_log",
+            "true or false: one log line per request, target alexander::access \
+             (--access-log on|off); true by default.",
+        ),
+        (
+            "[store] reserved_bytes",
+            "Room kept free on the data directory's filesystem: a chunk write that would \
+             leave less fails, and /readyz answers 503 while no more is free; 64MiB by \
+             default.",
+        ),
+        (
             "[s3.limits] max_header_bytes, max_user_metadata_bytes, max_xml_bytes",
             "Largest request head (64KiB), user metadata of an object (2KiB) and XML \
              request body (1MiB); the flags of the same names set them too.",

@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use alexander_s3::auth::SecretKey;
 use alexander_s3::iam::{AccessKey, Iam, IamError, ROOT, RootImport};
-use alexander_s3::{OWNER_SETTING, S3Service};
+use alexander_s3::{MetricsEndpoint, OWNER_SETTING, S3Service};
 use alexander_store::Store;
 use anyhow::{Context, Result, anyhow, bail};
 use tokio::signal::unix::{SignalKind, signal};
@@ -31,6 +31,7 @@ use crate::cli::{BucketCommand, Cli, Command, Generated, LogFormat, ServeArgs, S
 use crate::commands;
 use crate::config::{self, ROOT_ACCESS_KEY_ENV, ServeSettings, Settings};
 use crate::master_key;
+use crate::metrics::Metrics;
 
 /// What is logged when RUST_LOG says nothing: warnings, and for `serve`
 /// also its own progress.
@@ -221,6 +222,7 @@ fn mount_store(
     at: &Path,
     args: &ServeArgs,
     user: &str,
+    metrics: &alexander_fuse::FuseMetrics,
 ) -> Result<alexander_fuse::MountHandle> {
     // Opening the directory, not `stat`: the kernel may answer a `stat` of
     // a dead mount's root from its attribute cache (for as long as the
@@ -266,6 +268,7 @@ fn mount_store(
         gid: args.mount_gid.unwrap_or(defaults.gid),
         bucket: args.bucket.clone(),
         user: user.to_owned(),
+        metrics: metrics.clone(),
         ..defaults
     };
     alexander_fuse::mount(store.clone(), at, options).with_context(|| {
@@ -313,6 +316,7 @@ fn serve(settings: &Settings, args: &ServeArgs, out: &mut impl Write) -> Result<
              (`alexander user enable root` enables it)"
         );
     }
+    let fuse_metrics = alexander_fuse::FuseMetrics::default();
     let mount = match &args.mount {
         Some(at) => {
             // The mount acts as this user: it must exist (a misspelt name
@@ -323,7 +327,13 @@ fn serve(settings: &Settings, args: &ServeArgs, out: &mut impl Write) -> Result<
                     config.mount_user
                 );
             }
-            Some(mount_store(&store, at, args, &config.mount_user)?)
+            Some(mount_store(
+                &store,
+                at,
+                args,
+                &config.mount_user,
+                &fuse_metrics,
+            )?)
         }
         None => None,
     };
@@ -371,12 +381,30 @@ fn serve(settings: &Settings, args: &ServeArgs, out: &mut impl Write) -> Result<
         }
         None => S3Service::new(store.clone(), iam.clone(), config.s3.clone()),
     };
-    // GC, compaction and scheduled snapshots run beside the requests.
-    let maintenance =
-        crate::maintenance::Maintenance::start(store.clone(), settings.maintenance.clone())
-            .context("cannot start the maintenance thread")?;
+    // The server's metrics; the background tasks report through clones of
+    // this handle (`gc_ran`, `task_succeeded`, ...).
+    let metrics = Metrics::new(store.clone(), service.metrics(), &fuse_metrics);
+    let scrape = metrics.clone();
+    let mut service = service
+        .with_metrics_endpoint(MetricsEndpoint {
+            render: std::sync::Arc::new(move || scrape.render()),
+            token: config.metrics_token.clone(),
+        })
+        .with_access_log(config.access_log);
+    if let Some(m) = &mount {
+        let at = m.mountpoint().to_owned();
+        service = service.with_ready_check(std::sync::Arc::new(move || mount_alive(&at)));
+    }
+    // GC, compaction, lifecycle and scheduled snapshots run beside the
+    // requests.
+    let maintenance = crate::maintenance::Maintenance::start(
+        store.clone(),
+        settings.maintenance.clone(),
+        metrics.clone(),
+    )
+    .context("cannot start the maintenance thread")?;
     let drain = config.drain;
-    let scrub = crate::scrub::BackgroundScrub::start(&store, settings.scrub);
+    let scrub = crate::scrub::BackgroundScrub::start(&store, settings.scrub, metrics.clone());
     let result = runtime.block_on(async {
         // The socket goes as soon as it stops accepting: a command run
         // meanwhile then finds no server rather than a silent one.
@@ -418,6 +446,27 @@ fn serve(settings: &Settings, args: &ServeArgs, out: &mut impl Write) -> Result<
     result.context("the S3 server failed")?;
     flushed?;
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// The Linux filesystem type of a FUSE mount (`statfs`'s `f_type`).
+const FUSE_SUPER_MAGIC: i64 = 0x6573_5546;
+
+/// Whether the mount at `at` is alive, for `/readyz`: its root opens (which
+/// goes to our FUSE threads, not the kernel's cache) and it is still a
+/// FUSE mount (not the bare directory under a mount undone from outside).
+fn mount_alive(at: &Path) -> Result<(), String> {
+    std::fs::read_dir(at)
+        .map_err(|e| format!("the mount at {} does not answer: {e}", at.display()))?;
+    let fs = rustix::fs::statfs(at)
+        .map_err(|e| format!("cannot statfs the mount at {}: {e}", at.display()))?;
+    #[allow(
+        clippy::unnecessary_cast,
+        reason = "f_type's width differs by platform"
+    )]
+    if fs.f_type as i64 != FUSE_SUPER_MAGIC {
+        return Err(format!("{} is no longer mounted", at.display()));
+    }
     Ok(())
 }
 

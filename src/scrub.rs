@@ -31,14 +31,26 @@ pub struct BackgroundScrub {
 
 impl BackgroundScrub {
     /// Starts the schedule, unless `settings` turn it off.
-    pub fn start(store: &Store, settings: ScrubSettings) -> Option<BackgroundScrub> {
+    pub fn start(
+        store: &Store,
+        settings: ScrubSettings,
+        metrics: crate::metrics::Metrics,
+    ) -> Option<BackgroundScrub> {
         let interval = settings.interval?;
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         let store = store.clone();
         let thread = std::thread::Builder::new()
             .name("scrub".into())
-            .spawn(move || run(&store, interval, settings.max_bytes_per_sec, &flag))
+            .spawn(move || {
+                run(
+                    &store,
+                    interval,
+                    settings.max_bytes_per_sec,
+                    &flag,
+                    &metrics,
+                )
+            })
             .ok()?;
         Some(BackgroundScrub { stop, thread })
     }
@@ -72,7 +84,13 @@ fn last_pass(store: &Store) -> u64 {
     }
 }
 
-fn run(store: &Store, interval: Duration, rate: u64, stop: &AtomicBool) {
+fn run(
+    store: &Store,
+    interval: Duration,
+    rate: u64,
+    stop: &AtomicBool,
+    metrics: &crate::metrics::Metrics,
+) {
     let interval_ns = interval.as_nanos().min(u128::from(u64::MAX)) as u64;
     let mut last = last_pass(store);
     while !stop.load(Ordering::Relaxed) {
@@ -90,6 +108,7 @@ fn run(store: &Store, interval: Duration, rate: u64, stop: &AtomicBool) {
                 if let Err(e) = store.system_put(NAMESPACE, LAST, Some(&last.to_be_bytes())) {
                     tracing::warn!("cannot record the end of the scrub: {e}");
                 }
+                metrics.task_succeeded("scrub");
                 if r.is_clean() {
                     tracing::info!(
                         chunks = r.chunks_checked,

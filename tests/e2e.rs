@@ -14,5 +14,6 @@ mod pjdfstest_check;
 mod cli;
 mod clients;
 mod lifecycle;
+mod metrics;
 mod remote;
 mod serve;

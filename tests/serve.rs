@@ -86,7 +86,7 @@ fn field(report: &str, label: &str) -> String {
 pub(crate) struct Server {
     pub(crate) child: Child,
     /// `127.0.0.1:PORT`.
-    addr: String,
+    pub(crate) addr: String,
     /// Standard output up to and including "listening on …".
     banner: String,
     stderr: Arc<Mutex<String>>,
@@ -222,7 +222,7 @@ fn wait_exit(child: &mut Child, timeout: Duration) -> ExitStatus {
 }
 
 impl Server {
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
 
@@ -260,7 +260,7 @@ impl Server {
     /// Standard error once it holds `text`, or as it is after 5 s. The
     /// server writes its log before it says it listens, but the thread that
     /// collects the pipe may not have caught up yet.
-    fn stderr_with(&self, text: &str) -> String {
+    pub(crate) fn stderr_with(&self, text: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(5);
         loop {
             let stderr = self.stderr();
@@ -292,12 +292,18 @@ impl Server {
     }
 
     /// A request signed with `key` for region us-east-1.
-    fn s3(&self, key: (&str, &str), method: &str, path: &str, body: &[u8]) -> (u16, String) {
+    pub(crate) fn s3(
+        &self,
+        key: (&str, &str),
+        method: &str,
+        path: &str,
+        body: &[u8],
+    ) -> (u16, String) {
         self.s3_in("us-east-1", key, method, path, &[], body)
     }
 
     /// A request with `headers` (signed) besides `host`.
-    fn s3_in(
+    pub(crate) fn s3_in(
         &self,
         region: &str,
         (access_key, secret): (&str, &str),
@@ -356,7 +362,7 @@ impl Drop for Server {
     }
 }
 
-fn http() -> reqwest::blocking::Client {
+pub(crate) fn http() -> reqwest::blocking::Client {
     reqwest::blocking::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()
@@ -1352,7 +1358,7 @@ fn cannot_run(why: &str) -> bool {
 /// A temporary directory and the `data` and `mnt` paths in it, for a test
 /// of `serve --mount`; `None` where FUSE cannot run (outside CI; under CI
 /// the test fails instead).
-fn mount_dirs() -> Option<(TempDir, PathBuf, PathBuf)> {
+pub(crate) fn mount_dirs() -> Option<(TempDir, PathBuf, PathBuf)> {
     if !fuse_available() {
         return None;
     }

@@ -28,6 +28,8 @@ pub struct FuseFs {
     pub(crate) fs: std::sync::Arc<Fs>,
     /// How long the kernel may cache entries and attributes.
     pub(crate) ttl: Duration,
+    /// Operations answered, counted and timed by callback.
+    pub(crate) metrics: crate::metrics::FuseMetrics,
 }
 
 fn errno(op: &str, e: &FsError) -> Errno {
@@ -174,14 +176,17 @@ impl Filesystem for FuseFs {
     }
 
     fn lookup(&self, _req: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEntry) {
+        let _op = self.metrics.start("lookup");
         self.entry("lookup", self.fs.lookup(parent.0, name.as_bytes()), reply);
     }
 
     fn forget(&self, _req: &Request, ino: INodeNo, nlookup: u64) {
+        let _op = self.metrics.start("forget");
         self.fs.forget(ino.0, nlookup);
     }
 
     fn getattr(&self, _req: &Request, ino: INodeNo, _fh: Option<FileHandle>, reply: ReplyAttr) {
+        let _op = self.metrics.start("getattr");
         match self.fs.getattr(ino.0) {
             Ok(a) => reply.attr(&self.ttl, &file_attr(&self.fs.shown(a))),
             Err(e) => reply.error(errno("getattr", &e)),
@@ -206,6 +211,7 @@ impl Filesystem for FuseFs {
         _flags: Option<fuser::BsdFileFlags>,
         reply: ReplyAttr,
     ) {
+        let _op = self.metrics.start("setattr");
         let now = system_time_ns(SystemTime::now());
         let set = SetAttr {
             mode,
@@ -223,6 +229,7 @@ impl Filesystem for FuseFs {
     }
 
     fn readlink(&self, _req: &Request, ino: INodeNo, reply: ReplyData) {
+        let _op = self.metrics.start("readlink");
         match self.fs.readlink(ino.0) {
             Ok(t) => reply.data(&t),
             Err(e) => reply.error(errno("readlink", &e)),
@@ -238,6 +245,7 @@ impl Filesystem for FuseFs {
         umask: u32,
         reply: ReplyEntry,
     ) {
+        let _op = self.metrics.start("mkdir");
         let r = self.fs.mkdir(
             parent.0,
             name.as_bytes(),
@@ -258,6 +266,7 @@ impl Filesystem for FuseFs {
         rdev: u32,
         reply: ReplyEntry,
     ) {
+        let _op = self.metrics.start("mknod");
         let r = self.fs.mknod(
             parent.0,
             name.as_bytes(),
@@ -283,14 +292,17 @@ impl Filesystem for FuseFs {
         _out_size: u32,
         reply: ReplyIoctl,
     ) {
+        let _op = self.metrics.start("ioctl");
         reply.error(Errno::ENOTTY);
     }
 
     fn unlink(&self, _req: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEmpty) {
+        let _op = self.metrics.start("unlink");
         Self::empty("unlink", self.fs.unlink(parent.0, name.as_bytes()), reply);
     }
 
     fn rmdir(&self, _req: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEmpty) {
+        let _op = self.metrics.start("rmdir");
         Self::empty("rmdir", self.fs.rmdir(parent.0, name.as_bytes()), reply);
     }
 
@@ -302,6 +314,7 @@ impl Filesystem for FuseFs {
         target: &Path,
         reply: ReplyEntry,
     ) {
+        let _op = self.metrics.start("symlink");
         let r = self.fs.symlink(
             parent.0,
             link_name.as_bytes(),
@@ -320,6 +333,7 @@ impl Filesystem for FuseFs {
         newname: &OsStr,
         reply: ReplyEntry,
     ) {
+        let _op = self.metrics.start("link");
         let r = self.fs.link(ino.0, newparent.0, newname.as_bytes());
         self.entry("link", r, reply);
     }
@@ -334,6 +348,7 @@ impl Filesystem for FuseFs {
         flags: RenameFlags,
         reply: ReplyEmpty,
     ) {
+        let _op = self.metrics.start("rename");
         let r = self.fs.rename(
             parent.0,
             name.as_bytes(),
@@ -346,6 +361,7 @@ impl Filesystem for FuseFs {
     }
 
     fn open(&self, req: &Request, ino: INodeNo, flags: OpenFlags, reply: ReplyOpen) {
+        let _op = self.metrics.start("open");
         let mode = OpenMode {
             caller: caller(req),
             write: flags.acc_mode() != OpenAccMode::O_RDONLY,
@@ -370,6 +386,7 @@ impl Filesystem for FuseFs {
         _lock_owner: Option<LockOwner>,
         reply: ReplyData,
     ) {
+        let _op = self.metrics.start("read");
         match self.fs.read(fh.0, offset, size) {
             Ok(d) => reply.data(&d),
             Err(e) => reply.error(errno("read", &e)),
@@ -388,6 +405,7 @@ impl Filesystem for FuseFs {
         _lock_owner: Option<LockOwner>,
         reply: ReplyWrite,
     ) {
+        let _op = self.metrics.start("write");
         if write_flags.contains(WriteFlags::FUSE_WRITE_KILL_SUIDGID)
             && let Err(e) = self.fs.kill_suid(fh.0, &caller(req))
         {
@@ -407,6 +425,7 @@ impl Filesystem for FuseFs {
         _lock_owner: LockOwner,
         reply: ReplyEmpty,
     ) {
+        let _op = self.metrics.start("flush");
         Self::empty("flush", self.fs.flush(fh.0, req.pid()), reply);
     }
 
@@ -420,6 +439,7 @@ impl Filesystem for FuseFs {
         _flush: bool,
         reply: ReplyEmpty,
     ) {
+        let _op = self.metrics.start("release");
         Self::empty("release", self.fs.release(fh.0), reply);
     }
 
@@ -431,6 +451,7 @@ impl Filesystem for FuseFs {
         _datasync: bool,
         reply: ReplyEmpty,
     ) {
+        let _op = self.metrics.start("fsync");
         Self::empty("fsync", self.fs.fsync(fh.0), reply);
     }
 
@@ -444,6 +465,7 @@ impl Filesystem for FuseFs {
         mode: i32,
         reply: ReplyEmpty,
     ) {
+        let _op = self.metrics.start("fallocate");
         Self::empty(
             "fallocate",
             self.fs.fallocate(fh.0, offset, length, mode),
@@ -463,6 +485,7 @@ impl Filesystem for FuseFs {
         _whence: i32,
         reply: ReplyLseek,
     ) {
+        let _op = self.metrics.start("lseek");
         reply.error(Errno::ENOSYS);
     }
 
@@ -479,6 +502,7 @@ impl Filesystem for FuseFs {
         _flags: CopyFileRangeFlags,
         reply: ReplyWrite,
     ) {
+        let _op = self.metrics.start("copy_file_range");
         let r = self
             .fs
             .copy_file_range(fh_in.0, offset_in, fh_out.0, offset_out, len);
@@ -492,6 +516,7 @@ impl Filesystem for FuseFs {
     }
 
     fn opendir(&self, _req: &Request, ino: INodeNo, _flags: OpenFlags, reply: ReplyOpen) {
+        let _op = self.metrics.start("opendir");
         match self.fs.opendir(ino.0) {
             Ok(fh) => reply.opened(FileHandle(fh), FopenFlags::empty()),
             Err(e) => reply.error(errno("opendir", &e)),
@@ -506,6 +531,7 @@ impl Filesystem for FuseFs {
         offset: u64,
         mut reply: ReplyDirectory,
     ) {
+        let _op = self.metrics.start("readdir");
         let r = self.fs.readdir(ino.0, fh.0, offset, |e, off| {
             let kind = e.attr.as_ref().map_or(file_type(e.kind), attr_type);
             reply.add(INodeNo(e.ino), off, kind, &e.name)
@@ -524,6 +550,7 @@ impl Filesystem for FuseFs {
         offset: u64,
         mut reply: ReplyDirectoryPlus,
     ) {
+        let _op = self.metrics.start("readdirplus");
         let ttl = self.ttl;
         let r = self.fs.readdirplus(ino.0, fh.0, offset, |e, a, off| {
             reply.add(
@@ -542,6 +569,7 @@ impl Filesystem for FuseFs {
     }
 
     fn getxattr(&self, _req: &Request, ino: INodeNo, name: &OsStr, size: u32, reply: ReplyXattr) {
+        let _op = self.metrics.start("getxattr");
         Self::xattr(
             "getxattr",
             self.fs.getxattr(ino.0, name.as_bytes()),
@@ -551,6 +579,7 @@ impl Filesystem for FuseFs {
     }
 
     fn listxattr(&self, _req: &Request, ino: INodeNo, size: u32, reply: ReplyXattr) {
+        let _op = self.metrics.start("listxattr");
         Self::xattr("listxattr", self.fs.listxattr(ino.0), size, reply);
     }
 
@@ -564,12 +593,14 @@ impl Filesystem for FuseFs {
         _position: u32,
         reply: ReplyEmpty,
     ) {
+        let _op = self.metrics.start("setxattr");
         let r = SetMode::from_flags(flags)
             .and_then(|mode| self.fs.setxattr(ino.0, name.as_bytes(), value, mode));
         Self::empty("setxattr", r, reply);
     }
 
     fn removexattr(&self, _req: &Request, ino: INodeNo, name: &OsStr, reply: ReplyEmpty) {
+        let _op = self.metrics.start("removexattr");
         Self::empty(
             "removexattr",
             self.fs.removexattr(ino.0, name.as_bytes()),
@@ -585,6 +616,7 @@ impl Filesystem for FuseFs {
         _flags: OpenFlags,
         reply: ReplyEmpty,
     ) {
+        let _op = self.metrics.start("releasedir");
         Self::empty("releasedir", self.fs.releasedir(fh.0), reply);
     }
 
@@ -596,10 +628,12 @@ impl Filesystem for FuseFs {
         _datasync: bool,
         reply: ReplyEmpty,
     ) {
+        let _op = self.metrics.start("fsyncdir");
         Self::empty("fsyncdir", self.fs.sync_all(), reply);
     }
 
     fn statfs(&self, _req: &Request, _ino: INodeNo, reply: ReplyStatfs) {
+        let _op = self.metrics.start("statfs");
         match self.fs.statfs() {
             Ok((total, free, files)) => {
                 let b = u64::from(BLOCK);
@@ -628,6 +662,7 @@ impl Filesystem for FuseFs {
         flags: i32,
         reply: ReplyCreate,
     ) {
+        let _op = self.metrics.start("create");
         let open_flags = write_only_flags(flags, true);
         match self.fs.create(
             parent.0,

@@ -11,6 +11,7 @@ pub mod adapter;
 pub mod error;
 pub mod fs;
 pub mod inode;
+pub mod metrics;
 mod overlay;
 mod upload;
 
@@ -26,6 +27,7 @@ use fuser::{BackgroundSession, INodeNo, MountOption, Notifier, SessionACL};
 
 pub use error::{FsError, ToErrno};
 pub use fs::{Fs, FsConfig, Invalidator, SNAPSHOTS, VERSION_ID_XATTR, VERSIONS};
+pub use metrics::FuseMetrics;
 
 /// How to mount.
 #[derive(Clone, Debug)]
@@ -53,6 +55,8 @@ pub struct MountOptions {
     /// buckets this user may read, read-only where it may not write, and
     /// nothing else.
     pub user: String,
+    /// Where the mount counts its operations (see [`FuseMetrics`]).
+    pub metrics: FuseMetrics,
 }
 
 impl Default for MountOptions {
@@ -66,6 +70,7 @@ impl Default for MountOptions {
             threads: 4,
             bucket: None,
             user: alexander_store::access::ROOT_USER.to_owned(),
+            metrics: FuseMetrics::default(),
         }
     }
 }
@@ -226,6 +231,7 @@ pub fn mount(store: Store, mountpoint: &Path, options: MountOptions) -> io::Resu
     let adapter = adapter::FuseFs {
         fs: fs.clone(),
         ttl: options.ttl,
+        metrics: options.metrics.clone(),
     };
     let mut config = fuser::Config::default();
     config.mount_options = vec![

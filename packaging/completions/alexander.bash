@@ -1435,7 +1435,7 @@ _alexander() {
             return 0
             ;;
         alexander__subcmd__serve)
-            opts="-h --listen --region --vhost-domain --drain-timeout-secs --mount --read-only --mount-cache-secs --allow-other --bucket --mount-uid --mount-gid --mount-user --max-header-bytes --max-user-metadata-bytes --max-xml-bytes --max-parts --min-part-size --max-part-size --max-put-size --max-delete-keys --header-timeout-secs --idle-timeout-secs --stall-timeout-secs --max-connections --requests-per-sec --request-burst --max-concurrent-requests --data --config --master-key-file --log-format --chunking-min-kib --chunking-avg-kib --chunking-max-kib --gc-grace-period-secs --help"
+            opts="-h --listen --region --vhost-domain --drain-timeout-secs --metrics-token --access-log --mount --read-only --mount-cache-secs --allow-other --bucket --mount-uid --mount-gid --mount-user --max-header-bytes --max-user-metadata-bytes --max-xml-bytes --max-parts --min-part-size --max-part-size --max-put-size --max-delete-keys --header-timeout-secs --idle-timeout-secs --stall-timeout-secs --max-connections --requests-per-sec --request-burst --max-concurrent-requests --data --config --master-key-file --log-format --chunking-min-kib --chunking-avg-kib --chunking-max-kib --gc-grace-period-secs --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1455,6 +1455,14 @@ _alexander() {
                     ;;
                 --drain-timeout-secs)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metrics-token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --access-log)
+                    COMPREPLY=($(compgen -W "on off" -- "${cur}"))
                     return 0
                     ;;
                 --mount)

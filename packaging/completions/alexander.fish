@@ -56,6 +56,9 @@ complete -c alexander -n "__fish_alexander_using_subcommand serve" -l listen -d 
 complete -c alexander -n "__fish_alexander_using_subcommand serve" -l region -d 'Region that clients sign their requests for [config: s3.region; default: us-east-1]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand serve" -l vhost-domain -d 'Domain for virtual-host-style requests (BUCKET.DOMAIN) [config: s3.vhost_domain]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand serve" -l drain-timeout-secs -d 'Seconds that requests in flight may take to finish once the server is told to stop [config: s3.drain_timeout_secs; default: 30]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand serve" -l metrics-token -d 'Token that scrapes of GET /metrics must carry as `Authorization: Bearer TOKEN` [config: s3.metrics_token]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand serve" -l access-log -d 'One log line per request (target alexander::access, level info) [config: s3.access_log; default: on]' -r -f -a "on\t''
+off\t''"
 complete -c alexander -n "__fish_alexander_using_subcommand serve" -l mount -d 'Also mount the store at DIR (created if missing): every bucket is a directory there' -r -F
 complete -c alexander -n "__fish_alexander_using_subcommand serve" -l mount-cache-secs -d 'Seconds the kernel may cache names and attributes of the mount [default: 1]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand serve" -l bucket -d 'Mount only bucket NAME, as the mount\'s root (created if missing)' -r

@@ -17,13 +17,18 @@ pub mod error;
 pub mod iam;
 pub mod lifecycle;
 pub mod limit;
+pub mod metrics;
 pub mod ops;
 pub mod router;
 pub mod server;
 pub mod xml;
 
 pub use limit::RateLimit;
-pub use server::{ChangeHook, ClientAddr, Limits, S3Config, S3Service, serve};
+pub use metrics::S3Metrics;
+pub use server::{
+    ACCESS_LOG, ChangeHook, ClientAddr, Limits, MetricsEndpoint, READY_DEADLINE, ReadyCheck,
+    S3Config, S3Service, serve,
+};
 
 /// The bucket settings naming a bucket's owner and holding its canned ACL:
 /// the store keeps the access rule the mount shares

@@ -27,6 +27,7 @@ use crate::conn::{Activity, DeadlineIo, Holding, StallBody};
 use crate::error::{S3Error, S3ErrorCode};
 use crate::iam::{Iam, Principal};
 use crate::limit::{Limiter, Permit, RateLimit, Subject};
+use crate::metrics::{self, S3Metrics};
 use crate::ops::{self, Ctx};
 use crate::router;
 
@@ -142,7 +143,39 @@ pub(crate) struct Inner {
     pub on_change: Option<ChangeHook>,
     /// Requests per client.
     pub limiter: Arc<Limiter>,
+    /// Requests, bytes and connections, counted whether or not anyone
+    /// scrapes them.
+    pub metrics: S3Metrics,
+    /// What `GET /metrics` answers; none: the path is an S3 request.
+    pub metrics_endpoint: Option<MetricsEndpoint>,
+    /// What `/readyz` checks beyond the store.
+    pub ready_check: Option<ReadyCheck>,
+    /// One `info` line per request under [`ACCESS_LOG`].
+    pub access_log: bool,
 }
+
+/// The target of the access log's lines.
+pub const ACCESS_LOG: &str = "alexander::access";
+
+/// How long `/readyz` waits for its checks before it answers 503.
+pub const READY_DEADLINE: Duration = Duration::from_secs(2);
+
+/// A readiness check beyond the store's own (the mount is alive): `Err`
+/// holds a one-line reason. It runs on a blocking thread, and may block;
+/// past [`READY_DEADLINE`] the server stops waiting for it.
+pub type ReadyCheck = Arc<dyn Fn() -> Result<(), String> + Send + Sync>;
+
+/// `GET /metrics`: the exposition, rendered on a blocking thread for each
+/// scrape, and the bearer token a scrape must carry, if one is set.
+#[derive(Clone)]
+pub struct MetricsEndpoint {
+    pub render: Arc<dyn Fn() -> String + Send + Sync>,
+    pub token: Option<String>,
+}
+
+/// The client's own request id (`X-Request-ID`), kept when it is printable
+/// ASCII of at most this many bytes: it is echoed back and logged.
+const MAX_CLIENT_REQUEST_ID: usize = 200;
 
 /// The address a request came from, put in its extensions by [`serve`]:
 /// the rate limit's client for requests no verified key signed.
@@ -169,8 +202,42 @@ impl S3Service {
                 limiter: Arc::new(Limiter::new(config.limits.rate)),
                 config,
                 on_change: None,
+                metrics: S3Metrics::default(),
+                metrics_endpoint: None,
+                ready_check: None,
+                access_log: true,
             }),
         }
+    }
+
+    /// The service's inner state, to finish setting it up; only before the
+    /// service is cloned (it is cloned once serving starts).
+    fn setup(&mut self) -> &mut Inner {
+        Arc::get_mut(&mut self.inner).expect("a service is set up before it serves")
+    }
+
+    /// The same service answering `GET /metrics` (without a query) with
+    /// `endpoint`'s exposition, instead of taking it for a bucket.
+    pub fn with_metrics_endpoint(mut self, endpoint: MetricsEndpoint) -> S3Service {
+        self.setup().metrics_endpoint = Some(endpoint);
+        self
+    }
+
+    /// The same service asking `check` too before `/readyz` says ready.
+    pub fn with_ready_check(mut self, check: ReadyCheck) -> S3Service {
+        self.setup().ready_check = Some(check);
+        self
+    }
+
+    /// The same service with its access log on or off (on by default).
+    pub fn with_access_log(mut self, on: bool) -> S3Service {
+        self.setup().access_log = on;
+        self
+    }
+
+    /// The endpoint's metrics, to register where they are exposed.
+    pub fn metrics(&self) -> &S3Metrics {
+        &self.inner.metrics
     }
 
     /// The same service, telling `hook` of every change it makes.
@@ -187,6 +254,10 @@ impl S3Service {
                 limiter: Arc::new(Limiter::new(config.limits.rate)),
                 config,
                 on_change: Some(hook),
+                metrics: S3Metrics::default(),
+                metrics_endpoint: None,
+                ready_check: None,
+                access_log: true,
             }),
         }
     }
@@ -206,8 +277,10 @@ impl S3Service {
         B: Body<Data = Bytes> + Send + 'static,
         B::Error: std::fmt::Display,
     {
+        let started = Instant::now();
         let id = request_id();
         let (parts, body) = req.into_parts();
+        let client_id = client_request_id(&parts.headers);
         // An error may be answered before the body is read; the connection
         // cannot then carry another request, and the client must know.
         let has_body = parts.headers.contains_key(http::header::TRANSFER_ENCODING)
@@ -216,13 +289,28 @@ impl S3Service {
                 .get(http::header::CONTENT_LENGTH)
                 .and_then(|v| v.to_str().ok())
                 .is_some_and(|v| v.trim() != "0");
+        let received = self.inner.metrics.clone();
         let body: RequestBody = body
+            .map_frame(move |frame| {
+                if let Some(data) = frame.data_ref() {
+                    received.received(data.len() as u64);
+                }
+                frame
+            })
             .map_err(|e| -> Box<dyn std::error::Error + Send + Sync> { e.to_string().into() })
             .boxed_unsync();
         let method = parts.method.clone();
         let path = parts.uri.path().to_owned();
-        let started = std::time::Instant::now();
-        let mut resp = match self.pipeline(parts, body, &id).await {
+        let mut seen = Seen {
+            op: metrics::UNROUTED,
+            bucket: None,
+            key: None,
+            access_key: None,
+            // The names are copied for the log line only when it is written.
+            log: self.inner.access_log
+                && tracing::enabled!(target: ACCESS_LOG, tracing::Level::INFO),
+        };
+        let mut resp = match self.pipeline(parts, body, &id, &mut seen).await {
             Ok(resp) => resp,
             Err(e) => {
                 if e.code.status().is_client_error() {
@@ -259,19 +347,44 @@ impl S3Service {
             headers.insert("x-amz-request-id", v.clone());
             headers.insert("x-amz-id-2", v);
         }
+        if let Some(v) = &client_id {
+            headers.insert("x-request-id", v.clone());
+        }
         headers.insert("server", HeaderValue::from_static("Alexander"));
         if has_body && failed {
             headers.insert(http::header::CONNECTION, HeaderValue::from_static("close"));
         }
-        tracing::debug!(
-            request_id = %id,
-            %method,
-            path = %path,
-            status = resp.status().as_u16(),
-            ms = started.elapsed().as_millis() as u64,
-            "request"
-        );
-        resp
+        let finish = Finish {
+            metrics: self.inner.metrics.clone(),
+            started,
+            status: resp.status().as_u16(),
+            sent: 0,
+            log: seen.log.then(|| AccessLine {
+                id,
+                client_id: client_id.map(|v| v.to_str().unwrap_or("-").to_owned()),
+                method,
+                bucket: seen.bucket,
+                key: seen.key,
+                access_key: seen.access_key,
+            }),
+            op: seen.op,
+        };
+        // The request is counted (and logged) once its response body has
+        // been handed to the connection whole: before the client can see
+        // the response end, so a scrape that follows a response counts it.
+        if resp.body().is_end_stream() {
+            finish.done();
+            return resp;
+        }
+        let expected = resp.body().size_hint().exact();
+        resp.map(|inner| {
+            Observed {
+                inner,
+                expected,
+                finish: Some(finish),
+            }
+            .boxed()
+        })
     }
 
     async fn pipeline(
@@ -279,6 +392,7 @@ impl S3Service {
         parts: http::request::Parts,
         body: RequestBody,
         id: &str,
+        seen: &mut Seen,
     ) -> Result<Response<ResponseBody>, S3Error> {
         let limit = self.inner.config.limits.max_header_bytes;
         let header_bytes: usize = parts.uri.to_string().len()
@@ -295,14 +409,33 @@ impl S3Service {
                 ),
             ));
         }
-        if parts.method == Method::GET
-            && parts.uri.query().is_none()
-            && matches!(parts.uri.path(), "/health" | "/healthz" | "/readyz")
-        {
-            let mut resp = Response::new(full("OK\n"));
-            resp.headers_mut()
-                .insert("content-type", HeaderValue::from_static("text/plain"));
-            return Ok(resp);
+        // The service's own paths, unsigned and without a query (a bucket
+        // of the same name is still listed with one, as every SDK does).
+        if parts.method == Method::GET && parts.uri.query().is_none() {
+            match parts.uri.path() {
+                "/health" | "/healthz" => {
+                    seen.op = metrics::HEALTH;
+                    return Ok(text(StatusCode::OK, "OK\n".into()));
+                }
+                "/readyz" => {
+                    seen.op = metrics::READY;
+                    return Ok(match self.readiness().await {
+                        Ok(()) => text(StatusCode::OK, "OK\n".into()),
+                        Err(reason) => {
+                            tracing::warn!(%reason, "not ready");
+                            text(
+                                StatusCode::SERVICE_UNAVAILABLE,
+                                format!("not ready: {reason}\n"),
+                            )
+                        }
+                    });
+                }
+                "/metrics" if self.inner.metrics_endpoint.is_some() => {
+                    seen.op = metrics::METRICS;
+                    return self.scrape(&parts.headers).await;
+                }
+                _ => {}
+            }
         }
         let endpoint = router::route_request(
             &parts.method,
@@ -310,6 +443,11 @@ impl S3Service {
             &parts.headers,
             self.inner.config.vhost_domain.as_deref(),
         )?;
+        seen.op = endpoint.name();
+        if seen.log {
+            seen.bucket = endpoint.bucket().map(str::to_owned);
+            seen.key = endpoint.key().map(str::to_owned);
+        }
         // A cross-origin request on a bucket gets the Access-Control-*
         // headers the bucket's CORS rules grant, whether it succeeds or not.
         let cors = match endpoint.bucket() {
@@ -348,6 +486,9 @@ impl S3Service {
                     return Err(e);
                 }
             };
+            if seen.log {
+                seen.access_key.clone_from(&key);
+            }
             let subject = key.map_or_else(by_addr, Subject::Key);
             let permit = self.admit(subject, id)?;
             // Query parameters a presigned URL signed in place of headers
@@ -362,6 +503,7 @@ impl S3Service {
             } else {
                 endpoint
             };
+            seen.op = endpoint.name();
             let ctx = Ctx {
                 svc: self.clone(),
                 parts,
@@ -398,6 +540,77 @@ impl S3Service {
                 Err(e)
             }
         }
+    }
+
+    /// Whether the server can serve: the store commits a write and reads it
+    /// back, its disk has more room than the store keeps in reserve, and
+    /// the check the server was given (the mount) passes; all within
+    /// [`READY_DEADLINE`]. `Err` says why not, in one line.
+    async fn readiness(&self) -> Result<(), String> {
+        let svc = self.clone();
+        let checks = tokio::task::spawn_blocking(move || svc.ready_checks());
+        match tokio::time::timeout(READY_DEADLINE, checks).await {
+            Ok(Ok(r)) => r,
+            Ok(Err(e)) => Err(format!("the readiness check failed: {e}")),
+            Err(_) => Err(format!(
+                "the store (or the mount) did not answer within {} s",
+                READY_DEADLINE.as_secs()
+            )),
+        }
+    }
+
+    fn ready_checks(&self) -> Result<(), String> {
+        let store = &self.inner.store;
+        store
+            .probe()
+            .map_err(|e| format!("the store cannot write and read back: {e}"))?;
+        let free = store
+            .free_bytes()
+            .map_err(|e| format!("cannot read the data directory's free space: {e}"))?;
+        let reserve = store.config().reserved_bytes;
+        if free <= reserve {
+            return Err(format!(
+                "{free} bytes free on the data directory's filesystem, \
+                 not more than the store's reserve of {reserve} bytes"
+            ));
+        }
+        match &self.inner.ready_check {
+            Some(check) => check(),
+            None => Ok(()),
+        }
+    }
+
+    /// `GET /metrics`: the exposition, if the request carries the token
+    /// (when one is set).
+    async fn scrape(&self, headers: &http::HeaderMap) -> Result<Response<ResponseBody>, S3Error> {
+        let Some(endpoint) = self.inner.metrics_endpoint.clone() else {
+            return Err(S3Error::internal("no metrics endpoint"));
+        };
+        if let Some(token) = &endpoint.token {
+            use subtle::ConstantTimeEq;
+            let given = headers
+                .get(http::header::AUTHORIZATION)
+                .and_then(|v| v.as_bytes().strip_prefix(b"Bearer "))
+                .unwrap_or_default();
+            if !bool::from(given.ct_eq(token.as_bytes())) {
+                let mut resp = text(
+                    StatusCode::UNAUTHORIZED,
+                    "metrics need the token: Authorization: Bearer TOKEN\n".into(),
+                );
+                resp.headers_mut()
+                    .insert("www-authenticate", HeaderValue::from_static("Bearer"));
+                return Ok(resp);
+            }
+        }
+        let exposition = tokio::task::spawn_blocking(move || (endpoint.render)())
+            .await
+            .map_err(|e| S3Error::internal(format!("rendering the metrics failed: {e}")))?;
+        let mut resp = Response::new(full(exposition));
+        resp.headers_mut().insert(
+            "content-type",
+            HeaderValue::from_static(prometheus_client::encoding::prometheus_text::CONTENT_TYPE),
+        );
+        Ok(resp)
     }
 
     /// Admits a request of `subject` under the rate limit, or refuses it
@@ -452,6 +665,141 @@ impl S3Service {
                 None,
                 false,
             )),
+        }
+    }
+}
+
+/// A plain-text response.
+fn text(status: StatusCode, body: String) -> Response<ResponseBody> {
+    let mut resp = Response::new(full(body));
+    *resp.status_mut() = status;
+    resp.headers_mut()
+        .insert("content-type", HeaderValue::from_static("text/plain"));
+    resp
+}
+
+/// The client's `X-Request-ID`, if it is one to echo and log: printable
+/// ASCII (no control characters, which a log line must not carry), at most
+/// [`MAX_CLIENT_REQUEST_ID`] bytes.
+fn client_request_id(headers: &http::HeaderMap) -> Option<HeaderValue> {
+    let v = headers.get("x-request-id")?;
+    let b = v.as_bytes();
+    (!b.is_empty()
+        && b.len() <= MAX_CLIENT_REQUEST_ID
+        && b.iter().all(|c| (0x20..0x7f).contains(c)))
+    .then(|| v.clone())
+}
+
+/// What the pipeline learnt of a request, for its metrics and its access
+/// log line: the names are filled in only when `log` is set.
+pub(crate) struct Seen {
+    op: &'static str,
+    bucket: Option<String>,
+    key: Option<String>,
+    access_key: Option<String>,
+    log: bool,
+}
+
+/// The access log's view of a request.
+struct AccessLine {
+    id: String,
+    client_id: Option<String>,
+    method: Method,
+    bucket: Option<String>,
+    key: Option<String>,
+    access_key: Option<String>,
+}
+
+/// What is counted and logged once a response is out.
+struct Finish {
+    metrics: S3Metrics,
+    op: &'static str,
+    status: u16,
+    started: Instant,
+    /// Bytes of the body handed to the connection.
+    sent: u64,
+    log: Option<AccessLine>,
+}
+
+impl Finish {
+    fn done(self) {
+        let took = self.started.elapsed();
+        self.metrics.request(self.op, self.status, took);
+        if let Some(l) = self.log {
+            let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_owned());
+            tracing::info!(
+                target: ACCESS_LOG,
+                method = %l.method,
+                bucket = %dash(&l.bucket),
+                key = %dash(&l.key),
+                status = self.status,
+                bytes = self.sent,
+                ms = took.as_secs_f64() * 1e3,
+                request_id = %l.id,
+                client_request_id = %dash(&l.client_id),
+                access_key = %dash(&l.access_key),
+                op = self.op,
+                "request"
+            );
+        }
+    }
+}
+
+/// A response body that counts the bytes it hands out and finishes the
+/// request ([`Finish::done`]) at its end: its last frame, the length it
+/// announced, or its drop (the client went away).
+struct Observed {
+    inner: ResponseBody,
+    expected: Option<u64>,
+    finish: Option<Finish>,
+}
+
+impl Body for Observed {
+    type Data = Bytes;
+    type Error = io::Error;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, io::Error>>> {
+        let this = self.get_mut();
+        let polled = std::pin::Pin::new(&mut this.inner).poll_frame(cx);
+        match &polled {
+            std::task::Poll::Ready(Some(Ok(frame))) => {
+                if let (Some(data), Some(f)) = (frame.data_ref(), this.finish.as_mut()) {
+                    f.sent += data.len() as u64;
+                    f.metrics.sent(data.len() as u64);
+                }
+                let sent = this.finish.as_ref().map_or(0, |f| f.sent);
+                if (this.inner.is_end_stream() || this.expected.is_some_and(|n| sent >= n))
+                    && let Some(f) = this.finish.take()
+                {
+                    f.done();
+                }
+            }
+            std::task::Poll::Ready(_) => {
+                if let Some(f) = this.finish.take() {
+                    f.done();
+                }
+            }
+            std::task::Poll::Pending => {}
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+impl Drop for Observed {
+    fn drop(&mut self) {
+        if let Some(f) = self.finish.take() {
+            f.done();
         }
     }
 }
@@ -577,10 +925,12 @@ pub async fn serve(
                     }),
                 );
                 let conn = graceful.watch(conn);
+                let open = service.inner.metrics.connection();
                 tokio::spawn(async move {
                     if let Err(e) = conn.await {
                         tracing::debug!(%peer, "connection ended: {e}");
                     }
+                    drop(open);
                     drop(slot);
                 });
             }

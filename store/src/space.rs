@@ -403,6 +403,14 @@ impl Store {
         Ok(moved)
     }
 
+    /// Bytes free for an unprivileged writer on the filesystem of the
+    /// store's directory, to compare with [`crate::Config::reserved_bytes`]:
+    /// below it, chunk appends fail with `ENOSPC`.
+    pub fn free_bytes(&self) -> Result<u64> {
+        let vfs = rustix::fs::statvfs(&self.inner.dir).map_err(std::io::Error::from)?;
+        Ok(vfs.f_bavail.saturating_mul(vfs.f_frsize))
+    }
+
     /// Figures about the whole store.
     pub fn stats(&self) -> Result<Stats> {
         let inner = &self.inner;

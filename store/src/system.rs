@@ -6,6 +6,9 @@ use crate::Store;
 use crate::error::{Error, Result};
 use crate::meta::keys;
 
+/// The namespace of [`Store::probe`]'s entry.
+const PROBE_NS: &str = "health";
+
 fn check_namespace(ns: &str) -> Result<()> {
     if ns.is_empty() || ns.as_bytes().contains(&0) {
         return Err(Error::InvalidArgument(format!("bad namespace {ns:?}")));
@@ -69,6 +72,22 @@ impl Store {
         Ok(true)
     }
 
+    /// Writes a small value to the metadata database, makes it durable and
+    /// reads it back: what a readiness check asks of the store (a disk that
+    /// has gone read-only, or a database that can no longer commit, fails
+    /// here). The value is the time of the probe, so that each write
+    /// really changes the entry.
+    pub fn probe(&self) -> Result<()> {
+        let value = crate::now_ns().to_be_bytes();
+        self.system_put(PROBE_NS, b"probe", Some(&value))?;
+        match self.system_get(PROBE_NS, b"probe")? {
+            Some(v) if v == value => Ok(()),
+            _ => Err(Error::BadRecord(
+                "the probe value read back differs from the one written".into(),
+            )),
+        }
+    }
+
     /// Every entry of a namespace, in key order.
     pub fn system_scan(&self, ns: &str) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
         check_namespace(ns)?;
@@ -113,5 +132,17 @@ mod tests {
         s.system_put("users", b"bob", Some(b"3")).unwrap();
         assert_eq!(s.system_scan("keys").unwrap().len(), 1);
         assert!(s.system_get("", b"x").is_err());
+    }
+
+    #[test]
+    fn probe_writes_and_reads_back_and_free_space_is_known() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), Config::default()).unwrap();
+        store.probe().unwrap();
+        store.probe().unwrap();
+        assert!(store.system_get("health", b"probe").unwrap().is_some());
+        // The test's own disk has some room; the exact figure moves with
+        // whatever else runs, so only its sense is checked.
+        assert!(store.free_bytes().unwrap() > 0);
     }
 }
