@@ -798,14 +798,43 @@ fn help_says_how_the_store_is_opened() {
     assert!(help.contains("opens the store directly"), "{help}");
     assert!(help.contains("admin socket"), "{help}");
     for command in [
-        "serve", "user", "key", "bucket", "put", "get", "ls", "rm", "mv", "snapshot", "stats", "gc",
+        "serve",
+        "user",
+        "key",
+        "bucket",
+        "put",
+        "get",
+        "ls",
+        "rm",
+        "mv",
+        "snapshot",
+        "stats",
+        "gc",
+        "compact",
+        "fsck",
+        "scrub",
+        "lifecycle",
+        "generate",
     ] {
         assert!(
             help.contains(&format!("  {command} ")),
             "{command} in {help}"
         );
     }
-    assert!(!help.contains("generate"), "generate is hidden");
+    // Shell completions, for the package to install.
+    for shell in ["bash", "zsh", "fish"] {
+        let out = env
+            .bare(&["generate", "completions", shell])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "completions for {shell}");
+        let script = String::from_utf8(out.stdout).unwrap();
+        assert!(script.contains("alexander"), "{shell}: {script}");
+        assert!(
+            script.contains("lifecycle"),
+            "{shell} completes subcommands"
+        );
+    }
     let man = String::from_utf8(env.bare(&["generate", "man"]).output().unwrap().stdout).unwrap();
     assert!(man.contains("\n.TH alexander 1 "), "{}", &man[..100]);
     assert_eq!(man.matches(".TH ").count(), 1);

@@ -2288,3 +2288,104 @@ fn background_gc_and_compaction_give_space_back_while_writers_run() {
     let report = ok(&data, &["fsck", "--verify-data"]);
     assert!(report.contains("the store is consistent"), "{report}");
 }
+
+/// Runs `restic` with the repository `repo`; its output, failing the test
+/// if it fails.
+fn restic(restic: &Path, repo: &Path, args: &[&str], cwd: &Path) -> String {
+    let out = Command::new(restic)
+        .arg("--repo")
+        .arg(repo)
+        .args(args)
+        .current_dir(cwd)
+        .env("RESTIC_PASSWORD", "a test password")
+        .env("RESTIC_CACHE_DIR", cwd.join("restic-cache"))
+        .stdin(Stdio::null())
+        .output()
+        .expect("run restic");
+    assert!(
+        out.status.success(),
+        "restic {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn restic_prune_in_the_mount_gives_the_space_back_without_a_restart() {
+    let Some(program) = std::env::var_os("PATH")
+        .iter()
+        .flat_map(std::env::split_paths)
+        .map(|d| d.join("restic"))
+        .find(|p| p.is_file())
+    else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "restic is not installed (.ci/run installs it)"
+        );
+        eprintln!("skipping: restic is not installed");
+        return;
+    };
+    let dir = TempDir::new().unwrap();
+    let data = dir.path().join("data");
+    let mnt = dir.path().join("mnt");
+    ok(&data, &["bucket", "create", "backups"]);
+    let config = dir.path().join("alexander.toml");
+    std::fs::write(
+        &config,
+        "[gc]\ngrace_period_secs = 0\ninterval = \"1s\"\n[compact]\ninterval = \"1s\"\n",
+    )
+    .unwrap();
+    let server = start(
+        &data,
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "--mount",
+            mnt.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let work = dir.path().join("work");
+    let src = work.join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    let repo = mnt.join("backups/repo");
+    restic(&program, &repo, &["init"], &work);
+    // Two backups of different data, then all but the last forgotten and
+    // pruned: the first backup's data is garbage in the repository, and
+    // prune deletes or rewrites its pack files in the mount.
+    for round in 0..2u64 {
+        for f in 0..4u64 {
+            std::fs::write(
+                src.join(format!("file{f}")),
+                noise(3 << 20, 100 * round + f),
+            )
+            .unwrap();
+        }
+        restic(&program, &repo, &["backup", "--host", "test", "src"], &work);
+    }
+    restic(
+        &program,
+        &repo,
+        &["forget", "--keep-last", "1", "--prune"],
+        &work,
+    );
+    // By the next compaction the packs hold little more than what is live,
+    // with no restart (`stats` runs in the server).
+    let mut last = String::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        last = ok(&data, &["stats"]);
+        let (packs, live) = (number(&last, "pack bytes"), number(&last, "stored bytes"));
+        if packs * 10 <= live * 11 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the packs still hold much more than the live bytes:\n{last}"
+        );
+        thread::sleep(Duration::from_millis(200));
+    }
+    eprintln!("after prune and compaction:\n{last}");
+    restic(&program, &repo, &["check", "--read-data"], &work);
+    server.stop_unmounted(&mnt);
+}
