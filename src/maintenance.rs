@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use alexander_store::Store;
+use alexander_store::{Pace, Store};
 use parking_lot::{Condvar, Mutex};
 
 use crate::config::MaintenanceSettings;
@@ -22,6 +22,11 @@ use crate::schedule::{self, Schedule};
 /// How often the snapshot schedules are looked at: the finest period a
 /// schedule can have.
 const SNAPSHOT_TICK: Duration = Duration::from_secs(1);
+
+/// The share of wall-clock time GC and compaction may take: after each
+/// step they rest as long as it took (`store/benches/upkeep.rs` measures
+/// what that leaves the foreground).
+const BACKGROUND_SHARE: f64 = 0.5;
 
 /// When each task last succeeded (ns since the epoch), for metrics and
 /// status.
@@ -130,7 +135,12 @@ fn run(
     loop {
         let now = Instant::now();
         if gc.as_mut().is_some_and(|t| t.due(now)) {
-            match store.gc() {
+            let mut pace = Pace::new(BACKGROUND_SHARE);
+            let gc_pass = store.gc_with(&mut |_| {
+                pace.step();
+                !stopped(stop)
+            });
+            match gc_pass {
                 Ok(r) => {
                     tracing::info!(
                         chunks = r.chunks_freed,
@@ -148,7 +158,12 @@ fn run(
             return;
         }
         if compact.as_mut().is_some_and(|t| t.due(Instant::now())) {
-            match store.compact() {
+            let mut pace = Pace::new(BACKGROUND_SHARE);
+            let compaction = store.compact_with(&mut |_| {
+                pace.step();
+                !stopped(stop)
+            });
+            match compaction {
                 Ok(r) => {
                     tracing::info!(
                         packs_rewritten = r.packs_rewritten,

@@ -68,7 +68,7 @@ pub use reader::{ObjectReader, PinnedVersion};
 pub use records::{ObjectMeta, PosixAttrs, Versioning};
 pub use scrub::{ChunkUser, DamagedChunk, ScrubProgress, ScrubReport};
 pub use snapshots::SnapshotInfo;
-pub use space::{CompactReport, FsckReport, GcReport, Progress, Stats};
+pub use space::{CompactReport, FsckReport, GcReport, Pace, Progress, Stats};
 pub use unsynced::Recovered;
 
 use meta::Meta;

@@ -94,6 +94,35 @@ pub enum Progress {
     },
 }
 
+/// Paces a pass that reports its steps (`gc_with`, `compact_with`): after
+/// each step it sleeps so that the pass works at most `share` (0 < share
+/// ≤ 1) of the wall-clock time, leaving the rest of the disk and of the
+/// commit lock to the foreground. `share` 1 does not pace.
+pub struct Pace {
+    share: f64,
+    last: std::time::Instant,
+}
+
+impl Pace {
+    pub fn new(share: f64) -> Pace {
+        Pace {
+            share: share.clamp(0.01, 1.0),
+            last: std::time::Instant::now(),
+        }
+    }
+
+    /// Called at each progress report: waits out the step's share.
+    pub fn step(&mut self) {
+        let worked = self.last.elapsed();
+        if self.share < 1.0 {
+            let rest = worked.mul_f64((1.0 - self.share) / self.share);
+            // A step is at most a batch; so is the pause (a few ms).
+            std::thread::sleep(rest.min(std::time::Duration::from_secs(1)));
+        }
+        self.last = std::time::Instant::now();
+    }
+}
+
 /// Takes `lock`, telling `progress` first when another pass holds it.
 /// `None` when the callback said to stop while waiting.
 fn one_at_a_time<'a>(

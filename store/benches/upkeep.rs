@@ -1,0 +1,171 @@
+//! What the server's upkeep costs the foreground: the latency of small
+//! durable puts with nothing else running, while GC and compaction run at
+//! full speed, and while they run paced ([`alexander_store::Pace`], the
+//! share `serve` gives them), each as p50 and p99 and as a ratio to idle.
+//!
+//! `cargo bench -p alexander-store --bench upkeep` prints the table. Run
+//! without `--bench` (as `cargo test --all-targets` does) it makes a smoke
+//! run with tiny sizes, so the program cannot rot.
+//!
+//! Environment: `ALEXANDER_BENCH_GARBAGE_MIB` (default 1024), the bytes
+//! written and deleted (beside a fifth as much that stays) before the
+//! pass, so that GC has garbage to free and compaction live chunks to
+//! move; `ALEXANDER_BENCH_DIR`, where the stores go (default: cargo's temp
+//! dir in the target dir).
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use alexander_store::{Config, Pace, PutOptions, Store};
+
+type Res<T> = Result<T, Box<dyn std::error::Error>>;
+
+/// The share of wall-clock time `serve` lets GC and compaction take.
+const SERVE_SHARE: f64 = 0.5;
+
+fn main() -> Res<()> {
+    let bench = std::env::args().any(|a| a == "--bench");
+    let garbage_mib: u64 = if bench {
+        std::env::var("ALEXANDER_BENCH_GARBAGE_MIB")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1024)
+    } else {
+        4
+    };
+    let puts = if bench { 2000 } else { 20 };
+    let base = std::env::var_os("ALEXANDER_BENCH_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_TARGET_TMPDIR")).to_owned());
+    std::fs::create_dir_all(&base)?;
+    println!(
+        "Alexander upkeep figures: durable 4 KiB puts one at a time ({puts} idle, else for \
+         as long as one GC and compaction pass runs over {garbage_mib} MiB deleted among \
+         data that stays)"
+    );
+    println!(
+        "{:<44} {:>10} {:>10} {:>9} {:>9}",
+        "foreground puts", "p50", "p99", "p50/idle", "p99/idle"
+    );
+    let mut idle = None;
+    for (what, background) in [
+        ("idle", None),
+        ("while GC and compaction run at full speed", Some(1.0)),
+        (
+            "while they run paced (share 0.5, as serve)",
+            Some(SERVE_SHARE),
+        ),
+        ("while they run paced (share 0.2)", Some(0.2)),
+    ] {
+        let dir = tempfile::Builder::new()
+            .prefix("alexander-upkeep-")
+            .tempdir_in(&base)?;
+        let (p50, p99, took) = measure(dir.path(), garbage_mib, puts, background)?;
+        let (i50, i99) = *idle.get_or_insert((p50, p99));
+        println!(
+            "{what:<44} {:>8.0}us {:>8.0}us {:>9.2} {:>9.2}{}",
+            p50.as_secs_f64() * 1e6,
+            p99.as_secs_f64() * 1e6,
+            p50.as_secs_f64() / i50.as_secs_f64(),
+            p99.as_secs_f64() / i99.as_secs_f64(),
+            if took > Duration::ZERO {
+                format!("  (the pass took {:.1} s)", took.as_secs_f64())
+            } else {
+                String::new()
+            }
+        );
+    }
+    Ok(())
+}
+
+/// p50 and p99 of durable puts made one after another: `puts` of them
+/// with nothing else running, or, with `share`, as many as fit while one
+/// GC and one compaction pass run at that share in another thread; and how
+/// long that pass took.
+fn measure(
+    dir: &Path,
+    garbage_mib: u64,
+    puts: usize,
+    share: Option<f64>,
+) -> Res<(Duration, Duration, Duration)> {
+    let config = Config {
+        gc_grace: Duration::ZERO,
+        // Every pack with garbage in it is rewritten.
+        compact_below: 0.99,
+        ..Config::default()
+    };
+    let store = Store::open(dir, config)?;
+    store.create_bucket("foreground")?;
+    store.create_bucket("garbage")?;
+    make_garbage(&store, garbage_mib)?;
+    let done = AtomicBool::new(share.is_none());
+    let mut times = Vec::with_capacity(puts);
+    let took = std::thread::scope(|scope| -> Res<Duration> {
+        let worker = share.map(|share| {
+            let store = store.clone();
+            let done = &done;
+            scope.spawn(move || -> alexander_store::Result<Duration> {
+                let started = Instant::now();
+                let mut pace = Pace::new(share);
+                store.gc_with(&mut |_| {
+                    pace.step();
+                    true
+                })?;
+                store.compact_with(&mut |_| {
+                    pace.step();
+                    true
+                })?;
+                done.store(true, Ordering::Relaxed);
+                Ok(started.elapsed())
+            })
+        });
+        let body = vec![7u8; 4096];
+        let mut i = 0;
+        // Idle: `puts` of them; beside a pass: until it ends.
+        while (share.is_none() && i < puts) || (share.is_some() && !done.load(Ordering::Relaxed)) {
+            let started = Instant::now();
+            store.put_object(
+                "foreground",
+                &format!("k{i}"),
+                &body[..],
+                PutOptions::default(),
+            )?;
+            times.push(started.elapsed());
+            i += 1;
+        }
+        Ok(match worker {
+            Some(w) => w.join().expect("background thread")?,
+            None => Duration::ZERO,
+        })
+    })?;
+    times.sort();
+    let at = |q: f64| times[((times.len() - 1) as f64 * q) as usize];
+    Ok((at(0.5), at(0.99), took))
+}
+
+/// Writes `mib` MiB of distinct data in 1 MiB objects, each followed by a
+/// 256 KiB object that stays, and deletes the 1 MiB ones: GC has the
+/// garbage to free, and compaction a fifth of every pack to move.
+fn make_garbage(store: &Store, mib: u64) -> alexander_store::Result<()> {
+    let mut block = vec![0u8; 1 << 20];
+    for i in 0..mib {
+        let mut x = i.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        for chunk in block.chunks_mut(8) {
+            x ^= x >> 12;
+            x ^= x << 25;
+            x ^= x >> 27;
+            chunk.copy_from_slice(&x.wrapping_mul(0x2545_F491_4F6C_DD1D).to_le_bytes());
+        }
+        let key = format!("g{i}");
+        store.put_object("garbage", &key, &block[..], PutOptions::default())?;
+        store.put_object(
+            "garbage",
+            &format!("live{i}"),
+            &block[..256 << 10],
+            PutOptions::default(),
+        )?;
+        store.delete_object("garbage", &key, None)?;
+    }
+    Ok(())
+}
