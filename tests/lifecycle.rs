@@ -6,7 +6,7 @@
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -16,40 +16,11 @@ use alexander_s3::auth::sigv4::{SignRequest, UNSIGNED_PAYLOAD, sign_request};
 use alexander_store::time::UtcTime;
 use tempfile::TempDir;
 
+use crate::serve::{alexander, ok, run};
 use crate::support::listening_address;
 
 const ACCESS_KEY: &str = "LIFECYCLETESTKEY";
 const SECRET_KEY: &str = "lifecycle-test-secret-0123456789";
-
-/// The binary without the caller's ALEXANDER_* settings, on `data`.
-fn alexander(data: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_alexander"));
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("ALEXANDER_") {
-            cmd.env_remove(name);
-        }
-    }
-    cmd.env_remove("RUST_LOG")
-        .arg("--data")
-        .arg(data)
-        .stdin(Stdio::null());
-    cmd
-}
-
-fn run(data: &Path, args: &[&str]) -> Output {
-    alexander(data).args(args).output().expect("run alexander")
-}
-
-fn ok(data: &Path, args: &[&str]) -> String {
-    let out = run(data, args);
-    assert!(
-        out.status.success(),
-        "alexander {args:?} failed ({}): {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 /// `alexander serve` on a free port, root's key given; killed on drop if
 /// still running.

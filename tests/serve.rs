@@ -47,12 +47,12 @@ fn alexander_at(bin: &Path, data: &Path) -> Command {
 }
 
 /// Runs an admin or store command; returns its output.
-fn run(data: &Path, args: &[&str]) -> Output {
+pub(crate) fn run(data: &Path, args: &[&str]) -> Output {
     alexander(data).args(args).output().expect("run alexander")
 }
 
 /// Runs a command that must succeed; returns its standard output.
-fn ok(data: &Path, args: &[&str]) -> String {
+pub(crate) fn ok(data: &Path, args: &[&str]) -> String {
     let out = run(data, args);
     assert!(
         out.status.success(),

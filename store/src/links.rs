@@ -178,9 +178,20 @@ pub(crate) fn follow_meta(
     linked: &Linked,
     meta: &ObjectMeta,
 ) -> Result<()> {
-    for name in &linked.others {
+    change_current(txn, bucket, &linked.others, |m| *m = meta.clone())
+}
+
+/// Applies `change` to the metadata of the current version of each of
+/// `names`, in place.
+fn change_current(
+    txn: &mut Txn<'_>,
+    bucket: &str,
+    names: &[String],
+    change: impl Fn(&mut ObjectMeta),
+) -> Result<()> {
+    for name in names {
         if let Some(mut r) = current_record(txn, bucket, name)? {
-            r.meta = meta.clone();
+            change(&mut r.meta);
             txn.put_rec(keys::version(bucket, name, r.seq), &r);
             refresh_current(txn, bucket, name)?;
         }
@@ -198,12 +209,9 @@ pub(crate) fn moved(
     seq: u64,
     linked: Linked,
 ) -> Result<()> {
-    let others: Vec<String> = linked.others.into_iter().filter(|n| n != to).collect();
-    let mut names = current_seqs(txn, bucket, &others)?;
-    names.insert(to.to_owned(), seq);
-    txn.delete(keys::link(bucket, from));
-    save(txn, bucket, linked.group, names);
-    Ok(())
+    let moves = BTreeMap::from([(from.to_owned(), to.to_owned())]);
+    let new_seqs = BTreeMap::from([(to.to_owned(), seq)]);
+    moved_within(txn, bucket, from, to, linked, &moves, &new_seqs)
 }
 
 /// [`moved`] for a rename of a whole prefix: `moves` maps every old key to
@@ -248,13 +256,7 @@ pub(crate) fn left(
     ctime_ns: Option<i64>,
 ) -> Result<()> {
     if let Some(t) = ctime_ns {
-        for name in &linked.others {
-            if let Some(mut r) = current_record(txn, bucket, name)? {
-                r.meta.attrs.ctime_ns = Some(t);
-                txn.put_rec(keys::version(bucket, name, r.seq), &r);
-                refresh_current(txn, bucket, name)?;
-            }
-        }
+        change_current(txn, bucket, &linked.others, |m| m.attrs.ctime_ns = Some(t))?;
     }
     let names = current_seqs(txn, bucket, &linked.others)?;
     txn.delete(keys::link(bucket, key));
