@@ -215,20 +215,7 @@ impl Store {
                 let id = ChunkId::of(&data);
                 let len = data.len() as u32;
                 chunks.push(ChunkRef { id, len });
-                // A chunk recorded damaged is stored again, as if new: its
-                // indexing heals it (`refs::index_chunks`).
-                let (new, heals) = if seen.insert(id) {
-                    pins.pin(id);
-                    match inner.meta.get(&keys::chunk(&id))? {
-                        None => (true, false),
-                        Some(_) => {
-                            let heals = inner.is_damaged(&id)?;
-                            (heals, heals)
-                        }
-                    }
-                } else {
-                    (false, false)
-                };
+                let (new, heals) = to_store(inner, id, &mut seen, &mut pins)?;
                 stages.chunk(&data, new)?;
                 if !new {
                     continue;
@@ -448,3 +435,27 @@ pub(crate) const INDEX_BATCH: usize = 256;
 /// Chunks queued for the MD5 stage: at most this many times the largest
 /// chunk size in flight.
 const MD5_QUEUE: usize = 16;
+
+/// Whether a stream must store chunk `id`, met in it for the first time
+/// unless `seen` holds it (then it is pinned against GC): `(new, heals)`,
+/// where `new` says to store its bytes and `heals` that they replace a
+/// copy recorded damaged, stored again as if new so that its indexing heals
+/// it (`refs::index_chunks`).
+pub(crate) fn to_store(
+    inner: &crate::Inner,
+    id: ChunkId,
+    seen: &mut HashSet<ChunkId>,
+    pins: &mut PinGuard,
+) -> Result<(bool, bool)> {
+    if !seen.insert(id) {
+        return Ok((false, false));
+    }
+    pins.pin(id);
+    match inner.meta.get(&keys::chunk(&id))? {
+        None => Ok((true, false)),
+        Some(_) => {
+            let heals = inner.is_damaged(&id)?;
+            Ok((heals, heals))
+        }
+    }
+}

@@ -33,7 +33,6 @@ use crate::error::{Error, Result};
 use crate::ingest::{INDEX_BATCH, Ingested, NewChunk, PinGuard, Place, store_new};
 use crate::manifest::{ChunkRef, Manifest};
 use crate::md5x2::{Md5, update_both};
-use crate::meta::keys;
 use crate::names::ChunkId;
 
 /// Chunks cut by the writes since the last [`IngestWriter::cut`], in
@@ -192,20 +191,7 @@ impl IngestWriter {
         let id = ChunkId::of(&data);
         let len = data.len() as u32;
         self.chunks.push(ChunkRef { id, len });
-        // A chunk recorded damaged is stored again, as if new: its
-        // indexing heals it (`refs::index_chunks`).
-        let (new, heals) = if self.seen.insert(id) {
-            self.pins.pin(id);
-            match inner.meta.get(&keys::chunk(&id))? {
-                None => (true, false),
-                Some(_) => {
-                    let heals = inner.is_damaged(&id)?;
-                    (heals, heals)
-                }
-            }
-        } else {
-            (false, false)
-        };
+        let (new, heals) = crate::ingest::to_store(inner, id, &mut self.seen, &mut self.pins)?;
         self.cut.0.push((data.clone(), new));
         if !new {
             return Ok(());
