@@ -22,7 +22,7 @@ use alexander_store::{Config, Pace, PutOptions, Store};
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
 /// The share of wall-clock time `serve` lets GC and compaction take.
-const SERVE_SHARE: f64 = 0.5;
+const SERVE_SHARE: f64 = 0.2;
 
 fn main() -> Res<()> {
     let bench = std::env::args().any(|a| a == "--bench");

@@ -142,6 +142,11 @@ fn one_at_a_time<'a>(
 /// Chunks between two reports of fsck.
 const FSCK_STEP: u64 = 256;
 
+/// Chunks compaction moves in one step: at most 4 MiB of copies at the
+/// average chunk size, so that a foreground write waits little for a step
+/// (`store/benches/upkeep.rs`).
+const MOVE_BATCH: usize = 64;
+
 impl FsckReport {
     pub fn is_clean(&self) -> bool {
         self.dangling.is_empty()
@@ -348,7 +353,12 @@ impl Store {
             if size > 0 && live as f64 / size as f64 >= inner.config.compact_below {
                 continue;
             }
-            let moved = self.move_live_chunks(pack)?;
+            // Each batch of moves is a step of its own, so that a paced
+            // pass rests between them and a stop is seen at once.
+            let moved = self.move_live_chunks(pack, &mut || {
+                go_on = go_on && progress(step(done));
+                go_on
+            })?;
             if moved > 0 {
                 report.packs_rewritten += 1;
                 report.chunks_moved += moved;
@@ -369,7 +379,10 @@ impl Store {
         Ok(report)
     }
 
-    fn move_live_chunks(&self, pack: u64) -> Result<u64> {
+    /// Moves the live chunks of `pack` to the active pack, a batch of
+    /// [`MOVE_BATCH`] at a time (copied, synced, then indexed in one
+    /// commit), asking `next` after each batch whether to go on.
+    fn move_live_chunks(&self, pack: u64, next: &mut dyn FnMut() -> bool) -> Result<u64> {
         let inner = &self.inner;
         let prefix = keys::pack_members(pack);
         let members: Vec<ChunkId> = inner
@@ -378,7 +391,7 @@ impl Store {
             .map(|e| e.map(|(k, _)| ChunkId(k[prefix.len()..].try_into().expect("32 bytes"))))
             .collect::<Result<_>>()?;
         let mut moved = 0;
-        for batch in members.chunks(256) {
+        for batch in members.chunks(MOVE_BATCH) {
             let mut pins = PinGuard::new(self);
             let mut copies: Vec<(ChunkId, Location)> = Vec::new();
             for id in batch {
@@ -428,6 +441,9 @@ impl Store {
             }
             txn.commit()?;
             inner.meta.sync()?;
+            if !next() {
+                break;
+            }
         }
         Ok(moved)
     }
