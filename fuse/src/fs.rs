@@ -1395,13 +1395,7 @@ impl Fs {
         }
         // The new name shares what is written so far: writes in flight are
         // committed under the name first.
-        for h in self.handles_of(ino) {
-            match self.commit_state(&h) {
-                Ok(()) | Err(FsError::NotSupported(_)) => {}
-                Err(e) => return Err(e),
-            }
-        }
-        self.commit_overlay(ino)?;
+        self.settle_writes(ino)?;
         let now = now_ns();
         self.store
             .link(&node.bucket, &node.path, &path, now)
