@@ -35,8 +35,16 @@ use crate::metrics::Metrics;
 
 /// What is logged when RUST_LOG says nothing: warnings, and for `serve`
 /// also its own progress.
+///
+/// fuser logs at `error` every reply the kernel refuses. The kernel refuses
+/// one only for a request it no longer waits for: one the caller
+/// interrupted, or any still in flight when the mount is taken away
+/// (`fusermount3 -u`, `umount -l`). Neither is a fault of the server, and
+/// an operator reading "ERROR" after a clean unmount would look for one,
+/// so those lines are left out unless RUST_LOG asks for them.
 const QUIET: &str = "warn";
-const SERVER_LOG: &str = "warn,alexander=info,alexander_s3=info,alexander_store=info";
+const SERVER_LOG: &str =
+    "warn,fuser::reply=off,alexander=info,alexander_s3=info,alexander_store=info";
 
 /// How long blocking work may still run once the server has stopped.
 const RUNTIME_STOP: Duration = Duration::from_secs(5);
