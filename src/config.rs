@@ -70,6 +70,9 @@ struct StoreSection {
     /// Room kept free on the data directory's filesystem (see
     /// `alexander_store::Config::reserved_bytes`).
     reserved_bytes: Option<Size>,
+    /// Memory the metadata database caches (see
+    /// `alexander_store::Config::meta_cache_bytes`).
+    metadata_cache_bytes: Option<Size>,
 }
 
 /// `[scrub]`: how `serve` scrubs the store in the background.
@@ -423,6 +426,10 @@ impl Settings {
                     .store
                     .reserved_bytes
                     .map_or(defaults.reserved_bytes, |s| s.0),
+                meta_cache_bytes: file
+                    .store
+                    .metadata_cache_bytes
+                    .map_or(defaults.meta_cache_bytes, |s| s.0),
                 ..defaults
             },
             master_key_file: args.master_key_file.clone().or(file.master_key_file),

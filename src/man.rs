@@ -228,6 +228,11 @@ fn trailer(roff: &mut Roff) {
              default.",
         ),
         (
+            "[store] metadata_cache_bytes",
+            "Memory the metadata database (sled) may cache: the largest part of the \
+             server's resident memory besides requests in flight; 64MiB by default.",
+        ),
+        (
             "[s3.limits] max_header_bytes, max_user_metadata_bytes, max_xml_bytes",
             "Largest request head (64KiB), user metadata of an object (2KiB) and XML \
              request body (1MiB); the flags of the same names set them too.",
