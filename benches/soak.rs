@@ -165,6 +165,9 @@ async fn run(
 
     let pid = server.child.id();
     let mut samples = Vec::new();
+    // A line a minute, even when a sample comes late (a slow scrape under
+    // load would otherwise skip the minute's line).
+    let mut printed = None;
     loop {
         let reported = scrape_resident(&server.addr).await;
         samples.push(Sample {
@@ -173,7 +176,8 @@ async fn run(
             reported,
         });
         let at = samples.last().unwrap().at;
-        if at.as_secs() % 60 < SAMPLE_EVERY.as_secs() {
+        if printed != Some(at.as_secs() / 60) {
+            printed = Some(at.as_secs() / 60);
             eprintln!(
                 "soak: {:>5.1} min  rss {:>6.1} MiB  ops {}",
                 at.as_secs_f64() / 60.0,

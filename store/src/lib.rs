@@ -110,7 +110,7 @@ impl Default for Config {
             pack_size: 128 << 20,
             gc_grace: Duration::from_secs(3600),
             compact_below: 0.5,
-            meta_cache_bytes: 256 << 20,
+            meta_cache_bytes: 64 << 20,
             inline_refs: 512,
             reserved_bytes: 64 << 20,
             meta_chunk_max: 4096,
