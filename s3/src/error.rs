@@ -35,13 +35,17 @@ pub enum S3ErrorCode {
     InvalidPart,
     InvalidPartNumber,
     InvalidPartOrder,
+    InvalidPolicyDocument,
     InvalidRange,
     InvalidRequest,
     InvalidStorageClass,
     InvalidTag,
     KeyTooLongError,
+    IncorrectNumberOfFilesInPostRequest,
     MalformedACLError,
+    MalformedPOSTRequest,
     MalformedXML,
+    MaxPostPreDataLengthExceededError,
     MaxMessageLengthExceeded,
     MetadataTooLarge,
     MethodNotAllowed,
@@ -96,13 +100,17 @@ impl S3ErrorCode {
             InvalidPart => "InvalidPart",
             InvalidPartNumber => "InvalidPartNumber",
             InvalidPartOrder => "InvalidPartOrder",
+            InvalidPolicyDocument => "InvalidPolicyDocument",
             InvalidRange => "InvalidRange",
             InvalidRequest => "InvalidRequest",
             InvalidStorageClass => "InvalidStorageClass",
             InvalidTag => "InvalidTag",
             KeyTooLongError => "KeyTooLongError",
             MalformedACLError => "MalformedACLError",
+            IncorrectNumberOfFilesInPostRequest => "IncorrectNumberOfFilesInPostRequest",
+            MalformedPOSTRequest => "MalformedPOSTRequest",
             MalformedXML => "MalformedXML",
+            MaxPostPreDataLengthExceededError => "MaxPostPreDataLengthExceededError",
             MaxMessageLengthExceeded => "MaxMessageLengthExceeded",
             MetadataTooLarge => "MetadataTooLarge",
             MethodNotAllowed => "MethodNotAllowed",
@@ -152,12 +160,16 @@ impl S3ErrorCode {
             | InvalidDigest
             | InvalidPart
             | InvalidPartOrder
+            | InvalidPolicyDocument
             | InvalidRequest
             | InvalidStorageClass
             | InvalidTag
             | KeyTooLongError
+            | IncorrectNumberOfFilesInPostRequest
             | MalformedACLError
+            | MalformedPOSTRequest
             | MalformedXML
+            | MaxPostPreDataLengthExceededError
             | MaxMessageLengthExceeded
             | MetadataTooLarge
             | MissingRequestBodyError

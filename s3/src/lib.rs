@@ -14,6 +14,7 @@ mod body;
 pub mod checksum;
 mod conn;
 pub mod error;
+pub mod form;
 pub mod iam;
 pub mod lifecycle;
 pub mod limit;

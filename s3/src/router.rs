@@ -438,8 +438,8 @@ fn route_bucket(method: &Method, query: &Query, bucket: String) -> Result<Endpoi
             Method::PUT => CreateBucket { bucket },
             Method::DELETE => DeleteBucket { bucket },
             Method::HEAD => HeadBucket { bucket },
-            // Browser-form uploads (PostObject).
-            Method::POST => return Err(not_implemented("POST object (HTML form upload)")),
+            // Browser-form uploads.
+            Method::POST => PostObject { bucket },
             _ => return Err(method_not_allowed()),
         }
     };

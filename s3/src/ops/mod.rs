@@ -7,6 +7,7 @@ pub mod config;
 pub mod list;
 pub mod multipart;
 pub mod object;
+pub mod post;
 pub mod upload;
 
 use std::collections::BTreeMap;
@@ -145,6 +146,7 @@ pub async fn dispatch(
             config::delete_bucket_setting(ctx, bucket, config::CORS).await
         }
         E::PutObject { bucket, key } => object::put_object(ctx, bucket, key, body).await,
+        E::PostObject { bucket } => post::post_object(ctx, bucket, body).await,
         E::CopyObject {
             bucket,
             key,

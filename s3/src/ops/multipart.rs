@@ -66,7 +66,7 @@ const KEEP: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~')
     .remove(b'/');
 
-fn path_encode(text: &str) -> String {
+pub(super) fn path_encode(text: &str) -> String {
     utf8_percent_encode(text, KEEP).to_string()
 }
 

@@ -120,6 +120,10 @@ pub enum Endpoint {
     },
 
     // Objects.
+    /// A browser upload: `POST /bucket` with a multipart/form-data body.
+    PostObject {
+        bucket: String,
+    },
     PutObject {
         bucket: String,
         key: String,
@@ -340,6 +344,7 @@ impl Endpoint {
             GetBucketCors { .. } => "GetBucketCors",
             PutBucketCors { .. } => "PutBucketCors",
             DeleteBucketCors { .. } => "DeleteBucketCors",
+            PostObject { .. } => "PostObject",
             PutObject { .. } => "PutObject",
             CopyObject { .. } => "CopyObject",
             GetObject { .. } => "GetObject",
@@ -387,6 +392,7 @@ impl Endpoint {
             | GetBucketCors { bucket }
             | PutBucketCors { bucket }
             | DeleteBucketCors { bucket }
+            | PostObject { bucket }
             | PutObject { bucket, .. }
             | CopyObject { bucket, .. }
             | GetObject { bucket, .. }

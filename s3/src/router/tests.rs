@@ -126,6 +126,7 @@ fn bucket_cases() -> Vec<(Method, &'static str, Endpoint)> {
             },
         ),
         (post.clone(), "?delete", DeleteObjects { bucket: b() }),
+        (post.clone(), "", PostObject { bucket: b() }),
         (post.clone(), "?delete=", DeleteObjects { bucket: b() }),
         (g.clone(), "?tagging", GetBucketTagging { bucket: b() }),
         (p.clone(), "?tagging", PutBucketTagging { bucket: b() }),
@@ -533,7 +534,6 @@ fn errors() {
         // An unknown sub-resource is not silently a GetObject.
         (g.clone(), "/bucket/k?someNewThing", NotImplemented),
         (p.clone(), "/bucket/k?acl", NotImplemented),
-        (post.clone(), "/bucket", NotImplemented),
         // Wrong method for the resource.
         (Method::PATCH, "/bucket/k", MethodNotAllowed),
         (post.clone(), "/bucket/k", MethodNotAllowed),
