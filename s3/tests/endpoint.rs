@@ -15,6 +15,7 @@ mod keys;
 mod listing;
 mod multipart;
 mod objects;
+mod post;
 mod slow;
 mod smoke;
 mod starve;
