@@ -238,7 +238,8 @@ impl FormReader {
 
 /// A part's `Content-Disposition: form-data; name="…"; filename="…"`.
 fn part_head(head: &[u8]) -> Result<(String, Option<String>), S3Error> {
-    let head = std::str::from_utf8(head).map_err(|_| malformed("a part's headers are not UTF-8"))?;
+    let head =
+        std::str::from_utf8(head).map_err(|_| malformed("a part's headers are not UTF-8"))?;
     for line in head.split("\r\n") {
         let Some((name, value)) = line.split_once(':') else {
             return Err(malformed("a part's header line has no colon"));
@@ -390,7 +391,9 @@ mod tests {
     }
 
     /// Reads a form: its fields, the file's filename and content.
-    async fn read(body: RequestBody) -> Result<(Vec<(String, String)>, Option<String>, Vec<u8>), S3Error> {
+    async fn read(
+        body: RequestBody,
+    ) -> Result<(Vec<(String, String)>, Option<String>, Vec<u8>), S3Error> {
         let mut r = FormReader::new(body, B);
         let mut fields = Vec::new();
         loop {
@@ -431,7 +434,10 @@ mod tests {
         assert_eq!(boundary("multipart/form-data"), None);
         assert_eq!(boundary("multipart/form-data; boundary="), None);
         let long = "x".repeat(71);
-        assert_eq!(boundary(&format!("multipart/form-data; boundary={long}")), None);
+        assert_eq!(
+            boundary(&format!("multipart/form-data; boundary={long}")),
+            None
+        );
     }
 
     #[test]
@@ -491,7 +497,10 @@ mod tests {
         );
         // No closing delimiter for a field.
         assert_eq!(
-            code(format!("--{B}\r\nContent-Disposition: form-data; name=\"key\"\r\n\r\nk").into_bytes()),
+            code(
+                format!("--{B}\r\nContent-Disposition: form-data; name=\"key\"\r\n\r\nk")
+                    .into_bytes()
+            ),
             S3ErrorCode::MalformedPOSTRequest
         );
         // A part without Content-Disposition.

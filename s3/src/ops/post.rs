@@ -119,7 +119,10 @@ pub async fn post_object(mut ctx: Ctx, bucket: String, body: RequestBody) -> R {
                 PreconditionFailed,
                 "Bucket POST must be of the enclosure-type multipart/form-data"
             )
-            .with_field("Condition", "Bucket POST must be of the enclosure-type-multipart/form-data")
+            .with_field(
+                "Condition",
+                "Bucket POST must be of the enclosure-type-multipart/form-data",
+            )
         })?;
     let mut reader = FormReader::new(body, &boundary);
     let mut fields = BTreeMap::new();
@@ -151,7 +154,11 @@ pub async fn post_object(mut ctx: Ctx, bucket: String, body: RequestBody) -> R {
         .ok_or_else(|| missing("key"))?
         .replace("${filename}", &filename);
     if key.is_empty() {
-        return Err(bad_field("key", "", "User key must have a length greater than 0."));
+        return Err(bad_field(
+            "key",
+            "",
+            "User key must have a length greater than 0.",
+        ));
     }
     check_key(&key)?;
     check_writable(&key)?;
@@ -249,7 +256,11 @@ pub async fn post_object(mut ctx: Ctx, bucket: String, body: RequestBody) -> R {
 
     let etag = quote_etag(&info.etag);
     let host = header(&ctx.parts.headers, "host").unwrap_or("localhost");
-    let location = format!("http://{host}/{}/{}", path_encode(&bucket), path_encode(&key));
+    let location = format!(
+        "http://{host}/{}/{}",
+        path_encode(&bucket),
+        path_encode(&key)
+    );
     let redirect = fields
         .get("success_action_redirect")
         .or_else(|| fields.get("redirect"))

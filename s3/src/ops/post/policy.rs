@@ -135,14 +135,19 @@ impl Policy {
                 Condition::StartsWith { field, prefix } if field == "content-type" => value(field)
                     .split(',')
                     .all(|t| t.trim_start().starts_with(prefix.as_str())),
-                Condition::StartsWith { field, prefix } => value(field).starts_with(prefix.as_str()),
+                Condition::StartsWith { field, prefix } => {
+                    value(field).starts_with(prefix.as_str())
+                }
                 Condition::LengthRange { min, max } => {
                     range = (range.0.max(*min), range.1.min(*max));
                     true
                 }
             };
             if !ok {
-                return Err(denied(&format!("Policy Condition failed: {}", c.describe())));
+                return Err(denied(&format!(
+                    "Policy Condition failed: {}",
+                    c.describe()
+                )));
             }
         }
         for name in fields.keys() {
@@ -165,7 +170,9 @@ fn field_name(v: &Value) -> Result<String, S3Error> {
             let name = s.strip_prefix('$').unwrap_or(s);
             Ok(name.to_ascii_lowercase())
         }
-        _ => Err(invalid("Invalid Condition: the field name is not a string.")),
+        _ => Err(invalid(
+            "Invalid Condition: the field name is not a string.",
+        )),
     }
 }
 
@@ -284,7 +291,10 @@ mod tests {
                     field: "key".into(),
                     prefix: "user/eric/".into()
                 },
-                Condition::LengthRange { min: 1, max: 1_048_576 },
+                Condition::LengthRange {
+                    min: 1,
+                    max: 1_048_576
+                },
                 Condition::Eq {
                     field: "content-type".into(),
                     value: "image/png".into()
