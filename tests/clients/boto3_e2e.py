@@ -59,6 +59,27 @@ def error_code(call, **kwargs):
     raise AssertionError(f"{call.__name__}({kwargs}) succeeded")
 
 
+def post_form(url, fields, filename, data):
+    """POSTs a multipart/form-data form as a browser does, the file last;
+    returns (status, body)."""
+    boundary = "----boto3e2e" + hashlib.md5(data).hexdigest()
+    out = b""
+    for name, value in fields.items():
+        out += (f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+                f"{value}\r\n").encode()
+    out += (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            f'filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n').encode()
+    out += data + f"\r\n--{boundary}--\r\n".encode()
+    req = urllib.request.Request(url, data=out, method="POST", headers={
+        "Content-Type": f"multipart/form-data; boundary={boundary}",
+    })
+    try:
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            return resp.status, resp.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
 def main():
     endpoint, bucket, work = sys.argv[1:4]
     if os.environ.get("ALEXANDER_TEST_CLIENT_DEBUG"):
@@ -204,6 +225,37 @@ def main():
     s3.delete_objects(Bucket=bucket, Delete={"Objects": [
         {"Key": "meta/plain.txt"}, {"Key": "meta/presigned.txt"},
     ]})
+
+    step("browser upload: generate_presigned_post, posted as a form")
+    post = presigner.generate_presigned_post(
+        bucket, "post/${filename}",
+        Fields={"Content-Type": "text/plain", "x-amz-meta-color": "green",
+                "success_action_status": "201"},
+        Conditions=[{"Content-Type": "text/plain"}, {"x-amz-meta-color": "green"},
+                    {"success_action_status": "201"}, ["content-length-range", 1, MIB]],
+        ExpiresIn=300,
+    )
+    status, body = post_form(post["url"], post["fields"], "hello.txt", small)
+    check(status == 201 and "<Key>post/hello.txt</Key>" in body, f"POST {status}: {body}")
+    head = s3.head_object(Bucket=bucket, Key="post/hello.txt")
+    check(head["ContentType"] == "text/plain", f"POST Content-Type {head['ContentType']}")
+    check(head["Metadata"] == {"color": "green"}, f"POST metadata {head['Metadata']}")
+    check(
+        s3.get_object(Bucket=bucket, Key="post/hello.txt")["Body"].read() == small,
+        "POST object bytes",
+    )
+    # A field the policy does not allow, and a file over its size range.
+    fields = dict(post["fields"], **{"x-amz-meta-color": "red"})
+    status, body = post_form(post["url"], fields, "red.txt", small)
+    check(status == 403 and "<Code>AccessDenied</Code>" in body, f"POST {status}: {body}")
+    tiny = presigner.generate_presigned_post(
+        bucket, "post/tiny.txt", Conditions=[["content-length-range", 1, 10]], ExpiresIn=300,
+    )
+    status, body = post_form(tiny["url"], tiny["fields"], "tiny.txt", b"x" * 100)
+    check(status == 400 and "<Code>EntityTooLarge</Code>" in body, f"POST {status}: {body}")
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="post/")["Contents"]]
+    check(keys == ["post/hello.txt"], f"keys after refused POSTs {keys}")
+    s3.delete_object(Bucket=bucket, Key="post/hello.txt")
 
     step("copy")
     s3.copy_object(
