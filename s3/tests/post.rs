@@ -314,6 +314,11 @@ fn post_object_stores_the_file_with_its_fields() {
     });
 }
 
+fn md5_b64(data: &[u8]) -> String {
+    use md5::Digest;
+    BASE64.encode(md5::Md5::digest(data))
+}
+
 fn enc(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
@@ -511,12 +516,48 @@ fn anonymous_form_on_a_public_write_bucket_and_virtual_host_style() {
             fields: vec![
                 ("key".into(), "anon/${filename}".into()),
                 ("x-amz-meta-from".into(), "browser".into()),
+                (
+                    "tagging".into(),
+                    "<Tagging><TagSet><Tag><Key>a</Key><Value>b</Value></Tag></TagSet></Tagging>"
+                        .into(),
+                ),
+                ("Content-MD5".into(), md5_b64(b"anonymous bytes")),
             ],
             filename: "a.bin".into(),
             file: b"anonymous bytes".to_vec(),
         };
         let r = post(&server, &b, &anon).await;
         assert_eq!(r.status, 204, "{}", r.body);
+        let tags = s3
+            .get_object_tagging()
+            .bucket(&b)
+            .key("anon/a.bin")
+            .send()
+            .await
+            .unwrap();
+        let tags: Vec<(&str, &str)> = tags
+            .tag_set()
+            .iter()
+            .map(|t| (t.key(), t.value()))
+            .collect();
+        assert_eq!(tags, vec![("a", "b")]);
+        // A Content-MD5 the file does not match stores nothing.
+        let bad = Form {
+            fields: vec![
+                ("key".into(), "anon/bad.bin".into()),
+                ("Content-MD5".into(), md5_b64(b"other bytes")),
+            ],
+            filename: "bad.bin".into(),
+            file: b"anonymous bytes".to_vec(),
+        };
+        let r = post(&server, &b, &bad).await;
+        assert_eq!(
+            (r.status, r.code().as_str()),
+            (400, "BadDigest"),
+            "{}",
+            r.body
+        );
+        assert_eq!(keys(&s3, &b).await, vec!["anon/a.bin".to_owned()]);
         let head = s3
             .head_object()
             .bucket(&b)
