@@ -14,6 +14,9 @@ use aws_sdk_s3::types::{
 };
 use common::*;
 
+/// Request headers of one raw case.
+type Headers<'a> = &'a [(&'a str, &'a str)];
+
 const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 /// A server that takes parts of any size, so that multipart tests stay
@@ -340,7 +343,7 @@ fn attributes_header_errors() {
             .await
             .unwrap();
         let path = format!("/{b}/k");
-        let cases: [(&[(&str, &str)], u16, &str); 6] = [
+        let cases: [(Headers, u16, &str); 6] = [
             (&[], 400, "InvalidRequest"),
             (&[("x-amz-object-attributes", "")], 400, "InvalidRequest"),
             (
