@@ -50,7 +50,6 @@ const UNIMPLEMENTED_SUBRESOURCES: &[&str] = &[
     "abac",
     "accelerate",
     "analytics",
-    "attributes",
     "encryption",
     "intelligent-tiering",
     "inventory",
@@ -81,6 +80,7 @@ const UNIMPLEMENTED_SUBRESOURCES: &[&str] = &[
 const KNOWN_PARAMS: &[&str] = &[
     // Sub-resources this server implements.
     "acl",
+    "attributes",
     "cors",
     "delete",
     "lifecycle",
@@ -320,7 +320,7 @@ fn route_service(method: &Method, query: &Query) -> Result<Endpoint, S3Error> {
 }
 
 /// Sub-resources that only make sense on an object.
-const OBJECT_ONLY: &[&str] = &["uploadId", "partNumber", "versionId"];
+const OBJECT_ONLY: &[&str] = &["attributes", "uploadId", "partNumber", "versionId"];
 /// Sub-resources that only make sense on a bucket.
 const BUCKET_ONLY: &[&str] = &[
     "cors",
@@ -522,6 +522,15 @@ fn route_object(
                 bucket,
                 key,
                 version_id,
+            },
+            _ => return Err(method_not_allowed()),
+        }
+    } else if query.has("attributes") {
+        match m {
+            Method::GET => GetObjectAttributes {
+                bucket,
+                key,
+                version_id: query.version_id()?,
             },
             _ => return Err(method_not_allowed()),
         }

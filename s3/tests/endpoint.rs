@@ -8,6 +8,7 @@
 mod common;
 
 mod attacks;
+mod attributes;
 mod buckets;
 mod config;
 mod hostile;

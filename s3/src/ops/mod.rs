@@ -205,6 +205,11 @@ pub async fn dispatch(
             key,
             version_id,
         } => config::get_object_acl(ctx, bucket, key, version_id).await,
+        E::GetObjectAttributes {
+            bucket,
+            key,
+            version_id,
+        } => object::get_object_attributes(ctx, bucket, key, version_id).await,
         E::Options { bucket, .. } => config::options(ctx, bucket).await,
     }
 }

@@ -33,8 +33,8 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use super::bucket::{bucket_owner, owner_of};
 use super::list::url_encode;
 use super::object::{
-    COPY_SOURCE, check_key, checksum_key, copy_source, parse_copy_range, precondition_for_copy,
-    refuse_unsupported, set_version_header,
+    COPY_SOURCE, PART_CHECKSUMS, check_key, checksum_key, copy_source, parse_copy_range,
+    part_checksums_entry, precondition_for_copy, refuse_unsupported, set_version_header,
 };
 use super::upload::store_upload;
 use super::{
@@ -323,6 +323,10 @@ pub async fn complete_multipart_upload(
                 }
                 if let Some((key, value)) = composite_checksum(infos) {
                     meta.extra.insert(key, value);
+                }
+                // Kept for GetObjectAttributes' ObjectParts.
+                if let Some(entry) = part_checksums_entry(infos) {
+                    meta.extra.insert(PART_CHECKSUMS.to_owned(), entry);
                 }
                 Ok(())
             },

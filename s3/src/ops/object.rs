@@ -17,6 +17,7 @@
 //! - Keys under `.snapshots/NAME/` read the bucket as snapshot NAME saw it;
 //!   writes there are `AccessDenied`.
 
+mod attributes;
 #[doc(hidden)] // public for the fuzz targets (fuzz/)
 pub mod conditions;
 mod copy;
@@ -41,6 +42,8 @@ use crate::s3_error;
 use crate::server::RequestBody;
 use crate::server::ResponseBody;
 use crate::xml::{Delete, DeleteError, DeletedObject, from_xml, quote_etag, to_xml};
+pub use attributes::get_object_attributes;
+pub(super) use attributes::{PART_CHECKSUMS, part_checksums_entry};
 pub(super) use conditions::{COPY_SOURCE, Preconditions};
 pub use copy::copy_object;
 pub(super) use copy::copy_source;

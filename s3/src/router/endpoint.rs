@@ -206,6 +206,12 @@ pub enum Endpoint {
         key: String,
         version_id: Option<String>,
     },
+    /// `GET /bucket/key?attributes`: what `x-amz-object-attributes` names.
+    GetObjectAttributes {
+        bucket: String,
+        key: String,
+        version_id: Option<String>,
+    },
 
     /// A CORS preflight (`OPTIONS`) on any path; the bucket's CORS rules
     /// decide the answer.
@@ -360,6 +366,7 @@ impl Endpoint {
             PutObjectTagging { .. } => "PutObjectTagging",
             DeleteObjectTagging { .. } => "DeleteObjectTagging",
             GetObjectAcl { .. } => "GetObjectAcl",
+            GetObjectAttributes { .. } => "GetObjectAttributes",
             Options { .. } => "Options",
         }
     }
@@ -407,7 +414,8 @@ impl Endpoint {
             | GetObjectTagging { bucket, .. }
             | PutObjectTagging { bucket, .. }
             | DeleteObjectTagging { bucket, .. }
-            | GetObjectAcl { bucket, .. } => Some(bucket),
+            | GetObjectAcl { bucket, .. }
+            | GetObjectAttributes { bucket, .. } => Some(bucket),
         }
     }
 
@@ -430,7 +438,8 @@ impl Endpoint {
             | GetObjectTagging { key, .. }
             | PutObjectTagging { key, .. }
             | DeleteObjectTagging { key, .. }
-            | GetObjectAcl { key, .. } => Some(key),
+            | GetObjectAcl { key, .. }
+            | GetObjectAttributes { key, .. } => Some(key),
             _ => None,
         }
     }

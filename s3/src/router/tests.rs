@@ -306,6 +306,24 @@ fn bucket_cases() -> Vec<(Method, &'static str, Endpoint)> {
             },
         ),
         (
+            g.clone(),
+            "/dir/key.txt?attributes",
+            GetObjectAttributes {
+                bucket: b(),
+                key: k(),
+                version_id: None,
+            },
+        ),
+        (
+            g.clone(),
+            "/dir/key.txt?attributes&versionId=v",
+            GetObjectAttributes {
+                bucket: b(),
+                key: k(),
+                version_id: Some(s("v")),
+            },
+        ),
+        (
             Method::OPTIONS,
             "/dir/key.txt",
             Options {
@@ -529,7 +547,10 @@ fn errors() {
             NotImplemented,
         ),
         (post.clone(), "/bucket/k?restore", NotImplemented),
-        (g.clone(), "/bucket/k?attributes", NotImplemented),
+        // GetObjectAttributes is GET on an object only.
+        (h.clone(), "/bucket/k?attributes", MethodNotAllowed),
+        (p.clone(), "/bucket/k?attributes", MethodNotAllowed),
+        (g.clone(), "/bucket?attributes", MethodNotAllowed),
         (g.clone(), "/?policy", NotImplemented),
         // An unknown sub-resource is not silently a GetObject.
         (g.clone(), "/bucket/k?someNewThing", NotImplemented),

@@ -1,5 +1,5 @@
 //! Object documents: the DeleteObjects body and reply, and the replies of
-//! CopyObject and UploadPartCopy.
+//! CopyObject, UploadPartCopy and GetObjectAttributes.
 
 use serde::{Deserialize, Serialize};
 
@@ -173,6 +173,84 @@ pub struct CopyPartResult {
     pub checksum_sha256: Option<String>,
 }
 
+/// GetObjectAttributes' reply: only the attributes asked for are present.
+///
+/// S3 writes the ETag here without quotes, unlike everywhere else.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename = "GetObjectAttributesResponse")]
+pub struct GetObjectAttributesResponse {
+    #[serde(rename = "@xmlns")]
+    pub xmlns: Xmlns,
+    #[serde(rename = "ETag", skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+    #[serde(rename = "Checksum", skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<ObjectChecksum>,
+    #[serde(rename = "ObjectParts", skip_serializing_if = "Option::is_none")]
+    pub object_parts: Option<ObjectParts>,
+    #[serde(rename = "StorageClass", skip_serializing_if = "Option::is_none")]
+    pub storage_class: Option<String>,
+    #[serde(rename = "ObjectSize", skip_serializing_if = "Option::is_none")]
+    pub object_size: Option<u64>,
+}
+
+/// `<Checksum>` of GetObjectAttributes: the stored checksum, one field per
+/// algorithm.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ObjectChecksum {
+    #[serde(rename = "ChecksumCRC32", skip_serializing_if = "Option::is_none")]
+    pub checksum_crc32: Option<String>,
+    #[serde(rename = "ChecksumCRC32C", skip_serializing_if = "Option::is_none")]
+    pub checksum_crc32c: Option<String>,
+    #[serde(rename = "ChecksumCRC64NVME", skip_serializing_if = "Option::is_none")]
+    pub checksum_crc64nvme: Option<String>,
+    #[serde(rename = "ChecksumSHA1", skip_serializing_if = "Option::is_none")]
+    pub checksum_sha1: Option<String>,
+    #[serde(rename = "ChecksumSHA256", skip_serializing_if = "Option::is_none")]
+    pub checksum_sha256: Option<String>,
+    #[serde(rename = "ChecksumType", skip_serializing_if = "Option::is_none")]
+    pub checksum_type: Option<String>,
+}
+
+/// `<ObjectParts>` of GetObjectAttributes. Without part checksums S3 gives
+/// only the count; with them, a page of parts.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ObjectParts {
+    #[serde(rename = "PartsCount")]
+    pub parts_count: u32,
+    #[serde(rename = "PartNumberMarker", skip_serializing_if = "Option::is_none")]
+    pub part_number_marker: Option<u32>,
+    #[serde(
+        rename = "NextPartNumberMarker",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub next_part_number_marker: Option<u32>,
+    #[serde(rename = "MaxParts", skip_serializing_if = "Option::is_none")]
+    pub max_parts: Option<u32>,
+    #[serde(rename = "IsTruncated", skip_serializing_if = "Option::is_none")]
+    pub is_truncated: Option<bool>,
+    #[serde(rename = "Part")]
+    pub parts: Vec<ObjectPart>,
+}
+
+/// One `<Part>` of `<ObjectParts>`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ObjectPart {
+    #[serde(rename = "ChecksumCRC32", skip_serializing_if = "Option::is_none")]
+    pub checksum_crc32: Option<String>,
+    #[serde(rename = "ChecksumCRC32C", skip_serializing_if = "Option::is_none")]
+    pub checksum_crc32c: Option<String>,
+    #[serde(rename = "ChecksumCRC64NVME", skip_serializing_if = "Option::is_none")]
+    pub checksum_crc64nvme: Option<String>,
+    #[serde(rename = "ChecksumSHA1", skip_serializing_if = "Option::is_none")]
+    pub checksum_sha1: Option<String>,
+    #[serde(rename = "ChecksumSHA256", skip_serializing_if = "Option::is_none")]
+    pub checksum_sha256: Option<String>,
+    #[serde(rename = "PartNumber")]
+    pub part_number: u32,
+    #[serde(rename = "Size")]
+    pub size: u64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,6 +368,63 @@ mod tests {
             to_xml(&DeleteResult::default()),
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
              <DeleteResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"/>"
+        );
+    }
+
+    #[test]
+    fn object_attributes() {
+        let doc = GetObjectAttributesResponse {
+            etag: Some("abc-3".into()),
+            checksum: Some(ObjectChecksum {
+                checksum_crc32: Some("AAAAAA==-3".into()),
+                checksum_type: Some("COMPOSITE".into()),
+                ..Default::default()
+            }),
+            object_parts: Some(ObjectParts {
+                parts_count: 3,
+                part_number_marker: Some(1),
+                next_part_number_marker: Some(2),
+                max_parts: Some(1),
+                is_truncated: Some(true),
+                parts: vec![ObjectPart {
+                    checksum_crc32: Some("AAAAAQ==".into()),
+                    part_number: 2,
+                    size: 5,
+                    ..Default::default()
+                }],
+            }),
+            storage_class: Some("STANDARD".into()),
+            object_size: Some(15),
+            ..Default::default()
+        };
+        assert_eq!(
+            to_xml(&doc),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+             <GetObjectAttributesResponse xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">\
+             <ETag>abc-3</ETag>\
+             <Checksum><ChecksumCRC32>AAAAAA==-3</ChecksumCRC32><ChecksumType>COMPOSITE</ChecksumType></Checksum>\
+             <ObjectParts><PartsCount>3</PartsCount><PartNumberMarker>1</PartNumberMarker>\
+             <NextPartNumberMarker>2</NextPartNumberMarker><MaxParts>1</MaxParts>\
+             <IsTruncated>true</IsTruncated>\
+             <Part><ChecksumCRC32>AAAAAQ==</ChecksumCRC32><PartNumber>2</PartNumber><Size>5</Size></Part>\
+             </ObjectParts>\
+             <StorageClass>STANDARD</StorageClass><ObjectSize>15</ObjectSize>\
+             </GetObjectAttributesResponse>"
+        );
+        // Only what was asked for; a part count alone.
+        let doc = GetObjectAttributesResponse {
+            object_parts: Some(ObjectParts {
+                parts_count: 2,
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        assert_eq!(
+            to_xml(&doc),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+             <GetObjectAttributesResponse xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">\
+             <ObjectParts><PartsCount>2</PartsCount></ObjectParts>\
+             </GetObjectAttributesResponse>"
         );
     }
 
