@@ -9,6 +9,7 @@ mod common;
 
 mod attacks;
 mod buckets;
+mod checksums;
 mod config;
 mod hostile;
 mod keys;
