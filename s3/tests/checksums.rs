@@ -540,7 +540,7 @@ fn upload_checksum_refusals() {
         assert!(listed.parts().is_empty());
 
         let sha = ChecksumAlgorithm::Sha256;
-        let done = upload_parts(&s3, &b, "k", &id, &sha, &[p.clone()]).await;
+        let done = upload_parts(&s3, &b, "k", &id, &sha, std::slice::from_ref(&p)).await;
         let (n, etag, sum) = done[0].clone();
         let complete = |parts: Vec<CompletedPart>| {
             s3.complete_multipart_upload()
@@ -608,7 +608,7 @@ fn upload_checksum_refusals() {
             assert_eq!(http_status(&err), 404);
         }
         let out = complete(vec![completed_part(n, &etag, &sha, &sum)])
-            .checksum_sha256(composite(&sha, &[p.clone()]))
+            .checksum_sha256(composite(&sha, std::slice::from_ref(&p)))
             .send()
             .await
             .unwrap();
@@ -644,8 +644,8 @@ fn reuploaded_and_copied_parts() {
             .unwrap()
             .upload_id
             .unwrap();
-        let old = upload_parts(&s3, &b, "k", &id, &crc, &[first.clone()]).await;
-        let new = upload_parts(&s3, &b, "k", &id, &crc, &[second.clone()]).await;
+        let old = upload_parts(&s3, &b, "k", &id, &crc, std::slice::from_ref(&first)).await;
+        let new = upload_parts(&s3, &b, "k", &id, &crc, std::slice::from_ref(&second)).await;
         assert_ne!(old[0].1, new[0].1);
         let listed = s3
             .list_parts()

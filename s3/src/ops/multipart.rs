@@ -151,21 +151,23 @@ impl UploadChecksum {
         extra.insert(UPLOAD_TYPE.to_owned(), self.kind.as_str().to_owned());
     }
 
-    /// Reads (and removes, with `take`) what [`UploadChecksum::keep`] kept.
-    fn kept(extra: &mut std::collections::BTreeMap<String, String>, take: bool) -> Option<Self> {
-        let (algorithm, kind) = if take {
-            (extra.remove(UPLOAD_ALGORITHM), extra.remove(UPLOAD_TYPE))
-        } else {
-            (
-                extra.get(UPLOAD_ALGORITHM).cloned(),
-                extra.get(UPLOAD_TYPE).cloned(),
-            )
-        };
-        let algorithm = ChecksumAlgorithm::from_name(&algorithm?)?;
-        let kind = kind
-            .and_then(|k| ChecksumType::from_name(&k))
+    /// Reads what [`UploadChecksum::keep`] kept.
+    fn kept(extra: &std::collections::BTreeMap<String, String>) -> Option<Self> {
+        let algorithm = ChecksumAlgorithm::from_name(extra.get(UPLOAD_ALGORITHM)?)?;
+        let kind = extra
+            .get(UPLOAD_TYPE)
+            .and_then(|k| ChecksumType::from_name(k))
             .unwrap_or(ChecksumType::default_for(algorithm));
         Some(UploadChecksum { algorithm, kind })
+    }
+
+    /// Reads and removes what [`UploadChecksum::keep`] kept: the
+    /// completed object does not carry it.
+    fn take(extra: &mut std::collections::BTreeMap<String, String>) -> Option<Self> {
+        let kept = Self::kept(extra);
+        extra.remove(UPLOAD_ALGORITHM);
+        extra.remove(UPLOAD_TYPE);
+        kept
     }
 }
 
@@ -234,10 +236,10 @@ pub async fn upload_part(
     let store = ctx.store().clone();
     // Refused before the body is read, not after: a metadata read, done
     // here as `check_access` does.
-    let mut upload_meta = store.upload_meta(&bucket, &key, &upload_id)?;
+    let upload_meta = store.upload_meta(&bucket, &key, &upload_id)?;
     store.check_part(&bucket, &key, &upload_id, part_number)?;
     let mut upload = upload_body(&ctx, body, limits.max_part_size)?;
-    if let Some(c) = UploadChecksum::kept(&mut upload_meta.extra, false) {
+    if let Some(c) = UploadChecksum::kept(&upload_meta.extra) {
         // A part carries a checksum of the upload's algorithm. Without
         // one, S3 computes it for a full-object upload (the object's CRC
         // is made from the parts'), and refuses the part of a composite
@@ -288,8 +290,8 @@ pub async fn upload_part_copy(
     let pre = super::object::Preconditions::from_headers(headers, &COPY_SOURCE);
     let max_part = limits.max_part_size;
     let store = ctx.store().clone();
-    let mut upload_meta = store.upload_meta(&bucket, &key, &upload_id)?;
-    let wanted = UploadChecksum::kept(&mut upload_meta.extra, false).map(|c| c.algorithm);
+    let upload_meta = store.upload_meta(&bucket, &key, &upload_id)?;
+    let wanted = UploadChecksum::kept(&upload_meta.extra).map(|c| c.algorithm);
     let (src_info, (part, part_checksum)) = blocking(move || {
         // One reader pins the source version for the checks and the bytes.
         let mut reader = store.get_object(&src_bucket, &src.key, src.at(), None)?;
@@ -481,7 +483,7 @@ pub async fn complete_multipart_upload(
     let completed = blocking(move || {
         Ok(
             store.complete_multipart_then(&b, &k, &u, &parts, min_part_size, |infos, meta| {
-                let upload = UploadChecksum::kept(&mut meta.extra, true);
+                let upload = UploadChecksum::take(&mut meta.extra);
                 let checked = object_checksum(upload, asked_type, object_sum, infos, &sent, &u);
                 match checked {
                     Ok(Some((algorithm, value))) => {
@@ -568,12 +570,12 @@ pub async fn list_parts(ctx: Ctx, e: Endpoint) -> R {
     let marker = part_number_marker.unwrap_or(0);
     let store = ctx.store().clone();
     let (b, k, u) = (bucket.clone(), key.clone(), upload_id.clone());
-    let (page, mut upload_meta) = blocking(move || {
+    let (page, upload_meta) = blocking(move || {
         let meta = store.upload_meta(&b, &k, &u)?;
         Ok((store.list_parts(&b, &k, &u, marker, max as usize)?, meta))
     })
     .await?;
-    let upload_sum = UploadChecksum::kept(&mut upload_meta.extra, false);
+    let upload_sum = UploadChecksum::kept(&upload_meta.extra);
     let owner = upload_owner(&binfo);
     let next = page
         .next_part_number_marker
@@ -674,8 +676,8 @@ pub async fn list_multipart_uploads(ctx: Ctx, e: Endpoint) -> R {
         uploads: page
             .uploads
             .into_iter()
-            .map(|mut u| {
-                let sum = UploadChecksum::kept(&mut u.meta.extra, false);
+            .map(|u| {
+                let sum = UploadChecksum::kept(&u.meta.extra);
                 MultipartUpload {
                     key: enc(u.key),
                     upload_id: u.upload_id,
@@ -685,7 +687,6 @@ pub async fn list_multipart_uploads(ctx: Ctx, e: Endpoint) -> R {
                     initiated: Timestamp(u.created_ns),
                     checksum_algorithm: sum.map(|c| c.algorithm.as_str().to_owned()),
                     checksum_type: sum.map(|c| c.kind.as_str().to_owned()),
-                    ..Default::default()
                 }
             })
             .collect(),
