@@ -465,8 +465,7 @@ pub async fn complete_multipart_upload(
             return Err(s3_error!(
                 InvalidArgument,
                 "Invalid Base64 or multiple checksums present in request"
-            )
-            .with_field("ArgumentName", format!("Part {}", p.part_number)));
+            ));
         }
         sent.push(given.into_iter().next());
     }
@@ -478,14 +477,14 @@ pub async fn complete_multipart_upload(
     let min_part_size = limits.min_part_size;
     let store = ctx.store().clone();
     let (b, k, u) = (bucket.clone(), key.clone(), upload_id.clone());
-    let refused = std::sync::Arc::new(std::sync::Mutex::new(None));
-    let slot = refused.clone();
-    let completed = blocking(move || {
-        Ok(
+    let info = blocking(move || {
+        // A checksum refusal aborts the commit through the store's error,
+        // then answers with its own.
+        let mut refusal = None;
+        let done =
             store.complete_multipart_then(&b, &k, &u, &parts, min_part_size, |infos, meta| {
                 let upload = UploadChecksum::take(&mut meta.extra);
-                let checked = object_checksum(upload, asked_type, object_sum, infos, &sent, &u);
-                match checked {
+                match object_checksum(upload, asked_type, object_sum, infos, &sent, &u) {
                     Ok(Some((algorithm, value))) => {
                         meta.extra.insert(checksum_key(algorithm).to_owned(), value);
                         Ok(())
@@ -493,18 +492,17 @@ pub async fn complete_multipart_upload(
                     Ok(None) => Ok(()),
                     Err(e) => {
                         let part_number = infos.first().map_or(0, |p| p.part_number);
-                        *slot.lock().expect("not poisoned") = Some(e);
+                        refusal = Some(e);
                         Err(alexander_store::Error::InvalidPart { part_number })
                     }
                 }
-            })?,
-        )
+            });
+        match refusal {
+            Some(e) => Err(e),
+            None => Ok(done?),
+        }
     })
-    .await;
-    let info = match completed {
-        Ok(info) => info,
-        Err(e) => return Err(refused.lock().expect("not poisoned").take().unwrap_or(e)),
-    };
+    .await?;
     let host = header(headers, "host").unwrap_or("localhost");
     let mut doc = CompleteMultipartUploadResult {
         location: format!(
