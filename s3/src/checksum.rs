@@ -95,6 +95,159 @@ impl ChecksumAlgorithm {
     }
 }
 
+/// How a multipart object's checksum is made from its parts'
+/// (`x-amz-checksum-type`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ChecksumType {
+    /// The algorithm over the concatenated part checksums, suffixed `-N`.
+    Composite,
+    /// The checksum of the whole object, combined from the parts' CRCs.
+    FullObject,
+}
+
+impl ChecksumType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChecksumType::Composite => "COMPOSITE",
+            ChecksumType::FullObject => "FULL_OBJECT",
+        }
+    }
+
+    /// Parses a type name, in any case.
+    pub fn from_name(name: &str) -> Option<ChecksumType> {
+        [ChecksumType::Composite, ChecksumType::FullObject]
+            .into_iter()
+            .find(|t| t.as_str().eq_ignore_ascii_case(name.trim()))
+    }
+
+    /// The type an upload gets when it names only an algorithm: CRC64NVME
+    /// is only ever a full-object checksum, the others are composite.
+    pub fn default_for(algorithm: ChecksumAlgorithm) -> ChecksumType {
+        match algorithm {
+            ChecksumAlgorithm::Crc64Nvme => ChecksumType::FullObject,
+            _ => ChecksumType::Composite,
+        }
+    }
+
+    /// Whether S3 allows this type with `algorithm`: a full-object checksum
+    /// needs a CRC (its parts' values can be combined), and CRC64NVME has
+    /// no composite form.
+    pub fn allows(self, algorithm: ChecksumAlgorithm) -> bool {
+        match self {
+            ChecksumType::Composite => algorithm != ChecksumAlgorithm::Crc64Nvme,
+            ChecksumType::FullObject => matches!(
+                algorithm,
+                ChecksumAlgorithm::Crc32 | ChecksumAlgorithm::Crc32c | ChecksumAlgorithm::Crc64Nvme
+            ),
+        }
+    }
+}
+
+/// The parameters of a reflected CRC with all-ones init and final xor:
+/// the three CRCs S3 knows.
+struct Crc {
+    /// The polynomial, reflected, without its top term.
+    poly: u64,
+    width: u32,
+}
+
+impl Crc {
+    fn of(algorithm: ChecksumAlgorithm) -> Option<Crc> {
+        let (poly, width) = match algorithm {
+            ChecksumAlgorithm::Crc32 => (0xEDB8_8320, 32),
+            ChecksumAlgorithm::Crc32c => (0x82F6_3B78, 32),
+            ChecksumAlgorithm::Crc64Nvme => (0x9A6C_9329_AC4B_C9B5, 64),
+            ChecksumAlgorithm::Sha1 | ChecksumAlgorithm::Sha256 => return None,
+        };
+        Some(Crc { poly, width })
+    }
+
+    /// The reflected form of the polynomial `1` (x^0): the top bit.
+    fn one(&self) -> u64 {
+        1 << (self.width - 1)
+    }
+
+    /// `a * b mod p`, both in reflected form: the bits of `a` from the
+    /// top down pick which multiples `b * x^i` to add.
+    fn mul(&self, a: u64, mut b: u64) -> u64 {
+        let mut product = 0;
+        let mut bit = self.one();
+        while bit != 0 {
+            if a & bit != 0 {
+                product ^= b;
+            }
+            // b * x: a shift right in reflected form, reduced by p.
+            b = if b & 1 != 0 {
+                (b >> 1) ^ self.poly
+            } else {
+                b >> 1
+            };
+            bit >>= 1;
+        }
+        product
+    }
+
+    /// `x^(8 * len) mod p`, by squaring: x^(2^k) for each bit k of the
+    /// bit length.
+    fn shift_of(&self, len: u64) -> u64 {
+        let mut result = self.one();
+        // x^(2^3) = x^8: one byte.
+        let mut square = self.one() >> 8;
+        let mut n = len;
+        while n != 0 {
+            if n & 1 != 0 {
+                result = self.mul(square, result);
+            }
+            square = self.mul(square, square);
+            n >>= 1;
+        }
+        result
+    }
+
+    /// The CRC of `A || B` from `crc(A)`, `crc(B)` and B's length: with
+    /// the init and final xor equal, they cancel out, and A's CRC only
+    /// needs to be carried over B's bits.
+    fn combine(&self, crc_a: u64, crc_b: u64, len_b: u64) -> u64 {
+        self.mul(self.shift_of(len_b), crc_a) ^ crc_b
+    }
+}
+
+fn crc_value(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0, |v, b| (v << 8) | u64::from(*b))
+}
+
+/// The full-object CRC of parts given as (raw big-endian CRC, length), in
+/// order: `None` for an algorithm that is not a CRC or a value of the wrong
+/// length.
+pub fn combine_crcs(algorithm: ChecksumAlgorithm, parts: &[(Vec<u8>, u64)]) -> Option<Vec<u8>> {
+    let crc = Crc::of(algorithm)?;
+    let mut whole = crc_value(&Checksummer::new(algorithm).finish_bytes());
+    for (value, len) in parts {
+        if value.len() != algorithm.digest_len() {
+            return None;
+        }
+        whole = crc.combine(whole, crc_value(value), *len);
+    }
+    let bytes = whole.to_be_bytes();
+    Some(bytes[8 - algorithm.digest_len()..].to_vec())
+}
+
+/// S3's composite checksum: the algorithm over the concatenated raw part
+/// checksums, in base64, suffixed with `-` and the part count.
+pub fn composite_checksum(algorithm: ChecksumAlgorithm, parts: &[Vec<u8>]) -> String {
+    let mut whole = Checksummer::new(algorithm);
+    for p in parts {
+        whole.update(p);
+    }
+    format!("{}-{}", whole.finish(), parts.len())
+}
+
+/// Whether a stored object checksum is composite: a composite value ends
+/// in `-N`, and base64 has no `-`.
+pub fn is_composite(value: &str) -> bool {
+    value.contains('-')
+}
+
 /// A checksum computed as the body streams.
 pub struct Checksummer {
     state: State,
@@ -183,9 +336,25 @@ impl DeclaredChecksum {
 /// checksum, an invalid value, an unsupported trailer, or an SDK algorithm
 /// that disagrees with the checksum sent or comes without one.
 pub fn declared_checksum(headers: &HeaderMap) -> Result<Option<DeclaredChecksum>, S3Error> {
+    declared(headers, true)
+}
+
+/// The checksum of the body a request announces as a trailer, for a
+/// request whose `x-amz-checksum-*` headers describe something else (the
+/// object, on CompleteMultipartUpload).
+pub fn declared_trailer(headers: &HeaderMap) -> Result<Option<DeclaredChecksum>, S3Error> {
+    declared(headers, false)
+}
+
+fn declared(headers: &HeaderMap, read_headers: bool) -> Result<Option<DeclaredChecksum>, S3Error> {
     let invalid = |msg: &str| S3Error::new(S3ErrorCode::InvalidRequest, msg);
     let mut declared = None;
-    for algorithm in ChecksumAlgorithm::ALL {
+    let header_algorithms = if read_headers {
+        &ChecksumAlgorithm::ALL[..]
+    } else {
+        &[]
+    };
+    for &algorithm in header_algorithms {
         for value in headers.get_all(algorithm.header_name()) {
             if declared.is_some() {
                 return Err(invalid(
@@ -475,6 +644,64 @@ mod tests {
         }
     }
 
+    #[test]
+    fn checksum_types() {
+        use ChecksumAlgorithm::*;
+        assert_eq!(
+            ChecksumType::from_name("full_object"),
+            Some(ChecksumType::FullObject)
+        );
+        assert_eq!(
+            ChecksumType::from_name("Composite"),
+            Some(ChecksumType::Composite)
+        );
+        assert_eq!(ChecksumType::from_name("FULL"), None);
+        assert_eq!(
+            ChecksumType::default_for(Crc64Nvme),
+            ChecksumType::FullObject
+        );
+        assert_eq!(ChecksumType::default_for(Sha1), ChecksumType::Composite);
+        for a in [Crc32, Crc32c, Crc64Nvme] {
+            assert!(ChecksumType::FullObject.allows(a));
+        }
+        for a in [Sha1, Sha256] {
+            assert!(!ChecksumType::FullObject.allows(a));
+            assert!(ChecksumType::Composite.allows(a));
+        }
+        assert!(!ChecksumType::Composite.allows(Crc64Nvme));
+        assert!(ChecksumType::Composite.allows(Crc32c));
+    }
+
+    #[test]
+    fn combining_known_values() {
+        use ChecksumAlgorithm::*;
+        // "123456789" cut as "1234" + "56789" gives the check value.
+        for (a, check) in [
+            (Crc32, 0xCBF4_3926u64),
+            (Crc32c, 0xE306_9283),
+            (Crc64Nvme, 0xAE8B_1486_0A79_9888),
+        ] {
+            let parts = vec![(digest(a, b"1234"), 4), (digest(a, b"56789"), 5)];
+            let whole = combine_crcs(a, &parts).unwrap();
+            assert_eq!(crc_value(&whole), check, "{a:?}");
+            // No parts: the CRC of nothing.
+            assert_eq!(combine_crcs(a, &[]).unwrap(), digest(a, b""));
+        }
+        assert_eq!(combine_crcs(Sha256, &[(digest(Sha256, b"x"), 1)]), None);
+        assert_eq!(combine_crcs(Crc32, &[(vec![0; 8], 1)]), None);
+    }
+
+    #[test]
+    fn composite_values() {
+        use ChecksumAlgorithm::*;
+        let parts = [digest(Crc32, b"abc"), digest(Crc32, b"defg")];
+        let concat = [parts[0].clone(), parts[1].clone()].concat();
+        let expected = format!("{}-2", BASE64.encode(digest(Crc32, &concat)));
+        assert_eq!(composite_checksum(Crc32, &parts), expected);
+        assert!(is_composite(&expected));
+        assert!(!is_composite("y/Q5Jg=="));
+    }
+
     proptest! {
         #[test]
         fn splitting_does_not_change_the_checksum(
@@ -487,6 +714,18 @@ mod tests {
                 c.update(&data[..cut]);
                 c.update(&data[cut..]);
                 prop_assert_eq!(c.finish_bytes(), digest(a, &data));
+            }
+        }
+
+        #[test]
+        fn combining_part_crcs_is_the_crc_of_the_whole(
+            parts in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..3000), 0..6),
+        ) {
+            let whole: Vec<u8> = parts.concat();
+            for a in [ChecksumAlgorithm::Crc32, ChecksumAlgorithm::Crc32c, ChecksumAlgorithm::Crc64Nvme] {
+                let sums: Vec<(Vec<u8>, u64)> =
+                    parts.iter().map(|p| (digest(a, p), p.len() as u64)).collect();
+                prop_assert_eq!(combine_crcs(a, &sums), Some(digest(a, &whole)));
             }
         }
     }

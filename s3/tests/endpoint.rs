@@ -10,6 +10,7 @@ mod common;
 mod attacks;
 mod attributes;
 mod buckets;
+mod checksums;
 mod config;
 mod hostile;
 mod keys;

@@ -204,6 +204,14 @@ impl Store {
         Ok(())
     }
 
+    /// The metadata an upload was created with (what the protocol layer
+    /// kept in its `extra` map, such as the upload's checksum algorithm).
+    pub fn upload_meta(&self, bucket: &str, key: &str, upload_id: &str) -> Result<ObjectMeta> {
+        valid_upload_id(upload_id)?;
+        let txn = self.inner.meta.begin();
+        Ok(load_upload(&txn, bucket, key, upload_id)?.meta)
+    }
+
     /// Commits a part stored by a push ingest ([`Store::ingest_push`]),
     /// with its `extra` map, replacing a part of the same number. On an
     /// error nothing is committed and the part's new chunks are left for

@@ -14,12 +14,14 @@ sends as aws-chunked bodies with trailers) except for path-style
 addressing and no retries, so that a failing request fails at once.
 """
 
+import base64
 import hashlib
 import logging
 import os
 import sys
 import urllib.error
 import urllib.request
+import zlib
 
 import boto3
 from boto3.s3.transfer import TransferConfig
@@ -48,6 +50,14 @@ def sha256_file(path):
         for block in iter(lambda: f.read(MIB), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def b64(raw):
+    return base64.b64encode(raw).decode()
+
+
+def crc32_b64(data):
+    return b64(zlib.crc32(data).to_bytes(4, "big"))
 
 
 def error_code(call, **kwargs):
@@ -305,6 +315,53 @@ def main():
     out = os.path.join(work, "copy.download")
     s3.download_file(bucket, "copy/big.bin", out, Config=transfer)
     check(sha256_file(out) == sha256(big), "SHA-256 of the multipart copy")
+
+    step("checksums: single PUT, full-object and composite multipart")
+    r = s3.put_object(Bucket=bucket, Key="sums/one", Body=small, ChecksumAlgorithm="SHA256")
+    sha = b64(hashlib.sha256(small).digest())
+    check(r.get("ChecksumSHA256") == sha, f"PUT checksum {r.get('ChecksumSHA256')}")
+    head = s3.head_object(Bucket=bucket, Key="sums/one", ChecksumMode="ENABLED")
+    check(head.get("ChecksumSHA256") == sha, f"HEAD checksum {head.get('ChecksumSHA256')}")
+    check(head.get("ChecksumType") == "FULL_OBJECT", f"HEAD type {head.get('ChecksumType')}")
+    code = error_code(s3.put_object, Bucket=bucket, Key="sums/bad", Body=small,
+                      ChecksumCRC32=crc32_b64(b"other"))
+    check(code == "BadDigest", f"PUT with a wrong CRC32: {code}")
+    code = error_code(s3.head_object, Bucket=bucket, Key="sums/bad")
+    check(code == "404", f"nothing stored after BadDigest: {code}")
+    pieces = [big[:5 * MIB], small]
+    for algorithm, kind in (("CRC32", "FULL_OBJECT"), ("SHA1", "COMPOSITE")):
+        key = f"sums/{algorithm}"
+        r = s3.create_multipart_upload(Bucket=bucket, Key=key, ChecksumAlgorithm=algorithm,
+                                       ChecksumType=kind)
+        check((r.get("ChecksumAlgorithm"), r.get("ChecksumType")) == (algorithm, kind),
+              f"CreateMultipartUpload {r.get('ChecksumAlgorithm')} {r.get('ChecksumType')}")
+        uid = r["UploadId"]
+        done = []
+        for n, piece in enumerate(pieces, 1):
+            r = s3.upload_part(Bucket=bucket, Key=key, UploadId=uid, PartNumber=n,
+                               Body=piece, ChecksumAlgorithm=algorithm)
+            done.append({"PartNumber": n, "ETag": r["ETag"],
+                         f"Checksum{algorithm}": r[f"Checksum{algorithm}"]})
+        whole = b"".join(pieces)
+        if kind == "FULL_OBJECT":
+            expected = crc32_b64(whole)
+            extra = {"ChecksumCRC32": expected, "ChecksumType": kind}
+        else:
+            raw = b"".join(hashlib.sha1(p).digest() for p in pieces)
+            expected = f"{b64(hashlib.sha1(raw).digest())}-{len(pieces)}"
+            extra = {}
+        r = s3.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=uid,
+                                         MultipartUpload={"Parts": done}, **extra)
+        check(r.get(f"Checksum{algorithm}") == expected,
+              f"{kind} checksum {r.get(f'Checksum{algorithm}')} != {expected}")
+        check(r.get("ChecksumType") == kind, f"completion type {r.get('ChecksumType')}")
+        # botocore checks the body against a full-object checksum.
+        r = s3.get_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")
+        check(r["Body"].read() == whole, f"{key} bytes")
+        check(r.get(f"Checksum{algorithm}") == expected, f"GET checksum of {key}")
+    s3.delete_objects(Bucket=bucket, Delete={"Objects": [
+        {"Key": "sums/one"}, {"Key": "sums/CRC32"}, {"Key": "sums/SHA1"},
+    ]})
 
     step("versions")
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})

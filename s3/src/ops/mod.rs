@@ -224,6 +224,18 @@ pub struct BodyOutcome {
 /// Prepares an [`Upload`] of a request body: parses what the headers
 /// declare of it (the framing, the length, the hashes to check).
 pub fn upload_body(ctx: &Ctx, body: RequestBody, max_len: u64) -> Result<Upload, S3Error> {
+    prepare_upload(ctx, body, max_len, true)
+}
+
+/// [`upload_body`], where `header_checksums` says whether the
+/// `x-amz-checksum-*` headers describe this body (on CompleteMultipartUpload
+/// they describe the object; a trailer always describes the body).
+fn prepare_upload(
+    ctx: &Ctx,
+    body: RequestBody,
+    max_len: u64,
+    header_checksums: bool,
+) -> Result<Upload, S3Error> {
     let headers = &ctx.parts.headers;
     let chunked = ctx.payload.is_chunked();
     let decoder = ChunkedDecoder::new(&ctx.payload);
@@ -264,7 +276,11 @@ pub fn upload_body(ctx: &Ctx, body: RequestBody, max_len: u64) -> Result<Upload,
         Some(v) => Some((checksum::parse_content_md5(v.as_bytes())?, Md5::new())),
         None => None,
     };
-    let declared = checksum::declared_checksum(headers)?;
+    let declared = if header_checksums {
+        checksum::declared_checksum(headers)?
+    } else {
+        checksum::declared_trailer(headers)?
+    };
     if matches!(declared, Some(DeclaredChecksum::Trailer { .. })) && !chunked {
         return Err(s3_error!(
             InvalidRequest,
@@ -286,6 +302,7 @@ pub fn upload_body(ctx: &Ctx, body: RequestBody, max_len: u64) -> Result<Upload,
             sha256: ctx.payload.content_sha256(),
             md5,
             checksum,
+            computed: None,
         }),
     })
 }
@@ -296,6 +313,17 @@ pub async fn read_small_body(
     body: RequestBody,
     limit: usize,
 ) -> Result<Vec<u8>, S3Error> {
+    read_document(ctx, body, limit, true).await
+}
+
+/// [`read_small_body`], for a request whose `x-amz-checksum-*` headers
+/// are not about its body when `header_checksums` is false.
+pub async fn read_document(
+    ctx: &Ctx,
+    body: RequestBody,
+    limit: usize,
+    header_checksums: bool,
+) -> Result<Vec<u8>, S3Error> {
     let too_big = |e: S3Error| {
         if e.code == S3ErrorCode::EntityTooLarge {
             s3_error!(MaxMessageLengthExceeded, "Your request was too big.")
@@ -303,7 +331,7 @@ pub async fn read_small_body(
             e
         }
     };
-    let upload = upload_body(ctx, body, limit as u64 + 1).map_err(too_big)?;
+    let upload = prepare_upload(ctx, body, limit as u64 + 1, header_checksums).map_err(too_big)?;
     let bytes = upload.read_all().await.map_err(too_big)?;
     if bytes.len() > limit {
         return Err(s3_error!(

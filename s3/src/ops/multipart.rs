@@ -8,14 +8,20 @@
 //! reads the source range through the store and stores it as a part; its
 //! chunks are found already stored, so it costs metadata only.
 //!
+//! Checksums: CreateMultipartUpload's `x-amz-checksum-algorithm` and
+//! `x-amz-checksum-type` are kept with the upload (in its metadata, under
+//! `upload-checksum-*`, dropped at completion). Each part then carries a
+//! checksum of that algorithm, verified on upload (a full-object upload's
+//! part without one gets one computed; a composite upload's is refused).
+//! Completion needs every part's checksum, checks them, and gives the
+//! object its composite (`base64-N`) or full-object checksum, the latter
+//! combined from the parts' CRCs without reading the data. The object
+//! keeps it as any checksum: `checksum-<algorithm>` in its metadata.
+//!
 //! Differences from S3:
-//! - Part checksums are verified on upload and kept with the part; ListParts
-//!   shows them and CompleteMultipartUpload compares the ones it is sent.
-//!   When every part listed has a checksum of one algorithm, the object gets
-//!   S3's composite checksum: that algorithm over the concatenated part
-//!   checksums, suffixed `-N`. A full-object CRC of a multipart upload
-//!   (`x-amz-checksum-type: FULL_OBJECT`) is not computed; such an object
-//!   carries no object-level checksum.
+//! - An upload created without an algorithm gets no object checksum (S3
+//!   adds a CRC64NVME one), unless the completion sends a full-object CRC
+//!   that its parts' checksums can make.
 //! - Conditional completion (`If-Match` / `If-None-Match` on
 //!   CompleteMultipartUpload) is `NotImplemented`: the store cannot check it
 //!   atomically with the commit, and a check that is not atomic would be a
@@ -27,6 +33,8 @@
 use std::io::{Read, Seek, SeekFrom};
 
 use alexander_store::BucketInfo;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use http::{Response, StatusCode};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
@@ -35,13 +43,14 @@ use super::list::url_encode;
 use super::object::{
     COPY_SOURCE, PART_CHECKSUMS, check_key, checksum_key, copy_source, parse_copy_range,
     part_checksums_entry, precondition_for_copy, refuse_unsupported, set_version_header,
+    stored_checksums,
 };
 use super::upload::store_upload;
 use super::{
     Access, Ctx, blocking, check_access, check_writable, empty_response, header, meta_from_headers,
-    read_small_body, set_header, upload_body, xml_response,
+    read_document, set_header, upload_body, xml_response,
 };
-use crate::checksum::{ChecksumAlgorithm, Checksummer};
+use crate::checksum::{self, ChecksumAlgorithm, ChecksumType, Checksummer};
 use crate::error::S3Error;
 use crate::router::{CopySource, Endpoint};
 use crate::s3_error;
@@ -94,19 +103,15 @@ pub async fn create_multipart_upload(ctx: Ctx, bucket: String, key: String) -> R
     check_writable(&key)?;
     let headers = &ctx.parts.headers;
     refuse_unsupported(headers)?;
-    if let Some(v) = header(headers, "x-amz-checksum-algorithm")
-        && ChecksumAlgorithm::from_name(v).is_none()
-    {
-        return Err(s3_error!(
-            InvalidRequest,
-            "Checksum algorithm provided is unsupported."
-        ));
-    }
-    let meta = meta_from_headers(
+    let checksum = upload_checksum(headers)?;
+    let mut meta = meta_from_headers(
         headers,
         ctx.svc.inner.config.limits.max_user_metadata,
         &ctx.principal,
     )?;
+    if let Some(c) = &checksum {
+        c.keep(&mut meta.extra);
+    }
     let store = ctx.store().clone();
     let (b, k) = (bucket.clone(), key.clone());
     let upload_id = blocking(move || Ok(store.create_multipart(&b, &k, meta)?)).await?;
@@ -116,7 +121,105 @@ pub async fn create_multipart_upload(ctx: Ctx, bucket: String, key: String) -> R
         upload_id,
         ..Default::default()
     };
-    Ok(xml_response(StatusCode::OK, to_xml(&doc)))
+    let mut resp = xml_response(StatusCode::OK, to_xml(&doc));
+    if let Some(c) = &checksum {
+        let h = resp.headers_mut();
+        set_header(h, "x-amz-checksum-algorithm", c.algorithm.as_str());
+        set_header(h, "x-amz-checksum-type", c.kind.as_str());
+    }
+    Ok(resp)
+}
+
+/// The checksum an upload was created with: its parts carry checksums of
+/// this algorithm, and the object gets one of this type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct UploadChecksum {
+    algorithm: ChecksumAlgorithm,
+    kind: ChecksumType,
+}
+
+/// The upload metadata keys the checksum is kept under until completion
+/// (they are not carried to the object).
+const UPLOAD_ALGORITHM: &str = "upload-checksum-algorithm";
+const UPLOAD_TYPE: &str = "upload-checksum-type";
+
+impl UploadChecksum {
+    fn keep(&self, extra: &mut std::collections::BTreeMap<String, String>) {
+        extra.insert(
+            UPLOAD_ALGORITHM.to_owned(),
+            self.algorithm.as_str().to_owned(),
+        );
+        extra.insert(UPLOAD_TYPE.to_owned(), self.kind.as_str().to_owned());
+    }
+
+    /// Reads what [`UploadChecksum::keep`] kept.
+    fn kept(extra: &std::collections::BTreeMap<String, String>) -> Option<Self> {
+        let algorithm = ChecksumAlgorithm::from_name(extra.get(UPLOAD_ALGORITHM)?)?;
+        let kind = extra
+            .get(UPLOAD_TYPE)
+            .and_then(|k| ChecksumType::from_name(k))
+            .unwrap_or(ChecksumType::default_for(algorithm));
+        Some(UploadChecksum { algorithm, kind })
+    }
+
+    /// Reads and removes what [`UploadChecksum::keep`] kept: the
+    /// completed object does not carry it.
+    fn take(extra: &mut std::collections::BTreeMap<String, String>) -> Option<Self> {
+        let kept = Self::kept(extra);
+        extra.remove(UPLOAD_ALGORITHM);
+        extra.remove(UPLOAD_TYPE);
+        kept
+    }
+}
+
+/// CreateMultipartUpload's `x-amz-checksum-algorithm` and
+/// `x-amz-checksum-type`, checked as S3 checks them.
+fn upload_checksum(headers: &http::HeaderMap) -> Result<Option<UploadChecksum>, S3Error> {
+    let kind = match header(headers, "x-amz-checksum-type") {
+        Some(v) => Some(ChecksumType::from_name(v).ok_or_else(|| {
+            s3_error!(
+                InvalidRequest,
+                "Value for x-amz-checksum-type header is invalid."
+            )
+        })?),
+        None => None,
+    };
+    let Some(name) = header(headers, "x-amz-checksum-algorithm") else {
+        if kind.is_some() {
+            return Err(s3_error!(
+                InvalidRequest,
+                "The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header."
+            ));
+        }
+        return Ok(None);
+    };
+    let algorithm = ChecksumAlgorithm::from_name(name).ok_or_else(|| {
+        s3_error!(
+            InvalidRequest,
+            "Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]"
+        )
+    })?;
+    let kind = kind.unwrap_or(ChecksumType::default_for(algorithm));
+    if !kind.allows(algorithm) {
+        return Err(s3_error!(
+            InvalidRequest,
+            "The {} checksum type cannot be used with the {} checksum algorithm.",
+            kind.as_str(),
+            algorithm.as_str().to_lowercase()
+        ));
+    }
+    Ok(Some(UploadChecksum { algorithm, kind }))
+}
+
+/// `InvalidRequest` for a part whose checksum is not of the upload's
+/// algorithm (`null`: it has none).
+fn checksum_mismatch(expected: ChecksumAlgorithm, actual: Option<ChecksumAlgorithm>) -> S3Error {
+    s3_error!(
+        InvalidRequest,
+        "Checksum Type mismatch occurred, expected checksum Type: {}, actual checksum Type: {}",
+        expected.as_str().to_lowercase(),
+        actual.map_or("null".to_owned(), |a| a.as_str().to_lowercase())
+    )
 }
 
 pub async fn upload_part(
@@ -134,8 +237,22 @@ pub async fn upload_part(
     let store = ctx.store().clone();
     // Refused before the body is read, not after: a metadata read, done
     // here as `check_access` does.
+    let upload_meta = store.upload_meta(&bucket, &key, &upload_id)?;
     store.check_part(&bucket, &key, &upload_id, part_number)?;
-    let upload = upload_body(&ctx, body, limits.max_part_size)?;
+    let mut upload = upload_body(&ctx, body, limits.max_part_size)?;
+    if let Some(c) = UploadChecksum::kept(&upload_meta.extra) {
+        // A part carries a checksum of the upload's algorithm. Without
+        // one, S3 computes it for a full-object upload (the object's CRC
+        // is made from the parts'), and refuses the part of a composite
+        // one.
+        let declared = checksum::declared_checksum(&ctx.parts.headers)?.map(|d| d.algorithm());
+        match declared {
+            Some(a) if a != c.algorithm => return Err(checksum_mismatch(c.algorithm, Some(a))),
+            Some(_) => {}
+            None if c.kind == ChecksumType::FullObject => upload.compute_checksum(c.algorithm),
+            None => return Err(checksum_mismatch(c.algorithm, None)),
+        }
+    }
     let (part, outcome) = store_upload(store, upload, move |store, staged, outcome| {
         let mut extra = std::collections::BTreeMap::new();
         if let Some((algorithm, value)) = &outcome.checksum {
@@ -174,7 +291,9 @@ pub async fn upload_part_copy(
     let pre = super::object::Preconditions::from_headers(headers, &COPY_SOURCE);
     let max_part = limits.max_part_size;
     let store = ctx.store().clone();
-    let (src_info, part) = blocking(move || {
+    let upload_meta = store.upload_meta(&bucket, &key, &upload_id)?;
+    let wanted = UploadChecksum::kept(&upload_meta.extra).map(|c| c.algorithm);
+    let (src_info, (part, part_checksum)) = blocking(move || {
         // One reader pins the source version for the checks and the bytes.
         let mut reader = store.get_object(&src_bucket, &src.key, src.at(), None)?;
         let info = reader.info().clone();
@@ -201,21 +320,47 @@ pub async fn upload_part_copy(
         reader
             .seek(SeekFrom::Start(start))
             .map_err(|e| S3Error::internal(format!("seek in object: {e}")))?;
-        let part = store.put_part(
+        // In an upload with a checksum, the part gets its checksum of the
+        // bytes copied.
+        let source = ChecksumReader {
+            inner: reader.take(end - start),
+            sum: wanted.map(Checksummer::new),
+        };
+        let mut value = None;
+        let part = store.put_part_then(
             &bucket,
             &key,
             &upload_id,
             part_number,
-            reader.take(end - start),
+            source,
+            |source, extra| {
+                if let Some(sum) = source.sum.take() {
+                    let algorithm = sum.algorithm();
+                    let v = sum.finish();
+                    extra.insert(checksum_key(algorithm).to_owned(), v.clone());
+                    value = Some((algorithm, v));
+                }
+                Ok(())
+            },
         )?;
-        Ok((info, part))
+        Ok((info, (part, value)))
     })
     .await?;
-    let doc = CopyPartResult {
+    let mut doc = CopyPartResult {
         etag: part.etag,
         last_modified: Timestamp(part.modified_ns),
         ..Default::default()
     };
+    if let Some((algorithm, value)) = part_checksum {
+        let v = Some(value);
+        match algorithm {
+            ChecksumAlgorithm::Crc32 => doc.checksum_crc32 = v,
+            ChecksumAlgorithm::Crc32c => doc.checksum_crc32c = v,
+            ChecksumAlgorithm::Crc64Nvme => doc.checksum_crc64nvme = v,
+            ChecksumAlgorithm::Sha1 => doc.checksum_sha1 = v,
+            ChecksumAlgorithm::Sha256 => doc.checksum_sha256 = v,
+        }
+    }
     let mut resp = xml_response(StatusCode::OK, to_xml(&doc));
     set_version_header(
         resp.headers_mut(),
@@ -224,6 +369,22 @@ pub async fn upload_part_copy(
         &src_info.version_id,
     );
     Ok(resp)
+}
+
+/// A reader that computes a checksum of what is read through it.
+struct ChecksumReader<R> {
+    inner: R,
+    sum: Option<Checksummer>,
+}
+
+impl<R: Read> Read for ChecksumReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(sum) = &mut self.sum {
+            sum.update(&buf[..n]);
+        }
+        Ok(n)
+    }
 }
 
 pub async fn complete_multipart_upload(
@@ -245,7 +406,19 @@ pub async fn complete_multipart_upload(
         }
     }
     let limits = &ctx.svc.inner.config.limits;
-    let bytes = read_small_body(&ctx, body, limits.max_xml_bytes).await?;
+    // The checksum headers of a completion describe the object, not this
+    // document.
+    let object_sum = object_checksum_header(headers)?;
+    let asked_type = match header(headers, "x-amz-checksum-type") {
+        Some(v) => Some(ChecksumType::from_name(v).ok_or_else(|| {
+            s3_error!(
+                InvalidRequest,
+                "Value for x-amz-checksum-type header is invalid."
+            )
+        })?),
+        None => None,
+    };
+    let bytes = read_document(&ctx, body, limits.max_xml_bytes, false).await?;
     let doc: CompleteMultipartUpload = from_xml(&bytes, limits.max_xml_bytes)?;
     if doc.parts.is_empty() {
         return Err(s3_error!(
@@ -277,22 +450,26 @@ pub async fn complete_multipart_upload(
         .with_field("UploadId", upload_id));
     }
     // Checksums the client sends per part must match the stored ones.
-    let sent: Vec<Vec<(ChecksumAlgorithm, String)>> = doc
-        .parts
-        .iter()
-        .map(|p| {
-            [
-                (ChecksumAlgorithm::Crc32, &p.checksum_crc32),
-                (ChecksumAlgorithm::Crc32c, &p.checksum_crc32c),
-                (ChecksumAlgorithm::Crc64Nvme, &p.checksum_crc64nvme),
-                (ChecksumAlgorithm::Sha1, &p.checksum_sha1),
-                (ChecksumAlgorithm::Sha256, &p.checksum_sha256),
-            ]
-            .into_iter()
-            .filter_map(|(a, v)| v.clone().map(|v| (a, v)))
-            .collect()
-        })
+    let mut sent = Vec::with_capacity(doc.parts.len());
+    for p in &doc.parts {
+        let given: Vec<(ChecksumAlgorithm, String)> = [
+            (ChecksumAlgorithm::Crc32, &p.checksum_crc32),
+            (ChecksumAlgorithm::Crc32c, &p.checksum_crc32c),
+            (ChecksumAlgorithm::Crc64Nvme, &p.checksum_crc64nvme),
+            (ChecksumAlgorithm::Sha1, &p.checksum_sha1),
+            (ChecksumAlgorithm::Sha256, &p.checksum_sha256),
+        ]
+        .into_iter()
+        .filter_map(|(a, v)| v.clone().map(|v| (a, v.trim().to_owned())))
         .collect();
+        if given.len() > 1 || given.iter().any(|(a, v)| a.decode(v).is_err()) {
+            return Err(s3_error!(
+                InvalidArgument,
+                "Invalid Base64 or multiple checksums present in request"
+            ));
+        }
+        sent.push(given.into_iter().next());
+    }
     let parts: Vec<(u32, String)> = doc
         .parts
         .into_iter()
@@ -300,53 +477,40 @@ pub async fn complete_multipart_upload(
         .collect();
     let min_part_size = limits.min_part_size;
     let store = ctx.store().clone();
-    let (b, k) = (bucket.clone(), key.clone());
-    let bad_checksum = std::sync::Arc::new(std::sync::Mutex::new(None));
-    let flag = bad_checksum.clone();
-    let completed = blocking(move || {
-        Ok(store.complete_multipart_then(
-            &b,
-            &k,
-            &upload_id,
-            &parts,
-            min_part_size,
-            |infos, meta| {
-                for (info, sent) in infos.iter().zip(&sent) {
-                    for (algorithm, value) in sent {
-                        if info.extra.get(checksum_key(*algorithm)) != Some(value) {
-                            *flag.lock().expect("not poisoned") = Some(info.part_number);
-                            return Err(alexander_store::Error::InvalidPart {
-                                part_number: info.part_number,
-                            });
+    let (b, k, u) = (bucket.clone(), key.clone(), upload_id.clone());
+    let info = blocking(move || {
+        // A checksum refusal aborts the commit through the store's error,
+        // then answers with its own.
+        let mut refusal = None;
+        let done =
+            store.complete_multipart_then(&b, &k, &u, &parts, min_part_size, |infos, meta| {
+                let upload = UploadChecksum::take(&mut meta.extra);
+                match object_checksum(upload, asked_type, object_sum, infos, &sent, &u) {
+                    Ok(sum) => {
+                        if let Some((algorithm, value)) = sum {
+                            meta.extra.insert(checksum_key(algorithm).to_owned(), value);
                         }
+                        // Kept for GetObjectAttributes' ObjectParts.
+                        if let Some(entry) = part_checksums_entry(infos) {
+                            meta.extra.insert(PART_CHECKSUMS.to_owned(), entry);
+                        }
+                        Ok(())
+                    }
+                    Err(e) => {
+                        let part_number = infos.first().map_or(0, |p| p.part_number);
+                        refusal = Some(e);
+                        Err(alexander_store::Error::InvalidPart { part_number })
                     }
                 }
-                if let Some((key, value)) = composite_checksum(infos) {
-                    meta.extra.insert(key, value);
-                }
-                // Kept for GetObjectAttributes' ObjectParts.
-                if let Some(entry) = part_checksums_entry(infos) {
-                    meta.extra.insert(PART_CHECKSUMS.to_owned(), entry);
-                }
-                Ok(())
-            },
-        )?)
-    })
-    .await;
-    let info = match completed {
-        Ok(info) => info,
-        Err(e) => {
-            if let Some(n) = *bad_checksum.lock().expect("not poisoned") {
-                return Err(s3_error!(
-                    InvalidPart,
-                    "The checksum given for part {n} does not match the part's checksum."
-                ));
-            }
-            return Err(e);
+            });
+        match refusal {
+            Some(e) => Err(e),
+            None => Ok(done?),
         }
-    };
+    })
+    .await?;
     let host = header(headers, "host").unwrap_or("localhost");
-    let doc = CompleteMultipartUploadResult {
+    let mut doc = CompleteMultipartUploadResult {
         location: format!(
             "http://{host}/{}/{}",
             path_encode(&bucket),
@@ -357,6 +521,22 @@ pub async fn complete_multipart_upload(
         etag: info.etag.clone(),
         ..Default::default()
     };
+    for (algorithm, value) in stored_checksums(&info.meta) {
+        let v = Some(value.to_owned());
+        match algorithm {
+            ChecksumAlgorithm::Crc32 => doc.checksum_crc32 = v,
+            ChecksumAlgorithm::Crc32c => doc.checksum_crc32c = v,
+            ChecksumAlgorithm::Crc64Nvme => doc.checksum_crc64nvme = v,
+            ChecksumAlgorithm::Sha1 => doc.checksum_sha1 = v,
+            ChecksumAlgorithm::Sha256 => doc.checksum_sha256 = v,
+        }
+        let kind = if checksum::is_composite(value) {
+            ChecksumType::Composite
+        } else {
+            ChecksumType::FullObject
+        };
+        doc.checksum_type = Some(kind.as_str().to_owned());
+    }
     let mut resp = xml_response(StatusCode::OK, to_xml(&doc));
     set_version_header(
         resp.headers_mut(),
@@ -394,7 +574,12 @@ pub async fn list_parts(ctx: Ctx, e: Endpoint) -> R {
     let marker = part_number_marker.unwrap_or(0);
     let store = ctx.store().clone();
     let (b, k, u) = (bucket.clone(), key.clone(), upload_id.clone());
-    let page = blocking(move || Ok(store.list_parts(&b, &k, &u, marker, max as usize)?)).await?;
+    let (page, upload_meta) = blocking(move || {
+        let meta = store.upload_meta(&b, &k, &u)?;
+        Ok((store.list_parts(&b, &k, &u, marker, max as usize)?, meta))
+    })
+    .await?;
+    let upload_sum = UploadChecksum::kept(&upload_meta.extra);
     let owner = upload_owner(&binfo);
     let next = page
         .next_part_number_marker
@@ -429,6 +614,8 @@ pub async fn list_parts(ctx: Ctx, e: Endpoint) -> R {
         initiator: owner.clone(),
         owner,
         storage_class: "STANDARD".to_owned(),
+        checksum_algorithm: upload_sum.map(|c| c.algorithm.as_str().to_owned()),
+        checksum_type: upload_sum.map(|c| c.kind.as_str().to_owned()),
         ..Default::default()
     };
     Ok(xml_response(StatusCode::OK, to_xml(&doc)))
@@ -493,14 +680,18 @@ pub async fn list_multipart_uploads(ctx: Ctx, e: Endpoint) -> R {
         uploads: page
             .uploads
             .into_iter()
-            .map(|u| MultipartUpload {
-                key: enc(u.key),
-                upload_id: u.upload_id,
-                initiator: owner.clone(),
-                owner: owner.clone(),
-                storage_class: "STANDARD".to_owned(),
-                initiated: Timestamp(u.created_ns),
-                ..Default::default()
+            .map(|u| {
+                let sum = UploadChecksum::kept(&u.meta.extra);
+                MultipartUpload {
+                    key: enc(u.key),
+                    upload_id: u.upload_id,
+                    initiator: owner.clone(),
+                    owner: owner.clone(),
+                    storage_class: "STANDARD".to_owned(),
+                    initiated: Timestamp(u.created_ns),
+                    checksum_algorithm: sum.map(|c| c.algorithm.as_str().to_owned()),
+                    checksum_type: sum.map(|c| c.kind.as_str().to_owned()),
+                }
             })
             .collect(),
         common_prefixes: page
@@ -513,25 +704,154 @@ pub async fn list_multipart_uploads(ctx: Ctx, e: Endpoint) -> R {
     Ok(xml_response(StatusCode::OK, to_xml(&doc)))
 }
 
-/// S3's composite checksum of a multipart object: when every part has a
-/// checksum of one algorithm, that algorithm over the concatenation of the
-/// parts' raw checksums, in base64, suffixed with `-` and the part count.
-/// Returns the metadata key and value to store.
-fn composite_checksum(parts: &[alexander_store::PartInfo]) -> Option<(String, String)> {
-    let algorithm = ChecksumAlgorithm::ALL.into_iter().find(|a| {
-        parts
-            .first()
-            .is_some_and(|p| p.extra.contains_key(checksum_key(*a)))
-    })?;
-    let mut whole = Checksummer::new(algorithm);
-    for p in parts {
-        let value = p.extra.get(checksum_key(algorithm))?;
-        whole.update(&algorithm.decode(value).ok()?);
+/// The checksum headers of a CompleteMultipartUpload: at most one, the
+/// object's checksum as the client computed it (a composite one with or
+/// without its `-N`).
+fn object_checksum_header(
+    headers: &http::HeaderMap,
+) -> Result<Option<(ChecksumAlgorithm, String)>, S3Error> {
+    let mut found = None;
+    for algorithm in ChecksumAlgorithm::ALL {
+        for value in headers.get_all(algorithm.header_name()) {
+            if found.is_some() {
+                return Err(s3_error!(
+                    InvalidRequest,
+                    "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed."
+                ));
+            }
+            let invalid = || {
+                s3_error!(
+                    InvalidRequest,
+                    "Value for {} header is invalid.",
+                    algorithm.header_name()
+                )
+            };
+            let value = value.to_str().map_err(|_| invalid())?.trim();
+            let digest = value.split_once('-').map_or(value, |(d, n)| {
+                if n.parse::<u32>().is_ok() { d } else { value }
+            });
+            algorithm.decode(digest).map_err(|_| invalid())?;
+            found = Some((algorithm, value.to_owned()));
+        }
     }
-    Some((
-        checksum_key(algorithm).to_owned(),
-        format!("{}-{}", whole.finish(), parts.len()),
-    ))
+    Ok(found)
+}
+
+/// Checks the checksums a completion was sent against the parts' and the
+/// upload's, and returns the object's checksum (algorithm, value as
+/// stored) if it gets one.
+///
+/// - An upload created with an algorithm needs each part's checksum in
+///   the request; a part's checksum that differs from the stored one is
+///   `InvalidPart` (`BadDigest` if of another algorithm). The object gets
+///   the composite checksum of the parts, or the CRC of the whole object
+///   combined from theirs.
+/// - An upload created without one gets no checksum, unless the client
+///   sends a full-object CRC and every part has a CRC of that algorithm:
+///   then it is computed, checked, and kept.
+/// - A full-object checksum header that differs from the computed one is
+///   `BadDigest`.
+fn object_checksum(
+    upload: Option<UploadChecksum>,
+    asked_type: Option<ChecksumType>,
+    header_sum: Option<(ChecksumAlgorithm, String)>,
+    infos: &[alexander_store::PartInfo],
+    sent: &[Option<(ChecksumAlgorithm, String)>],
+    upload_id: &str,
+) -> Result<Option<(ChecksumAlgorithm, String)>, S3Error> {
+    if let Some(asked) = asked_type
+        && upload.map(|c| c.kind) != Some(asked)
+    {
+        return Err(s3_error!(
+            InvalidRequest,
+            "The upload was created using the {} checksum mode. The complete request must use the same checksum mode.",
+            upload.map_or("null", |c| c.kind.as_str())
+        ));
+    }
+    let stored = |p: &alexander_store::PartInfo, a: ChecksumAlgorithm| {
+        p.extra.get(checksum_key(a)).and_then(|v| a.decode(v).ok())
+    };
+    let invalid_part = |p: &alexander_store::PartInfo| {
+        s3_error!(
+            InvalidPart,
+            "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag."
+        )
+        .with_field("UploadId", upload_id)
+        .with_field("PartNumber", p.part_number.to_string())
+        .with_field("ETag", p.etag.clone())
+    };
+    for (p, given) in infos.iter().zip(sent) {
+        match (upload, given) {
+            (Some(c), None) => {
+                return Err(s3_error!(
+                    InvalidRequest,
+                    "The upload was created using a {} checksum. The complete request must include the checksum for each part. It was missing for part {} in the request.",
+                    c.algorithm.as_str().to_lowercase(),
+                    p.part_number
+                ));
+            }
+            (_, Some((a, v))) => {
+                let matches = stored(p, *a).is_some_and(|s| a.decode(v).ok() == Some(s));
+                if matches {
+                    continue;
+                }
+                if upload.is_some_and(|c| c.algorithm != *a) {
+                    return Err(s3_error!(
+                        BadDigest,
+                        "The {} you specified for part {} did not match what we received.",
+                        a.as_str().to_lowercase(),
+                        p.part_number
+                    ));
+                }
+                return Err(invalid_part(p));
+            }
+            (None, None) => {}
+        }
+    }
+    let (algorithm, kind) = match (upload, &header_sum) {
+        (Some(c), Some((a, _))) if *a != c.algorithm => {
+            return Err(checksum_mismatch(c.algorithm, Some(*a)));
+        }
+        (Some(c), _) => (c.algorithm, c.kind),
+        (None, Some((a, _))) => (*a, ChecksumType::FullObject),
+        (None, None) => return Ok(None),
+    };
+    let mut raw = Vec::with_capacity(infos.len());
+    for p in infos {
+        match stored(p, algorithm) {
+            Some(v) => raw.push((v, p.size)),
+            // An upload created without an algorithm whose parts cannot
+            // make the checksum the client sent.
+            None if upload.is_none() => return Err(checksum_mismatch(algorithm, None)),
+            None => return Err(invalid_part(p)),
+        }
+    }
+    let value = match kind {
+        ChecksumType::Composite => {
+            let sums: Vec<Vec<u8>> = raw.into_iter().map(|(v, _)| v).collect();
+            checksum::composite_checksum(algorithm, &sums)
+        }
+        ChecksumType::FullObject => match checksum::combine_crcs(algorithm, &raw) {
+            Some(v) => BASE64.encode(v),
+            None => return Err(checksum_mismatch(algorithm, None)),
+        },
+    };
+    if let Some((_, given)) = &header_sum {
+        let same = match kind {
+            ChecksumType::Composite => {
+                given == &value || value.split_once('-').is_some_and(|(d, _)| d == given)
+            }
+            ChecksumType::FullObject => given == &value,
+        };
+        if !same {
+            return Err(s3_error!(
+                BadDigest,
+                "The {} you specified did not match the calculated checksum.",
+                algorithm.as_str()
+            ));
+        }
+    }
+    Ok(Some((algorithm, value)))
 }
 
 #[cfg(test)]

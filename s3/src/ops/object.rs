@@ -271,7 +271,9 @@ pub(super) fn checksum_key(algorithm: ChecksumAlgorithm) -> &'static str {
 }
 
 /// The checksums stored with an object.
-fn stored_checksums(meta: &ObjectMeta) -> impl Iterator<Item = (ChecksumAlgorithm, &str)> {
+pub(super) fn stored_checksums(
+    meta: &ObjectMeta,
+) -> impl Iterator<Item = (ChecksumAlgorithm, &str)> {
     ChecksumAlgorithm::ALL
         .into_iter()
         .filter_map(|a| meta.extra.get(checksum_key(a)).map(|v| (a, v.as_str())))

@@ -224,6 +224,7 @@ pub async fn post_object(mut ctx: Ctx, bucket: String, body: RequestBody) -> R {
             sha256: None,
             md5,
             checksum,
+            computed: None,
         }),
     };
     let (b, k) = (bucket.clone(), key.clone());

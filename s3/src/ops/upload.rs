@@ -25,7 +25,7 @@ use md5::{Digest, Md5};
 use super::{BodyOutcome, blocking};
 use crate::auth::ChunkedDecoder;
 use crate::auth::sigv4::ContentSha256;
-use crate::checksum::{self, Checksummer, DeclaredChecksum};
+use crate::checksum::{self, ChecksumAlgorithm, Checksummer, DeclaredChecksum};
 use crate::error::S3Error;
 use crate::s3_error;
 use crate::server::RequestBody;
@@ -56,6 +56,9 @@ pub struct BodyHashes {
     pub(super) sha256: Option<ContentSha256>,
     pub(super) md5: Option<([u8; 16], Md5)>,
     pub(super) checksum: Option<(DeclaredChecksum, Checksummer)>,
+    /// A checksum computed though none was declared (a part of an upload
+    /// with a full-object checksum that came without its own).
+    pub(super) computed: Option<Checksummer>,
 }
 
 /// What the end of the body told: its trailers.
@@ -129,6 +132,16 @@ impl Upload {
         Ok(Ending { trailers })
     }
 
+    /// Computes a checksum of `algorithm` over the body unless the request
+    /// declared one.
+    pub fn compute_checksum(&mut self, algorithm: ChecksumAlgorithm) {
+        if let Some(h) = &mut self.hashes
+            && h.checksum.is_none()
+        {
+            h.computed = Some(Checksummer::new(algorithm));
+        }
+    }
+
     /// Takes the hashes out, to be moved into a blocking job.
     fn take_hashes(&mut self) -> BodyHashes {
         self.hashes.take().expect("the hashes are taken once")
@@ -164,6 +177,9 @@ impl BodyHashes {
             if let Some((_, h)) = &mut self.checksum {
                 h.update(data);
             }
+            if let Some(h) = &mut self.computed {
+                h.update(data);
+            }
         }
     }
 
@@ -197,6 +213,8 @@ impl BodyHashes {
             };
             checksum::verify_checksum(algorithm, &value, &computed)?;
             outcome.checksum = Some((algorithm, computed));
+        } else if let Some(h) = self.computed {
+            outcome.checksum = Some((h.algorithm(), h.finish()));
         }
         Ok(outcome)
     }
