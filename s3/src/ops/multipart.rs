@@ -36,6 +36,7 @@ use super::object::{
     COPY_SOURCE, check_key, checksum_key, copy_source, parse_copy_range, precondition_for_copy,
     refuse_unsupported, set_version_header,
 };
+use super::object_acl::ObjectAcl;
 use super::upload::store_upload;
 use super::{
     Access, Ctx, blocking, check_access, check_writable, empty_response, header, meta_from_headers,
@@ -90,7 +91,7 @@ fn check_part_number(part_number: u32, max_parts: u32) -> Result<(), S3Error> {
 
 pub async fn create_multipart_upload(ctx: Ctx, bucket: String, key: String) -> R {
     check_key(&key)?;
-    check_access(&ctx, &bucket, Access::Write)?;
+    let binfo = check_access(&ctx, &bucket, Access::Write)?;
     check_writable(&key)?;
     let headers = &ctx.parts.headers;
     refuse_unsupported(headers)?;
@@ -102,11 +103,13 @@ pub async fn create_multipart_upload(ctx: Ctx, bucket: String, key: String) -> R
             "Checksum algorithm provided is unsupported."
         ));
     }
-    let meta = meta_from_headers(
+    let mut meta = meta_from_headers(
         headers,
         ctx.svc.inner.config.limits.max_user_metadata,
         &ctx.principal,
     )?;
+    // The completed object gets the ACL the upload was started with.
+    ObjectAcl::for_new_version(headers, &binfo)?.store_in(&mut meta);
     let store = ctx.store().clone();
     let (b, k) = (bucket.clone(), key.clone());
     let upload_id = blocking(move || Ok(store.create_multipart(&b, &k, meta)?)).await?;
@@ -165,7 +168,8 @@ pub async fn upload_part_copy(
     check_writable(&key)?;
     let limits = &ctx.svc.inner.config.limits;
     check_part_number(part_number, limits.max_parts)?;
-    let (src_bucket, src, src_versioning) = copy_source(&ctx, source)?;
+    let (src_bucket, src, src_versioning, via) = copy_source(&ctx, source)?;
+    let principal = ctx.principal.clone();
     let headers = &ctx.parts.headers;
     refuse_unsupported(headers)?;
     let range = header(headers, "x-amz-copy-source-range")
@@ -176,7 +180,10 @@ pub async fn upload_part_copy(
     let store = ctx.store().clone();
     let (src_info, part) = blocking(move || {
         // One reader pins the source version for the checks and the bytes.
-        let mut reader = store.get_object(&src_bucket, &src.key, src.at(), None)?;
+        let opened = store
+            .get_object(&src_bucket, &src.key, src.at(), None)
+            .map_err(S3Error::from);
+        let mut reader = via.check(&principal, opened, |r| &r.info().meta)?;
         let info = reader.info().clone();
         precondition_for_copy(&pre, &info)?;
         let (start, end) = match range {

@@ -202,6 +202,11 @@ pub enum Endpoint {
         key: String,
         version_id: Option<String>,
     },
+    PutObjectAcl {
+        bucket: String,
+        key: String,
+        version_id: Option<String>,
+    },
 
     /// A CORS preflight (`OPTIONS`) on any path; the bucket's CORS rules
     /// decide the answer.
@@ -355,6 +360,7 @@ impl Endpoint {
             PutObjectTagging { .. } => "PutObjectTagging",
             DeleteObjectTagging { .. } => "DeleteObjectTagging",
             GetObjectAcl { .. } => "GetObjectAcl",
+            PutObjectAcl { .. } => "PutObjectAcl",
             Options { .. } => "Options",
         }
     }
@@ -401,7 +407,8 @@ impl Endpoint {
             | GetObjectTagging { bucket, .. }
             | PutObjectTagging { bucket, .. }
             | DeleteObjectTagging { bucket, .. }
-            | GetObjectAcl { bucket, .. } => Some(bucket),
+            | GetObjectAcl { bucket, .. }
+            | PutObjectAcl { bucket, .. } => Some(bucket),
         }
     }
 
@@ -424,7 +431,8 @@ impl Endpoint {
             | GetObjectTagging { key, .. }
             | PutObjectTagging { key, .. }
             | DeleteObjectTagging { key, .. }
-            | GetObjectAcl { key, .. } => Some(key),
+            | GetObjectAcl { key, .. }
+            | PutObjectAcl { key, .. } => Some(key),
             _ => None,
         }
     }
