@@ -14,6 +14,7 @@ mod hostile;
 mod keys;
 mod listing;
 mod multipart;
+mod object_acl;
 mod objects;
 mod slow;
 mod smoke;

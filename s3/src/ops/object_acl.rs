@@ -167,9 +167,11 @@ impl ObjectAcl {
 /// there are none. Each header holds a comma-separated list of grantees,
 /// `id="…"`, `uri="…"` or `emailAddress="…"`.
 fn grants_from_headers(headers: &HeaderMap) -> Result<Option<AccessControlPolicy>, S3Error> {
-    if let Some(unknown) = headers.keys().map(|n| n.as_str()).find(|n| {
-        n.starts_with("x-amz-grant-") && !GRANT_HEADERS.iter().any(|(h, _)| h == n)
-    }) {
+    if let Some(unknown) = headers
+        .keys()
+        .map(|n| n.as_str())
+        .find(|n| n.starts_with("x-amz-grant-") && !GRANT_HEADERS.iter().any(|(h, _)| h == n))
+    {
         return Err(s3_error!(
             NotImplemented,
             "A header you provided implies functionality that is not implemented: {unknown}"
@@ -314,7 +316,10 @@ mod tests {
                 vec![("x-amz-grant-read", &all), ("x-amz-grant-write", &all)],
                 ObjectAcl::PublicReadWrite,
             ),
-            (vec![("x-amz-grant-read", &auth)], ObjectAcl::AuthenticatedRead),
+            (
+                vec![("x-amz-grant-read", &auth)],
+                ObjectAcl::AuthenticatedRead,
+            ),
             (vec![("x-amz-grant-full-control", &me)], ObjectAcl::Private),
         ];
         for (h, want) in ok {
@@ -357,7 +362,11 @@ mod tests {
             ),
         ];
         for (h, want) in refused {
-            assert_eq!(code(ObjectAcl::from_headers(&headers(&h), owner)), want, "{h:?}");
+            assert_eq!(
+                code(ObjectAcl::from_headers(&headers(&h), owner)),
+                want,
+                "{h:?}"
+            );
         }
     }
 }

@@ -196,7 +196,9 @@ impl AccessControlPolicy {
                 "Only the canned ACLs private, public-read and public-read-write are supported on buckets"
             )),
             GroupGrants {
-                all_read, all_write, ..
+                all_read,
+                all_write,
+                ..
             } => match (all_read, all_write) {
                 (false, false) => Ok("private"),
                 (true, false) => Ok("public-read"),
