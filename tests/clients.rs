@@ -794,6 +794,38 @@ fn aws_cli() {
     let got = aws.ok("s3 cp --only-show-errors {} -", &[&s3("copy/small.txt")]);
     assert_bytes(&got, &t.small, "copy of the small object");
 
+    // `s3 cp --acl public-read`, the common way to publish one file: anyone
+    // may read it over plain HTTP, while the bucket and its other objects
+    // stay private.
+    aws.ok(
+        "s3 cp --only-show-errors --acl public-read {} {}",
+        &[&small, &s3("public/small.txt")],
+    );
+    let anonymous = |key: &str| {
+        let url = format!("{}/{b}/{key}", t.server.endpoint());
+        let resp = reqwest::blocking::get(url).unwrap();
+        (resp.status().as_u16(), resp.bytes().unwrap().to_vec())
+    };
+    assert_eq!(anonymous("public/small.txt"), (200, t.small.clone()));
+    assert_eq!(anonymous("docs/small.txt").0, 403);
+    let acl = aws.ok_json(
+        "s3api get-object-acl --bucket {} --key public/small.txt",
+        &[b],
+    );
+    let grants = acl["Grants"].as_array().cloned().unwrap_or_default();
+    assert!(
+        grants.iter().any(|g| g["Grantee"]["URI"]
+            == "http://acs.amazonaws.com/groups/global/AllUsers"
+            && g["Permission"] == "READ"),
+        "{acl}"
+    );
+    aws.ok(
+        "s3api put-object-acl --bucket {} --key public/small.txt --acl private",
+        &[b],
+    );
+    assert_eq!(anonymous("public/small.txt").0, 403);
+    aws.ok("s3 rm --only-show-errors {}", &[&s3("public/small.txt")]);
+
     // Versions.
     aws.ok(
         "s3api put-bucket-versioning --bucket {} --versioning-configuration Status=Enabled",
@@ -1104,7 +1136,7 @@ fn s3cmd() {
     assert_bytes(&got, &t.small, "downloaded small object");
 
     // Copies (CopyObject; s3cmd then copies the source's ACL with PUT
-    // ?acl, and takes the server's NotImplemented for an answer), and a
+    // ?acl), and a
     // move: a copy, then a delete. The move leaves the ACL alone with
     // --acl-private: see `s3cmd_move_with_its_acl` for why.
     s3cmd.ok("cp {} {}", &[&s3("docs/big.bin"), &s3("copy/big.bin")]);
@@ -1160,9 +1192,8 @@ fn s3cmd() {
 }
 
 /// `s3cmd mv` as it runs by default: CopyObject, then the source's ACL
-/// copied with `PUT ?acl` (which the server does not implement: 501, which
-/// s3cmd accepts), then DELETE of the source on the same keep-alive
-/// connection.
+/// copied with `PUT ?acl` (a policy body), then DELETE of the source on the
+/// same keep-alive connection.
 /// (An error answered before the body arrived used to close the connection
 /// without saying so; the server now sends `Connection: close`.)
 #[test]

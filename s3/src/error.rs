@@ -69,6 +69,7 @@ pub enum S3ErrorCode {
     /// itself never runs out). 507, which SDKs do not retry.
     StorageFull,
     TooManyParts,
+    UnexpectedContent,
     XAmzContentSHA256Mismatch,
     NotModified,
 }
@@ -132,6 +133,7 @@ impl S3ErrorCode {
             SlowDown => "SlowDown",
             StorageFull => "XAlexanderStorageFull",
             TooManyParts => "TooManyParts",
+            UnexpectedContent => "UnexpectedContent",
             XAmzContentSHA256Mismatch => "XAmzContentSHA256Mismatch",
             NotModified => "NotModified",
         }
@@ -176,6 +178,7 @@ impl S3ErrorCode {
             | MissingSecurityHeader
             | RequestHeaderSectionTooLarge
             | TooManyParts
+            | UnexpectedContent
             | XAmzContentSHA256Mismatch => StatusCode::BAD_REQUEST,
             BucketAlreadyExists | BucketAlreadyOwnedByYou | BucketNotEmpty => StatusCode::CONFLICT,
             MissingContentLength => StatusCode::LENGTH_REQUIRED,

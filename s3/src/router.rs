@@ -541,7 +541,11 @@ fn route_object(
                 key,
                 version_id: query.version_id()?,
             },
-            Method::PUT => return Err(not_implemented("PutObjectAcl")),
+            Method::PUT => PutObjectAcl {
+                bucket,
+                key,
+                version_id: query.version_id()?,
+            },
             _ => return Err(method_not_allowed()),
         }
     } else {

@@ -419,12 +419,12 @@ fn unsigned_headers_are_refused_and_change_nothing() {
                 "BadDigest",
             ),
             (
-                // A hoisted x-amz-acl is the header: objects take only private.
+                // A hoisted x-amz-acl is the header, refused as one.
                 Row::new("hoisted object acl", Signer::Presigned, "PUT", obj(TARGET))
-                    .query("x-amz-acl=public-read")
+                    .query("x-amz-acl=everyone")
                     .body(&evil),
-                501,
-                "NotImplemented",
+                400,
+                "InvalidArgument",
             ),
         ];
         for (row, status, code) in &other {
@@ -544,6 +544,28 @@ fn signed_and_hoisted_headers_are_applied() {
         assert_eq!(got.content_type.as_deref(), Some("image/png"));
         assert_eq!(got.metadata.get("color").map(String::as_str), Some("blue"));
         assert_eq!(got.tags, [("a".to_owned(), "b".to_owned())]);
+        // A hoisted canned ACL is the object's.
+        let row = Row::new(
+            "presigned, hoisted acl",
+            Signer::Presigned,
+            "PUT",
+            obj("shared.bin"),
+        )
+        .query("x-amz-acl=public-read")
+        .body(&payload);
+        let (status, text) = send(&server, &row).await;
+        assert_eq!(status, 200, "{text}");
+        let acl = s3
+            .get_object_acl()
+            .bucket(&b)
+            .key("shared.bin")
+            .send()
+            .await
+            .unwrap();
+        assert!(acl.grants().iter().any(|g| {
+            g.grantee().and_then(|g| g.uri()) == Some(ALL_USERS)
+                && g.permission() == Some(&Permission::Read)
+        }));
 
         // A hoisted copy source is routed as a copy: the signer asked for it.
         let row = Row::new("presigned copy", Signer::Presigned, "PUT", obj("pcopy.bin"))

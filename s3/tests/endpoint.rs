@@ -16,6 +16,7 @@ mod hostile;
 mod keys;
 mod listing;
 mod multipart;
+mod object_acl;
 mod objects;
 mod post;
 mod slow;

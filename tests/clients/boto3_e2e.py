@@ -363,6 +363,39 @@ def main():
         {"Key": "sums/one"}, {"Key": "sums/CRC32"}, {"Key": "sums/SHA1"},
     ]})
 
+    step("object ACLs: canned, policy body, anonymous reads")
+    all_users = "http://acs.amazonaws.com/groups/global/AllUsers"
+
+    def anonymous_status(key):
+        try:
+            with urllib.request.urlopen(f"{endpoint}/{bucket}/{key}", timeout=60) as resp:
+                check(resp.read() == small, f"anonymous GET of {key}: bytes")
+                return resp.status
+        except urllib.error.HTTPError as e:
+            return e.code
+
+    s3.put_object(Bucket=bucket, Key="acl/public.txt", Body=small, ACL="public-read")
+    s3.put_object(Bucket=bucket, Key="acl/private.txt", Body=small)
+    check(anonymous_status("acl/public.txt") == 200, "anonymous GET of a public-read object")
+    check(anonymous_status("acl/private.txt") == 403, "anonymous GET of a private object")
+    check(anonymous_status("acl/missing.txt") == 403, "anonymous GET of a missing key")
+    acl = s3.get_object_acl(Bucket=bucket, Key="acl/public.txt")
+    check(
+        any(g["Grantee"].get("URI") == all_users and g["Permission"] == "READ"
+            for g in acl["Grants"]),
+        f"public-read grants {acl['Grants']}",
+    )
+    s3.put_object_acl(Bucket=bucket, Key="acl/public.txt", ACL="private")
+    check(anonymous_status("acl/public.txt") == 403, "anonymous GET once private again")
+    s3.put_object_acl(Bucket=bucket, Key="acl/private.txt", AccessControlPolicy={
+        "Owner": acl["Owner"],
+        "Grants": [{"Grantee": {"Type": "Group", "URI": all_users}, "Permission": "READ"}],
+    })
+    check(anonymous_status("acl/private.txt") == 200, "anonymous GET after a policy body")
+    code = error_code(s3.put_object_acl, Bucket=bucket, Key="acl/private.txt",
+                      GrantRead='emailAddress="someone@example.com"')
+    check(code == "NotImplemented", f"a grant to an e-mail address: {code}")
+
     step("versions")
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     status = s3.get_bucket_versioning(Bucket=bucket).get("Status")

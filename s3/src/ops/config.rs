@@ -1,6 +1,6 @@
 //! Bucket and object configuration: tagging, canned ACLs, lifecycle rules,
 //! CORS (configuration, preflight, and the headers of actual cross-origin
-//! requests) and object tagging.
+//! requests), object tagging and object ACLs.
 //!
 //! Everything about a bucket is kept in its settings map, which the store
 //! keeps opaque:
@@ -32,6 +32,8 @@ use http::{HeaderMap, Method, Response, StatusCode};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use super::bucket::{bucket_acl, bucket_owner, owner_of, parse_canned_acl, refuse_grant_headers};
+use super::object::check_version_id;
+use super::object_acl::ObjectAcl;
 use super::{
     Access, Ctx, blocking, check_access, check_writable, empty_response, header, read_small_body,
     set_header, snapshot_key, xml_response,
@@ -502,8 +504,8 @@ async fn update_tags(
     .await
 }
 
-/// GetObjectAcl: the object's ACL is its bucket's, with the bucket's owner
-/// owning the object.
+/// GetObjectAcl: the version's canned ACL as a policy document, owned by
+/// the bucket's owner.
 pub async fn get_object_acl(
     ctx: Ctx,
     bucket: String,
@@ -518,11 +520,66 @@ pub async fn get_object_acl(
         Ok(store.head_object(&name, k, at)?)
     })
     .await?;
-    let mut resp = xml_response(StatusCode::OK, to_xml(&acl_policy(&info)?));
+    let acl = ObjectAcl::of(&object.meta);
+    let policy = AccessControlPolicy::from_canned(owner_of(bucket_owner(&info)), acl.name())
+        .ok_or_else(|| S3Error::internal(format!("no policy for {}", acl.name())))?;
+    let mut resp = xml_response(StatusCode::OK, to_xml(&policy));
     if shows_versions(&info) {
         set_header(resp.headers_mut(), "x-amz-version-id", &object.version_id);
     }
     Ok(resp)
+}
+
+/// PutObjectAcl: a canned ACL in `x-amz-acl`, grants in `x-amz-grant-*`
+/// headers, or a policy document, each amounting to one of the canned ACLs
+/// objects take ([`ObjectAcl`]); the version's metadata changes in place
+/// (no new version, same ETag and modification time).
+pub async fn put_object_acl(
+    ctx: Ctx,
+    bucket: String,
+    key: String,
+    version_id: Option<String>,
+    body: RequestBody,
+) -> R {
+    let info = check_access(&ctx, &bucket, Access::Owner)?;
+    check_writable(&key)?;
+    if let Some(v) = &version_id {
+        check_version_id(v)?;
+    }
+    let owner = owner_of(bucket_owner(&info));
+    let from_headers = ObjectAcl::from_headers(&ctx.parts.headers, &owner.id)?;
+    let raw = read_small_body(&ctx, body, xml_limit(&ctx)).await?;
+    let has_body = !raw.iter().all(u8::is_ascii_whitespace);
+    let acl = match (from_headers, has_body) {
+        (Some(_), true) => {
+            return Err(s3_error!(
+                UnexpectedContent,
+                "This request does not support content"
+            ));
+        }
+        (Some(acl), false) => acl,
+        (None, false) => {
+            return Err(s3_error!(
+                MissingSecurityHeader,
+                "Your request was missing a required header"
+            )
+            .with_field("MissingHeaderName", "x-amz-acl"));
+        }
+        (None, true) => {
+            let policy: AccessControlPolicy = from_xml(&raw, xml_limit(&ctx))?;
+            ObjectAcl::from_policy(&policy, &owner.id)?
+        }
+    };
+    let store = ctx.store().clone();
+    blocking(move || {
+        let at = match &version_id {
+            Some(id) => At::Version(id),
+            None => At::Current,
+        };
+        Ok(store.update_object_meta(&bucket, &key, at, |meta| acl.store_in(meta))?)
+    })
+    .await?;
+    Ok(empty_response(StatusCode::OK))
 }
 
 #[cfg(test)]

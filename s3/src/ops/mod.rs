@@ -8,6 +8,7 @@ pub mod list;
 pub mod multipart;
 pub mod object;
 pub mod post;
+pub mod object_acl;
 pub mod upload;
 
 use std::collections::BTreeMap;
@@ -73,6 +74,54 @@ pub fn check_access(ctx: &Ctx, bucket: &str, access: Access) -> Result<BucketInf
     } else {
         Err(s3_error!(AccessDenied, "Access Denied"))
     }
+}
+
+/// How a caller may read the objects of a bucket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadVia {
+    /// The bucket's ACL (or ownership) lets it read every object.
+    Bucket,
+    /// Only an object whose own ACL grants it read may be read; whether
+    /// any other object exists is not the caller's to learn.
+    ObjectAcl,
+}
+
+impl ReadVia {
+    /// Checks one version the caller asked to read, given what opening it
+    /// found (`meta` finds the version's metadata in it): through the
+    /// bucket, any answer stands; through object ACLs, only a version whose
+    /// ACL grants the caller read, anything else (not found included) being
+    /// `AccessDenied`.
+    pub fn check<T>(
+        self,
+        principal: &Principal,
+        opened: Result<T, S3Error>,
+        meta: impl FnOnce(&T) -> &ObjectMeta,
+    ) -> Result<T, S3Error> {
+        match (self, opened) {
+            (ReadVia::Bucket, opened) => opened,
+            (ReadVia::ObjectAcl, Ok(v))
+                if object_acl::ObjectAcl::of(meta(&v)).grants_read(principal) =>
+            {
+                Ok(v)
+            }
+            (ReadVia::ObjectAcl, _) => Err(s3_error!(AccessDenied, "Access Denied")),
+        }
+    }
+}
+
+/// How the request's principal may read the objects of a bucket: all of
+/// them when the bucket's ACL (or ownership) allows it, else those whose
+/// own ACL does, which only opening each can tell ([`ReadVia::check`]).
+pub fn check_object_read(ctx: &Ctx, bucket: &str) -> Result<(BucketInfo, ReadVia), S3Error> {
+    let info = ctx.store().head_bucket(bucket)?;
+    let via = if alexander_store::access::allows(&info.settings, ctx.principal.name(), Access::Read)
+    {
+        ReadVia::Bucket
+    } else {
+        ReadVia::ObjectAcl
+    };
+    Ok((info, via))
 }
 
 /// The canonical user id S3 clients see for a user.
@@ -210,6 +259,11 @@ pub async fn dispatch(
             key,
             version_id,
         } => object::get_object_attributes(ctx, bucket, key, version_id).await,
+        E::PutObjectAcl {
+            bucket,
+            key,
+            version_id,
+        } => config::put_object_acl(ctx, bucket, key, version_id, body).await,
         E::Options { bucket, .. } => config::options(ctx, bucket).await,
     }
 }

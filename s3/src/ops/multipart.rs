@@ -45,6 +45,7 @@ use super::object::{
     part_checksums_entry, precondition_for_copy, refuse_unsupported, set_version_header,
     stored_checksums,
 };
+use super::object_acl::ObjectAcl;
 use super::upload::store_upload;
 use super::{
     Access, Ctx, blocking, check_access, check_writable, empty_response, header, meta_from_headers,
@@ -99,7 +100,7 @@ fn check_part_number(part_number: u32, max_parts: u32) -> Result<(), S3Error> {
 
 pub async fn create_multipart_upload(ctx: Ctx, bucket: String, key: String) -> R {
     check_key(&key)?;
-    check_access(&ctx, &bucket, Access::Write)?;
+    let binfo = check_access(&ctx, &bucket, Access::Write)?;
     check_writable(&key)?;
     let headers = &ctx.parts.headers;
     refuse_unsupported(headers)?;
@@ -112,6 +113,8 @@ pub async fn create_multipart_upload(ctx: Ctx, bucket: String, key: String) -> R
     if let Some(c) = &checksum {
         c.keep(&mut meta.extra);
     }
+    // The completed object gets the ACL the upload was started with.
+    ObjectAcl::for_new_version(headers, &binfo)?.store_in(&mut meta);
     let store = ctx.store().clone();
     let (b, k) = (bucket.clone(), key.clone());
     let upload_id = blocking(move || Ok(store.create_multipart(&b, &k, meta)?)).await?;
@@ -282,7 +285,8 @@ pub async fn upload_part_copy(
     check_writable(&key)?;
     let limits = &ctx.svc.inner.config.limits;
     check_part_number(part_number, limits.max_parts)?;
-    let (src_bucket, src, src_versioning) = copy_source(&ctx, source)?;
+    let (src_bucket, src, src_versioning, via) = copy_source(&ctx, source)?;
+    let principal = ctx.principal.clone();
     let headers = &ctx.parts.headers;
     refuse_unsupported(headers)?;
     let range = header(headers, "x-amz-copy-source-range")
@@ -295,7 +299,10 @@ pub async fn upload_part_copy(
     let wanted = UploadChecksum::kept(&upload_meta.extra).map(|c| c.algorithm);
     let (src_info, (part, part_checksum)) = blocking(move || {
         // One reader pins the source version for the checks and the bytes.
-        let mut reader = store.get_object(&src_bucket, &src.key, src.at(), None)?;
+        let opened = store
+            .get_object(&src_bucket, &src.key, src.at(), None)
+            .map_err(S3Error::from);
+        let mut reader = via.check(&principal, opened, |r| &r.info().meta)?;
         let info = reader.info().clone();
         precondition_for_copy(&pre, &info)?;
         let (start, end) = match range {

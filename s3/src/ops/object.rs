@@ -12,8 +12,9 @@
 //!   store in the commit itself. They are also checked before the body is
 //!   read, so a doomed upload fails without sending its bytes to the store.
 //! - Request headers asking for what the server does not have
-//!   (server-side encryption, object lock, object ACL grants other than
-//!   `private`) are answered `NotImplemented` rather than ignored.
+//!   (server-side encryption, object lock) are answered `NotImplemented`
+//!   rather than ignored. Object ACLs (`x-amz-acl`, `x-amz-grant-*`) are
+//!   [`super::object_acl`]'s.
 //! - Keys under `.snapshots/NAME/` read the bucket as snapshot NAME saw it;
 //!   writes there are `AccessDenied`.
 
@@ -31,6 +32,7 @@ use alexander_store::{
 };
 use http::{HeaderMap, Response, StatusCode};
 
+use super::object_acl::ObjectAcl;
 use super::upload::store_upload;
 use super::{
     Access, Ctx, blocking, check_access, check_writable, empty_response, header, meta_from_headers,
@@ -139,15 +141,9 @@ pub(super) fn refuse_unsupported(headers: &HeaderMap) -> Result<(), S3Error> {
         if n.starts_with("x-amz-server-side-encryption")
             || n.starts_with("x-amz-copy-source-server-side-encryption")
             || n.starts_with("x-amz-object-lock-")
-            || n.starts_with("x-amz-grant-")
         {
             return Err(not_implemented(n));
         }
-    }
-    if let Some(acl) = header(headers, "x-amz-acl")
-        && !matches!(acl.trim(), "private" | "bucket-owner-full-control")
-    {
-        return Err(not_implemented("x-amz-acl other than private"));
     }
     Ok(())
 }
@@ -301,6 +297,7 @@ pub async fn put_object(ctx: Ctx, bucket: String, key: String, body: RequestBody
     let condition = write_condition(headers)?;
     let limits = &ctx.svc.inner.config.limits;
     let mut meta = meta_from_headers(headers, limits.max_user_metadata, &ctx.principal)?;
+    ObjectAcl::for_new_version(headers, &binfo)?.store_in(&mut meta);
     let declared = checksum::declared_checksum(headers)?;
     if let Some(DeclaredChecksum::Header { algorithm, value }) = &declared {
         // The store commits only if the body matches it.
@@ -512,10 +509,8 @@ mod tests {
     #[test]
     fn unsupported_headers() {
         let mut h = HeaderMap::new();
-        h.insert("x-amz-acl", "private".parse().unwrap());
-        assert!(refuse_unsupported(&h).is_ok());
         h.insert("x-amz-acl", "public-read".parse().unwrap());
-        assert!(refuse_unsupported(&h).is_err());
+        assert!(refuse_unsupported(&h).is_ok(), "ACLs are object_acl's");
         let mut h = HeaderMap::new();
         h.insert("x-amz-server-side-encryption", "AES256".parse().unwrap());
         assert!(refuse_unsupported(&h).is_err());

@@ -21,8 +21,7 @@
 //!
 //! Choices where this server differs from S3: SigV2 forms
 //! (`AWSAccessKeyId`, `signature`) are refused, as SigV2 is everywhere;
-//! `acl` accepts only `private` and `bucket-owner-full-control` (object
-//! ACLs are not implemented); a request that also carries an
+//! `acl` takes the canned ACLs PutObject's `x-amz-acl` takes; a request that also carries an
 //! `Authorization` header or presigned query is refused rather than
 //! guessed at.
 
@@ -38,6 +37,7 @@ use serde::Serialize;
 use subtle::ConstantTimeEq;
 
 use super::multipart::path_encode;
+use super::object_acl::ObjectAcl;
 use super::object::{check_key, checksum_key, refuse_unsupported, set_version_header};
 use super::upload::{BodyHashes, Upload, store_upload};
 use super::{
@@ -179,6 +179,7 @@ pub async fn post_object(mut ctx: Ctx, bucket: String, body: RequestBody) -> R {
     refuse_unsupported(&headers)?;
     let limits = &ctx.svc.inner.config.limits;
     let mut meta = meta_from_headers(&headers, limits.max_user_metadata, &ctx.principal)?;
+    ObjectAcl::for_new_version(&headers, &binfo)?.store_in(&mut meta);
     if let Some(xml) = fields.get("tagging") {
         let tagging: Tagging = from_xml(xml.as_bytes(), limits.max_xml_bytes)?;
         tagging.validate_object()?;

@@ -212,6 +212,11 @@ pub enum Endpoint {
         key: String,
         version_id: Option<String>,
     },
+    PutObjectAcl {
+        bucket: String,
+        key: String,
+        version_id: Option<String>,
+    },
 
     /// A CORS preflight (`OPTIONS`) on any path; the bucket's CORS rules
     /// decide the answer.
@@ -367,6 +372,7 @@ impl Endpoint {
             DeleteObjectTagging { .. } => "DeleteObjectTagging",
             GetObjectAcl { .. } => "GetObjectAcl",
             GetObjectAttributes { .. } => "GetObjectAttributes",
+            PutObjectAcl { .. } => "PutObjectAcl",
             Options { .. } => "Options",
         }
     }
@@ -416,6 +422,7 @@ impl Endpoint {
             | DeleteObjectTagging { bucket, .. }
             | GetObjectAcl { bucket, .. }
             | GetObjectAttributes { bucket, .. } => Some(bucket),
+            | PutObjectAcl { bucket, .. } => Some(bucket),
         }
     }
 
@@ -440,6 +447,7 @@ impl Endpoint {
             | DeleteObjectTagging { key, .. }
             | GetObjectAcl { key, .. }
             | GetObjectAttributes { key, .. } => Some(key),
+            | PutObjectAcl { key, .. } => Some(key),
             _ => None,
         }
     }

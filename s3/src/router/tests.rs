@@ -324,6 +324,15 @@ fn bucket_cases() -> Vec<(Method, &'static str, Endpoint)> {
             },
         ),
         (
+            p.clone(),
+            "/dir/key.txt?acl&versionId=v",
+            PutObjectAcl {
+                bucket: b(),
+                key: k(),
+                version_id: Some(s("v")),
+            },
+        ),
+        (
             Method::OPTIONS,
             "/dir/key.txt",
             Options {
@@ -554,7 +563,7 @@ fn errors() {
         (g.clone(), "/?policy", NotImplemented),
         // An unknown sub-resource is not silently a GetObject.
         (g.clone(), "/bucket/k?someNewThing", NotImplemented),
-        (p.clone(), "/bucket/k?acl", NotImplemented),
+        (d.clone(), "/bucket/k?acl", MethodNotAllowed),
         // Wrong method for the resource.
         (Method::PATCH, "/bucket/k", MethodNotAllowed),
         (post.clone(), "/bucket/k", MethodNotAllowed),

@@ -1,6 +1,8 @@
 //! Access control policies: GetBucketAcl / GetObjectAcl replies and the
-//! PutBucketAcl body, with the mapping to and from the canned ACLs this
-//! server stores (`private`, `public-read`, `public-read-write`).
+//! PutBucketAcl / PutObjectAcl bodies, with the mapping to and from the
+//! canned ACLs this server stores (`private`, `public-read`,
+//! `public-read-write` for buckets and objects, `authenticated-read` for
+//! objects).
 
 use serde::{Deserialize, Serialize, Serializer};
 
@@ -10,6 +12,9 @@ use crate::s3_error;
 
 /// The group every requester, signed or not, belongs to.
 pub const ALL_USERS_URI: &str = "http://acs.amazonaws.com/groups/global/AllUsers";
+/// The group every signed requester belongs to.
+pub const AUTHENTICATED_USERS_URI: &str =
+    "http://acs.amazonaws.com/groups/global/AuthenticatedUsers";
 
 /// The `xmlns:xsi` attribute of a grantee; ignored when reading.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -94,6 +99,15 @@ impl Grantee {
     }
 }
 
+/// What a policy grants beyond its owner's full control: the grants to
+/// the two groups a canned ACL can name.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct GroupGrants {
+    all_read: bool,
+    all_write: bool,
+    authenticated_read: bool,
+}
+
 impl AccessControlPolicy {
     /// The policy a canned ACL stands for, or `None` for a canned ACL this
     /// server does not know.
@@ -102,17 +116,18 @@ impl AccessControlPolicy {
             grantee: Grantee::user(&owner),
             permission: "FULL_CONTROL".into(),
         }];
-        let public = |permission: &str| Grant {
-            grantee: Grantee::group(ALL_USERS_URI),
+        let group = |uri: &str, permission: &str| Grant {
+            grantee: Grantee::group(uri),
             permission: permission.into(),
         };
         match canned {
             "private" => {}
-            "public-read" => grants.push(public("READ")),
+            "public-read" => grants.push(group(ALL_USERS_URI, "READ")),
             "public-read-write" => {
-                grants.push(public("READ"));
-                grants.push(public("WRITE"));
+                grants.push(group(ALL_USERS_URI, "READ"));
+                grants.push(group(ALL_USERS_URI, "WRITE"));
             }
+            "authenticated-read" => grants.push(group(AUTHENTICATED_USERS_URI, "READ")),
             _ => return None,
         }
         Some(AccessControlPolicy {
@@ -122,33 +137,38 @@ impl AccessControlPolicy {
         })
     }
 
-    /// The canned ACL a PutBucketAcl body amounts to, for an owner whose
-    /// canonical id is `owner_id`. Grants to the owner are implied (S3
-    /// always keeps the owner's full control); grants to everyone must be
-    /// `READ`, or `READ` and `WRITE`. Any other grantee or permission is
+    /// Reads the grants of a policy whose owner's canonical id is
+    /// `owner_id`. Grants to the owner are implied (S3 always keeps the
+    /// owner's full control); grants to everyone may be `READ` and `WRITE`,
+    /// to authenticated users `READ`. Any other grantee or permission is
     /// `NotImplemented`, and an unknown grantee type `MalformedACLError`.
-    pub fn to_canned(&self, owner_id: &str) -> Result<&'static str, S3Error> {
-        let (mut read, mut write) = (false, false);
+    fn group_grants(&self, owner_id: &str) -> Result<GroupGrants, S3Error> {
+        let mut out = GroupGrants::default();
         for grant in &self.access_control_list.grants {
             let g = &grant.grantee;
+            let permission = grant.permission.as_str();
             match g.kind.as_str() {
                 "CanonicalUser" if g.id.as_deref() == Some(owner_id) => continue,
-                "Group" if g.uri.as_deref() == Some(ALL_USERS_URI) => {
-                    match grant.permission.as_str() {
-                        "READ" => read = true,
-                        "WRITE" => write = true,
-                        _ => {
-                            return Err(s3_error!(
-                                NotImplemented,
-                                "Only READ and WRITE may be granted to AllUsers"
-                            ));
-                        }
+                "Group" if g.uri.as_deref() == Some(ALL_USERS_URI) => match permission {
+                    "READ" => out.all_read = true,
+                    "WRITE" => out.all_write = true,
+                    _ => {
+                        return Err(s3_error!(
+                            NotImplemented,
+                            "Only READ and WRITE may be granted to AllUsers"
+                        ));
                     }
+                },
+                "Group"
+                    if g.uri.as_deref() == Some(AUTHENTICATED_USERS_URI)
+                        && permission == "READ" =>
+                {
+                    out.authenticated_read = true;
                 }
                 "CanonicalUser" | "Group" | "AmazonCustomerByEmail" => {
                     return Err(s3_error!(
                         NotImplemented,
-                        "Only the canned ACLs private, public-read and public-read-write are supported"
+                        "Only grants that amount to a canned ACL (private, public-read, public-read-write, authenticated-read) are supported"
                     ));
                 }
                 _ => {
@@ -159,13 +179,52 @@ impl AccessControlPolicy {
                 }
             }
         }
-        match (read, write) {
-            (false, false) => Ok("private"),
-            (true, false) => Ok("public-read"),
-            (true, true) => Ok("public-read-write"),
-            (false, true) => Err(s3_error!(
+        Ok(out)
+    }
+
+    /// The canned ACL a PutBucketAcl body amounts to, for an owner whose
+    /// canonical id is `owner_id`: `private`, `public-read` or
+    /// `public-read-write`; any other set of grants is `NotImplemented`
+    /// (see [`AccessControlPolicy::to_object_canned`] for objects).
+    pub fn to_canned(&self, owner_id: &str) -> Result<&'static str, S3Error> {
+        match self.group_grants(owner_id)? {
+            GroupGrants {
+                authenticated_read: true,
+                ..
+            } => Err(s3_error!(
                 NotImplemented,
-                "WRITE without READ for AllUsers is not supported"
+                "Only the canned ACLs private, public-read and public-read-write are supported on buckets"
+            )),
+            GroupGrants {
+                all_read,
+                all_write,
+                ..
+            } => match (all_read, all_write) {
+                (false, false) => Ok("private"),
+                (true, false) => Ok("public-read"),
+                (true, true) => Ok("public-read-write"),
+                (false, true) => Err(s3_error!(
+                    NotImplemented,
+                    "WRITE without READ for AllUsers is not supported"
+                )),
+            },
+        }
+    }
+
+    /// The canned ACL a PutObjectAcl body (or a set of `x-amz-grant-*`
+    /// headers) amounts to: `private`, `public-read`, `public-read-write`
+    /// or `authenticated-read`; any other set of grants is
+    /// `NotImplemented`.
+    pub fn to_object_canned(&self, owner_id: &str) -> Result<&'static str, S3Error> {
+        let g = self.group_grants(owner_id)?;
+        match (g.all_read, g.all_write, g.authenticated_read) {
+            (false, false, false) => Ok("private"),
+            (true, false, false) => Ok("public-read"),
+            (true, true, false) => Ok("public-read-write"),
+            (false, false, true) => Ok("authenticated-read"),
+            _ => Err(s3_error!(
+                NotImplemented,
+                "Only grants that amount to a canned ACL (private, public-read, public-read-write, authenticated-read) are supported"
             )),
         }
     }
@@ -202,7 +261,7 @@ mod tests {
                  </AccessControlList></AccessControlPolicy>"
             )
         );
-        assert!(AccessControlPolicy::from_canned(owner(), "authenticated-read").is_none());
+        assert!(AccessControlPolicy::from_canned(owner(), "bucket-owner-read").is_none());
     }
 
     #[test]

@@ -12,9 +12,10 @@
 use alexander_store::{At, CopyMetadata, CopySource as StoreCopySource, Versioning};
 use http::{HeaderMap, StatusCode};
 
+use super::super::object_acl::ObjectAcl;
 use super::super::{
-    Access, Ctx, blocking, check_access, check_writable, config, header, meta_from_headers,
-    xml_response,
+    Access, Ctx, ReadVia, blocking, check_access, check_object_read, check_writable, config,
+    header, meta_from_headers, xml_response,
 };
 use super::{
     COPY_SOURCE, Preconditions, R, ReadTarget, check_key, checksum_key, precondition_for_copy,
@@ -45,24 +46,28 @@ fn directive(headers: &HeaderMap, name: &str) -> Result<Directive, S3Error> {
     }
 }
 
-/// Checks a copy source: it parses, the principal may read it. Returns what
-/// to read and the source bucket's versioning state.
+/// Checks a copy source: it parses, the principal may read its bucket or
+/// (checked once the version is opened, with the returned [`ReadVia`]) the
+/// object itself. Returns what to read and the source bucket's versioning
+/// state.
 pub(in crate::ops) fn copy_source(
     ctx: &Ctx,
     source: CopySource,
-) -> Result<(String, ReadTarget, Versioning), S3Error> {
+) -> Result<(String, ReadTarget, Versioning, ReadVia), S3Error> {
     let target = ReadTarget::new(source.key, source.version_id)?;
-    let info = check_access(ctx, &source.bucket, Access::Read)?;
-    Ok((source.bucket, target, info.versioning))
+    let (info, via) = check_object_read(ctx, &source.bucket)?;
+    Ok((source.bucket, target, info.versioning, via))
 }
 
 pub async fn copy_object(ctx: Ctx, bucket: String, key: String, source: CopySource) -> R {
     check_key(&key)?;
     let dst = check_access(&ctx, &bucket, Access::Write)?;
     check_writable(&key)?;
-    let (src_bucket, src, src_versioning) = copy_source(&ctx, source)?;
+    let (src_bucket, src, src_versioning, via) = copy_source(&ctx, source)?;
     let headers = &ctx.parts.headers;
     refuse_unsupported(headers)?;
+    let acl = ObjectAcl::for_new_version(headers, &dst)?;
+    let principal = ctx.principal.clone();
     if headers.contains_key("x-amz-copy-source-range") {
         return Err(s3_error!(
             InvalidArgument,
@@ -116,7 +121,10 @@ pub async fn copy_object(ctx: Ctx, bucket: String, key: String, source: CopySour
     let store = ctx.store().clone();
     let (b, k, c) = (bucket.clone(), key.clone(), condition.clone());
     let copied = blocking(move || {
-        let src_info = store.head_object(&src_bucket, &src.key, src.at())?;
+        let opened = store
+            .head_object(&src_bucket, &src.key, src.at())
+            .map_err(S3Error::from);
+        let src_info = via.check(&principal, opened, |i| &i.meta)?;
         precondition_for_copy(&pre, &src_info)?;
         if let Some(a) = wanted_checksum
             && !src_info.meta.extra.contains_key(checksum_key(a))
@@ -127,7 +135,11 @@ pub async fn copy_object(ctx: Ctx, bucket: String, key: String, source: CopySour
                 a.as_str()
             ));
         }
-        let metadata = if new_meta.is_none() && new_tags.is_none() {
+        // The copy gets the request's ACL, not the source's.
+        let metadata = if new_meta.is_none()
+            && new_tags.is_none()
+            && ObjectAcl::of(&src_info.meta) == acl
+        {
             CopyMetadata::Copy
         } else {
             let mut meta = new_meta.unwrap_or_else(|| src_info.meta.clone());
@@ -143,6 +155,7 @@ pub async fn copy_object(ctx: Ctx, bucket: String, key: String, source: CopySour
                 Some(t) => meta.extra.insert(config::TAGGING.to_owned(), t),
                 None => meta.extra.remove(config::TAGGING),
             };
+            acl.store_in(&mut meta);
             CopyMetadata::Replace(meta)
         };
         // Copy the version the preconditions were checked against.

@@ -26,7 +26,7 @@ use crate::body::{Pieces, READS, ReaderBody, Source};
 use crate::error::S3Error;
 use crate::iam::Principal;
 use crate::ops::{
-    Access, Ctx, blocking, check_access, empty_response, header, meta_headers, set_header,
+    Ctx, blocking, check_object_read, empty_response, header, meta_headers, set_header,
 };
 use crate::router::Endpoint;
 use crate::s3_error;
@@ -154,7 +154,7 @@ pub async fn get_object(ctx: Ctx, e: Endpoint) -> R {
             )));
         }
     };
-    let binfo = check_access(&ctx, &bucket, Access::Read)?;
+    let (binfo, via) = check_object_read(&ctx, &bucket)?;
     if !overrides.is_empty() && ctx.principal == Principal::Anonymous {
         return Err(s3_error!(
             InvalidRequest,
@@ -184,9 +184,11 @@ pub async fn get_object(ctx: Ctx, e: Endpoint) -> R {
     // Opening reads only metadata, as `check_access` does, so it is done
     // here: a HEAD, a 304, an error or an empty body costs no trip to the
     // blocking pool, which is most of a small request's cost.
-    let reader = ctx
+    let opened = ctx
         .store()
-        .get_object(&bucket, &target.key, target.at(), None)?;
+        .get_object(&bucket, &target.key, target.at(), None)
+        .map_err(S3Error::from);
+    let reader = via.check(&ctx.principal, opened, |r| &r.info().meta)?;
     let info = reader.info().clone();
     let (start, end, status, partial) = match decide(&info, &ask)? {
         Answer::NotModified => {
