@@ -16,10 +16,13 @@
 //!   checksums, suffixed `-N`. A full-object CRC of a multipart upload
 //!   (`x-amz-checksum-type: FULL_OBJECT`) is not computed; such an object
 //!   carries no object-level checksum.
-//! - Conditional completion (`If-Match` / `If-None-Match` on
-//!   CompleteMultipartUpload) is `NotImplemented`: the store cannot check it
-//!   atomically with the commit, and a check that is not atomic would be a
-//!   false promise.
+//! - Conditional completion (`If-None-Match: *`, `If-Match`) is checked
+//!   by the store in the completing commit. A key written after the upload
+//!   began answers `409 ConditionalRequestConflict` and drops the upload
+//!   (S3's client starts over); otherwise a failed condition is `412` (or
+//!   `404 NoSuchKey` for `If-Match` on no object) and keeps the upload.
+//! - Completing an upload again (a lost answer's retry) answers what the
+//!   first completion did, for an hour after it.
 //! - The initiator of an upload is not recorded; ListParts and
 //!   ListMultipartUploads name the bucket's owner as both owner and
 //!   initiator.
@@ -33,8 +36,9 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use super::bucket::{bucket_owner, owner_of};
 use super::list::url_encode;
 use super::object::{
-    COPY_SOURCE, check_key, checksum_key, copy_source, parse_copy_range, precondition_for_copy,
-    refuse_unsupported, set_version_header,
+    COPY_SOURCE, check_key, checksum_key, completion_condition_failure, copy_source,
+    parse_copy_range, precondition_for_copy, refuse_unsupported, set_version_header,
+    write_condition,
 };
 use super::upload::store_upload;
 use super::{
@@ -236,14 +240,7 @@ pub async fn complete_multipart_upload(
     let binfo = check_access(&ctx, &bucket, Access::Write)?;
     check_writable(&key)?;
     let headers = &ctx.parts.headers;
-    for name in ["if-match", "if-none-match"] {
-        if headers.contains_key(name) {
-            return Err(s3_error!(
-                NotImplemented,
-                "A header you provided implies functionality that is not implemented: {name} on CompleteMultipartUpload"
-            ));
-        }
-    }
+    let condition = write_condition(headers)?;
     let limits = &ctx.svc.inner.config.limits;
     let bytes = read_small_body(&ctx, body, limits.max_xml_bytes).await?;
     let doc: CompleteMultipartUpload = from_xml(&bytes, limits.max_xml_bytes)?;
@@ -303,13 +300,15 @@ pub async fn complete_multipart_upload(
     let (b, k) = (bucket.clone(), key.clone());
     let bad_checksum = std::sync::Arc::new(std::sync::Mutex::new(None));
     let flag = bad_checksum.clone();
+    let cond = condition.clone();
     let completed = blocking(move || {
-        Ok(store.complete_multipart_then(
+        Ok(store.complete_multipart_if(
             &b,
             &k,
             &upload_id,
             &parts,
             min_part_size,
+            cond.as_ref(),
             |infos, meta| {
                 for (info, sent) in infos.iter().zip(&sent) {
                     for (algorithm, value) in sent {
@@ -338,7 +337,7 @@ pub async fn complete_multipart_upload(
                     "The checksum given for part {n} does not match the part's checksum."
                 ));
             }
-            return Err(e);
+            return Err(completion_condition_failure(condition.as_ref(), e));
         }
     };
     let host = header(headers, "host").unwrap_or("localhost");
