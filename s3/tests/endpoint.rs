@@ -9,7 +9,9 @@ mod common;
 
 mod attacks;
 mod buckets;
+mod conditional;
 mod config;
+mod gaps;
 mod hostile;
 mod keys;
 mod listing;

@@ -172,6 +172,9 @@ pub async fn upload_part_copy(
     let (src_bucket, src, src_versioning) = copy_source(&ctx, source)?;
     let headers = &ctx.parts.headers;
     refuse_unsupported(headers)?;
+    let range_text = header(headers, "x-amz-copy-source-range")
+        .unwrap_or_default()
+        .to_owned();
     let range = header(headers, "x-amz-copy-source-range")
         .map(parse_copy_range)
         .transpose()?;
@@ -185,13 +188,15 @@ pub async fn upload_part_copy(
         precondition_for_copy(&pre, &info)?;
         let (start, end) = match range {
             Some((first, last)) if last < info.size => (first, last + 1),
+            // S3 answers a range outside the source `InvalidRange`.
             Some(_) => {
                 return Err(s3_error!(
-                    InvalidArgument,
+                    InvalidRange,
                     "Range specified is not valid for source object of size: {}",
                     info.size
                 )
-                .with_field("ArgumentName", "x-amz-copy-source-range"));
+                .with_field("RangeRequested", range_text)
+                .with_field("ActualObjectSize", info.size.to_string()));
             }
             None => (0, info.size),
         };
