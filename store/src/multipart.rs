@@ -490,10 +490,8 @@ impl Store {
         finish: impl FnOnce(&[PartInfo], &mut ObjectMeta) -> Result<()>,
     ) -> Result<ObjectInfo> {
         valid_upload_id(upload_id)?;
-        match self.completed_before(bucket, key, upload_id) {
-            Ok(Some(info)) => return Ok(info),
-            Ok(None) => {}
-            Err(e) => return Err(e),
+        if let Some(info) = self.completed_before(bucket, key, upload_id)? {
+            return Ok(info);
         }
         if parts.is_empty() {
             return Err(Error::InvalidArgument(
@@ -575,7 +573,7 @@ impl Store {
             crate::links::left(&mut txn, bucket, key, linked, None)?;
         }
         txn.put_rec(keys::bucket(bucket), &brec);
-        self.remember_completed(&mut txn, bucket, key, upload_id, &rec)?;
+        self.remember_completed(&mut txn, (bucket, brec.created_ns), key, upload_id, &rec)?;
         self.finish(txn)?;
         Ok(ObjectInfo::of(key, &rec))
     }
@@ -599,8 +597,16 @@ impl Store {
         if rec.bucket != bucket || rec.key != key || !fresh {
             return Ok(None);
         }
-        // The bucket may have been deleted (and made again) since.
-        self.head_bucket(bucket)?;
+        // The bucket may have been deleted (and made again) since: then
+        // the completion is forgotten, and the request fails as it would.
+        let same_bucket = match self.head_bucket(bucket) {
+            Ok(info) => info.created_ns == rec.bucket_created_ns,
+            Err(Error::NoSuchBucket(_)) => false,
+            Err(e) => return Err(e),
+        };
+        if !same_bucket {
+            return Ok(None);
+        }
         Ok(Some(ObjectInfo {
             key: rec.key,
             version_id: crate::version_id(rec.seq, rec.null_id),
@@ -621,7 +627,7 @@ impl Store {
     fn remember_completed(
         &self,
         txn: &mut Txn<'_>,
-        bucket: &str,
+        (bucket, bucket_created_ns): (&str, i64),
         key: &str,
         upload_id: &str,
         version: &crate::records::VersionRecord,
@@ -655,6 +661,7 @@ impl Store {
             keys::completed_upload(upload_id),
             &CompletedUploadRecord {
                 bucket: bucket.to_owned(),
+                bucket_created_ns,
                 key: key.to_owned(),
                 completed_ns: now,
                 seq: version.seq,

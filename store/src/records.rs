@@ -302,6 +302,9 @@ pub struct UploadRecord {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CompletedUploadRecord {
     pub bucket: String,
+    /// When the bucket was created: a bucket deleted and made again under
+    /// the same name is another bucket, which never saw this upload.
+    pub bucket_created_ns: i64,
     pub key: String,
     pub completed_ns: i64,
     /// The version the completion committed, as it was then.
