@@ -431,7 +431,8 @@ fn list_parts_and_uploads() {
             .send()
             .await
             .unwrap();
-        assert_eq!(encoded.uploads()[0].key(), Some("with+space"));
+        assert_eq!(encoded.uploads()[0].key(), Some("with%20space"));
+        assert_eq!(encoded.prefix(), Some("with%20"));
 
         // Abort: 204, then the upload is gone.
         s3.abort_multipart_upload()
