@@ -50,14 +50,7 @@ async fn upload_of(s3: &Client, b: &str, k: &str, d: &[u8]) -> (String, Vec<(i32
 
 /// Whether the upload is still there (ListParts answers).
 async fn upload_exists(s3: &Client, b: &str, k: &str, id: &str) -> bool {
-    match s3
-        .list_parts()
-        .bucket(b)
-        .key(k)
-        .upload_id(id)
-        .send()
-        .await
-    {
+    match s3.list_parts().bucket(b).key(k).upload_id(id).send().await {
         Ok(_) => true,
         Err(e) => {
             assert_eq!(s3_code(&e), "NoSuchUpload");
@@ -115,7 +108,14 @@ fn put_conditions_s3_answers() {
             .unwrap_err();
         assert_eq!(http_status(&err), 501);
         assert_eq!(get_bytes(&s3, &b, "k").await, b"one");
-        assert!(s3.head_object().bucket(&b).key("fresh").send().await.is_err());
+        assert!(
+            s3.head_object()
+                .bucket(&b)
+                .key("fresh")
+                .send()
+                .await
+                .is_err()
+        );
 
         // If-Match: * holds for any object, and fails on no object with 404.
         s3.put_object()
@@ -140,7 +140,14 @@ fn put_conditions_s3_answers() {
             (http_status(&err), s3_code(&err).as_str()),
             (404, "NoSuchKey")
         );
-        assert!(s3.head_object().bucket(&b).key("absent").send().await.is_err());
+        assert!(
+            s3.head_object()
+                .bucket(&b)
+                .key("absent")
+                .send()
+                .await
+                .is_err()
+        );
 
         // A deleted key has no object to match, versioned or not.
         s3.delete_object().bucket(&b).key("k").send().await.unwrap();
@@ -168,7 +175,10 @@ fn put_conditions_s3_answers() {
         let (status, text) = raw_put(&server, &b, "k", &[("if-none-match", "*")]).await;
         assert_eq!(status, 412);
         assert!(text.contains("<Code>PreconditionFailed</Code>"), "{text}");
-        assert!(text.contains("<Condition>If-None-Match</Condition>"), "{text}");
+        assert!(
+            text.contains("<Condition>If-None-Match</Condition>"),
+            "{text}"
+        );
         let (status, text) = raw_put(&server, &b, "k", &[("if-match", "\"0123\"")]).await;
         assert_eq!(status, 412);
         assert!(text.contains("<Condition>If-Match</Condition>"), "{text}");
@@ -187,18 +197,21 @@ fn put_conditions_s3_answers() {
 
 /// A PUT of a small body with `headers`, signed by hand: the status and
 /// the body of the answer.
-async fn raw_put(
-    server: &TestServer,
-    b: &str,
-    k: &str,
-    headers: &[(&str, &str)],
-) -> (u16, String) {
+async fn raw_put(server: &TestServer, b: &str, k: &str, headers: &[(&str, &str)]) -> (u16, String) {
     let path = format!("/{b}/{k}");
     let payload = b"raw".to_vec();
-    let resp = signed_request(server, "PUT", &path, "", headers, payload, "UNSIGNED-PAYLOAD")
-        .send()
-        .await
-        .unwrap();
+    let resp = signed_request(
+        server,
+        "PUT",
+        &path,
+        "",
+        headers,
+        payload,
+        "UNSIGNED-PAYLOAD",
+    )
+    .send()
+    .await
+    .unwrap();
     let status = resp.status().as_u16();
     (status, resp.text().await.unwrap())
 }
@@ -451,7 +464,10 @@ fn racing_conditional_completes_from_threads_have_one_winner() {
             }
         }
         assert_eq!(winners.len(), 1, "{key}");
-        assert_eq!(rt().block_on(get_bytes(&s3, &b, key)), uploads[winners[0]].0);
+        assert_eq!(
+            rt().block_on(get_bytes(&s3, &b, key)),
+            uploads[winners[0]].0
+        );
         // The losers' uploads are gone, the winner's completed.
         let left = rt().block_on(async {
             s3.list_multipart_uploads()
@@ -511,12 +527,7 @@ fn repeated_complete_answers_the_same() {
             assert_eq!(again.bucket(), Some(b.as_str()));
         }
         assert!(one.version_id().is_some());
-        let versions = s3
-            .list_object_versions()
-            .bucket(&b)
-            .send()
-            .await
-            .unwrap();
+        let versions = s3.list_object_versions().bucket(&b).send().await.unwrap();
         assert_eq!(versions.versions().len(), 1);
         // Only for the key it completed, and an unknown id is still unknown.
         let err = s3

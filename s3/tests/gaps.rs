@@ -129,7 +129,12 @@ fn tagging_header_sorted_with_empty_values() {
             .collect();
         assert_eq!(
             got,
-            [("alpha", ""), ("empty", ""), ("mid dle", "a b"), ("zeta", "1")]
+            [
+                ("alpha", ""),
+                ("empty", ""),
+                ("mid dle", "a b"),
+                ("zeta", "1")
+            ]
         );
         let get = s3.get_object().bucket(&b).key("k").send().await.unwrap();
         assert_eq!(get.tag_count(), Some(4));
@@ -187,7 +192,13 @@ fn content_encoding_is_returned_as_sent() {
         )
         .await;
         assert_eq!(status, 200);
-        let head = s3.head_object().bucket(&b).key("framed").send().await.unwrap();
+        let head = s3
+            .head_object()
+            .bucket(&b)
+            .key("framed")
+            .send()
+            .await
+            .unwrap();
         assert_eq!(head.content_encoding(), Some("gzip"));
     });
 }
@@ -218,7 +229,11 @@ fn list_buckets_pages_by_max_buckets_and_prefix() {
                 .unwrap();
             pages += 1;
             assert!(out.buckets().len() <= 2);
-            seen.extend(out.buckets().iter().filter_map(|b| b.name().map(str::to_owned)));
+            seen.extend(
+                out.buckets()
+                    .iter()
+                    .filter_map(|b| b.name().map(str::to_owned)),
+            );
             token = out.continuation_token().map(str::to_owned);
             if token.is_none() {
                 break;

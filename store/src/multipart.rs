@@ -17,8 +17,7 @@ use crate::objects::{
     NewVersion, ObjectInfo, WriteCondition, check_path, commit_version, etag_matches,
 };
 use crate::records::{
-    CompletedUploadRecord, CurrentRecord, ObjectMeta, PartRecord, UploadRecord, VersionKind,
-    decode,
+    CompletedUploadRecord, CurrentRecord, ObjectMeta, PartRecord, UploadRecord, VersionKind, decode,
 };
 use crate::refs::{change_refs, load_counters};
 use crate::{Store, now_ns};
@@ -455,15 +454,7 @@ impl Store {
         min_part_size: u64,
         finish: impl FnOnce(&[PartInfo], &mut ObjectMeta) -> Result<()>,
     ) -> Result<ObjectInfo> {
-        self.complete_multipart_if(
-            bucket,
-            key,
-            upload_id,
-            parts,
-            min_part_size,
-            None,
-            finish,
-        )
+        self.complete_multipart_if(bucket, key, upload_id, parts, min_part_size, None, finish)
     }
 
     /// As [`Store::complete_multipart_then`], committing only if

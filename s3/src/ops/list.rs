@@ -479,6 +479,8 @@ mod tests {
         assert_eq!(url_encode("100%.csv"), "100%25.csv");
         assert_eq!(url_encode("한글/x.txt"), "%ED%95%9C%EA%B8%80/x.txt");
         assert_eq!(url_encode("%20 x"), "%2520%20x");
+        // Control characters, which XML 1.0 cannot carry raw.
+        assert_eq!(url_encode("a\nb\u{1}\u{7f}"), "a%0Ab%01%7F");
         assert_eq!(url_encode("a-_.*/~=&?"), "a-_.*/%7E%3D%26%3F");
     }
 

@@ -331,8 +331,10 @@ fn object_content_encoding(sent: &str) -> Option<String> {
     let kept: Vec<&str> = sent.split(',').filter(|e| !is_framing(e)).collect();
     let kept = kept.join(",");
     let kept = kept.trim();
-    (!kept.trim_matches(|c: char| c == ',' || c.is_whitespace()).is_empty())
-        .then(|| kept.to_owned())
+    (!kept
+        .trim_matches(|c: char| c == ',' || c.is_whitespace())
+        .is_empty())
+    .then(|| kept.to_owned())
 }
 
 /// Parses `x-amz-meta-mtime`: seconds since the epoch, with an optional
