@@ -11,6 +11,13 @@ use aws_sdk_s3::Client;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use common::*;
 
+/// One racing request (its data or index) and how it ended: done, or the
+/// status and S3 error code it failed with.
+type Outcome<T> = (T, Result<(), (u16, String)>);
+
+/// An upload: its data, id and parts.
+type Upload = (Vec<u8>, String, Vec<(i32, String)>);
+
 fn completed(parts: &[(i32, String)]) -> CompletedMultipartUpload {
     CompletedMultipartUpload::builder()
         .set_parts(Some(
@@ -374,7 +381,7 @@ fn racing_conditional_puts_from_threads_have_one_winner() {
     // Create-only and compare-and-swap, each from eight threads at once.
     for (key, condition) in [("once", "*"), ("cas", first.as_str())] {
         let start = std::sync::Barrier::new(8);
-        let outcomes: Vec<(Vec<u8>, Result<(), (u16, String)>)> = std::thread::scope(|s| {
+        let outcomes: Vec<Outcome<Vec<u8>>> = std::thread::scope(|s| {
             let threads: Vec<_> = (0..8u64)
                 .map(|i| {
                     let (b, start, endpoint) = (&b, &start, &endpoint);
@@ -419,7 +426,7 @@ fn racing_conditional_completes_from_threads_have_one_winner() {
     let first = rt().block_on(put(&s3, &b, "cas", b"v0"));
     for (key, condition) in [("once", "*"), ("cas", first.as_str())] {
         // Eight uploads of one key, each completed from a thread of its own.
-        let uploads: Vec<(Vec<u8>, String, Vec<(i32, String)>)> = (0..8u64)
+        let uploads: Vec<Upload> = (0..8u64)
             .map(|i| {
                 let d = data(10_000, i);
                 let (id, parts) = rt().block_on(upload_of(&s3, &b, key, &d));
@@ -427,7 +434,7 @@ fn racing_conditional_completes_from_threads_have_one_winner() {
             })
             .collect();
         let start = std::sync::Barrier::new(uploads.len());
-        let outcomes: Vec<(usize, Result<(), (u16, String)>)> = std::thread::scope(|s| {
+        let outcomes: Vec<Outcome<usize>> = std::thread::scope(|s| {
             let threads: Vec<_> = uploads
                 .iter()
                 .enumerate()
