@@ -136,6 +136,9 @@ impl ToErrno for StoreError {
             StoreError::EntityTooSmall { .. } => libc::EINVAL,
             // A condition the mount set (create without replace) failed.
             StoreError::PreconditionFailed => libc::EEXIST,
+            // The mount sets no condition that can race so; should one,
+            // the name changed under it.
+            StoreError::ConditionalConflict => libc::EEXIST,
             StoreError::AlreadyExists(_) => libc::EEXIST,
             StoreError::NoSuchSnapshot(_) => libc::ENOENT,
             StoreError::SnapshotAlreadyExists(_) => libc::EEXIST,

@@ -20,6 +20,8 @@ pub enum S3ErrorCode {
     BucketAlreadyExists,
     BucketAlreadyOwnedByYou,
     BucketNotEmpty,
+    /// A conditional write lost to a write that came in while it ran.
+    ConditionalRequestConflict,
     EntityTooLarge,
     EntityTooSmall,
     ExpiredToken,
@@ -86,6 +88,7 @@ impl S3ErrorCode {
             BucketAlreadyExists => "BucketAlreadyExists",
             BucketAlreadyOwnedByYou => "BucketAlreadyOwnedByYou",
             BucketNotEmpty => "BucketNotEmpty",
+            ConditionalRequestConflict => "ConditionalRequestConflict",
             EntityTooLarge => "EntityTooLarge",
             EntityTooSmall => "EntityTooSmall",
             ExpiredToken => "ExpiredToken",
@@ -180,7 +183,10 @@ impl S3ErrorCode {
             | TooManyParts
             | UnexpectedContent
             | XAmzContentSHA256Mismatch => StatusCode::BAD_REQUEST,
-            BucketAlreadyExists | BucketAlreadyOwnedByYou | BucketNotEmpty => StatusCode::CONFLICT,
+            BucketAlreadyExists
+            | BucketAlreadyOwnedByYou
+            | BucketNotEmpty
+            | ConditionalRequestConflict => StatusCode::CONFLICT,
             MissingContentLength => StatusCode::LENGTH_REQUIRED,
             NoSuchBucket
             | NoSuchCORSConfiguration
@@ -399,6 +405,10 @@ impl From<StoreError> for S3Error {
             StoreError::PreconditionFailed => S3Error::new(
                 C::PreconditionFailed,
                 "At least one of the pre-conditions you specified did not hold",
+            ),
+            StoreError::ConditionalConflict => S3Error::new(
+                C::ConditionalRequestConflict,
+                "A conflicting conditional operation is currently in progress against this resource. Please try again.",
             ),
             StoreError::AlreadyExists(k) => S3Error::new(C::PreconditionFailed, format!("{k} already exists")),
             StoreError::NoSuchSnapshot(name) => {

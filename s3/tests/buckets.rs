@@ -64,10 +64,21 @@ fn create_list_head_locate_delete() {
         let loc = s3.get_bucket_location().bucket(&b).send().await.unwrap();
         assert_eq!(loc.location_constraint().map_or("", |c| c.as_str()), "");
 
-        // A second create by the owner.
-        let err = s3.create_bucket().bucket(&b).send().await.unwrap_err();
-        assert_eq!(code(&err), "BucketAlreadyOwnedByYou");
-        assert_eq!(status(&err), 409);
+        // A second create by the owner: in us-east-1 a 200, as S3's legacy
+        // region answers, which resets the bucket's ACL to the request's.
+        s3.create_bucket()
+            .bucket(&b)
+            .acl(BucketCannedAcl::PublicRead)
+            .send()
+            .await
+            .unwrap();
+        let acl = s3.get_bucket_acl().bucket(&b).send().await.unwrap();
+        assert_eq!(acl.grants().len(), 2, "{acl:?}");
+        s3.create_bucket().bucket(&b).send().await.unwrap();
+        let acl = s3.get_bucket_acl().bucket(&b).send().await.unwrap();
+        assert_eq!(acl.grants().len(), 1, "{acl:?}");
+        let list = s3.list_buckets().send().await.unwrap();
+        assert_eq!(list.buckets().len(), 1);
 
         // Not empty while it holds an object.
         put(&server, &b, "k", b"x");
@@ -200,6 +211,20 @@ fn another_region() {
         );
         let head = s3.head_bucket().bucket(&b).send().await.unwrap();
         assert_eq!(head.bucket_region(), Some("eu-central-1"));
+        // Outside us-east-1, a second create by the owner is an error.
+        let err = s3
+            .create_bucket()
+            .bucket(&b)
+            .create_bucket_configuration(
+                CreateBucketConfiguration::builder()
+                    .location_constraint(BucketLocationConstraint::EuCentral1)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(code(&err), "BucketAlreadyOwnedByYou");
+        assert_eq!(status(&err), 409);
         let err = s3
             .create_bucket()
             .bucket(bucket_name("us"))

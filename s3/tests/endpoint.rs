@@ -11,7 +11,10 @@ mod attacks;
 mod attributes;
 mod buckets;
 mod checksums;
+
+mod conditional;
 mod config;
+mod gaps;
 mod hostile;
 mod keys;
 mod listing;

@@ -322,6 +322,19 @@ fn v2_paging_with_the_sdk_paginator() {
         assert_eq!(out.is_truncated(), Some(false));
         assert!(out.next_continuation_token().is_none());
 
+        // An empty token is no token, echoed back empty, as S3 does.
+        let out = s3
+            .list_objects_v2()
+            .bucket(&b)
+            .continuation_token("")
+            .max_keys(3)
+            .send()
+            .await
+            .unwrap();
+        let got: Vec<_> = out.contents().iter().filter_map(|o| o.key()).collect();
+        assert_eq!(got, ["k/000", "k/001", "k/002"]);
+        assert_eq!(out.continuation_token(), Some(""));
+
         // Tokens are ours: anything else is refused.
         for bad in ["not a token!", "%%%"] {
             let err = s3
@@ -349,7 +362,8 @@ fn url_encoding() {
         assert_eq!(raw, keys);
         assert_eq!(out.encoding_type(), None);
 
-        // With it, S3's form-style encoding: a space is `+`, a plus `%2B`.
+        // With it, every byte but `A-Za-z0-9-_.*/` percent-encoded: a
+        // space is `%20` (never `+`), a plus `%2B`.
         let out = s3
             .list_objects_v2()
             .bucket(&b)
@@ -363,9 +377,9 @@ fn url_encoding() {
             enc,
             [
                 "100%25.csv",
-                "a+b.txt",
+                "a%20b.txt",
                 "a%2Bb.txt",
-                "dir+one/x",
+                "dir%20one/x",
                 "%C3%A9/y",
                 "%ED%95%9C%EA%B8%80"
             ]
@@ -386,7 +400,7 @@ fn url_encoding() {
             .iter()
             .filter_map(|p| p.prefix())
             .collect();
-        assert_eq!(cps, ["dir+one/", "%C3%A9/"]);
+        assert_eq!(cps, ["dir%20one/", "%C3%A9/"]);
         assert_eq!(out.start_after(), Some("a%2Bb.txt"));
         let out = s3
             .list_objects_v2()
@@ -397,9 +411,9 @@ fn url_encoding() {
             .send()
             .await
             .unwrap();
-        assert_eq!(out.prefix(), Some("dir+one/"));
-        assert_eq!(out.delimiter(), Some("+"));
-        assert_eq!(out.contents()[0].key(), Some("dir+one/x"));
+        assert_eq!(out.prefix(), Some("dir%20one/"));
+        assert_eq!(out.delimiter(), Some("%20"));
+        assert_eq!(out.contents()[0].key(), Some("dir%20one/x"));
 
         // v1: markers as well.
         let out = s3
@@ -412,10 +426,10 @@ fn url_encoding() {
             .send()
             .await
             .unwrap();
-        assert_eq!(out.marker(), Some("a+b.txt"));
+        assert_eq!(out.marker(), Some("a%20b.txt"));
         let got: Vec<_> = out.contents().iter().filter_map(|o| o.key()).collect();
         assert_eq!(got, ["a%2Bb.txt"]);
-        assert_eq!(out.next_marker(), Some("dir+one/"));
+        assert_eq!(out.next_marker(), Some("dir%20one/"));
 
         // Versions: keys and markers.
         let out = s3
@@ -427,7 +441,7 @@ fn url_encoding() {
             .send()
             .await
             .unwrap();
-        assert_eq!(out.key_marker(), Some("a+b.txt"));
+        assert_eq!(out.key_marker(), Some("a%20b.txt"));
         assert_eq!(out.versions()[0].key(), Some("a%2Bb.txt"));
         assert_eq!(out.next_key_marker(), Some("a%2Bb.txt"));
     });
@@ -563,6 +577,20 @@ fn versions_paging() {
         let keys: Vec<_> = out.versions().iter().filter_map(|v| v.key()).collect();
         assert_eq!(keys, ["m", "p/q"]);
         assert!(out.delete_markers().is_empty());
+
+        // `null` as version-id marker: after the key's null version, or,
+        // when it has none (every version here has an id), past the key.
+        let out = s3
+            .list_object_versions()
+            .bucket(&b)
+            .key_marker("k")
+            .version_id_marker("null")
+            .send()
+            .await
+            .unwrap();
+        let keys: Vec<_> = out.versions().iter().filter_map(|v| v.key()).collect();
+        assert_eq!(keys, ["m", "p/q"]);
+        assert_eq!(out.version_id_marker(), Some("null"));
 
         // A version-id marker needs a key marker, and must be an id.
         let err = s3

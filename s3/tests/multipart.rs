@@ -223,8 +223,27 @@ fn upload_part_copy_with_a_range() {
             assert!(r.last_modified().is_some());
             done.push((i as i32 + 1, etag));
         }
-        // A range past the source's end, and a malformed one.
-        for range in ["bytes=0-12582912", "bytes=5-", "bytes=9-1"] {
+        // A range past the source's end: InvalidRange, as S3 answers.
+        for range in ["bytes=0-12582912", "bytes=12582912-12582913"] {
+            let err = s3
+                .upload_part_copy()
+                .bucket(&b)
+                .key("dst")
+                .upload_id(&id)
+                .part_number(9)
+                .copy_source(format!("{b}/src"))
+                .copy_source_range(range)
+                .send()
+                .await
+                .unwrap_err();
+            assert_eq!(
+                (http_status(&err), s3_code(&err).as_str()),
+                (416, "InvalidRange"),
+                "{range}"
+            );
+        }
+        // Malformed ones.
+        for range in ["bytes=5-", "bytes=9-1"] {
             let err = s3
                 .upload_part_copy()
                 .bucket(&b)
@@ -412,7 +431,8 @@ fn list_parts_and_uploads() {
             .send()
             .await
             .unwrap();
-        assert_eq!(encoded.uploads()[0].key(), Some("with+space"));
+        assert_eq!(encoded.uploads()[0].key(), Some("with%20space"));
+        assert_eq!(encoded.prefix(), Some("with%20"));
 
         // Abort: 204, then the upload is gone.
         s3.abort_multipart_upload()

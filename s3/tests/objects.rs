@@ -388,7 +388,9 @@ fn concurrent_create_only_puts_have_one_winner() {
         for t in tasks {
             match t.await.unwrap() {
                 (d, Ok(_)) => winners.push(d),
-                (_, Err(status)) => assert_eq!(status, 412),
+                // 409 when the condition held as the request began and a
+                // winner committed while its body was sent.
+                (_, Err(status)) => assert!(matches!(status, 409 | 412), "{status}"),
             }
         }
         assert_eq!(winners.len(), 1);

@@ -69,6 +69,11 @@ pub enum Error {
     EntityTooSmall { part_number: u32 },
     #[error("precondition failed")]
     PreconditionFailed,
+    /// A conditional write whose condition held when it began, and no
+    /// longer did when it committed: another write to the key came in
+    /// between (S3's `409 ConditionalRequestConflict`).
+    #[error("a write to the key came in while the conditional write ran")]
+    ConditionalConflict,
     /// The target of a no-replace rename already exists.
     #[error("{0:?} already exists")]
     AlreadyExists(String),

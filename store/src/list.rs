@@ -233,18 +233,18 @@ impl Store {
         if let Some(km) = &q.key_marker {
             validate_key(km)?;
             if km.as_bytes() >= cursor.as_slice() {
-                cursor = match &q.version_id_marker {
-                    Some(id) => {
-                        let seq = match parse_version_id(km, id)? {
-                            Some(seq) => seq,
-                            None => {
-                                self.null_seq(bucket, km)?
-                                    .ok_or_else(|| Error::NoSuchVersion {
-                                        key: km.clone(),
-                                        version_id: id.clone(),
-                                    })?
-                            }
-                        };
+                let seq = match &q.version_id_marker {
+                    Some(id) => match parse_version_id(km, id)? {
+                        Some(seq) => Some(seq),
+                        // `null` names the key's null version; when it has
+                        // none (any more), the listing goes on past the
+                        // key's versions, as after a key marker alone.
+                        None => self.null_seq(bucket, km)?,
+                    },
+                    None => None,
+                };
+                cursor = match seq {
+                    Some(seq) => {
                         let full = keys::version(bucket, km, seq);
                         after(&full[base.len()..])
                     }

@@ -404,6 +404,20 @@ pub mod keys {
         k
     }
 
+    /// Completed multipart uploads, by upload id.
+    pub fn completed_upload(upload_id: &str) -> Vec<u8> {
+        join(b"n/", &[upload_id.as_bytes()])
+    }
+    /// The same, by completion time (ns, big-endian) then id: what is old
+    /// enough to forget is found first.
+    pub const COMPLETED_BY_TIME: &[u8] = b"N/";
+    pub fn completed_by_time(completed_ns: i64, upload_id: &str) -> Vec<u8> {
+        let mut k = COMPLETED_BY_TIME.to_vec();
+        k.extend_from_slice(&(completed_ns.max(0) as u64).to_be_bytes());
+        k.extend_from_slice(upload_id.as_bytes());
+        k
+    }
+
     /// The system key-value area: namespace NUL key.
     pub fn system(ns: &str, key: &[u8]) -> Vec<u8> {
         join(b"x/", &[ns.as_bytes(), key])

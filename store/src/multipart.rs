@@ -13,13 +13,26 @@ use crate::error::{Error, Result};
 use crate::manifest::Manifest;
 use crate::meta::{Txn, keys};
 use crate::names::validate_writable_key;
-use crate::objects::{NewVersion, ObjectInfo, check_path, commit_version, etag_matches};
-use crate::records::{ObjectMeta, PartRecord, UploadRecord, VersionKind, decode};
+use crate::objects::{
+    NewVersion, ObjectInfo, WriteCondition, check_path, commit_version, etag_matches,
+};
+use crate::records::{
+    CompletedUploadRecord, CurrentRecord, ObjectMeta, PartRecord, UploadRecord, VersionKind, decode,
+};
 use crate::refs::{change_refs, load_counters};
 use crate::{Store, now_ns};
 
 /// Most parts an upload may have, as in S3.
 pub const MAX_PARTS: u32 = 10_000;
+
+/// How long a completed upload is remembered, so that completing it again
+/// answers the same (S3 is idempotent here, and SDKs retry a completion
+/// whose answer they lost). An hour covers any client's retries.
+pub const COMPLETED_MEMORY_NS: i64 = 3600 * 1_000_000_000;
+
+/// Most remembered completions one completion forgets; with it, what is
+/// kept is bounded by the completions of the last hour.
+const FORGET_PER_COMPLETION: usize = 16;
 
 /// A stored part.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -73,6 +86,35 @@ fn load_upload(txn: &Txn<'_>, bucket: &str, key: &str, upload_id: &str) -> Resul
     load(txn, bucket)?;
     txn.get_rec(&keys::upload(bucket, key, upload_id))?
         .ok_or_else(|| Error::NoSuchUpload(upload_id.to_owned()))
+}
+
+/// Checks a completion's condition against the key's current object, in
+/// the completing transaction (see [`Store::complete_multipart_if`]).
+fn check_completion(
+    txn: &Txn<'_>,
+    bucket: &str,
+    key: &str,
+    condition: Option<&WriteCondition>,
+    upload_created_ns: i64,
+) -> Result<()> {
+    let Some(condition) = condition else {
+        return Ok(());
+    };
+    let current: Option<CurrentRecord> = txn.get_rec(&keys::current(bucket, key))?;
+    let holds = match (condition, &current) {
+        (WriteCondition::IfNoneMatch, cur) => cur.is_none(),
+        (WriteCondition::IfMatch(etag), Some(cur)) => etag_matches(etag, &cur.etag),
+        (WriteCondition::IfMatch(_), None) => false,
+    };
+    match current {
+        _ if holds => Ok(()),
+        None => Err(Error::NoSuchKey {
+            key: key.to_owned(),
+            delete_marker: None,
+        }),
+        Some(cur) if cur.modified_ns >= upload_created_ns => Err(Error::ConditionalConflict),
+        Some(_) => Err(Error::PreconditionFailed),
+    }
 }
 
 fn valid_upload_id(upload_id: &str) -> Result<()> {
@@ -420,7 +462,36 @@ impl Store {
         min_part_size: u64,
         finish: impl FnOnce(&[PartInfo], &mut ObjectMeta) -> Result<()>,
     ) -> Result<ObjectInfo> {
+        self.complete_multipart_if(bucket, key, upload_id, parts, min_part_size, None, finish)
+    }
+
+    /// As [`Store::complete_multipart_then`], committing only if
+    /// `condition` holds for the key's current object, checked in the
+    /// commit itself. When it does not:
+    /// - `If-Match` and no current object: `NoSuchKey`;
+    /// - the current object was written after the upload began (a write
+    ///   that raced the upload): `ConditionalConflict`, and the upload is
+    ///   dropped, as S3 drops it (its client must start over);
+    /// - otherwise `PreconditionFailed`, and the upload is kept for a retry.
+    ///
+    /// An upload completed in the last [`COMPLETED_MEMORY_NS`] and completed
+    /// again (a client's retry) answers what its completion did, whatever
+    /// the parts and condition.
+    #[allow(clippy::too_many_arguments)]
+    pub fn complete_multipart_if(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        parts: &[(u32, String)],
+        min_part_size: u64,
+        condition: Option<&WriteCondition>,
+        finish: impl FnOnce(&[PartInfo], &mut ObjectMeta) -> Result<()>,
+    ) -> Result<ObjectInfo> {
         valid_upload_id(upload_id)?;
+        if let Some(info) = self.completed_before(bucket, key, upload_id)? {
+            return Ok(info);
+        }
         if parts.is_empty() {
             return Err(Error::InvalidArgument(
                 "an upload is completed with at least one part".into(),
@@ -430,8 +501,24 @@ impl Store {
             return Err(Error::InvalidPartOrder);
         }
         let mut txn = self.inner.meta.begin();
-        let upload = load_upload(&txn, bucket, key, upload_id)?;
+        let upload = match load_upload(&txn, bucket, key, upload_id) {
+            // Completed by a request that raced this one.
+            Err(Error::NoSuchUpload(_)) => {
+                drop(txn);
+                return self
+                    .completed_before(bucket, key, upload_id)?
+                    .ok_or_else(|| Error::NoSuchUpload(upload_id.to_owned()));
+            }
+            other => other?,
+        };
         let mut brec = load(&txn, bucket)?;
+        if let Err(e) = check_completion(&txn, bucket, key, condition, upload.created_ns) {
+            if matches!(e, Error::ConditionalConflict) {
+                drop_upload(&mut txn, bucket, key, upload_id, &[])?;
+                self.finish(txn)?;
+            }
+            return Err(e);
+        }
         let mut records = Vec::with_capacity(parts.len());
         for (i, (number, etag)) in parts.iter().enumerate() {
             let rec: PartRecord =
@@ -485,8 +572,107 @@ impl Store {
             crate::links::left(&mut txn, bucket, key, linked, None)?;
         }
         txn.put_rec(keys::bucket(bucket), &brec);
+        self.remember_completed(&mut txn, (bucket, brec.created_ns), key, upload_id, &rec)?;
         self.finish(txn)?;
         Ok(ObjectInfo::of(key, &rec))
+    }
+
+    /// What an upload's completion answered, if it completed within the
+    /// last [`COMPLETED_MEMORY_NS`] into this bucket and key.
+    fn completed_before(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+    ) -> Result<Option<ObjectInfo>> {
+        let Some(rec) = self
+            .inner
+            .meta
+            .get_rec::<CompletedUploadRecord>(&keys::completed_upload(upload_id))?
+        else {
+            return Ok(None);
+        };
+        let fresh = now_ns().saturating_sub(rec.completed_ns) < COMPLETED_MEMORY_NS;
+        if rec.bucket != bucket || rec.key != key || !fresh {
+            return Ok(None);
+        }
+        // The bucket may have been deleted (and made again) since: then
+        // the completion is forgotten, and the request fails as it would.
+        let same_bucket = match self.head_bucket(bucket) {
+            Ok(info) => info.created_ns == rec.bucket_created_ns,
+            Err(Error::NoSuchBucket(_)) => false,
+            Err(e) => return Err(e),
+        };
+        if !same_bucket {
+            return Ok(None);
+        }
+        Ok(Some(ObjectInfo {
+            key: rec.key,
+            version_id: crate::version_id(rec.seq, rec.null_id),
+            size: rec.size,
+            etag: rec.etag,
+            modified_ns: rec.completed_ns,
+            meta: rec.meta,
+            seq: rec.seq,
+            part_sizes: rec.part_sizes,
+        }))
+    }
+
+    /// Records, in the completing transaction, what a completion answers,
+    /// and forgets completions older than [`COMPLETED_MEMORY_NS`]: up to
+    /// [`FORGET_PER_COMPLETION`] of them, more than the one it adds, so
+    /// that expired ones never pile up and a completion's cost stays
+    /// bounded.
+    fn remember_completed(
+        &self,
+        txn: &mut Txn<'_>,
+        (bucket, bucket_created_ns): (&str, i64),
+        key: &str,
+        upload_id: &str,
+        version: &crate::records::VersionRecord,
+    ) -> Result<()> {
+        let now = version.modified_ns;
+        let cutoff = now.saturating_sub(COMPLETED_MEMORY_NS).max(0) as u64;
+        let old: Vec<Vec<u8>> = self
+            .inner
+            .meta
+            .scan(keys::COMPLETED_BY_TIME)
+            .take(FORGET_PER_COMPLETION)
+            .map(|e| e.map(|(k, _)| k))
+            .collect::<Result<_>>()?;
+        let prefix = keys::COMPLETED_BY_TIME.len();
+        for k in old {
+            let Some(ns) = k
+                .get(prefix..prefix + 8)
+                .and_then(|b| b.try_into().ok())
+                .map(u64::from_be_bytes)
+            else {
+                return Err(Error::BadRecord("malformed completed-upload key".into()));
+            };
+            if ns >= cutoff {
+                break;
+            }
+            let id = String::from_utf8_lossy(&k[prefix + 8..]).into_owned();
+            txn.delete(keys::completed_upload(&id));
+            txn.delete(k);
+        }
+        txn.put_rec(
+            keys::completed_upload(upload_id),
+            &CompletedUploadRecord {
+                bucket: bucket.to_owned(),
+                bucket_created_ns,
+                key: key.to_owned(),
+                completed_ns: now,
+                seq: version.seq,
+                null_id: version.null_id,
+                size: version.size,
+                etag: version.etag.clone(),
+                meta: version.meta.clone(),
+                part_sizes: version.part_sizes.clone(),
+            },
+        );
+        txn.put(keys::completed_by_time(now, upload_id), Vec::new());
+        Ok(())
     }
 
     /// Abandons an upload and its parts.

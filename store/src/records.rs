@@ -296,6 +296,26 @@ pub struct UploadRecord {
     pub meta: ObjectMeta,
 }
 
+/// A completed multipart upload, remembered for a while (see
+/// `multipart::COMPLETED_MEMORY_NS`) so that a repeated completion of it —
+/// an SDK retrying — gets the first one's answer.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CompletedUploadRecord {
+    pub bucket: String,
+    /// When the bucket was created: a bucket deleted and made again under
+    /// the same name is another bucket, which never saw this upload.
+    pub bucket_created_ns: i64,
+    pub key: String,
+    pub completed_ns: i64,
+    /// The version the completion committed, as it was then.
+    pub seq: u64,
+    pub null_id: bool,
+    pub size: u64,
+    pub etag: String,
+    pub meta: ObjectMeta,
+    pub part_sizes: Vec<u64>,
+}
+
 /// One uploaded part.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PartRecord {

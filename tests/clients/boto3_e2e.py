@@ -396,6 +396,42 @@ def main():
                       GrantRead='emailAddress="someone@example.com"')
     check(code == "NotImplemented", f"a grant to an e-mail address: {code}")
 
+    step("conditional writes, a repeated completion, url-encoded listing")
+    key = "cond/a b.txt"
+    s3.put_object(Bucket=bucket, Key=key, Body=b"1", IfNoneMatch="*")
+    code = error_code(s3.put_object, Bucket=bucket, Key=key, Body=b"2", IfNoneMatch="*")
+    check(code == "PreconditionFailed", f"If-None-Match: * over an object: {code}")
+    etag = s3.head_object(Bucket=bucket, Key=key)["ETag"]
+    code = error_code(s3.put_object, Bucket=bucket, Key=key, Body=b"2", IfNoneMatch=etag)
+    check(code == "NotImplemented", f"If-None-Match with an ETag: {code}")
+    code = error_code(s3.put_object, Bucket=bucket, Key="cond/none", Body=b"2", IfMatch="*")
+    check(code == "NoSuchKey", f"If-Match on no object: {code}")
+    s3.put_object(Bucket=bucket, Key=key, Body=b"2", IfMatch=etag)
+    # A key written while an upload ran: 409, and the upload is gone.
+    mp = "cond/mp"
+    up = s3.create_multipart_upload(Bucket=bucket, Key=mp)["UploadId"]
+    part = s3.upload_part(Bucket=bucket, Key=mp, UploadId=up, PartNumber=1, Body=small)
+    parts = {"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]}
+    now = s3.put_object(Bucket=bucket, Key=mp, Body=b"meanwhile")["ETag"]
+    code = error_code(s3.complete_multipart_upload, Bucket=bucket, Key=mp, UploadId=up,
+                      MultipartUpload=parts, IfNoneMatch="*")
+    check(code == "ConditionalRequestConflict", f"complete after a write: {code}")
+    code = error_code(s3.list_parts, Bucket=bucket, Key=mp, UploadId=up)
+    check(code == "NoSuchUpload", f"the conflicting upload is dropped: {code}")
+    up = s3.create_multipart_upload(Bucket=bucket, Key=mp)["UploadId"]
+    part = s3.upload_part(Bucket=bucket, Key=mp, UploadId=up, PartNumber=1, Body=small)
+    parts = {"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]}
+    first = s3.complete_multipart_upload(Bucket=bucket, Key=mp, UploadId=up,
+                                         MultipartUpload=parts, IfMatch=now)
+    again = s3.complete_multipart_upload(Bucket=bucket, Key=mp, UploadId=up,
+                                         MultipartUpload=parts)
+    check(again["ETag"] == first["ETag"], f"repeated completion {again} after {first}")
+    # Asked for explicitly, botocore leaves the encoding to the caller.
+    r = s3.list_objects_v2(Bucket=bucket, Prefix="cond/a ", EncodingType="url")
+    keys = [o["Key"] for o in r.get("Contents", [])]
+    check(keys == ["cond/a%20b.txt"] and r["Prefix"] == "cond/a%20", f"encoded {r}")
+    s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": key}, {"Key": mp}]})
+
     step("versions")
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     status = s3.get_bucket_versioning(Bucket=bucket).get("Status")

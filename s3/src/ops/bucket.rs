@@ -6,10 +6,11 @@
 //! command line) belongs to root. Root sees and reaches every bucket; a user
 //! lists the buckets it owns and reaches others only as their canned ACL
 //! ([`ACL_SETTING`]) allows. Bucket names are one global namespace, as in
-//! S3: creating a name someone else holds is `BucketAlreadyExists`, one the
-//! caller holds `BucketAlreadyOwnedByYou` (S3's us-east-1 answers the latter
-//! with a 200 for historical reasons; every other region, and this server,
-//! with the error).
+//! S3: creating a name someone else holds is `BucketAlreadyExists`. One the
+//! caller holds is decided by the configured region, as S3 decides it: in
+//! `us-east-1` (legacy behaviour) a 200 that resets the bucket's canned ACL
+//! to the request's (`private` without `x-amz-acl`), in every other region
+//! `409 BucketAlreadyOwnedByYou`.
 //!
 //! `health`, `healthz`, `readyz` and `metrics` cannot be bucket names: the
 //! server answers those paths itself, so such a bucket could never be
@@ -204,6 +205,10 @@ pub fn decode_token(token: &str) -> Option<String> {
     String::from_utf8(bytes).ok().filter(|s| !s.contains('\0'))
 }
 
+/// The region where S3 answers the re-creation of one's own bucket with a
+/// 200, for legacy compatibility.
+const LEGACY_REGION: &str = "us-east-1";
+
 /// CreateBucket: the caller becomes the owner; the body, if any, may only
 /// name this server's region; `x-amz-acl` sets the canned ACL.
 pub async fn create_bucket(ctx: Ctx, bucket: String, body: RequestBody) -> R {
@@ -246,6 +251,7 @@ pub async fn create_bucket(ctx: Ctx, bucket: String, body: RequestBody) -> R {
     let name = bucket.clone();
     let owner = me.clone();
     blocking(move || {
+        let region = region;
         let mut settings = std::collections::BTreeMap::new();
         settings.insert(OWNER_SETTING.to_owned(), owner.clone());
         if let Some(acl) = acl.filter(|a| *a != "private") {
@@ -255,6 +261,11 @@ pub async fn create_bucket(ctx: Ctx, bucket: String, body: RequestBody) -> R {
             Ok(_) => {}
             Err(alexander_store::Error::BucketAlreadyExists(_)) => {
                 let info = store.head_bucket(&name)?;
+                if bucket_owner(&info) == owner && region == LEGACY_REGION {
+                    let acl = acl.filter(|a| *a != "private");
+                    store.set_bucket_setting(&name, ACL_SETTING, acl)?;
+                    return Ok(());
+                }
                 return Err(if bucket_owner(&info) == owner {
                     s3_error!(
                         BucketAlreadyOwnedByYou,

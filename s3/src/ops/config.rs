@@ -63,9 +63,14 @@ const TAG_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 /// Writes tags as a URL query string, `k=v&k2=v2`, every byte outside
-/// RFC 3986's unreserved set percent-encoded (a space is `%20`).
+/// RFC 3986's unreserved set percent-encoded (a space is `%20`), sorted by
+/// key: a tag set is a set, and S3 gives it back in key order whatever
+/// order it was sent in.
 pub fn encode_tags(tags: &[Tag]) -> String {
-    tags.iter()
+    let mut sorted: Vec<&Tag> = tags.iter().collect();
+    sorted.sort_by(|a, b| a.key.cmp(&b.key));
+    sorted
+        .into_iter()
         .map(|t| {
             format!(
                 "{}={}",
@@ -595,11 +600,14 @@ mod tests {
             Tag::new("k~._-", "%41"),
         ];
         let text = encode_tags(&tags);
+        // Sorted by key, whatever the order sent.
         assert_eq!(
             text,
-            "env=prod&a%20b%2Bc=x%3Dy%26z&%C3%BCn%C3%AF=&k~._-=%2541"
+            "a%20b%2Bc=x%3Dy%26z&env=prod&k~._-=%2541&%C3%BCn%C3%AF="
         );
-        assert_eq!(decode_tags(&text), tags);
+        let mut sorted = tags.clone();
+        sorted.sort_by(|a, b| a.key.cmp(&b.key));
+        assert_eq!(decode_tags(&text), sorted);
         assert_eq!(encode_tags(&[]), "");
         assert!(decode_tags("").is_empty());
         // The x-amz-tagging header's form, with + as a space.

@@ -9,13 +9,16 @@
 //!   delimiter was given (without one, the last key is the next marker, as
 //!   S3 documents). Contents carry their `Owner`.
 //! - v2's continuation token is the store's next marker, base64url-encoded:
-//!   opaque to clients, stateless here. An empty or undecodable token is
-//!   `InvalidArgument`; a token wins over `start-after`. `Owner` only with
+//!   opaque to clients, stateless here. An empty token is no token (echoed
+//!   back empty, as S3 does); an undecodable one is `InvalidArgument`; a
+//!   token wins over `start-after`. `Owner` only with
 //!   `fetch-owner=true`. `KeyCount` counts keys and common prefixes.
 //! - `encoding-type=url` encodes keys, prefixes, the delimiter, markers,
 //!   `StartAfter` and common prefixes as S3 does: every byte but
-//!   `A-Za-z0-9-_.*/` percent-encoded, a space as `+`. Continuation tokens
-//!   and version ids are opaque and stay as they are.
+//!   `A-Za-z0-9-_.*/` percent-encoded, a space as `%20` (what S3's
+//!   conformance suites expect; `+` would be misread by clients that only
+//!   percent-decode). Continuation tokens and version ids are opaque and
+//!   stay as they are.
 //! - Every object's owner is its bucket's owner.
 //!
 //! Snapshots over S3. A bucket's snapshots are read under the reserved key
@@ -63,7 +66,8 @@ pub const MAX_KEYS: u32 = 1000;
 /// The storage class every object has here.
 const STORAGE_CLASS: &str = "STANDARD";
 
-/// What `encoding-type=url` leaves as it is (a space becomes `+` after).
+/// What `encoding-type=url` leaves as it is; a space is `%20`, which a
+/// client decodes right whether it decodes a `+` as a space or not.
 const URL_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'_')
@@ -73,11 +77,7 @@ const URL_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
 
 /// URL-encodes a key for a listing with `encoding-type=url`, as S3 does.
 pub fn url_encode(text: &str) -> String {
-    // Every `%` in the output starts a three-byte escape, so `%20` can only
-    // be an encoded space.
-    utf8_percent_encode(text, URL_ENCODE)
-        .to_string()
-        .replace("%20", "+")
+    utf8_percent_encode(text, URL_ENCODE).to_string()
 }
 
 /// Applies `encoding-type=url` when asked for.
@@ -166,7 +166,7 @@ pub async fn list_objects(ctx: Ctx, e: Endpoint) -> R {
         Endpoint::ListObjectsV2 {
             continuation_token: Some(token),
             ..
-        } => Some(decode_token(token).ok_or_else(|| {
+        } if !token.is_empty() => Some(decode_token(token).ok_or_else(|| {
             s3_error!(
                 InvalidArgument,
                 "The continuation token provided is incorrect"
@@ -474,11 +474,13 @@ mod tests {
 
     #[test]
     fn url_encoding_as_s3() {
-        assert_eq!(url_encode("a b.txt"), "a+b.txt");
+        assert_eq!(url_encode("a b.txt"), "a%20b.txt");
         assert_eq!(url_encode("a+b.txt"), "a%2Bb.txt");
         assert_eq!(url_encode("100%.csv"), "100%25.csv");
         assert_eq!(url_encode("한글/x.txt"), "%ED%95%9C%EA%B8%80/x.txt");
-        assert_eq!(url_encode("%20 x"), "%2520+x");
+        assert_eq!(url_encode("%20 x"), "%2520%20x");
+        // Control characters, which XML 1.0 cannot carry raw.
+        assert_eq!(url_encode("a\nb\u{1}\u{7f}"), "a%0Ab%01%7F");
         assert_eq!(url_encode("a-_.*/~=&?"), "a-_.*/%7E%3D%26%3F");
     }
 

@@ -409,6 +409,23 @@ pub const STORED_HEADERS: [&str; 5] = [
     "expires",
 ];
 
+/// The object's `Content-Encoding` from the request's: exactly as sent,
+/// but without `aws-chunked`, which is the request's framing, not the
+/// object's (S3 drops it the same way). `None` when nothing is left.
+fn object_content_encoding(sent: &str) -> Option<String> {
+    let is_framing = |e: &str| e.trim().eq_ignore_ascii_case("aws-chunked");
+    if !sent.split(',').any(is_framing) {
+        return Some(sent.to_owned());
+    }
+    let kept: Vec<&str> = sent.split(',').filter(|e| !is_framing(e)).collect();
+    let kept = kept.join(",");
+    let kept = kept.trim();
+    (!kept
+        .trim_matches(|c: char| c == ',' || c.is_whitespace())
+        .is_empty())
+    .then(|| kept.to_owned())
+}
+
 /// Parses `x-amz-meta-mtime`: seconds since the epoch, with an optional
 /// fraction (rclone writes nanoseconds after a dot).
 pub fn parse_mtime(text: &str) -> Option<i64> {
@@ -488,16 +505,10 @@ pub fn meta_from_headers(
     for name in STORED_HEADERS {
         if let Some(v) = header(headers, name) {
             let v = if name == "content-encoding" {
-                // aws-chunked is the transfer framing, not the object's.
-                let kept: Vec<&str> = v
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|e| !e.is_empty() && *e != "aws-chunked")
-                    .collect();
-                if kept.is_empty() {
-                    continue;
+                match object_content_encoding(v) {
+                    Some(v) => v,
+                    None => continue,
                 }
-                kept.join(",")
             } else {
                 v.to_owned()
             };
@@ -641,6 +652,24 @@ pub fn check_writable(key: &str) -> Result<(), S3Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn content_encoding_kept_as_sent() {
+        let cases = [
+            ("gzip", Some("gzip")),
+            ("gzip, br", Some("gzip, br")),
+            ("GZIP", Some("GZIP")),
+            ("x-custom;q=1", Some("x-custom;q=1")),
+            ("aws-chunked", None),
+            ("aws-chunked,gzip", Some("gzip")),
+            ("aws-chunked, gzip, br", Some("gzip, br")),
+            ("gzip,aws-chunked", Some("gzip")),
+            ("AWS-CHUNKED", None),
+        ];
+        for (sent, want) in cases {
+            assert_eq!(object_content_encoding(sent).as_deref(), want, "{sent}");
+        }
+    }
 
     #[test]
     fn mtimes() {

@@ -22,10 +22,13 @@
 //! - An upload created without an algorithm gets no object checksum (S3
 //!   adds a CRC64NVME one), unless the completion sends a full-object CRC
 //!   that its parts' checksums can make.
-//! - Conditional completion (`If-Match` / `If-None-Match` on
-//!   CompleteMultipartUpload) is `NotImplemented`: the store cannot check it
-//!   atomically with the commit, and a check that is not atomic would be a
-//!   false promise.
+//! - Conditional completion (`If-None-Match: *`, `If-Match`) is checked
+//!   by the store in the completing commit. A key written after the upload
+//!   began answers `409 ConditionalRequestConflict` and drops the upload
+//!   (S3's client starts over); otherwise a failed condition is `412` (or
+//!   `404 NoSuchKey` for `If-Match` on no object) and keeps the upload.
+//! - Completing an upload again (a lost answer's retry) answers what the
+//!   first completion did, for an hour after it.
 //! - The initiator of an upload is not recorded; ListParts and
 //!   ListMultipartUploads name the bucket's owner as both owner and
 //!   initiator.
@@ -41,9 +44,9 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use super::bucket::{bucket_owner, owner_of};
 use super::list::url_encode;
 use super::object::{
-    COPY_SOURCE, PART_CHECKSUMS, check_key, checksum_key, copy_source, parse_copy_range,
-    part_checksums_entry, precondition_for_copy, refuse_unsupported, set_version_header,
-    stored_checksums,
+    COPY_SOURCE, PART_CHECKSUMS, check_key, checksum_key, completion_condition_failure,
+    copy_source, parse_copy_range, part_checksums_entry, precondition_for_copy,
+    refuse_unsupported, set_version_header, stored_checksums, write_condition,
 };
 use super::object_acl::ObjectAcl;
 use super::upload::store_upload;
@@ -289,6 +292,9 @@ pub async fn upload_part_copy(
     let principal = ctx.principal.clone();
     let headers = &ctx.parts.headers;
     refuse_unsupported(headers)?;
+    let range_text = header(headers, "x-amz-copy-source-range")
+        .unwrap_or_default()
+        .to_owned();
     let range = header(headers, "x-amz-copy-source-range")
         .map(parse_copy_range)
         .transpose()?;
@@ -307,13 +313,15 @@ pub async fn upload_part_copy(
         precondition_for_copy(&pre, &info)?;
         let (start, end) = match range {
             Some((first, last)) if last < info.size => (first, last + 1),
+            // S3 answers a range outside the source `InvalidRange`.
             Some(_) => {
                 return Err(s3_error!(
-                    InvalidArgument,
+                    InvalidRange,
                     "Range specified is not valid for source object of size: {}",
                     info.size
                 )
-                .with_field("ArgumentName", "x-amz-copy-source-range"));
+                .with_field("RangeRequested", range_text)
+                .with_field("ActualObjectSize", info.size.to_string()));
             }
             None => (0, info.size),
         };
@@ -404,14 +412,7 @@ pub async fn complete_multipart_upload(
     let binfo = check_access(&ctx, &bucket, Access::Write)?;
     check_writable(&key)?;
     let headers = &ctx.parts.headers;
-    for name in ["if-match", "if-none-match"] {
-        if headers.contains_key(name) {
-            return Err(s3_error!(
-                NotImplemented,
-                "A header you provided implies functionality that is not implemented: {name} on CompleteMultipartUpload"
-            ));
-        }
-    }
+    let condition = write_condition(headers)?;
     let limits = &ctx.svc.inner.config.limits;
     // The checksum headers of a completion describe the object, not this
     // document.
@@ -485,12 +486,13 @@ pub async fn complete_multipart_upload(
     let min_part_size = limits.min_part_size;
     let store = ctx.store().clone();
     let (b, k, u) = (bucket.clone(), key.clone(), upload_id.clone());
+    let cond = condition.clone();
     let info = blocking(move || {
         // A checksum refusal aborts the commit through the store's error,
         // then answers with its own.
         let mut refusal = None;
         let done =
-            store.complete_multipart_then(&b, &k, &u, &parts, min_part_size, |infos, meta| {
+            store.complete_multipart_if(&b, &k, &u, &parts, min_part_size, cond.as_ref(), |infos, meta| {
                 let upload = UploadChecksum::take(&mut meta.extra);
                 match object_checksum(upload, asked_type, object_sum, infos, &sent, &u) {
                     Ok(sum) => {
@@ -512,7 +514,7 @@ pub async fn complete_multipart_upload(
             });
         match refusal {
             Some(e) => Err(e),
-            None => Ok(done?),
+            None => done.map_err(|e| completion_condition_failure(cond.as_ref(), e.into())),
         }
     })
     .await?;

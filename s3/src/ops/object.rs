@@ -8,9 +8,13 @@
 //!   new version's metadata right after the commit, in a second
 //!   transaction; if another writer replaced that version in between (same
 //!   `null` id), the change is put back.
-//! - Conditional writes (`If-None-Match: *`, `If-Match`) are checked by the
-//!   store in the commit itself. They are also checked before the body is
-//!   read, so a doomed upload fails without sending its bytes to the store.
+//! - Conditional writes (`If-None-Match: *`, `If-Match: "etag"` or `*`)
+//!   are checked before the body is read, so a doomed upload fails
+//!   without sending its bytes to the store (`412`, or `404 NoSuchKey` for
+//!   `If-Match` on no object), and again by the store in the commit
+//!   itself: a condition that held at first and fails there lost a race
+//!   to another write, which S3 answers `409 ConditionalRequestConflict`.
+//!   `If-None-Match` with an entity tag is `501 NotImplemented`, as in S3.
 //! - Request headers asking for what the server does not have
 //!   (server-side encryption, object lock) are answered `NotImplemented`
 //!   rather than ignored. Object ACLs (`x-amz-acl`, `x-amz-grant-*`) are
@@ -156,15 +160,19 @@ pub(super) fn write_condition(headers: &HeaderMap) -> Result<Option<WriteConditi
     ) {
         (None, None) => Ok(None),
         (Some(v), None) if v.trim() == "*" => Ok(Some(WriteCondition::IfNoneMatch)),
+        // S3 answers an entity tag here (it takes only `*` on a write) with
+        // 501 NotImplemented.
         (Some(_), None) => Err(s3_error!(
             NotImplemented,
-            "A header you provided implies functionality that is not implemented: If-None-Match on a write accepts only *"
-        )),
+            "A header you provided implies functionality that is not implemented"
+        )
+        .with_field("Header", "If-None-Match")),
         (None, Some(v)) => Ok(Some(WriteCondition::IfMatch(v.trim().to_owned()))),
         (Some(_), Some(_)) => Err(s3_error!(
             NotImplemented,
-            "A header you provided implies functionality that is not implemented: If-Match together with If-None-Match"
-        )),
+            "A header you provided implies functionality that is not implemented"
+        )
+        .with_field("Header", "If-Match, If-None-Match")),
     }
 }
 
@@ -261,6 +269,35 @@ async fn write_condition_failure(
     }
 }
 
+/// Turns a failed condition at a PutObject's commit into S3's answer.
+/// The condition held when the request began ([`precheck`]), so another
+/// write came in while the body was sent: S3 answers such a race `409
+/// ConditionalRequestConflict` (its client retries).
+fn raced_write_condition(err: S3Error) -> S3Error {
+    if err.code != crate::error::S3ErrorCode::PreconditionFailed
+        || err.fields.iter().any(|(name, _)| *name == "Condition")
+    {
+        return err;
+    }
+    S3Error::from(StoreError::ConditionalConflict)
+}
+
+/// Turns a failed condition of a CompleteMultipartUpload into S3's answer:
+/// the store tells `NoSuchKey`, `ConditionalRequestConflict` and
+/// `PreconditionFailed` apart; the last names the header.
+pub(super) fn completion_condition_failure(cond: Option<&WriteCondition>, err: S3Error) -> S3Error {
+    if err.code != crate::error::S3ErrorCode::PreconditionFailed
+        || err.fields.iter().any(|(name, _)| *name == "Condition")
+    {
+        return err;
+    }
+    match cond {
+        Some(WriteCondition::IfMatch(_)) => precondition_failed("if-match"),
+        Some(WriteCondition::IfNoneMatch) => precondition_failed("if-none-match"),
+        None => err,
+    }
+}
+
 /// The metadata key a verified checksum is kept under (`checksum-crc32`, …).
 pub(super) fn checksum_key(algorithm: ChecksumAlgorithm) -> &'static str {
     algorithm.header_name().trim_start_matches("x-amz-")
@@ -324,12 +361,7 @@ pub async fn put_object(ctx: Ctx, bucket: String, key: String, body: RequestBody
         },
     )
     .await;
-    let (info, outcome) = match put {
-        Ok(v) => v,
-        Err(e) => {
-            return Err(write_condition_failure(ctx.store(), &bucket, &key, &condition, e).await);
-        }
-    };
+    let (info, outcome) = put.map_err(raced_write_condition)?;
     let mut resp = empty_response(StatusCode::OK);
     let h = resp.headers_mut();
     set_header(h, "etag", &quote_etag(&info.etag));
