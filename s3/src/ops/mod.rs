@@ -7,8 +7,8 @@ pub mod config;
 pub mod list;
 pub mod multipart;
 pub mod object;
-pub mod post;
 pub mod object_acl;
+pub mod post;
 pub mod upload;
 
 use std::collections::BTreeMap;

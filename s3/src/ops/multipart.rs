@@ -45,8 +45,8 @@ use super::bucket::{bucket_owner, owner_of};
 use super::list::url_encode;
 use super::object::{
     COPY_SOURCE, PART_CHECKSUMS, check_key, checksum_key, completion_condition_failure,
-    copy_source, parse_copy_range, part_checksums_entry, precondition_for_copy,
-    refuse_unsupported, set_version_header, stored_checksums, write_condition,
+    copy_source, parse_copy_range, part_checksums_entry, precondition_for_copy, refuse_unsupported,
+    set_version_header, stored_checksums, write_condition,
 };
 use super::object_acl::ObjectAcl;
 use super::upload::store_upload;
@@ -491,8 +491,14 @@ pub async fn complete_multipart_upload(
         // A checksum refusal aborts the commit through the store's error,
         // then answers with its own.
         let mut refusal = None;
-        let done =
-            store.complete_multipart_if(&b, &k, &u, &parts, min_part_size, cond.as_ref(), |infos, meta| {
+        let done = store.complete_multipart_if(
+            &b,
+            &k,
+            &u,
+            &parts,
+            min_part_size,
+            cond.as_ref(),
+            |infos, meta| {
                 let upload = UploadChecksum::take(&mut meta.extra);
                 match object_checksum(upload, asked_type, object_sum, infos, &sent, &u) {
                     Ok(sum) => {
@@ -511,7 +517,8 @@ pub async fn complete_multipart_upload(
                         Err(alexander_store::Error::InvalidPart { part_number })
                     }
                 }
-            });
+            },
+        );
         match refusal {
             Some(e) => Err(e),
             None => done.map_err(|e| completion_condition_failure(cond.as_ref(), e.into())),

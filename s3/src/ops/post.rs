@@ -37,8 +37,8 @@ use serde::Serialize;
 use subtle::ConstantTimeEq;
 
 use super::multipart::path_encode;
-use super::object_acl::ObjectAcl;
 use super::object::{check_key, checksum_key, refuse_unsupported, set_version_header};
+use super::object_acl::ObjectAcl;
 use super::upload::{BodyHashes, Upload, store_upload};
 use super::{
     Access, Ctx, check_access, check_writable, config, header, meta_from_headers, set_header,

@@ -422,7 +422,7 @@ impl Endpoint {
             | DeleteObjectTagging { bucket, .. }
             | GetObjectAcl { bucket, .. }
             | GetObjectAttributes { bucket, .. } => Some(bucket),
-            | PutObjectAcl { bucket, .. } => Some(bucket),
+            PutObjectAcl { bucket, .. } => Some(bucket),
         }
     }
 
@@ -447,7 +447,7 @@ impl Endpoint {
             | DeleteObjectTagging { key, .. }
             | GetObjectAcl { key, .. }
             | GetObjectAttributes { key, .. } => Some(key),
-            | PutObjectAcl { key, .. } => Some(key),
+            PutObjectAcl { key, .. } => Some(key),
             _ => None,
         }
     }
