@@ -433,12 +433,12 @@ fn refused_posts_store_nothing() {
         cases.push(("malformed credential", f, 400, "InvalidArgument", ""));
         let conds2 = {
             let mut c = usual(&b);
-            c.push(r#"{"acl": "public-read"}"#.to_owned());
+            c.push(r#"{"acl": "aws-exec-read"}"#.to_owned());
             c
         };
         let conds2: Vec<&str> = conds2.iter().map(String::as_str).collect();
         let mut acl_fields = fields.to_vec();
-        acl_fields.push(("acl", "public-read"));
+        acl_fields.push(("acl", "aws-exec-read"));
         cases.push((
             "an ACL this server does not have",
             Form::signed(ACCESS_KEY, SECRET_KEY, LATER, &conds2, &acl_fields, b"d"),

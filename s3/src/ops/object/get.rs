@@ -155,12 +155,6 @@ pub async fn get_object(ctx: Ctx, e: Endpoint) -> R {
         }
     };
     let (binfo, via) = check_object_read(&ctx, &bucket)?;
-    if !overrides.is_empty() && ctx.principal == Principal::Anonymous {
-        return Err(s3_error!(
-            InvalidRequest,
-            "Request specific response headers cannot be used for anonymous GET requests."
-        ));
-    }
     let target = ReadTarget::new(key, version_id)?;
     let headers = &ctx.parts.headers;
     let range = match (part_number, header(headers, "range")) {
@@ -189,6 +183,14 @@ pub async fn get_object(ctx: Ctx, e: Endpoint) -> R {
         .get_object(&bucket, &target.key, target.at(), None)
         .map_err(S3Error::from);
     let reader = via.check(&ctx.principal, opened, |r| &r.info().meta)?;
+    // After the access check: an anonymous caller who may not read the
+    // object learns no more than that.
+    if !overrides.is_empty() && ctx.principal == Principal::Anonymous {
+        return Err(s3_error!(
+            InvalidRequest,
+            "Request specific response headers cannot be used for anonymous GET requests."
+        ));
+    }
     let info = reader.info().clone();
     let (start, end, status, partial) = match decide(&info, &ask)? {
         Answer::NotModified => {
