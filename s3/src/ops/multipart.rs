@@ -178,18 +178,24 @@ impl UploadChecksum {
     }
 }
 
+/// `x-amz-checksum-type`, if the request has one.
+fn checksum_type_header(headers: &http::HeaderMap) -> Result<Option<ChecksumType>, S3Error> {
+    header(headers, "x-amz-checksum-type")
+        .map(|v| {
+            ChecksumType::from_name(v).ok_or_else(|| {
+                s3_error!(
+                    InvalidRequest,
+                    "Value for x-amz-checksum-type header is invalid."
+                )
+            })
+        })
+        .transpose()
+}
+
 /// CreateMultipartUpload's `x-amz-checksum-algorithm` and
 /// `x-amz-checksum-type`, checked as S3 checks them.
 fn upload_checksum(headers: &http::HeaderMap) -> Result<Option<UploadChecksum>, S3Error> {
-    let kind = match header(headers, "x-amz-checksum-type") {
-        Some(v) => Some(ChecksumType::from_name(v).ok_or_else(|| {
-            s3_error!(
-                InvalidRequest,
-                "Value for x-amz-checksum-type header is invalid."
-            )
-        })?),
-        None => None,
-    };
+    let kind = checksum_type_header(headers)?;
     let Some(name) = header(headers, "x-amz-checksum-algorithm") else {
         if kind.is_some() {
             return Err(s3_error!(
@@ -417,15 +423,7 @@ pub async fn complete_multipart_upload(
     // The checksum headers of a completion describe the object, not this
     // document.
     let object_sum = object_checksum_header(headers)?;
-    let asked_type = match header(headers, "x-amz-checksum-type") {
-        Some(v) => Some(ChecksumType::from_name(v).ok_or_else(|| {
-            s3_error!(
-                InvalidRequest,
-                "Value for x-amz-checksum-type header is invalid."
-            )
-        })?),
-        None => None,
-    };
+    let asked_type = checksum_type_header(headers)?;
     let bytes = read_document(&ctx, body, limits.max_xml_bytes, false).await?;
     let doc: CompleteMultipartUpload = from_xml(&bytes, limits.max_xml_bytes)?;
     if doc.parts.is_empty() {
