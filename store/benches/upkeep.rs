@@ -2,6 +2,10 @@
 //! durable puts with nothing else running, while GC and compaction run at
 //! full speed, and while they run paced ([`alexander_store::Pace`], the
 //! share `serve` gives them), each as p50 and p99 and as a ratio to idle.
+//! Idle runs for 10 s (as many puts as a pass sees) on a store set up as
+//! the pass's is, and the paced pass is compared with the idle run of its
+//! own round: on a virtual disk two idle runs differ by a third, so one
+//! round proves little, and the median of the rounds is the figure.
 //!
 //! `cargo bench -p alexander-store --bench upkeep` prints the table. Run
 //! without `--bench` (as `cargo test --all-targets` does) it makes a smoke
@@ -10,7 +14,7 @@
 //! Environment: `ALEXANDER_BENCH_GARBAGE_MIB` (default 1024), the bytes
 //! written and deleted (beside a fifth as much that stays) before the
 //! pass, so that GC has garbage to free and compaction live chunks to
-//! move; `ALEXANDER_BENCH_DIR`, where the stores go (default: cargo's temp
+//! move; `ALEXANDER_BENCH_ROUNDS` (default 3); `ALEXANDER_BENCH_DIR`, where the stores go (default: cargo's temp
 //! dir in the target dir).
 
 use std::path::Path;
@@ -26,67 +30,98 @@ const SERVE_SHARE: f64 = 0.2;
 
 fn main() -> Res<()> {
     let bench = std::env::args().any(|a| a == "--bench");
-    let garbage_mib: u64 = if bench {
-        std::env::var("ALEXANDER_BENCH_GARBAGE_MIB")
+    let env_or = |name: &str, default: u64| {
+        std::env::var(name)
             .ok()
             .and_then(|v| v.parse().ok())
-            .unwrap_or(1024)
-    } else {
-        4
+            .unwrap_or(default)
     };
-    let puts = if bench { 2000 } else { 20 };
+    let (garbage_mib, rounds, idle_for) = if bench {
+        (
+            env_or("ALEXANDER_BENCH_GARBAGE_MIB", 1024),
+            env_or("ALEXANDER_BENCH_ROUNDS", 3),
+            Duration::from_secs(10),
+        )
+    } else {
+        (4, 1, Duration::from_millis(200))
+    };
     let base = std::env::var_os("ALEXANDER_BENCH_DIR")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_TARGET_TMPDIR")).to_owned());
     std::fs::create_dir_all(&base)?;
     println!(
-        "Alexander upkeep figures: durable 4 KiB puts one at a time ({puts} idle, else for \
-         as long as one GC and compaction pass runs over {garbage_mib} MiB deleted among \
-         data that stays)"
+        "Alexander upkeep figures: durable 4 KiB puts one at a time, on a store with \
+         {garbage_mib} MiB deleted among data that stays: idle for {} s, or for as long as \
+         one GC and compaction pass runs; {rounds} rounds, each paced pass against the idle \
+         run just before it",
+        idle_for.as_secs_f64()
     );
     println!(
         "{:<44} {:>10} {:>10} {:>9} {:>9}",
         "foreground puts", "p50", "p99", "p50/idle", "p99/idle"
     );
-    let mut idle = None;
-    for (what, background) in [
-        ("idle", None),
-        ("while GC and compaction run at full speed", Some(1.0)),
-        (
-            "while they run paced (share 0.5, as serve)",
-            Some(SERVE_SHARE),
-        ),
-        ("while they run paced (share 0.2)", Some(0.2)),
-    ] {
-        let dir = tempfile::Builder::new()
-            .prefix("alexander-upkeep-")
-            .tempdir_in(&base)?;
-        let (p50, p99, took) = measure(dir.path(), garbage_mib, puts, background)?;
-        let (i50, i99) = *idle.get_or_insert((p50, p99));
-        println!(
-            "{what:<44} {:>8.0}us {:>8.0}us {:>9.2} {:>9.2}{}",
-            p50.as_secs_f64() * 1e6,
-            p99.as_secs_f64() * 1e6,
-            p50.as_secs_f64() / i50.as_secs_f64(),
-            p99.as_secs_f64() / i99.as_secs_f64(),
-            if took > Duration::ZERO {
-                format!("  (the pass took {:.1} s)", took.as_secs_f64())
-            } else {
-                String::new()
+    let mut ratios = Vec::new();
+    for round in 1..=rounds {
+        let mut idle = None;
+        let runs: &[(&str, Option<f64>)] = if round == 1 {
+            &[
+                ("idle", None),
+                ("beside the pass at full speed", Some(1.0)),
+                ("beside the pass paced at 0.5", Some(0.5)),
+                ("beside the pass paced at 0.2 (as serve)", Some(SERVE_SHARE)),
+            ]
+        } else {
+            &[
+                ("idle", None),
+                ("beside the pass paced at 0.2 (as serve)", Some(SERVE_SHARE)),
+            ]
+        };
+        for &(what, background) in runs {
+            let dir = tempfile::Builder::new()
+                .prefix("alexander-upkeep-")
+                .tempdir_in(&base)?;
+            let (p50, p99, took) = measure(dir.path(), garbage_mib, idle_for, background)?;
+            let (i50, i99) = *idle.get_or_insert((p50, p99));
+            let r50 = p50.as_secs_f64() / i50.as_secs_f64();
+            let r99 = p99.as_secs_f64() / i99.as_secs_f64();
+            if background == Some(SERVE_SHARE) {
+                ratios.push((r50, r99));
             }
-        );
+            println!(
+                "{:<44} {:>8.0}us {:>8.0}us {:>9.2} {:>9.2}{}",
+                format!("round {round}: {what}"),
+                p50.as_secs_f64() * 1e6,
+                p99.as_secs_f64() * 1e6,
+                r50,
+                r99,
+                if took > Duration::ZERO {
+                    format!("  (the pass took {:.1} s)", took.as_secs_f64())
+                } else {
+                    String::new()
+                }
+            );
+        }
     }
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    println!(
+        "median over {rounds} rounds, paced as serve: p50 {:.2} x idle, p99 {:.2} x idle",
+        median(ratios.iter().map(|r| r.0).collect()),
+        median(ratios.iter().map(|r| r.1).collect()),
+    );
     Ok(())
 }
 
-/// p50 and p99 of durable puts made one after another: `puts` of them
-/// with nothing else running, or, with `share`, as many as fit while one
-/// GC and one compaction pass run at that share in another thread; and how
-/// long that pass took.
+/// p50 and p99 of durable puts made one after another: for `idle_for`
+/// with nothing else running, or, with `share`, for as long as one GC and
+/// one compaction pass run at that share in another thread; and how long
+/// that pass took.
 fn measure(
     dir: &Path,
     garbage_mib: u64,
-    puts: usize,
+    idle_for: Duration,
     share: Option<f64>,
 ) -> Res<(Duration, Duration, Duration)> {
     let config = Config {
@@ -100,7 +135,7 @@ fn measure(
     store.create_bucket("garbage")?;
     make_garbage(&store, garbage_mib)?;
     let done = AtomicBool::new(share.is_none());
-    let mut times = Vec::with_capacity(puts);
+    let mut times = Vec::new();
     let took = std::thread::scope(|scope| -> Res<Duration> {
         let worker = share.map(|share| {
             let store = store.clone();
@@ -122,8 +157,11 @@ fn measure(
         });
         let body = vec![7u8; 4096];
         let mut i = 0;
-        // Idle: `puts` of them; beside a pass: until it ends.
-        while (share.is_none() && i < puts) || (share.is_some() && !done.load(Ordering::Relaxed)) {
+        // Idle: for `idle_for`; beside a pass: until it ends.
+        let began = Instant::now();
+        while (share.is_none() && began.elapsed() < idle_for)
+            || (share.is_some() && !done.load(Ordering::Relaxed))
+        {
             let started = Instant::now();
             store.put_object(
                 "foreground",
