@@ -14,7 +14,8 @@ use crate::manifest::Manifest;
 use crate::meta::{Txn, keys};
 use crate::names::validate_writable_key;
 use crate::objects::{
-    NewVersion, ObjectInfo, WriteCondition, check_path, commit_version, etag_matches,
+    NewVersion, ObjectInfo, WriteCondition, check_path, commit_version, condition_holds,
+    etag_matches,
 };
 use crate::records::{
     CompletedUploadRecord, CurrentRecord, ObjectMeta, PartRecord, UploadRecord, VersionKind, decode,
@@ -101,13 +102,10 @@ fn check_completion(
         return Ok(());
     };
     let current: Option<CurrentRecord> = txn.get_rec(&keys::current(bucket, key))?;
-    let holds = match (condition, &current) {
-        (WriteCondition::IfNoneMatch, cur) => cur.is_none(),
-        (WriteCondition::IfMatch(etag), Some(cur)) => etag_matches(etag, &cur.etag),
-        (WriteCondition::IfMatch(_), None) => false,
-    };
+    if condition_holds(condition, current.as_ref()) {
+        return Ok(());
+    }
     match current {
-        _ if holds => Ok(()),
         None => Err(Error::NoSuchKey {
             key: key.to_owned(),
             delete_marker: None,

@@ -548,15 +548,19 @@ fn check_condition(
 ) -> Result<()> {
     let Some(cond) = cond else { return Ok(()) };
     let current: Option<CurrentRecord> = txn.get_rec(&keys::current(bucket, key))?;
-    let ok = match (cond, current) {
-        (WriteCondition::IfNoneMatch, cur) => cur.is_none(),
-        (WriteCondition::IfMatch(etag), Some(cur)) => etag_matches(etag, &cur.etag),
-        (WriteCondition::IfMatch(_), None) => false,
-    };
-    if ok {
+    if condition_holds(cond, current.as_ref()) {
         Ok(())
     } else {
         Err(Error::PreconditionFailed)
+    }
+}
+
+/// Whether a write condition holds for the key's current object.
+pub(crate) fn condition_holds(cond: &WriteCondition, current: Option<&CurrentRecord>) -> bool {
+    match (cond, current) {
+        (WriteCondition::IfNoneMatch, cur) => cur.is_none(),
+        (WriteCondition::IfMatch(etag), Some(cur)) => etag_matches(etag, &cur.etag),
+        (WriteCondition::IfMatch(_), None) => false,
     }
 }
 
