@@ -333,6 +333,9 @@ struct FrameInput<'a, 'b> {
     ended: bool,
 }
 
+/// Why a put fed through the socket failed when its client vanished.
+const GONE: &str = "the client went away before the end of its input";
+
 impl Read for FrameInput<'_, '_> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         while self.at == self.buf.len() {
@@ -340,7 +343,16 @@ impl Read for FrameInput<'_, '_> {
                 return Ok(0);
             }
             self.at = 0;
-            match read_frame(&mut *self.reader, &mut self.buf)? {
+            // The client may die mid-frame as well as between frames;
+            // either way its input ended early.
+            let frame = read_frame(&mut *self.reader, &mut self.buf).map_err(|e| {
+                if e.kind() == io::ErrorKind::UnexpectedEof {
+                    io::Error::new(io::ErrorKind::UnexpectedEof, GONE)
+                } else {
+                    e
+                }
+            })?;
+            match frame {
                 Some(INPUT) => {}
                 Some(INPUT_END) => {
                     self.ended = true;
@@ -360,10 +372,7 @@ impl Read for FrameInput<'_, '_> {
                 }
                 None => {
                     self.buf.clear();
-                    return Err(io::Error::new(
-                        io::ErrorKind::UnexpectedEof,
-                        "the client went away before the end of its input",
-                    ));
+                    return Err(io::Error::new(io::ErrorKind::UnexpectedEof, GONE));
                 }
             }
         }
@@ -398,6 +407,32 @@ mod tests {
         // A frame cut short is an error, not an end.
         let cut = &wire[..6];
         assert!(read_frame(cut, &mut buf).is_err());
+    }
+
+    #[test]
+    fn input_cut_inside_a_frame_or_between_frames_says_the_client_went_away() {
+        let mut whole = Vec::new();
+        write_frame(&mut whole, INPUT, &[7u8; 100]).unwrap();
+        write_frame(&mut whole, INPUT, &[8u8; 100]).unwrap();
+        // Cut between the two frames, inside the second's head, and inside
+        // its payload: the reader gets the first frame, then the same error.
+        for cut in [105, 107, 150] {
+            let (mut client, server) = UnixStream::pair().unwrap();
+            client.write_all(&whole[..cut]).unwrap();
+            drop(client);
+            let mut reader = BufReader::new(&server);
+            let mut input = FrameInput {
+                reader: &mut reader,
+                buf: Vec::new(),
+                at: 0,
+                ended: false,
+            };
+            let mut got = Vec::new();
+            let err = input.read_to_end(&mut got).unwrap_err();
+            assert_eq!(got, [7u8; 100], "cut at {cut}");
+            assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof, "cut at {cut}");
+            assert_eq!(err.to_string(), GONE, "cut at {cut}");
+        }
     }
 
     #[test]
