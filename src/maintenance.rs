@@ -23,10 +23,11 @@ use crate::schedule::{self, Schedule};
 /// schedule can have.
 const SNAPSHOT_TICK: Duration = Duration::from_secs(1);
 
-/// The share of wall-clock time GC and compaction may take: after each
-/// step they rest four times as long as it took. `store/benches/upkeep.rs`
-/// measures what that leaves the foreground: beside a pass, a small
-/// durable put's p50 is that of an idle store, its p99 1.2-1.7 times.
+/// The share of wall-clock time GC and compaction may take while the
+/// store is idle: after each step they rest four times as long as it
+/// took. While the foreground works they take
+/// [`alexander_store::BUSY_SHARE`] (`store/src/pace.rs`);
+/// `store/benches/upkeep.rs` measures what that leaves it.
 const BACKGROUND_SHARE: f64 = 0.2;
 
 /// When each task last succeeded (ns since the epoch), for metrics and
@@ -136,7 +137,7 @@ fn run(
     loop {
         let now = Instant::now();
         if gc.as_mut().is_some_and(|t| t.due(now)) {
-            let mut pace = Pace::new(BACKGROUND_SHARE);
+            let mut pace = Pace::yielding(store, BACKGROUND_SHARE);
             let gc_pass = store.gc_with(&mut |_| {
                 pace.step();
                 !stopped(stop)
@@ -159,7 +160,7 @@ fn run(
             return;
         }
         if compact.as_mut().is_some_and(|t| t.due(Instant::now())) {
-            let mut pace = Pace::new(BACKGROUND_SHARE);
+            let mut pace = Pace::yielding(store, BACKGROUND_SHARE);
             let compaction = store.compact_with(&mut |_| {
                 pace.step();
                 !stopped(stop)

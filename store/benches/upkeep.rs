@@ -1,7 +1,10 @@
 //! What the server's upkeep costs the foreground: the latency of small
 //! durable puts with nothing else running, while GC and compaction run at
-//! full speed, and while they run paced ([`alexander_store::Pace`], the
-//! share `serve` gives them), each as p50 and p99 and as a ratio to idle.
+//! full speed, paced at fixed shares, and paced as `serve` paces them
+//! ([`alexander_store::Pace::yielding`]: a fifth of the time while the
+//! store is idle, [`alexander_store::BUSY_SHARE`] while its foreground
+//! works, as it does all along here), each as p50 and p99 and as a ratio
+//! to idle.
 //! Idle runs for 10 s (as many puts as a pass sees) on a store set up as
 //! the pass's is, and the paced pass is compared with the idle run of its
 //! own round: on a virtual disk two idle runs differ by a third, so one
@@ -14,8 +17,10 @@
 //! Environment: `ALEXANDER_BENCH_GARBAGE_MIB` (default 1024), the bytes
 //! written and deleted (beside a fifth as much that stays) before the
 //! pass, so that GC has garbage to free and compaction live chunks to
-//! move; `ALEXANDER_BENCH_ROUNDS` (default 3); `ALEXANDER_BENCH_DIR`, where the stores go (default: cargo's temp
-//! dir in the target dir).
+//! move; `ALEXANDER_BENCH_ROUNDS` (default 3); `ALEXANDER_BENCH_SHARE`,
+//! the share of the first round's last fixed-share run (default 0.2); and
+//! `ALEXANDER_BENCH_DIR`, where the stores go (default: cargo's temp dir in
+//! the target dir).
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -25,8 +30,30 @@ use alexander_store::{Config, Pace, PutOptions, Store};
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
-/// The share of wall-clock time `serve` lets GC and compaction take.
+/// The share of wall-clock time `serve` lets GC and compaction take while
+/// the store is idle.
 const SERVE_SHARE: f64 = 0.2;
+
+/// The share of the first round's last fixed-share run:
+/// `ALEXANDER_BENCH_SHARE`, else [`SERVE_SHARE`].
+fn fixed_share() -> f64 {
+    std::env::var("ALEXANDER_BENCH_SHARE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(SERVE_SHARE)
+}
+
+/// What runs beside the foreground puts.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Background {
+    /// Nothing.
+    None,
+    /// One GC and compaction pass paced at a fixed share.
+    Fixed(f64),
+    /// The pass paced as `serve` paces it: [`SERVE_SHARE`], and
+    /// [`alexander_store::BUSY_SHARE`] while the foreground works.
+    Serve,
+}
 
 fn main() -> Res<()> {
     let bench = std::env::args().any(|a| a == "--bench");
@@ -57,26 +84,33 @@ fn main() -> Res<()> {
         idle_for.as_secs_f64()
     );
     println!(
-        "{:<44} {:>10} {:>10} {:>9} {:>9}",
+        "{:<60} {:>10} {:>10} {:>9} {:>9}",
         "foreground puts", "p50", "p99", "p50/idle", "p99/idle"
     );
     let mut ratios = Vec::new();
     for round in 1..=rounds {
         let mut idle = None;
-        let runs: &[(&str, Option<f64>)] = if round == 1 {
-            &[
-                ("idle", None),
-                ("beside the pass at full speed", Some(1.0)),
-                ("beside the pass paced at 0.5", Some(0.5)),
-                ("beside the pass paced at 0.2 (as serve)", Some(SERVE_SHARE)),
-            ]
-        } else {
-            &[
-                ("idle", None),
-                ("beside the pass paced at 0.2 (as serve)", Some(SERVE_SHARE)),
-            ]
-        };
-        for &(what, background) in runs {
+        let mut runs = vec![("idle".to_owned(), Background::None)];
+        if round == 1 {
+            runs.push((
+                "beside the pass at full speed".into(),
+                Background::Fixed(1.0),
+            ));
+            runs.push((
+                "beside the pass paced at 0.5".into(),
+                Background::Fixed(0.5),
+            ));
+            let share = fixed_share();
+            runs.push((
+                format!("beside the pass paced at {share}"),
+                Background::Fixed(share),
+            ));
+        }
+        runs.push((
+            format!("beside the pass paced as serve paces it ({SERVE_SHARE}, yielding)"),
+            Background::Serve,
+        ));
+        for (what, background) in runs {
             let dir = tempfile::Builder::new()
                 .prefix("alexander-upkeep-")
                 .tempdir_in(&base)?;
@@ -84,11 +118,11 @@ fn main() -> Res<()> {
             let (i50, i99) = *idle.get_or_insert((p50, p99));
             let r50 = p50.as_secs_f64() / i50.as_secs_f64();
             let r99 = p99.as_secs_f64() / i99.as_secs_f64();
-            if background == Some(SERVE_SHARE) {
+            if background == Background::Serve {
                 ratios.push((r50, r99));
             }
             println!(
-                "{:<44} {:>8.0}us {:>8.0}us {:>9.2} {:>9.2}{}",
+                "{:<60} {:>8.0}us {:>8.0}us {:>9.2} {:>9.2}{}",
                 format!("round {round}: {what}"),
                 p50.as_secs_f64() * 1e6,
                 p99.as_secs_f64() * 1e6,
@@ -107,7 +141,7 @@ fn main() -> Res<()> {
         v[v.len() / 2]
     };
     println!(
-        "median over {rounds} rounds, paced as serve: p50 {:.2} x idle, p99 {:.2} x idle",
+        "median over {rounds} rounds, paced as serve paces it: p50 {:.2} x idle, p99 {:.2} x idle",
         median(ratios.iter().map(|r| r.0).collect()),
         median(ratios.iter().map(|r| r.1).collect()),
     );
@@ -115,14 +149,14 @@ fn main() -> Res<()> {
 }
 
 /// p50 and p99 of durable puts made one after another: for `idle_for`
-/// with nothing else running, or, with `share`, for as long as one GC and
-/// one compaction pass run at that share in another thread; and how long
-/// that pass took.
+/// with nothing else running, or for as long as one GC and one
+/// compaction pass run in another thread, paced as `background` says; and
+/// how long that pass took.
 fn measure(
     dir: &Path,
     garbage_mib: u64,
     idle_for: Duration,
-    share: Option<f64>,
+    background: Background,
 ) -> Res<(Duration, Duration, Duration)> {
     let config = Config {
         gc_grace: Duration::ZERO,
@@ -134,15 +168,19 @@ fn measure(
     store.create_bucket("foreground")?;
     store.create_bucket("garbage")?;
     make_garbage(&store, garbage_mib)?;
-    let done = AtomicBool::new(share.is_none());
+    let done = AtomicBool::new(background == Background::None);
     let mut times = Vec::new();
     let took = std::thread::scope(|scope| -> Res<Duration> {
-        let worker = share.map(|share| {
+        let pace = match background {
+            Background::None => None,
+            Background::Fixed(share) => Some(Pace::new(share)),
+            Background::Serve => Some(Pace::yielding(&store, SERVE_SHARE)),
+        };
+        let worker = pace.map(|mut pace| {
             let store = store.clone();
             let done = &done;
             scope.spawn(move || -> alexander_store::Result<Duration> {
                 let started = Instant::now();
-                let mut pace = Pace::new(share);
                 store.gc_with(&mut |_| {
                     pace.step();
                     true
@@ -159,9 +197,8 @@ fn measure(
         let mut i = 0;
         // Idle: for `idle_for`; beside a pass: until it ends.
         let began = Instant::now();
-        while (share.is_none() && began.elapsed() < idle_for)
-            || (share.is_some() && !done.load(Ordering::Relaxed))
-        {
+        let idle = background == Background::None;
+        while (idle && began.elapsed() < idle_for) || (!idle && !done.load(Ordering::Relaxed)) {
             let started = Instant::now();
             store.put_object(
                 "foreground",

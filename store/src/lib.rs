@@ -28,6 +28,7 @@ mod meta;
 mod multipart;
 mod names;
 mod objects;
+mod pace;
 pub mod packs;
 mod push;
 mod reader;
@@ -63,12 +64,13 @@ pub use objects::{
     At, ByteRange, CopyMetadata, CopySource, DeleteIf, DeleteResult, ObjectInfo, PutOptions,
     RenameOptions, WriteCondition,
 };
+pub use pace::{BUSY_SHARE, Pace};
 pub use push::{Cut, Digests, IngestWriter, Md5Stage, Staged};
 pub use reader::{ObjectReader, PinnedVersion};
 pub use records::{ObjectMeta, PosixAttrs, Versioning};
 pub use scrub::{ChunkUser, DamagedChunk, ScrubProgress, ScrubReport};
 pub use snapshots::SnapshotInfo;
-pub use space::{CompactReport, FsckReport, GcReport, Pace, Progress, Stats};
+pub use space::{CompactReport, FsckReport, GcReport, Progress, Stats};
 pub use unsynced::Recovered;
 
 use meta::Meta;

@@ -16,6 +16,7 @@ use serde::{Serialize, de::DeserializeOwned};
 
 use crate::durability::GroupSync;
 use crate::error::Result;
+use crate::pace::Activity;
 use crate::records::{decode, encode};
 
 /// The ordered key-value store holding all metadata.
@@ -25,6 +26,9 @@ pub struct Meta {
     inline_refs: usize,
     commit: Mutex<()>,
     group: GroupSync,
+    /// Commits (and, noted by the reader, chunk reads) made for the
+    /// foreground, which a paced upkeep yields to.
+    pub(crate) activity: Activity,
 }
 
 impl Meta {
@@ -54,6 +58,7 @@ impl Meta {
             inline_refs,
             commit: Mutex::new(()),
             group: GroupSync::default(),
+            activity: Activity::default(),
         })
     }
 
@@ -94,6 +99,16 @@ impl Meta {
             _lock: self.commit.lock(),
             writes: BTreeMap::new(),
             inline_refs: 0,
+            upkeep: false,
+        }
+    }
+
+    /// Starts a transaction of the upkeep (GC, compaction), which the
+    /// foreground's [`Activity`] does not count.
+    pub fn begin_upkeep(&self) -> Txn<'_> {
+        Txn {
+            upkeep: true,
+            ..self.begin()
         }
     }
 
@@ -120,6 +135,8 @@ pub struct Txn<'a> {
     writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
     /// Reference-count changes applied inline so far.
     inline_refs: usize,
+    /// Made by the upkeep, not for the foreground.
+    upkeep: bool,
 }
 
 impl Txn<'_> {
@@ -237,6 +254,9 @@ impl Txn<'_> {
         }
         self.meta.db.apply_batch(batch)?;
         self.meta.group.wrote();
+        if !self.upkeep {
+            self.meta.activity.note();
+        }
         Ok(())
     }
 }

@@ -261,6 +261,7 @@ impl Store {
     /// A chunk a scrub recorded damaged fails as a chunk whose bytes do not
     /// verify does, whatever its checksum says, until a write heals it.
     pub(crate) fn read_chunk(&self, id: &ChunkId) -> Result<Vec<u8>> {
+        self.inner.meta.activity.note();
         if self.inner.is_damaged(id)? {
             return Err(Error::Corrupt {
                 chunk: *id,

@@ -94,35 +94,6 @@ pub enum Progress {
     },
 }
 
-/// Paces a pass that reports its steps (`gc_with`, `compact_with`): after
-/// each step it sleeps so that the pass works at most `share` (0 < share
-/// ≤ 1) of the wall-clock time, leaving the rest of the disk and of the
-/// commit lock to the foreground. `share` 1 does not pace.
-pub struct Pace {
-    share: f64,
-    last: std::time::Instant,
-}
-
-impl Pace {
-    pub fn new(share: f64) -> Pace {
-        Pace {
-            share: share.clamp(0.01, 1.0),
-            last: std::time::Instant::now(),
-        }
-    }
-
-    /// Called at each progress report: waits out the step's share.
-    pub fn step(&mut self) {
-        let worked = self.last.elapsed();
-        if self.share < 1.0 {
-            let rest = worked.mul_f64((1.0 - self.share) / self.share);
-            // A step is at most a batch; so is the pause (a few ms).
-            std::thread::sleep(rest.min(std::time::Duration::from_secs(1)));
-        }
-        self.last = std::time::Instant::now();
-    }
-}
-
 /// Takes `lock`, telling `progress` first when another pass holds it.
 /// `None` when the callback said to stop while waiting.
 fn one_at_a_time<'a>(
@@ -200,7 +171,7 @@ impl Store {
             // Holding the pin table across the commit makes "not pinned,
             // so free it" atomic against a writer pinning it.
             let pins = self.inner.pins.chunks.lock();
-            let mut txn = self.inner.meta.begin();
+            let mut txn = self.inner.meta.begin_upkeep();
             let mut counters = load_counters(&txn)?;
             let mut packs: HashMap<u64, PackRecord> = HashMap::new();
             for qkey in batch {
@@ -372,7 +343,7 @@ impl Store {
             // Every member has moved (or been freed): the file can go once
             // the index no longer names it.
             if inner.meta.scan(&keys::pack_members(pack)).next().is_none() {
-                let mut txn = inner.meta.begin();
+                let mut txn = inner.meta.begin_upkeep();
                 txn.delete(keys::pack(pack));
                 txn.commit()?;
                 inner.meta.sync()?;
@@ -418,7 +389,7 @@ impl Store {
                 copies.push((*id, inner.packs.append(id, &data)?));
             }
             inner.packs.sync()?;
-            let mut txn = inner.meta.begin();
+            let mut txn = inner.meta.begin_upkeep();
             let mut packs: HashMap<u64, PackRecord> = HashMap::new();
             for (id, loc) in copies {
                 let ckey = keys::chunk(&id);
