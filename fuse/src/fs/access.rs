@@ -32,16 +32,20 @@
 //! The modes shown say the same: a file the user may not read shows no
 //! read bit. With `allow_other`, the kernel checks the modes the mount
 //! shows (`default_permissions`) for every local user; the group and other
-//! bits shown then grant no more than S3 grants anonymous callers: on a
-//! directory, none in a private bucket, at most `r-x` in a `public-read`
-//! one, what is stored in a `public-read-write` one; on a file, `r` only
-//! when its own ACL is `public-read` or `public-read-write`, and `w` only
-//! in a `public-read-write` bucket. The root directory shows no `r` to
-//! them (anonymous callers cannot list buckets), only `x` to reach a
-//! bucket by name. The owner bits stay but for what the user may not do:
-//! only the bucket's writers set the uid a file shows. Without
-//! `allow_other` only the mounting user enters the mount, and a mount
-//! acting as root masks nothing, so `rsync -a` reads back the modes it set.
+//! bits shown then grant no more than S3 grants anonymous callers: none in
+//! a private bucket; in a `public-read` one at most `r-x` on a directory
+//! and, on a file, `r` only when its own ACL lets anonymous callers read it
+//! (`public-read`, `public-read-write`). A `public-read-write` bucket is a
+//! directory every local user shares, and shows what is stored: its files
+//! are written through the mount with no ACL, and masking their `r` would
+//! keep local users from reading each other's files whatever their modes
+//! say (a mount acting as another user still checks the file's ACL at
+//! `open`). The root directory shows no `r` to them (anonymous callers
+//! cannot list buckets), only `x` to reach a bucket by name. The owner
+//! bits stay but for what the user may not do: only the bucket's writers
+//! set the uid a file shows. Without `allow_other` only the mounting user
+//! enters the mount, and a mount acting as root masks nothing, so `rsync
+//! -a` reads back the modes it set.
 
 use super::*;
 use alexander_store::access::{self, Access, ROOT_USER};
@@ -148,15 +152,16 @@ impl Fs {
             }
         }
         if self.config.allow_other {
-            let mut others = match access::granted(&info.settings, None) {
+            let others = match access::granted(&info.settings, None) {
                 None => 0,
                 Some(Access::List) if attr.kind == Kind::Dir => 0o055,
-                Some(Access::List) => 0o044,
+                Some(Access::List) if !file || attr.acl.grants_read(None) => 0o044,
+                Some(Access::List) => 0,
+                // A bucket every local user may write is a shared
+                // directory: its files show what is stored (see the module
+                // header).
                 Some(_) => 0o077,
             };
-            if file && !attr.acl.grants_read(None) {
-                others &= !0o044;
-            }
             attr.perm &= !0o077 | others;
         }
         attr
