@@ -1536,7 +1536,14 @@ fn the_mount_acts_as_the_mount_user() {
     );
     assert_eq!(server.s3(key, "PUT", "/rootpriv", b"").0, 200);
     assert_eq!(server.s3(key, "PUT", "/rootpub/f.txt", b"listed").0, 200);
-    let put = server.s3_in("us-east-1", key, "PUT", "/rootpub/open.txt", &acl, b"readable");
+    let put = server.s3_in(
+        "us-east-1",
+        key,
+        "PUT",
+        "/rootpub/open.txt",
+        &acl,
+        b"readable",
+    );
     assert_eq!(put.0, 200, "{}", put.1);
     assert_eq!(server.s3(key, "PUT", "/rootpriv/f.txt", b"hidden").0, 200);
     let names = || {
@@ -1557,7 +1564,10 @@ fn the_mount_acts_as_the_mount_user() {
         .collect();
     listed.sort();
     assert_eq!(listed, ["f.txt", "open.txt"]);
-    assert_eq!(std::fs::metadata(mnt.join("rootpub/f.txt")).unwrap().len(), 6);
+    assert_eq!(
+        std::fs::metadata(mnt.join("rootpub/f.txt")).unwrap().len(),
+        6
+    );
     let err = std::fs::File::open(mnt.join("rootpub/f.txt")).unwrap_err();
     assert_eq!(err.raw_os_error(), Some(libc::EACCES), "{err}");
     assert_eq!(

@@ -151,7 +151,10 @@ fn a_mount_shows_what_its_user_may_reach() {
     // alice read, and refuses every change.
     let public = m.join("bob-public");
     assert_eq!(fs::read(public.join("readme.txt")).unwrap(), b"for all");
-    assert_eq!(listed(&public), ["members.txt", "private.txt", "readme.txt"]);
+    assert_eq!(
+        listed(&public),
+        ["members.txt", "private.txt", "readme.txt"]
+    );
     let shown = fs::metadata(public.join("readme.txt")).unwrap().mode();
     assert_eq!(shown & 0o222, 0, "read-only: no write bits ({shown:o})");
     let denied = |r: std::io::Result<()>, what: &str| {
@@ -276,7 +279,10 @@ fn a_public_bucket_lists_and_its_files_read_by_their_acl() {
     // read is still refused, what she wrote included (it is bob's,
     // private).
     let shared = s.path().join("bob-shared");
-    assert_eq!(errno(&fs::read(shared.join("f")).unwrap_err()), libc::EACCES);
+    assert_eq!(
+        errno(&fs::read(shared.join("f")).unwrap_err()),
+        libc::EACCES
+    );
     fs::write(shared.join("f"), b"alice's").unwrap();
     assert_eq!(stored(&s.store, "bob-shared", "f"), b"alice's");
     fs::write(shared.join("new"), b"new").unwrap();

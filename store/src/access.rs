@@ -298,9 +298,19 @@ mod tests {
             (Some("public-read"), Some("public-read"), None, true),
             (None, Some("public-read"), None, true),
             (None, Some("public-read-write"), Some("alice"), true),
-            (Some("public-read-write"), Some("public-read-write"), None, true),
+            (
+                Some("public-read-write"),
+                Some("public-read-write"),
+                None,
+                true,
+            ),
             // authenticated-read: any user, no anonymous caller.
-            (Some("public-read"), Some("authenticated-read"), Some("alice"), true),
+            (
+                Some("public-read"),
+                Some("authenticated-read"),
+                Some("alice"),
+                true,
+            ),
             (Some("public-read"), Some("authenticated-read"), None, false),
             // What the rule does not know grants nothing.
             (Some("public-read"), Some("everyone"), None, false),

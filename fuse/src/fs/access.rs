@@ -48,8 +48,8 @@
 //! -a` reads back the modes it set.
 
 use super::*;
-use alexander_store::access::{self, Access, ROOT_USER};
 use alexander_store::ObjectMeta;
+use alexander_store::access::{self, Access, ROOT_USER};
 
 impl Fs {
     /// Whether the mount acts as root, who may do everything: the checks

@@ -29,8 +29,8 @@
 //! the owner, `READ`/`WRITE` to `AllUsers`, `READ` to `AuthenticatedUsers`);
 //! a grant to any other user, group or e-mail address is `NotImplemented`.
 
-pub use alexander_store::access::{OBJECT_ACL, ObjectAcl};
 use alexander_store::BucketInfo;
+pub use alexander_store::access::{OBJECT_ACL, ObjectAcl};
 use http::HeaderMap;
 
 use super::bucket::{bucket_owner, owner_of};
@@ -276,11 +276,7 @@ mod tests {
             ),
         ];
         for (h, want) in refused {
-            assert_eq!(
-                code(from_headers(&headers(&h), owner)),
-                want,
-                "{h:?}"
-            );
+            assert_eq!(code(from_headers(&headers(&h), owner)), want, "{h:?}");
         }
     }
 }
