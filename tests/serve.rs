@@ -1508,7 +1508,8 @@ fn serve_can_mount_one_bucket() {
 }
 
 /// `serve --mount-user NAME`: an unknown user is refused at start; the
-/// mount of a known one shows the buckets it may read under S3's rules,
+/// mount of a known one shows the buckets it may list under S3's rules,
+/// opens for reading only the files their own ACL lets it read, is
 /// read-only where it may not write, and a bucket made at its root is its
 /// own.
 #[test]
@@ -1534,7 +1535,16 @@ fn the_mount_acts_as_the_mount_user() {
         200
     );
     assert_eq!(server.s3(key, "PUT", "/rootpriv", b"").0, 200);
-    assert_eq!(server.s3(key, "PUT", "/rootpub/f.txt", b"readable").0, 200);
+    assert_eq!(server.s3(key, "PUT", "/rootpub/f.txt", b"listed").0, 200);
+    let put = server.s3_in(
+        "us-east-1",
+        key,
+        "PUT",
+        "/rootpub/open.txt",
+        &acl,
+        b"readable",
+    );
+    assert_eq!(put.0, 200, "{}", put.1);
     assert_eq!(server.s3(key, "PUT", "/rootpriv/f.txt", b"hidden").0, 200);
     let names = || {
         let mut n: Vec<String> = std::fs::read_dir(&mnt)
@@ -1545,8 +1555,23 @@ fn the_mount_acts_as_the_mount_user() {
         n
     };
     assert_eq!(names(), ["rootpub"]);
+    // A public-read bucket lists, it does not read: its private object is
+    // there, and EACCES to open (before, the bucket's ACL read every
+    // object); one whose own ACL is public-read reads.
+    let mut listed: Vec<String> = std::fs::read_dir(mnt.join("rootpub"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    listed.sort();
+    assert_eq!(listed, ["f.txt", "open.txt"]);
     assert_eq!(
-        std::fs::read(mnt.join("rootpub/f.txt")).unwrap(),
+        std::fs::metadata(mnt.join("rootpub/f.txt")).unwrap().len(),
+        6
+    );
+    let err = std::fs::File::open(mnt.join("rootpub/f.txt")).unwrap_err();
+    assert_eq!(err.raw_os_error(), Some(libc::EACCES), "{err}");
+    assert_eq!(
+        std::fs::read(mnt.join("rootpub/open.txt")).unwrap(),
         b"readable"
     );
     let err = std::fs::write(mnt.join("rootpub/new.txt"), b"x").unwrap_err();

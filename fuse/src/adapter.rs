@@ -365,6 +365,7 @@ impl Filesystem for FuseFs {
         let mode = OpenMode {
             caller: caller(req),
             write: flags.acc_mode() != OpenAccMode::O_RDONLY,
+            write_only: flags.acc_mode() == OpenAccMode::O_WRONLY,
             truncate: flags.0 & libc::O_TRUNC != 0,
             append: flags.0 & libc::O_APPEND != 0,
         };

@@ -32,7 +32,7 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use alexander_store::access::Access;
+use alexander_store::access::{Access, ObjectAcl};
 use alexander_store::{
     AppendCopy, At, BucketInfo, CopySource, Error as StoreError, ListQuery, ObjectInfo, ObjectMeta,
     ObjectReader, PutOptions, RenameOptions, Store, WriteCondition,
@@ -123,6 +123,10 @@ pub struct Attr {
     /// A named pipe, a socket or a device node rather than a regular file
     /// (`kind` is then [`Kind::File`]).
     pub special: Option<Special>,
+    /// A file's canned ACL: whom besides its bucket's owner it lets read
+    /// it ([`Fs::shown`] takes the read bits from it). `private` for a
+    /// directory, whose reading is listing, which its bucket's ACL grants.
+    pub acl: ObjectAcl,
 }
 
 /// What `mknod` makes besides regular files. Each is an empty object whose
@@ -226,6 +230,9 @@ pub struct SetAttr {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct OpenMode {
     pub write: bool,
+    /// Opened `O_WRONLY`: the handle never reads the file to its opener,
+    /// so the file's ACL need not let the mount's user read it.
+    pub write_only: bool,
     pub truncate: bool,
     pub append: bool,
     /// Who opens: its process (0 if unknown) is the handle's opener (see
@@ -712,6 +719,7 @@ impl Fs {
     /// Opens a file of a history folder, read-only.
     fn open_history(&self, ino: u64, node: Node) -> Result<u64> {
         let info = self.history_info(&node)?;
+        self.check_object_read(&node.bucket, &info.meta)?;
         let at = ReadAt::of(&node.view).ok_or(FsError::IsDir)?;
         let fh = self.new_fh();
         self.files.write().insert(
@@ -782,6 +790,7 @@ impl Fs {
             nlink: 1,
             link_group: None,
             special: Special::of(&info.meta),
+            acl: ObjectAcl::of(&info.meta),
         }
     }
 
@@ -809,6 +818,7 @@ impl Fs {
             nlink: 2,
             link_group: None,
             special: None,
+            acl: ObjectAcl::Private,
         }
     }
 
@@ -840,6 +850,7 @@ impl Fs {
             nlink: self.dir_nlink(&b.name, "").unwrap_or(2),
             link_group: None,
             special: None,
+            acl: ObjectAcl::Private,
         };
         self.with_dir_times(&b.name, "", attr)
     }
@@ -1020,7 +1031,7 @@ impl Fs {
         let p = self.dir_node(parent)?;
         let name = check_name(name)?;
         // At the root, the name is the bucket to check.
-        self.check(if p.is_root() { name } else { &p.bucket }, Access::Read)?;
+        self.check(if p.is_root() { name } else { &p.bucket }, Access::List)?;
         if !p.is_live() {
             return self.history_lookup(&p, name);
         }
@@ -1060,7 +1071,7 @@ impl Fs {
 
     pub fn getattr(&self, ino: u64) -> Result<Attr> {
         let node = self.node(ino)?;
-        self.check(&node.bucket, Access::Read)?;
+        self.check(&node.bucket, Access::List)?;
         if !node.is_live() {
             return self.history_attr(ino, &node);
         }
@@ -1300,7 +1311,7 @@ impl Fs {
     /// Reads a symlink's target.
     pub fn readlink(&self, ino: u64) -> Result<Vec<u8>> {
         let node = self.node(ino)?;
-        self.check(&node.bucket, Access::Read)?;
+        self.check(&node.bucket, Access::List)?;
         if node.kind != Kind::Symlink {
             return Err(FsError::Invalid("not a symlink".into()));
         }
@@ -1668,7 +1679,7 @@ impl Fs {
             self.check(&p.bucket, Access::Owner)?;
             return self.drop_snapshot(&p, name);
         }
-        self.check(if p.is_root() { name } else { &p.bucket }, Access::Read)?;
+        self.check(if p.is_root() { name } else { &p.bucket }, Access::List)?;
         if !p.is_live() || is_history_name(&p, name) {
             return Err(FsError::ReadOnly);
         }

@@ -195,10 +195,10 @@ pub fn mount(store: Store, mountpoint: &Path, options: MountOptions) -> io::Resu
             )
         })?;
         let user = options.user.as_str();
-        if !alexander_store::access::allows(&info.settings, Some(user), Access::Read) {
+        if !alexander_store::access::allows(&info.settings, Some(user), Access::List) {
             return Err(io::Error::new(
                 io::ErrorKind::PermissionDenied,
-                format!("cannot mount bucket {b}: user {user} may not read it"),
+                format!("cannot mount bucket {b}: user {user} may not list it"),
             ));
         }
         if !info.keeps_path_rule() {

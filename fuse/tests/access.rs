@@ -13,7 +13,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use alexander_fuse::MountOptions;
-use alexander_store::access::{ACL_SETTING, OWNER_SETTING};
+use alexander_store::access::{ACL_SETTING, OWNER_SETTING, ObjectAcl};
 use alexander_store::{At, Config, ObjectMeta, PutOptions, Store};
 
 fn errno(e: &std::io::Error) -> i32 {
@@ -32,8 +32,21 @@ fn bucket(store: &Store, name: &str, owner: &str, acl: Option<&str>, key: &str, 
 }
 
 fn put_with_mode(store: &Store, bucket: &str, key: &str, body: &[u8], mode: Option<u32>) {
+    put_with(store, bucket, key, body, mode, ObjectAcl::Private);
+}
+
+/// Puts `bucket/key` with this mode and object ACL.
+fn put_with(
+    store: &Store,
+    bucket: &str,
+    key: &str,
+    body: &[u8],
+    mode: Option<u32>,
+    acl: ObjectAcl,
+) {
     let mut meta = ObjectMeta::default();
     meta.attrs.mode = mode;
+    acl.store_in(&mut meta);
     store
         .put_object(
             bucket,
@@ -67,7 +80,10 @@ fn listed(dir: &Path) -> Vec<String> {
     names
 }
 
-/// alice's bucket, bob's public-read one and bob's private one.
+/// alice's bucket, bob's public-read one and bob's private one. The
+/// public-read bucket lets others list it, not read its objects: its
+/// `readme.txt` is public-read itself, its `private.txt` is not, and its
+/// `members.txt` is authenticated-read.
 fn three_buckets(store: &Store) {
     bucket(store, "alice-own", "alice", None, "mine.txt", b"alice's");
     bucket(
@@ -75,9 +91,13 @@ fn three_buckets(store: &Store) {
         "bob-public",
         "bob",
         Some("public-read"),
-        "readme.txt",
-        b"for all",
+        "private.txt",
+        b"bob's own",
     );
+    let public = ObjectAcl::PublicRead;
+    put_with(store, "bob-public", "readme.txt", b"for all", None, public);
+    let members = ObjectAcl::AuthenticatedRead;
+    put_with(store, "bob-public", "members.txt", b"users", None, members);
     bucket(store, "bob-private", "bob", None, "secret.txt", b"bob only");
 }
 
@@ -127,16 +147,21 @@ fn a_mount_shows_what_its_user_may_reach() {
         libc::EEXIST
     );
 
-    // Bob's public-read bucket reads, and refuses every change.
+    // Bob's public-read bucket lists, reads what the objects' ACLs let
+    // alice read, and refuses every change.
     let public = m.join("bob-public");
     assert_eq!(fs::read(public.join("readme.txt")).unwrap(), b"for all");
-    assert_eq!(listed(&public), ["readme.txt"]);
+    assert_eq!(
+        listed(&public),
+        ["members.txt", "private.txt", "readme.txt"]
+    );
     let shown = fs::metadata(public.join("readme.txt")).unwrap().mode();
     assert_eq!(shown & 0o222, 0, "read-only: no write bits ({shown:o})");
     let denied = |r: std::io::Result<()>, what: &str| {
         assert_eq!(errno(&r.unwrap_err()), libc::EACCES, "{what}");
     };
     denied(fs::write(public.join("readme.txt"), b"x"), "overwrite");
+    denied(fs::write(public.join("private.txt"), b"x"), "overwrite");
     denied(fs::write(public.join("new.txt"), b"x"), "create");
     denied(fs::remove_file(public.join("readme.txt")), "unlink");
     denied(fs::create_dir(public.join("d")), "mkdir");
@@ -179,9 +204,12 @@ fn a_mount_shows_what_its_user_may_reach() {
         .set_bucket_setting("bob-private", ACL_SETTING, Some("public-read"))
         .unwrap();
     assert_eq!(listed(m), ["alice-own", "bob-private", "bob-public"]);
+    assert_eq!(listed(&m.join("bob-private")), ["secret.txt"]);
+    // Listed, not read: the object is private (before, a public-read
+    // bucket read every object).
     assert_eq!(
-        fs::read(m.join("bob-private/secret.txt")).unwrap(),
-        b"bob only"
+        errno(&fs::read(m.join("bob-private/secret.txt")).unwrap_err()),
+        libc::EACCES
     );
     s.store
         .set_bucket_setting("bob-public", ACL_SETTING, Some("public-read-write"))
@@ -198,8 +226,78 @@ fn a_mount_shows_what_its_user_may_reach() {
     s.store
         .set_bucket_setting("bob-public", OWNER_SETTING, Some("alice"))
         .unwrap();
+    // Now hers: she reads every object in it.
+    assert_eq!(fs::read(public.join("private.txt")).unwrap(), b"bob's own");
     fs::remove_file(public.join("new.txt")).unwrap();
     assert_eq!(listed(m), ["alice-own", "bob-private", "bob-public"]);
+}
+
+/// A bucket's ACL lets the mount's user list it, not read its files: a
+/// file reads only when the bucket is the user's or the file's own ACL
+/// grants it read, as GetObject over S3 answers.
+#[test]
+fn a_public_bucket_lists_and_its_files_read_by_their_acl() {
+    let Some(s) = mount_as("alice", false, |store| {
+        three_buckets(store);
+        bucket(
+            store,
+            "bob-shared",
+            "bob",
+            Some("public-read-write"),
+            "f",
+            b"bob's",
+        );
+    }) else {
+        return;
+    };
+    let public = s.path().join("bob-public");
+    let private = public.join("private.txt");
+    // Listed and stat'ed, with no read bit to show it may not be read.
+    let meta = fs::metadata(&private).unwrap();
+    assert_eq!(meta.len(), 9);
+    assert_eq!(meta.mode() & 0o444, 0, "no read bits ({:o})", meta.mode());
+    assert_eq!(
+        errno(&fs::File::open(&private).unwrap_err()),
+        libc::EACCES,
+        "open of a private object"
+    );
+    assert_eq!(errno(&fs::read(&private).unwrap_err()), libc::EACCES);
+    // Its user attributes are its metadata: their values are not shown.
+    let mut buf = [0u8; 16];
+    let got = rustix::fs::getxattr(&private, "user.x", &mut buf[..]);
+    assert_eq!(got.unwrap_err(), rustix::io::Errno::ACCESS);
+    // Names, like the name of the file, are listing.
+    rustix::fs::listxattr(&private, &mut buf[..]).unwrap();
+    // public-read and authenticated-read (the mount's user is
+    // authenticated) read, and show their read bits.
+    assert_eq!(fs::read(public.join("readme.txt")).unwrap(), b"for all");
+    assert_eq!(fs::read(public.join("members.txt")).unwrap(), b"users");
+    let shown = fs::metadata(public.join("members.txt")).unwrap().mode();
+    assert_eq!(shown & 0o444, 0o444, "{shown:o}");
+
+    // public-read-write: alice writes (as today), reading what she may not
+    // read is still refused, what she wrote included (it is bob's,
+    // private).
+    let shared = s.path().join("bob-shared");
+    assert_eq!(
+        errno(&fs::read(shared.join("f")).unwrap_err()),
+        libc::EACCES
+    );
+    fs::write(shared.join("f"), b"alice's").unwrap();
+    assert_eq!(stored(&s.store, "bob-shared", "f"), b"alice's");
+    fs::write(shared.join("new"), b"new").unwrap();
+    assert_eq!(stored(&s.store, "bob-shared", "new"), b"new");
+    assert_eq!(
+        errno(&fs::read(shared.join("new")).unwrap_err()),
+        libc::EACCES
+    );
+    // A read-write open reads: refused too, and nothing changes.
+    let rw = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(shared.join("f"));
+    assert_eq!(errno(&rw.unwrap_err()), libc::EACCES);
+    assert_eq!(stored(&s.store, "bob-shared", "f"), b"alice's");
 }
 
 #[test]
@@ -288,11 +386,14 @@ fn with_allow_other_modes_grant_no_more_than_the_acl() {
     assert_eq!(mode("bob-private"), 0o700);
     assert_eq!(mode("bob-private/secret.txt"), 0o600);
     assert_eq!(mode("bob-private/wide.txt"), 0o600);
-    // At most r (and x on directories) in a public-read one.
+    // At most r (and x on directories) in a public-read one, and r on a
+    // file only when its own ACL lets anonymous callers read it.
     assert_eq!(mode("bob-public"), 0o755);
     assert_eq!(mode("bob-public/readme.txt"), 0o644);
-    assert_eq!(mode("bob-public/wide.txt"), 0o744);
-    // What is stored in a public-read-write one.
+    assert_eq!(mode("bob-public/members.txt"), 0o600);
+    assert_eq!(mode("bob-public/wide.txt"), 0o700);
+    // What is stored in a public-read-write one, the directory local users
+    // share.
     assert_eq!(mode("bob-shared/wide.txt"), 0o666);
     // The root lists nothing to others; they reach buckets by name.
     assert_eq!(mode(""), 0o711);
@@ -308,6 +409,8 @@ fn with_allow_other_modes_grant_no_more_than_the_acl() {
     let refused = cat_as_nobody(&setpriv, &m.join("bob-private/secret.txt")).unwrap_err();
     assert!(refused.contains("Permission denied"), "{refused}");
     let refused = cat_as_nobody(&setpriv, &m.join("bob-private/wide.txt")).unwrap_err();
+    assert!(refused.contains("Permission denied"), "{refused}");
+    let refused = cat_as_nobody(&setpriv, &m.join("bob-public/wide.txt")).unwrap_err();
     assert!(refused.contains("Permission denied"), "{refused}");
     // A bucket turned private is closed to them at once.
     s.store

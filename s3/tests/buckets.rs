@@ -12,7 +12,7 @@ use aws_sdk_s3::config::{Credentials, Region};
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::types::{
     BucketCannedAcl, BucketLocationConstraint, BucketVersioningStatus, CreateBucketConfiguration,
-    MfaDelete, VersioningConfiguration,
+    MfaDelete, ObjectAttributes, ObjectCannedAcl, VersioningConfiguration,
 };
 use common::*;
 
@@ -387,6 +387,75 @@ fn users_see_and_reach_only_their_buckets() {
         bob.head_bucket().bucket(&a).send().await.unwrap();
         let err = bob.delete_bucket().bucket(&a).send().await.unwrap_err();
         assert_eq!(code(&err), "AccessDenied");
+        // Listing is all public-read grants (it is S3's ListBucket): the
+        // object, private, is still not bob's to read. A key that is not
+        // there he is told so, as S3 tells a caller who may list.
+        let err = bob
+            .get_object()
+            .bucket(&a)
+            .key("secret.txt")
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!((code(&err).as_str(), status(&err)), ("AccessDenied", 403));
+        let err = bob
+            .head_object()
+            .bucket(&a)
+            .key("secret.txt")
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(status(&err), 403);
+        let err = bob
+            .get_object()
+            .bucket(&a)
+            .key("nope")
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!((code(&err).as_str(), status(&err)), ("NoSuchKey", 404));
+        // Nor its tags (no ACL grants them in S3) or attributes.
+        let err = bob
+            .get_object_tagging()
+            .bucket(&a)
+            .key("secret.txt")
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(code(&err), "AccessDenied");
+        let err = bob
+            .get_object_attributes()
+            .bucket(&a)
+            .key("secret.txt")
+            .object_attributes(ObjectAttributes::Etag)
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(code(&err), "AccessDenied");
+        // Its object ACL opens it to him.
+        alice
+            .put_object_acl()
+            .bucket(&a)
+            .key("secret.txt")
+            .acl(ObjectCannedAcl::AuthenticatedRead)
+            .send()
+            .await
+            .unwrap();
+        let got = bob
+            .get_object()
+            .bucket(&a)
+            .key("secret.txt")
+            .send()
+            .await
+            .unwrap();
+        assert!(!got.body.collect().await.unwrap().into_bytes().is_empty());
+        bob.get_object_attributes()
+            .bucket(&a)
+            .key("secret.txt")
+            .object_attributes(ObjectAttributes::Etag)
+            .send()
+            .await
+            .unwrap();
         // Still not in bob's bucket list: he does not own it.
         assert!(
             bob.list_buckets()
@@ -473,9 +542,33 @@ fn anonymous_access_follows_the_acl() {
     assert_eq!(anon(Method::GET, url("?versioning")).0, 403);
     assert_eq!(anon(Method::DELETE, url("")).0, 403);
     assert_eq!(anon(Method::PUT, url("?acl")).0, 403);
-    assert_eq!(anon(Method::GET, url("/hello.txt")), (200, "hi".to_owned()));
     assert_eq!(anon_put(url("/new.txt"), "x"), 403);
     assert_eq!(anon(Method::DELETE, url("/hello.txt")).0, 403);
+    // It lists, it does not read (a bucket's READ is S3's ListBucket): a
+    // private object in it is 403, and only one whose own ACL is
+    // public-read is read. A missing key is 404: the caller may list.
+    let (st, body) = anon(Method::GET, url("/hello.txt"));
+    assert_eq!(st, 403);
+    assert!(body.contains("<Code>AccessDenied</Code>"), "{body}");
+    assert_eq!(anon(Method::HEAD, url("/hello.txt")).0, 403);
+    let (st, body) = anon(Method::GET, url("/missing.txt"));
+    assert_eq!(st, 404);
+    assert!(body.contains("<Code>NoSuchKey</Code>"), "{body}");
+    rt.block_on(async {
+        s3.put_object()
+            .bucket(&b)
+            .key("shared.txt")
+            .acl(ObjectCannedAcl::PublicRead)
+            .body(aws_sdk_s3::primitives::ByteStream::from_static(b"shared"))
+            .send()
+            .await
+            .unwrap()
+    });
+    assert_eq!(
+        anon(Method::GET, url("/shared.txt")),
+        (200, "shared".to_owned())
+    );
+    assert_eq!(anon(Method::HEAD, url("/shared.txt")).0, 200);
 
     // public-read-write: objects may be written and deleted too.
     rt.block_on(async {
@@ -487,9 +580,22 @@ fn anonymous_access_follows_the_acl() {
             .unwrap()
     });
     assert_eq!(anon_put(url("/new.txt"), "from anyone"), 200);
+    // What it put is the bucket owner's, private unless the PUT named an
+    // ACL: the writer reads it back only through that ACL.
+    assert_eq!(anon(Method::GET, url("/new.txt")).0, 403);
+    assert_eq!(anon(Method::GET, url("/hello.txt")).0, 403);
+    let status = reqwest::blocking::Client::new()
+        .put(url("/open.txt"))
+        .header("x-amz-acl", "public-read")
+        .body("readable")
+        .send()
+        .unwrap()
+        .status()
+        .as_u16();
+    assert_eq!(status, 200);
     assert_eq!(
-        anon(Method::GET, url("/new.txt")),
-        (200, "from anyone".to_owned())
+        anon(Method::GET, url("/open.txt")),
+        (200, "readable".to_owned())
     );
     let mut stored = String::new();
     std::io::Read::read_to_string(

@@ -227,19 +227,46 @@ fn canned_acls_on_writes_decide_who_reads() {
             .unwrap_err();
         assert_eq!(code(&err), "AccessDenied");
 
-        // An object ACL adds to the bucket's: a public-read bucket still
-        // lets anyone read its private objects.
+        // A public-read bucket lets anyone list it, not read its objects
+        // (a bucket's READ is ListBucket): private objects stay 403, public
+        // ones read as before; a missing key is 404 NoSuchKey now that the
+        // caller may list.
         s3.put_bucket_acl()
             .bucket(&b)
             .acl(BucketCannedAcl::PublicRead)
             .send()
             .await
             .unwrap();
+        for key in ["private", "default", "authenticated", "bo-full"] {
+            let (st, text) = anon_get(&server, &path(key)).await;
+            assert_eq!(st, 403, "{key}: {text}");
+            assert!(text.contains("<Code>AccessDenied</Code>"), "{text}");
+        }
         assert_eq!(
-            anon_get(&server, &path("private")).await,
-            (200, "private".into())
+            anon_get(&server, &path("public")).await,
+            (200, "public".into())
         );
-        assert_eq!(anon_get(&server, &path("missing")).await.0, 404);
+        let (st, text) = anon_get(&server, &path("missing")).await;
+        assert_eq!(st, 404, "{text}");
+        assert!(text.contains("<Code>NoSuchKey</Code>"), "{text}");
+        let (st, text) = anon_get(&server, &format!("/{b}?list-type=2")).await;
+        assert_eq!(st, 200, "{text}");
+        assert!(text.contains("<Key>private</Key>"), "{text}");
+        // Bob, signed, the same, but authenticated-read opens to him.
+        let err = bob
+            .get_object()
+            .bucket(&b)
+            .key("private")
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(code(&err), "AccessDenied");
+        bob.get_object()
+            .bucket(&b)
+            .key("authenticated")
+            .send()
+            .await
+            .unwrap();
         assert_eq!(grants_of(&s3, &b, "private", None).await, owner_only());
     });
 }
@@ -627,5 +654,204 @@ fn put_object_acl_forms_versions_and_refusals() {
             .await
             .unwrap_err();
         assert_eq!(http_status(&err), 404);
+    });
+}
+
+/// A bucket's ACL grants listing and writing to others, never reading its
+/// objects (S3's bucket READ is ListBucket): a signed user who is not the
+/// owner, in a `public-read-write` bucket, lists and writes, and reads
+/// (GetObject, HeadObject, a part, GetObjectAttributes, a copy source)
+/// only objects whose own ACL grants it, what it wrote itself included.
+#[test]
+fn public_buckets_list_and_write_but_objects_read_by_their_acl() {
+    let server = TestServer::start();
+    let s3 = server.client();
+    let alice = user_client(&server, "alice");
+    let bob = user_client(&server, "bob");
+    let b = bucket_name("oacl-prw");
+    rt().block_on(async {
+        alice
+            .create_bucket()
+            .bucket(&b)
+            .acl(BucketCannedAcl::PublicReadWrite)
+            .send()
+            .await
+            .unwrap();
+        for (key, acl) in [
+            ("private", ObjectCannedAcl::Private),
+            ("shared", ObjectCannedAcl::AuthenticatedRead),
+        ] {
+            alice
+                .put_object()
+                .bucket(&b)
+                .key(key)
+                .acl(acl)
+                .body(body(key.as_bytes()))
+                .send()
+                .await
+                .unwrap();
+        }
+        let listed = bob.list_objects_v2().bucket(&b).send().await.unwrap();
+        let keys: Vec<_> = listed.contents().iter().filter_map(|o| o.key()).collect();
+        assert_eq!(keys, ["private", "shared"]);
+        bob.list_object_versions().bucket(&b).send().await.unwrap();
+        bob.list_multipart_uploads()
+            .bucket(&b)
+            .send()
+            .await
+            .unwrap();
+
+        // Reads of a private object, every way: AccessDenied.
+        let denied = |e: String| assert_eq!(e, "AccessDenied");
+        denied(code(
+            &bob.get_object()
+                .bucket(&b)
+                .key("private")
+                .send()
+                .await
+                .unwrap_err(),
+        ));
+        denied(code(
+            &bob.get_object()
+                .bucket(&b)
+                .key("private")
+                .part_number(1)
+                .send()
+                .await
+                .unwrap_err(),
+        ));
+        let err = bob
+            .head_object()
+            .bucket(&b)
+            .key("private")
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(err.raw_response().unwrap().status().as_u16(), 403);
+        denied(code(
+            &bob.get_object_attributes()
+                .bucket(&b)
+                .key("private")
+                .object_attributes(aws_sdk_s3::types::ObjectAttributes::ObjectSize)
+                .send()
+                .await
+                .unwrap_err(),
+        ));
+        denied(code(
+            &bob.copy_object()
+                .bucket(&b)
+                .key("stolen")
+                .copy_source(format!("{b}/private"))
+                .send()
+                .await
+                .unwrap_err(),
+        ));
+        let upload = bob
+            .create_multipart_upload()
+            .bucket(&b)
+            .key("stolen-part")
+            .send()
+            .await
+            .unwrap();
+        denied(code(
+            &bob.upload_part_copy()
+                .bucket(&b)
+                .key("stolen-part")
+                .upload_id(upload.upload_id().unwrap())
+                .part_number(1)
+                .copy_source(format!("{b}/private"))
+                .send()
+                .await
+                .unwrap_err(),
+        ));
+        // A key that is not there: NoSuchKey, bob may list.
+        let err = bob
+            .get_object()
+            .bucket(&b)
+            .key("missing")
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(code(&err), "NoSuchKey");
+
+        // The same reads of an object its ACL opens to him.
+        assert_eq!(get_bytes(&bob, &b, "shared").await, b"shared");
+        bob.get_object()
+            .bucket(&b)
+            .key("shared")
+            .part_number(1)
+            .send()
+            .await
+            .unwrap();
+        bob.get_object_attributes()
+            .bucket(&b)
+            .key("shared")
+            .object_attributes(aws_sdk_s3::types::ObjectAttributes::ObjectSize)
+            .send()
+            .await
+            .unwrap();
+        bob.copy_object()
+            .bucket(&b)
+            .key("copied")
+            .copy_source(format!("{b}/shared"))
+            .send()
+            .await
+            .unwrap();
+        bob.upload_part_copy()
+            .bucket(&b)
+            .key("stolen-part")
+            .upload_id(upload.upload_id().unwrap())
+            .part_number(1)
+            .copy_source(format!("{b}/shared"))
+            .send()
+            .await
+            .unwrap();
+        // Not to anonymous callers: authenticated-read.
+        assert_eq!(anon_get(&server, &format!("/{b}/shared")).await.0, 403);
+
+        // What bob writes is the bucket owner's, private unless he names
+        // an ACL: he reads it back only through that ACL.
+        bob.put_object()
+            .bucket(&b)
+            .key("mine")
+            .body(body(b"mine"))
+            .send()
+            .await
+            .unwrap();
+        denied(code(
+            &bob.get_object()
+                .bucket(&b)
+                .key("mine")
+                .send()
+                .await
+                .unwrap_err(),
+        ));
+        denied(code(
+            &bob.get_object()
+                .bucket(&b)
+                .key("copied")
+                .send()
+                .await
+                .unwrap_err(),
+        ));
+        bob.put_object()
+            .bucket(&b)
+            .key("mine-shared")
+            .acl(ObjectCannedAcl::AuthenticatedRead)
+            .body(body(b"mine too"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(get_bytes(&bob, &b, "mine-shared").await, b"mine too");
+        // The owner, and root, read all of it.
+        assert_eq!(get_bytes(&alice, &b, "mine").await, b"mine");
+        assert_eq!(get_bytes(&s3, &b, "private").await, b"private");
+        // And bob deletes, as public-read-write lets him.
+        bob.delete_object()
+            .bucket(&b)
+            .key("private")
+            .send()
+            .await
+            .unwrap();
     });
 }

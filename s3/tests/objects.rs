@@ -1505,9 +1505,21 @@ fn anonymous_response_overrides_are_refused() {
         .store
         .set_bucket_setting(&b, alexander_s3::ACL_SETTING, Some("public-read"))
         .unwrap();
+    // A public-read bucket lets anonymous callers list, not read: the
+    // object they GET needs a public-read ACL of its own.
+    let mut meta = alexander_store::ObjectMeta::default();
+    alexander_store::access::ObjectAcl::PublicRead.store_in(&mut meta);
+    let public = PutOptions {
+        meta,
+        ..PutOptions::default()
+    };
     server
         .store
-        .put_object(&b, "k", &b"public"[..], PutOptions::default())
+        .put_object(&b, "k", &b"public"[..], public)
+        .unwrap();
+    server
+        .store
+        .put_object(&b, "private", &b"private"[..], PutOptions::default())
         .unwrap();
     rt().block_on(async {
         let http = reqwest::Client::new();
@@ -1533,6 +1545,17 @@ fn anonymous_response_overrides_are_refused() {
                 .unwrap()
                 .contains("<Code>InvalidRequest</Code>")
         );
+        // Of an object they may not read, they learn only that: 403, not
+        // the 400 the overrides would earn.
+        let resp = http
+            .get(format!(
+                "{}/{b}/private?response-content-type=text/html",
+                server.endpoint()
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 403);
         // Anonymous writes to a public-read bucket are refused.
         let resp = http
             .put(format!("{}/{b}/k", server.endpoint()))

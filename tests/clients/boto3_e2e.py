@@ -396,6 +396,29 @@ def main():
                       GrantRead='emailAddress="someone@example.com"')
     check(code == "NotImplemented", f"a grant to an e-mail address: {code}")
 
+    step("a public-read bucket lists to anonymous callers, objects read by their own ACL")
+    from botocore import UNSIGNED
+    anonymous = boto3.client(
+        "s3", endpoint_url=endpoint, region_name="us-east-1",
+        config=Config(s3={"addressing_style": "path"}, signature_version=UNSIGNED,
+                      retries={"max_attempts": 1, "mode": "standard"}),
+    )
+    listed_bucket = f"{bucket}-pub"
+    s3.create_bucket(Bucket=listed_bucket, ACL="public-read")
+    s3.put_object(Bucket=listed_bucket, Key="private.txt", Body=small)
+    s3.put_object(Bucket=listed_bucket, Key="public.txt", Body=small, ACL="public-read")
+    keys = [o["Key"] for o in anonymous.list_objects_v2(Bucket=listed_bucket)["Contents"]]
+    check(keys == ["private.txt", "public.txt"], f"anonymous listing {keys}")
+    code = error_code(anonymous.get_object, Bucket=listed_bucket, Key="private.txt")
+    check(code == "AccessDenied", f"anonymous GET of a private object: {code}")
+    body = anonymous.get_object(Bucket=listed_bucket, Key="public.txt")["Body"].read()
+    check(body == small, "anonymous GET of a public-read object")
+    code = error_code(anonymous.get_object, Bucket=listed_bucket, Key="missing.txt")
+    check(code == "NoSuchKey", f"anonymous GET of a missing key, listing allowed: {code}")
+    for key in keys:
+        s3.delete_object(Bucket=listed_bucket, Key=key)
+    s3.delete_bucket(Bucket=listed_bucket)
+
     step("conditional writes, a repeated completion, url-encoded listing")
     key = "cond/a b.txt"
     s3.put_object(Bucket=bucket, Key=key, Body=b"1", IfNoneMatch="*")

@@ -1,11 +1,18 @@
 //! The mount acts as one S3 user ([`FsConfig::user`], root by default) and
-//! applies S3's bucket access rule to it, the store's
-//! [`alexander_store::access`], evaluated at every request so that an ACL or
-//! owner changed over S3 holds without a remount:
+//! applies S3's access rule to it, the store's [`alexander_store::access`],
+//! evaluated at every request so that an ACL or owner changed over S3
+//! holds without a remount:
 //!
-//! - a bucket the user may not read is not there: it is not listed at the
+//! - a bucket the user may not list is not there: it is not listed at the
 //!   root, and every name in it is `ENOENT`;
-//! - a bucket it may read but not write is read-only: every change is
+//! - in a bucket it may list, it sees every name and its attributes
+//!   (`readdir`, `lookup`, `stat`: what ListObjects shows), but it reads a
+//!   file (`open` for reading, a `user.` attribute's value) only when the
+//!   file's own ACL grants the user read (`public-read`,
+//!   `public-read-write`, `authenticated-read`: the mount's user is
+//!   authenticated), else `EACCES`, as GetObject answers 403. The bucket's
+//!   owner (and root) reads every file;
+//! - a bucket it may list but not write is read-only: every change is
 //!   `EACCES` (not `EROFS`: the filesystem is writable, this user may not
 //!   write here, and `EACCES` is what tools report as "Permission denied"),
 //!   and the modes shown carry no write bit;
@@ -22,18 +29,26 @@
 //! filesystem after a chmod. A mount acting as root skips all of this: the
 //! checks cost it nothing.
 //!
-//! With `allow_other`, the kernel checks the modes the mount shows
-//! (`default_permissions`) for every local user; the group and other bits
-//! shown then grant no more than the bucket's ACL grants anonymous S3
-//! callers: none for a private bucket, at most `r` (and `x` on directories)
-//! for `public-read`, what is stored for `public-read-write`. The root
-//! directory shows no `r` to them (anonymous callers cannot list buckets),
-//! only `x` to reach a bucket by name. The owner bits stay: only the
-//! bucket's writers set the uid a file shows. Without `allow_other` only
-//! the mounting user enters the mount, and nothing is masked, so `rsync -a`
-//! reads back the modes it set.
+//! The modes shown say the same: a file the user may not read shows no
+//! read bit. With `allow_other`, the kernel checks the modes the mount
+//! shows (`default_permissions`) for every local user; the group and other
+//! bits shown then grant no more than S3 grants anonymous callers: none in
+//! a private bucket; in a `public-read` one at most `r-x` on a directory
+//! and, on a file, `r` only when its own ACL lets anonymous callers read it
+//! (`public-read`, `public-read-write`). A `public-read-write` bucket is a
+//! directory every local user shares, and shows what is stored: its files
+//! are written through the mount with no ACL, and masking their `r` would
+//! keep local users from reading each other's files whatever their modes
+//! say (a mount acting as another user still checks the file's ACL at
+//! `open`). The root directory shows no `r` to them (anonymous callers
+//! cannot list buckets), only `x` to reach a bucket by name. The owner
+//! bits stay but for what the user may not do: only the bucket's writers
+//! set the uid a file shows. Without `allow_other` only the mounting user
+//! enters the mount, and a mount acting as root masks nothing, so `rsync
+//! -a` reads back the modes it set.
 
 use super::*;
+use alexander_store::ObjectMeta;
 use alexander_store::access::{self, Access, ROOT_USER};
 
 impl Fs {
@@ -44,7 +59,7 @@ impl Fs {
     }
 
     /// The most the mount's user may do to `bucket`; `NotFound` when it may
-    /// not even read it, or the bucket does not exist.
+    /// not even list it, or the bucket does not exist.
     fn granted(&self, bucket: &str) -> Result<Access> {
         let info = self.store.head_bucket(bucket).map_err(|e| match e {
             StoreError::NoSuchBucket(_) => FsError::NotFound,
@@ -55,7 +70,7 @@ impl Fs {
 
     /// Refuses what the mount's user may not do to `bucket` (`""`, the
     /// root of a mount of every bucket, is everyone's): `ENOENT` when it may
-    /// not read the bucket, `EACCES` when it may read but not `need`.
+    /// not list the bucket, `EACCES` when it may list but not `need`.
     pub(super) fn check(&self, bucket: &str, need: Access) -> Result<()> {
         if bucket.is_empty() || self.as_root() {
             return Ok(());
@@ -71,10 +86,28 @@ impl Fs {
         }
     }
 
-    /// Whether the mount's user may read `bucket` (the buckets listed at the
+    /// Whether the mount's user may list `bucket` (the buckets listed at the
     /// root).
-    pub(super) fn may_read(&self, b: &BucketInfo) -> bool {
-        self.as_root() || access::allows(&b.settings, Some(&self.config.user), Access::Read)
+    pub(super) fn may_list(&self, b: &BucketInfo) -> bool {
+        self.as_root() || access::allows(&b.settings, Some(&self.config.user), Access::List)
+    }
+
+    /// Refuses to read a file of `bucket` whose metadata is `meta` unless
+    /// the mount's user owns the bucket or the file's ACL grants it read:
+    /// `EACCES`, as GetObject answers 403. The caller has checked that the
+    /// user may list the bucket.
+    pub(super) fn check_object_read(&self, bucket: &str, meta: &ObjectMeta) -> Result<()> {
+        if self.as_root() {
+            return Ok(());
+        }
+        let info = self.store.head_bucket(bucket)?;
+        if access::may_read_object(&info.settings, Some(&self.config.user), meta) {
+            Ok(())
+        } else {
+            Err(FsError::AccessDenied(
+                "the file's ACL does not let this user read it",
+            ))
+        }
     }
 
     /// The settings of a bucket the mount creates: owned by its user.
@@ -102,16 +135,31 @@ impl Fs {
         let Ok(info) = self.store.head_bucket(&node.bucket) else {
             return attr;
         };
-        if !self.as_root()
-            && !access::allows(&info.settings, Some(&self.config.user), Access::Write)
-        {
-            attr.perm &= !0o222;
+        let user = Some(self.config.user.as_str());
+        // Whether a reader's read bits follow the file's ACL: a regular
+        // file's (a pipe, a socket or a device is never read through the
+        // mount; a directory is listed, which the bucket grants).
+        let file = attr.kind == Kind::File && attr.special.is_none();
+        if !self.as_root() {
+            if !access::allows(&info.settings, user, Access::Write) {
+                attr.perm &= !0o222;
+            }
+            if file
+                && !access::allows(&info.settings, user, Access::Owner)
+                && !attr.acl.grants_read(user)
+            {
+                attr.perm &= !0o444;
+            }
         }
         if self.config.allow_other {
             let others = match access::granted(&info.settings, None) {
                 None => 0,
-                Some(Access::Read) if attr.kind == Kind::Dir => 0o055,
-                Some(Access::Read) => 0o044,
+                Some(Access::List) if attr.kind == Kind::Dir => 0o055,
+                Some(Access::List) if !file || attr.acl.grants_read(None) => 0o044,
+                Some(Access::List) => 0,
+                // A bucket every local user may write is a shared
+                // directory: its files show what is stored (see the module
+                // header).
                 Some(_) => 0o077,
             };
             attr.perm &= !0o077 | others;

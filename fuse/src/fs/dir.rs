@@ -6,7 +6,7 @@ use super::*;
 impl Fs {
     pub fn opendir(&self, ino: u64) -> Result<u64> {
         let node = self.dir_node(ino)?;
-        self.check(&node.bucket, Access::Read)?;
+        self.check(&node.bucket, Access::List)?;
         let fh = self.new_fh();
         self.dirs.write().insert(
             fh,
@@ -147,7 +147,7 @@ impl Fs {
             // so are those the mount's user may not read.
             for b in buckets
                 .into_iter()
-                .filter(|b| b.keeps_path_rule() && self.may_read(b))
+                .filter(|b| b.keeps_path_rule() && self.may_list(b))
             {
                 let ino = t.intern(&b.name, "", Kind::Dir, false);
                 Self::push(

@@ -48,7 +48,7 @@ impl Fs {
 
     pub fn open(&self, ino: u64, mode: OpenMode) -> Result<u64> {
         let node = self.node(ino)?;
-        self.check(&node.bucket, Access::Read)?;
+        self.check(&node.bucket, Access::List)?;
         if mode.write || mode.truncate {
             self.check(&node.bucket, Access::Write)?;
         }
@@ -85,6 +85,9 @@ impl Fs {
                 .map(|o| o.lock().meta.lock().finish())
                 .unwrap_or_default(),
         };
+        if !mode.write_only {
+            self.check_object_read(&node.bucket, &meta)?;
+        }
         // `O_TRUNC` by a caller other than root is a truncation like any
         // other: set-ID bits go (the kernel leaves that to us:
         // `HANDLE_KILLPRIV_V2`), with the commit of the emptied file.

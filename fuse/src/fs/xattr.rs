@@ -17,7 +17,7 @@ use alexander_store::{At, ObjectMeta};
 use super::Fs;
 use super::history::VERSION_ID_XATTR;
 use crate::error::{FsError, Result};
-use crate::inode::{Node, View};
+use crate::inode::{Kind, Node, View};
 
 /// Longest attribute name (`XATTR_NAME_MAX`).
 const NAME_MAX: usize = 255;
@@ -100,11 +100,17 @@ impl Fs {
     pub fn getxattr(&self, ino: u64, name: &[u8]) -> Result<Vec<u8>> {
         check_name(name)?;
         let node = self.node(ino)?;
-        self.check(&node.bucket, Access::Read)?;
+        self.check(&node.bucket, Access::List)?;
         if !name.starts_with(USER) {
             return Err(FsError::NoAttr);
         }
         let meta = self.xattr_source(&node)?.ok_or(FsError::NoAttr)?;
+        // A value is the object's metadata, which only reading it shows
+        // (HeadObject over S3); as on Linux, where a `user.` value needs
+        // read permission on the file, its names do not.
+        if node.kind != Kind::Dir {
+            self.check_object_read(&node.bucket, &meta)?;
+        }
         meta.attrs.xattrs.get(name).cloned().ok_or(FsError::NoAttr)
     }
 
@@ -112,7 +118,7 @@ impl Fs {
     /// `listxattr(2)` returns them.
     pub fn listxattr(&self, ino: u64) -> Result<Vec<u8>> {
         let node = self.node(ino)?;
-        self.check(&node.bucket, Access::Read)?;
+        self.check(&node.bucket, Access::List)?;
         let mut out = Vec::new();
         if let Some(meta) = self.xattr_source(&node)? {
             for name in meta.attrs.xattrs.keys() {

@@ -299,7 +299,7 @@ pub async fn delete_bucket(ctx: Ctx, bucket: String) -> R {
 
 /// HeadBucket: 200 with the bucket's region to whoever may read it.
 pub async fn head_bucket(ctx: Ctx, bucket: String) -> R {
-    check_access(&ctx, &bucket, Access::Read)?;
+    check_access(&ctx, &bucket, Access::List)?;
     let mut resp = empty_response(StatusCode::OK);
     let h = resp.headers_mut();
     set_header(h, "x-amz-bucket-region", &ctx.svc.config().region);

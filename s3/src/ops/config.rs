@@ -33,7 +33,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use super::bucket::{bucket_acl, bucket_owner, owner_of, parse_canned_acl, refuse_grant_headers};
 use super::object::check_version_id;
-use super::object_acl::ObjectAcl;
+use super::object_acl::{self, ObjectAcl};
 use super::{
     Access, Ctx, blocking, check_access, check_writable, empty_response, header, read_small_body,
     set_header, snapshot_key, xml_response,
@@ -408,14 +408,16 @@ fn shows_versions(info: &BucketInfo) -> bool {
     info.versioning != alexander_store::Versioning::Unversioned
 }
 
-/// GetObjectTagging: the version's tags (possibly none).
+/// GetObjectTagging: the version's tags (possibly none), to the owner
+/// only: in S3 no ACL grants it, neither the bucket's (whose READ is
+/// listing) nor the object's (whose READ is GetObject).
 pub async fn get_object_tagging(
     ctx: Ctx,
     bucket: String,
     key: String,
     version_id: Option<String>,
 ) -> R {
-    let info = check_access(&ctx, &bucket, Access::Read)?;
+    let info = check_access(&ctx, &bucket, Access::Owner)?;
     let store = ctx.store().clone();
     let object = blocking(move || {
         let (k, at) = object_target(&key, version_id.as_deref())?;
@@ -552,7 +554,7 @@ pub async fn put_object_acl(
         check_version_id(v)?;
     }
     let owner = owner_of(bucket_owner(&info));
-    let from_headers = ObjectAcl::from_headers(&ctx.parts.headers, &owner.id)?;
+    let from_headers = object_acl::from_headers(&ctx.parts.headers, &owner.id)?;
     let raw = read_small_body(&ctx, body, xml_limit(&ctx)).await?;
     let has_body = !raw.iter().all(u8::is_ascii_whitespace);
     let acl = match (from_headers, has_body) {
@@ -572,7 +574,7 @@ pub async fn put_object_acl(
         }
         (None, true) => {
             let policy: AccessControlPolicy = from_xml(&raw, xml_limit(&ctx))?;
-            ObjectAcl::from_policy(&policy, &owner.id)?
+            object_acl::from_policy(&policy, &owner.id)?
         }
     };
     let store = ctx.store().clone();

@@ -157,7 +157,7 @@ pub async fn list_objects(ctx: Ctx, e: Endpoint) -> R {
             ));
         }
     };
-    let info = check_access(&ctx, &bucket, Access::Read)?;
+    let info = check_access(&ctx, &bucket, Access::List)?;
     let owner = owner_of(bucket_owner(&info));
     let enc = Encoder(url);
     let max = page_size(max_keys);
@@ -389,7 +389,7 @@ pub async fn list_object_versions(ctx: Ctx, e: Endpoint) -> R {
             "list_object_versions called for another operation",
         ));
     };
-    let info = check_access(&ctx, &bucket, Access::Read)?;
+    let info = check_access(&ctx, &bucket, Access::List)?;
     if key_marker.is_none() && version_id_marker.is_some() {
         return Err(s3_error!(
             InvalidArgument,

@@ -62,7 +62,7 @@ pub async fn blocking<T: Send + 'static>(
 
 /// What a principal may do to a bucket (the store's rule, shared with the
 /// mount).
-pub use alexander_store::access::Access;
+pub use alexander_store::access::{Access, ObjectAcl};
 
 /// Checks that the request's principal may act on a bucket; returns the
 /// bucket. The rule is [`alexander_store::access::allows`], the one the
@@ -76,48 +76,57 @@ pub fn check_access(ctx: &Ctx, bucket: &str, access: Access) -> Result<BucketInf
     }
 }
 
-/// How a caller may read the objects of a bucket.
+/// How a caller may read the objects of a bucket (the store's rule,
+/// [`alexander_store::access`]: a bucket's ACL lets others list it, never
+/// read its objects).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReadVia {
-    /// The bucket's ACL (or ownership) lets it read every object.
-    Bucket,
-    /// Only an object whose own ACL grants it read may be read; whether
-    /// any other object exists is not the caller's to learn.
+    /// The caller owns the bucket (or is root): it reads every object.
+    Owner,
+    /// The caller may list the bucket: it reads an object whose own ACL
+    /// grants it read, and is told as is what listing would tell it (that
+    /// a key or a version is not there: `NoSuchKey`, not `AccessDenied`,
+    /// as S3 answers a caller with ListBucket).
+    Listing,
+    /// The caller may not list the bucket: it reads an object whose own
+    /// ACL grants it read; whether any other object exists is not its to
+    /// learn.
     ObjectAcl,
 }
 
 impl ReadVia {
     /// Checks one version the caller asked to read, given what opening it
-    /// found (`meta` finds the version's metadata in it): through the
-    /// bucket, any answer stands; through object ACLs, only a version whose
-    /// ACL grants the caller read, anything else (not found included) being
-    /// `AccessDenied`.
+    /// found (`meta` finds the version's metadata in it): for the owner,
+    /// any answer stands; for anyone else, a version whose ACL does not
+    /// grant the caller read is `AccessDenied`, and so is a failure to open
+    /// one unless the caller may list the bucket.
     pub fn check<T>(
         self,
         principal: &Principal,
         opened: Result<T, S3Error>,
         meta: impl FnOnce(&T) -> &ObjectMeta,
     ) -> Result<T, S3Error> {
+        let denied = || s3_error!(AccessDenied, "Access Denied");
         match (self, opened) {
-            (ReadVia::Bucket, opened) => opened,
-            (ReadVia::ObjectAcl, Ok(v))
-                if object_acl::ObjectAcl::of(meta(&v)).grants_read(principal) =>
-            {
-                Ok(v)
-            }
-            (ReadVia::ObjectAcl, _) => Err(s3_error!(AccessDenied, "Access Denied")),
+            (ReadVia::Owner, opened) => opened,
+            (_, Ok(v)) if ObjectAcl::of(meta(&v)).grants_read(principal.name()) => Ok(v),
+            (_, Ok(_)) => Err(denied()),
+            (ReadVia::Listing, Err(e)) => Err(e),
+            (ReadVia::ObjectAcl, Err(_)) => Err(denied()),
         }
     }
 }
 
 /// How the request's principal may read the objects of a bucket: all of
-/// them when the bucket's ACL (or ownership) allows it, else those whose
-/// own ACL does, which only opening each can tell ([`ReadVia::check`]).
+/// them when it owns the bucket (or is root), else those whose own ACL lets
+/// it, which only opening each can tell ([`ReadVia::check`]).
 pub fn check_object_read(ctx: &Ctx, bucket: &str) -> Result<(BucketInfo, ReadVia), S3Error> {
     let info = ctx.store().head_bucket(bucket)?;
-    let via = if alexander_store::access::allows(&info.settings, ctx.principal.name(), Access::Read)
-    {
-        ReadVia::Bucket
+    let allows = |a| alexander_store::access::allows(&info.settings, ctx.principal.name(), a);
+    let via = if allows(Access::Owner) {
+        ReadVia::Owner
+    } else if allows(Access::List) {
+        ReadVia::Listing
     } else {
         ReadVia::ObjectAcl
     };

@@ -48,7 +48,7 @@ use super::object::{
     copy_source, parse_copy_range, part_checksums_entry, precondition_for_copy, refuse_unsupported,
     set_version_header, stored_checksums, write_condition,
 };
-use super::object_acl::ObjectAcl;
+use super::object_acl;
 use super::upload::store_upload;
 use super::{
     Access, Ctx, blocking, check_access, check_writable, empty_response, header, meta_from_headers,
@@ -117,7 +117,7 @@ pub async fn create_multipart_upload(ctx: Ctx, bucket: String, key: String) -> R
         c.keep(&mut meta.extra);
     }
     // The completed object gets the ACL the upload was started with.
-    ObjectAcl::for_new_version(headers, &binfo)?.store_in(&mut meta);
+    object_acl::for_new_version(headers, &binfo)?.store_in(&mut meta);
     let store = ctx.store().clone();
     let (b, k) = (bucket.clone(), key.clone());
     let upload_id = blocking(move || Ok(store.create_multipart(&b, &k, meta)?)).await?;
@@ -583,7 +583,7 @@ pub async fn list_parts(ctx: Ctx, e: Endpoint) -> R {
             e.name()
         )));
     };
-    let binfo = check_access(&ctx, &bucket, Access::Read)?;
+    let binfo = check_access(&ctx, &bucket, Access::List)?;
     let max = max_parts.unwrap_or(MAX_PAGE).min(MAX_PAGE);
     let marker = part_number_marker.unwrap_or(0);
     let store = ctx.store().clone();
@@ -651,7 +651,7 @@ pub async fn list_multipart_uploads(ctx: Ctx, e: Endpoint) -> R {
             e.name()
         )));
     };
-    let binfo = check_access(&ctx, &bucket, Access::Read)?;
+    let binfo = check_access(&ctx, &bucket, Access::List)?;
     let max = max_uploads.unwrap_or(MAX_PAGE).min(MAX_PAGE);
     // An upload id marker means nothing without a key marker (S3 ignores it).
     let upload_id_marker = upload_id_marker.filter(|_| key_marker.is_some());

@@ -36,7 +36,7 @@ use alexander_store::{
 };
 use http::{HeaderMap, Response, StatusCode};
 
-use super::object_acl::ObjectAcl;
+use super::object_acl;
 use super::upload::store_upload;
 use super::{
     Access, Ctx, blocking, check_access, check_writable, empty_response, header, meta_from_headers,
@@ -334,7 +334,7 @@ pub async fn put_object(ctx: Ctx, bucket: String, key: String, body: RequestBody
     let condition = write_condition(headers)?;
     let limits = &ctx.svc.inner.config.limits;
     let mut meta = meta_from_headers(headers, limits.max_user_metadata, &ctx.principal)?;
-    ObjectAcl::for_new_version(headers, &binfo)?.store_in(&mut meta);
+    object_acl::for_new_version(headers, &binfo)?.store_in(&mut meta);
     let declared = checksum::declared_checksum(headers)?;
     if let Some(DeclaredChecksum::Header { algorithm, value }) = &declared {
         // The store commits only if the body matches it.

@@ -6,20 +6,17 @@
 //! object owner), so S3's `bucket-owner-read` and
 //! `bucket-owner-full-control`, which differ from `private` only when the
 //! writer is not the bucket's owner, are `private` here. What an object's
-//! ACL can say is one of:
-//!
-//! | ACL                  | grants beyond the owner's full control          |
-//! |----------------------|-------------------------------------------------|
-//! | `private`            | nothing                                         |
-//! | `public-read`        | READ to everyone, anonymous callers included    |
-//! | `public-read-write`  | the same (WRITE on an object means nothing)     |
-//! | `authenticated-read` | READ to every caller with a valid signature     |
+//! canned ACL can be, and what each grants, is the store's rule
+//! ([`alexander_store::access`], shared with the mount): `private`,
+//! `public-read`, `public-read-write` (WRITE on an object means nothing)
+//! and `authenticated-read`.
 //!
 //! READ on an object is GetObject and HeadObject of that version (and
-//! reading it as a copy source). It adds to what the bucket's ACL grants:
-//! a caller the bucket lets read reads every object in it, as before
-//! object ACLs existed; a caller it does not may still read an object
-//! whose ACL says so. Reading or changing the ACL itself takes the owner.
+//! GetObjectAttributes, and reading it as a copy source). The bucket's ACL
+//! never grants it: a bucket's READ (`public-read`) is ListBucket, as in
+//! S3, so a caller other than the owner reads exactly the objects whose
+//! own ACL grants it read. Reading or changing the ACL itself takes the
+//! owner.
 //!
 //! The ACL is kept in the version's metadata (`ObjectMeta::extra`, under
 //! [`OBJECT_ACL`]), absent for `private`: versions written before object
@@ -32,18 +29,15 @@
 //! the owner, `READ`/`WRITE` to `AllUsers`, `READ` to `AuthenticatedUsers`);
 //! a grant to any other user, group or e-mail address is `NotImplemented`.
 
-use alexander_store::{BucketInfo, ObjectMeta};
+use alexander_store::BucketInfo;
+pub use alexander_store::access::{OBJECT_ACL, ObjectAcl};
 use http::HeaderMap;
 
 use super::bucket::{bucket_owner, owner_of};
 use super::header;
 use crate::error::S3Error;
-use crate::iam::Principal;
 use crate::s3_error;
 use crate::xml::{AccessControlList, AccessControlPolicy, Grant, Grantee};
-
-/// The `ObjectMeta::extra` entry holding a version's canned ACL.
-pub const OBJECT_ACL: &str = "acl";
 
 /// The request headers that grant permissions explicitly, with the
 /// permission each grants.
@@ -55,111 +49,56 @@ const GRANT_HEADERS: [(&str, &str); 5] = [
     ("x-amz-grant-full-control", "FULL_CONTROL"),
 ];
 
-/// An object version's canned ACL.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum ObjectAcl {
-    #[default]
-    Private,
-    PublicRead,
-    PublicReadWrite,
-    AuthenticatedRead,
+/// Parses a canned ACL as `x-amz-acl` (or a POST form's `acl` field) names
+/// it. S3's `bucket-owner-*` are `private` (see the module documentation);
+/// `aws-exec-read` and `log-delivery-write` name grantees this server does
+/// not have and are `NotImplemented`; anything else is `InvalidArgument`,
+/// as S3 answers it.
+pub fn parse_canned(value: &str) -> Result<ObjectAcl, S3Error> {
+    match value.trim() {
+        "bucket-owner-read" | "bucket-owner-full-control" => Ok(ObjectAcl::Private),
+        v @ ("aws-exec-read" | "log-delivery-write") => Err(s3_error!(
+            NotImplemented,
+            "The canned ACL {v} is not implemented: it grants to a grantee this server does not have"
+        )),
+        v => ObjectAcl::from_name(v).ok_or_else(|| {
+            s3_error!(InvalidArgument, "Invalid canned ACL")
+                .with_field("ArgumentName", "x-amz-acl")
+                .with_field("ArgumentValue", v)
+        }),
+    }
 }
 
-impl ObjectAcl {
-    /// Parses a canned ACL as `x-amz-acl` (or a POST form's `acl` field)
-    /// names it. S3's `bucket-owner-*` are `private` (see the module
-    /// documentation); `aws-exec-read` and `log-delivery-write` name
-    /// grantees this server does not have and are `NotImplemented`;
-    /// anything else is `InvalidArgument`, as S3 answers it.
-    pub fn parse_canned(value: &str) -> Result<ObjectAcl, S3Error> {
-        match value.trim() {
-            "private" | "bucket-owner-read" | "bucket-owner-full-control" => Ok(ObjectAcl::Private),
-            "public-read" => Ok(ObjectAcl::PublicRead),
-            "public-read-write" => Ok(ObjectAcl::PublicReadWrite),
-            "authenticated-read" => Ok(ObjectAcl::AuthenticatedRead),
-            v @ ("aws-exec-read" | "log-delivery-write") => Err(s3_error!(
-                NotImplemented,
-                "The canned ACL {v} is not implemented: it grants to a grantee this server does not have"
-            )),
-            v => Err(s3_error!(InvalidArgument, "Invalid canned ACL")
-                .with_field("ArgumentName", "x-amz-acl")
-                .with_field("ArgumentValue", v)),
-        }
-    }
+/// The ACL a policy document or a set of grants amounts to, for an owner
+/// whose canonical id is `owner_id`.
+pub fn from_policy(policy: &AccessControlPolicy, owner_id: &str) -> Result<ObjectAcl, S3Error> {
+    parse_canned(policy.to_object_canned(owner_id)?)
+}
 
-    /// The canned ACL's name.
-    pub fn name(self) -> &'static str {
-        match self {
-            ObjectAcl::Private => "private",
-            ObjectAcl::PublicRead => "public-read",
-            ObjectAcl::PublicReadWrite => "public-read-write",
-            ObjectAcl::AuthenticatedRead => "authenticated-read",
-        }
-    }
+/// The ACL a new version written by this request gets (PutObject,
+/// CopyObject, CreateMultipartUpload): the one it names, else `private`,
+/// never the ACL of a version it replaces or copies, as in S3.
+pub fn for_new_version(headers: &HeaderMap, bucket: &BucketInfo) -> Result<ObjectAcl, S3Error> {
+    let owner = owner_of(bucket_owner(bucket));
+    Ok(from_headers(headers, &owner.id)?.unwrap_or_default())
+}
 
-    /// The ACL a version's metadata holds. A value this server did not
-    /// write grants nothing (`private`): it fails closed.
-    pub fn of(meta: &ObjectMeta) -> ObjectAcl {
-        match meta.extra.get(OBJECT_ACL).map(String::as_str) {
-            Some("public-read") => ObjectAcl::PublicRead,
-            Some("public-read-write") => ObjectAcl::PublicReadWrite,
-            Some("authenticated-read") => ObjectAcl::AuthenticatedRead,
-            _ => ObjectAcl::Private,
-        }
-    }
-
-    /// Records the ACL in a version's metadata (`private` as no entry).
-    pub fn store_in(self, meta: &mut ObjectMeta) {
-        match self {
-            ObjectAcl::Private => meta.extra.remove(OBJECT_ACL),
-            other => meta
-                .extra
-                .insert(OBJECT_ACL.to_owned(), other.name().to_owned()),
-        };
-    }
-
-    /// Whether the ACL lets `principal` read the version (besides its
-    /// owner, who always may).
-    pub fn grants_read(self, principal: &Principal) -> bool {
-        match self {
-            ObjectAcl::Private => false,
-            ObjectAcl::PublicRead | ObjectAcl::PublicReadWrite => true,
-            ObjectAcl::AuthenticatedRead => *principal != Principal::Anonymous,
-        }
-    }
-
-    /// The ACL a policy document or a set of grants amounts to, for an
-    /// owner whose canonical id is `owner_id`.
-    pub fn from_policy(policy: &AccessControlPolicy, owner_id: &str) -> Result<ObjectAcl, S3Error> {
-        ObjectAcl::parse_canned(policy.to_object_canned(owner_id)?)
-    }
-
-    /// The ACL a new version written by this request gets (PutObject,
-    /// CopyObject, CreateMultipartUpload): the one it names, else
-    /// `private`, never the ACL of a version it replaces or copies, as in
-    /// S3.
-    pub fn for_new_version(headers: &HeaderMap, bucket: &BucketInfo) -> Result<ObjectAcl, S3Error> {
-        let owner = owner_of(bucket_owner(bucket));
-        Ok(ObjectAcl::from_headers(headers, &owner.id)?.unwrap_or_default())
-    }
-
-    /// The ACL a write request asks for: `x-amz-acl`, or `x-amz-grant-*`
-    /// headers that amount to a canned ACL, or `None` when it names none.
-    /// Both at once are `InvalidRequest`, as in S3. `owner_id` is the
-    /// canonical id of the object's owner (its bucket's).
-    pub fn from_headers(headers: &HeaderMap, owner_id: &str) -> Result<Option<ObjectAcl>, S3Error> {
-        // S3 takes an empty x-amz-acl for none.
-        let canned = header(headers, "x-amz-acl").filter(|v| !v.trim().is_empty());
-        let grants = grants_from_headers(headers)?;
-        match (canned, grants) {
-            (Some(_), Some(_)) => Err(s3_error!(
-                InvalidRequest,
-                "Specifying both Canned ACLs and Header Grants is not allowed"
-            )),
-            (Some(v), None) => Ok(Some(ObjectAcl::parse_canned(v)?)),
-            (None, Some(policy)) => Ok(Some(ObjectAcl::from_policy(&policy, owner_id)?)),
-            (None, None) => Ok(None),
-        }
+/// The ACL a write request asks for: `x-amz-acl`, or `x-amz-grant-*`
+/// headers that amount to a canned ACL, or `None` when it names none. Both
+/// at once are `InvalidRequest`, as in S3. `owner_id` is the canonical id
+/// of the object's owner (its bucket's).
+pub fn from_headers(headers: &HeaderMap, owner_id: &str) -> Result<Option<ObjectAcl>, S3Error> {
+    // S3 takes an empty x-amz-acl for none.
+    let canned = header(headers, "x-amz-acl").filter(|v| !v.trim().is_empty());
+    let grants = grants_from_headers(headers)?;
+    match (canned, grants) {
+        (Some(_), Some(_)) => Err(s3_error!(
+            InvalidRequest,
+            "Specifying both Canned ACLs and Header Grants is not allowed"
+        )),
+        (Some(v), None) => Ok(Some(parse_canned(v)?)),
+        (None, Some(policy)) => Ok(Some(from_policy(&policy, owner_id)?)),
+        (None, None) => Ok(None),
     }
 }
 
@@ -260,50 +199,25 @@ mod tests {
             ("bucket-owner-read", Private),
             ("bucket-owner-full-control", Private),
         ] {
-            assert_eq!(ObjectAcl::parse_canned(name).unwrap(), want, "{name}");
+            assert_eq!(parse_canned(name).unwrap(), want, "{name}");
         }
-        for acl in [Private, PublicRead, PublicReadWrite, AuthenticatedRead] {
-            let mut meta = ObjectMeta::default();
-            acl.store_in(&mut meta);
-            assert_eq!(ObjectAcl::of(&meta), acl);
-            assert_eq!(meta.extra.contains_key(OBJECT_ACL), acl != Private);
-        }
-        let err = ObjectAcl::parse_canned("aws-exec-read").unwrap_err();
+        let err = parse_canned("aws-exec-read").unwrap_err();
         assert_eq!(err.code, S3ErrorCode::NotImplemented);
-        let err = ObjectAcl::parse_canned("public").unwrap_err();
+        let err = parse_canned("public").unwrap_err();
         assert_eq!(err.code, S3ErrorCode::InvalidArgument);
-        // What this server did not write grants nothing.
-        let mut meta = ObjectMeta::default();
-        meta.extra.insert(OBJECT_ACL.into(), "everyone".into());
-        assert_eq!(ObjectAcl::of(&meta), Private);
-    }
-
-    #[test]
-    fn who_may_read() {
-        let (anon, alice) = (Principal::Anonymous, Principal::User("alice".into()));
-        // (acl, anonymous reads, a signed user reads)
-        let table = [
-            (ObjectAcl::Private, false, false),
-            (ObjectAcl::PublicRead, true, true),
-            (ObjectAcl::PublicReadWrite, true, true),
-            (ObjectAcl::AuthenticatedRead, false, true),
-        ];
-        for (acl, a, u) in table {
-            assert_eq!(acl.grants_read(&anon), a, "{acl:?} anonymous");
-            assert_eq!(acl.grants_read(&alice), u, "{acl:?} alice");
-        }
+        assert_eq!(ObjectAcl::from_name("bucket-owner-read"), None);
     }
 
     #[test]
     fn requested_in_headers() {
         let owner = "0wner";
-        assert_eq!(ObjectAcl::from_headers(&headers(&[]), owner).unwrap(), None);
+        assert_eq!(from_headers(&headers(&[]), owner).unwrap(), None);
         assert_eq!(
-            ObjectAcl::from_headers(&headers(&[("x-amz-acl", "")]), owner).unwrap(),
+            from_headers(&headers(&[("x-amz-acl", "")]), owner).unwrap(),
             None
         );
         assert_eq!(
-            ObjectAcl::from_headers(&headers(&[("x-amz-acl", "public-read")]), owner).unwrap(),
+            from_headers(&headers(&[("x-amz-acl", "public-read")]), owner).unwrap(),
             Some(ObjectAcl::PublicRead)
         );
         let all = format!("uri=\"{}\"", ALL_USERS_URI);
@@ -324,14 +238,14 @@ mod tests {
         ];
         for (h, want) in ok {
             assert_eq!(
-                ObjectAcl::from_headers(&headers(&h), owner).unwrap(),
+                from_headers(&headers(&h), owner).unwrap(),
                 Some(want),
                 "{h:?}"
             );
         }
         let both = format!("{me}, {all}");
         assert_eq!(
-            ObjectAcl::from_headers(&headers(&[("x-amz-grant-read", &both)]), owner).unwrap(),
+            from_headers(&headers(&[("x-amz-grant-read", &both)]), owner).unwrap(),
             Some(ObjectAcl::PublicRead)
         );
         // Refused: both kinds, another user, an e-mail, a bad format.
@@ -362,11 +276,7 @@ mod tests {
             ),
         ];
         for (h, want) in refused {
-            assert_eq!(
-                code(ObjectAcl::from_headers(&headers(&h), owner)),
-                want,
-                "{h:?}"
-            );
+            assert_eq!(code(from_headers(&headers(&h), owner)), want, "{h:?}");
         }
     }
 }

@@ -38,7 +38,7 @@ use subtle::ConstantTimeEq;
 
 use super::multipart::path_encode;
 use super::object::{check_key, checksum_key, refuse_unsupported, set_version_header};
-use super::object_acl::ObjectAcl;
+use super::object_acl;
 use super::upload::{BodyHashes, Upload, store_upload};
 use super::{
     Access, Ctx, check_access, check_writable, config, header, meta_from_headers, set_header,
@@ -179,7 +179,7 @@ pub async fn post_object(mut ctx: Ctx, bucket: String, body: RequestBody) -> R {
     refuse_unsupported(&headers)?;
     let limits = &ctx.svc.inner.config.limits;
     let mut meta = meta_from_headers(&headers, limits.max_user_metadata, &ctx.principal)?;
-    ObjectAcl::for_new_version(&headers, &binfo)?.store_in(&mut meta);
+    object_acl::for_new_version(&headers, &binfo)?.store_in(&mut meta);
     if let Some(xml) = fields.get("tagging") {
         let tagging: Tagging = from_xml(xml.as_bytes(), limits.max_xml_bytes)?;
         tagging.validate_object()?;

@@ -10,6 +10,8 @@
 //! - a key whose newest version is a delete marker is `404 NoSuchKey` with
 //!   `x-amz-delete-marker: true`, a version id naming a delete marker is
 //!   `405 MethodNotAllowed` (the store's errors, shared with GetObject);
+//! - reading them is reading the object: its owner, or a caller its ACL
+//!   grants read ([`crate::ops::ReadVia`], as GetObject);
 //! - `ObjectParts` is given for a multipart object only. Without part
 //!   checksums it holds only `PartsCount`, as S3's general-purpose buckets
 //!   answer; with them, a page of `<Part>`s (number, size, checksum) chosen
@@ -26,7 +28,7 @@ use http::{HeaderMap, StatusCode};
 use super::{R, ReadTarget, checksum_key, set_version_header, stored_checksums};
 use crate::checksum::ChecksumAlgorithm;
 use crate::error::S3Error;
-use crate::ops::{Access, Ctx, check_access, set_header, xml_response};
+use crate::ops::{Ctx, check_object_read, set_header, xml_response};
 use crate::s3_error;
 use crate::xml::{
     GetObjectAttributesResponse, ObjectChecksum, ObjectPart, ObjectParts, http_date, to_xml,
@@ -253,14 +255,18 @@ pub async fn get_object_attributes(
     key: String,
     version_id: Option<String>,
 ) -> R {
-    let binfo = check_access(&ctx, &bucket, Access::Read)?;
+    let (binfo, via) = check_object_read(&ctx, &bucket)?;
     let headers = &ctx.parts.headers;
     let wanted = Wanted::from_headers(headers)?;
     let max = count_header(headers, "x-amz-max-parts")?.unwrap_or(MAX_PARTS);
     let marker = count_header(headers, "x-amz-part-number-marker")?.unwrap_or(0);
     let target = ReadTarget::new(key, version_id)?;
     // Metadata only, as GetObject's opening: no trip to the blocking pool.
-    let info = ctx.store().head_object(&bucket, &target.key, target.at())?;
+    let opened = ctx
+        .store()
+        .head_object(&bucket, &target.key, target.at())
+        .map_err(S3Error::from);
+    let info = via.check(&ctx.principal, opened, |i| &i.meta)?;
     let mut resp = xml_response(StatusCode::OK, to_xml(&reply(&info, wanted, marker, max)));
     let h = resp.headers_mut();
     set_header(h, "last-modified", &http_date(info.modified_ns));

@@ -12,7 +12,7 @@
 use alexander_store::{At, CopyMetadata, CopySource as StoreCopySource, Versioning};
 use http::{HeaderMap, StatusCode};
 
-use super::super::object_acl::ObjectAcl;
+use super::super::object_acl::{self, ObjectAcl};
 use super::super::{
     Access, Ctx, ReadVia, blocking, check_access, check_object_read, check_writable, config,
     header, meta_from_headers, xml_response,
@@ -66,7 +66,7 @@ pub async fn copy_object(ctx: Ctx, bucket: String, key: String, source: CopySour
     let (src_bucket, src, src_versioning, via) = copy_source(&ctx, source)?;
     let headers = &ctx.parts.headers;
     refuse_unsupported(headers)?;
-    let acl = ObjectAcl::for_new_version(headers, &dst)?;
+    let acl = object_acl::for_new_version(headers, &dst)?;
     let principal = ctx.principal.clone();
     if headers.contains_key("x-amz-copy-source-range") {
         return Err(s3_error!(
