@@ -19,7 +19,9 @@ pub struct GcReport {
     pub chunks_freed: u64,
     pub bytes_freed: u64,
     /// Chunks without references kept for now: still within their grace
-    /// period, or pinned by a writer in flight.
+    /// period (counted per queue entry, so a chunk queued at its indexing
+    /// and again at its last reference within the period counts twice),
+    /// or pinned by a writer in flight.
     pub chunks_kept: u64,
 }
 
@@ -94,6 +96,9 @@ pub enum Progress {
     },
 }
 
+/// Queue entries a GC step takes, each step one committed batch.
+const GC_BATCH: usize = 1024;
+
 /// Takes `lock`, telling `progress` first when another pass holds it.
 /// `None` when the callback said to stop while waiting.
 fn one_at_a_time<'a>(
@@ -147,15 +152,11 @@ impl Store {
         let grace = i64::try_from(self.inner.config.gc_grace.as_nanos()).unwrap_or(i64::MAX);
         let cutoff = now_ns().saturating_sub(grace);
         let mut report = GcReport::default();
-        let mut kept = std::collections::HashSet::new();
-        let mut freed: Vec<Location> = Vec::new();
-        let queue: Vec<Vec<u8>> = self
-            .inner
-            .meta
-            .scan(keys::GC_QUEUE)
-            .map(|e| e.map(|(k, _)| k))
-            .collect::<Result<_>>()?;
-        let total = queue.len() as u64;
+        // The queue is read a batch at a time from where the last batch
+        // ended, never whole: under a steady load it holds every chunk of
+        // the grace period, millions of entries an hour, and a pass must
+        // not hold memory in proportion.
+        let total = self.inner.meta.scan(keys::GC_QUEUE).count() as u64;
         let step = |done| Progress::Step {
             task: "gc",
             unit: "queued chunks",
@@ -164,17 +165,31 @@ impl Store {
         };
         let mut go_on = progress(step(0));
         let mut done = 0;
-        for batch in queue.chunks(1024) {
-            if !go_on {
+        let mut from = keys::GC_QUEUE.to_vec();
+        // Pinned chunks met so far, so that one queued twice counts once;
+        // only writers in flight pin, so this stays small.
+        let mut pinned = std::collections::HashSet::new();
+        while go_on {
+            let batch: Vec<Vec<u8>> = self
+                .inner
+                .meta
+                .scan_from(keys::GC_QUEUE, &from)
+                .take(GC_BATCH)
+                .map(|e| e.map(|(k, _)| k))
+                .collect::<Result<_>>()?;
+            let Some(last) = batch.last() else {
                 break;
-            }
+            };
+            from = last.clone();
+            from.push(0);
             // Holding the pin table across the commit makes "not pinned,
             // so free it" atomic against a writer pinning it.
             let pins = self.inner.pins.chunks.lock();
             let mut txn = self.inner.meta.begin_upkeep();
             let mut counters = load_counters(&txn)?;
             let mut packs: HashMap<u64, PackRecord> = HashMap::new();
-            for qkey in batch {
+            let mut freed: Vec<Location> = Vec::new();
+            for qkey in &batch {
                 let body = &qkey[keys::GC_QUEUE.len()..];
                 let freed_ns = u64::from_be_bytes(body[..8].try_into().expect("8 bytes")) as i64;
                 let id = ChunkId(body[8..40].try_into().expect("32 bytes"));
@@ -189,10 +204,16 @@ impl Store {
                     txn.delete(qkey.clone());
                     continue;
                 }
-                if freed_ns > cutoff || pins.contains_key(&id) {
-                    // A chunk can be queued more than once (at its indexing
-                    // and when it lost its last reference): count it once.
-                    if kept.insert(id) {
+                if freed_ns > cutoff {
+                    // Within its grace period. (A chunk queued at its
+                    // indexing and again at its last reference, both within
+                    // the period, counts twice: no set of the whole queue
+                    // is kept to tell.)
+                    report.chunks_kept += 1;
+                    continue;
+                }
+                if pins.contains_key(&id) {
+                    if pinned.insert(id) {
                         report.chunks_kept += 1;
                     }
                     continue;
@@ -228,13 +249,12 @@ impl Store {
             // (`store/benches/upkeep.rs`: p50 1.06-1.41 times idle beside a
             // paced GC without this, 0.95-1.02 with it).
             self.inner.meta.sync()?;
+            // Only now that no durable record names them may their bytes go.
+            if let Err(e) = self.inner.packs.release(&freed) {
+                tracing::warn!(error = %e, "could not give back the space of freed chunks; compaction will");
+            }
             done += batch.len() as u64;
             go_on = progress(step(done));
-        }
-        self.inner.meta.sync()?;
-        // Only now that no durable record names them may their bytes go.
-        if let Err(e) = self.inner.packs.release(&freed) {
-            tracing::warn!(error = %e, "could not give back the space of freed chunks; compaction will");
         }
         Ok(report)
     }
@@ -242,7 +262,8 @@ impl Store {
     /// What [`Store::gc`] would free now, without freeing anything: the
     /// chunks its queue holds that nothing references, past their grace
     /// period and pinned by no writer (`chunks_freed`, `bytes_freed`), and
-    /// those it would keep for now (`chunks_kept`).
+    /// those it would keep for now (`chunks_kept`). Its memory grows with
+    /// what a pass would free, not with the whole queue.
     pub fn gc_preview(&self) -> Result<GcReport> {
         let Some(_one) = one_at_a_time(&self.inner.collecting, "gc", &mut |_| true) else {
             return Ok(GcReport::default());
@@ -261,11 +282,17 @@ impl Store {
             let Some(rec) = self.inner.meta.get_rec::<ChunkRecord>(&keys::chunk(&id))? else {
                 continue;
             };
-            // A chunk can be queued more than once: counted once.
-            if rec.refs > 0 || !seen.insert(id) {
+            if rec.refs > 0 {
                 continue;
             }
-            if freed_ns > cutoff || self.inner.pins.chunks.lock().contains_key(&id) {
+            // Counted as the pass counts: each entry within the grace
+            // period, a chunk past it once (the pass frees it at its first
+            // entry, and its second finds no record).
+            if freed_ns > cutoff {
+                report.chunks_kept += 1;
+            } else if !seen.insert(id) {
+                continue;
+            } else if self.inner.pins.chunks.lock().contains_key(&id) {
                 report.chunks_kept += 1;
             } else {
                 report.chunks_freed += 1;
