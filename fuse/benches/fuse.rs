@@ -180,7 +180,9 @@ impl Settings {
             self.tree.1
         );
         println!(
-            "  sides    Alexander = in-process mount (MountOptions::default(): 4 threads, 1 s TTL) over a store in {};",
+            "  sides    Alexander = in-process mount (MountOptions::default(): 4 threads, {} s TTL, {} s for missing names) over a store in {};",
+            alexander_fuse::DEFAULT_TTL.as_secs(),
+            alexander_fuse::DEFAULT_NEGATIVE_TTL.as_secs(),
             dir.display()
         );
         println!("           native = a directory there; bindfs = bindfs of a directory there");
@@ -935,7 +937,7 @@ fn metadata_figure(s: &Settings, sides: &Sides, t: &mut Table) -> Res<()> {
         ("unlink", "unlink of a closed file"),
         (
             "stat",
-            "stat of a file not looked up for over a second (the mount's attribute cache time), so every call reaches the filesystem",
+            "stat of a file not looked up for longer than the mount's attribute cache time, so every call reaches the filesystem",
         ),
     ];
     let mut figures: Vec<Figure> = calls
@@ -994,7 +996,7 @@ fn metadata_figure(s: &Settings, sides: &Sides, t: &mut Table) -> Res<()> {
                 }
             })? * 2.0,
             {
-                std::thread::sleep(Duration::from_millis(1100));
+                std::thread::sleep(alexander_fuse::DEFAULT_TTL + Duration::from_millis(100));
                 each(&mut |i| {
                     if !i.is_multiple_of(2) {
                         fs::metadata(path("b", i)).map(drop)
