@@ -271,7 +271,9 @@ fn mount_store(
     let options = alexander_fuse::MountOptions {
         read_only: args.read_only,
         allow_other: args.allow_other,
-        ttl: std::time::Duration::from_secs(args.mount_cache_secs.unwrap_or(1)),
+        ttl: args
+            .mount_cache_secs
+            .map_or(alexander_fuse::DEFAULT_TTL, std::time::Duration::from_secs),
         uid: args.mount_uid.unwrap_or(defaults.uid),
         gid: args.mount_gid.unwrap_or(defaults.gid),
         bucket: args.bucket.clone(),

@@ -3,7 +3,9 @@
 //! one run on the same machine: sequential write with fsync, cold
 //! sequential read, creation of many small files, `rsync -a` of a tree
 //! (first run and no-op re-run), the time of single metadata calls
-//! (chmod, utimens, rename, unlink, stat), and `cp` of a large file.
+//! (chmod, utimens, rename, unlink, stat), `cp` of a large file, and the
+//! rates of metadata calls over many files (create, stat, readdir, rename,
+//! unlink, mkdir, rmdir: figure 7, issue 16's table).
 //!
 //! `cargo bench -p alexander-fuse --bench fuse` prints the table (progress
 //! goes to stderr). Run without `--bench`, as `cargo test --all-targets`
@@ -21,11 +23,12 @@
 //! - `ALEXANDER_BENCH_FUSE_GIB`: size of the sequential file (default 1).
 //! - `ALEXANDER_BENCH_FILES`: small files (default 10,000).
 //! - `ALEXANDER_BENCH_ROUNDS`: rounds of the sequential write (default 3;
-//!   1 when quick). The sides take turns, each round starting with the
+//!   1 when quick) and of the metadata rates (default 3, quick too). The sides take turns, each round starting with the
 //!   next one; before every write the machine syncs and waits until its
 //!   dirty pages have drained. The table shows each side's median, a note
 //!   every round.
-//! - `ALEXANDER_BENCH_ONLY=1,2`: only these figures (to profile one).
+//! - `ALEXANDER_BENCH_ONLY=1,2`: only these figures (to profile one;
+//!   `ALEXANDER_BENCH_ONLY=7` for the metadata rates alone).
 //! - `ALEXANDER_BENCH_SIDES=alexander`: only these sides (of `alexander`,
 //!   `native`, `bindfs`).
 //! - `ALEXANDER_BENCH_COLD=0`: read warm instead of dropping the page
@@ -85,6 +88,8 @@ struct Settings {
     sides: Vec<String>,
     /// Rounds of the sequential write figure.
     rounds: usize,
+    /// Rounds of the metadata rates (figure 7).
+    meta_rounds: usize,
 }
 
 impl Settings {
@@ -139,6 +144,9 @@ impl Settings {
             rounds: env_f64("ALEXANDER_BENCH_ROUNDS")
                 .map_or(if mode == Mode::Full { 3 } else { 1 }, |n| n as usize)
                 .max(1),
+            meta_rounds: env_f64("ALEXANDER_BENCH_ROUNDS")
+                .map_or(if mode == Mode::Smoke { 1 } else { 3 }, |n| n as usize)
+                .max(1),
             mode,
             seq: seq.max(BLOCK as u64),
             files: files.max(1),
@@ -172,7 +180,9 @@ impl Settings {
             self.tree.1
         );
         println!(
-            "  sides    Alexander = in-process mount (MountOptions::default(): 4 threads, 1 s TTL) over a store in {};",
+            "  sides    Alexander = in-process mount (MountOptions::default(): 4 threads, {} s TTL, {} s for missing names) over a store in {};",
+            alexander_fuse::DEFAULT_TTL.as_secs(),
+            alexander_fuse::DEFAULT_NEGATIVE_TTL.as_secs(),
             dir.display()
         );
         println!("           native = a directory there; bindfs = bindfs of a directory there");
@@ -594,6 +604,9 @@ fn run(s: &Settings, dir: &Path, sides: &mut Sides, t: &mut Table) -> Res<()> {
     if s.wants(6) {
         copy_figure(s, sides, t, &data)?;
     }
+    if s.wants(7) {
+        rates_figure(s, sides, t)?;
+    }
     Ok(())
 }
 
@@ -924,7 +937,7 @@ fn metadata_figure(s: &Settings, sides: &Sides, t: &mut Table) -> Res<()> {
         ("unlink", "unlink of a closed file"),
         (
             "stat",
-            "stat of a file not looked up for over a second (the mount's attribute cache time), so every call reaches the filesystem",
+            "stat of a file not looked up for longer than the mount's attribute cache time, so every call reaches the filesystem",
         ),
     ];
     let mut figures: Vec<Figure> = calls
@@ -983,7 +996,7 @@ fn metadata_figure(s: &Settings, sides: &Sides, t: &mut Table) -> Res<()> {
                 }
             })? * 2.0,
             {
-                std::thread::sleep(Duration::from_millis(1100));
+                std::thread::sleep(alexander_fuse::DEFAULT_TTL + Duration::from_millis(100));
                 each(&mut |i| {
                     if !i.is_multiple_of(2) {
                         fs::metadata(path("b", i)).map(drop)
@@ -1086,4 +1099,147 @@ fn rsync_run(src: &Path, dest: &Path) -> Res<(Duration, u64)> {
         .and_then(|n| n.trim().replace(',', "").parse().ok())
         .unwrap_or(0);
     Ok((d, moved))
+}
+
+/// The calls of figure 7, in the order each round makes them.
+const RATES: [(&str, &str, &str); 7] = [
+    (
+        "create",
+        "files/s",
+        "open(O_CREAT|O_WRONLY) + close of a new, empty file",
+    ),
+    ("stat", "calls/s", "stat of each file just created"),
+    (
+        "readdir",
+        "entries/s",
+        "the directory of all the files listed (names and types), 3 times",
+    ),
+    (
+        "rename",
+        "calls/s",
+        "rename to a new name in the same directory",
+    ),
+    ("unlink", "calls/s", "unlink of a closed file"),
+    (
+        "mkdir",
+        "calls/s",
+        "mkdir of a new directory (a tenth as many as files)",
+    ),
+    ("rmdir", "calls/s", "rmdir of an empty directory"),
+];
+
+/// 7: rates of metadata calls over `s.files` files, in rounds, each round
+/// starting with the next side; the median of each side, the range in the
+/// note. Goal (issue 16): each call >= 3x bindfs, readdir >= 1x.
+fn rates_figure(s: &Settings, sides: &Sides, t: &mut Table) -> Res<()> {
+    let n = s.files;
+    let dirs = (n / 10).max(1);
+    let order = sides.each(s);
+    // samples[call][side] = one rate a round.
+    let mut samples: Vec<Vec<Vec<f64>>> = vec![vec![vec![]; order.len()]; RATES.len()];
+    for round in 0..s.meta_rounds {
+        for i in 0..order.len() {
+            let k = (round + i) % order.len();
+            let (side, root) = &order[k];
+            eprintln!("7: metadata rates, {}, round {}", name(*side), round + 1);
+            let rates = metadata_rates(&root.join(format!("rates{round}")), n, dirs)?;
+            for (c, r) in rates.into_iter().enumerate() {
+                samples[c][k].push(r);
+            }
+        }
+    }
+    for (c, (call, unit, what)) in RATES.iter().enumerate() {
+        let count = if matches!(*call, "mkdir" | "rmdir") {
+            dirs
+        } else {
+            n
+        };
+        let mut f = Figure::new(format!("7 {call}, {count}"), unit, true);
+        let mut ranges = Vec::new();
+        for (k, (side, _)) in order.iter().enumerate() {
+            let v = &samples[c][k];
+            f.set(*side, median(v));
+            let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = v.iter().copied().fold(0.0, f64::max);
+            ranges.push(format!("{} {}-{}", short(*side), rate(lo), rate(hi)));
+        }
+        let goal = if *call == "readdir" { 1.0 } else { 3.0 };
+        let met = match f.vs(f.bindfs) {
+            Some(r) if r >= goal => " [met]",
+            Some(_) => " [MISSED]",
+            None => "",
+        };
+        f.note = format!(
+            "{what}; goal >= {goal}x bindfs{met}; range of {} round(s): {}",
+            s.meta_rounds,
+            ranges.join(", ")
+        );
+        t.rows.push(f);
+    }
+    Ok(())
+}
+
+fn short(side: Side) -> &'static str {
+    match side {
+        Side::Alexander => "A",
+        Side::Native => "n",
+        Side::Bindfs => "b",
+    }
+}
+
+/// A rate for a note: 2.9k, 370k, 1.4M.
+fn rate(v: f64) -> String {
+    match v {
+        v if v >= 1e6 => format!("{:.1}M", v / 1e6),
+        v if v >= 1e4 => format!("{:.0}k", v / 1e3),
+        v if v >= 1e3 => format!("{:.1}k", v / 1e3),
+        v => format!("{v:.0}"),
+    }
+}
+
+/// One round of figure 7 in a new directory `dir`: the rate of each call
+/// of [`RATES`], in its order. Leaves `dir` empty.
+fn metadata_rates(dir: &Path, n: usize, dirs: usize) -> Res<Vec<f64>> {
+    use std::os::unix::fs::OpenOptionsExt;
+    fs::create_dir(dir)?;
+    let path = |prefix: &str, i: usize| dir.join(format!("{prefix}{i:06}"));
+    let rate = |count: usize, f: &mut dyn FnMut(usize) -> io::Result<()>| -> Res<f64> {
+        let start = Instant::now();
+        for i in 0..count {
+            f(i)?;
+        }
+        Ok(count as f64 / start.elapsed().as_secs_f64())
+    };
+    let create = rate(n, &mut |i| {
+        fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o644)
+            .open(path("a", i))
+            .map(drop)
+    })?;
+    let stat = rate(n, &mut |i| fs::metadata(path("a", i)).map(drop))?;
+    let passes = 3;
+    let mut seen = 0;
+    let readdir = rate(passes, &mut |_| {
+        for e in fs::read_dir(dir)? {
+            e?.file_type()?;
+            seen += 1;
+        }
+        Ok(())
+    })? * n as f64;
+    if seen != passes * n {
+        return Err(format!(
+            "{}: listed {seen} entries, not {}",
+            dir.display(),
+            passes * n
+        )
+        .into());
+    }
+    let rename = rate(n, &mut |i| fs::rename(path("a", i), path("b", i)))?;
+    let unlink = rate(n, &mut |i| fs::remove_file(path("b", i)))?;
+    let mkdir = rate(dirs, &mut |i| fs::create_dir(path("d", i)))?;
+    let rmdir = rate(dirs, &mut |i| fs::remove_dir(path("d", i)))?;
+    fs::remove_dir(dir)?;
+    Ok(vec![create, stat, readdir, rename, unlink, mkdir, rmdir])
 }

@@ -28,6 +28,9 @@ pub struct FuseFs {
     pub(crate) fs: std::sync::Arc<Fs>,
     /// How long the kernel may cache entries and attributes.
     pub(crate) ttl: Duration,
+    /// How long the kernel may cache a name found missing (in a live
+    /// directory, see `Fs::caches_absence`).
+    pub(crate) negative_ttl: Duration,
     /// Operations answered, counted and timed by callback.
     pub(crate) metrics: crate::metrics::FuseMetrics,
 }
@@ -78,6 +81,27 @@ fn file_attr(a: &Attr) -> FileAttr {
             Some(Special::CharDevice { rdev } | Special::BlockDevice { rdev }) => rdev,
             _ => 0,
         },
+        blksize: BLOCK,
+        flags: 0,
+    }
+}
+
+/// The attributes of a negative entry: inode 0 says the name is missing.
+fn missing() -> FileAttr {
+    FileAttr {
+        ino: INodeNo(0),
+        size: 0,
+        blocks: 0,
+        atime: SystemTime::UNIX_EPOCH,
+        mtime: SystemTime::UNIX_EPOCH,
+        ctime: SystemTime::UNIX_EPOCH,
+        crtime: SystemTime::UNIX_EPOCH,
+        kind: FileType::RegularFile,
+        perm: 0,
+        nlink: 0,
+        uid: 0,
+        gid: 0,
+        rdev: 0,
         blksize: BLOCK,
         flags: 0,
     }
@@ -177,7 +201,17 @@ impl Filesystem for FuseFs {
 
     fn lookup(&self, _req: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEntry) {
         let _op = self.metrics.start("lookup");
-        self.entry("lookup", self.fs.lookup(parent.0, name.as_bytes()), reply);
+        match self.fs.lookup(parent.0, name.as_bytes()) {
+            // An entry of inode 0 is the kernel's negative entry: the name
+            // is missing, and the next lookup of it within the time is
+            // answered without asking (a create there makes it positive).
+            Err(FsError::NotFound)
+                if !self.negative_ttl.is_zero() && self.fs.caches_absence(parent.0) =>
+            {
+                reply.entry(&self.negative_ttl, &missing(), Generation(0))
+            }
+            r => self.entry("lookup", r, reply),
+        }
     }
 
     fn forget(&self, _req: &Request, ino: INodeNo, nlookup: u64) {

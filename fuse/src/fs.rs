@@ -469,27 +469,74 @@ impl Fs {
     /// `bucket/key` changed outside the mount (over S3): drops what the
     /// kernel caches of it and of its name, and returns once the kernel has
     /// been told (or after 5 s at most). Keys the kernel never saw
-    /// are ignored.
+    /// are ignored. A key that did not exist may have left the kernel a
+    /// cached absence (see [`Fs::caches_absence`]) of its name or of one of
+    /// its directories: the name under the nearest directory the mount
+    /// knows is dropped too. An empty key (a change to the bucket or to
+    /// keys the hook does not name, as DeleteObjects) drops every name of
+    /// the bucket the kernel holds, and the bucket's own.
     pub fn invalidate_key(&self, bucket: &str, key: &str) {
         self.forget_subdirs(bucket, key);
         let path = key.trim_end_matches('/');
-        let (ino, parent) = {
-            let t = self.inodes.lock();
-            (t.find(bucket, path), t.find(bucket, parent_of(path)))
-        };
-        if let Some(ino) = ino {
-            self.inval_inode(ino);
-        }
-        if let Some(parent) = parent
-            && !path.is_empty()
+        let mut entries = Vec::new();
+        let mut inodes = Vec::new();
         {
-            self.inval_entry(parent, path);
+            let t = self.inodes.lock();
+            if path.is_empty() {
+                for (p, ino) in t.live_paths(bucket) {
+                    inodes.push(ino);
+                    if let Some(parent) = t.find(bucket, parent_of(&p))
+                        && !p.is_empty()
+                    {
+                        entries.push((parent, p));
+                    }
+                }
+                // The bucket's name in the mount root, when the root lists
+                // buckets (a bucket made or deleted over S3).
+                if self.config.bucket.is_none() {
+                    entries.push((ROOT_INO, bucket.to_owned()));
+                }
+            } else {
+                inodes.extend(t.find(bucket, path));
+                // The nearest directory the kernel can have looked in.
+                let mut name = path;
+                loop {
+                    let dir = parent_of(name);
+                    if let Some(parent) = t.find(bucket, dir) {
+                        entries.push((parent, name.to_owned()));
+                        break;
+                    }
+                    if dir.is_empty() {
+                        break;
+                    }
+                    name = dir;
+                }
+            }
         }
-        if (ino.is_some() || parent.is_some())
+        for ino in &inodes {
+            self.inval_inode(*ino);
+        }
+        for (parent, name) in &entries {
+            self.inval_entry(*parent, name);
+        }
+        if !(inodes.is_empty() && entries.is_empty())
             && let Some(n) = self.notifier.get()
         {
             n.settle();
         }
+    }
+
+    /// Whether a name found missing in directory `parent` may be cached as
+    /// missing by the kernel (a negative entry): in a live directory of a
+    /// bucket, where every name that appears later comes from the mount
+    /// itself (the kernel then knows) or from a change over S3, which
+    /// [`Fs::invalidate_key`] reports. Not at a root listing buckets, nor
+    /// in a history folder.
+    pub fn caches_absence(&self, parent: u64) -> bool {
+        self.inodes
+            .lock()
+            .get(parent)
+            .is_some_and(|n| n.is_live() && !n.is_root() && n.kind == Kind::Dir)
     }
 
     /// The overlay of `ino`, if one is open.

@@ -428,6 +428,17 @@ impl InodeTable {
         }
     }
 
+    /// The live paths of `bucket` the table holds an inode for (the
+    /// bucket's root, `""`, included), with their inodes.
+    pub fn live_paths(&self, bucket: &str) -> Vec<(String, u64)> {
+        let from = (bucket.to_owned(), View::Live, String::new());
+        self.by_path
+            .range(from..)
+            .take_while(|((b, v, _), _)| b == bucket && *v == View::Live)
+            .map(|((_, _, path), ino)| (path.clone(), *ino))
+            .collect()
+    }
+
     /// How many inodes the table holds (for tests and statistics).
     pub fn len(&self) -> usize {
         self.by_ino.len()

@@ -46,6 +46,12 @@ pub struct MountOptions {
     /// made over S3 do when reported to [`MountHandle::invalidate_key`],
     /// or when this runs out.
     pub ttl: Duration,
+    /// How long the kernel caches a name found missing in a bucket's
+    /// directory (at most `ttl`; zero caches none). A name made over S3
+    /// drops it when reported to [`MountHandle::invalidate_key`] with its
+    /// key; one the report cannot name (a POST form upload, a command
+    /// run in the server) shows when this runs out.
+    pub negative_ttl: Duration,
     /// Threads serving requests.
     pub threads: usize,
     /// Mount this bucket (which must exist) as the root, instead of the
@@ -59,6 +65,17 @@ pub struct MountOptions {
     pub metrics: FuseMetrics,
 }
 
+/// How long the kernel caches names and attributes by default. The mount
+/// drops them itself on every change it makes or is told of (over S3), so
+/// the time only bounds changes nobody reports: lifecycle expiry and
+/// `alexander` commands run in the server.
+pub const DEFAULT_TTL: Duration = Duration::from_secs(10);
+
+/// How long the kernel caches a missing name by default: short, since a
+/// name made where the change report cannot say which (a POST form upload,
+/// a command run in the server) shows only once it runs out.
+pub const DEFAULT_NEGATIVE_TTL: Duration = Duration::from_secs(1);
+
 impl Default for MountOptions {
     fn default() -> Self {
         MountOptions {
@@ -66,7 +83,8 @@ impl Default for MountOptions {
             allow_other: false,
             uid: current_uid(),
             gid: current_gid(),
-            ttl: Duration::from_secs(1),
+            ttl: DEFAULT_TTL,
+            negative_ttl: DEFAULT_NEGATIVE_TTL,
             threads: 4,
             bucket: None,
             user: alexander_store::access::ROOT_USER.to_owned(),
@@ -231,6 +249,7 @@ pub fn mount(store: Store, mountpoint: &Path, options: MountOptions) -> io::Resu
     let adapter = adapter::FuseFs {
         fs: fs.clone(),
         ttl: options.ttl,
+        negative_ttl: options.negative_ttl.min(options.ttl),
         metrics: options.metrics.clone(),
     };
     let mut config = fuser::Config::default();

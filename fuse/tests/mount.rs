@@ -730,3 +730,90 @@ fn cp_inside_the_mount_shares_chunks() {
     drop((input, output));
     assert!(fs::read(b.join("part")).unwrap() == data[1000..6000]);
 }
+
+/// With a long kernel cache, names found missing are cached as missing
+/// (negative entries), yet a change reported as S3 reports it
+/// (`invalidate_key`) shows at once: a new name, a name under directories
+/// that were missing too, and names deleted by a change the report cannot
+/// name one by one (an empty key, as DeleteObjects). A new bucket shows at
+/// once without a report of its name: the root caches no missing name.
+#[test]
+fn a_long_cache_keeps_missing_names_until_a_change_over_s3_reports_them() {
+    let options = alexander_fuse::MountOptions {
+        ttl: Duration::from_secs(60),
+        negative_ttl: Duration::from_secs(60),
+        ..alexander_fuse::MountOptions::default()
+    };
+    let Some(s) = common::MountedSession::with(Default::default(), options, |_| {}) else {
+        return;
+    };
+    let b = s.path().join("neg");
+    fs::create_dir(&b).unwrap();
+    let put = |key: &str, body: &[u8]| {
+        s.store
+            .put_object("neg", key, body, PutOptions::default())
+            .unwrap();
+    };
+
+    // Missing, then put without a report: the kernel answers from its
+    // negative entry, so the name stays missing (the cache is real).
+    assert_eq!(
+        errno(&fs::metadata(b.join("new.txt")).unwrap_err()),
+        libc::ENOENT
+    );
+    put("new.txt", b"first");
+    assert_eq!(
+        errno(&fs::metadata(b.join("new.txt")).unwrap_err()),
+        libc::ENOENT
+    );
+    // Reported: it shows at once.
+    s.invalidate_key("neg", "new.txt");
+    assert_eq!(fs::read(b.join("new.txt")).unwrap(), b"first");
+
+    // A key under directories that were missing: the missing name is
+    // the top one, under the nearest directory the mount knows.
+    assert_eq!(
+        errno(&fs::metadata(b.join("d1")).unwrap_err()),
+        libc::ENOENT
+    );
+    put("d1/d2/f.txt", b"deep");
+    s.invalidate_key("neg", "d1/d2/f.txt");
+    assert_eq!(fs::read(b.join("d1/d2/f.txt")).unwrap(), b"deep");
+    // One level down, the missing name is the middle one.
+    assert_eq!(
+        errno(&fs::metadata(b.join("d1/e2")).unwrap_err()),
+        libc::ENOENT
+    );
+    put("d1/e2/e3/g.txt", b"middle");
+    s.invalidate_key("neg", "d1/e2/e3/g.txt");
+    assert_eq!(fs::read(b.join("d1/e2/e3/g.txt")).unwrap(), b"middle");
+
+    // Names the kernel holds, deleted by a change reported for the bucket
+    // as a whole.
+    fs::write(b.join("x"), b"x").unwrap();
+    fs::write(b.join("d1/y"), b"y").unwrap();
+    assert!(b.join("x").exists() && b.join("d1/y").exists());
+    s.store.delete_object("neg", "x", None).unwrap();
+    s.store.delete_object("neg", "d1/y", None).unwrap();
+    s.invalidate_key("neg", "");
+    assert_eq!(errno(&fs::metadata(b.join("x")).unwrap_err()), libc::ENOENT);
+    assert_eq!(
+        errno(&fs::metadata(b.join("d1/y")).unwrap_err()),
+        libc::ENOENT
+    );
+
+    // A name made through the mount where one was missing: the kernel
+    // turns its own negative entry positive.
+    assert_eq!(
+        errno(&fs::metadata(b.join("made")).unwrap_err()),
+        libc::ENOENT
+    );
+    fs::write(b.join("made"), b"here").unwrap();
+    assert_eq!(fs::read(b.join("made")).unwrap(), b"here");
+
+    // The root caches no missing bucket.
+    let nb = s.path().join("later");
+    assert_eq!(errno(&fs::metadata(&nb).unwrap_err()), libc::ENOENT);
+    s.store.create_bucket("later").unwrap();
+    assert!(nb.is_dir());
+}
