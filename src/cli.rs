@@ -409,7 +409,7 @@ pub struct ServeArgs {
     #[arg(long, env = "ALEXANDER_MOUNT_READ_ONLY", requires = "mount", help_heading = MOUNT)]
     pub read_only: bool,
 
-    /// Seconds the kernel may cache names and attributes of the mount [default: 10]
+    /// Seconds the kernel may cache names and attributes of the mount [default: 1]
     ///
     /// Changes made through the mount or over S3 drop the cached entries at
     /// once, so a longer time costs no staleness for them.

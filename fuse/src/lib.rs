@@ -69,7 +69,7 @@ pub struct MountOptions {
 /// drops them itself on every change it makes or is told of (over S3), so
 /// the time only bounds changes nobody reports: lifecycle expiry and
 /// `alexander` commands run in the server.
-pub const DEFAULT_TTL: Duration = Duration::from_secs(10);
+pub const DEFAULT_TTL: Duration = Duration::from_secs(1);
 
 /// How long the kernel caches a missing name by default: short, since a
 /// name made where the change report cannot say which (a POST form upload,
