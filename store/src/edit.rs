@@ -480,9 +480,73 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::crc::{CRC64NVME_KEY, crc64nvme, crc64nvme_value};
+    use crate::{Config, PutOptions};
     use proptest::prelude::*;
 
     const B: u64 = ZERO_BLOCK;
+
+    /// An edit of a file whose chunks were stored before chunk records
+    /// kept a CRC gets no checksum (nor keeps its base's); once every
+    /// chunk it uses has a CRC, it gets one again.
+    #[test]
+    fn chunks_without_a_crc_leave_an_edit_without_a_checksum() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), Config::default()).unwrap();
+        store.create_bucket("bkt").unwrap();
+        let data: Vec<u8> = (0..3_000_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        store
+            .put_file("bkt", "f", &data[..], PutOptions::default())
+            .unwrap();
+        // As a chunk record of format 2 is read: no CRC.
+        let mut txn = store.inner.meta.begin();
+        for (k, v) in txn.scan(keys::CHUNKS).unwrap() {
+            let mut rec: ChunkRecord = crate::records::decode(&v).unwrap();
+            rec.crc64nvme = None;
+            txn.put_rec(k, &rec);
+        }
+        txn.commit().unwrap();
+        let base = store.head_object("bkt", "f", At::Current).unwrap();
+        assert!(base.meta.extra.contains_key(CRC64NVME_KEY));
+        let edit = |size: u64| {
+            let mut read_at = |_: u64, buf: &mut [u8]| {
+                buf.fill(1);
+                Ok(())
+            };
+            store
+                .write_edit(
+                    EditRequest {
+                        bucket: "bkt",
+                        key: "f",
+                        base: Some(At::Current),
+                        size,
+                        meta: base.meta.clone(),
+                        condition: None,
+                    },
+                    Overlay {
+                        dirty: &[(10, 20)],
+                        zeros: &[],
+                        read_at: &mut read_at,
+                    },
+                )
+                .unwrap()
+        };
+        let edited = edit(data.len() as u64);
+        assert!(edited.etag.ends_with(&format!(
+            "-{}",
+            resolve(&store, "bkt", "f", At::Current).unwrap().manifest.chunks().len()
+        )));
+        assert!(!edited.meta.extra.contains_key(CRC64NVME_KEY), "{edited:?}");
+        // Cut down to its first, re-chunked bytes: every chunk has a CRC.
+        let short = edit(1000);
+        let mut want = data[..1000].to_vec();
+        want[10..20].fill(1);
+        assert_eq!(
+            short.meta.extra.get(CRC64NVME_KEY),
+            Some(&crc64nvme_value(crc64nvme(&want)))
+        );
+        assert!(store.fsck(true).unwrap().is_clean());
+    }
 
     #[test]
     fn a_long_hole_becomes_whole_blocks_at_its_end() {

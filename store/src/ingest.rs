@@ -564,3 +564,148 @@ pub(crate) fn to_store(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chunker::ChunkerConfig;
+    use crate::crc::{CRC64NVME_KEY, crc64nvme_value};
+    use crate::records::ChunkRecord;
+    use crate::{At, Config, PutOptions};
+    use md5::Digest;
+    use rand::{RngCore, SeedableRng, rngs::StdRng};
+
+    fn seeded(len: usize, seed: u64) -> Vec<u8> {
+        let mut data = vec![0u8; len];
+        StdRng::seed_from_u64(seed).fill_bytes(&mut data);
+        data
+    }
+
+    /// Small chunks, so that a few hundred KiB make many.
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = Config {
+            chunker: ChunkerConfig {
+                min: 1024,
+                avg: 4096,
+                max: 16384,
+            },
+            ..Config::default()
+        };
+        let store = Store::open(dir.path(), cfg).unwrap();
+        store.create_bucket("bkt").unwrap();
+        (dir, store)
+    }
+
+    fn record(store: &Store, id: &ChunkId) -> ChunkRecord {
+        store.inner.meta.get_rec(&keys::chunk(id)).unwrap().unwrap()
+    }
+
+    /// The bytes of each chunk of a manifest, cut from the stream.
+    fn pieces<'a>(manifest: &Manifest, data: &'a [u8]) -> Vec<(ChunkId, &'a [u8])> {
+        let mut at = 0;
+        manifest
+            .chunks()
+            .iter()
+            .map(|c| {
+                let piece = &data[at..at + c.len as usize];
+                at += c.len as usize;
+                (c.id, piece)
+            })
+            .collect()
+    }
+
+    /// A mount ingest computes no MD5, of the stream or of any chunk: the
+    /// result has none and neither has any chunk record it made, while
+    /// each record keeps its chunk's CRC64NVME and the stream's CRC is
+    /// that of its bytes. An S3 ingest of other bytes computes both MD5s.
+    #[test]
+    fn a_mount_ingest_computes_no_md5() {
+        let (_d, store) = store();
+        // Many chunks (the helper thread) and one (inline).
+        for (len, seed) in [(300_000, 1), (600, 2)] {
+            let data = seeded(len, seed);
+            let mut got = store.ingest(&data[..], EtagKind::ChunkIds).unwrap();
+            store.index(std::mem::take(&mut got.unindexed)).unwrap();
+            assert_eq!(got.md5, None);
+            assert_eq!(got.crc64nvme, Some(crc64nvme(&data)));
+            for (id, piece) in pieces(&got.manifest, &data) {
+                let rec = record(&store, &id);
+                assert_eq!(rec.md5, None, "{len}");
+                assert_eq!(rec.crc64nvme, Some(crc64nvme(piece)), "{len}");
+            }
+
+            let data = seeded(len, seed + 100);
+            let mut got = store.ingest(&data[..], EtagKind::Md5).unwrap();
+            store.index(std::mem::take(&mut got.unindexed)).unwrap();
+            assert_eq!(got.md5, Some(md5::Md5::digest(&data).into()));
+            assert_eq!(got.crc64nvme, None);
+            for (id, piece) in pieces(&got.manifest, &data) {
+                let rec = record(&store, &id);
+                assert_eq!(rec.md5, Some(md5::Md5::digest(piece).into()));
+                assert_eq!(rec.crc64nvme, Some(crc64nvme(piece)));
+            }
+        }
+    }
+
+    /// A known chunk met again adds its CRC to the stream's without being
+    /// stored: the stream's CRC still covers every byte.
+    #[test]
+    fn known_chunks_count_in_the_streams_crc() {
+        let (_d, store) = store();
+        let data = seeded(200_000, 3);
+        store
+            .put_object("bkt", "first", &data[..], PutOptions::default())
+            .unwrap();
+        let mut twice = data.clone();
+        twice.extend_from_slice(&seeded(50_000, 4));
+        twice.extend_from_slice(&data);
+        let got = store.ingest(&twice[..], EtagKind::ChunkIds).unwrap();
+        assert_eq!(got.crc64nvme, Some(crc64nvme(&twice)));
+        assert!(got.unindexed.len() < got.manifest.chunks().len() / 2);
+    }
+
+    /// A file the mount writes: `hex(md5(chunk ids))-N` and the CRC64NVME
+    /// of its bytes in its metadata, replacing a checksum its metadata
+    /// carried; an S3 put of the same bytes: their MD5, and no checksum it
+    /// was not given.
+    #[test]
+    fn put_file_has_a_chunk_id_etag_and_a_crc() {
+        let (_d, store) = store();
+        let data = seeded(250_000, 5);
+        let mut opts = PutOptions::default();
+        opts.meta
+            .extra
+            .insert("checksum-sha256".into(), "stale".into());
+        let info = store.put_file("bkt", "f", &data[..], opts).unwrap();
+        let rec = crate::objects::resolve(&store, "bkt", "f", At::Current).unwrap();
+        let n = rec.manifest.chunks().len();
+        assert!(n > 10, "{n} chunks");
+        let ids: Vec<u8> = rec.manifest.chunks().iter().flat_map(|c| c.id.0).collect();
+        let want = format!("{}-{n}", hex::encode(md5::Md5::digest(&ids)));
+        assert_eq!(info.etag, want);
+        assert_eq!(rec.etag, want);
+        assert_eq!(
+            info.meta.extra.get(CRC64NVME_KEY),
+            Some(&crc64nvme_value(crc64nvme(&data)))
+        );
+        assert!(!info.meta.extra.contains_key("checksum-sha256"));
+
+        let s3 = store
+            .put_object("bkt", "g", &data[..], PutOptions::default())
+            .unwrap();
+        assert_eq!(s3.etag, hex::encode(md5::Md5::digest(&data)));
+        assert!(s3.meta.extra.is_empty());
+
+        // Empty: the MD5 of nothing, and the CRC of nothing.
+        let empty = store
+            .put_file("bkt", "e", &[][..], PutOptions::default())
+            .unwrap();
+        assert_eq!(empty.etag, "d41d8cd98f00b204e9800998ecf8427e");
+        assert_eq!(
+            empty.meta.extra.get(CRC64NVME_KEY).map(String::as_str),
+            Some("AAAAAAAAAAA=")
+        );
+        assert!(store.fsck(true).unwrap().is_clean());
+    }
+}
