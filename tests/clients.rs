@@ -1363,7 +1363,9 @@ fn mount_written_files() {
             .find(|(k, _)| k == "etag")
             .map(|(_, v)| v.trim_matches('"').to_owned())
             .unwrap_or_default();
-        let (hash, n) = etag.split_once('-').unwrap_or_else(|| panic!("{key}: {etag}"));
+        let (hash, n) = etag
+            .split_once('-')
+            .unwrap_or_else(|| panic!("{key}: {etag}"));
         assert!(n.parse::<u32>().is_ok(), "{key}: {etag}");
         assert_ne!(hash, hex::encode(md5::Md5::digest(bytes)), "{key}");
     }
@@ -1452,7 +1454,11 @@ fn mount_written_files() {
         let out = aws.ok_text("s3 sync {} {}", &[&bucket, &synced]);
         assert_eq!(out.trim(), "", "a second download sync copied something");
         let out = aws.ok_text("s3 sync {} {}", &[&synced, &bucket]);
-        assert_eq!(out.trim(), "", "an upload sync of the same files copied something");
+        assert_eq!(
+            out.trim(),
+            "",
+            "an upload sync of the same files copied something"
+        );
     }
 
     // rclone check: matched by size (no MD5 to compare, as for multipart
@@ -1491,7 +1497,10 @@ fn mount_written_files() {
         let log = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "{log}");
         assert!(log.contains("0 differences found"), "{log}");
-        assert!(log.contains(&format!("{n} hashes could not be checked")), "{log}");
+        assert!(
+            log.contains(&format!("{n} hashes could not be checked")),
+            "{log}"
+        );
         assert!(log.contains(&format!("{n} matching files")), "{log}");
         // The same for a multipart upload of the big file, for comparison
         // (without the MD5 rclone keeps in its own uploads' metadata,
@@ -1503,10 +1512,7 @@ fn mount_written_files() {
             &[&format!("{local}/big.bin"), &format!("{multipart}/big.bin")],
         );
         server.assert_multipart(&format!("{b}-mp"), "big.bin", 20 * MIB);
-        let (_, out) = rclone.run(
-            "check --include big.bin {} {}",
-            &[&local, &multipart],
-        );
+        let (_, out) = rclone.run("check --include big.bin {} {}", &[&local, &multipart]);
         let log = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "{log}");
         assert!(log.contains("1 hashes could not be checked"), "{log}");
@@ -1533,10 +1539,7 @@ fn mount_written_files() {
         "no pack record holds damaged.bin's first chunk"
     );
     if let Some(python) = &boto3 {
-        let out = python.ok_text(
-            "mount-damaged {} {} damaged.bin",
-            &[&server.endpoint(), b],
-        );
+        let out = python.ok_text("mount-damaged {} {} damaged.bin", &[&server.endpoint(), b]);
         assert!(out.contains("boto3: the damaged read failed"), "{out}");
     }
     drop(boto3);

@@ -1118,8 +1118,9 @@ fn mount_written_versions_carry_a_chunk_id_etag_and_their_crc() {
     let len = 2_500_000usize;
     let mut left = len;
     while left > 0 {
-        let n = rustix::fs::copy_file_range(&src, Some(&mut off_in), &dst, Some(&mut off_out), left)
-            .unwrap();
+        let n =
+            rustix::fs::copy_file_range(&src, Some(&mut off_in), &dst, Some(&mut off_out), left)
+                .unwrap();
         assert!(n > 0, "copy_file_range copied nothing");
         left -= n;
     }

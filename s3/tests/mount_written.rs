@@ -12,7 +12,9 @@ use std::path::Path;
 
 use alexander_store::{At, EditRequest, ObjectMeta, Overlay, PutOptions};
 use aws_sdk_s3::config::ResponseChecksumValidation;
-use aws_sdk_s3::types::{ChecksumMode, ChecksumType, CompletedMultipartUpload, CompletedPart};
+use aws_sdk_s3::types::{
+    ChecksumMode, ChecksumType, CompletedMultipartUpload, CompletedPart, ObjectAttributes,
+};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use common::*;
@@ -121,6 +123,23 @@ fn mount_written_objects_over_s3() {
         assert_eq!(head.e_tag(), Some(etag.as_str()));
         assert_eq!(head.checksum_crc64_nvme(), Some(crc.as_str()));
         assert_eq!(head.checksum_type(), Some(&ChecksumType::FullObject));
+
+        // GetObjectAttributes: the ETag unquoted, the checksum, no parts.
+        let attrs = s3
+            .get_object_attributes()
+            .bucket(&b)
+            .key("file")
+            .object_attributes(ObjectAttributes::Etag)
+            .object_attributes(ObjectAttributes::Checksum)
+            .object_attributes(ObjectAttributes::ObjectParts)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(attrs.e_tag(), Some(info.etag.as_str()));
+        let sum = attrs.checksum().expect("a checksum");
+        assert_eq!(sum.checksum_crc64_nvme(), Some(crc.as_str()));
+        assert_eq!(sum.checksum_type(), Some(&ChecksumType::FullObject));
+        assert!(attrs.object_parts().is_none(), "{attrs:?}");
 
         // A range: no full-object checksum, which it could not match.
         let part = s3
@@ -248,7 +267,10 @@ fn mount_written_objects_over_s3() {
             .send()
             .await
             .unwrap();
-        assert_eq!(put.e_tag(), Some(format!("\"{}\"", md5_hex(&bytes)).as_str()));
+        assert_eq!(
+            put.e_tag(),
+            Some(format!("\"{}\"", md5_hex(&bytes)).as_str())
+        );
     });
 
     // Damage the file's first chunk where only its CRC64NVME can tell:
@@ -258,7 +280,10 @@ fn mount_written_objects_over_s3() {
         .put_file(&b, "damaged", &other[..], PutOptions::default())
         .unwrap();
     store.flush().unwrap();
-    assert!(damage_unseen(&server.dir.path().join("packs"), &other[..64]));
+    assert!(damage_unseen(
+        &server.dir.path().join("packs"),
+        &other[..64]
+    ));
     rt().block_on(async {
         // The SDK's default asks for the checksum and checks it.
         let got = s3

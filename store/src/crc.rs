@@ -147,10 +147,7 @@ mod tests {
         let parts = [(crc64nvme(b"1234"), 4), (crc64nvme(b"56789"), 5)];
         assert_eq!(CRC64NVME.combine_all(parts), 0xAE8B_1486_0A79_9888);
         let c32 = |d: &[u8]| u64::from(crc32c::crc32c(d));
-        assert_eq!(
-            CRC32C.combine(c32(b"1234"), c32(b"56789"), 5),
-            0xE306_9283
-        );
+        assert_eq!(CRC32C.combine(c32(b"1234"), c32(b"56789"), 5), 0xE306_9283);
         assert_eq!(CRC64NVME.combine_all([]), 0);
         assert_eq!(crc64nvme_value(0), "AAAAAAAAAAA=");
     }

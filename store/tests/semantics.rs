@@ -1102,7 +1102,12 @@ fn format_2_to_4_stores_open_and_are_marked_format_5() {
         // the mount writes whole: the write hashes every byte it is given,
         // known chunks too, so the file still gets its checksum.
         let info = s
-            .put_file("bk1", "f", &b"from an older format"[..], PutOptions::default())
+            .put_file(
+                "bk1",
+                "f",
+                &b"from an older format"[..],
+                PutOptions::default(),
+            )
             .unwrap();
         assert!(info.etag.ends_with("-1"), "{}", info.etag);
         assert!(info.meta.extra.contains_key("checksum-crc64nvme"));
