@@ -65,12 +65,20 @@ struct Server {
     addr: String,
     /// The server's standard error: its log, with one line per request.
     log: PathBuf,
+    /// Where it mounts the store, if it does: a server killed by a failing
+    /// test leaves its mount behind, which the drop clears.
+    mount: Option<PathBuf>,
 }
 
 impl Server {
     /// Starts `serve --listen 127.0.0.1:0` over `dir/data` and waits until
     /// it says it listens and answers /health.
     fn start(dir: &Path) -> Server {
+        Server::start_with(dir, None)
+    }
+
+    /// [`Server::start`], also mounting the store at `mount`.
+    fn start_with(dir: &Path, mount: Option<&Path>) -> Server {
         let log = dir.join("server.log");
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_alexander"));
         for (name, _) in std::env::vars_os() {
@@ -86,6 +94,7 @@ impl Server {
             .arg("--data")
             .arg(dir.join("data"))
             .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(mount.iter().flat_map(|m| [Path::new("--mount"), m]))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(fs::File::create(&log).expect("create the server log"));
@@ -111,7 +120,12 @@ impl Server {
                 );
             }
         };
-        let server = Server { child, addr, log };
+        let server = Server {
+            child,
+            addr,
+            log,
+            mount: mount.map(Path::to_owned),
+        };
         server.wait_healthy();
         server
     }
@@ -253,6 +267,16 @@ impl Drop for Server {
         if let Ok(None) = self.child.try_wait() {
             let _ = self.child.kill();
             let _ = self.child.wait();
+            if let Some(mnt) = &self.mount {
+                let cleared = Command::new("fusermount3")
+                    .args(["-u", "-z"])
+                    .arg(mnt)
+                    .output()
+                    .is_ok_and(|o| o.status.success());
+                if !cleared {
+                    let _ = Command::new("umount").arg("-l").arg(mnt).output();
+                }
+            }
         }
     }
 }
@@ -1252,4 +1276,282 @@ fn s3cmd_client(program: PathBuf, t: &Setup) -> Client<'_> {
         envs: vec![],
         server: &t.server,
     }
+}
+
+// ---------------------------------------------------------------------------
+// Files written through the mount
+
+/// Changes a byte in the middle of the pack record whose data starts with
+/// `start`, and writes the record's CRC-32C again: the store then serves
+/// the wrong byte (damage its own check cannot see, such as a bit flipped
+/// in memory before the record was written), which only an end-to-end
+/// checksum catches. Returns whether such a record was found.
+fn damage_unseen(packs: &Path, start: &[u8]) -> bool {
+    // magic "ALXC", format, flags, reserved u16, length u32 LE, CRC-32C
+    // u32 LE, chunk id [32], data: store/src/packs.rs.
+    const HEADER: usize = 48;
+    for entry in fs::read_dir(packs).unwrap() {
+        let path = entry.unwrap().path();
+        let mut bytes = fs::read(&path).unwrap();
+        let mut at = 0;
+        while at + HEADER <= bytes.len() && &bytes[at..at + 4] == b"ALXC" {
+            let len = u32::from_le_bytes(bytes[at + 8..at + 12].try_into().unwrap()) as usize;
+            let data = at + HEADER..at + HEADER + len;
+            if bytes[data.clone()].starts_with(start) {
+                bytes[data.start + len / 2] ^= 0x01;
+                let crc = crc32c::crc32c(&bytes[data]);
+                bytes[at + 12..at + 16].copy_from_slice(&crc.to_le_bytes());
+                fs::write(&path, bytes).unwrap();
+                return true;
+            }
+            at = data.end;
+        }
+    }
+    false
+}
+
+/// Files written through the mount (streamed, small, in a directory,
+/// edited in place) read by the clients as any object. Their ETags are
+/// `md5(chunk ids)-N`, no MD5 of the bytes, as a multipart upload's are;
+/// their checksum is a full-object CRC64NVME. boto3 downloads them with
+/// its default checksum validation, which checks that CRC, and fails on
+/// bytes damaged where the store's own check cannot see; `aws s3 sync`
+/// (sizes and times, never ETags) syncs them once and then has nothing to
+/// do; `rclone check`, which can compare no MD5 with a `-N` ETag, matches
+/// them by size as it matches multipart uploads, and `--download` by
+/// content.
+#[test]
+fn mount_written_files() {
+    let Some((tmp, data, mnt)) = crate::serve::mount_dirs() else {
+        return;
+    };
+    let dir = tmp.path();
+    let server = Server::start_with(dir, Some(&mnt));
+    let b = "mounted";
+    fs::create_dir(mnt.join(b)).unwrap();
+    let expected = dir.join("expected");
+    let mut files: Vec<(&str, Vec<u8>)> = vec![
+        ("big.bin", noise(20 * MIB, 11)),
+        ("small.txt", noise(3000, 12)),
+        ("dir/nested.bin", noise(MIB, 13)),
+        ("edited.bin", noise(12 * MIB, 14)),
+    ];
+    for (key, bytes) in &files {
+        for root in [mnt.join(b), expected.clone()] {
+            let path = root.join(key);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(&path, bytes).unwrap();
+        }
+    }
+    // An edit in place: a new version, its ETag and CRC from the chunks.
+    {
+        use std::os::unix::fs::FileExt;
+        let f = fs::OpenOptions::new()
+            .write(true)
+            .open(mnt.join(b).join("edited.bin"))
+            .unwrap();
+        f.write_all_at(b"edited in place", 5 * MIB as u64).unwrap();
+    }
+    files[3].1[5 * MIB..5 * MIB + 15].copy_from_slice(b"edited in place");
+    fs::write(expected.join("edited.bin"), &files[3].1).unwrap();
+    let keys: Vec<&str> = files.iter().map(|(k, _)| *k).collect();
+    for (key, bytes) in &files {
+        let (status, headers, _) = server.signed("HEAD", &format!("/{b}/{key}"), "");
+        assert_eq!(status, 200, "HEAD {key}");
+        let etag = headers
+            .iter()
+            .find(|(k, _)| k == "etag")
+            .map(|(_, v)| v.trim_matches('"').to_owned())
+            .unwrap_or_default();
+        let (hash, n) = etag
+            .split_once('-')
+            .unwrap_or_else(|| panic!("{key}: {etag}"));
+        assert!(n.parse::<u32>().is_ok(), "{key}: {etag}");
+        assert_ne!(hash, hex::encode(md5::Md5::digest(bytes)), "{key}");
+    }
+
+    // boto3, with awscrt (botocore's `crt` extra): without it botocore
+    // cannot compute CRC64NVME and would skip the check.
+    let python = locate("ALEXANDER_TEST_PYTHON", "python", true)
+        .or_else(|_| locate("ALEXANDER_TEST_PYTHON", "python3", false));
+    let probe = [
+        "-c",
+        "import boto3, awscrt; print('boto3', boto3.__version__, 'awscrt', awscrt.__version__)",
+    ];
+    let boto3 = require("boto3 with awscrt", python, &probe).map(|program| {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/boto3_e2e.py");
+        Client {
+            name: "boto3",
+            program,
+            base: vec![script.into()],
+            envs: vec![
+                ("AWS_ACCESS_KEY_ID", ACCESS_KEY.into()),
+                ("AWS_SECRET_ACCESS_KEY", SECRET_KEY.into()),
+                ("AWS_CONFIG_FILE", write(dir, "aws-config", b"").into()),
+                (
+                    "AWS_SHARED_CREDENTIALS_FILE",
+                    write(dir, "aws-credentials", b"").into(),
+                ),
+                ("AWS_EC2_METADATA_DISABLED", "true".into()),
+            ],
+            server: &server,
+        }
+    });
+    if let Some(python) = &boto3 {
+        let mut template = "mount-read {} {} {}".to_owned();
+        for _ in &keys {
+            template.push_str(" {}");
+        }
+        let mut values = vec![server.endpoint(), b.to_owned(), path_text(&expected)];
+        values.extend(keys.iter().map(|k| k.to_string()));
+        let values: Vec<&str> = values.iter().map(String::as_str).collect();
+        let out = python.ok_text(&template, &values);
+        assert!(
+            out.contains("boto3: mount-written files read and verified"),
+            "{out}"
+        );
+    }
+
+    // aws s3 sync, both ways: the first download takes every file, and
+    // then neither direction finds anything to copy.
+    if let Some(program) = require(
+        "aws-cli",
+        locate("ALEXANDER_TEST_AWS", "aws", true),
+        &["--version"],
+    ) {
+        let config = "[default]\nregion = us-east-1\ns3 =\n    addressing_style = path\n";
+        let credentials = format!(
+            "[default]\naws_access_key_id = {ACCESS_KEY}\naws_secret_access_key = {SECRET_KEY}\n"
+        );
+        let base = argv(
+            "--endpoint-url {} --cli-connect-timeout 10 --cli-read-timeout 120",
+            &[&server.endpoint()],
+        );
+        let aws = Client {
+            name: "aws-cli",
+            program,
+            base: base.into_iter().map(OsString::from).collect(),
+            envs: vec![
+                (
+                    "AWS_CONFIG_FILE",
+                    write(dir, "aws-cli-config", config.as_bytes()).into(),
+                ),
+                (
+                    "AWS_SHARED_CREDENTIALS_FILE",
+                    write(dir, "aws-cli-credentials", credentials.as_bytes()).into(),
+                ),
+                ("AWS_EC2_METADATA_DISABLED", "true".into()),
+            ],
+            server: &server,
+        };
+        let synced = path_text(&dir.join("synced"));
+        let bucket = format!("s3://{b}/");
+        let out = aws.ok_text("s3 sync {} {}", &[&bucket, &synced]);
+        assert_eq!(out.matches("download: ").count(), files.len(), "{out}");
+        for (key, bytes) in &files {
+            assert_file(&format!("{synced}/{key}"), bytes, key);
+        }
+        let out = aws.ok_text("s3 sync {} {}", &[&bucket, &synced]);
+        assert_eq!(out.trim(), "", "a second download sync copied something");
+        let out = aws.ok_text("s3 sync {} {}", &[&synced, &bucket]);
+        assert_eq!(
+            out.trim(),
+            "",
+            "an upload sync of the same files copied something"
+        );
+    }
+
+    // rclone check: matched by size (no MD5 to compare, as for multipart
+    // uploads), and by content with --download, which also tells a
+    // changed byte.
+    if let Some(program) = require(
+        "rclone",
+        locate("ALEXANDER_TEST_RCLONE", "rclone", false),
+        &["version"],
+    ) {
+        let config = format!(
+            "[alex]\ntype = s3\nprovider = Other\naccess_key_id = {ACCESS_KEY}\n\
+             secret_access_key = {SECRET_KEY}\nendpoint = {}\nregion = {REGION}\n\
+             force_path_style = true\n",
+            server.endpoint()
+        );
+        let base = argv(
+            "--config {} --cache-dir {} --contimeout 10s --timeout 120s \
+             --retries 1 --low-level-retries 1",
+            &[
+                &write(dir, "rclone.conf", config.as_bytes()),
+                &path_text(&dir.join("rclone-cache")),
+            ],
+        );
+        let rclone = Client {
+            name: "rclone",
+            program,
+            base: base.into_iter().map(OsString::from).collect(),
+            envs: vec![],
+            server: &server,
+        };
+        let local = path_text(&expected);
+        let remote = format!("alex:{b}");
+        let n = files.len();
+        let (_, out) = rclone.run("check {} {}", &[&local, &remote]);
+        let log = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{log}");
+        assert!(log.contains("0 differences found"), "{log}");
+        assert!(
+            log.contains(&format!("{n} hashes could not be checked")),
+            "{log}"
+        );
+        assert!(log.contains(&format!("{n} matching files")), "{log}");
+        // The same for a multipart upload of the big file, for comparison
+        // (without the MD5 rclone keeps in its own uploads' metadata,
+        // which other clients do not).
+        let multipart = format!("alex:{b}-mp");
+        rclone.ok("mkdir {}", &[&multipart]);
+        rclone.ok(
+            "copyto --s3-disable-checksum --s3-upload-cutoff 8M --s3-chunk-size 8M {} {}",
+            &[&format!("{local}/big.bin"), &format!("{multipart}/big.bin")],
+        );
+        server.assert_multipart(&format!("{b}-mp"), "big.bin", 20 * MIB);
+        let (_, out) = rclone.run("check --include big.bin {} {}", &[&local, &multipart]);
+        let log = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{log}");
+        assert!(log.contains("1 hashes could not be checked"), "{log}");
+        let (_, out) = rclone.run("check --download {} {}", &[&local, &remote]);
+        let log = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{log}");
+        assert!(log.contains("0 differences found"), "{log}");
+        let mut changed = files[0].1.clone();
+        changed[MIB] ^= 1;
+        fs::write(expected.join("big.bin"), &changed).unwrap();
+        let (_, out) = rclone.run("check --download {} {}", &[&local, &remote]);
+        let log = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{log}");
+        assert!(log.contains("1 differences found"), "{log}");
+    }
+
+    // A mount-written file damaged where only its CRC64NVME can tell.
+    let damaged = noise(2 * MIB, 15);
+    fs::write(mnt.join(b).join("damaged.bin"), &damaged).unwrap();
+    let (status, _, _) = server.signed("HEAD", &format!("/{b}/damaged.bin"), "");
+    assert_eq!(status, 200);
+    assert!(
+        damage_unseen(&data.join("packs"), &damaged[..64]),
+        "no pack record holds damaged.bin's first chunk"
+    );
+    if let Some(python) = &boto3 {
+        let out = python.ok_text("mount-damaged {} {} damaged.bin", &[&server.endpoint(), b]);
+        assert!(out.contains("boto3: the damaged read failed"), "{out}");
+    }
+    drop(boto3);
+    server.stop();
+}
+
+/// Writes `bytes` to `dir/name`; returns the path as text.
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
+    fs::write(dir.join(name), bytes).unwrap();
+    path_text(&dir.join(name))
+}
+
+fn path_text(path: &Path) -> String {
+    path.to_str().unwrap().to_owned()
 }

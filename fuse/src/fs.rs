@@ -1289,7 +1289,7 @@ impl Fs {
     ) -> Result<ObjectInfo> {
         Ok(self
             .store
-            .put_object(bucket, key, &[][..], PutOptions { meta, condition })?)
+            .put_file(bucket, key, &[][..], PutOptions { meta, condition })?)
     }
 
     fn truncate(&self, ino: u64, node: &Node, size: u64, h: Option<&FileHandle>) -> Result<()> {

@@ -1,7 +1,7 @@
 //! A sequential write streaming into the store.
 //!
 //! The bytes of a handle that writes from offset 0 onwards go through a
-//! bounded channel to a dedicated thread running `Store::put_object_then`,
+//! bounded channel to a dedicated thread running `Store::put_file_then`,
 //! which chunks and stores them as they come: they reach the disk once, and
 //! memory stays bounded by the channel (a few write requests). Closing the
 //! channel commits the object; an abort message makes the put fail, so
@@ -125,7 +125,7 @@ impl Target {
             key,
             meta,
         } = self;
-        store.put_object_then(&bucket, &key, source, PutOptions::default(), |_, m| {
+        store.put_file_then(&bucket, &key, source, PutOptions::default(), |_, m| {
             *m = meta.lock().finish();
             Ok(())
         })

@@ -1055,6 +1055,7 @@ fn editing_a_large_file_rewrites_a_few_chunks() {
     let info = s.store.head_object("big", "f", At::Current).unwrap();
     let n: usize = info.etag.rsplit_once('-').unwrap().1.parse().unwrap();
     assert!(n > 1, "composite ETag {}", info.etag);
+    common::assert_mount_written(&info, &data);
     let grown = s.store.stats().unwrap().stored_bytes - before;
     assert!(
         grown < 4 << 20,
@@ -1062,6 +1063,69 @@ fn editing_a_large_file_rewrites_a_few_chunks() {
     );
     assert!(object(&s, "big", "f") == data);
     assert!(fs::read(&p).unwrap() == data);
+}
+
+/// Every way the mount makes a version (a small file stored at close, a
+/// large one streamed, an edit in place, a truncate, an append, a copy of
+/// part of a file) gives it the chunk-id ETag and the CRC64NVME of its
+/// bytes, and each change gives both anew.
+#[test]
+fn mount_written_versions_carry_a_chunk_id_etag_and_their_crc() {
+    let s = mounted!();
+    fs::create_dir(s.path().join("sums")).unwrap();
+    let check = |key: &str, bytes: &[u8]| {
+        let info = s.store.head_object("sums", key, At::Current).unwrap();
+        common::assert_mount_written(&info, bytes);
+        assert!(fs::read(s.path().join("sums").join(key)).unwrap() == bytes);
+        info.etag
+    };
+    let small = common::noise(3000, 21);
+    fs::write(s.path().join("sums/small"), &small).unwrap();
+    check("small", &small);
+    fs::write(s.path().join("sums/empty"), b"").unwrap();
+    check("empty", b"");
+
+    let p = s.path().join("sums/big");
+    let mut data = common::noise(6 << 20, 22);
+    fs::write(&p, &data).unwrap();
+    let first = check("big", &data);
+
+    // An edit in place.
+    let f = rw(&p);
+    f.write_all_at(b"edited", 3 << 20).unwrap();
+    drop(f);
+    data[3 << 20..(3 << 20) + 6].copy_from_slice(b"edited");
+    let edited = check("big", &data);
+    assert_ne!(edited, first);
+
+    // A shrink, then an append.
+    let f = rw(&p);
+    f.set_len(5_000_001).unwrap();
+    drop(f);
+    data.truncate(5_000_001);
+    let shrunk = check("big", &data);
+    assert_ne!(shrunk, edited);
+    let mut f = OpenOptions::new().append(true).open(&p).unwrap();
+    f.write_all(b"appended").unwrap();
+    drop(f);
+    data.extend_from_slice(b"appended");
+    check("big", &data);
+
+    // Part of one file copied into another (copy_file_range).
+    let src = File::open(&p).unwrap();
+    let dst = File::create(s.path().join("sums/copy")).unwrap();
+    let (mut off_in, mut off_out) = (1_000_000u64, 0u64);
+    let len = 2_500_000usize;
+    let mut left = len;
+    while left > 0 {
+        let n =
+            rustix::fs::copy_file_range(&src, Some(&mut off_in), &dst, Some(&mut off_out), left)
+                .unwrap();
+        assert!(n > 0, "copy_file_range copied nothing");
+        left -= n;
+    }
+    drop(dst);
+    check("copy", &data[1_000_000..1_000_000 + len]);
 }
 
 #[test]

@@ -8,6 +8,7 @@
 //! the big-endian digest. [`verify_checksum`] compares the two (`BadDigest`
 //! on a mismatch). `Content-MD5` has its own pair of helpers.
 
+use alexander_store::crc;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use http::HeaderMap;
@@ -143,72 +144,14 @@ impl ChecksumType {
     }
 }
 
-/// The parameters of a reflected CRC with all-ones init and final xor:
-/// the three CRCs S3 knows.
-struct Crc {
-    /// The polynomial, reflected, without its top term.
-    poly: u64,
-    width: u32,
-}
-
-impl Crc {
-    fn of(algorithm: ChecksumAlgorithm) -> Option<Crc> {
-        let (poly, width) = match algorithm {
-            ChecksumAlgorithm::Crc32 => (0xEDB8_8320, 32),
-            ChecksumAlgorithm::Crc32c => (0x82F6_3B78, 32),
-            ChecksumAlgorithm::Crc64Nvme => (0x9A6C_9329_AC4B_C9B5, 64),
-            ChecksumAlgorithm::Sha1 | ChecksumAlgorithm::Sha256 => return None,
-        };
-        Some(Crc { poly, width })
-    }
-
-    /// The reflected form of the polynomial `1` (x^0): the top bit.
-    fn one(&self) -> u64 {
-        1 << (self.width - 1)
-    }
-
-    /// `a * b mod p`, both in reflected form: the bits of `a` from the
-    /// top down pick which multiples `b * x^i` to add.
-    fn mul(&self, a: u64, mut b: u64) -> u64 {
-        let mut product = 0;
-        let mut bit = self.one();
-        while bit != 0 {
-            if a & bit != 0 {
-                product ^= b;
-            }
-            // b * x: a shift right in reflected form, reduced by p.
-            b = if b & 1 != 0 {
-                (b >> 1) ^ self.poly
-            } else {
-                b >> 1
-            };
-            bit >>= 1;
-        }
-        product
-    }
-
-    /// `x^(8 * len) mod p`, by squaring: x^(2^k) for each bit k of the
-    /// bit length.
-    fn shift_of(&self, len: u64) -> u64 {
-        let mut result = self.one();
-        // x^(2^3) = x^8: one byte.
-        let mut square = self.one() >> 8;
-        let mut n = len;
-        while n != 0 {
-            if n & 1 != 0 {
-                result = self.mul(square, result);
-            }
-            square = self.mul(square, square);
-            n >>= 1;
-        }
-        result
-    }
-
-    /// The CRC of `A || B` from `crc(A)`, `crc(B)` and B's length: with
-    /// the init and final xor equal, they cancel out, and A's CRC only
-    /// needs to be carried over B's bits.
-    fn combine(&self, crc_a: u64, crc_b: u64, len_b: u64) -> u64 {
-        self.mul(self.shift_of(len_b), crc_a) ^ crc_b
+/// The CRC an algorithm is, for combining (the arithmetic is the store's,
+/// which combines chunk CRCs the same way); `None` for the SHAs.
+fn crc_of(algorithm: ChecksumAlgorithm) -> Option<crc::Crc> {
+    match algorithm {
+        ChecksumAlgorithm::Crc32 => Some(crc::CRC32),
+        ChecksumAlgorithm::Crc32c => Some(crc::CRC32C),
+        ChecksumAlgorithm::Crc64Nvme => Some(crc::CRC64NVME),
+        ChecksumAlgorithm::Sha1 | ChecksumAlgorithm::Sha256 => None,
     }
 }
 
@@ -220,7 +163,7 @@ fn crc_value(bytes: &[u8]) -> u64 {
 /// order: `None` for an algorithm that is not a CRC or a value of the wrong
 /// length.
 pub fn combine_crcs(algorithm: ChecksumAlgorithm, parts: &[(Vec<u8>, u64)]) -> Option<Vec<u8>> {
-    let crc = Crc::of(algorithm)?;
+    let crc = crc_of(algorithm)?;
     let mut whole = crc_value(&Checksummer::new(algorithm).finish_bytes());
     for (value, len) in parts {
         if value.len() != algorithm.digest_len() {

@@ -18,6 +18,7 @@ mod gaps;
 mod hostile;
 mod keys;
 mod listing;
+mod mount_written;
 mod multipart;
 mod object_acl;
 mod objects;

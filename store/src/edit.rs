@@ -7,18 +7,18 @@
 //! base's bytes merged with the new ones. So an edit of 1 MiB in a 10 GiB
 //! file reads and writes a few chunks around that 1 MiB, never the 10 GiB.
 //!
-//! The new version's ETag is the multipart-style composite
-//! `md5(chunk md5s)-N` built from the MD5 every chunk record keeps, so no
-//! edit re-reads the file to hash it.
+//! The new version is a file written through the mount, as a whole write
+//! is: its ETag is `hex(md5(chunk ids))-N`, from the ids alone, and its
+//! full-object CRC64NVME is combined from the CRCs its chunks' records
+//! keep, so no edit re-reads the file to hash it and none computes an MD5.
 
 use std::collections::HashMap;
 use std::io::{self, Read};
 
-use md5::{Digest, Md5};
-
 use crate::Store;
+use crate::crc::{CRC64NVME, set_checksum};
 use crate::error::{Error, Result};
-use crate::ingest::PinGuard;
+use crate::ingest::{EtagKind, PinGuard, chunk_ids_etag};
 use crate::manifest::{ChunkRef, Manifest};
 use crate::meta::keys;
 use crate::names::ChunkId;
@@ -326,9 +326,10 @@ impl Store {
     /// to nothing) as a new version of `req.key`: the source's chunks that
     /// lie wholly in the range are referenced, and only the one or two it
     /// cuts are read and re-chunked, so a copy costs no more than two
-    /// chunks whatever its length. The ETag is the composite of chunk MD5s,
-    /// except for a whole object copied onto nothing, which is a plain
-    /// [`copy_object`](Store::copy_object) with the source's ETag. This is
+    /// chunks whatever its length. The ETag and checksum are a mount
+    /// write's (see the module's header), except for a whole object copied
+    /// onto nothing, which is a plain [`copy_object`](Store::copy_object)
+    /// with the source's ETag and checksums. This is
     /// `copy_file_range` in the mount; a copy in several steps (the kernel
     /// asks for at most 2 GiB at once) appends step by step.
     pub fn append_copy(&self, req: AppendCopy<'_>) -> Result<ObjectInfo> {
@@ -352,6 +353,19 @@ impl Store {
             None => Manifest::default(),
         };
         if base.size() == 0 && req.from == 0 && end == source.manifest.size() {
+            // The bytes are the source's: so are their checksums, not what
+            // the destination's metadata carried.
+            let mut meta = req.meta;
+            meta.extra
+                .retain(|k, _| !k.starts_with(crate::crc::CHECKSUM_PREFIX));
+            meta.extra.extend(
+                source
+                    .meta
+                    .extra
+                    .iter()
+                    .filter(|(k, _)| k.starts_with(crate::crc::CHECKSUM_PREFIX))
+                    .map(|(k, v)| (k.clone(), v.clone())),
+            );
             // Resolved again under the commit lock, by the same view (a
             // version id would not do: `null` names the current version,
             // not a snapshot's hidden one).
@@ -359,7 +373,7 @@ impl Store {
                 req.src,
                 req.bucket,
                 req.key,
-                CopyMetadata::Replace(req.meta),
+                CopyMetadata::Replace(meta),
                 req.condition,
             )?;
             return Ok(info);
@@ -398,76 +412,141 @@ impl Store {
         )
     }
 
-    /// Chunks and stores `source` and indexes its new chunks at once (a
-    /// composite ETag reads every chunk's record); its pins join `guards`.
+    /// Chunks and stores `source`, as the mount stores bytes (no MD5), and
+    /// indexes its new chunks at once (the version's CRC is combined from
+    /// every chunk's record); its pins join `guards`.
     fn ingest_indexed(
         &self,
         source: impl Read,
         guards: &mut Vec<PinGuard>,
     ) -> Result<Vec<ChunkRef>> {
-        let mut stored = self.ingest(source)?;
+        let mut stored = self.ingest(source, EtagKind::ChunkIds)?;
         self.index(std::mem::take(&mut stored.unindexed))?;
         guards.push(stored.pins);
         Ok(stored.manifest.chunks().to_vec())
     }
 
-    /// Commits `manifest` as a new version with the composite ETag;
-    /// `guards` pin its chunks until the commit holds its references.
+    /// Commits `manifest` as a new version written through the mount: the
+    /// chunk-id ETag and the combined CRC64NVME; `guards` pin its chunks
+    /// until the commit holds its references.
     fn commit_composite(
         &self,
         bucket: &str,
         key: &str,
         manifest: Manifest,
-        meta: ObjectMeta,
+        mut meta: ObjectMeta,
         condition: Option<WriteCondition>,
         guards: Vec<PinGuard>,
     ) -> Result<ObjectInfo> {
-        let etag = self.composite_etag(&manifest)?;
+        let etag = chunk_ids_etag(&manifest);
+        set_checksum(&mut meta, self.combined_crc(&manifest)?);
         let info = self.commit_manifest(bucket, key, manifest, &[], etag, meta, condition)?;
         drop(guards);
         Ok(info)
     }
 
-    /// `md5(chunk md5s)-N` from the chunk records: no data is read.
-    fn composite_etag(&self, manifest: &Manifest) -> Result<String> {
-        if manifest.chunks().is_empty() {
-            return Ok(hex::encode(Md5::digest(b"")));
-        }
-        let mut md5s = Md5::new();
+    /// The CRC64NVME of a manifest's bytes, combined from its chunks'
+    /// records: no data is read. `None` if a chunk's record has no CRC (it
+    /// was stored before records kept one).
+    fn combined_crc(&self, manifest: &Manifest) -> Result<Option<u64>> {
+        let mut whole = 0;
         // A hole repeats the same few chunks thousands of times: their
         // records are read once.
-        let mut known: HashMap<ChunkId, [u8; 16]> = HashMap::new();
+        let mut known: HashMap<ChunkId, u64> = HashMap::new();
         for c in manifest.chunks() {
-            let md5 = match known.get(&c.id) {
-                Some(md5) => *md5,
+            let crc = match known.get(&c.id) {
+                Some(crc) => *crc,
                 None => {
                     let rec: ChunkRecord = self
                         .inner
                         .meta
                         .get_rec(&keys::chunk(&c.id))?
                         .ok_or(Error::MissingChunk(c.id))?;
+                    let Some(crc) = rec.crc64nvme else {
+                        return Ok(None);
+                    };
                     if known.len() < 64 {
-                        known.insert(c.id, rec.md5);
+                        known.insert(c.id, crc);
                     }
-                    rec.md5
+                    crc
                 }
             };
-            md5s.update(md5);
+            whole = CRC64NVME.combine(whole, crc, u64::from(c.len));
         }
-        Ok(format!(
-            "{}-{}",
-            hex::encode(md5s.finalize()),
-            manifest.chunks().len()
-        ))
+        Ok(Some(whole))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::crc::{CRC64NVME_KEY, crc64nvme, crc64nvme_value};
+    use crate::{Config, PutOptions};
     use proptest::prelude::*;
 
     const B: u64 = ZERO_BLOCK;
+
+    /// An edit of a file whose chunks were stored before chunk records
+    /// kept a CRC gets no checksum (nor keeps its base's); once every
+    /// chunk it uses has a CRC, it gets one again.
+    #[test]
+    fn chunks_without_a_crc_leave_an_edit_without_a_checksum() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), Config::default()).unwrap();
+        store.create_bucket("bkt").unwrap();
+        let data: Vec<u8> = (0..3_000_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        store
+            .put_file("bkt", "f", &data[..], PutOptions::default())
+            .unwrap();
+        // As a chunk record of format 2 is read: no CRC.
+        let mut txn = store.inner.meta.begin();
+        for (k, v) in txn.scan(keys::CHUNKS).unwrap() {
+            let mut rec: ChunkRecord = crate::records::decode(&v).unwrap();
+            rec.crc64nvme = None;
+            txn.put_rec(k, &rec);
+        }
+        txn.commit().unwrap();
+        let base = store.head_object("bkt", "f", At::Current).unwrap();
+        assert!(base.meta.extra.contains_key(CRC64NVME_KEY));
+        let edit = |size: u64| {
+            let mut read_at = |_: u64, buf: &mut [u8]| {
+                buf.fill(1);
+                Ok(())
+            };
+            store
+                .write_edit(
+                    EditRequest {
+                        bucket: "bkt",
+                        key: "f",
+                        base: Some(At::Current),
+                        size,
+                        meta: base.meta.clone(),
+                        condition: None,
+                    },
+                    Overlay {
+                        dirty: &[(10, 20)],
+                        zeros: &[],
+                        read_at: &mut read_at,
+                    },
+                )
+                .unwrap()
+        };
+        let edited = edit(data.len() as u64);
+        assert!(edited.etag.ends_with(&format!(
+            "-{}",
+            resolve(&store, "bkt", "f", At::Current).unwrap().manifest.chunks().len()
+        )));
+        assert!(!edited.meta.extra.contains_key(CRC64NVME_KEY), "{edited:?}");
+        // Cut down to its first, re-chunked bytes: every chunk has a CRC.
+        let short = edit(1000);
+        let mut want = data[..1000].to_vec();
+        want[10..20].fill(1);
+        assert_eq!(
+            short.meta.extra.get(CRC64NVME_KEY),
+            Some(&crc64nvme_value(crc64nvme(&want)))
+        );
+        assert!(store.fsck(true).unwrap().is_clean());
+    }
 
     #[test]
     fn a_long_hole_becomes_whole_blocks_at_its_end() {

@@ -14,6 +14,7 @@ use std::io::Read;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, channel, sync_channel};
 
+use crate::crc::{CRC64NVME, crc64nvme};
 use crate::error::{Error, Result};
 use crate::manifest::{ChunkRef, Manifest};
 use crate::md5x2::{Md5, update_both};
@@ -23,10 +24,34 @@ use crate::packs::Location;
 use crate::refs::index_chunks;
 use crate::{Inner, Store};
 
+/// What a stream's ingest hashes besides SHA-256, which decides the ETag
+/// of the version it becomes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum EtagKind {
+    /// S3's: the MD5 of the stream, and of each new chunk in the same
+    /// pass (`md5x2`).
+    Md5,
+    /// The mount's: no MD5 at all. The ETag is made from the chunk ids
+    /// ([`chunk_ids_etag`]), and the stream gets a full-object CRC64NVME
+    /// instead, combined from its chunks' CRCs.
+    ChunkIds,
+}
+
+/// What an ingest computed of a new chunk besides its id.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ChunkSums {
+    /// Only through [`EtagKind::Md5`].
+    pub md5: Option<[u8; 16]>,
+    pub crc64nvme: u64,
+}
+
 /// A stream that has been chunked and stored, not yet committed.
 pub(crate) struct Ingested {
     pub manifest: Manifest,
-    pub md5: [u8; 16],
+    /// The stream's MD5, through [`EtagKind::Md5`] only.
+    pub md5: Option<[u8; 16]>,
+    /// The stream's CRC64NVME, through [`EtagKind::ChunkIds`] only.
+    pub crc64nvme: Option<u64>,
     /// New chunks not indexed yet: small ones for the metadata database,
     /// and through a lazy handle the last batch of pack chunks too. The
     /// commit indexes them in its own transaction (with
@@ -43,6 +68,29 @@ impl Ingested {
     pub fn size(&self) -> u64 {
         self.manifest.size()
     }
+
+    /// The stream's MD5, from an ingest through [`EtagKind::Md5`].
+    pub fn md5(&self) -> [u8; 16] {
+        self.md5.expect("an S3 ingest computes the stream's MD5")
+    }
+}
+
+/// The ETag of a version written through the mount:
+/// `hex(md5(chunk ids))-N`, from the SHA-256 ids the ingest computed
+/// anyway, so no byte is read for it; the MD5 of nothing for an empty
+/// version. Like a multipart ETag it is no MD5 of the bytes, and the `-N`
+/// tells S3 clients so.
+pub(crate) fn chunk_ids_etag(manifest: &Manifest) -> String {
+    use md5::Digest;
+    let chunks = manifest.chunks();
+    if chunks.is_empty() {
+        return hex::encode(md5::Md5::digest(b""));
+    }
+    let mut ids = md5::Md5::new();
+    for c in chunks {
+        ids.update(c.id.0);
+    }
+    format!("{}-{}", hex::encode(ids.finalize()), chunks.len())
 }
 
 /// Keeps chunks and packs a writer depends on safe from GC and compaction
@@ -131,13 +179,14 @@ impl Store {
     /// A stream of more than one chunk runs in two stages side by side,
     /// joined by a bounded channel so memory stays bounded: this thread
     /// cuts chunks, hashes them with SHA-256 and appends the new ones; a
-    /// helper computes the MD5 of the whole stream (the S3 ETag) and of
-    /// each new chunk (kept for composite ETags), both in one interleaved
-    /// pass (`md5x2`). MD5 is inherently sequential and the slowest hash
-    /// here, so it is not left on the thread that cuts and stores. A stream
-    /// of one chunk (every small object) is done on this thread alone:
-    /// starting a thread would cost more than it saves.
-    pub(crate) fn ingest(&self, source: impl Read) -> Result<Ingested> {
+    /// helper computes each new chunk's CRC64NVME and, by `kind`, either
+    /// the MD5 of the whole stream (the S3 ETag) and of each new chunk, in
+    /// one interleaved pass (`md5x2`), or the CRC64NVME of the whole
+    /// stream and no MD5 (the mount's). MD5 is inherently sequential and
+    /// the slowest hash here, so it is not left on the thread that cuts and
+    /// stores. A stream of one chunk (every small object) is done on this
+    /// thread alone: starting a thread would cost more than it saves.
+    pub(crate) fn ingest(&self, source: impl Read, kind: EtagKind) -> Result<Ingested> {
         let mut cut = self.inner.config.chunker.chunks(source);
         let first = cut.next();
         // After an error the source is not read again: its first error is
@@ -148,37 +197,35 @@ impl Store {
         };
         if second.is_none() {
             let mut stages = Stages::Inline {
-                whole: Md5::new(),
+                sums: Sums::new(kind),
                 digests: VecDeque::new(),
             };
             let stored = self.store_chunks(first.into_iter(), &mut stages);
-            let md5 = stages.finish().expect("the inline stages keep the MD5");
+            let (md5, crc64nvme) = stages.finish().expect("the inline stages keep the sums");
             return stored.map(|(manifest, pins, unindexed)| Ingested {
                 manifest,
                 md5,
+                crc64nvme,
                 unindexed,
                 pins,
             });
         }
         let cut = first.into_iter().chain(second).chain(cut);
-        let (chunk_tx, chunk_rx) = sync_channel::<(Arc<Vec<u8>>, bool)>(MD5_QUEUE);
+        let (chunk_tx, chunk_rx) = sync_channel::<(Arc<Vec<u8>>, bool)>(HASH_QUEUE);
         // Unbounded, but never holds more than the digests of one batch.
-        let (digest_tx, digest_rx) = channel::<[u8; 16]>();
+        let (digest_tx, digest_rx) = channel::<ChunkSums>();
         std::thread::scope(|scope| {
             let hasher = scope.spawn(move || {
-                let mut whole = Md5::new();
+                let mut sums = Sums::new(kind);
                 for (data, new) in chunk_rx {
-                    if new {
-                        let mut own = Md5::new();
-                        update_both(&mut whole, &mut own, &data[..]);
+                    if let Some(own) = sums.chunk(&data, new) {
                         // Refused only once the storing side has failed;
-                        // the whole MD5 is still finished for the join.
-                        let _ = digest_tx.send(own.finalize());
-                    } else {
-                        whole.update(&data[..]);
+                        // the whole stream's sums are still finished for
+                        // the join.
+                        let _ = digest_tx.send(own);
                     }
                 }
-                whole.finalize()
+                sums.finish()
             });
             let mut stages = Stages::Thread {
                 chunks: chunk_tx,
@@ -187,10 +234,11 @@ impl Store {
             let stored = self.store_chunks(cut, &mut stages);
             // Closes the channel, so the helper finishes even after an error.
             stages.finish();
-            let md5 = hasher.join().expect("the MD5 stage does not panic");
+            let (md5, crc64nvme) = hasher.join().expect("the hashing stage does not panic");
             stored.map(|(manifest, pins, unindexed)| Ingested {
                 manifest,
                 md5,
+                crc64nvme,
                 unindexed,
                 pins,
             })
@@ -205,7 +253,7 @@ impl Store {
         let inner = &self.inner;
         let mut pins = PinGuard::new(self);
         let mut chunks = Vec::new();
-        // New chunks appended but not yet indexed; their MD5s come from
+        // New chunks appended but not yet indexed; their sums come from
         // the stages in the same order.
         let mut unindexed: Vec<(ChunkId, Place)> = Vec::new();
         let mut seen: HashSet<ChunkId> = HashSet::new();
@@ -262,8 +310,8 @@ impl Store {
         {
             return;
         }
-        // Every chunk queued here was sent to the MD5 stage, which runs to
-        // the end of its queue whatever happened on this side.
+        // Every chunk queued here was sent to the hashing stage, which runs
+        // to the end of its queue whatever happened on this side.
         let Ok(mut batch) = self.digests(unindexed, stages) else {
             return;
         };
@@ -285,7 +333,7 @@ impl Store {
         }
     }
 
-    /// Pairs new chunks with their MD5s, in order.
+    /// Pairs new chunks with their sums, in order.
     fn digests(
         &self,
         chunks: &mut Vec<(ChunkId, Place)>,
@@ -361,8 +409,8 @@ pub(crate) fn store_new(
     Ok(Place::Pack(loc))
 }
 
-/// A new chunk, where it is kept, and its MD5.
-pub(crate) type NewChunk = (ChunkId, Place, [u8; 16]);
+/// A new chunk, where it is kept, and its sums.
+pub(crate) type NewChunk = (ChunkId, Place, ChunkSums);
 
 /// Where a new chunk is kept.
 pub(crate) enum Place {
@@ -372,34 +420,90 @@ pub(crate) enum Place {
     Meta(Arc<Vec<u8>>),
 }
 
-/// Where a stream's MD5s are computed.
+/// The hashes of a stream besides SHA-256, by its [`EtagKind`]: each new
+/// chunk's CRC64NVME, and either the MD5s (the stream's, each new chunk's)
+/// or the stream's CRC64NVME. Through [`EtagKind::ChunkIds`] no MD5 is
+/// made at all.
+pub(crate) struct Sums {
+    /// The stream's MD5 so far, through [`EtagKind::Md5`] only.
+    md5: Option<Md5>,
+    /// The stream's CRC64NVME so far, through [`EtagKind::ChunkIds`]
+    /// only.
+    crc: Option<u64>,
+}
+
+impl Sums {
+    pub(crate) fn new(kind: EtagKind) -> Sums {
+        match kind {
+            EtagKind::Md5 => Sums {
+                md5: Some(Md5::new()),
+                crc: None,
+            },
+            EtagKind::ChunkIds => Sums {
+                md5: None,
+                crc: Some(0),
+            },
+        }
+    }
+
+    /// Hashes the stream's next chunk; a new chunk's own sums are
+    /// returned.
+    pub(crate) fn chunk(&mut self, data: &[u8], new: bool) -> Option<ChunkSums> {
+        if let Some(whole) = &mut self.md5 {
+            if !new {
+                whole.update(data);
+                return None;
+            }
+            let mut own = Md5::new();
+            update_both(whole, &mut own, data);
+            return Some(ChunkSums {
+                md5: Some(own.finalize()),
+                crc64nvme: crc64nvme(data),
+            });
+        }
+        let crc = crc64nvme(data);
+        if let Some(whole) = &mut self.crc {
+            *whole = CRC64NVME.combine(*whole, crc, data.len() as u64);
+        }
+        new.then_some(ChunkSums {
+            md5: None,
+            crc64nvme: crc,
+        })
+    }
+
+    /// The stream's MD5 or CRC64NVME.
+    pub(crate) fn finish(self) -> (Option<[u8; 16]>, Option<u64>) {
+        (self.md5.map(Md5::finalize), self.crc)
+    }
+}
+
+/// Where a stream's hashes besides SHA-256 are computed.
 enum Stages {
     /// On the storing thread.
     Inline {
-        whole: Md5,
-        digests: VecDeque<[u8; 16]>,
+        sums: Sums,
+        digests: VecDeque<ChunkSums>,
     },
     /// On a helper thread.
     Thread {
         /// Every chunk in stream order, and whether it is new (then its
-        /// own MD5 is wanted too).
+        /// own sums are wanted too).
         chunks: SyncSender<(Arc<Vec<u8>>, bool)>,
-        /// The new chunks' MD5s, in the order they were sent.
-        digests: Receiver<[u8; 16]>,
+        /// The new chunks' sums, in the order they were sent.
+        digests: Receiver<ChunkSums>,
     },
 }
 
 impl Stages {
-    /// Adds the stream's next chunk to the MD5 of the whole and, if it is
-    /// new, starts its own MD5; [`digest`](Self::digest) returns that.
+    /// Adds the stream's next chunk to the sums of the whole and, if it is
+    /// new, computes its own; [`digest`](Self::digest) returns those.
     fn chunk(&mut self, data: &Arc<Vec<u8>>, new: bool) -> Result<()> {
         match self {
-            Stages::Inline { whole, digests } if new => {
-                let mut own = Md5::new();
-                update_both(whole, &mut own, &data[..]);
-                digests.push_back(own.finalize());
+            Stages::Inline { sums, digests } => {
+                if let Some(own) = sums.chunk(data, new) {
+                    digests.push_back(own);
+                }
             }
-            Stages::Inline { whole, .. } => whole.update(&data[..]),
             Stages::Thread { chunks, .. } => {
                 chunks.send((data.clone(), new)).map_err(|_| stopped())?
             }
@@ -407,34 +511,35 @@ impl Stages {
         Ok(())
     }
 
-    /// The MD5 of the oldest new chunk not yet taken.
-    fn digest(&mut self) -> Result<[u8; 16]> {
+    /// The sums of the oldest new chunk not yet taken.
+    fn digest(&mut self) -> Result<ChunkSums> {
         match self {
             Stages::Inline { digests, .. } => digests.pop_front().ok_or_else(stopped),
             Stages::Thread { digests, .. } => digests.recv().map_err(|_| stopped()),
         }
     }
 
-    /// Ends the stream: the MD5 of the whole when computed inline; for the
-    /// thread, closing its channel lets it finish.
-    fn finish(self) -> Option<[u8; 16]> {
+    /// Ends the stream: the sums of the whole when computed inline; for
+    /// the thread, closing its channel lets it finish.
+    #[allow(clippy::type_complexity)]
+    fn finish(self) -> Option<(Option<[u8; 16]>, Option<u64>)> {
         match self {
-            Stages::Inline { whole, .. } => Some(whole.finalize()),
+            Stages::Inline { sums, .. } => Some(sums.finish()),
             Stages::Thread { .. } => None,
         }
     }
 }
 
 fn stopped() -> Error {
-    Error::Io(std::io::Error::other("an MD5 stage stopped"))
+    Error::Io(std::io::Error::other("a hashing stage stopped"))
 }
 
 /// New chunks indexed per commit while a stream is stored.
 pub(crate) const INDEX_BATCH: usize = 256;
 
-/// Chunks queued for the MD5 stage: at most this many times the largest
-/// chunk size in flight.
-const MD5_QUEUE: usize = 16;
+/// Chunks queued for the hashing stage: at most this many times the
+/// largest chunk size in flight.
+const HASH_QUEUE: usize = 16;
 
 /// Whether a stream must store chunk `id`, met in it for the first time
 /// unless `seen` holds it (then it is pinned against GC): `(new, heals)`,
@@ -457,5 +562,150 @@ pub(crate) fn to_store(
             let heals = inner.is_damaged(&id)?;
             Ok((heals, heals))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chunker::ChunkerConfig;
+    use crate::crc::{CRC64NVME_KEY, crc64nvme_value};
+    use crate::records::ChunkRecord;
+    use crate::{At, Config, PutOptions};
+    use md5::Digest;
+    use rand::{RngCore, SeedableRng, rngs::StdRng};
+
+    fn seeded(len: usize, seed: u64) -> Vec<u8> {
+        let mut data = vec![0u8; len];
+        StdRng::seed_from_u64(seed).fill_bytes(&mut data);
+        data
+    }
+
+    /// Small chunks, so that a few hundred KiB make many.
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = Config {
+            chunker: ChunkerConfig {
+                min: 1024,
+                avg: 4096,
+                max: 16384,
+            },
+            ..Config::default()
+        };
+        let store = Store::open(dir.path(), cfg).unwrap();
+        store.create_bucket("bkt").unwrap();
+        (dir, store)
+    }
+
+    fn record(store: &Store, id: &ChunkId) -> ChunkRecord {
+        store.inner.meta.get_rec(&keys::chunk(id)).unwrap().unwrap()
+    }
+
+    /// The bytes of each chunk of a manifest, cut from the stream.
+    fn pieces<'a>(manifest: &Manifest, data: &'a [u8]) -> Vec<(ChunkId, &'a [u8])> {
+        let mut at = 0;
+        manifest
+            .chunks()
+            .iter()
+            .map(|c| {
+                let piece = &data[at..at + c.len as usize];
+                at += c.len as usize;
+                (c.id, piece)
+            })
+            .collect()
+    }
+
+    /// A mount ingest computes no MD5, of the stream or of any chunk: the
+    /// result has none and neither has any chunk record it made, while
+    /// each record keeps its chunk's CRC64NVME and the stream's CRC is
+    /// that of its bytes. An S3 ingest of other bytes computes both MD5s.
+    #[test]
+    fn a_mount_ingest_computes_no_md5() {
+        let (_d, store) = store();
+        // Many chunks (the helper thread) and one (inline).
+        for (len, seed) in [(300_000, 1), (600, 2)] {
+            let data = seeded(len, seed);
+            let mut got = store.ingest(&data[..], EtagKind::ChunkIds).unwrap();
+            store.index(std::mem::take(&mut got.unindexed)).unwrap();
+            assert_eq!(got.md5, None);
+            assert_eq!(got.crc64nvme, Some(crc64nvme(&data)));
+            for (id, piece) in pieces(&got.manifest, &data) {
+                let rec = record(&store, &id);
+                assert_eq!(rec.md5, None, "{len}");
+                assert_eq!(rec.crc64nvme, Some(crc64nvme(piece)), "{len}");
+            }
+
+            let data = seeded(len, seed + 100);
+            let mut got = store.ingest(&data[..], EtagKind::Md5).unwrap();
+            store.index(std::mem::take(&mut got.unindexed)).unwrap();
+            assert_eq!(got.md5, Some(md5::Md5::digest(&data).into()));
+            assert_eq!(got.crc64nvme, None);
+            for (id, piece) in pieces(&got.manifest, &data) {
+                let rec = record(&store, &id);
+                assert_eq!(rec.md5, Some(md5::Md5::digest(piece).into()));
+                assert_eq!(rec.crc64nvme, Some(crc64nvme(piece)));
+            }
+        }
+    }
+
+    /// A known chunk met again adds its CRC to the stream's without being
+    /// stored: the stream's CRC still covers every byte.
+    #[test]
+    fn known_chunks_count_in_the_streams_crc() {
+        let (_d, store) = store();
+        let data = seeded(200_000, 3);
+        store
+            .put_object("bkt", "first", &data[..], PutOptions::default())
+            .unwrap();
+        let mut twice = data.clone();
+        twice.extend_from_slice(&seeded(50_000, 4));
+        twice.extend_from_slice(&data);
+        let got = store.ingest(&twice[..], EtagKind::ChunkIds).unwrap();
+        assert_eq!(got.crc64nvme, Some(crc64nvme(&twice)));
+        assert!(got.unindexed.len() < got.manifest.chunks().len() / 2);
+    }
+
+    /// A file the mount writes: `hex(md5(chunk ids))-N` and the CRC64NVME
+    /// of its bytes in its metadata, replacing a checksum its metadata
+    /// carried; an S3 put of the same bytes: their MD5, and no checksum it
+    /// was not given.
+    #[test]
+    fn put_file_has_a_chunk_id_etag_and_a_crc() {
+        let (_d, store) = store();
+        let data = seeded(250_000, 5);
+        let mut opts = PutOptions::default();
+        opts.meta
+            .extra
+            .insert("checksum-sha256".into(), "stale".into());
+        let info = store.put_file("bkt", "f", &data[..], opts).unwrap();
+        let rec = crate::objects::resolve(&store, "bkt", "f", At::Current).unwrap();
+        let n = rec.manifest.chunks().len();
+        assert!(n > 10, "{n} chunks");
+        let ids: Vec<u8> = rec.manifest.chunks().iter().flat_map(|c| c.id.0).collect();
+        let want = format!("{}-{n}", hex::encode(md5::Md5::digest(&ids)));
+        assert_eq!(info.etag, want);
+        assert_eq!(rec.etag, want);
+        assert_eq!(
+            info.meta.extra.get(CRC64NVME_KEY),
+            Some(&crc64nvme_value(crc64nvme(&data)))
+        );
+        assert!(!info.meta.extra.contains_key("checksum-sha256"));
+
+        let s3 = store
+            .put_object("bkt", "g", &data[..], PutOptions::default())
+            .unwrap();
+        assert_eq!(s3.etag, hex::encode(md5::Md5::digest(&data)));
+        assert!(s3.meta.extra.is_empty());
+
+        // Empty: the MD5 of nothing, and the CRC of nothing.
+        let empty = store
+            .put_file("bkt", "e", &[][..], PutOptions::default())
+            .unwrap();
+        assert_eq!(empty.etag, "d41d8cd98f00b204e9800998ecf8427e");
+        assert_eq!(
+            empty.meta.extra.get(CRC64NVME_KEY).map(String::as_str),
+            Some("AAAAAAAAAAA=")
+        );
+        assert!(store.fsck(true).unwrap().is_clean());
     }
 }

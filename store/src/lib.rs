@@ -16,6 +16,7 @@
 pub mod access;
 mod buckets;
 pub mod chunker;
+pub mod crc;
 mod durability;
 mod edit;
 mod error;
@@ -177,10 +178,13 @@ struct Pins {
 /// format 2 (access and change times); format-2 and -3 stores are read as
 /// they are and marked 4 when opened, so a release that cannot read those
 /// records refuses the store at open rather than fail on a record later.
-const STORE_FORMAT: u8 = 4;
+/// 5: chunk records may be in record format 3 (an optional MD5 and a
+/// CRC64NVME); older stores are read as they are and marked 5 when opened,
+/// for the same reason.
+const STORE_FORMAT: u8 = 5;
 
 /// Formats this version opens, upgrading them to [`STORE_FORMAT`].
-const UPGRADABLE_FORMATS: &[u8] = &[2, 3];
+const UPGRADABLE_FORMATS: &[u8] = &[2, 3, 4];
 
 impl Store {
     /// Opens the store in `dir`, creating it if needed.

@@ -10,6 +10,7 @@ use rand::RngCore;
 
 use crate::buckets::load;
 use crate::error::{Error, Result};
+use crate::ingest::EtagKind;
 use crate::manifest::Manifest;
 use crate::meta::{Txn, keys};
 use crate::names::validate_writable_key;
@@ -213,7 +214,7 @@ impl Store {
             let txn = self.inner.meta.begin();
             load_upload(&txn, bucket, key, upload_id)?;
         }
-        let data = self.ingest(&mut source)?;
+        let data = self.ingest(&mut source, EtagKind::Md5)?;
         let mut extra = BTreeMap::new();
         let stored = finish(&mut source, &mut extra)
             .and_then(|()| self.commit_part(bucket, key, upload_id, part_number, &data, extra));
@@ -303,7 +304,7 @@ impl Store {
         counters.logical_bytes += data.size();
         txn.put_rec(keys::COUNTERS.to_vec(), &counters);
         let rec = PartRecord {
-            md5: data.md5,
+            md5: data.md5(),
             size: data.size(),
             modified_ns: now_ns(),
             manifest: data.manifest.clone(),

@@ -16,7 +16,7 @@ use std::io::Read;
 
 use crate::buckets::load;
 use crate::error::{Error, Result};
-use crate::ingest::{Ingested, NewChunk, PinGuard};
+use crate::ingest::{EtagKind, Ingested, NewChunk, PinGuard, chunk_ids_etag};
 use crate::links;
 use crate::manifest::Manifest;
 use crate::meta::{Txn, keys};
@@ -591,8 +591,49 @@ impl Store {
         &self,
         bucket: &str,
         key: &str,
+        source: R,
+        opts: PutOptions,
+        finish: impl FnOnce(&mut R, &mut ObjectMeta) -> Result<()>,
+    ) -> Result<ObjectInfo> {
+        self.put_with(bucket, key, source, opts, EtagKind::Md5, finish)
+    }
+
+    /// Stores a file written through the mount, as
+    /// [`put_object_then`](Store::put_object_then) stores an object, but
+    /// computing no MD5: its ETag is `hex(md5(chunk ids))-N`, made from the
+    /// SHA-256 ids alone, and its metadata gets the full-object CRC64NVME of
+    /// its bytes under [`crc::CRC64NVME_KEY`](crate::crc::CRC64NVME_KEY)
+    /// (replacing any checksum `opts.meta` carried over from other bytes).
+    pub fn put_file_then<R: Read>(
+        &self,
+        bucket: &str,
+        key: &str,
+        source: R,
+        opts: PutOptions,
+        finish: impl FnOnce(&mut R, &mut ObjectMeta) -> Result<()>,
+    ) -> Result<ObjectInfo> {
+        self.put_with(bucket, key, source, opts, EtagKind::ChunkIds, finish)
+    }
+
+    /// [`put_file_then`](Store::put_file_then) with nothing to add at the
+    /// end.
+    pub fn put_file(
+        &self,
+        bucket: &str,
+        key: &str,
+        source: impl Read,
+        opts: PutOptions,
+    ) -> Result<ObjectInfo> {
+        self.put_file_then(bucket, key, source, opts, |_, _| Ok(()))
+    }
+
+    fn put_with<R: Read>(
+        &self,
+        bucket: &str,
+        key: &str,
         mut source: R,
         opts: PutOptions,
+        kind: EtagKind,
         finish: impl FnOnce(&mut R, &mut ObjectMeta) -> Result<()>,
     ) -> Result<ObjectInfo> {
         validate_writable_key(key)?;
@@ -601,13 +642,20 @@ impl Store {
         if keeps_path_rule(&self.head_bucket(bucket)?.settings) {
             check_path_key(key)?;
         }
-        let data = self.ingest(&mut source)?;
-        let etag = hex::encode(data.md5);
+        let data = self.ingest(&mut source, kind)?;
         let mut meta = opts.meta;
         if let Err(e) = finish(&mut source, &mut meta) {
             self.index_leftovers(data.unindexed);
             return Err(e);
         }
+        let etag = match kind {
+            EtagKind::Md5 => hex::encode(data.md5()),
+            EtagKind::ChunkIds => {
+                // After `finish`, which may replace the metadata whole.
+                crate::crc::set_checksum(&mut meta, data.crc64nvme);
+                chunk_ids_etag(&data.manifest)
+            }
+        };
         self.commit_ingested(bucket, key, data, etag, meta, opts.condition)
     }
 
@@ -628,7 +676,7 @@ impl Store {
             self.index_leftovers(data.unindexed);
             return Err(e);
         }
-        let etag = hex::encode(data.md5);
+        let etag = hex::encode(data.md5());
         self.commit_ingested(bucket, key, data, etag, opts.meta, opts.condition)
     }
 

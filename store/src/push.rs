@@ -15,12 +15,12 @@
 //! ever looks at, and the tail is cut at [`IngestWriter::finish`] as the
 //! streaming chunker cuts its last buffer.
 //!
-//! The MD5s (of the whole stream, the S3 ETag, and of each new chunk, kept
-//! for composite ETags) are left to an [`Md5Stage`] that the caller runs
+//! The MD5s (of the whole stream, the S3 ETag, and of each new chunk) and
+//! each new chunk's CRC64NVME are left to an [`Md5Stage`] that the caller runs
 //! where it likes, typically in its own blocking job alongside the next
 //! write: each write's [`Cut`] goes to [`Md5Stage::hash`], and the
 //! [`Digests`] it returns go back to the writer, which indexes new chunks
-//! once their MD5s are known. So an upload keeps the two stages side by
+//! once their sums are known. So an upload keeps the two stages side by
 //! side as the pull ingest does, with no thread of its own.
 
 use std::collections::{HashSet, VecDeque};
@@ -30,9 +30,10 @@ use fastcdc::v2020::{FastCDC, Normalization};
 
 use crate::Store;
 use crate::error::{Error, Result};
-use crate::ingest::{INDEX_BATCH, Ingested, NewChunk, PinGuard, Place, store_new};
+use crate::ingest::{
+    ChunkSums, EtagKind, INDEX_BATCH, Ingested, NewChunk, PinGuard, Place, Sums, store_new,
+};
 use crate::manifest::{ChunkRef, Manifest};
-use crate::md5x2::{Md5, update_both};
 use crate::names::ChunkId;
 
 /// Chunks cut by the writes since the last [`IngestWriter::cut`], in
@@ -52,32 +53,34 @@ impl Cut {
     }
 }
 
-/// The MD5s of the new chunks of a [`Cut`], in order.
+/// The sums (MD5, CRC64NVME) of the new chunks of a [`Cut`], in order.
 #[derive(Default)]
-pub struct Digests(Vec<[u8; 16]>);
+pub struct Digests(Vec<ChunkSums>);
 
-/// The MD5 side of a push ingest: the MD5 of the whole stream, and of each
-/// new chunk, in one interleaved pass (`md5x2`), as the pull ingest's
-/// helper thread computes them.
-#[derive(Default)]
+/// The MD5 side of a push ingest: the MD5 of the whole stream, and the MD5
+/// and CRC64NVME of each new chunk, the MD5s in one interleaved pass
+/// (`md5x2`), as the pull ingest's helper thread computes them.
 pub struct Md5Stage {
-    whole: Md5,
+    sums: Sums,
+}
+
+impl Default for Md5Stage {
+    fn default() -> Md5Stage {
+        Md5Stage {
+            sums: Sums::new(EtagKind::Md5),
+        }
+    }
 }
 
 impl Md5Stage {
     /// Hashes the chunks of a cut, which must come in stream order.
     pub fn hash(&mut self, cut: &Cut) -> Digests {
-        let mut out = Vec::new();
-        for (data, new) in &cut.0 {
-            if *new {
-                let mut own = Md5::new();
-                update_both(&mut self.whole, &mut own, &data[..]);
-                out.push(own.finalize());
-            } else {
-                self.whole.update(&data[..]);
-            }
-        }
-        Digests(out)
+        Digests(
+            cut.0
+                .iter()
+                .filter_map(|(data, new)| self.sums.chunk(data, *new))
+                .collect(),
+        )
     }
 }
 
@@ -93,7 +96,7 @@ impl Staged {
 
     /// The MD5 of the whole stream.
     pub fn md5(&self) -> [u8; 16] {
-        self.0.md5
+        self.0.md5()
     }
 }
 
@@ -111,9 +114,9 @@ pub struct IngestWriter {
     seen: HashSet<ChunkId>,
     /// Chunks cut since the last [`cut`](Self::cut).
     cut: Cut,
-    /// New chunks stored, in order, their MD5s not known yet.
+    /// New chunks stored, in order, their sums not known yet.
     waiting: VecDeque<(ChunkId, Place)>,
-    /// New chunks with their MD5s, not indexed yet.
+    /// New chunks with their sums, not indexed yet.
     ready: Vec<NewChunk>,
 }
 
@@ -206,7 +209,7 @@ impl IngestWriter {
         std::mem::take(&mut self.cut)
     }
 
-    /// Takes the MD5s of the new chunks of an earlier [`Cut`] (cuts go
+    /// Takes the sums of the new chunks of an earlier [`Cut`] (cuts go
     /// back in the order they were taken), and indexes new chunks once a
     /// batch of them is complete. Blocking (indexing syncs the packs).
     pub fn digested(&mut self, digests: Digests) -> Result<()> {
@@ -219,9 +222,9 @@ impl IngestWriter {
     }
 
     fn pair(&mut self, digests: Digests) -> Result<()> {
-        for md5 in digests.0 {
+        for sums in digests.0 {
             let (id, place) = self.waiting.pop_front().ok_or_else(mismatch)?;
-            self.ready.push((id, place, md5));
+            self.ready.push((id, place, sums));
         }
         Ok(())
     }
@@ -253,16 +256,18 @@ impl IngestWriter {
             Vec::new()
         };
         let chunks = std::mem::take(&mut self.chunks);
+        let (md5, crc64nvme) = md5.sums.finish();
         Ok(Staged(Ingested {
             manifest: Manifest::new(chunks),
-            md5: md5.whole.finalize(),
+            md5,
+            crc64nvme,
             unindexed,
             pins: self.pins,
         }))
     }
 
     /// Gives the stream up: indexes, with no references, the chunks it
-    /// appended to packs whose MD5s are known, so that GC frees them as it
+    /// appended to packs whose sums are known, so that GC frees them as it
     /// frees any chunk whose writer gave up (see `Store::salvage`). Hash
     /// the last [`Cut`] and hand its digests back first, or its new pack
     /// chunks are left to compaction. Best effort.
@@ -328,7 +333,7 @@ mod tests {
     }
 
     fn pull(store: &Store, data: &[u8]) -> Ingested {
-        store.ingest(data).unwrap()
+        store.ingest(data, EtagKind::Md5).unwrap()
     }
 
     fn lens(m: &Manifest) -> Vec<(ChunkId, u32)> {
@@ -355,7 +360,7 @@ mod tests {
             prop_assert_eq!(lens(&pushed.0.manifest), lens(&pulled.manifest));
             prop_assert_eq!(pushed.0.md5, pulled.md5);
             let expected = md5_of(&data);
-            prop_assert_eq!(pushed.0.md5, expected);
+            prop_assert_eq!(pushed.0.md5, Some(expected));
         }
     }
 

@@ -5,7 +5,10 @@
 //! records instead of misreading them.
 //!
 //! Format 2 added `atime_ns` and `ctime_ns` to [`PosixAttrs`]; a format-1
-//! record is still read, its attributes without them.
+//! record is still read, its attributes without them. Format 3 made a
+//! [`ChunkRecord`]'s MD5 optional (the mount's writes compute none) and
+//! added its CRC64NVME; a chunk record of format 1 or 2 is read with its
+//! MD5 and no CRC.
 
 use std::cell::Cell;
 use std::collections::BTreeMap;
@@ -17,11 +20,15 @@ use crate::manifest::Manifest;
 use crate::packs::Location;
 
 /// Format version written in front of every record.
-pub const FORMAT: u8 = 2;
+pub const FORMAT: u8 = 3;
 
-/// The earlier format [`decode`] still reads: [`PosixAttrs`] without
-/// `atime_ns` and `ctime_ns`.
+/// The earliest format [`decode`] still reads: [`PosixAttrs`] without
+/// `atime_ns` and `ctime_ns`, [`ChunkRecord`] as in format 2.
 const FORMAT_1: u8 = 1;
+
+/// The earlier format [`decode`] still reads: [`ChunkRecord`] with an MD5
+/// always and no CRC.
+const FORMAT_2: u8 = 2;
 
 thread_local! {
     /// The format of the record this thread is decoding, which
@@ -37,10 +44,11 @@ pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
     out
 }
 
-/// Decodes a record written by [`encode`], in this format or format 1.
+/// Decodes a record written by [`encode`], in this format or formats 1
+/// and 2.
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
     let (format, rest) = match bytes.split_first() {
-        Some((&v, rest)) if v == FORMAT || v == FORMAT_1 => (v, rest),
+        Some((&v, rest)) if v == FORMAT || v == FORMAT_1 || v == FORMAT_2 => (v, rest),
         Some((v, _)) => return Err(Error::BadRecord(format!("unknown record format {v}"))),
         None => return Err(Error::BadRecord("empty record".into())),
     };
@@ -104,7 +112,7 @@ struct PosixAttrsV1 {
     xattrs: BTreeMap<Vec<u8>, Vec<u8>>,
 }
 
-/// [`PosixAttrs`] as this format writes them.
+/// [`PosixAttrs`] as formats 2 and 3 write them.
 #[derive(Deserialize)]
 struct PosixAttrsV2 {
     mode: Option<u32>,
@@ -229,7 +237,7 @@ pub struct CurrentRecord {
 pub const META_PACK: u64 = u64::MAX;
 
 /// Where a chunk lives and how many manifests reference it.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ChunkRecord {
     /// The pack holding it, or [`META_PACK`].
     pub pack: u64,
@@ -239,8 +247,59 @@ pub struct ChunkRecord {
     pub len: u32,
     /// References from version records and multipart parts.
     pub refs: u64,
-    /// MD5 of the chunk's bytes, for composite ETags without a re-read.
-    pub md5: [u8; 16],
+    /// MD5 of the chunk's bytes, when the write that stored it computed
+    /// one: an S3 upload does (with its stream's MD5, in the same pass),
+    /// the mount does not. Nothing reads it any more.
+    pub md5: Option<[u8; 16]>,
+    /// CRC64NVME of the chunk's bytes (format 3), from which a version's
+    /// full-object checksum is combined; `None` for a chunk stored before.
+    pub crc64nvme: Option<u64>,
+}
+
+/// [`ChunkRecord`] as formats 1 and 2 wrote it.
+#[derive(Deserialize)]
+struct ChunkRecordV2 {
+    pack: u64,
+    offset: u64,
+    len: u32,
+    refs: u64,
+    md5: [u8; 16],
+}
+
+/// [`ChunkRecord`] as this format writes it.
+#[derive(Deserialize)]
+struct ChunkRecordV3 {
+    pack: u64,
+    offset: u64,
+    len: u32,
+    refs: u64,
+    md5: Option<[u8; 16]>,
+    crc64nvme: Option<u64>,
+}
+
+impl<'de> Deserialize<'de> for ChunkRecord {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        if DECODING.get() < FORMAT {
+            let r = ChunkRecordV2::deserialize(d)?;
+            return Ok(ChunkRecord {
+                pack: r.pack,
+                offset: r.offset,
+                len: r.len,
+                refs: r.refs,
+                md5: Some(r.md5),
+                crc64nvme: None,
+            });
+        }
+        let r = ChunkRecordV3::deserialize(d)?;
+        Ok(ChunkRecord {
+            pack: r.pack,
+            offset: r.offset,
+            len: r.len,
+            refs: r.refs,
+            md5: r.md5,
+            crc64nvme: r.crc64nvme,
+        })
+    }
 }
 
 impl ChunkRecord {
@@ -422,7 +481,7 @@ mod tests {
         assert_eq!((a.atime_ns, a.ctime_ns), (None, None));
         assert_eq!(a.xattrs, xattrs);
 
-        // Re-encoded, it is a format-2 record with the new times.
+        // Re-encoded, it is a record of this format with the new times.
         let mut rec = back;
         rec.meta.attrs.ctime_ns = Some(9);
         rec.meta.attrs.atime_ns = Some(8);
@@ -430,7 +489,56 @@ mod tests {
         assert_eq!(bytes[0], FORMAT);
         let again: UploadRecord = decode(&bytes).unwrap();
         assert_eq!(again.meta.attrs, rec.meta.attrs);
-        // Decoding a format-1 record leaves this thread reading format 2.
+        // Decoding a format-1 record leaves this thread reading format 3.
         assert_eq!(DECODING.get(), FORMAT);
+    }
+
+    /// What formats 1 and 2 wrote for a chunk: an MD5 always, no CRC.
+    #[derive(Serialize)]
+    struct ChunkRecordV2Out {
+        pack: u64,
+        offset: u64,
+        len: u32,
+        refs: u64,
+        md5: [u8; 16],
+    }
+
+    #[test]
+    fn format_2_chunk_records_are_read_with_their_md5_and_no_crc() {
+        for format in [FORMAT_1, FORMAT_2] {
+            let mut bytes = vec![format];
+            let old = ChunkRecordV2Out {
+                pack: 3,
+                offset: 4096,
+                len: 65_536,
+                refs: 2,
+                md5: [9; 16],
+            };
+            bincode::serialize_into(&mut bytes, &old).unwrap();
+            let back: ChunkRecord = decode(&bytes).unwrap();
+            assert_eq!(
+                back,
+                ChunkRecord {
+                    pack: 3,
+                    offset: 4096,
+                    len: 65_536,
+                    refs: 2,
+                    md5: Some([9; 16]),
+                    crc64nvme: None,
+                }
+            );
+        }
+        // This format: the MD5 may be missing, the CRC is kept.
+        let rec = ChunkRecord {
+            pack: u64::MAX,
+            offset: 0,
+            len: 10,
+            refs: 1,
+            md5: None,
+            crc64nvme: Some(0xAE8B_1486_0A79_9888),
+        };
+        let bytes = encode(&rec);
+        assert_eq!(bytes[0], FORMAT);
+        assert_eq!(decode::<ChunkRecord>(&bytes).unwrap(), rec);
     }
 }

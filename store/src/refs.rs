@@ -116,11 +116,15 @@ pub(crate) fn index_chunks(txn: &mut Txn<'_>, chunks: &[NewChunk]) -> Result<Vec
     let mut in_packs = Vec::new();
     let mut packs: HashMap<u64, PackRecord> = HashMap::new();
     let now = now_ns();
-    for (id, place, md5) in chunks {
+    for (id, place, sums) in chunks {
         let key = keys::chunk(id);
-        if let Some(old) = txn.get_rec::<ChunkRecord>(&key)? {
+        if let Some(mut old) = txn.get_rec::<ChunkRecord>(&key)? {
             // Indexed already: these bytes are dead, unless they heal it.
             if txn.get(&keys::damaged(id))?.is_some() {
+                // The same bytes: the CRC is theirs whatever the record
+                // had; an MD5 it had stays.
+                old.crc64nvme = Some(sums.crc64nvme);
+                old.md5 = old.md5.or(sums.md5);
                 heal(txn, &mut packs, &mut in_packs, id, old, place)?;
             }
             continue;
@@ -146,7 +150,8 @@ pub(crate) fn index_chunks(txn: &mut Txn<'_>, chunks: &[NewChunk]) -> Result<Vec
                 offset,
                 len,
                 refs: 0,
-                md5: *md5,
+                md5: sums.md5,
+                crc64nvme: Some(sums.crc64nvme),
             },
         );
         txn.put(keys::gc(now, id), Vec::new());
@@ -161,7 +166,8 @@ pub(crate) fn index_chunks(txn: &mut Txn<'_>, chunks: &[NewChunk]) -> Result<Vec
 }
 
 /// Heals a chunk recorded damaged with a new copy of its bytes: its index
-/// record names the new place (references, length and MD5 stay), the damage
+/// record names the new place (references, length and MD5 stay, and the
+/// CRC is set), the damage
 /// record goes, and the damaged bytes stop counting as live, so compaction
 /// takes them as garbage. Counters do not change: one chunk, same length.
 fn heal(

@@ -1,12 +1,14 @@
 //! Edits of objects in place: the result equals the edit applied to the
-//! bytes, only touched chunks are rewritten, and the ETag is the composite
-//! of chunk MD5s.
+//! bytes, only touched chunks are rewritten, the ETag is the mount's
+//! `md5(chunk ids)-N` and the full-object CRC64NVME, combined from the
+//! chunks' CRCs, is the CRC of the bytes.
 
 use std::io::Read;
 use std::time::Duration;
 
+use alexander_store::crc::CRC64NVME_KEY;
 use alexander_store::{
-    At, ChunkerConfig, Config, EditRequest, ObjectMeta, Overlay, PutOptions, Store,
+    At, ChunkerConfig, Config, EditRequest, ObjectInfo, ObjectMeta, Overlay, PutOptions, Store,
 };
 use proptest::prelude::*;
 use rand::{RngCore, SeedableRng, rngs::StdRng};
@@ -101,7 +103,34 @@ fn edit(
     assert_eq!(info.size, size);
     let got = read(s, key);
     assert!(got == expected, "content differs after edit");
+    assert_mount_written(&info, &got);
     got
+}
+
+/// The CRC64NVME of some bytes, as S3 writes it, by the crate clients use.
+fn crc64nvme_b64(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    let mut d = crc64fast_nvme::Digest::new();
+    d.write(bytes);
+    base64::engine::general_purpose::STANDARD.encode(d.sum64().to_be_bytes())
+}
+
+/// A version written as the mount writes: a `-N` ETag (the MD5 of nothing
+/// when empty) and the full-object CRC64NVME of `bytes`.
+fn assert_mount_written(info: &ObjectInfo, bytes: &[u8]) {
+    if bytes.is_empty() {
+        assert_eq!(info.etag, "d41d8cd98f00b204e9800998ecf8427e");
+    } else {
+        let (md5, n) = info.etag.split_once('-').expect("a -N ETag");
+        assert_eq!(md5.len(), 32, "{}", info.etag);
+        assert!(n.parse::<usize>().unwrap() >= 1, "{}", info.etag);
+    }
+    assert_eq!(
+        info.meta.extra.get(CRC64NVME_KEY),
+        Some(&crc64nvme_b64(bytes)),
+        "{} bytes",
+        bytes.len()
+    );
 }
 
 #[test]
@@ -358,6 +387,7 @@ fn a_copy_in_steps_shares_all_but_the_chunks_it_cuts() {
             .etag
             .contains('-')
     );
+    assert_mount_written(&s.head_object("edits", "dst", At::Current).unwrap(), &body);
     // Each step re-chunked at most the two chunks it cut (16 KiB each).
     let after = s.stats().unwrap();
     assert!(
@@ -367,10 +397,11 @@ fn a_copy_in_steps_shares_all_but_the_chunks_it_cuts() {
     // Bytes from the middle appended to another object.
     s.put_object("edits", "other", &b"head:"[..], PutOptions::default())
         .unwrap();
-    copy(5000, 70_000, "other", true).unwrap();
+    let other = copy(5000, 70_000, "other", true).unwrap();
     let mut want = b"head:".to_vec();
     want.extend_from_slice(&body[5000..75_000]);
     assert!(read(&s, "other") == want);
+    assert_mount_written(&other, &want);
     // A whole object onto nothing: a plain copy, with the source's ETag.
     let info = copy(0, 1 << 20, "whole", false).unwrap();
     assert_eq!(info.etag, src.etag);
@@ -420,4 +451,39 @@ fn a_copy_out_of_a_snapshot_takes_the_snapshots_bytes() {
     copy(1000, 199_000, "part");
     assert!(read(&s, "part") == old[1000..200_000]);
     assert!(s.fsck(true).unwrap().is_clean());
+}
+
+/// A whole file copied onto nothing (`copy_file_range` of all of it) is a
+/// plain copy: the source's ETag and checksum, not what the destination's
+/// metadata carried.
+#[test]
+fn a_whole_copy_keeps_the_sources_checksum() {
+    use alexander_store::{AppendCopy, CopySource};
+    let (_d, s) = open();
+    let body = data(300_000, 11);
+    let src = s
+        .put_file("edits", "src", &body[..], PutOptions::default())
+        .unwrap();
+    assert_mount_written(&src, &body);
+    let mut meta = ObjectMeta::default();
+    meta.extra.insert("checksum-sha1".into(), "stale".into());
+    let copy = s
+        .append_copy(AppendCopy {
+            src: CopySource {
+                bucket: "edits",
+                key: "src",
+                at: At::Current,
+            },
+            from: 0,
+            len: body.len() as u64,
+            bucket: "edits",
+            key: "dst",
+            base: None,
+            meta,
+            condition: None,
+        })
+        .unwrap();
+    assert_eq!(copy.etag, src.etag);
+    assert_mount_written(&copy, &body);
+    assert!(!copy.meta.extra.contains_key("checksum-sha1"));
 }

@@ -1024,7 +1024,7 @@ fn a_store_of_another_format_is_refused_and_left_alone() {
         let old = db.insert(b"m/format", vec![1u8]).unwrap();
         assert_eq!(
             old.as_deref(),
-            Some(&[4u8][..]),
+            Some(&[5u8][..]),
             "the store keeps its format"
         );
         db.flush().unwrap();
@@ -1034,12 +1034,12 @@ fn a_store_of_another_format_is_refused_and_left_alone() {
         Err(e) => e.to_string(),
     };
     assert!(err.contains("format 1"), "{err}");
-    assert!(err.contains("reads format 4"), "{err}");
+    assert!(err.contains("reads format 5"), "{err}");
     // The refusal wrote nothing: with its format back, the store opens
     // and holds what it held.
     {
         let db = open_meta(dir.path());
-        let old = db.insert(b"m/format", vec![4u8]).unwrap();
+        let old = db.insert(b"m/format", vec![5u8]).unwrap();
         assert_eq!(
             old.as_deref(),
             Some(&[1u8][..]),
@@ -1051,12 +1051,32 @@ fn a_store_of_another_format_is_refused_and_left_alone() {
     assert_eq!(get(&s, "bk1", "k", At::Current).unwrap(), b"kept");
 }
 
+/// Rewrites every chunk record of a closed store as record format 2 wrote
+/// it: an MD5 always, no CRC.
+fn chunk_records_to_format_2(dir: &std::path::Path) {
+    use alexander_store::records::{ChunkRecord, decode};
+    let db = open_meta(dir);
+    let mut n = 0;
+    for entry in db.scan_prefix(b"k/") {
+        let (k, v) = entry.unwrap();
+        let rec: ChunkRecord = decode(&v).unwrap();
+        let mut old = vec![2u8];
+        let fields = (rec.pack, rec.offset, rec.len, rec.refs, [7u8; 16]);
+        bincode::serialize_into(&mut old, &fields).unwrap();
+        db.insert(k, old).unwrap();
+        n += 1;
+    }
+    assert!(n > 0, "no chunk record");
+    db.flush().unwrap();
+}
+
 #[test]
-fn format_2_and_3_stores_open_and_are_marked_format_4() {
+fn format_2_to_4_stores_open_and_are_marked_format_5() {
     // Format 2 kept every chunk in packs; format 3 adds chunks kept in the
     // metadata database; format 4 adds records with access and change
-    // times. Each later one only adds, so the earlier ones open as they are.
-    for old in [2u8, 3] {
+    // times; format 5 chunk records with an optional MD5 and a CRC64NVME.
+    // Each later one only adds, so the earlier ones open as they are.
+    for old in [2u8, 3, 4] {
         let dir = tempfile::tempdir().unwrap();
         let packed = Config {
             meta_chunk_max: 0,
@@ -1066,6 +1086,7 @@ fn format_2_and_3_stores_open_and_are_marked_format_4() {
         s.create_bucket("bk1").unwrap();
         put(&s, "bk1", "k", b"from an older format");
         drop(s);
+        chunk_records_to_format_2(dir.path());
         {
             let db = open_meta(dir.path());
             db.insert(b"m/format", vec![old]).unwrap();
@@ -1076,13 +1097,26 @@ fn format_2_and_3_stores_open_and_are_marked_format_4() {
             get(&s, "bk1", "k", At::Current).unwrap(),
             b"from an older format"
         );
-        put(&s, "bk1", "k2", b"format 4");
+        put(&s, "bk1", "k2", b"format 5");
+        // The old chunk, with no CRC in its record, met again by a file
+        // the mount writes whole: the write hashes every byte it is given,
+        // known chunks too, so the file still gets its checksum.
+        let info = s
+            .put_file(
+                "bk1",
+                "f",
+                &b"from an older format"[..],
+                PutOptions::default(),
+            )
+            .unwrap();
+        assert!(info.etag.ends_with("-1"), "{}", info.etag);
+        assert!(info.meta.extra.contains_key("checksum-crc64nvme"));
         assert!(s.fsck(true).unwrap().is_clean());
         drop(s);
         let db = open_meta(dir.path());
         assert_eq!(
             db.get(b"m/format").unwrap().as_deref(),
-            Some(&[4u8][..]),
+            Some(&[5u8][..]),
             "format {old}"
         );
     }

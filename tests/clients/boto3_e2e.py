@@ -1,6 +1,8 @@
 """boto3 against a running Alexander server, as tests/clients.rs runs it.
 
 Usage: python boto3_e2e.py ENDPOINT BUCKET WORKDIR
+       python boto3_e2e.py mount-read ENDPOINT BUCKET WORKDIR KEY...
+       python boto3_e2e.py mount-damaged ENDPOINT BUCKET KEY
 
 WORKDIR holds small.bin and big.bin (written by the Rust test); the
 credentials come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. Every
@@ -12,6 +14,11 @@ makes, to reproduce a failure against the server.
 The client keeps boto3's defaults (CRC checksums on uploads, which boto3
 sends as aws-chunked bodies with trailers) except for path-style
 addressing and no retries, so that a failing request fails at once.
+
+`mount-read` reads files written through the mount (each KEY, with its
+bytes in WORKDIR/KEY) with boto3's default response checksum validation,
+which needs awscrt for CRC64NVME; `mount-damaged` reads one whose stored
+bytes were damaged, which must fail.
 """
 
 import base64
@@ -90,11 +97,10 @@ def post_form(url, fields, filename, data):
         return e.code, e.read().decode()
 
 
-def main():
-    endpoint, bucket, work = sys.argv[1:4]
+def client(endpoint):
     if os.environ.get("ALEXANDER_TEST_CLIENT_DEBUG"):
         boto3.set_stream_logger("botocore", logging.DEBUG)
-    s3 = boto3.client(
+    return boto3.client(
         "s3",
         endpoint_url=endpoint,
         region_name="us-east-1",
@@ -105,6 +111,73 @@ def main():
             read_timeout=120,
         ),
     )
+
+
+def crc64nvme_b64(data):
+    from awscrt import checksums
+
+    return b64(checksums.crc64nvme(data).to_bytes(8, "big"))
+
+
+def mount_read(endpoint, bucket, work, keys):
+    """Files the mount wrote: a `-N` ETag that is no MD5 of the bytes, and
+    a full-object CRC64NVME that boto3 checks on every whole download by
+    default (botocore counts only checksums it validated in the
+    response's context)."""
+    from botocore.httpchecksum import _SUPPORTED_CHECKSUM_ALGORITHMS
+
+    check("crc64nvme" in _SUPPORTED_CHECKSUM_ALGORITHMS, "botocore without awscrt")
+    s3 = client(endpoint)
+    for key in keys:
+        step(f"read mount-written {key}")
+        with open(os.path.join(work, key), "rb") as f:
+            data = f.read()
+        r = s3.get_object(Bucket=bucket, Key=key)
+        got = r["Body"].read()
+        check(got == data, f"{key}: bytes differ")
+        etag = r["ETag"].strip('"')
+        check("-" in etag and etag.split("-")[0] != hashlib.md5(data).hexdigest(),
+              f"{key}: ETag {etag}")
+        check(r.get("ChecksumCRC64NVME") == crc64nvme_b64(data),
+              f"{key}: CRC64NVME {r.get('ChecksumCRC64NVME')}")
+        check(r.get("ChecksumType") == "FULL_OBJECT", f"{key}: {r.get('ChecksumType')}")
+        # A range: no full-object checksum, which the range could not match.
+        r = s3.get_object(Bucket=bucket, Key=key, Range="bytes=0-9")
+        check(r["Body"].read() == data[:10], f"{key}: range bytes")
+        check("ChecksumCRC64NVME" not in r, f"{key}: a range carries {r}")
+        # Conditions with the new ETag.
+        r = s3.head_object(Bucket=bucket, Key=key, IfMatch=f'"{etag}"')
+        check(r["ContentLength"] == len(data), f"{key}: If-Match")
+        code = error_code(s3.head_object, Bucket=bucket, Key=key,
+                          IfMatch='"%s"' % hashlib.md5(data).hexdigest())
+        check(code == "412", f"{key}: If-Match with the MD5: {code}")
+    print("boto3: mount-written files read and verified", flush=True)
+
+
+def mount_damaged(endpoint, bucket, key):
+    """A mount-written file whose stored bytes were damaged: the download
+    fails on its CRC64NVME."""
+    from botocore.exceptions import FlexibleChecksumError
+
+    s3 = client(endpoint)
+    step(f"read damaged {key}")
+    r = s3.get_object(Bucket=bucket, Key=key)
+    check(r.get("ChecksumCRC64NVME"), f"{key}: no checksum to check")
+    try:
+        r["Body"].read()
+    except FlexibleChecksumError as e:
+        print(f"boto3: the damaged read failed: {e}", flush=True)
+        return
+    raise AssertionError(f"{key}: damaged bytes were read without an error")
+
+
+def main():
+    if sys.argv[1] == "mount-read":
+        return mount_read(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:])
+    if sys.argv[1] == "mount-damaged":
+        return mount_damaged(*sys.argv[2:5])
+    endpoint, bucket, work = sys.argv[1:4]
+    s3 = client(endpoint)
     small_path = os.path.join(work, "small.bin")
     big_path = os.path.join(work, "big.bin")
     with open(small_path, "rb") as f:

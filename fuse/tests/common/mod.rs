@@ -343,3 +343,37 @@ pub fn python_as_nobody(script: &str, args: &[&Path]) -> Result<(), String> {
     all.extend(args.iter().map(|p| p.as_os_str().to_owned()));
     as_nobody("/usr/bin/python3", &all)
 }
+
+/// Asserts that `info` is a version the mount wrote of `bytes`: an ETag
+/// of the chunk-id form, `<32 hex digits>-N`, which is not the MD5 of
+/// the bytes (the MD5 of nothing for an empty file), and the full-object
+/// CRC64NVME of the bytes (computed here by crc64fast-nvme, as S3 clients
+/// compute it) under the name S3 GET and HEAD serve it from.
+pub fn assert_mount_written(info: &alexander_store::ObjectInfo, bytes: &[u8]) {
+    use base64::Engine as _;
+    use md5::Digest as _;
+    let etag = &info.etag;
+    if bytes.is_empty() {
+        assert_eq!(etag, "d41d8cd98f00b204e9800998ecf8427e");
+    } else {
+        let (hash, n) = etag.split_once('-').expect("a -N ETag");
+        assert!(
+            hash.len() == 32 && hash.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{etag}"
+        );
+        assert!(n.parse::<u32>().is_ok_and(|n| n >= 1), "{etag}");
+        assert_ne!(hash, hex::encode(md5::Md5::digest(bytes)), "{etag}");
+    }
+    let mut crc = crc64fast_nvme::Digest::new();
+    crc.write(bytes);
+    let want = base64::engine::general_purpose::STANDARD.encode(crc.sum64().to_be_bytes());
+    assert_eq!(
+        info.meta
+            .extra
+            .get(alexander_store::crc::CRC64NVME_KEY)
+            .map(String::as_str),
+        Some(want.as_str()),
+        "CRC64NVME of {} bytes",
+        bytes.len()
+    );
+}

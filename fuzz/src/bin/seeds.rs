@@ -532,7 +532,8 @@ fn records(dir: &Path) {
                 offset: 4096,
                 len: 65_536,
                 refs: 2,
-                md5: [9; 16],
+                md5: Some([9; 16]),
+                crc64nvme: Some(0x0123_4567_89ab_cdef),
             }),
         ),
         (
@@ -542,7 +543,8 @@ fn records(dir: &Path) {
                 offset: 0,
                 len: 10,
                 refs: 1,
-                md5: [0; 16],
+                md5: None,
+                crc64nvme: None,
             }),
         ),
         (

@@ -489,6 +489,18 @@ pub async fn delete_objects(ctx: Ctx, bucket: String, body: RequestBody) -> R {
 mod tests {
     use super::*;
 
+    /// The store writes the CRC64NVME of a mount-written file, and drops
+    /// checksums carried over from other bytes, by these names.
+    #[test]
+    fn checksum_keys_are_the_stores() {
+        use alexander_store::crc::{CHECKSUM_PREFIX, CRC64NVME_KEY};
+        assert_eq!(checksum_key(ChecksumAlgorithm::Crc64Nvme), CRC64NVME_KEY);
+        for a in ChecksumAlgorithm::ALL {
+            assert!(checksum_key(a).starts_with(CHECKSUM_PREFIX), "{a:?}");
+        }
+        assert!(attributes::PART_CHECKSUMS.starts_with(CHECKSUM_PREFIX));
+    }
+
     #[test]
     fn version_ids() {
         assert!(well_formed_version_id("null"));
