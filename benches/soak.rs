@@ -28,10 +28,11 @@
 //!   given back yet and the store grows all along).
 //! - `ALEXANDER_SOAK_TOML`: more of the server's configuration file, such
 //!   as `[store] metadata_cache_bytes = "256MiB"` (on two lines).
-//! - `ALEXANDER_SOAK_WRAP`: a command the server runs under, such as
-//!   `heaptrack -o /tmp/alexander` to see where its memory goes. The
-//!   figures are then the wrapper's process's, not the server's, unless it
-//!   execs the server.
+//! - `ALEXANDER_SOAK_WRAP`: a command the server runs under, given the
+//!   server's path and arguments (a script that execs another build, to
+//!   compare two in the same conditions). The figures are then the
+//!   wrapper's process's, not the server's, unless it execs the server.
+//!   `heaptrack -o /tmp/alexander` shows where the memory goes.
 //! - `ALEXANDER_BENCH_DIR`: where the store goes (default: cargo's temp
 //!   dir inside the target dir). It is removed at the end.
 //!
