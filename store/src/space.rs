@@ -19,9 +19,7 @@ pub struct GcReport {
     pub chunks_freed: u64,
     pub bytes_freed: u64,
     /// Chunks without references kept for now: still within their grace
-    /// period (counted per queue entry, so a chunk queued at its indexing
-    /// and again at its last reference within the period counts twice),
-    /// or pinned by a writer in flight.
+    /// period, or pinned by a writer in flight.
     pub chunks_kept: u64,
 }
 
@@ -166,9 +164,10 @@ impl Store {
         let mut go_on = progress(step(0));
         let mut done = 0;
         let mut from = keys::GC_QUEUE.to_vec();
-        // Pinned chunks met so far, so that one queued twice counts once;
-        // only writers in flight pin, so this stays small.
-        let mut pinned = std::collections::HashSet::new();
+        // The chunks kept so far, so that one queued twice counts once: 8
+        // bytes of each id (the chance that two of a million ids share them
+        // is below one in ten million, and only the count would be off).
+        let mut kept = std::collections::HashSet::new();
         while go_on {
             let batch: Vec<Vec<u8>> = self
                 .inner
@@ -204,16 +203,10 @@ impl Store {
                     txn.delete(qkey.clone());
                     continue;
                 }
-                if freed_ns > cutoff {
-                    // Within its grace period. (A chunk queued at its
-                    // indexing and again at its last reference, both within
-                    // the period, counts twice: no set of the whole queue
-                    // is kept to tell.)
-                    report.chunks_kept += 1;
-                    continue;
-                }
-                if pins.contains_key(&id) {
-                    if pinned.insert(id) {
+                if freed_ns > cutoff || pins.contains_key(&id) {
+                    // A chunk can be queued more than once (at its indexing
+                    // and when it lost its last reference): count it once.
+                    if kept.insert(u64::from_le_bytes(id.0[..8].try_into().expect("8 bytes"))) {
                         report.chunks_kept += 1;
                     }
                     continue;
@@ -262,8 +255,7 @@ impl Store {
     /// What [`Store::gc`] would free now, without freeing anything: the
     /// chunks its queue holds that nothing references, past their grace
     /// period and pinned by no writer (`chunks_freed`, `bytes_freed`), and
-    /// those it would keep for now (`chunks_kept`). Its memory grows with
-    /// what a pass would free, not with the whole queue.
+    /// those it would keep for now (`chunks_kept`).
     pub fn gc_preview(&self) -> Result<GcReport> {
         let Some(_one) = one_at_a_time(&self.inner.collecting, "gc", &mut |_| true) else {
             return Ok(GcReport::default());
@@ -282,17 +274,11 @@ impl Store {
             let Some(rec) = self.inner.meta.get_rec::<ChunkRecord>(&keys::chunk(&id))? else {
                 continue;
             };
-            if rec.refs > 0 {
+            // A chunk can be queued more than once: counted once.
+            if rec.refs > 0 || !seen.insert(id) {
                 continue;
             }
-            // Counted as the pass counts: each entry within the grace
-            // period, a chunk past it once (the pass frees it at its first
-            // entry, and its second finds no record).
-            if freed_ns > cutoff {
-                report.chunks_kept += 1;
-            } else if !seen.insert(id) {
-                continue;
-            } else if self.inner.pins.chunks.lock().contains_key(&id) {
+            if freed_ns > cutoff || self.inner.pins.chunks.lock().contains_key(&id) {
                 report.chunks_kept += 1;
             } else {
                 report.chunks_freed += 1;
