@@ -5,7 +5,9 @@
 //! (first run and no-op re-run), the time of single metadata calls
 //! (chmod, utimens, rename, unlink, stat), `cp` of a large file, and the
 //! rates of metadata calls over many files (create, stat, readdir, rename,
-//! unlink, mkdir, rmdir: figure 7, issue 16's table).
+//! unlink, mkdir, rmdir: figure 7, issue 16's table), `tar -x` of a source
+//! tree of 20,000 small files (figure 8) and `git clone` of a repository
+//! of 5,000 (figure 9).
 //!
 //! `cargo bench -p alexander-fuse --bench fuse` prints the table (progress
 //! goes to stderr). Run without `--bench`, as `cargo test --all-targets`
@@ -19,7 +21,7 @@
 //! Environment:
 //!
 //! - `ALEXANDER_BENCH_QUICK=1`: a 128 MiB file, 1,000 small files, a
-//!   smaller tree.
+//!   smaller tree, 2,000 files to untar and 1,000 to clone.
 //! - `ALEXANDER_BENCH_FUSE_GIB`: size of the sequential file (default 1).
 //! - `ALEXANDER_BENCH_FILES`: small files (default 10,000).
 //! - `ALEXANDER_BENCH_ROUNDS`: rounds of the sequential write (default 3;
@@ -80,6 +82,10 @@ struct Settings {
     files: usize,
     /// Directories and files per directory of the rsync tree.
     tree: (usize, usize),
+    /// Files of the source tree `tar -x` unpacks (figure 8) and of the
+    /// repository `git clone` checks out (figure 9).
+    tar_files: usize,
+    git_files: usize,
     cold: bool,
     base: PathBuf,
     /// Figures to measure (all if empty).
@@ -115,10 +121,10 @@ impl Settings {
             (true, true) => Mode::Quick,
             (true, false) => Mode::Full,
         };
-        let (seq, files, tree) = match mode {
-            Mode::Full => (1u64 << 30, 10_000, (40, 50)),
-            Mode::Quick => (128 << 20, 1_000, (10, 30)),
-            Mode::Smoke => (8 << 20, 50, (2, 5)),
+        let (seq, files, tree, tar_files, git_files) = match mode {
+            Mode::Full => (1u64 << 30, 10_000, (40, 50), 20_000, 5_000),
+            Mode::Quick => (128 << 20, 1_000, (10, 30), 2_000, 1_000),
+            Mode::Smoke => (8 << 20, 50, (2, 5), 40, 20),
         };
         let seq =
             env_f64("ALEXANDER_BENCH_FUSE_GIB").map_or(seq, |g| (g * (1u64 << 30) as f64) as u64);
@@ -151,6 +157,8 @@ impl Settings {
             seq: seq.max(BLOCK as u64),
             files: files.max(1),
             tree,
+            tar_files,
+            git_files,
             cold,
             base,
         }
@@ -607,6 +615,130 @@ fn run(s: &Settings, dir: &Path, sides: &mut Sides, t: &mut Table) -> Res<()> {
     if s.wants(7) {
         rates_figure(s, sides, t)?;
     }
+    if s.wants(8) {
+        tar_figure(s, dir, sides, t, &data)?;
+    }
+    if s.wants(9) {
+        git_figure(s, dir, sides, t, &data)?;
+    }
+    Ok(())
+}
+
+/// Whether `program --version` runs.
+fn installed(program: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Runs `cmd`, failing with its standard error if it fails; its time.
+fn timed(mut cmd: Command, what: &str) -> Res<Duration> {
+    let start = Instant::now();
+    let out = cmd.stdout(Stdio::null()).output()?;
+    let d = start.elapsed();
+    if !out.status.success() {
+        return Err(format!(
+            "{what} failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        )
+        .into());
+    }
+    Ok(d)
+}
+
+/// Writes a tree shaped like a source tree: `files` files of 1-16 KiB,
+/// a hundred to a directory, two levels deep. Its bytes.
+fn make_source_tree(root: &Path, files: usize, data: &Data) -> Res<u64> {
+    let mut buf = vec![0u8; 16 * KIB];
+    let mut total = 0u64;
+    for i in 0..files {
+        let dir = root.join(format!("m{:02}/d{:03}", i / 10_000, i / 100 % 100));
+        if i % 100 == 0 {
+            fs::create_dir_all(&dir)?;
+        }
+        // Sizes spread over 1-16 KiB, most small, as source files are.
+        let len = 1 + (i * 7919 % (16 * KIB)) * (i % 3 + 1) / 3;
+        data.block(4, i as u64, &mut buf[..len]);
+        fs::write(dir.join(format!("f{i:05}.c")), &buf[..len])?;
+        total += len as u64;
+    }
+    Ok(total)
+}
+
+/// 8: `tar -x` of a source tree of many small files (the tarball on the
+/// native disk, in the page cache). Issue 16's goal: at most 3 times
+/// native.
+fn tar_figure(s: &Settings, dir: &Path, sides: &Sides, t: &mut Table, data: &Data) -> Res<()> {
+    if !installed("tar") {
+        t.notes.push("8: tar is not installed: skipped".into());
+        return Ok(());
+    }
+    let src = dir.join("source-tree");
+    let bytes = make_source_tree(&src, s.tar_files, data)?;
+    let tarball = dir.join("source-tree.tar");
+    let mut c = Command::new("tar");
+    c.arg("-cf").arg(&tarball).arg("-C").arg(&src).arg(".");
+    timed(c, "tar -c")?;
+    // Warm the tarball, so that no side pays for reading it from disk.
+    seq_read(&tarball)?;
+    let mut f = Figure::new(
+        format!("8 tar -x, {} files {}", s.tar_files, size(bytes)),
+        "s",
+        false,
+    );
+    for (side, root) in sides.each(s) {
+        eprintln!("8: tar -x, {}", name(side));
+        let dest = root.join("untarred");
+        fs::create_dir(&dest)?;
+        let mut x = Command::new("tar");
+        x.arg("-xf").arg(&tarball).arg("-C").arg(&dest);
+        f.set(side, timed(x, "tar -x")?.as_secs_f64());
+    }
+    f.note = "goal: at most 3 times native".into();
+    t.rows.push(f);
+    Ok(())
+}
+
+/// 9: `git clone` (through git's pack protocol, as from a server) of a
+/// local repository of one commit of a source tree: the checkout writes
+/// every file. Issue 16's goal: at most 3 times native.
+fn git_figure(s: &Settings, dir: &Path, sides: &Sides, t: &mut Table, data: &Data) -> Res<()> {
+    if !installed("git") {
+        t.notes.push("9: git is not installed: skipped".into());
+        return Ok(());
+    }
+    let repo = dir.join("repo");
+    let bytes = make_source_tree(&repo, s.git_files, data)?;
+    let git = |args: &[&str]| {
+        let mut c = Command::new("git");
+        c.arg("-C")
+            .arg(&repo)
+            .args(["-c", "user.name=bench", "-c", "user.email=bench@localhost"])
+            .args(args);
+        c
+    };
+    timed(git(&["init", "-q"]), "git init")?;
+    timed(git(&["add", "-A"]), "git add")?;
+    timed(git(&["commit", "-q", "-m", "tree"]), "git commit")?;
+    let mut f = Figure::new(
+        format!("9 git clone, {} files {}", s.git_files, size(bytes)),
+        "s",
+        false,
+    );
+    for (side, root) in sides.each(s) {
+        eprintln!("9: git clone, {}", name(side));
+        let mut c = Command::new("git");
+        c.args(["clone", "-q", "--no-local"])
+            .arg(&repo)
+            .arg(root.join("clone"));
+        f.set(side, timed(c, "git clone")?.as_secs_f64());
+    }
+    f.note = "goal: at most 3 times native".into();
+    t.rows.push(f);
     Ok(())
 }
 
