@@ -28,8 +28,8 @@ pub const BUSY_SHARE: f64 = 0.02;
 pub const QUIET: Duration = Duration::from_millis(20);
 
 /// The longest rest after one step, so that a pass told to stop sees it
-/// soon: a step longer than this fiftieth of it rests less than its share
-/// would want.
+/// soon. A step longer than a fiftieth of it (40 ms) rests less than the
+/// busy share would want.
 const MAX_REST: Duration = Duration::from_secs(2);
 
 /// Counts the foreground's operations.

@@ -148,13 +148,26 @@ impl Store {
         // Counts must be complete before any is trusted to be zero.
         self.run_jobs()?;
         let grace = i64::try_from(self.inner.config.gc_grace.as_nanos()).unwrap_or(i64::MAX);
-        let cutoff = now_ns().saturating_sub(grace);
+        let started = now_ns();
+        let cutoff = started.saturating_sub(grace);
         let mut report = GcReport::default();
         // The queue is read a batch at a time from where the last batch
         // ended, never whole: under a steady load it holds every chunk of
         // the grace period, millions of entries an hour, and a pass must
-        // not hold memory in proportion.
-        let total = self.inner.meta.scan(keys::GC_QUEUE).count() as u64;
+        // not hold memory in proportion. Its keys sort by time, so the pass
+        // stops at the entries queued since it started (all within their
+        // grace): a load that queues faster than a paced pass works would
+        // otherwise keep it going forever.
+        let before_start = |qkey: &[u8]| {
+            let body = &qkey[keys::GC_QUEUE.len()..];
+            (u64::from_be_bytes(body[..8].try_into().expect("8 bytes")) as i64) < started
+        };
+        let total = self
+            .inner
+            .meta
+            .scan(keys::GC_QUEUE)
+            .take_while(|e| e.as_ref().map_or(true, |(k, _)| before_start(k)))
+            .count() as u64;
         let step = |done| Progress::Step {
             task: "gc",
             unit: "queued chunks",
@@ -173,8 +186,9 @@ impl Store {
                 .inner
                 .meta
                 .scan_from(keys::GC_QUEUE, &from)
-                .take(GC_BATCH)
                 .map(|e| e.map(|(k, _)| k))
+                .take_while(|k| k.as_ref().map_or(true, |k| before_start(k)))
+                .take(GC_BATCH)
                 .collect::<Result<_>>()?;
             let Some(last) = batch.last() else {
                 break;

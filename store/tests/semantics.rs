@@ -818,6 +818,34 @@ fn a_refused_lazy_commit_leaves_nothing_gc_cannot_free() {
 }
 
 #[test]
+fn a_gc_pass_ends_although_writers_keep_queueing_chunks() {
+    let (_d, s) = open();
+    s.create_bucket("bk1").unwrap();
+    put(&s, "bk1", "k", &data(50_000, 1));
+    s.delete_object("bk1", "k", None).unwrap();
+    // Every step, a writer queues new chunks behind the pass; it must not
+    // chase them (the callback stops it after 100 steps if it does).
+    let mut steps = 0u64;
+    let report = s
+        .gc_with(&mut |p| {
+            if let Progress::Step { .. } = p {
+                steps += 1;
+                put(
+                    &s,
+                    "bk1",
+                    &format!("new{steps}"),
+                    &data(50_000, 100 + steps),
+                );
+            }
+            steps < 100
+        })
+        .unwrap();
+    assert!(steps <= 2, "the pass went on for {steps} steps");
+    assert!(report.chunks_freed > 0);
+    assert!(s.fsck(true).unwrap().is_clean());
+}
+
+#[test]
 fn gc_waits_for_the_grace_period() {
     let (_d, s) = open_with(Config {
         gc_grace: Duration::from_secs(3600),
