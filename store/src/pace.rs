@@ -153,24 +153,29 @@ mod tests {
     fn an_idle_store_is_paced_by_its_share_and_a_busy_one_by_the_busy_share() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), crate::Config::default()).unwrap();
-        // Long enough that no scheduling gap of a loaded machine looks idle.
-        let quiet = Duration::from_millis(500);
-        let step = Duration::from_millis(10);
+        // Long enough that no scheduling gap of a loaded machine looks idle,
+        // and short beside the busy rest (49 steps, 1.96 s), so that a pace
+        // that stopped yielding after one quiet check would fail below.
+        let quiet = Duration::from_millis(250);
+        let step = Duration::from_millis(40);
         let paced = |pace: &mut Pace| {
             pace.last = Instant::now() - step;
             let t = Instant::now();
             pace.step();
             t.elapsed()
         };
-        // Idle: the rest is the pass's share's (a 10 ms step at 0.5: 10 ms)
-        // and one quiet period to see that nothing happens.
+        // Idle: the rest is the pass's share's (a 40 ms step at 0.5: 40 ms)
+        // and one quiet period to see that nothing happens, far below the
+        // busy rest.
         let mut pace = Pace {
             quiet,
             ..Pace::yielding(&store, 0.5)
         };
         let rest = paced(&mut pace);
         assert!(rest >= step, "{rest:?}");
-        assert!(rest < step + quiet * 2, "{rest:?}");
+        let wanted = step.mul_f64((1.0 - BUSY_SHARE) / BUSY_SHARE);
+        assert!(wanted <= MAX_REST);
+        assert!(rest < wanted / 2, "{rest:?}");
         // Busy: the foreground works all along, so the step rests as the
         // busy share says, 49 times the step.
         let stop = AtomicBool::new(false);
@@ -185,11 +190,10 @@ mod tests {
             stop.store(true, Ordering::Relaxed);
             rest
         });
-        let wanted = step.mul_f64((1.0 - BUSY_SHARE) / BUSY_SHARE);
         assert!(rest >= wanted, "{rest:?} < {wanted:?}");
         // A pace that yields to nothing rests by its share alone, busy or not.
         let mut fixed = Pace::new(0.5);
         let rest = paced(&mut fixed);
-        assert!(rest >= step && rest < wanted, "{rest:?}");
+        assert!(rest >= step && rest < wanted / 2, "{rest:?}");
     }
 }
