@@ -941,12 +941,7 @@ fn small_figure(s: &Settings, sides: &Sides, t: &mut Table, data: &Data) -> Res<
 
 /// 4: rsync -a of a tree, then again (nothing to do).
 fn rsync_figure(s: &Settings, dir: &Path, sides: &Sides, t: &mut Table, data: &Data) -> Res<()> {
-    let rsync = Command::new("rsync")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !rsync {
+    if !installed("rsync") {
         t.notes
             .push("4: rsync is not installed (apt-get install rsync): skipped".into());
         return Ok(());
