@@ -24,8 +24,9 @@
 //! - `ALEXANDER_SOAK_MINUTES`: length of the run (default 30).
 //! - `ALEXANDER_SOAK_CLIENTS`: concurrent clients (default 16).
 //! - `ALEXANDER_SOAK_GRACE_SECS`: GC's grace period (default: the
-//!   server's, an hour, so that in a shorter run nothing the load frees is
-//!   given back yet and the store grows all along).
+//!   server's, 60 s; with 3600, as it was before readers pinned their
+//!   chunks, nothing the load frees is given back within the run and the
+//!   store grows all along).
 //! - `ALEXANDER_SOAK_TOML`: more of the server's configuration file, such
 //!   as `[store] metadata_cache_bytes = "256MiB"` (on two lines).
 //! - `ALEXANDER_SOAK_WRAP`: a command the server runs under, given the
@@ -98,7 +99,7 @@ fn main() {
         .expect("runtime");
     let counts = Arc::new(Counts::default());
     let samples = runtime.block_on(run(&server, clients, length, &counts));
-    let metrics_rss = runtime.block_on(scrape_resident(&server.addr));
+    let metrics_rss = runtime.block_on(scrape(&server.addr)).resident;
     server.stop();
 
     report(&samples, &counts, metrics_rss, minutes);
@@ -119,6 +120,8 @@ struct Sample {
     rss: u64,
     /// What `/metrics` said at the same moment.
     reported: Option<u64>,
+    /// The metadata database's size on disk, from `/metrics`.
+    meta: Option<u64>,
 }
 
 #[derive(Default)]
@@ -170,19 +173,21 @@ async fn run(
     // load would otherwise skip the minute's line).
     let mut printed = None;
     loop {
-        let reported = scrape_resident(&server.addr).await;
+        let scraped = scrape(&server.addr).await;
         samples.push(Sample {
             at: start.elapsed(),
             rss: resident(pid),
-            reported,
+            reported: scraped.resident,
+            meta: scraped.meta,
         });
         let at = samples.last().unwrap().at;
         if printed != Some(at.as_secs() / 60) {
             printed = Some(at.as_secs() / 60);
             eprintln!(
-                "soak: {:>5.1} min  rss {:>6.1} MiB  ops {}",
+                "soak: {:>5.1} min  rss {:>6.1} MiB  metadata {:>7.1} MiB  ops {}",
                 at.as_secs_f64() / 60.0,
                 mib(resident(pid)),
+                scraped.meta.map_or(f64::NAN, mib),
                 counts.total()
             );
         }
@@ -195,10 +200,12 @@ async fn run(
     for w in workers {
         w.await.expect("worker");
     }
+    let scraped = scrape(&server.addr).await;
     samples.push(Sample {
         at: start.elapsed(),
         rss: resident(pid),
-        reported: scrape_resident(&server.addr).await,
+        reported: scraped.resident,
+        meta: scraped.meta,
     });
     samples
 }
@@ -405,8 +412,16 @@ fn s3_client(addr: &str) -> aws_sdk_s3::Client {
     aws_sdk_s3::Client::from_conf(config)
 }
 
-/// The server's own figure for its resident memory, from `/metrics`.
-async fn scrape_resident(addr: &str) -> Option<u64> {
+/// What the server's `/metrics` says of its memory and its metadata.
+#[derive(Default)]
+struct Scraped {
+    resident: Option<u64>,
+    meta: Option<u64>,
+}
+
+/// The server's own figures for its resident memory and the size of its
+/// metadata database, from `/metrics`.
+async fn scrape(addr: &str) -> Scraped {
     let addr = addr.to_owned();
     tokio::task::spawn_blocking(move || {
         let mut stream = std::net::TcpStream::connect(&addr).ok()?;
@@ -418,15 +433,22 @@ async fn scrape_resident(addr: &str) -> Option<u64> {
         .ok()?;
         let mut text = String::new();
         stream.read_to_string(&mut text).ok()?;
-        text.lines().find_map(|l| {
-            l.strip_prefix("alexander_process_resident_bytes ")
-                .and_then(|v| v.trim().parse::<f64>().ok())
-                .map(|v| v as u64)
+        let figure = |name: &str| {
+            text.lines().find_map(|l| {
+                l.strip_prefix(name)
+                    .and_then(|v| v.trim().parse::<f64>().ok())
+                    .map(|v| v as u64)
+            })
+        };
+        Some(Scraped {
+            resident: figure("alexander_process_resident_bytes "),
+            meta: figure("alexander_store_metadata_bytes "),
         })
     })
     .await
     .ok()
     .flatten()
+    .unwrap_or_default()
 }
 
 /// `VmRSS` of a process, in bytes.
@@ -445,18 +467,19 @@ fn mib(bytes: u64) -> f64 {
 
 fn report(samples: &[Sample], counts: &Counts, metrics_rss: Option<u64>, minutes: f64) {
     println!("\nServer memory under a mixed S3 load ({minutes} min)\n");
-    println!("| minute | VmRSS MiB | /metrics MiB |");
-    println!("|---|---|---|");
+    println!("| minute | VmRSS MiB | /metrics MiB | metadata MiB |");
+    println!("|---|---|---|---|");
     let mut next_mark = 0u64;
     for s in samples {
         let minute = s.at.as_secs() / 60;
         if minute >= next_mark || std::ptr::eq(s, samples.last().unwrap()) {
+            let figure = |b: Option<u64>| b.map_or("-".to_owned(), |b| format!("{:.1}", mib(b)));
             println!(
-                "| {:.1} | {:.1} | {} |",
+                "| {:.1} | {:.1} | {} | {} |",
                 s.at.as_secs_f64() / 60.0,
                 mib(s.rss),
-                s.reported
-                    .map_or("-".to_owned(), |b| format!("{:.1}", mib(b)))
+                figure(s.reported),
+                figure(s.meta)
             );
             next_mark = minute + if minute < 5 { 1 } else { 5 };
         }

@@ -154,7 +154,7 @@ pub struct TuningArgs {
     pub chunking_max_kib: Option<u32>,
 
     /// Seconds a chunk nothing references is kept before gc frees it [config:
-    /// gc.grace_period_secs; default: 3600]
+    /// gc.grace_period_secs; default: 60]
     ///
     /// With 0, gc frees every such chunk it finds.
     #[arg(

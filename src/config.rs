@@ -656,7 +656,7 @@ mod tests {
         let config = FileConfig::read(&path).unwrap();
         assert_eq!(config.data_dir, Some(PathBuf::from("/var/lib/alexander")));
         assert_eq!(config.chunking.avg_kib, Some(64));
-        assert_eq!(config.gc.grace_period_secs, Some(3600));
+        assert_eq!(config.gc.grace_period_secs, Some(60));
         assert_eq!(config.s3.listen.as_deref(), Some(DEFAULT_LISTEN));
         assert_eq!(config.s3.region.as_deref(), Some("us-east-1"));
         let l = &config.s3.limits;

@@ -274,7 +274,7 @@ fn trailer(roff: &mut Roff) {
         (
             "[gc] grace_period_secs",
             "Seconds a chunk nothing references is kept before gc frees it \
-             (--gc-grace-period-secs); 3600 by default.",
+             (--gc-grace-period-secs); 60 by default.",
         ),
         (
             "[gc] interval, [compact] interval",

@@ -2121,6 +2121,79 @@ fn a_server_killed_mid_write_keeps_every_committed_file() {
     assert!(report.contains("the store is consistent"), "{report}");
 }
 
+/// The mount's metadata changes gather in memory and reach the metadata
+/// database together (a settle every 200 ms, an `fsync`, an `fsyncdir`):
+/// a server killed (SIGKILL) right after a burst of renames and unlinks
+/// keeps every change an `fsyncdir` covered, and of the rest each rename
+/// is whole (the file under its old name or its new one, never both,
+/// never neither) and each unlink too.
+#[test]
+fn a_server_killed_after_renames_and_unlinks_keeps_what_fsyncdir_covered() {
+    let Some((_tmp, data, mnt)) = mount_dirs() else {
+        return;
+    };
+    let mount = ["--mount", mnt.to_str().unwrap()];
+    let server = start(&data, &mount, &[]);
+    let dir = mnt.join("meta");
+    std::fs::create_dir(&dir).unwrap();
+    let body = |i: usize| format!("file {i}\n").into_bytes();
+    const N: usize = 300;
+    for i in 0..N {
+        std::fs::write(dir.join(format!("a{i}")), body(i)).unwrap();
+    }
+    let fsyncdir = || std::fs::File::open(&dir).unwrap().sync_all().unwrap();
+    fsyncdir();
+    // Durable: a third renamed, a third unlinked.
+    for i in 0..N / 3 {
+        std::fs::rename(dir.join(format!("a{i}")), dir.join(format!("b{i}"))).unwrap();
+    }
+    for i in N / 3..2 * N / 3 {
+        std::fs::remove_file(dir.join(format!("a{i}"))).unwrap();
+    }
+    fsyncdir();
+    // Not covered by any fsync: renamed again, unlinked, then the kill.
+    // Half the renames have time to reach the disk by the mount's settle
+    // and the database's own flush, the rest most likely not.
+    for i in 0..N / 3 {
+        if i == N / 6 {
+            thread::sleep(Duration::from_millis(1500));
+        }
+        std::fs::rename(dir.join(format!("b{i}")), dir.join(format!("c{i}"))).unwrap();
+    }
+    for i in 2 * N / 3..N - 20 {
+        std::fs::remove_file(dir.join(format!("a{i}"))).unwrap();
+    }
+    let mut server = server;
+    server.signal("KILL");
+    wait_exit(&mut server.child, STOP);
+
+    let server = start(&data, &mount, &[]);
+    let exists = |name: String| dir.join(name).exists();
+    let mut lost = 0;
+    for i in 0..N / 3 {
+        let (b, c) = (exists(format!("b{i}")), exists(format!("c{i}")));
+        assert!(b != c, "file {i} after its rename: b {b}, c {c}");
+        assert!(!exists(format!("a{i}")), "a{i} was renamed durably");
+        let name = if b { format!("b{i}") } else { format!("c{i}") };
+        assert_eq!(std::fs::read(dir.join(name)).unwrap(), body(i));
+        lost += usize::from(b);
+    }
+    for i in N / 3..2 * N / 3 {
+        assert!(!exists(format!("a{i}")), "a{i} was unlinked durably");
+    }
+    for i in 2 * N / 3..N {
+        if exists(format!("a{i}")) {
+            assert_eq!(std::fs::read(dir.join(format!("a{i}"))).unwrap(), body(i));
+        } else {
+            assert!(i < N - 20, "a{i} was never unlinked");
+        }
+    }
+    eprintln!("renames the kill took back: {lost} of {}", N / 3);
+    assert!(server.stop().success());
+    let report = ok(&data, &["fsck", "--verify-data"]);
+    assert!(report.contains("the store is consistent"), "{report}");
+}
+
 /// The body of a signed GET, as bytes.
 fn signed_get_bytes(server: &Server, key: (&str, &str), path: &str) -> Vec<u8> {
     let secret = SecretKey::new(key.1);

@@ -22,7 +22,7 @@ use crate::ingest::{EtagKind, PinGuard, chunk_ids_etag};
 use crate::manifest::{ChunkRef, Manifest};
 use crate::meta::keys;
 use crate::names::ChunkId;
-use crate::objects::{At, CopyMetadata, CopySource, ObjectInfo, WriteCondition, resolve};
+use crate::objects::{At, CopyMetadata, CopySource, ObjectInfo, WriteCondition};
 use crate::records::{ChunkRecord, ObjectMeta};
 
 /// The new bytes of an edit: `dirty` ranges (sorted, not overlapping,
@@ -231,15 +231,16 @@ impl Store {
                 "zero ranges must be sorted, disjoint, non-empty and inside dirty ranges".into(),
             ));
         }
+        // Pin the base's chunks: the new version will reference them.
+        let mut guards = vec![PinGuard::new(self)];
         let base = match req.base {
-            Some(at) => resolve(self, req.bucket, req.key, at)?.manifest,
+            Some(at) => {
+                let (rec, _, pins) = self.resolve_pinned(req.bucket, req.key, at, None)?;
+                guards.push(pins);
+                rec.manifest
+            }
             None => Manifest::default(),
         };
-
-        // Pin the base's chunks: the new version will reference them.
-        let mut pins = PinGuard::new(self);
-        pins.pin_manifest(&base);
-        let mut guards = vec![pins];
 
         // Base chunks kept whole: inside the new size and touching no dirty
         // range. Everything else is re-chunked, in maximal runs.
@@ -335,7 +336,8 @@ impl Store {
     pub fn append_copy(&self, req: AppendCopy<'_>) -> Result<ObjectInfo> {
         crate::names::validate_writable_key(req.key)?;
         self.head_bucket(req.bucket)?;
-        let source = resolve(self, req.src.bucket, req.src.key, req.src.at)?;
+        let (source, _, source_pins) =
+            self.resolve_pinned(req.src.bucket, req.src.key, req.src.at, None)?;
         let end = req
             .from
             .checked_add(req.len)
@@ -348,8 +350,13 @@ impl Store {
                     source.manifest.size()
                 ))
             })?;
+        let mut guards = vec![PinGuard::new(self), source_pins];
         let base = match req.base {
-            Some(at) => resolve(self, req.bucket, req.key, at)?.manifest,
+            Some(at) => {
+                let (rec, _, pins) = self.resolve_pinned(req.bucket, req.key, at, None)?;
+                guards.push(pins);
+                rec.manifest
+            }
             None => Manifest::default(),
         };
         if base.size() == 0 && req.from == 0 && end == source.manifest.size() {
@@ -378,10 +385,6 @@ impl Store {
             )?;
             return Ok(info);
         }
-        let mut pins = PinGuard::new(self);
-        pins.pin_manifest(&base);
-        pins.pin_manifest(&source.manifest);
-        let mut guards = vec![pins];
         let mut chunks = base.chunks().to_vec();
         let src = &source.manifest;
         for (i, c) in src.chunks().iter().enumerate() {
@@ -481,6 +484,7 @@ impl Store {
 mod tests {
     use super::*;
     use crate::crc::{CRC64NVME_KEY, crc64nvme, crc64nvme_value};
+    use crate::objects::resolve;
     use crate::{Config, PutOptions};
     use proptest::prelude::*;
 

@@ -145,8 +145,14 @@ impl PinGuard {
     /// Pins every chunk of a manifest whose references are about to be
     /// taken by a job.
     pub fn pin_manifest(&mut self, manifest: &Manifest) {
+        self.pin_chunks(manifest.chunks());
+    }
+
+    /// Pins these chunks.
+    pub fn pin_chunks(&mut self, chunks: &[crate::manifest::ChunkRef]) {
         let mut pins = self.inner.pins.chunks.lock();
-        for c in manifest.chunks() {
+        self.chunks.reserve(chunks.len());
+        for c in chunks {
             *pins.entry(c.id).or_insert(0) += 1;
             self.chunks.push(c.id);
         }

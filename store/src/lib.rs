@@ -83,7 +83,8 @@ pub struct Config {
     pub chunker: ChunkerConfig,
     /// A pack is sealed once it would grow past this many bytes.
     pub pack_size: u64,
-    /// How long a chunk nothing references is kept before GC frees it.
+    /// How long a chunk nothing references is kept before GC frees it: a
+    /// margin, since readers and writers pin what they use.
     pub gc_grace: Duration,
     /// Compaction rewrites sealed packs whose live fraction is below this.
     pub compact_below: f64,
@@ -111,7 +112,7 @@ impl Default for Config {
         Config {
             chunker: ChunkerConfig::default(),
             pack_size: 128 << 20,
-            gc_grace: Duration::from_secs(3600),
+            gc_grace: Duration::from_secs(60),
             compact_below: 0.5,
             meta_cache_bytes: 64 << 20,
             inline_refs: 512,

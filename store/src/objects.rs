@@ -764,17 +764,13 @@ impl Store {
         at: At<'_>,
         range: Option<ByteRange>,
     ) -> Result<ObjectReader> {
-        let rec = resolve(self, bucket, key, at)?;
-        let (start, end) = match range {
-            Some(r) => r.resolve(rec.size)?,
-            None => (0, rec.size),
-        };
+        let (rec, range, pins) = self.resolve_pinned(bucket, key, at, range)?;
         Ok(ObjectReader::new(
             self.clone(),
             ObjectInfo::of(key, &rec),
             rec.manifest,
-            start,
-            end,
+            range,
+            pins,
         ))
     }
 

@@ -7,9 +7,9 @@ use crate::ingest::PinGuard;
 use crate::manifest::{ChunkRef, Manifest};
 use crate::meta::keys;
 use crate::names::ChunkId;
-use crate::objects::{At, ObjectInfo, resolve};
+use crate::objects::{At, ByteRange, ObjectInfo, resolve};
 use crate::packs::keeps_reserve;
-use crate::records::ChunkRecord;
+use crate::records::{ChunkRecord, VersionRecord};
 use crate::{Inner, Store};
 
 /// A version's data (or a range of it) as a [`Read`]. Holds one chunk in
@@ -21,6 +21,10 @@ pub struct ObjectReader {
     store: Store,
     info: ObjectInfo,
     manifest: Manifest,
+    /// The chunks of the range, kept from GC for as long as the reader
+    /// lives: a GET slower than the grace period, or a file the mount holds
+    /// open, reads what it opened although a DELETE came in between.
+    _pins: PinGuard,
     pos: u64,
     start: u64,
     end: u64,
@@ -55,23 +59,29 @@ impl PinnedVersion {
 
     /// A reader over the whole version.
     pub fn reader(&self) -> ObjectReader {
+        // Pinned again, so that the reader may outlive this.
+        let mut pins = PinGuard::chunks_only(&self.store);
+        pins.pin_manifest(&self.manifest);
         ObjectReader::new(
             self.store.clone(),
             self.info.clone(),
             self.manifest.clone(),
-            0,
-            self.info.size,
+            (0, self.info.size),
+            pins,
         )
     }
 }
+
+/// How many times a read resolves a key again when the version it found
+/// went before its chunks were pinned, before it resolves under the commit
+/// lock.
+const PIN_TRIES: usize = 4;
 
 impl Store {
     /// Pins the chunks of a version, which must be live (so that its
     /// references hold them while the pins are taken).
     pub fn pin_version(&self, bucket: &str, key: &str, at: At<'_>) -> Result<PinnedVersion> {
-        let rec = resolve(self, bucket, key, at)?;
-        let mut pins = PinGuard::chunks_only(self);
-        pins.pin_manifest(&rec.manifest);
+        let (rec, _, pins) = self.resolve_pinned(bucket, key, at, None)?;
         Ok(PinnedVersion {
             store: self.clone(),
             info: ObjectInfo::of(key, &rec),
@@ -79,23 +89,78 @@ impl Store {
             _pins: pins,
         })
     }
+
+    /// Resolves a version and pins the chunks of `range` in it (all of
+    /// them without one): the version, the range resolved against its
+    /// size, and the pins.
+    ///
+    /// A version's references hold its chunks while its record exists (the
+    /// commit that removes the record drops them), so a version still there
+    /// once its chunks are pinned had them held throughout; one that went in
+    /// between may have lost them to GC, and the key is resolved again.
+    /// That happens only when a delete lands within the microseconds
+    /// between the two reads; should it happen again and again, the last
+    /// try resolves under the commit lock, which no delete can pass.
+    pub(crate) fn resolve_pinned(
+        &self,
+        bucket: &str,
+        key: &str,
+        at: At<'_>,
+        range: Option<ByteRange>,
+    ) -> Result<(VersionRecord, (u64, u64), PinGuard)> {
+        for attempt in 1..=PIN_TRIES {
+            let _commits = (attempt == PIN_TRIES).then(|| self.inner.meta.begin());
+            let rec = resolve(self, bucket, key, at)?;
+            let (start, end) = match range {
+                Some(r) => r.resolve(rec.size)?,
+                None => (0, rec.size),
+            };
+            let mut pins = PinGuard::chunks_only(self);
+            pins.pin_chunks(chunks_within(&rec.manifest, start, end));
+            if attempt == PIN_TRIES
+                || self
+                    .inner
+                    .meta
+                    .get(&keys::version(bucket, key, rec.seq))?
+                    .is_some()
+            {
+                return Ok((rec, (start, end), pins));
+            }
+        }
+        unreachable!("the last try returns")
+    }
+}
+
+/// The chunks of a manifest that hold bytes of `start..end`.
+fn chunks_within(manifest: &Manifest, start: u64, end: u64) -> &[ChunkRef] {
+    if start >= end {
+        return &[];
+    }
+    let first = manifest.chunk_at(start).expect("start is below the end");
+    let last = manifest
+        .chunk_at(end - 1)
+        .expect("end is within the object");
+    &manifest.chunks()[first..=last]
 }
 
 /// How far ahead of the chunk being read the reader announces chunks.
 const READ_AHEAD: u64 = 4 << 20;
 
 impl ObjectReader {
+    /// A reader over `start..end` of a version, whose chunks in that range
+    /// `pins` holds.
     pub(crate) fn new(
         store: Store,
         info: ObjectInfo,
         manifest: Manifest,
-        start: u64,
-        end: u64,
+        (start, end): (u64, u64),
+        pins: PinGuard,
     ) -> ObjectReader {
         ObjectReader {
             store,
             info,
             manifest,
+            _pins: pins,
             pos: start,
             start,
             end,

@@ -60,7 +60,8 @@ pub struct Recovered {
 
 impl Store {
     /// Makes the pack data of lazy commits durable and forgets their
-    /// markers, so that a crash leaves nothing to check. Cheap when there
+    /// markers, so that a crash leaves nothing to check, and hands the
+    /// commits kept in memory to the metadata database. Cheap when there
     /// is nothing to do.
     pub fn settle(&self) -> Result<()> {
         let (covered, generation) = {
@@ -76,16 +77,18 @@ impl Store {
             let mut q = self.inner.unsynced.lock();
             q.settled = q.settled.max(generation);
         }
-        if covered.is_empty() {
-            return Ok(());
+        if !covered.is_empty() {
+            // Not flushed: should the deletions be lost in a crash, the next
+            // open checks these chunks again and finds them whole.
+            let mut txn = self.inner.meta.begin();
+            for id in &covered {
+                txn.delete(keys::unsynced(id));
+            }
+            txn.commit()?;
         }
-        // Not flushed: should the deletions be lost in a crash, the next
-        // open checks these chunks again and finds them whole.
-        let mut txn = self.inner.meta.begin();
-        for id in &covered {
-            txn.delete(keys::unsynced(id));
-        }
-        txn.commit()
+        // The lazy commits gathered in memory go to the metadata database,
+        // which makes them durable by its own flush within half a second.
+        self.inner.meta.hand_over()
     }
 
     /// Queues the markers a lazy commit just wrote.

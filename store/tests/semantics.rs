@@ -1569,6 +1569,62 @@ fn a_pinned_version_stays_readable_after_its_key_goes_and_is_freed_after() {
     assert_eq!(s.stats().unwrap().chunks, 0);
 }
 
+#[test]
+fn a_reader_opened_before_a_delete_reads_its_version_after_gc_and_compaction() {
+    // No grace: only the reader's pins keep what it opened.
+    let (_d, s) = open();
+    s.create_bucket("bk1").unwrap();
+    let big = data(200_000, 3);
+    let small = data(900, 4);
+    put(&s, "bk1", "big", &big);
+    put(&s, "bk1", "small", &small);
+    let mut big_reader = s.get_object("bk1", "big", At::Current, None).unwrap();
+    let mut small_reader = s.get_object("bk1", "small", At::Current, None).unwrap();
+    // Half read, the rest after the delete.
+    let mut first = vec![0; 100_000];
+    big_reader.read_exact(&mut first).unwrap();
+    s.delete_object("bk1", "big", None).unwrap();
+    s.delete_object("bk1", "small", None).unwrap();
+    let gc = s.gc().unwrap();
+    assert_eq!(gc.chunks_freed, 0, "every chunk is pinned by a reader");
+    assert!(gc.chunks_kept > 0);
+    s.compact().unwrap();
+    big_reader.read_to_end(&mut first).unwrap();
+    assert_eq!(first, big);
+    let mut back = Vec::new();
+    small_reader.read_to_end(&mut back).unwrap();
+    assert_eq!(back, small);
+    assert!(s.fsck(true).unwrap().is_clean());
+
+    drop((big_reader, small_reader));
+    let gc = s.gc().unwrap();
+    assert!(gc.chunks_freed > 0);
+    assert_eq!(s.stats().unwrap().chunks, 0, "let go, everything is freed");
+}
+
+#[test]
+fn a_range_reader_pins_its_range_only() {
+    let (_d, s) = open();
+    s.create_bucket("bk1").unwrap();
+    let body = data(400_000, 5);
+    put(&s, "bk1", "k", &body);
+    let chunks = s.stats().unwrap().chunks;
+    assert!(chunks > 10, "{chunks} chunks");
+    let mut r = s
+        .get_object("bk1", "k", At::Current, Some(ByteRange::Suffix(1000)))
+        .unwrap();
+    s.delete_object("bk1", "k", None).unwrap();
+    let gc = s.gc().unwrap();
+    assert!(
+        (1..=2).contains(&gc.chunks_kept),
+        "the last 1000 bytes lie in one or two chunks: {gc:?}"
+    );
+    assert_eq!(gc.chunks_freed, chunks - gc.chunks_kept);
+    let mut back = Vec::new();
+    r.read_to_end(&mut back).unwrap();
+    assert_eq!(back, body[body.len() - 1000..]);
+}
+
 /// The names `key`'s file has, as the store tells them (empty when none
 /// other than itself).
 fn linked_names(s: &Store, key: &str) -> Vec<String> {
