@@ -136,8 +136,10 @@ fn run(
     };
     loop {
         let now = Instant::now();
-        if gc.as_mut().is_some_and(|t| t.due(now)) {
-            let mut pace = Pace::yielding(store, BACKGROUND_SHARE);
+        if let Some(every) = gc.as_mut().and_then(|t| t.due(now).then_some(t.every)) {
+            // A pass that outlasts its interval is falling behind what the
+            // load frees: it takes more of a busy store (`store::pace`).
+            let mut pace = Pace::yielding(store, BACKGROUND_SHARE).catching_up_after(every);
             let gc_pass = store.gc_with(&mut |_| {
                 pace.step();
                 !stopped(stop)
@@ -159,8 +161,11 @@ fn run(
         if stopped(stop) {
             return;
         }
-        if compact.as_mut().is_some_and(|t| t.due(Instant::now())) {
-            let mut pace = Pace::yielding(store, BACKGROUND_SHARE);
+        if let Some(every) = compact
+            .as_mut()
+            .and_then(|t| t.due(Instant::now()).then_some(t.every))
+        {
+            let mut pace = Pace::yielding(store, BACKGROUND_SHARE).catching_up_after(every);
             let compaction = store.compact_with(&mut |_| {
                 pace.step();
                 !stopped(stop)

@@ -756,6 +756,42 @@ impl Store {
         Ok(ObjectInfo::of(key, &resolve(self, bucket, key, at)?))
     }
 
+    /// The current object of a key as a listing shows it (without part
+    /// sizes), or `None` if the key has none: one read of the current view,
+    /// where [`Store::head_object`] also reads the version and tells a
+    /// delete marker from nothing. For callers that ask often and need
+    /// neither (the mount's lookups).
+    pub fn current_object(&self, bucket: &str, key: &str) -> Result<Option<ObjectInfo>> {
+        validate_key(key)?;
+        let meta = &self.inner.meta;
+        if let Some(rec) = meta.get_rec::<CurrentRecord>(&keys::current(bucket, key))? {
+            return Ok(Some(ObjectInfo::of_current(key, rec)));
+        }
+        if meta.get(&keys::bucket(bucket))?.is_none() {
+            return Err(Error::NoSuchBucket(bucket.to_owned()));
+        }
+        Ok(None)
+    }
+
+    /// The first key (in listing order) of the bucket's current objects
+    /// that begins with `prefix`: one seek, for asking whether a prefix is
+    /// a directory.
+    pub fn first_key_with(&self, bucket: &str, prefix: &str) -> Result<Option<String>> {
+        let meta = &self.inner.meta;
+        let start = keys::current(bucket, prefix);
+        let base = keys::current_prefix(bucket);
+        match meta.scan(&start).next().transpose()? {
+            Some((k, _)) => Ok(Some(
+                String::from_utf8(k[base.len()..].to_vec())
+                    .map_err(|_| Error::BadRecord("a key that is not UTF-8".into()))?,
+            )),
+            None if meta.get(&keys::bucket(bucket))?.is_none() => {
+                Err(Error::NoSuchBucket(bucket.to_owned()))
+            }
+            None => Ok(None),
+        }
+    }
+
     /// A reader over a version's data, or over a range of it.
     pub fn get_object(
         &self,

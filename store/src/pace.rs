@@ -7,7 +7,12 @@
 //! chunk read not made by the upkeep within the last [`QUIET`]) it takes
 //! at most [`BUSY_SHARE`]. A put that lands during a step waits for the
 //! step's flushes on the same disk, so under a steady load the upkeep
-//! steps aside and still goes on; between bursts it catches up.
+//! steps aside and still goes on; between bursts it catches up. A load
+//! that never pauses and frees data faster than the busy share can collect
+//! would leave GC behind for ever, and the garbage (and the metadata
+//! holding it) would grow without bound: so a pass still running after its
+//! interval ([`Pace::catching_up_after`]) doubles its busy share for each
+//! interval it overruns, up to `share`.
 //!
 //! The foreground is seen through [`Activity`], a counter every
 //! foreground commit and chunk read bumps: one relaxed atomic add, nothing
@@ -55,6 +60,9 @@ pub struct Pace {
     /// How long the foreground must be still to count as idle.
     quiet: Duration,
     last: Instant,
+    /// When the pass began, and after how long it counts as behind.
+    began: Instant,
+    catch_up: Option<Duration>,
 }
 
 impl Pace {
@@ -66,7 +74,25 @@ impl Pace {
             store: None,
             quiet: QUIET,
             last: Instant::now(),
+            began: Instant::now(),
+            catch_up: None,
         }
+    }
+
+    /// Doubles the busy share for each `interval` the pass has run (the
+    /// interval of the task: a pass that outlasts it is falling behind
+    /// what the load frees), up to the idle share.
+    pub fn catching_up_after(mut self, interval: Duration) -> Pace {
+        self.catch_up = Some(interval).filter(|i| !i.is_zero());
+        self
+    }
+
+    /// The share the pass may take while the foreground works.
+    fn busy_share(&self) -> f64 {
+        let overruns = self.catch_up.map_or(0, |i| {
+            (self.began.elapsed().as_secs_f64() / i.as_secs_f64()) as i32
+        });
+        (BUSY_SHARE * 2f64.powi(overruns.min(16))).min(self.share)
     }
 
     /// Works at most `share` of the wall-clock time while `store` is idle
@@ -94,7 +120,7 @@ impl Pace {
         if let Some(store) = &self.store {
             // Then, for as long as the foreground keeps working, up to the
             // busy share's rest in all.
-            let until = began + rest(BUSY_SHARE.min(self.share));
+            let until = began + rest(self.busy_share());
             let activity = &store.inner.meta.activity;
             loop {
                 let now = Instant::now();
@@ -195,5 +221,27 @@ mod tests {
         let mut fixed = Pace::new(0.5);
         let rest = paced(&mut fixed);
         assert!(rest >= step && rest < wanted / 2, "{rest:?}");
+    }
+
+    #[test]
+    fn a_pass_that_outlasts_its_interval_takes_more_of_a_busy_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), crate::Config::default()).unwrap();
+        let interval = Duration::from_secs(60);
+        let at = |elapsed: Duration| {
+            let mut pace = Pace::yielding(&store, 0.2).catching_up_after(interval);
+            pace.began = Instant::now() - elapsed;
+            pace.busy_share()
+        };
+        assert_eq!(at(Duration::ZERO), BUSY_SHARE);
+        assert_eq!(at(interval / 2), BUSY_SHARE, "within its interval");
+        assert_eq!(at(interval + interval / 2), BUSY_SHARE * 2.0);
+        assert_eq!(at(interval * 2), BUSY_SHARE * 4.0);
+        assert_eq!(at(interval * 4), 0.2, "never past the idle share");
+        assert_eq!(at(interval * 1000), 0.2);
+        // Without an interval the busy share stays.
+        let mut plain = Pace::yielding(&store, 0.2);
+        plain.began = Instant::now() - interval * 10;
+        assert_eq!(plain.busy_share(), BUSY_SHARE);
     }
 }
