@@ -130,6 +130,9 @@ fn run(
     let mut gc = Periodic::new(settings.gc_interval, start);
     let mut compact = Periodic::new(settings.compact_interval, start);
     let mut lifecycle = Periodic::new(settings.lifecycle_interval, start);
+    // How far behind GC and compaction were at the end of their last pass
+    // (doublings of their busy share: `store::Pace::level_after`).
+    let (mut gc_behind, mut compact_behind) = (0, 0);
     let succeeded = |task: &'static str| {
         times.lock().last_success_ns.insert(task, now_ns());
         metrics.task_succeeded(task);
@@ -139,11 +142,14 @@ fn run(
         if let Some(every) = gc.as_mut().and_then(|t| t.due(now).then_some(t.every)) {
             // A pass that outlasts its interval is falling behind what the
             // load frees: it takes more of a busy store (`store::pace`).
-            let mut pace = Pace::yielding(store, BACKGROUND_SHARE).catching_up_after(every);
+            let mut pace = Pace::yielding(store, BACKGROUND_SHARE)
+                .catching_up_after(every)
+                .behind(gc_behind);
             let gc_pass = store.gc_with(&mut |_| {
                 pace.step();
                 !stopped(stop)
             });
+            gc_behind = pace.level_after();
             match gc_pass {
                 Ok(r) => {
                     tracing::info!(
@@ -165,11 +171,14 @@ fn run(
             .as_mut()
             .and_then(|t| t.due(Instant::now()).then_some(t.every))
         {
-            let mut pace = Pace::yielding(store, BACKGROUND_SHARE).catching_up_after(every);
+            let mut pace = Pace::yielding(store, BACKGROUND_SHARE)
+                .catching_up_after(every)
+                .behind(compact_behind);
             let compaction = store.compact_with(&mut |_| {
                 pace.step();
                 !stopped(stop)
             });
+            compact_behind = pace.level_after();
             match compaction {
                 Ok(r) => {
                     tracing::info!(

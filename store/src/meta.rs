@@ -33,8 +33,14 @@ type Writes = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
 /// One key of the overlay and what it says of it.
 type Write = (Vec<u8>, Option<Vec<u8>>);
 
+/// Sled's entries in a range, as sled gives them.
+type Stored<'a> = Box<dyn Iterator<Item = Result<(sled::IVec, sled::IVec)>> + 'a>;
+
 /// The overlay hands itself over to sled once it holds this many keys...
-const OVERLAY_MAX_KEYS: usize = 4096;
+/// (and not many more: a scan steps over every key the overlay deletes in
+/// its range and sled still holds, as in a directory whose files are
+/// being unlinked)
+const OVERLAY_MAX_KEYS: usize = 1024;
 /// ...or this many bytes of keys and values.
 const OVERLAY_MAX_BYTES: usize = 8 << 20;
 
@@ -47,7 +53,14 @@ struct Overlay {
     front_bytes: usize,
     /// The writes being applied to sled now, readable until sled has them.
     handed: Option<std::sync::Arc<Writes>>,
+    /// Hand-overs finished: sled changes only at these.
+    generation: u64,
 }
+
+/// Entries a scan takes from the overlay at a time: a scan its caller
+/// stops after a few entries (is a directory empty?) must not copy every
+/// entry of a busy directory the overlay holds.
+const OVERLAY_PAGE: usize = 64;
 
 impl Overlay {
     /// What the overlay says of `key`: `Some(None)` if it deletes it.
@@ -58,22 +71,28 @@ impl Overlay {
         self.handed.as_ref()?.get(key).cloned()
     }
 
-    /// Its entries from `start` on that begin with `prefix`, the newest
-    /// of each key.
-    fn range(&self, prefix: &[u8], start: &[u8]) -> Vec<Write> {
+    /// Up to `limit` of its entries from `start` on that begin with
+    /// `prefix`, the newest of each key, and whether there may be more.
+    fn range(&self, prefix: &[u8], start: &[u8], limit: usize) -> (Vec<Write>, bool) {
         let within = |w: &Writes| {
             w.range::<[u8], _>((Bound::Included(start), Bound::Unbounded))
                 .take_while(|(k, _)| k.starts_with(prefix))
+                .take(limit)
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect::<Vec<_>>()
         };
         let front = within(&self.front);
         let Some(handed) = &self.handed else {
-            return front;
+            let more = front.len() == limit;
+            return (front, more);
         };
-        let mut merged: Writes = within(handed).into_iter().collect();
+        let older = within(handed);
+        let more = front.len() == limit || older.len() == limit;
+        let mut merged: Writes = older.into_iter().collect();
         merged.extend(front);
-        merged.into_iter().collect()
+        // Past the `limit`th key either map may hold keys the other did
+        // not give: those wait for the next page.
+        (merged.into_iter().take(limit).collect(), more)
     }
 }
 
@@ -147,18 +166,35 @@ impl Meta {
         start: &[u8],
     ) -> impl Iterator<Item = Result<(Vec<u8>, Vec<u8>)>> + use<'a> {
         let start = if start < prefix { prefix } else { start };
-        // The overlay's part is taken first: what a hand-over moves to sled
-        // meanwhile is then met twice, and the overlay's copy wins.
-        let pending = self.overlay.read().range(prefix, start);
-        let stored = self
-            .db
-            .range::<&[u8], _>((Bound::Included(start), Bound::Unbounded))
-            .map(|r| r.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(Into::into))
-            .take_while(move |r| r.as_ref().map_or(true, |(k, _)| k.starts_with(prefix)));
-        Merged {
-            stored: stored.peekable(),
-            pending: pending.into_iter().peekable(),
-        }
+        // Sled's iterator is made after the hand-over count is read, and
+        // each page of the overlay read checks the count again: should a
+        // hand-over have moved entries to sled meanwhile, the iterator is
+        // made again (`Merged::turn_page`), so that no entry is missed.
+        let generation = self.overlay.read().generation;
+        let mut scan = Merged {
+            meta: self,
+            prefix,
+            start: start.to_vec(),
+            stored: self
+                .stored_from(prefix, Bound::Included(start.to_vec()))
+                .peekable(),
+            pending: std::collections::VecDeque::new(),
+            next_page: Some(start.to_vec()),
+            generation,
+            last: None,
+        };
+        scan.turn_page();
+        scan
+    }
+
+    /// Sled's entries from `from` on that begin with `prefix`.
+    fn stored_from<'a>(&'a self, prefix: &'a [u8], from: Bound<Vec<u8>>) -> Stored<'a> {
+        Box::new(
+            self.db
+                .range::<Vec<u8>, _>((from, Bound::Unbounded))
+                .map(|r| r.map_err(Into::into))
+                .take_while(move |r| r.as_ref().map_or(true, |(k, _)| k.starts_with(prefix))),
+        )
     }
 
     /// Entries whose keys begin with `prefix`.
@@ -224,6 +260,7 @@ impl Meta {
         let applied = self.db.apply_batch(batch);
         let mut o = self.overlay.write();
         let handed = o.handed.take().expect("set above");
+        o.generation += 1;
         if let Err(e) = applied {
             // Not in sled: back into the overlay, under what came since.
             let since = std::mem::take(&mut o.front);
@@ -401,35 +438,92 @@ impl Drop for Meta {
 }
 
 /// Sled's entries merged with the overlay's, in key order; the overlay's
-/// win, and its deletions hide sled's.
-struct Merged<S: Iterator<Item = Result<(Vec<u8>, Vec<u8>)>>> {
-    stored: std::iter::Peekable<S>,
-    pending: std::iter::Peekable<std::vec::IntoIter<Write>>,
+/// win, and its deletions hide sled's. The overlay is read a page at a
+/// time.
+struct Merged<'a> {
+    meta: &'a Meta,
+    prefix: &'a [u8],
+    start: Vec<u8>,
+    /// Sled's entries, copied out only when returned.
+    stored: std::iter::Peekable<Stored<'a>>,
+    /// The overlay's entries read and not yet merged.
+    pending: std::collections::VecDeque<Write>,
+    /// Where the overlay's next page starts; `None` once it has no more.
+    next_page: Option<Vec<u8>>,
+    /// The overlay's hand-over count when sled's iterator was made.
+    generation: u64,
+    /// The last key returned.
+    last: Option<Vec<u8>>,
 }
 
-impl<S: Iterator<Item = Result<(Vec<u8>, Vec<u8>)>>> Iterator for Merged<S> {
+impl Merged<'_> {
+    /// Reads the overlay's next page. If a hand-over finished since sled's
+    /// iterator was made, entries the overlay held then may have moved to
+    /// sled behind the iterator's position: it is made again, from the
+    /// last key returned.
+    fn turn_page(&mut self) {
+        let Some(from) = self.next_page.take() else {
+            return;
+        };
+        let (page, more, generation) = {
+            let o = self.meta.overlay.read();
+            let (page, more) = o.range(self.prefix, &from, OVERLAY_PAGE);
+            (page, more, o.generation)
+        };
+        if generation != self.generation {
+            self.generation = generation;
+            let resume = match &self.last {
+                Some(k) => Bound::Excluded(k.clone()),
+                None => Bound::Included(self.start.clone()),
+            };
+            self.stored = self.meta.stored_from(self.prefix, resume).peekable();
+        }
+        if more {
+            let mut next = page.last().expect("a full page").0.clone();
+            next.push(0);
+            self.next_page = Some(next);
+        }
+        self.pending.extend(page);
+    }
+}
+
+impl Iterator for Merged<'_> {
     type Item = Result<(Vec<u8>, Vec<u8>)>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        let item = self.merge();
+        if let Some(Ok((k, _))) = &item {
+            self.last = Some(k.clone());
+        }
+        item
+    }
+}
+
+impl Merged<'_> {
+    fn merge(&mut self) -> Option<Result<(Vec<u8>, Vec<u8>)>> {
+        let stored = |e: Result<(sled::IVec, sled::IVec)>| e.map(|(k, v)| (k.to_vec(), v.to_vec()));
         loop {
-            let take_pending = match (self.stored.peek(), self.pending.peek()) {
-                (_, None) => return self.stored.next(),
+            if self.pending.is_empty() {
+                self.turn_page();
+            }
+            let take_pending = match (self.stored.peek(), self.pending.front()) {
+                (_, None) => return self.stored.next().map(stored),
                 (None, Some(_)) => true,
-                (Some(Err(_)), Some(_)) => return self.stored.next(),
+                (Some(Err(_)), Some(_)) => return self.stored.next().map(stored),
                 (Some(Ok((sk, _))), Some((pk, _))) => {
-                    if sk == pk {
+                    if sk.as_ref() == pk.as_slice() {
                         // The overlay's is newer.
                         self.stored.next();
                         true
                     } else {
-                        pk < sk
+                        pk.as_slice() < sk.as_ref()
                     }
                 }
             };
             if !take_pending {
-                return self.stored.next();
+                return self.stored.next().map(stored);
             }
-            let (k, v) = self.pending.next().expect("peeked");
+            let (k, v) = self.pending.pop_front().expect("peeked");
             if let Some(v) = v {
                 return Some(Ok((k, v)));
             }
@@ -818,6 +912,45 @@ mod tests {
             }
         }
         writer.join().unwrap();
+    }
+
+    #[test]
+    fn scans_page_through_a_large_overlay() {
+        let dir = tempfile::tempdir().unwrap();
+        let meta = Meta::open(dir.path(), 1 << 20, 16).unwrap();
+        let mut model = BTreeMap::new();
+        let key = |i: u32| format!("d/{i:05}").into_bytes();
+        // Even keys in sled, odd ones in the overlay, every fifth deleted
+        // in the overlay (of both kinds), and a key outside the prefix.
+        let mut txn = meta.begin();
+        for i in (0..1000).step_by(2) {
+            txn.put(key(i), vec![1]);
+            model.insert(key(i), vec![1]);
+        }
+        txn.commit().unwrap();
+        meta.hand_over().unwrap();
+        let mut txn = meta.begin();
+        for i in (1..1000).step_by(2) {
+            txn.put(key(i), vec![2]);
+            model.insert(key(i), vec![2]);
+        }
+        for i in (0..1000).step_by(5) {
+            txn.delete(key(i));
+            model.remove(&key(i));
+        }
+        txn.put(b"e/0".to_vec(), vec![3]);
+        txn.commit().unwrap();
+        assert!(meta.overlay.read().front.len() > 4 * OVERLAY_PAGE);
+        let scanned: Vec<_> = meta.scan(b"d/").map(|e| e.unwrap()).collect();
+        let expected: Vec<_> = model.clone().into_iter().collect();
+        assert_eq!(scanned, expected);
+        // From the middle, and stopped early.
+        let from: Vec<_> = meta
+            .scan_from(b"d/", &key(500))
+            .take(3)
+            .map(|e| e.unwrap().0)
+            .collect();
+        assert_eq!(from, [key(501), key(502), key(503)]);
     }
 
     #[test]

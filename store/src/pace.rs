@@ -12,7 +12,9 @@
 //! would leave GC behind for ever, and the garbage (and the metadata
 //! holding it) would grow without bound: so a pass still running after its
 //! interval ([`Pace::catching_up_after`]) doubles its busy share for each
-//! interval it overruns, up to `share`.
+//! interval it overruns, up to `share`, and the next pass starts where this
+//! one ended, one doubling lower for each pass that ends within its
+//! interval ([`Pace::behind`], [`Pace::level_after`]).
 //!
 //! The foreground is seen through [`Activity`], a counter every
 //! foreground commit and chunk read bumps: one relaxed atomic add, nothing
@@ -63,7 +65,13 @@ pub struct Pace {
     /// When the pass began, and after how long it counts as behind.
     began: Instant,
     catch_up: Option<Duration>,
+    /// Doublings of the busy share the pass starts with.
+    level: u32,
 }
+
+/// The most doublings of the busy share (0.02 × 2^4 = 0.32, so the idle
+/// share bounds it).
+const MAX_LEVEL: u32 = 4;
 
 impl Pace {
     /// Works at most `share` (0.01 to 1) of the wall-clock time, whatever
@@ -76,6 +84,7 @@ impl Pace {
             last: Instant::now(),
             began: Instant::now(),
             catch_up: None,
+            level: 0,
         }
     }
 
@@ -87,12 +96,34 @@ impl Pace {
         self
     }
 
+    /// Starts `level` doublings up: where the last pass of the task left
+    /// its busy share ([`Pace::level_after`]).
+    pub fn behind(mut self, level: u32) -> Pace {
+        self.level = level.min(MAX_LEVEL);
+        self
+    }
+
+    /// The level the next pass of the task starts at, once this one has
+    /// ended: this pass's, raised by the intervals it overran, or one
+    /// lower if it ended within its interval.
+    pub fn level_after(&self) -> u32 {
+        match self.overruns() {
+            0 => self.level.saturating_sub(1),
+            n => (self.level + n).min(MAX_LEVEL),
+        }
+    }
+
+    /// Whole intervals the pass has run.
+    fn overruns(&self) -> u32 {
+        self.catch_up.map_or(0, |i| {
+            (self.began.elapsed().as_secs_f64() / i.as_secs_f64()).min(f64::from(MAX_LEVEL)) as u32
+        })
+    }
+
     /// The share the pass may take while the foreground works.
     fn busy_share(&self) -> f64 {
-        let overruns = self.catch_up.map_or(0, |i| {
-            (self.began.elapsed().as_secs_f64() / i.as_secs_f64()) as i32
-        });
-        (BUSY_SHARE * 2f64.powi(overruns.min(16))).min(self.share)
+        let doublings = (self.level + self.overruns()).min(MAX_LEVEL);
+        (BUSY_SHARE * f64::from(1u32 << doublings)).min(self.share)
     }
 
     /// Works at most `share` of the wall-clock time while `store` is idle
@@ -243,5 +274,20 @@ mod tests {
         let mut plain = Pace::yielding(&store, 0.2);
         plain.began = Instant::now() - interval * 10;
         assert_eq!(plain.busy_share(), BUSY_SHARE);
+
+        // The next pass starts where this one ended, and comes down one
+        // doubling for each pass within its interval.
+        let mut late = Pace::yielding(&store, 0.2).catching_up_after(interval);
+        late.began = Instant::now() - interval * 2 - interval / 2;
+        assert_eq!(late.level_after(), 2);
+        let next = Pace::yielding(&store, 0.2)
+            .catching_up_after(interval)
+            .behind(late.level_after());
+        assert_eq!(next.busy_share(), BUSY_SHARE * 4.0);
+        assert_eq!(next.level_after(), 1, "ended within its interval");
+        let calm = Pace::yielding(&store, 0.2)
+            .catching_up_after(interval)
+            .behind(0);
+        assert_eq!(calm.level_after(), 0);
     }
 }
