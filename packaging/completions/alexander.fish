@@ -32,7 +32,7 @@ json\t'One JSON object per line'"
 complete -c alexander -n "__fish_alexander_needs_command" -l chunking-min-kib -d 'Smallest chunk, in KiB [config: chunking.min_kib; default: 16]' -r
 complete -c alexander -n "__fish_alexander_needs_command" -l chunking-avg-kib -d 'Average chunk, in KiB [config: chunking.avg_kib; default: 64]' -r
 complete -c alexander -n "__fish_alexander_needs_command" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
-complete -c alexander -n "__fish_alexander_needs_command" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
+complete -c alexander -n "__fish_alexander_needs_command" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 60]' -r
 complete -c alexander -n "__fish_alexander_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c alexander -n "__fish_alexander_needs_command" -s V -l version -d 'Print version'
 complete -c alexander -n "__fish_alexander_needs_command" -f -a "serve" -d 'Serve the store over S3 until SIGINT or SIGTERM'
@@ -88,7 +88,7 @@ json\t'One JSON object per line'"
 complete -c alexander -n "__fish_alexander_using_subcommand serve" -l chunking-min-kib -d 'Smallest chunk, in KiB [config: chunking.min_kib; default: 16]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand serve" -l chunking-avg-kib -d 'Average chunk, in KiB [config: chunking.avg_kib; default: 64]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand serve" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
-complete -c alexander -n "__fish_alexander_using_subcommand serve" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand serve" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 60]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand serve" -l read-only -d 'Mount read-only: every change through the mount fails with EROFS'
 complete -c alexander -n "__fish_alexander_using_subcommand serve" -l allow-other -d 'Let other users reach the mount (the kernel then checks permissions)'
 complete -c alexander -n "__fish_alexander_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -100,7 +100,7 @@ json\t'One JSON object per line'"
 complete -c alexander -n "__fish_alexander_using_subcommand user; and not __fish_seen_subcommand_from add list remove disable enable" -l chunking-min-kib -d 'Smallest chunk, in KiB [config: chunking.min_kib; default: 16]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand user; and not __fish_seen_subcommand_from add list remove disable enable" -l chunking-avg-kib -d 'Average chunk, in KiB [config: chunking.avg_kib; default: 64]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand user; and not __fish_seen_subcommand_from add list remove disable enable" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
-complete -c alexander -n "__fish_alexander_using_subcommand user; and not __fish_seen_subcommand_from add list remove disable enable" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand user; and not __fish_seen_subcommand_from add list remove disable enable" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 60]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand user; and not __fish_seen_subcommand_from add list remove disable enable" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c alexander -n "__fish_alexander_using_subcommand user; and not __fish_seen_subcommand_from add list remove disable enable" -f -a "add" -d 'Add a user; `alexander key create NAME` then gives it an access key'
 complete -c alexander -n "__fish_alexander_using_subcommand user; and not __fish_seen_subcommand_from add list remove disable enable" -f -a "list" -d 'List the users: creation time (UTC), state and name'
@@ -115,7 +115,7 @@ json\t'One JSON object per line'"
 complete -c alexander -n "__fish_alexander_using_subcommand user; and __fish_seen_subcommand_from add" -l chunking-min-kib -d 'Smallest chunk, in KiB [config: chunking.min_kib; default: 16]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand user; and __fish_seen_subcommand_from add" -l chunking-avg-kib -d 'Average chunk, in KiB [config: chunking.avg_kib; default: 64]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand user; and __fish_seen_subcommand_from add" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
-complete -c alexander -n "__fish_alexander_using_subcommand user; and __fish_seen_subcommand_from add" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand user; and __fish_seen_subcommand_from add" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 60]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand user; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c alexander -n "__fish_alexander_using_subcommand user; and __fish_seen_subcommand_from list" -l data -d 'Directory of the store [default: data_dir from the config file, else ./data]' -r -F
 complete -c alexander -n "__fish_alexander_using_subcommand user; and __fish_seen_subcommand_from list" -l config -d 'Read settings from this TOML file' -r -F
@@ -125,7 +125,7 @@ json\t'One JSON object per line'"
 complete -c alexander -n "__fish_alexander_using_subcommand user; and __fish_seen_subcommand_from list" -l chunking-min-kib -d 'Smallest chunk, in KiB [config: chunking.min_kib; default: 16]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand user; and __fish_seen_subcommand_from list" -l chunking-avg-kib -d 'Average chunk, in KiB [config: chunking.avg_kib; default: 64]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand user; and __fish_seen_subcommand_from list" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
-complete -c alexander -n "__fish_alexander_using_subcommand user; and __fish_seen_subcommand_from list" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand user; and __fish_seen_subcommand_from list" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 60]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand user; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON document instead of text'
 complete -c alexander -n "__fish_alexander_using_subcommand user; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c alexander -n "__fish_alexander_using_subcommand user; and __fish_seen_subcommand_from remove" -l data -d 'Directory of the store [default: data_dir from the config file, else ./data]' -r -F
@@ -136,7 +136,7 @@ json\t'One JSON object per line'"
 complete -c alexander -n "__fish_alexander_using_subcommand user; and __fish_seen_subcommand_from remove" -l chunking-min-kib -d 'Smallest chunk, in KiB [config: chunking.min_kib; default: 16]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand user; and __fish_seen_subcommand_from remove" -l chunking-avg-kib -d 'Average chunk, in KiB [config: chunking.avg_kib; default: 64]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand user; and __fish_seen_subcommand_from remove" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
-complete -c alexander -n "__fish_alexander_using_subcommand user; and __fish_seen_subcommand_from remove" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand user; and __fish_seen_subcommand_from remove" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 60]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand user; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c alexander -n "__fish_alexander_using_subcommand user; and __fish_seen_subcommand_from disable" -l data -d 'Directory of the store [default: data_dir from the config file, else ./data]' -r -F
 complete -c alexander -n "__fish_alexander_using_subcommand user; and __fish_seen_subcommand_from disable" -l config -d 'Read settings from this TOML file' -r -F
@@ -146,7 +146,7 @@ json\t'One JSON object per line'"
 complete -c alexander -n "__fish_alexander_using_subcommand user; and __fish_seen_subcommand_from disable" -l chunking-min-kib -d 'Smallest chunk, in KiB [config: chunking.min_kib; default: 16]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand user; and __fish_seen_subcommand_from disable" -l chunking-avg-kib -d 'Average chunk, in KiB [config: chunking.avg_kib; default: 64]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand user; and __fish_seen_subcommand_from disable" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
-complete -c alexander -n "__fish_alexander_using_subcommand user; and __fish_seen_subcommand_from disable" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand user; and __fish_seen_subcommand_from disable" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 60]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand user; and __fish_seen_subcommand_from disable" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c alexander -n "__fish_alexander_using_subcommand user; and __fish_seen_subcommand_from enable" -l data -d 'Directory of the store [default: data_dir from the config file, else ./data]' -r -F
 complete -c alexander -n "__fish_alexander_using_subcommand user; and __fish_seen_subcommand_from enable" -l config -d 'Read settings from this TOML file' -r -F
@@ -156,7 +156,7 @@ json\t'One JSON object per line'"
 complete -c alexander -n "__fish_alexander_using_subcommand user; and __fish_seen_subcommand_from enable" -l chunking-min-kib -d 'Smallest chunk, in KiB [config: chunking.min_kib; default: 16]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand user; and __fish_seen_subcommand_from enable" -l chunking-avg-kib -d 'Average chunk, in KiB [config: chunking.avg_kib; default: 64]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand user; and __fish_seen_subcommand_from enable" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
-complete -c alexander -n "__fish_alexander_using_subcommand user; and __fish_seen_subcommand_from enable" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand user; and __fish_seen_subcommand_from enable" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 60]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand user; and __fish_seen_subcommand_from enable" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c alexander -n "__fish_alexander_using_subcommand key; and not __fish_seen_subcommand_from create list disable enable remove" -l data -d 'Directory of the store [default: data_dir from the config file, else ./data]' -r -F
 complete -c alexander -n "__fish_alexander_using_subcommand key; and not __fish_seen_subcommand_from create list disable enable remove" -l config -d 'Read settings from this TOML file' -r -F
@@ -166,7 +166,7 @@ json\t'One JSON object per line'"
 complete -c alexander -n "__fish_alexander_using_subcommand key; and not __fish_seen_subcommand_from create list disable enable remove" -l chunking-min-kib -d 'Smallest chunk, in KiB [config: chunking.min_kib; default: 16]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand key; and not __fish_seen_subcommand_from create list disable enable remove" -l chunking-avg-kib -d 'Average chunk, in KiB [config: chunking.avg_kib; default: 64]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand key; and not __fish_seen_subcommand_from create list disable enable remove" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
-complete -c alexander -n "__fish_alexander_using_subcommand key; and not __fish_seen_subcommand_from create list disable enable remove" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand key; and not __fish_seen_subcommand_from create list disable enable remove" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 60]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand key; and not __fish_seen_subcommand_from create list disable enable remove" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c alexander -n "__fish_alexander_using_subcommand key; and not __fish_seen_subcommand_from create list disable enable remove" -f -a "create" -d 'Create an access key for a user and print its id and secret'
 complete -c alexander -n "__fish_alexander_using_subcommand key; and not __fish_seen_subcommand_from create list disable enable remove" -f -a "list" -d 'List access keys: creation time (UTC), state, user, key id and expiry'
@@ -182,7 +182,7 @@ json\t'One JSON object per line'"
 complete -c alexander -n "__fish_alexander_using_subcommand key; and __fish_seen_subcommand_from create" -l chunking-min-kib -d 'Smallest chunk, in KiB [config: chunking.min_kib; default: 16]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand key; and __fish_seen_subcommand_from create" -l chunking-avg-kib -d 'Average chunk, in KiB [config: chunking.avg_kib; default: 64]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand key; and __fish_seen_subcommand_from create" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
-complete -c alexander -n "__fish_alexander_using_subcommand key; and __fish_seen_subcommand_from create" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand key; and __fish_seen_subcommand_from create" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 60]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand key; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c alexander -n "__fish_alexander_using_subcommand key; and __fish_seen_subcommand_from list" -l data -d 'Directory of the store [default: data_dir from the config file, else ./data]' -r -F
 complete -c alexander -n "__fish_alexander_using_subcommand key; and __fish_seen_subcommand_from list" -l config -d 'Read settings from this TOML file' -r -F
@@ -192,7 +192,7 @@ json\t'One JSON object per line'"
 complete -c alexander -n "__fish_alexander_using_subcommand key; and __fish_seen_subcommand_from list" -l chunking-min-kib -d 'Smallest chunk, in KiB [config: chunking.min_kib; default: 16]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand key; and __fish_seen_subcommand_from list" -l chunking-avg-kib -d 'Average chunk, in KiB [config: chunking.avg_kib; default: 64]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand key; and __fish_seen_subcommand_from list" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
-complete -c alexander -n "__fish_alexander_using_subcommand key; and __fish_seen_subcommand_from list" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand key; and __fish_seen_subcommand_from list" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 60]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand key; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON document instead of text'
 complete -c alexander -n "__fish_alexander_using_subcommand key; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c alexander -n "__fish_alexander_using_subcommand key; and __fish_seen_subcommand_from disable" -l data -d 'Directory of the store [default: data_dir from the config file, else ./data]' -r -F
@@ -203,7 +203,7 @@ json\t'One JSON object per line'"
 complete -c alexander -n "__fish_alexander_using_subcommand key; and __fish_seen_subcommand_from disable" -l chunking-min-kib -d 'Smallest chunk, in KiB [config: chunking.min_kib; default: 16]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand key; and __fish_seen_subcommand_from disable" -l chunking-avg-kib -d 'Average chunk, in KiB [config: chunking.avg_kib; default: 64]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand key; and __fish_seen_subcommand_from disable" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
-complete -c alexander -n "__fish_alexander_using_subcommand key; and __fish_seen_subcommand_from disable" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand key; and __fish_seen_subcommand_from disable" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 60]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand key; and __fish_seen_subcommand_from disable" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c alexander -n "__fish_alexander_using_subcommand key; and __fish_seen_subcommand_from enable" -l data -d 'Directory of the store [default: data_dir from the config file, else ./data]' -r -F
 complete -c alexander -n "__fish_alexander_using_subcommand key; and __fish_seen_subcommand_from enable" -l config -d 'Read settings from this TOML file' -r -F
@@ -213,7 +213,7 @@ json\t'One JSON object per line'"
 complete -c alexander -n "__fish_alexander_using_subcommand key; and __fish_seen_subcommand_from enable" -l chunking-min-kib -d 'Smallest chunk, in KiB [config: chunking.min_kib; default: 16]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand key; and __fish_seen_subcommand_from enable" -l chunking-avg-kib -d 'Average chunk, in KiB [config: chunking.avg_kib; default: 64]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand key; and __fish_seen_subcommand_from enable" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
-complete -c alexander -n "__fish_alexander_using_subcommand key; and __fish_seen_subcommand_from enable" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand key; and __fish_seen_subcommand_from enable" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 60]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand key; and __fish_seen_subcommand_from enable" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c alexander -n "__fish_alexander_using_subcommand key; and __fish_seen_subcommand_from remove" -l data -d 'Directory of the store [default: data_dir from the config file, else ./data]' -r -F
 complete -c alexander -n "__fish_alexander_using_subcommand key; and __fish_seen_subcommand_from remove" -l config -d 'Read settings from this TOML file' -r -F
@@ -223,7 +223,7 @@ json\t'One JSON object per line'"
 complete -c alexander -n "__fish_alexander_using_subcommand key; and __fish_seen_subcommand_from remove" -l chunking-min-kib -d 'Smallest chunk, in KiB [config: chunking.min_kib; default: 16]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand key; and __fish_seen_subcommand_from remove" -l chunking-avg-kib -d 'Average chunk, in KiB [config: chunking.avg_kib; default: 64]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand key; and __fish_seen_subcommand_from remove" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
-complete -c alexander -n "__fish_alexander_using_subcommand key; and __fish_seen_subcommand_from remove" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand key; and __fish_seen_subcommand_from remove" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 60]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand key; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c alexander -n "__fish_alexander_using_subcommand bucket; and not __fish_seen_subcommand_from create list delete versioning keys" -l data -d 'Directory of the store [default: data_dir from the config file, else ./data]' -r -F
 complete -c alexander -n "__fish_alexander_using_subcommand bucket; and not __fish_seen_subcommand_from create list delete versioning keys" -l config -d 'Read settings from this TOML file' -r -F
@@ -233,7 +233,7 @@ json\t'One JSON object per line'"
 complete -c alexander -n "__fish_alexander_using_subcommand bucket; and not __fish_seen_subcommand_from create list delete versioning keys" -l chunking-min-kib -d 'Smallest chunk, in KiB [config: chunking.min_kib; default: 16]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand bucket; and not __fish_seen_subcommand_from create list delete versioning keys" -l chunking-avg-kib -d 'Average chunk, in KiB [config: chunking.avg_kib; default: 64]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand bucket; and not __fish_seen_subcommand_from create list delete versioning keys" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
-complete -c alexander -n "__fish_alexander_using_subcommand bucket; and not __fish_seen_subcommand_from create list delete versioning keys" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand bucket; and not __fish_seen_subcommand_from create list delete versioning keys" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 60]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand bucket; and not __fish_seen_subcommand_from create list delete versioning keys" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c alexander -n "__fish_alexander_using_subcommand bucket; and not __fish_seen_subcommand_from create list delete versioning keys" -f -a "create" -d 'Create a bucket (this creates the store too, if there is none yet)'
 complete -c alexander -n "__fish_alexander_using_subcommand bucket; and not __fish_seen_subcommand_from create list delete versioning keys" -f -a "list" -d 'List the buckets: creation time (UTC), versioning state and name'
@@ -248,7 +248,7 @@ json\t'One JSON object per line'"
 complete -c alexander -n "__fish_alexander_using_subcommand bucket; and __fish_seen_subcommand_from create" -l chunking-min-kib -d 'Smallest chunk, in KiB [config: chunking.min_kib; default: 16]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand bucket; and __fish_seen_subcommand_from create" -l chunking-avg-kib -d 'Average chunk, in KiB [config: chunking.avg_kib; default: 64]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand bucket; and __fish_seen_subcommand_from create" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
-complete -c alexander -n "__fish_alexander_using_subcommand bucket; and __fish_seen_subcommand_from create" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand bucket; and __fish_seen_subcommand_from create" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 60]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand bucket; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c alexander -n "__fish_alexander_using_subcommand bucket; and __fish_seen_subcommand_from list" -l data -d 'Directory of the store [default: data_dir from the config file, else ./data]' -r -F
 complete -c alexander -n "__fish_alexander_using_subcommand bucket; and __fish_seen_subcommand_from list" -l config -d 'Read settings from this TOML file' -r -F
@@ -258,7 +258,7 @@ json\t'One JSON object per line'"
 complete -c alexander -n "__fish_alexander_using_subcommand bucket; and __fish_seen_subcommand_from list" -l chunking-min-kib -d 'Smallest chunk, in KiB [config: chunking.min_kib; default: 16]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand bucket; and __fish_seen_subcommand_from list" -l chunking-avg-kib -d 'Average chunk, in KiB [config: chunking.avg_kib; default: 64]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand bucket; and __fish_seen_subcommand_from list" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
-complete -c alexander -n "__fish_alexander_using_subcommand bucket; and __fish_seen_subcommand_from list" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand bucket; and __fish_seen_subcommand_from list" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 60]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand bucket; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON document instead of text'
 complete -c alexander -n "__fish_alexander_using_subcommand bucket; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c alexander -n "__fish_alexander_using_subcommand bucket; and __fish_seen_subcommand_from delete" -l data -d 'Directory of the store [default: data_dir from the config file, else ./data]' -r -F
@@ -269,7 +269,7 @@ json\t'One JSON object per line'"
 complete -c alexander -n "__fish_alexander_using_subcommand bucket; and __fish_seen_subcommand_from delete" -l chunking-min-kib -d 'Smallest chunk, in KiB [config: chunking.min_kib; default: 16]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand bucket; and __fish_seen_subcommand_from delete" -l chunking-avg-kib -d 'Average chunk, in KiB [config: chunking.avg_kib; default: 64]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand bucket; and __fish_seen_subcommand_from delete" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
-complete -c alexander -n "__fish_alexander_using_subcommand bucket; and __fish_seen_subcommand_from delete" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand bucket; and __fish_seen_subcommand_from delete" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 60]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand bucket; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c alexander -n "__fish_alexander_using_subcommand bucket; and __fish_seen_subcommand_from versioning" -l data -d 'Directory of the store [default: data_dir from the config file, else ./data]' -r -F
 complete -c alexander -n "__fish_alexander_using_subcommand bucket; and __fish_seen_subcommand_from versioning" -l config -d 'Read settings from this TOML file' -r -F
@@ -279,7 +279,7 @@ json\t'One JSON object per line'"
 complete -c alexander -n "__fish_alexander_using_subcommand bucket; and __fish_seen_subcommand_from versioning" -l chunking-min-kib -d 'Smallest chunk, in KiB [config: chunking.min_kib; default: 16]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand bucket; and __fish_seen_subcommand_from versioning" -l chunking-avg-kib -d 'Average chunk, in KiB [config: chunking.avg_kib; default: 64]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand bucket; and __fish_seen_subcommand_from versioning" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
-complete -c alexander -n "__fish_alexander_using_subcommand bucket; and __fish_seen_subcommand_from versioning" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand bucket; and __fish_seen_subcommand_from versioning" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 60]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand bucket; and __fish_seen_subcommand_from versioning" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c alexander -n "__fish_alexander_using_subcommand bucket; and __fish_seen_subcommand_from keys" -l data -d 'Directory of the store [default: data_dir from the config file, else ./data]' -r -F
 complete -c alexander -n "__fish_alexander_using_subcommand bucket; and __fish_seen_subcommand_from keys" -l config -d 'Read settings from this TOML file' -r -F
@@ -289,7 +289,7 @@ json\t'One JSON object per line'"
 complete -c alexander -n "__fish_alexander_using_subcommand bucket; and __fish_seen_subcommand_from keys" -l chunking-min-kib -d 'Smallest chunk, in KiB [config: chunking.min_kib; default: 16]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand bucket; and __fish_seen_subcommand_from keys" -l chunking-avg-kib -d 'Average chunk, in KiB [config: chunking.avg_kib; default: 64]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand bucket; and __fish_seen_subcommand_from keys" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
-complete -c alexander -n "__fish_alexander_using_subcommand bucket; and __fish_seen_subcommand_from keys" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand bucket; and __fish_seen_subcommand_from keys" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 60]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand bucket; and __fish_seen_subcommand_from keys" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c alexander -n "__fish_alexander_using_subcommand put" -l content-type -d 'Content type to store with the object, as S3 returns it' -r
 complete -c alexander -n "__fish_alexander_using_subcommand put" -l data -d 'Directory of the store [default: data_dir from the config file, else ./data]' -r -F
@@ -300,7 +300,7 @@ json\t'One JSON object per line'"
 complete -c alexander -n "__fish_alexander_using_subcommand put" -l chunking-min-kib -d 'Smallest chunk, in KiB [config: chunking.min_kib; default: 16]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand put" -l chunking-avg-kib -d 'Average chunk, in KiB [config: chunking.avg_kib; default: 64]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand put" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
-complete -c alexander -n "__fish_alexander_using_subcommand put" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand put" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 60]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand put" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c alexander -n "__fish_alexander_using_subcommand get" -l version -d 'Read this version (as ls --versions shows it) instead of the current one' -r
 complete -c alexander -n "__fish_alexander_using_subcommand get" -l snapshot -d 'Read the object as this snapshot of the bucket saw it' -r
@@ -313,7 +313,7 @@ json\t'One JSON object per line'"
 complete -c alexander -n "__fish_alexander_using_subcommand get" -l chunking-min-kib -d 'Smallest chunk, in KiB [config: chunking.min_kib; default: 16]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand get" -l chunking-avg-kib -d 'Average chunk, in KiB [config: chunking.avg_kib; default: 64]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand get" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
-complete -c alexander -n "__fish_alexander_using_subcommand get" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand get" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 60]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand get" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c alexander -n "__fish_alexander_using_subcommand ls" -l prefix -d 'List only keys that start with this' -r
 complete -c alexander -n "__fish_alexander_using_subcommand ls" -l delimiter -d 'Roll up keys at the first DELIM after the prefix, as S3 does ("/" lists one directory level)' -r
@@ -326,7 +326,7 @@ json\t'One JSON object per line'"
 complete -c alexander -n "__fish_alexander_using_subcommand ls" -l chunking-min-kib -d 'Smallest chunk, in KiB [config: chunking.min_kib; default: 16]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand ls" -l chunking-avg-kib -d 'Average chunk, in KiB [config: chunking.avg_kib; default: 64]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand ls" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
-complete -c alexander -n "__fish_alexander_using_subcommand ls" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand ls" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 60]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand ls" -l versions -d 'List every version and delete marker, newest first within each key'
 complete -c alexander -n "__fish_alexander_using_subcommand ls" -l json -d 'Print one JSON document instead of text'
 complete -c alexander -n "__fish_alexander_using_subcommand ls" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -339,7 +339,7 @@ json\t'One JSON object per line'"
 complete -c alexander -n "__fish_alexander_using_subcommand rm" -l chunking-min-kib -d 'Smallest chunk, in KiB [config: chunking.min_kib; default: 16]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand rm" -l chunking-avg-kib -d 'Average chunk, in KiB [config: chunking.avg_kib; default: 64]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand rm" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
-complete -c alexander -n "__fish_alexander_using_subcommand rm" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand rm" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 60]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand rm" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c alexander -n "__fish_alexander_using_subcommand mv" -l data -d 'Directory of the store [default: data_dir from the config file, else ./data]' -r -F
 complete -c alexander -n "__fish_alexander_using_subcommand mv" -l config -d 'Read settings from this TOML file' -r -F
@@ -349,7 +349,7 @@ json\t'One JSON object per line'"
 complete -c alexander -n "__fish_alexander_using_subcommand mv" -l chunking-min-kib -d 'Smallest chunk, in KiB [config: chunking.min_kib; default: 16]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand mv" -l chunking-avg-kib -d 'Average chunk, in KiB [config: chunking.avg_kib; default: 64]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand mv" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
-complete -c alexander -n "__fish_alexander_using_subcommand mv" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand mv" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 60]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand mv" -s n -l no-clobber -d 'Fail if an object named TO exists, instead of replacing it'
 complete -c alexander -n "__fish_alexander_using_subcommand mv" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c alexander -n "__fish_alexander_using_subcommand snapshot; and not __fish_seen_subcommand_from create list delete schedule" -l data -d 'Directory of the store [default: data_dir from the config file, else ./data]' -r -F
@@ -360,7 +360,7 @@ json\t'One JSON object per line'"
 complete -c alexander -n "__fish_alexander_using_subcommand snapshot; and not __fish_seen_subcommand_from create list delete schedule" -l chunking-min-kib -d 'Smallest chunk, in KiB [config: chunking.min_kib; default: 16]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand snapshot; and not __fish_seen_subcommand_from create list delete schedule" -l chunking-avg-kib -d 'Average chunk, in KiB [config: chunking.avg_kib; default: 64]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand snapshot; and not __fish_seen_subcommand_from create list delete schedule" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
-complete -c alexander -n "__fish_alexander_using_subcommand snapshot; and not __fish_seen_subcommand_from create list delete schedule" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand snapshot; and not __fish_seen_subcommand_from create list delete schedule" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 60]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand snapshot; and not __fish_seen_subcommand_from create list delete schedule" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c alexander -n "__fish_alexander_using_subcommand snapshot; and not __fish_seen_subcommand_from create list delete schedule" -f -a "create" -d 'Take a snapshot of a bucket as it is now'
 complete -c alexander -n "__fish_alexander_using_subcommand snapshot; and not __fish_seen_subcommand_from create list delete schedule" -f -a "list" -d 'List a bucket\'s snapshots: creation time (UTC) and name'
@@ -374,7 +374,7 @@ json\t'One JSON object per line'"
 complete -c alexander -n "__fish_alexander_using_subcommand snapshot; and __fish_seen_subcommand_from create" -l chunking-min-kib -d 'Smallest chunk, in KiB [config: chunking.min_kib; default: 16]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand snapshot; and __fish_seen_subcommand_from create" -l chunking-avg-kib -d 'Average chunk, in KiB [config: chunking.avg_kib; default: 64]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand snapshot; and __fish_seen_subcommand_from create" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
-complete -c alexander -n "__fish_alexander_using_subcommand snapshot; and __fish_seen_subcommand_from create" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand snapshot; and __fish_seen_subcommand_from create" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 60]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand snapshot; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c alexander -n "__fish_alexander_using_subcommand snapshot; and __fish_seen_subcommand_from list" -l data -d 'Directory of the store [default: data_dir from the config file, else ./data]' -r -F
 complete -c alexander -n "__fish_alexander_using_subcommand snapshot; and __fish_seen_subcommand_from list" -l config -d 'Read settings from this TOML file' -r -F
@@ -384,7 +384,7 @@ json\t'One JSON object per line'"
 complete -c alexander -n "__fish_alexander_using_subcommand snapshot; and __fish_seen_subcommand_from list" -l chunking-min-kib -d 'Smallest chunk, in KiB [config: chunking.min_kib; default: 16]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand snapshot; and __fish_seen_subcommand_from list" -l chunking-avg-kib -d 'Average chunk, in KiB [config: chunking.avg_kib; default: 64]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand snapshot; and __fish_seen_subcommand_from list" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
-complete -c alexander -n "__fish_alexander_using_subcommand snapshot; and __fish_seen_subcommand_from list" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand snapshot; and __fish_seen_subcommand_from list" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 60]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand snapshot; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON document instead of text'
 complete -c alexander -n "__fish_alexander_using_subcommand snapshot; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c alexander -n "__fish_alexander_using_subcommand snapshot; and __fish_seen_subcommand_from delete" -l data -d 'Directory of the store [default: data_dir from the config file, else ./data]' -r -F
@@ -395,7 +395,7 @@ json\t'One JSON object per line'"
 complete -c alexander -n "__fish_alexander_using_subcommand snapshot; and __fish_seen_subcommand_from delete" -l chunking-min-kib -d 'Smallest chunk, in KiB [config: chunking.min_kib; default: 16]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand snapshot; and __fish_seen_subcommand_from delete" -l chunking-avg-kib -d 'Average chunk, in KiB [config: chunking.avg_kib; default: 64]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand snapshot; and __fish_seen_subcommand_from delete" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
-complete -c alexander -n "__fish_alexander_using_subcommand snapshot; and __fish_seen_subcommand_from delete" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand snapshot; and __fish_seen_subcommand_from delete" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 60]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand snapshot; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c alexander -n "__fish_alexander_using_subcommand snapshot; and __fish_seen_subcommand_from schedule" -l data -d 'Directory of the store [default: data_dir from the config file, else ./data]' -r -F
 complete -c alexander -n "__fish_alexander_using_subcommand snapshot; and __fish_seen_subcommand_from schedule" -l config -d 'Read settings from this TOML file' -r -F
@@ -405,7 +405,7 @@ json\t'One JSON object per line'"
 complete -c alexander -n "__fish_alexander_using_subcommand snapshot; and __fish_seen_subcommand_from schedule" -l chunking-min-kib -d 'Smallest chunk, in KiB [config: chunking.min_kib; default: 16]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand snapshot; and __fish_seen_subcommand_from schedule" -l chunking-avg-kib -d 'Average chunk, in KiB [config: chunking.avg_kib; default: 64]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand snapshot; and __fish_seen_subcommand_from schedule" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
-complete -c alexander -n "__fish_alexander_using_subcommand snapshot; and __fish_seen_subcommand_from schedule" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand snapshot; and __fish_seen_subcommand_from schedule" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 60]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand snapshot; and __fish_seen_subcommand_from schedule" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c alexander -n "__fish_alexander_using_subcommand snapshot; and __fish_seen_subcommand_from schedule" -f -a "set" -d 'Snapshot BUCKET every DURATION, keeping what the --keep rules say (one at least)'
 complete -c alexander -n "__fish_alexander_using_subcommand snapshot; and __fish_seen_subcommand_from schedule" -f -a "show" -d 'Show the schedule of BUCKET, or of every bucket that has one'
@@ -418,7 +418,7 @@ json\t'One JSON object per line'"
 complete -c alexander -n "__fish_alexander_using_subcommand stats" -l chunking-min-kib -d 'Smallest chunk, in KiB [config: chunking.min_kib; default: 16]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand stats" -l chunking-avg-kib -d 'Average chunk, in KiB [config: chunking.avg_kib; default: 64]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand stats" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
-complete -c alexander -n "__fish_alexander_using_subcommand stats" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand stats" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 60]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand stats" -l json -d 'Print one JSON document instead of text'
 complete -c alexander -n "__fish_alexander_using_subcommand stats" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c alexander -n "__fish_alexander_using_subcommand gc" -l data -d 'Directory of the store [default: data_dir from the config file, else ./data]' -r -F
@@ -429,7 +429,7 @@ json\t'One JSON object per line'"
 complete -c alexander -n "__fish_alexander_using_subcommand gc" -l chunking-min-kib -d 'Smallest chunk, in KiB [config: chunking.min_kib; default: 16]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand gc" -l chunking-avg-kib -d 'Average chunk, in KiB [config: chunking.avg_kib; default: 64]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand gc" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
-complete -c alexander -n "__fish_alexander_using_subcommand gc" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand gc" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 60]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand gc" -l dry-run -d 'Report what would be freed, freeing nothing'
 complete -c alexander -n "__fish_alexander_using_subcommand gc" -l json -d 'Print one JSON document instead of text'
 complete -c alexander -n "__fish_alexander_using_subcommand gc" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -441,7 +441,7 @@ json\t'One JSON object per line'"
 complete -c alexander -n "__fish_alexander_using_subcommand compact" -l chunking-min-kib -d 'Smallest chunk, in KiB [config: chunking.min_kib; default: 16]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand compact" -l chunking-avg-kib -d 'Average chunk, in KiB [config: chunking.avg_kib; default: 64]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand compact" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
-complete -c alexander -n "__fish_alexander_using_subcommand compact" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand compact" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 60]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand compact" -l json -d 'Print one JSON document instead of text'
 complete -c alexander -n "__fish_alexander_using_subcommand compact" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c alexander -n "__fish_alexander_using_subcommand fsck" -l data -d 'Directory of the store [default: data_dir from the config file, else ./data]' -r -F
@@ -452,7 +452,7 @@ json\t'One JSON object per line'"
 complete -c alexander -n "__fish_alexander_using_subcommand fsck" -l chunking-min-kib -d 'Smallest chunk, in KiB [config: chunking.min_kib; default: 16]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand fsck" -l chunking-avg-kib -d 'Average chunk, in KiB [config: chunking.avg_kib; default: 64]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand fsck" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
-complete -c alexander -n "__fish_alexander_using_subcommand fsck" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand fsck" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 60]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand fsck" -l verify-data -d 'Also read every chunk and check its bytes against its SHA-256 id (reads all data)'
 complete -c alexander -n "__fish_alexander_using_subcommand fsck" -l json -d 'Print one JSON document instead of text (the exit status still says whether the store is consistent)'
 complete -c alexander -n "__fish_alexander_using_subcommand fsck" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -465,7 +465,7 @@ json\t'One JSON object per line'"
 complete -c alexander -n "__fish_alexander_using_subcommand scrub" -l chunking-min-kib -d 'Smallest chunk, in KiB [config: chunking.min_kib; default: 16]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand scrub" -l chunking-avg-kib -d 'Average chunk, in KiB [config: chunking.avg_kib; default: 64]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand scrub" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
-complete -c alexander -n "__fish_alexander_using_subcommand scrub" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand scrub" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 60]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand scrub" -l json -d 'Print the report as one JSON object instead of text'
 complete -c alexander -n "__fish_alexander_using_subcommand scrub" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c alexander -n "__fish_alexander_using_subcommand lifecycle; and not __fish_seen_subcommand_from run" -l data -d 'Directory of the store [default: data_dir from the config file, else ./data]' -r -F
@@ -476,7 +476,7 @@ json\t'One JSON object per line'"
 complete -c alexander -n "__fish_alexander_using_subcommand lifecycle; and not __fish_seen_subcommand_from run" -l chunking-min-kib -d 'Smallest chunk, in KiB [config: chunking.min_kib; default: 16]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand lifecycle; and not __fish_seen_subcommand_from run" -l chunking-avg-kib -d 'Average chunk, in KiB [config: chunking.avg_kib; default: 64]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand lifecycle; and not __fish_seen_subcommand_from run" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
-complete -c alexander -n "__fish_alexander_using_subcommand lifecycle; and not __fish_seen_subcommand_from run" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand lifecycle; and not __fish_seen_subcommand_from run" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 60]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand lifecycle; and not __fish_seen_subcommand_from run" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c alexander -n "__fish_alexander_using_subcommand lifecycle; and not __fish_seen_subcommand_from run" -f -a "run" -d 'Apply the lifecycle rules of every bucket (or of BUCKET) now'
 complete -c alexander -n "__fish_alexander_using_subcommand lifecycle; and __fish_seen_subcommand_from run" -l at -d 'Evaluate the rules as if it were TIME (RFC 3339, e.g. 2030-01-01T00:00:00Z)' -r
@@ -488,7 +488,7 @@ json\t'One JSON object per line'"
 complete -c alexander -n "__fish_alexander_using_subcommand lifecycle; and __fish_seen_subcommand_from run" -l chunking-min-kib -d 'Smallest chunk, in KiB [config: chunking.min_kib; default: 16]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand lifecycle; and __fish_seen_subcommand_from run" -l chunking-avg-kib -d 'Average chunk, in KiB [config: chunking.avg_kib; default: 64]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand lifecycle; and __fish_seen_subcommand_from run" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
-complete -c alexander -n "__fish_alexander_using_subcommand lifecycle; and __fish_seen_subcommand_from run" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand lifecycle; and __fish_seen_subcommand_from run" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 60]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand lifecycle; and __fish_seen_subcommand_from run" -l dry-run -d 'Print what is due without changing anything'
 complete -c alexander -n "__fish_alexander_using_subcommand lifecycle; and __fish_seen_subcommand_from run" -l json -d 'Print the report as one JSON document'
 complete -c alexander -n "__fish_alexander_using_subcommand lifecycle; and __fish_seen_subcommand_from run" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -500,7 +500,7 @@ json\t'One JSON object per line'"
 complete -c alexander -n "__fish_alexander_using_subcommand generate; and not __fish_seen_subcommand_from man completions" -l chunking-min-kib -d 'Smallest chunk, in KiB [config: chunking.min_kib; default: 16]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand generate; and not __fish_seen_subcommand_from man completions" -l chunking-avg-kib -d 'Average chunk, in KiB [config: chunking.avg_kib; default: 64]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand generate; and not __fish_seen_subcommand_from man completions" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
-complete -c alexander -n "__fish_alexander_using_subcommand generate; and not __fish_seen_subcommand_from man completions" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand generate; and not __fish_seen_subcommand_from man completions" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 60]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand generate; and not __fish_seen_subcommand_from man completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c alexander -n "__fish_alexander_using_subcommand generate; and not __fish_seen_subcommand_from man completions" -f -a "man" -d 'The man page, alexander(1), in roff'
 complete -c alexander -n "__fish_alexander_using_subcommand generate; and not __fish_seen_subcommand_from man completions" -f -a "completions" -d 'Completions of commands, options and values for a shell'
@@ -512,7 +512,7 @@ json\t'One JSON object per line'"
 complete -c alexander -n "__fish_alexander_using_subcommand generate; and __fish_seen_subcommand_from man" -l chunking-min-kib -d 'Smallest chunk, in KiB [config: chunking.min_kib; default: 16]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand generate; and __fish_seen_subcommand_from man" -l chunking-avg-kib -d 'Average chunk, in KiB [config: chunking.avg_kib; default: 64]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand generate; and __fish_seen_subcommand_from man" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
-complete -c alexander -n "__fish_alexander_using_subcommand generate; and __fish_seen_subcommand_from man" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand generate; and __fish_seen_subcommand_from man" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 60]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand generate; and __fish_seen_subcommand_from man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c alexander -n "__fish_alexander_using_subcommand generate; and __fish_seen_subcommand_from completions" -l data -d 'Directory of the store [default: data_dir from the config file, else ./data]' -r -F
 complete -c alexander -n "__fish_alexander_using_subcommand generate; and __fish_seen_subcommand_from completions" -l config -d 'Read settings from this TOML file' -r -F
@@ -522,5 +522,5 @@ json\t'One JSON object per line'"
 complete -c alexander -n "__fish_alexander_using_subcommand generate; and __fish_seen_subcommand_from completions" -l chunking-min-kib -d 'Smallest chunk, in KiB [config: chunking.min_kib; default: 16]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand generate; and __fish_seen_subcommand_from completions" -l chunking-avg-kib -d 'Average chunk, in KiB [config: chunking.avg_kib; default: 64]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand generate; and __fish_seen_subcommand_from completions" -l chunking-max-kib -d 'Largest chunk, in KiB [config: chunking.max_kib; default: 256]' -r
-complete -c alexander -n "__fish_alexander_using_subcommand generate; and __fish_seen_subcommand_from completions" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 3600]' -r
+complete -c alexander -n "__fish_alexander_using_subcommand generate; and __fish_seen_subcommand_from completions" -l gc-grace-period-secs -d 'Seconds a chunk nothing references is kept before gc frees it [config: gc.grace_period_secs; default: 60]' -r
 complete -c alexander -n "__fish_alexander_using_subcommand generate; and __fish_seen_subcommand_from completions" -s h -l help -d 'Print help (see more with \'--help\')'
