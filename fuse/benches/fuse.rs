@@ -6,8 +6,9 @@
 //! (chmod, utimens, rename, unlink, stat), `cp` of a large file, and the
 //! rates of metadata calls over many files (create, stat, readdir, rename,
 //! unlink, mkdir, rmdir: figure 7, issue 16's table), `tar -x` of a source
-//! tree of 20,000 small files (figure 8) and `git clone` of a repository
-//! of 5,000 (figure 9).
+//! tree of 20,000 small files (figure 8), `git clone` of a repository
+//! of 5,000 (figure 9), and random 4 KiB reads (1 and 4 threads) and
+//! writes of the sequential file (figure 10).
 //!
 //! `cargo bench -p alexander-fuse --bench fuse` prints the table (progress
 //! goes to stderr). Run without `--bench`, as `cargo test --all-targets`
@@ -593,8 +594,9 @@ fn fuse_unavailable() -> Option<String> {
 fn run(s: &Settings, dir: &Path, sides: &mut Sides, t: &mut Table) -> Res<()> {
     let data = Data::new();
 
-    // 1: sequential write with fsync (also the file figure 2 reads).
-    if s.wants(1) || s.wants(2) {
+    // 1: sequential write with fsync (also the file figures 2 and 10
+    // read).
+    if s.wants(1) || s.wants(2) || s.wants(10) {
         seq_figure(s, sides, t, &data)?;
     }
     if s.wants(2) {
@@ -621,6 +623,94 @@ fn run(s: &Settings, dir: &Path, sides: &mut Sides, t: &mut Table) -> Res<()> {
     if s.wants(9) {
         git_figure(s, dir, sides, t, &data)?;
     }
+    if s.wants(10) {
+        random_figure(s, sides, t)?;
+    }
+    Ok(())
+}
+
+/// 10: random 4 KiB reads of the sequential file with 1 and 4 threads
+/// (cold, as figure 2), then random 4 KiB writes into it and an fsync:
+/// issue 16's random rows, as fio's `--rw=randread`/`randwrite
+/// --bs=4k --ioengine=psync` make them.
+fn random_figure(s: &Settings, sides: &mut Sides, t: &mut Table) -> Res<()> {
+    use std::os::unix::fs::FileExt;
+    const IO: usize = 4 * KIB;
+    let calls = match s.mode {
+        Mode::Smoke => 64,
+        Mode::Quick => 4_000,
+        Mode::Full => 20_000,
+    };
+    let blocks = (s.seq / IO as u64).max(1);
+    // Offsets from a fixed xorshift sequence: every side reads the same.
+    let offsets = |seed: u64, n: usize| {
+        let mut x = seed | 1;
+        (0..n)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (x % blocks) * IO as u64
+            })
+            .collect::<Vec<u64>>()
+    };
+    let mut rows = Vec::new();
+    for jobs in [1usize, 4] {
+        let mut f = Figure::new(
+            format!("10 random 4 KiB read, {jobs} job(s), {calls} calls"),
+            "IOPS",
+            true,
+        );
+        for (side, root) in sides.each(s) {
+            eprintln!("10: random reads, {jobs} job(s), {}", name(side));
+            if s.cold {
+                sides.cool()?;
+            }
+            let path = root.join("seq");
+            let start = Instant::now();
+            std::thread::scope(|scope| -> Res<()> {
+                let workers: Vec<_> = (0..jobs)
+                    .map(|j| {
+                        let path = &path;
+                        let mine = offsets(0x9e37_79b9 + j as u64, calls / jobs);
+                        scope.spawn(move || -> io::Result<()> {
+                            let file = File::open(path)?;
+                            let mut buf = vec![0u8; IO];
+                            for off in mine {
+                                file.read_exact_at(&mut buf, off)?;
+                            }
+                            Ok(())
+                        })
+                    })
+                    .collect();
+                for w in workers {
+                    w.join().expect("a reader thread")?;
+                }
+                Ok(())
+            })?;
+            f.set(side, calls as f64 / start.elapsed().as_secs_f64());
+        }
+        rows.push(f);
+    }
+    let mut w = Figure::new(
+        format!("10 random 4 KiB write + fsync, {calls} calls"),
+        "IOPS",
+        true,
+    );
+    for (side, root) in sides.each(s) {
+        eprintln!("10: random writes, {}", name(side));
+        let file = fs::OpenOptions::new().write(true).open(root.join("seq"))?;
+        let block = vec![0x5au8; IO];
+        let start = Instant::now();
+        for off in offsets(0x51ed_270b, calls) {
+            file.write_all_at(&block, off)?;
+        }
+        file.sync_all()?;
+        drop(file);
+        w.set(side, calls as f64 / start.elapsed().as_secs_f64());
+    }
+    rows.push(w);
+    t.rows.extend(rows);
     Ok(())
 }
 

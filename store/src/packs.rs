@@ -72,6 +72,11 @@ pub trait ChunkBackend: Send + Sync + 'static {
     }
     /// Every pack with its size in bytes.
     fn packs(&self) -> Result<Vec<(u64, u64)>>;
+    /// Bytes the pack files take where they are kept: without the holes
+    /// [`Packs::release`] made, where it makes them.
+    fn disk_bytes(&self) -> Result<u64> {
+        Ok(self.packs()?.iter().map(|(_, len)| len).sum())
+    }
     /// Stops appending to the current pack, so that it can be compacted;
     /// the next append opens a new one. Returns the pack it sealed, if any.
     fn seal(&self) -> Option<u64>;
@@ -354,6 +359,26 @@ impl ChunkBackend for LocalPacks {
         }
         out.sort_unstable();
         Ok(out)
+    }
+
+    fn disk_bytes(&self) -> Result<u64> {
+        use std::os::unix::fs::MetadataExt;
+        let mut total = 0;
+        for entry in fs::read_dir(&self.dir)? {
+            let entry = entry?;
+            if entry
+                .file_name()
+                .to_str()
+                .and_then(parse_pack_name)
+                .is_some()
+            {
+                let m = entry.metadata()?;
+                // Blocks count 512 bytes whatever the filesystem's block size;
+                // a file's last block may pass its length.
+                total += m.len().min(m.blocks() * 512);
+            }
+        }
+        Ok(total)
     }
 
     fn seal(&self) -> Option<u64> {

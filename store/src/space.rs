@@ -46,7 +46,8 @@ pub struct Stats {
     pub dedup_ratio: f64,
     pub chunks: u64,
     pub packs: u64,
-    /// Bytes in pack files, live or dead.
+    /// Bytes the pack files take on disk, live or dead: the holes GC
+    /// punched over freed chunks are not counted, as `du` counts them.
     pub pack_bytes: u64,
     /// Fraction of pack bytes that live chunks occupy.
     pub live_fraction: f64,
@@ -468,7 +469,7 @@ impl Store {
             load_counters(&txn)?
         };
         let packs = inner.packs.packs()?;
-        let pack_bytes: u64 = packs.iter().map(|(_, s)| s).sum();
+        let pack_bytes = inner.packs.disk_bytes()?;
         let mut live = 0u64;
         for entry in inner.meta.scan(b"q/") {
             let rec: PackRecord = decode(&entry?.1)?;
