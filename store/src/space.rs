@@ -197,9 +197,12 @@ impl Store {
             from = last.clone();
             from.push(0);
             // Holding the pin table across the commit makes "not pinned,
-            // so free it" atomic against a writer pinning it.
-            let pins = self.inner.pins.chunks.lock();
+            // so free it" atomic against a writer pinning it. The commit
+            // lock comes first, as everywhere (a copy or a rename pins
+            // inside its transaction, a reader's last try too): the other
+            // order could deadlock against them.
             let mut txn = self.inner.meta.begin_upkeep();
+            let pins = self.inner.pins.chunks.lock();
             let mut counters = load_counters(&txn)?;
             let mut packs: HashMap<u64, PackRecord> = HashMap::new();
             let mut freed: Vec<Location> = Vec::new();
