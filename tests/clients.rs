@@ -268,14 +268,7 @@ impl Drop for Server {
             let _ = self.child.kill();
             let _ = self.child.wait();
             if let Some(mnt) = &self.mount {
-                let cleared = Command::new("fusermount3")
-                    .args(["-u", "-z"])
-                    .arg(mnt)
-                    .output()
-                    .is_ok_and(|o| o.status.success());
-                if !cleared {
-                    let _ = Command::new("umount").arg("-l").arg(mnt).output();
-                }
+                crate::support::clear_dead_mount(mnt);
             }
         }
     }
@@ -701,34 +694,7 @@ fn aws_cli() {
         return;
     };
     let t = Setup::new();
-    let config = "[default]\nregion = us-east-1\ns3 =\n    addressing_style = path\n";
-    let credentials = format!(
-        "[default]\naws_access_key_id = {ACCESS_KEY}\naws_secret_access_key = {SECRET_KEY}\n"
-    );
-    let mut base = argv(
-        "--endpoint-url {} --cli-connect-timeout 10 --cli-read-timeout 120",
-        &[&t.server.endpoint()],
-    );
-    if client_debug() {
-        base.push("--debug".into());
-    }
-    let aws = Client {
-        name: "aws-cli",
-        program,
-        base: base.into_iter().map(OsString::from).collect(),
-        envs: vec![
-            (
-                "AWS_CONFIG_FILE",
-                t.file("aws-config", config.as_bytes()).into(),
-            ),
-            (
-                "AWS_SHARED_CREDENTIALS_FILE",
-                t.file("aws-credentials", credentials.as_bytes()).into(),
-            ),
-            ("AWS_EC2_METADATA_DISABLED", "true".into()),
-        ],
-        server: &t.server,
-    };
+    let aws = aws_cli_client(program, &t.server, t.dir.path());
     let b = "aws-cli-e2e";
     let s3 = |path: &str| format!("s3://{b}/{path}");
     let (small, big) = (t.path("small.bin"), t.path("big.bin"));
@@ -929,31 +895,7 @@ fn rclone() {
         return;
     };
     let t = Setup::new();
-    let config = format!(
-        "[alex]\ntype = s3\nprovider = Other\naccess_key_id = {ACCESS_KEY}\n\
-         secret_access_key = {SECRET_KEY}\nendpoint = {}\nregion = {REGION}\n\
-         force_path_style = true\n",
-        t.server.endpoint()
-    );
-    // --retries 1: a failure shows at once, not after rclone's retries.
-    let mut base = argv(
-        "--config {} --cache-dir {} --contimeout 10s --timeout 120s \
-         --retries 1 --low-level-retries 1",
-        &[
-            &t.file("rclone.conf", config.as_bytes()),
-            &t.path("rclone-cache"),
-        ],
-    );
-    if client_debug() {
-        base.extend(argv("-vv --dump headers", &[]));
-    }
-    let rclone = Client {
-        name: "rclone",
-        program,
-        base: base.into_iter().map(OsString::from).collect(),
-        envs: vec![],
-        server: &t.server,
-    };
+    let rclone = rclone_client(program, &t.server, t.dir.path());
     let b = "rclone-e2e";
     let remote = |path: &str| format!("alex:{b}/{path}");
     let lsf = |template: &str, path: &str| sorted_lines(&rclone.ok_text(template, &[path]));
@@ -1278,37 +1220,70 @@ fn s3cmd_client(program: PathBuf, t: &Setup) -> Client<'_> {
     }
 }
 
+/// aws-cli configured for `server` by files of its own in `dir`.
+fn aws_cli_client<'a>(program: PathBuf, server: &'a Server, dir: &Path) -> Client<'a> {
+    let config = "[default]\nregion = us-east-1\ns3 =\n    addressing_style = path\n";
+    let credentials = format!(
+        "[default]\naws_access_key_id = {ACCESS_KEY}\naws_secret_access_key = {SECRET_KEY}\n"
+    );
+    let mut base = argv(
+        "--endpoint-url {} --cli-connect-timeout 10 --cli-read-timeout 120",
+        &[&server.endpoint()],
+    );
+    if client_debug() {
+        base.push("--debug".into());
+    }
+    Client {
+        name: "aws-cli",
+        program,
+        base: base.into_iter().map(OsString::from).collect(),
+        envs: vec![
+            (
+                "AWS_CONFIG_FILE",
+                write(dir, "aws-config", config.as_bytes()).into(),
+            ),
+            (
+                "AWS_SHARED_CREDENTIALS_FILE",
+                write(dir, "aws-credentials", credentials.as_bytes()).into(),
+            ),
+            ("AWS_EC2_METADATA_DISABLED", "true".into()),
+        ],
+        server,
+    }
+}
+
+/// rclone configured for `server` by a config file of its own in `dir`
+/// (the remote `alex:`).
+fn rclone_client<'a>(program: PathBuf, server: &'a Server, dir: &Path) -> Client<'a> {
+    let config = format!(
+        "[alex]\ntype = s3\nprovider = Other\naccess_key_id = {ACCESS_KEY}\n\
+         secret_access_key = {SECRET_KEY}\nendpoint = {}\nregion = {REGION}\n\
+         force_path_style = true\n",
+        server.endpoint()
+    );
+    // --retries 1: a failure shows at once, not after rclone's retries.
+    let mut base = argv(
+        "--config {} --cache-dir {} --contimeout 10s --timeout 120s \
+         --retries 1 --low-level-retries 1",
+        &[
+            &write(dir, "rclone.conf", config.as_bytes()),
+            &path_text(&dir.join("rclone-cache")),
+        ],
+    );
+    if client_debug() {
+        base.extend(argv("-vv --dump headers", &[]));
+    }
+    Client {
+        name: "rclone",
+        program,
+        base: base.into_iter().map(OsString::from).collect(),
+        envs: vec![],
+        server,
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Files written through the mount
-
-/// Changes a byte in the middle of the pack record whose data starts with
-/// `start`, and writes the record's CRC-32C again: the store then serves
-/// the wrong byte (damage its own check cannot see, such as a bit flipped
-/// in memory before the record was written), which only an end-to-end
-/// checksum catches. Returns whether such a record was found.
-fn damage_unseen(packs: &Path, start: &[u8]) -> bool {
-    // magic "ALXC", format, flags, reserved u16, length u32 LE, CRC-32C
-    // u32 LE, chunk id [32], data: store/src/packs.rs.
-    const HEADER: usize = 48;
-    for entry in fs::read_dir(packs).unwrap() {
-        let path = entry.unwrap().path();
-        let mut bytes = fs::read(&path).unwrap();
-        let mut at = 0;
-        while at + HEADER <= bytes.len() && &bytes[at..at + 4] == b"ALXC" {
-            let len = u32::from_le_bytes(bytes[at + 8..at + 12].try_into().unwrap()) as usize;
-            let data = at + HEADER..at + HEADER + len;
-            if bytes[data.clone()].starts_with(start) {
-                bytes[data.start + len / 2] ^= 0x01;
-                let crc = crc32c::crc32c(&bytes[data]);
-                bytes[at + 12..at + 16].copy_from_slice(&crc.to_le_bytes());
-                fs::write(&path, bytes).unwrap();
-                return true;
-            }
-            at = data.end;
-        }
-    }
-    false
-}
 
 /// Files written through the mount (streamed, small, in a directory,
 /// edited in place) read by the clients as any object. Their ETags are
@@ -1419,31 +1394,7 @@ fn mount_written_files() {
         locate("ALEXANDER_TEST_AWS", "aws", true),
         &["--version"],
     ) {
-        let config = "[default]\nregion = us-east-1\ns3 =\n    addressing_style = path\n";
-        let credentials = format!(
-            "[default]\naws_access_key_id = {ACCESS_KEY}\naws_secret_access_key = {SECRET_KEY}\n"
-        );
-        let base = argv(
-            "--endpoint-url {} --cli-connect-timeout 10 --cli-read-timeout 120",
-            &[&server.endpoint()],
-        );
-        let aws = Client {
-            name: "aws-cli",
-            program,
-            base: base.into_iter().map(OsString::from).collect(),
-            envs: vec![
-                (
-                    "AWS_CONFIG_FILE",
-                    write(dir, "aws-cli-config", config.as_bytes()).into(),
-                ),
-                (
-                    "AWS_SHARED_CREDENTIALS_FILE",
-                    write(dir, "aws-cli-credentials", credentials.as_bytes()).into(),
-                ),
-                ("AWS_EC2_METADATA_DISABLED", "true".into()),
-            ],
-            server: &server,
-        };
+        let aws = aws_cli_client(program, &server, dir);
         let synced = path_text(&dir.join("synced"));
         let bucket = format!("s3://{b}/");
         let out = aws.ok_text("s3 sync {} {}", &[&bucket, &synced]);
@@ -1469,27 +1420,7 @@ fn mount_written_files() {
         locate("ALEXANDER_TEST_RCLONE", "rclone", false),
         &["version"],
     ) {
-        let config = format!(
-            "[alex]\ntype = s3\nprovider = Other\naccess_key_id = {ACCESS_KEY}\n\
-             secret_access_key = {SECRET_KEY}\nendpoint = {}\nregion = {REGION}\n\
-             force_path_style = true\n",
-            server.endpoint()
-        );
-        let base = argv(
-            "--config {} --cache-dir {} --contimeout 10s --timeout 120s \
-             --retries 1 --low-level-retries 1",
-            &[
-                &write(dir, "rclone.conf", config.as_bytes()),
-                &path_text(&dir.join("rclone-cache")),
-            ],
-        );
-        let rclone = Client {
-            name: "rclone",
-            program,
-            base: base.into_iter().map(OsString::from).collect(),
-            envs: vec![],
-            server: &server,
-        };
+        let rclone = rclone_client(program, &server, dir);
         let local = path_text(&expected);
         let remote = format!("alex:{b}");
         let n = files.len();
@@ -1535,7 +1466,7 @@ fn mount_written_files() {
     let (status, _, _) = server.signed("HEAD", &format!("/{b}/damaged.bin"), "");
     assert_eq!(status, 200);
     assert!(
-        damage_unseen(&data.join("packs"), &damaged[..64]),
+        crate::damage::damage_unseen(&data.join("packs"), &damaged[..64]),
         "no pack record holds damaged.bin's first chunk"
     );
     if let Some(python) = &boto3 {

@@ -11,6 +11,11 @@ mod support;
 #[path = "../fuse/tests/pjdfstest/check.rs"]
 mod pjdfstest_check;
 
+/// Pack damage only an end-to-end checksum catches (shared with
+/// `s3/tests/mount_written.rs`).
+#[path = "../s3/tests/common/damage.rs"]
+mod damage;
+
 mod cli;
 mod clients;
 mod lifecycle;

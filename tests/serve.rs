@@ -349,14 +349,7 @@ impl Drop for Server {
             let _ = self.child.kill();
             let _ = self.child.wait();
             if let Some(mnt) = &self.mount {
-                let cleared = Command::new("fusermount3")
-                    .args(["-u", "-z"])
-                    .arg(mnt)
-                    .output()
-                    .is_ok_and(|o| o.status.success());
-                if !cleared {
-                    let _ = Command::new("umount").arg("-l").arg(mnt).output();
-                }
+                crate::support::clear_dead_mount(mnt);
             }
         }
     }

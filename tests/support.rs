@@ -1,5 +1,7 @@
 //! Helpers shared by the end-to-end modules.
 
+use std::path::Path;
+use std::process::Command;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
@@ -25,5 +27,19 @@ pub fn listening_address(
             }
             Err(e) => return Err((e, banner)),
         }
+    }
+}
+
+/// Clears the mount a killed server left at `mnt` (lazily, so that a
+/// process still inside it does not stop the clearing): best effort, for a
+/// test harness's drop.
+pub fn clear_dead_mount(mnt: &Path) {
+    let cleared = Command::new("fusermount3")
+        .args(["-u", "-z"])
+        .arg(mnt)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !cleared {
+        let _ = Command::new("umount").arg("-l").arg(mnt).output();
     }
 }

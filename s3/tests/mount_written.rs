@@ -8,8 +8,6 @@
 
 use crate::common;
 
-use std::path::Path;
-
 use alexander_store::{At, EditRequest, ObjectMeta, Overlay, PutOptions};
 use aws_sdk_s3::config::ResponseChecksumValidation;
 use aws_sdk_s3::types::{
@@ -26,33 +24,6 @@ fn crc64nvme(bytes: &[u8]) -> String {
     let mut d = crc64fast_nvme::Digest::new();
     d.write(bytes);
     BASE64.encode(d.sum64().to_be_bytes())
-}
-
-/// Changes a byte in the middle of the pack record whose data starts with
-/// `start`, and writes the record's CRC-32C again, so that the store serves
-/// the wrong byte: damage its own check cannot see (a bit flipped in memory
-/// before the record was written, say), which only an end-to-end checksum
-/// catches. Returns whether a record was found.
-pub fn damage_unseen(packs: &Path, start: &[u8]) -> bool {
-    const HEADER: usize = 48;
-    for entry in std::fs::read_dir(packs).unwrap() {
-        let path = entry.unwrap().path();
-        let mut bytes = std::fs::read(&path).unwrap();
-        let mut at = 0;
-        while at + HEADER <= bytes.len() && &bytes[at..at + 4] == b"ALXC" {
-            let len = u32::from_le_bytes(bytes[at + 8..at + 12].try_into().unwrap()) as usize;
-            let data = at + HEADER..at + HEADER + len;
-            if bytes[data.clone()].starts_with(start) {
-                bytes[data.start + len / 2] ^= 0x01;
-                let crc = crc32c::crc32c(&bytes[data]);
-                bytes[at + 12..at + 16].copy_from_slice(&crc.to_le_bytes());
-                std::fs::write(&path, bytes).unwrap();
-                return true;
-            }
-            at = data.end;
-        }
-    }
-    false
 }
 
 #[test]

@@ -13,6 +13,9 @@ use alexander_store::{Config, Store};
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::{Credentials, Region};
 
+mod damage;
+pub use damage::damage_unseen;
+
 pub const ACCESS_KEY: &str = "ROOTTESTKEY";
 pub const SECRET_KEY: &str = "root-test-secret-key-0123456789";
 pub const REGION: &str = "us-east-1";
