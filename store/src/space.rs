@@ -98,6 +98,21 @@ pub enum Progress {
 /// Queue entries a GC step takes, each step one committed batch.
 const GC_BATCH: usize = 1024;
 
+/// What a GC queue key says: when the chunk was queued (ns since the
+/// epoch) and which chunk.
+fn queued(qkey: &[u8]) -> (i64, ChunkId) {
+    let body = &qkey[keys::GC_QUEUE.len()..];
+    let at = u64::from_be_bytes(body[..8].try_into().expect("8 bytes")) as i64;
+    (at, ChunkId(body[8..40].try_into().expect("32 bytes")))
+}
+
+/// Eight bytes of a chunk id, to count a chunk queued twice once without
+/// keeping whole ids (the chance that two of a million ids share them is
+/// below one in ten million, and only a count would be off).
+fn id_prefix(id: &ChunkId) -> u64 {
+    u64::from_le_bytes(id.0[..8].try_into().expect("8 bytes"))
+}
+
 /// Takes `lock`, telling `progress` first when another pass holds it.
 /// `None` when the callback said to stop while waiting.
 fn one_at_a_time<'a>(
@@ -159,10 +174,7 @@ impl Store {
         // stops at the entries queued since it started (all within their
         // grace): a load that queues faster than a paced pass works would
         // otherwise keep it going forever.
-        let before_start = |qkey: &[u8]| {
-            let body = &qkey[keys::GC_QUEUE.len()..];
-            (u64::from_be_bytes(body[..8].try_into().expect("8 bytes")) as i64) < started
-        };
+        let before_start = |qkey: &[u8]| queued(qkey).0 < started;
         let total = self
             .inner
             .meta
@@ -178,9 +190,7 @@ impl Store {
         let mut go_on = progress(step(0));
         let mut done = 0;
         let mut from = keys::GC_QUEUE.to_vec();
-        // The chunks kept so far, so that one queued twice counts once: 8
-        // bytes of each id (the chance that two of a million ids share them
-        // is below one in ten million, and only the count would be off).
+        // The chunks kept so far, so that one queued twice counts once.
         let mut kept = std::collections::HashSet::new();
         while go_on {
             let batch: Vec<Vec<u8>> = self
@@ -207,9 +217,7 @@ impl Store {
             let mut packs: HashMap<u64, PackRecord> = HashMap::new();
             let mut freed: Vec<Location> = Vec::new();
             for qkey in &batch {
-                let body = &qkey[keys::GC_QUEUE.len()..];
-                let freed_ns = u64::from_be_bytes(body[..8].try_into().expect("8 bytes")) as i64;
-                let id = ChunkId(body[8..40].try_into().expect("32 bytes"));
+                let (freed_ns, id) = queued(qkey);
                 let ckey = keys::chunk(&id);
                 let Some(rec) = txn.get_rec::<ChunkRecord>(&ckey)? else {
                     txn.delete(qkey.clone());
@@ -224,7 +232,7 @@ impl Store {
                 if freed_ns > cutoff || pins.contains_key(&id) {
                     // A chunk can be queued more than once (at its indexing
                     // and when it lost its last reference): count it once.
-                    if kept.insert(u64::from_le_bytes(id.0[..8].try_into().expect("8 bytes"))) {
+                    if kept.insert(id_prefix(&id)) {
                         report.chunks_kept += 1;
                     }
                     continue;
@@ -286,14 +294,12 @@ impl Store {
         let mut seen = std::collections::HashSet::new();
         for entry in self.inner.meta.scan(keys::GC_QUEUE) {
             let (qkey, _) = entry?;
-            let body = &qkey[keys::GC_QUEUE.len()..];
-            let freed_ns = u64::from_be_bytes(body[..8].try_into().expect("8 bytes")) as i64;
-            let id = ChunkId(body[8..40].try_into().expect("32 bytes"));
+            let (freed_ns, id) = queued(&qkey);
             let Some(rec) = self.inner.meta.get_rec::<ChunkRecord>(&keys::chunk(&id))? else {
                 continue;
             };
             // A chunk can be queued more than once: counted once.
-            if rec.refs > 0 || !seen.insert(id) {
+            if rec.refs > 0 || !seen.insert(id_prefix(&id)) {
                 continue;
             }
             if freed_ns > cutoff || self.inner.pins.chunks.lock().contains_key(&id) {
