@@ -806,7 +806,7 @@ impl Store {
             ObjectInfo::of(key, &rec),
             rec.manifest,
             range,
-            pins,
+            std::sync::Arc::new(pins),
         ))
     }
 

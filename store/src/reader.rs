@@ -1,6 +1,7 @@
 //! Reading an object's data as a stream.
 
 use std::io::{self, Read, Seek, SeekFrom};
+use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::ingest::PinGuard;
@@ -24,7 +25,8 @@ pub struct ObjectReader {
     /// The chunks of the range, kept from GC for as long as the reader
     /// lives: a GET slower than the grace period, or a file the mount holds
     /// open, reads what it opened although a DELETE came in between.
-    _pins: PinGuard,
+    /// Shared with the [`PinnedVersion`] the reader comes from, if any.
+    _pins: Arc<PinGuard>,
     pos: u64,
     start: u64,
     end: u64,
@@ -48,7 +50,7 @@ pub struct PinnedVersion {
     store: Store,
     info: ObjectInfo,
     manifest: Manifest,
-    _pins: PinGuard,
+    pins: Arc<PinGuard>,
 }
 
 impl PinnedVersion {
@@ -59,15 +61,13 @@ impl PinnedVersion {
 
     /// A reader over the whole version.
     pub fn reader(&self) -> ObjectReader {
-        // Pinned again, so that the reader may outlive this.
-        let mut pins = PinGuard::chunks_only(&self.store);
-        pins.pin_manifest(&self.manifest);
+        // The pins are shared, so that the reader may outlive this.
         ObjectReader::new(
             self.store.clone(),
             self.info.clone(),
             self.manifest.clone(),
             (0, self.info.size),
-            pins,
+            self.pins.clone(),
         )
     }
 }
@@ -86,7 +86,7 @@ impl Store {
             store: self.clone(),
             info: ObjectInfo::of(key, &rec),
             manifest: rec.manifest,
-            _pins: pins,
+            pins: Arc::new(pins),
         })
     }
 
@@ -154,7 +154,7 @@ impl ObjectReader {
         info: ObjectInfo,
         manifest: Manifest,
         (start, end): (u64, u64),
-        pins: PinGuard,
+        pins: Arc<PinGuard>,
     ) -> ObjectReader {
         ObjectReader {
             store,
