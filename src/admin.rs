@@ -1,5 +1,5 @@
 //! The admin socket: how every command but `serve` reaches a running
-//! server (sled lets only one process open a store), and the users and
+//! server (only one process may open a store), and the users and
 //! keys requests of its first, line-based protocol.
 //!
 //! `serve` listens on the Unix socket `DATA/admin.sock`, mode 0600: file

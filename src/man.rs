@@ -229,7 +229,7 @@ fn trailer(roff: &mut Roff) {
         ),
         (
             "[store] metadata_cache_bytes",
-            "Memory the metadata database (sled) may cache: the largest part of the \
+            "Memory the metadata database (redb) may cache: the largest part of the \
              server's resident memory besides requests in flight; 64MiB by default.",
         ),
         (
@@ -361,7 +361,7 @@ fn trailer(roff: &mut Roff) {
             italic("DIR"),
             roman("/packs/"),
         ],
-        "The store: its metadata (sled) and the pack files that hold the chunks.",
+        "The store: its metadata (a redb database) and the pack files that hold the chunks.",
     );
     item(
         roff,

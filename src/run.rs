@@ -144,7 +144,7 @@ fn init_logging(format: LogFormat, default: &str) {
 /// an empty store there and report a missing bucket.
 pub fn open(settings: &Settings, create: bool) -> Result<Store> {
     let dir = &settings.data_dir;
-    // Say so plainly rather than let sled report its lock.
+    // Say so plainly rather than report the database's lock.
     if admin::connect(dir)?.is_some() {
         bail!(
             "a server is running on {}; stop it or use S3",
@@ -168,8 +168,7 @@ pub fn open(settings: &Settings, create: bool) -> Result<Store> {
             .with_context(|| format!("cannot create {}", dir.display()))?;
     }
     let store = Store::open(dir, settings.store.clone()).map_err(|e| {
-        // sled tells a lock held by another process only by this message.
-        if e.to_string().contains("could not acquire lock") {
+        if matches!(e, alexander_store::Error::InUse) {
             anyhow!(
                 "the store in {} is in use by another process (only one can open it at a time)",
                 dir.display()

@@ -148,7 +148,7 @@ impl ToErrno for StoreError {
             StoreError::BadRecord(_) => libc::EIO,
             StoreError::MissingChunk(_) => libc::EIO,
             StoreError::Io(e) => e.raw_os_error().unwrap_or(libc::EIO),
-            StoreError::Db(_) => libc::EIO,
+            StoreError::Db(_) | StoreError::InUse => libc::EIO,
         }
     }
 }

@@ -432,7 +432,8 @@ impl From<StoreError> for S3Error {
             | StoreError::BadRecord(_)
             | StoreError::MissingChunk(_)
             | StoreError::Io(_)
-            | StoreError::Db(_)) => S3Error::internal(other),
+            | StoreError::Db(_)
+            | StoreError::InUse) => S3Error::internal(other),
         }
     }
 }

@@ -99,7 +99,10 @@ pub enum Error {
     #[error("I/O error: {0}")]
     Io(#[from] io::Error),
     #[error("metadata engine error: {0}")]
-    Db(#[from] sled::Error),
+    Db(#[from] redb::Error),
+    /// Another process has the store open.
+    #[error("the store is in use by another process (only one can open it at a time)")]
+    InUse,
 }
 
 fn conflict_message(key: &str, existing: &str, ancestor: bool) -> String {
@@ -125,6 +128,7 @@ impl Error {
                 | Error::MissingChunk(_)
                 | Error::Io(_)
                 | Error::Db(_)
+                | Error::InUse
         )
     }
 }

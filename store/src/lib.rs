@@ -1,6 +1,6 @@
 //! Alexander's storage engine: buckets of versioned objects whose data is
 //! cut into content-defined chunks, each distinct chunk stored once in
-//! append-only pack files, with all metadata in sled.
+//! append-only pack files, with all metadata in redb.
 //!
 //! [`Store`] is the whole interface. It is synchronous, thread-safe and cheap
 //! to clone; data goes in from a [`std::io::Read`] and comes out as one, so
@@ -88,7 +88,7 @@ pub struct Config {
     pub gc_grace: Duration,
     /// Compaction rewrites sealed packs whose live fraction is below this.
     pub compact_below: f64,
-    /// Memory sled may use for its page cache.
+    /// Memory the metadata database may use for its page cache.
     pub meta_cache_bytes: u64,
     /// Chunk reference changes one commit applies inline; a larger manifest
     /// has its references changed in bounded steps after the commit, so

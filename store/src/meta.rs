@@ -1,60 +1,97 @@
 //! The metadata engine, behind a narrow interface.
 //!
-//! Everything the store knows besides chunk bytes lives in one sled tree
-//! with typed key prefixes (see `keys`). Writes go through a [`Txn`]: it
-//! holds the store's single commit lock and buffers its writes (reads
-//! through it see them). A commit hands its writes to the *overlay*, an
-//! ordered map in memory that every read consults before sled; the
-//! overlay goes to sled as one atomic batch when it grows past a bound, at
-//! every [`Meta::sync`] and [`Meta::hand_over`], and when the store
-//! closes. So a stream of small commits (a mount's creates, renames and
-//! unlinks) costs a map insert each, not a sled batch, which rolls sled's
-//! log buffer twice and wakes its writer thread; and a crash loses a
-//! suffix of the commits not yet synced, never part of one, since the
-//! overlay holds whole commits and goes to sled whole. Only this module
-//! names sled, so the engine could be replaced by another ordered
-//! key-value store without touching the rest.
+//! Everything the store knows besides chunk bytes lives in one table of a
+//! redb database (`meta/alexander.redb`), with typed key prefixes (see
+//! `keys`). Writes go through a [`Txn`]: it holds the store's single
+//! commit lock and buffers its writes (reads through it see them). A commit
+//! hands its writes to the *overlay*, an ordered map in memory that every
+//! read consults before the database; the overlay goes to the database as
+//! one write transaction when it grows past a bound, at every
+//! [`Meta::sync`] and [`Meta::hand_over`], and when the store closes. So a
+//! stream of small commits (a mount's creates, renames and unlinks) costs a
+//! map insert each, not a database commit; and a crash loses a suffix of
+//! the commits not yet synced, never part of one, since the overlay holds
+//! whole commits and goes to the database whole.
+//!
+//! A hand-over is durable (redb's commit with `fsync`) when a sync asks for
+//! it or when the last durable one is older than [`DURABLE_EVERY`];
+//! otherwise it stays in redb's memory, which a crash loses whole. Reads
+//! go to a snapshot of the database taken after each hand-over, so a read
+//! opens no transaction of its own. Only this module names the engine
+//! (see `docs/decisions.md#metadata-engine` for why redb and not sled);
+//! a store made by an older release in sled is copied into redb once, at
+//! open ([`migrate_from_sled`]).
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use parking_lot::{Mutex, MutexGuard, RwLock};
+use redb::ReadableDatabase;
 use serde::{Serialize, de::DeserializeOwned};
 
 use crate::durability::GroupSync;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::pace::Activity;
 use crate::records::{decode, encode};
 
-/// Writes committed and not yet in sled (`None` deletes the key).
+/// Writes committed and not yet in the database (`None` deletes the key).
 type Writes = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
 
 /// One key of the overlay and what it says of it.
 type Write = (Vec<u8>, Option<Vec<u8>>);
 
-/// Sled's entries in a range, as sled gives them.
-type Stored<'a> = Box<dyn Iterator<Item = Result<(sled::IVec, sled::IVec)>> + 'a>;
+/// The one table: keys and values are bytes.
+const TABLE: redb::TableDefinition<&[u8], &[u8]> = redb::TableDefinition::new("meta");
 
-/// The overlay hands itself over to sled once it holds this many keys...
+/// The database's file, in the metadata directory.
+const FILE: &str = "alexander.redb";
+
+/// The database as of the last hand-over, which reads use.
+type Snapshot = Arc<redb::ReadOnlyTable<&'static [u8], &'static [u8]>>;
+
+/// One stored entry, read in place until it is copied out.
+type StoredEntry = (
+    redb::OwnedAccessGuard<&'static [u8]>,
+    redb::OwnedAccessGuard<&'static [u8]>,
+);
+
+/// The database's entries in a range, as redb gives them.
+type Stored = Box<dyn Iterator<Item = Result<StoredEntry>> + Send>;
+
+/// The overlay hands itself over once it holds this many keys...
 /// (and not many more: a scan steps over every key the overlay deletes in
-/// its range and sled still holds, as in a directory whose files are
-/// being unlinked)
+/// its range and the database still holds, as in a directory whose files
+/// are being unlinked)
 const OVERLAY_MAX_KEYS: usize = 1024;
 /// ...or this many bytes of keys and values.
 const OVERLAY_MAX_BYTES: usize = 8 << 20;
 
-/// Commits not yet in sled, which reads see before sled's contents.
-#[derive(Default)]
+/// A hand-over made this long after the last durable one is durable too:
+/// so commits a mount's settle hands over (closes without `fsync`) reach
+/// the disk within about this long, as they did with sled's own flush.
+const DURABLE_EVERY: Duration = Duration::from_millis(500);
+
+/// A scan that has returned this many stored entries takes a newer
+/// snapshot if there is one, so that a long scan does not keep the
+/// database from reusing the pages later commits freed.
+const SNAPSHOT_REFRESH_ENTRIES: usize = 4096;
+
+/// Commits not yet in the database, which reads see before its contents.
 struct Overlay {
     /// Commits since the last hand-over; newer than `handed`.
     front: Writes,
     /// Bytes of keys and values in `front`.
     front_bytes: usize,
-    /// The writes being applied to sled now, readable until sled has them.
-    handed: Option<std::sync::Arc<Writes>>,
-    /// Hand-overs finished: sled changes only at these.
+    /// The writes being applied to the database now, readable until the
+    /// snapshot has them.
+    handed: Option<Arc<Writes>>,
+    /// Hand-overs finished: the snapshot changes only at these.
     generation: u64,
+    /// The database as of the last hand-over.
+    snapshot: Snapshot,
 }
 
 /// Entries a scan takes from the overlay at a time: a scan its caller
@@ -96,16 +133,26 @@ impl Overlay {
     }
 }
 
+/// Whether and when the database was last made durable.
+struct Durable {
+    /// The last durable commit.
+    at: Instant,
+    /// Commits made since that are not durable.
+    pending: bool,
+}
+
 /// The ordered key-value store holding all metadata.
 pub struct Meta {
-    db: sled::Db,
+    db: redb::Database,
+    /// The database's file.
+    file: PathBuf,
     /// Reference-count changes one transaction may apply inline.
     inline_refs: usize,
     commit: Mutex<()>,
     overlay: RwLock<Overlay>,
-    /// Held while the overlay goes to sled: one hand-over at a time, so
-    /// that they reach sled in the order of their commits.
-    handing_over: Mutex<()>,
+    /// Held while the overlay goes to the database: one hand-over at a
+    /// time, so that they reach it in the order of their commits.
+    handing_over: Mutex<Durable>,
     group: GroupSync,
     /// Commits (and, noted by the reader, chunk reads) made for the
     /// foreground, which a paced upkeep yields to.
@@ -113,45 +160,55 @@ pub struct Meta {
 }
 
 impl Meta {
-    pub fn open(path: &Path, cache_bytes: u64, inline_refs: usize) -> Result<Meta> {
-        let config = sled::Config::new().path(path).cache_capacity(cache_bytes);
-        // A store closed a moment ago in this process may still be held by
-        // sled's background I/O for a few milliseconds: wait a little for
-        // its lock before reporting the store as in use.
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
-        let db = loop {
-            match config.open() {
-                Ok(db) => break db,
-                Err(sled::Error::Io(e))
-                    if e.kind() == std::io::ErrorKind::WouldBlock
-                        || e.to_string().contains("could not acquire lock") =>
-                {
-                    if std::time::Instant::now() >= deadline {
-                        return Err(sled::Error::Io(e).into());
-                    }
-                    std::thread::sleep(std::time::Duration::from_millis(10));
-                }
-                Err(e) => return Err(e.into()),
-            }
-        };
+    /// Opens the metadata in the directory `dir`, creating it if needed,
+    /// and copying a sled database an older release left there into redb.
+    pub fn open(dir: &Path, cache_bytes: u64, inline_refs: usize) -> Result<Meta> {
+        std::fs::create_dir_all(dir)?;
+        let file = dir.join(FILE);
+        if !file.exists() && is_sled(dir) {
+            migrate_from_sled(dir, &file)?;
+        }
+        let db = open_db(&file, cache_bytes)?;
+        {
+            // The table exists from the start, so a snapshot always has it.
+            let txn = db.begin_write().map_err(redb::Error::from)?;
+            txn.open_table(TABLE).map_err(redb::Error::from)?;
+            txn.commit().map_err(redb::Error::from)?;
+        }
+        let snapshot = snapshot(&db)?;
         Ok(Meta {
             db,
+            file,
             inline_refs,
             commit: Mutex::new(()),
-            overlay: RwLock::new(Overlay::default()),
-            handing_over: Mutex::new(()),
+            overlay: RwLock::new(Overlay {
+                front: Writes::new(),
+                front_bytes: 0,
+                handed: None,
+                generation: 0,
+                snapshot,
+            }),
+            handing_over: Mutex::new(Durable {
+                at: Instant::now(),
+                pending: false,
+            }),
             group: GroupSync::default(),
             activity: Activity::default(),
         })
     }
 
     pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        if let Some(v) = self.overlay.read().get(key) {
-            return Ok(v);
-        }
-        // Not in the overlay a moment ago: what it held then is in sled
-        // (a hand-over leaves it readable until sled has it).
-        Ok(self.db.get(key)?.map(|v| v.to_vec()))
+        let snapshot = {
+            let o = self.overlay.read();
+            if let Some(v) = o.get(key) {
+                return Ok(v);
+            }
+            // Not in the overlay: what it held a moment ago is in this
+            // snapshot (the overlay lets go of a hand-over only as it
+            // replaces the snapshot).
+            o.snapshot.clone()
+        };
+        read_get(&snapshot, key)
     }
 
     pub fn get_rec<T: DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>> {
@@ -166,18 +223,21 @@ impl Meta {
         start: &[u8],
     ) -> impl Iterator<Item = Result<(Vec<u8>, Vec<u8>)>> + use<'a> {
         let start = if start < prefix { prefix } else { start };
-        // Sled's iterator is made after the hand-over count is read, and
-        // each page of the overlay read checks the count again: should a
-        // hand-over have moved entries to sled meanwhile, the iterator is
-        // made again (`Merged::turn_page`), so that no entry is missed.
-        let generation = self.overlay.read().generation;
+        // The snapshot and the hand-over count are read together, and each
+        // page of the overlay read checks the count again: should a
+        // hand-over have moved entries to the database meanwhile, the scan
+        // takes the newer snapshot (`Merged::turn_page`), so that no entry
+        // is missed.
+        let (snapshot, generation) = {
+            let o = self.overlay.read();
+            (o.snapshot.clone(), o.generation)
+        };
         let mut scan = Merged {
             meta: self,
             prefix,
             start: start.to_vec(),
-            stored: self
-                .stored_from(prefix, Bound::Included(start.to_vec()))
-                .peekable(),
+            stored: stored_from(&snapshot, prefix, Bound::Included(start.to_vec())).peekable(),
+            stored_read: 0,
             pending: std::collections::VecDeque::new(),
             next_page: Some(start.to_vec()),
             generation,
@@ -185,16 +245,6 @@ impl Meta {
         };
         scan.turn_page();
         scan
-    }
-
-    /// Sled's entries from `from` on that begin with `prefix`.
-    fn stored_from<'a>(&'a self, prefix: &'a [u8], from: Bound<Vec<u8>>) -> Stored<'a> {
-        Box::new(
-            self.db
-                .range::<Vec<u8>, _>((from, Bound::Unbounded))
-                .map(|r| r.map_err(Into::into))
-                .take_while(move |r| r.as_ref().map_or(true, |(k, _)| k.starts_with(prefix))),
-        )
     }
 
     /// Entries whose keys begin with `prefix`.
@@ -228,58 +278,234 @@ impl Meta {
     /// Returns once every committed transaction is on disk. Concurrent
     /// callers share one flush.
     pub fn sync(&self) -> Result<()> {
-        self.group.sync(|| {
-            self.hand_over()?;
-            self.db.flush()?;
-            Ok(())
-        })
+        self.group.sync(|| self.hand_over_durably(true))
     }
 
-    /// Moves what the overlay holds to sled, as one batch: sled then makes
-    /// it durable by its own flush (every half second) if nothing syncs
-    /// first.
+    /// Moves what the overlay holds to the database, as one write
+    /// transaction, durable if the last durable one is older than
+    /// [`DURABLE_EVERY`].
     pub fn hand_over(&self) -> Result<()> {
-        let _one = self.handing_over.lock();
+        self.hand_over_durably(false)
+    }
+
+    fn hand_over_durably(&self, durable: bool) -> Result<()> {
+        let mut last = self.handing_over.lock();
+        let durable = durable || last.at.elapsed() >= DURABLE_EVERY;
         let writes = {
             let mut o = self.overlay.write();
             if o.front.is_empty() {
-                return Ok(());
+                None
+            } else {
+                let writes = Arc::new(std::mem::take(&mut o.front));
+                o.front_bytes = 0;
+                o.handed = Some(writes.clone());
+                Some(writes)
             }
-            let writes = std::sync::Arc::new(std::mem::take(&mut o.front));
-            o.front_bytes = 0;
-            o.handed = Some(writes.clone());
-            writes
         };
-        let mut batch = sled::Batch::default();
-        for (k, v) in writes.iter() {
-            match v {
-                Some(v) => batch.insert(k.as_slice(), v.as_slice()),
-                None => batch.remove(k.as_slice()),
+        let Some(writes) = writes else {
+            if durable && last.pending {
+                // Earlier hand-overs are in redb's memory only: an empty
+                // durable commit writes them.
+                self.commit_writes(&Writes::new(), true)?;
+                *last = Durable {
+                    at: Instant::now(),
+                    pending: false,
+                };
             }
-        }
-        let applied = self.db.apply_batch(batch);
+            return Ok(());
+        };
+        let applied = self
+            .commit_writes(&writes, durable)
+            .and_then(|()| snapshot(&self.db));
         let mut o = self.overlay.write();
         let handed = o.handed.take().expect("set above");
-        o.generation += 1;
-        if let Err(e) = applied {
-            // Not in sled: back into the overlay, under what came since.
-            let since = std::mem::take(&mut o.front);
-            let mut back = std::sync::Arc::unwrap_or_clone(handed);
-            back.extend(since);
-            o.front_bytes = back
-                .iter()
-                .map(|(k, v)| k.len() + v.as_ref().map_or(0, Vec::len))
-                .sum();
-            o.front = back;
-            return Err(e.into());
+        match applied {
+            Ok(snapshot) => {
+                o.snapshot = snapshot;
+                o.generation += 1;
+                *last = if durable {
+                    Durable {
+                        at: Instant::now(),
+                        pending: false,
+                    }
+                } else {
+                    Durable {
+                        at: last.at,
+                        pending: true,
+                    }
+                };
+                Ok(())
+            }
+            Err(e) => {
+                // Not in the database: back into the overlay, under what
+                // came since.
+                let since = std::mem::take(&mut o.front);
+                let mut back = Arc::unwrap_or_clone(handed);
+                back.extend(since);
+                o.front_bytes = back
+                    .iter()
+                    .map(|(k, v)| k.len() + v.as_ref().map_or(0, Vec::len))
+                    .sum();
+                o.front = back;
+                Err(e)
+            }
         }
+    }
+
+    /// Applies `writes` in one write transaction.
+    fn commit_writes(&self, writes: &Writes, durable: bool) -> Result<()> {
+        let mut txn = self.db.begin_write().map_err(redb::Error::from)?;
+        if !durable {
+            txn.set_durability(redb::Durability::None)
+                .map_err(redb::Error::from)?;
+        }
+        {
+            let mut table = txn.open_table(TABLE).map_err(redb::Error::from)?;
+            for (k, v) in writes.iter() {
+                match v {
+                    Some(v) => table.insert(k.as_slice(), v.as_slice()),
+                    None => table.remove(k.as_slice()).map(|_| None),
+                }
+                .map_err(redb::Error::from)?;
+            }
+        }
+        txn.commit().map_err(redb::Error::from)?;
         Ok(())
     }
 
     /// Bytes the engine uses on disk.
     pub fn size_on_disk(&self) -> Result<u64> {
-        Ok(self.db.size_on_disk()?)
+        use std::os::unix::fs::MetadataExt;
+        Ok(std::fs::metadata(&self.file)?.blocks() * 512)
     }
+
+    /// Entries the database holds (in the overlay or not), for tests.
+    #[cfg(test)]
+    fn stored_len(&self) -> u64 {
+        use redb::ReadableTableMetadata;
+        self.overlay.read().snapshot.len().unwrap()
+    }
+}
+
+/// Opens (or creates) the database file; a store closed a moment ago in
+/// this process may hold its lock for a few milliseconds yet, so a lock
+/// held elsewhere is tried again for a second before it is reported.
+fn open_db(file: &Path, cache_bytes: u64) -> Result<redb::Database> {
+    let deadline = Instant::now() + Duration::from_secs(1);
+    loop {
+        let mut builder = redb::Builder::new();
+        builder.set_cache_size(usize::try_from(cache_bytes).unwrap_or(usize::MAX));
+        match builder.create(file) {
+            Ok(db) => return Ok(db),
+            Err(redb::DatabaseError::DatabaseAlreadyOpen) => {
+                if Instant::now() >= deadline {
+                    return Err(Error::InUse);
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Err(e) => return Err(redb::Error::from(e).into()),
+        }
+    }
+}
+
+/// The database as of now, for reads.
+fn snapshot(db: &redb::Database) -> Result<Snapshot> {
+    let txn = db.begin_read().map_err(redb::Error::from)?;
+    let table = txn.open_table(TABLE).map_err(redb::Error::from)?;
+    Ok(Arc::new(table))
+}
+
+fn read_get(snapshot: &Snapshot, key: &[u8]) -> Result<Option<Vec<u8>>> {
+    use redb::ReadableTable;
+    Ok(snapshot
+        .get(key)
+        .map_err(redb::Error::from)?
+        .map(|v| v.value().to_vec()))
+}
+
+/// The snapshot's entries from `from` on that begin with `prefix`.
+fn stored_from(snapshot: &Snapshot, prefix: &[u8], from: Bound<Vec<u8>>) -> Stored {
+    let range = snapshot.range_owned((from.as_ref().map(Vec::as_slice), Bound::<&[u8]>::Unbounded));
+    let range = match range {
+        Ok(r) => r,
+        Err(e) => return Box::new(std::iter::once(Err(redb::Error::from(e).into()))),
+    };
+    let prefix = prefix.to_vec();
+    Box::new(
+        range
+            .map(|r| r.map_err(|e| redb::Error::from(e).into()))
+            .take_while(move |r: &Result<StoredEntry>| {
+                r.as_ref()
+                    .map_or(true, |(k, _)| k.value().starts_with(&prefix))
+            }),
+    )
+}
+
+/// Whether `dir` holds a sled database (as releases before redb made).
+fn is_sled(dir: &Path) -> bool {
+    dir.join("conf").is_file() && dir.join("db").is_file()
+}
+
+/// Copies every entry of the sled database in `dir` into a new redb
+/// database at `file`, then removes sled's files. The copy is made under
+/// another name and renamed into place only once durable, so a crash
+/// during it leaves the sled database to be copied again at the next open.
+fn migrate_from_sled(dir: &Path, file: &Path) -> Result<()> {
+    let sled_err = |e: sled::Error| {
+        Error::Io(std::io::Error::other(format!(
+            "reading the sled metadata database to move it to redb: {e}"
+        )))
+    };
+    let partial = file.with_extension("redb.partial");
+    let _ = std::fs::remove_file(&partial);
+    let old = sled::Config::new().path(dir).open().map_err(sled_err)?;
+    let entries = old.len();
+    tracing::info!(entries, dir = %dir.display(), "moving the metadata from sled to redb");
+    {
+        let db = redb::Database::create(&partial).map_err(redb::Error::from)?;
+        let mut batch = Writes::new();
+        let mut bytes = 0;
+        let flush = |batch: &mut Writes| -> Result<()> {
+            let txn = db.begin_write().map_err(redb::Error::from)?;
+            {
+                let mut table = txn.open_table(TABLE).map_err(redb::Error::from)?;
+                for (k, v) in batch.iter() {
+                    let v = v.as_deref().expect("only insertions");
+                    table.insert(k.as_slice(), v).map_err(redb::Error::from)?;
+                }
+            }
+            txn.commit().map_err(redb::Error::from)?;
+            batch.clear();
+            Ok(())
+        };
+        for entry in old.iter() {
+            let (k, v) = entry.map_err(sled_err)?;
+            bytes += k.len() + v.len();
+            batch.insert(k.to_vec(), Some(v.to_vec()));
+            if bytes >= OVERLAY_MAX_BYTES * 4 {
+                flush(&mut batch)?;
+                bytes = 0;
+            }
+        }
+        flush(&mut batch)?;
+    }
+    drop(old);
+    std::fs::rename(&partial, file)?;
+    std::fs::File::open(dir)?.sync_all()?;
+    // The redb database is in place: sled's files go.
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path == file {
+            continue;
+        }
+        if path.is_dir() {
+            std::fs::remove_dir_all(&path)?;
+        } else {
+            std::fs::remove_file(&path)?;
+        }
+    }
+    tracing::info!(entries, "metadata moved to redb");
+    Ok(())
 }
 
 /// A set of metadata changes applied atomically.
@@ -430,53 +656,49 @@ impl Txn<'_> {
 
 impl Drop for Meta {
     fn drop(&mut self) {
-        // sled flushes what it holds as it closes.
-        if let Err(e) = self.hand_over() {
+        if let Err(e) = self.hand_over_durably(true) {
             tracing::error!(error = %e, "could not store the last metadata changes");
         }
     }
 }
 
-/// Sled's entries merged with the overlay's, in key order; the overlay's
-/// win, and its deletions hide sled's. The overlay is read a page at a
-/// time.
+/// The database's entries merged with the overlay's, in key order; the
+/// overlay's win, and its deletions hide the database's. The overlay is
+/// read a page at a time.
 struct Merged<'a> {
     meta: &'a Meta,
     prefix: &'a [u8],
     start: Vec<u8>,
-    /// Sled's entries, copied out only when returned.
-    stored: std::iter::Peekable<Stored<'a>>,
+    /// The snapshot's entries, copied out only when returned.
+    stored: std::iter::Peekable<Stored>,
+    /// Entries taken from `stored` since it was made.
+    stored_read: usize,
     /// The overlay's entries read and not yet merged.
     pending: std::collections::VecDeque<Write>,
     /// Where the overlay's next page starts; `None` once it has no more.
     next_page: Option<Vec<u8>>,
-    /// The overlay's hand-over count when sled's iterator was made.
+    /// The overlay's hand-over count when `stored`'s snapshot was taken.
     generation: u64,
     /// The last key returned.
     last: Option<Vec<u8>>,
 }
 
 impl Merged<'_> {
-    /// Reads the overlay's next page. If a hand-over finished since sled's
-    /// iterator was made, entries the overlay held then may have moved to
-    /// sled behind the iterator's position: it is made again, from the
-    /// last key returned.
+    /// Reads the overlay's next page. If a hand-over finished since the
+    /// scan's snapshot was taken, entries the overlay held then may have
+    /// moved to the database behind the scan's position: it goes on in the
+    /// newer snapshot, from the last key returned.
     fn turn_page(&mut self) {
         let Some(from) = self.next_page.take() else {
             return;
         };
-        let (page, more, generation) = {
+        let (page, more, generation, snapshot) = {
             let o = self.meta.overlay.read();
             let (page, more) = o.range(self.prefix, &from, OVERLAY_PAGE);
-            (page, more, o.generation)
+            (page, more, o.generation, o.snapshot.clone())
         };
         if generation != self.generation {
-            self.generation = generation;
-            let resume = match &self.last {
-                Some(k) => Bound::Excluded(k.clone()),
-                None => Bound::Included(self.start.clone()),
-            };
-            self.stored = self.meta.stored_from(self.prefix, resume).peekable();
+            self.resume_in(snapshot, generation);
         }
         if more {
             let mut next = page.last().expect("a full page").0.clone();
@@ -484,6 +706,38 @@ impl Merged<'_> {
             self.next_page = Some(next);
         }
         self.pending.extend(page);
+    }
+
+    /// Goes on in `snapshot`, taken at hand-over `generation`, after the
+    /// last key returned.
+    fn resume_in(&mut self, snapshot: Snapshot, generation: u64) {
+        self.generation = generation;
+        let resume = match &self.last {
+            Some(k) => Bound::Excluded(k.clone()),
+            None => Bound::Included(self.start.clone()),
+        };
+        self.stored = stored_from(&snapshot, self.prefix, resume).peekable();
+        self.stored_read = 0;
+    }
+
+    /// After many entries from one snapshot, goes on in a newer one if
+    /// there is one.
+    fn refresh(&mut self) {
+        if self.stored_read < SNAPSHOT_REFRESH_ENTRIES {
+            return;
+        }
+        let (generation, snapshot) = {
+            let o = self.meta.overlay.read();
+            (o.generation, o.snapshot.clone())
+        };
+        if generation == self.generation {
+            self.stored_read = 0;
+            return;
+        }
+        // The overlay's pages read so far were read at or before
+        // `generation`; the pages still to come are read after it, and
+        // `turn_page` moves on again should another hand-over come first.
+        self.resume_in(snapshot, generation);
     }
 }
 
@@ -495,33 +749,41 @@ impl Iterator for Merged<'_> {
         if let Some(Ok((k, _))) = &item {
             self.last = Some(k.clone());
         }
+        self.refresh();
         item
     }
 }
 
 impl Merged<'_> {
+    fn take_stored(&mut self) -> Option<Result<(Vec<u8>, Vec<u8>)>> {
+        let entry = self.stored.next()?;
+        self.stored_read += 1;
+        Some(entry.map(|(k, v)| (k.value().to_vec(), v.value().to_vec())))
+    }
+
     fn merge(&mut self) -> Option<Result<(Vec<u8>, Vec<u8>)>> {
-        let stored = |e: Result<(sled::IVec, sled::IVec)>| e.map(|(k, v)| (k.to_vec(), v.to_vec()));
         loop {
             if self.pending.is_empty() {
                 self.turn_page();
             }
             let take_pending = match (self.stored.peek(), self.pending.front()) {
-                (_, None) => return self.stored.next().map(stored),
+                (_, None) => return self.take_stored(),
                 (None, Some(_)) => true,
-                (Some(Err(_)), Some(_)) => return self.stored.next().map(stored),
+                (Some(Err(_)), Some(_)) => return self.take_stored(),
                 (Some(Ok((sk, _))), Some((pk, _))) => {
-                    if sk.as_ref() == pk.as_slice() {
+                    let sk = sk.value();
+                    if sk == pk.as_slice() {
                         // The overlay's is newer.
                         self.stored.next();
+                        self.stored_read += 1;
                         true
                     } else {
-                        pk.as_slice() < sk.as_ref()
+                        pk.as_slice() < sk
                     }
                 }
             };
             if !take_pending {
-                return self.stored.next().map(stored);
+                return self.take_stored();
             }
             let (k, v) = self.pending.pop_front().expect("peeked");
             if let Some(v) = v {
@@ -817,7 +1079,7 @@ mod tests {
         #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
         /// Whether a commit's writes are in the overlay, handed over or in
-        /// sled, and across a reopen, reads and scans show every committed
+        /// the database, and across a reopen, reads and scans show every committed
         /// write and nothing else.
         #[test]
         fn reads_see_commits_wherever_they_are(ops in prop::collection::vec(op(), 1..80)) {
@@ -859,7 +1121,7 @@ mod tests {
     }
 
     #[test]
-    fn a_full_overlay_goes_to_sled_by_itself() {
+    fn a_full_overlay_goes_to_the_database_by_itself() {
         let dir = tempfile::tempdir().unwrap();
         let meta = Meta::open(dir.path(), 1 << 20, 16).unwrap();
         for i in 0..OVERLAY_MAX_KEYS as u32 {
@@ -868,7 +1130,7 @@ mod tests {
             txn.commit().unwrap();
         }
         assert!(meta.overlay.read().front.is_empty(), "handed over");
-        assert_eq!(meta.db.len(), OVERLAY_MAX_KEYS);
+        assert_eq!(meta.stored_len(), OVERLAY_MAX_KEYS as u64);
         let mut txn = meta.begin();
         txn.put(b"big".to_vec(), vec![0; OVERLAY_MAX_BYTES]);
         txn.commit().unwrap();
@@ -880,7 +1142,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let meta = std::sync::Arc::new(Meta::open(dir.path(), 1 << 20, 16).unwrap());
         let committed = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
-        const N: u32 = 3000;
+        // More than a scan reads from one snapshot (`SNAPSHOT_REFRESH_ENTRIES`).
+        const N: u32 = 6000;
         let writer = {
             let (meta, committed) = (meta.clone(), committed.clone());
             std::thread::spawn(move || {
@@ -920,7 +1183,7 @@ mod tests {
         let meta = Meta::open(dir.path(), 1 << 20, 16).unwrap();
         let mut model = BTreeMap::new();
         let key = |i: u32| format!("d/{i:05}").into_bytes();
-        // Even keys in sled, odd ones in the overlay, every fifth deleted
+        // Even keys in the database, odd ones in the overlay, every fifth deleted
         // in the overlay (of both kinds), and a key outside the prefix.
         let mut txn = meta.begin();
         for i in (0..1000).step_by(2) {
@@ -953,6 +1216,86 @@ mod tests {
         assert_eq!(from, [key(501), key(502), key(503)]);
     }
 
+    /// Writes `entries` into a sled database at `dir`, as a release
+    /// before redb left its metadata.
+    fn make_sled(dir: &Path, entries: &[(Vec<u8>, Vec<u8>)]) {
+        let db = sled::Config::new().path(dir).open().unwrap();
+        for (k, v) in entries {
+            db.insert(k.as_slice(), v.as_slice()).unwrap();
+        }
+        db.flush().unwrap();
+    }
+
+    #[test]
+    fn a_sled_database_is_moved_to_redb_at_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let meta_dir = dir.path().join("meta");
+        let entries: Vec<_> = (0..5000u32)
+            .map(|i| {
+                (
+                    format!("k/{i:06}").into_bytes(),
+                    vec![i as u8; (i % 300) as usize],
+                )
+            })
+            .collect();
+        make_sled(&meta_dir, &entries);
+        // A copy a crash interrupted is made again.
+        std::fs::write(meta_dir.join("alexander.redb.partial"), b"half a copy").unwrap();
+        let meta = Meta::open(&meta_dir, 1 << 20, 16).unwrap();
+        let scanned: Vec<_> = meta.scan(b"").map(|e| e.unwrap()).collect();
+        assert_eq!(scanned, entries);
+        assert_eq!(meta.get(b"k/000007").unwrap().unwrap(), vec![7u8; 7]);
+        drop(meta);
+        let left: Vec<_> = std::fs::read_dir(&meta_dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(left, ["alexander.redb"], "sled's files are gone");
+        // And the next open reads redb alone.
+        let meta = Meta::open(&meta_dir, 1 << 20, 16).unwrap();
+        assert_eq!(meta.scan(b"").count(), entries.len());
+    }
+
+    #[test]
+    fn a_second_open_is_refused_as_in_use() {
+        let dir = tempfile::tempdir().unwrap();
+        let _meta = Meta::open(dir.path(), 1 << 20, 16).unwrap();
+        assert!(matches!(
+            Meta::open(dir.path(), 1 << 20, 16),
+            Err(Error::InUse)
+        ));
+    }
+
+    #[test]
+    fn a_hand_over_after_a_quiet_spell_is_durable() {
+        let dir = tempfile::tempdir().unwrap();
+        let meta = Meta::open(dir.path(), 1 << 20, 16).unwrap();
+        let mut txn = meta.begin();
+        txn.put(b"a".to_vec(), b"1".to_vec());
+        txn.commit().unwrap();
+        meta.handing_over.lock().at = Instant::now();
+        meta.hand_over().unwrap();
+        assert!(
+            meta.handing_over.lock().pending,
+            "just after a durable one: not durable"
+        );
+        meta.handing_over.lock().at = Instant::now() - DURABLE_EVERY;
+        let mut txn = meta.begin();
+        txn.put(b"b".to_vec(), b"2".to_vec());
+        txn.commit().unwrap();
+        meta.hand_over().unwrap();
+        assert!(!meta.handing_over.lock().pending, "durable");
+        // A sync with nothing to hand over still makes earlier ones durable.
+        let mut txn = meta.begin();
+        txn.put(b"c".to_vec(), b"3".to_vec());
+        txn.commit().unwrap();
+        meta.handing_over.lock().at = Instant::now();
+        meta.hand_over().unwrap();
+        assert!(meta.handing_over.lock().pending);
+        meta.sync().unwrap();
+        assert!(!meta.handing_over.lock().pending);
+    }
+
     #[test]
     fn a_sync_hands_the_overlay_over() {
         let dir = tempfile::tempdir().unwrap();
@@ -960,9 +1303,19 @@ mod tests {
         let mut txn = meta.begin();
         txn.put(b"k".to_vec(), b"v".to_vec());
         txn.commit().unwrap();
-        assert!(meta.db.get(b"k").unwrap().is_none(), "in the overlay only");
+        assert!(
+            read_get(&meta.overlay.read().snapshot, b"k")
+                .unwrap()
+                .is_none(),
+            "in the overlay only"
+        );
         meta.sync().unwrap();
-        assert_eq!(meta.db.get(b"k").unwrap().unwrap(), b"v"[..]);
+        assert_eq!(
+            read_get(&meta.overlay.read().snapshot, b"k")
+                .unwrap()
+                .unwrap(),
+            b"v"[..]
+        );
         assert!(meta.overlay.read().front.is_empty());
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! Every manifest holds one reference to each of its chunks. A commit that
 //! adds or drops a manifest changes the counts of all its chunks; for a
-//! large object that is tens of thousands of records, which sled would
+//! large object that is tens of thousands of records, which the metadata database would
 //! apply as one batch holding memory in proportion. So a commit changes
 //! counts inline only up to a small budget; beyond it, it writes a *job*
 //! — the manifest and the direction, in the same batch as the change that

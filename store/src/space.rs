@@ -263,7 +263,7 @@ impl Store {
             txn.commit()?;
             drop(pins);
             // Flushed here, inside the step, rather than by the next
-            // foreground commit: sled's flush writes everything dirty, so a
+            // foreground commit: a durable commit writes everything dirty, so a
             // put landing after the batch would otherwise pay for it
             // (`store/benches/upkeep.rs`: p50 1.06-1.41 times idle beside a
             // paced GC without this, 0.95-1.02 with it).

@@ -313,15 +313,12 @@ fn child_main(spec: &str) -> ! {
     let gc = gc == "gc";
     let round: u64 = round.parse().unwrap_or_else(|_| fail("bad round"));
     let seed: u64 = seed.parse().unwrap_or_else(|_| fail("bad seed"));
-    // The parent has just closed the store; sled's background threads may
-    // hold its lock a moment longer.
+    // The parent has just closed the store; should it hold its lock a
+    // moment longer, the open waits.
     let deadline = Instant::now() + Duration::from_secs(30);
     let store = loop {
         match Store::open(dir, config(gc)) {
-            Err(e)
-                if e.to_string().contains("could not acquire lock")
-                    && Instant::now() < deadline =>
-            {
+            Err(e) if matches!(e, alexander_store::Error::InUse) && Instant::now() < deadline => {
                 std::thread::sleep(Duration::from_millis(10));
             }
             other => break ok(other, || format!("open {dir}")),

@@ -3,6 +3,9 @@
 //! with every object that uses them, never served, and healed by a later
 //! write of the same bytes; the pass keeps to its rate and stops when told.
 
+mod raw_meta;
+use raw_meta::open_meta;
+
 use std::io::Read;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
@@ -304,25 +307,6 @@ fn reopen(s: Scene) -> Scene {
         old_version,
         copy_version,
         upload,
-    }
-}
-
-/// The store's metadata database opened directly, as a tool that damages
-/// it would. A store just dropped may hold its lock for a moment more, so
-/// a busy lock is waited for, 10 s at most.
-fn open_meta(dir: &Path) -> sled::Db {
-    let started = Instant::now();
-    loop {
-        match sled::open(dir.join("meta")) {
-            Ok(db) => return db,
-            Err(sled::Error::Io(e))
-                if e.to_string().contains("could not acquire lock")
-                    && started.elapsed() < Duration::from_secs(10) =>
-            {
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            Err(e) => panic!("opening the metadata database: {e}"),
-        }
     }
 }
 

@@ -2,6 +2,9 @@
 //! rules, snapshots, multipart, copy and rename, space reclamation, and
 //! every kind of bad input leaving stored data unchanged.
 
+mod raw_meta;
+use raw_meta::open_meta;
+
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::time::Duration;
@@ -27,26 +30,6 @@ fn config() -> Config {
         inline_refs: 4,
         reserved_bytes: 0,
         ..Config::default()
-    }
-}
-
-/// The store's metadata database opened directly, as a tool that damages
-/// or rewrites it would. A store just dropped may hold its lock for a
-/// moment more (sled's flusher thread lets go when it ends), so a busy
-/// lock is waited for, 10 s at most.
-fn open_meta(dir: &std::path::Path) -> sled::Db {
-    let started = std::time::Instant::now();
-    loop {
-        match sled::open(dir.join("meta")) {
-            Ok(db) => return db,
-            Err(sled::Error::Io(e))
-                if e.to_string().contains("could not acquire lock")
-                    && started.elapsed() < Duration::from_secs(10) =>
-            {
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            Err(e) => panic!("opening the metadata database: {e}"),
-        }
     }
 }
 
@@ -939,6 +922,53 @@ fn fsck_verify_data_hashes_what_the_checksum_passes() {
     assert_eq!(s.fsck(true).unwrap().corrupt.len(), 1);
 }
 
+/// A store made by a release that kept its metadata in sled opens with
+/// everything in it: the metadata is moved to redb at the first open.
+#[test]
+fn a_store_with_its_metadata_in_sled_opens_with_everything_in_it() {
+    let (dir, s) = open();
+    s.create_bucket("bk1").unwrap();
+    let large = data(300_000, 7);
+    put(&s, "bk1", "large", &large);
+    put(&s, "bk1", "small", b"kept with the metadata");
+    s.create_snapshot("bk1", "before").unwrap();
+    put(&s, "bk1", "small", b"changed after the snapshot");
+    drop(s);
+    // Rewrite the metadata as sled, as the earlier release left it.
+    let entries: Vec<_> = open_meta(dir.path())
+        .scan_prefix(b"")
+        .map(|e| e.unwrap())
+        .collect();
+    assert!(entries.len() > 10);
+    let meta_dir = dir.path().join("meta");
+    std::fs::remove_file(meta_dir.join("alexander.redb")).unwrap();
+    {
+        let db = sled::open(&meta_dir).unwrap();
+        for (k, v) in &entries {
+            db.insert(k.as_slice(), v.as_slice()).unwrap();
+        }
+        db.flush().unwrap();
+    }
+    let s = Store::open(dir.path(), config()).unwrap();
+    assert_eq!(get(&s, "bk1", "large", At::Current).unwrap(), large);
+    assert_eq!(
+        get(&s, "bk1", "small", At::Current).unwrap(),
+        b"changed after the snapshot"
+    );
+    assert_eq!(
+        get(&s, "bk1", "small", At::Snapshot("before")).unwrap(),
+        b"kept with the metadata"
+    );
+    assert!(s.fsck(true).unwrap().is_clean());
+    drop(s);
+    let moved: Vec<_> = open_meta(dir.path())
+        .scan_prefix(b"")
+        .map(|e| e.unwrap())
+        .collect();
+    assert!(moved.len() >= entries.len(), "nothing lost in the move");
+    assert!(!meta_dir.join("db").exists(), "sled's files are gone");
+}
+
 #[test]
 fn small_objects_live_in_the_metadata_database_and_are_freed_from_it() {
     let (dir, s) = open();
@@ -1000,9 +1030,7 @@ fn a_damaged_small_chunk_is_an_error_not_wrong_bytes() {
     {
         let db = open_meta(dir.path());
         let (key, mut value) = db.scan_prefix(b"d/").next().unwrap().unwrap();
-        let mut bytes = value.to_vec();
-        bytes[3] ^= 0x20;
-        value = bytes.into();
+        value[3] ^= 0x20;
         db.insert(key, value).unwrap();
         db.flush().unwrap();
     }

@@ -275,18 +275,14 @@ pub fn list_uploads_all(
 }
 
 /// Opens the store in `dir` again just after its last handle was dropped.
-/// sled 0.34 releases its file lock only when its background flusher
-/// thread has exited, which can be a moment after the `Db` is dropped
-/// (spacejam/sled#1234, #1289), so a lock conflict is retried for a while;
-/// any other error is returned at once.
+/// A handle dropped in another thread may hold the database's lock a
+/// moment longer, so a lock conflict is retried for a while; any other
+/// error is returned at once.
 pub fn reopen(dir: &Path) -> alexander_store::Result<Store> {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         match Store::open(dir, test_config()) {
-            Err(e)
-                if e.to_string().contains("could not acquire lock")
-                    && Instant::now() < deadline =>
-            {
+            Err(e) if matches!(e, alexander_store::Error::InUse) && Instant::now() < deadline => {
                 std::thread::sleep(Duration::from_millis(10));
             }
             other => return other,
