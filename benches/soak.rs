@@ -122,6 +122,8 @@ struct Sample {
     reported: Option<u64>,
     /// The metadata database's size on disk, from `/metrics`.
     meta: Option<u64>,
+    /// The heap the server's allocator has handed out, from `/metrics`.
+    heap: Option<u64>,
 }
 
 #[derive(Default)]
@@ -179,14 +181,16 @@ async fn run(
             rss: resident(pid),
             reported: scraped.resident,
             meta: scraped.meta,
+            heap: scraped.heap,
         });
         let at = samples.last().unwrap().at;
         if printed != Some(at.as_secs() / 60) {
             printed = Some(at.as_secs() / 60);
             eprintln!(
-                "soak: {:>5.1} min  rss {:>6.1} MiB  metadata {:>7.1} MiB  ops {}",
+                "soak: {:>5.1} min  rss {:>6.1} MiB  heap {:>6.1} MiB  metadata {:>7.1} MiB  ops {}",
                 at.as_secs_f64() / 60.0,
                 mib(resident(pid)),
+                scraped.heap.map_or(f64::NAN, mib),
                 scraped.meta.map_or(f64::NAN, mib),
                 counts.total()
             );
@@ -206,6 +210,7 @@ async fn run(
         rss: resident(pid),
         reported: scraped.resident,
         meta: scraped.meta,
+        heap: scraped.heap,
     });
     samples
 }
@@ -416,6 +421,7 @@ fn s3_client(addr: &str) -> aws_sdk_s3::Client {
 #[derive(Default)]
 struct Scraped {
     resident: Option<u64>,
+    heap: Option<u64>,
     meta: Option<u64>,
 }
 
@@ -442,6 +448,7 @@ async fn scrape(addr: &str) -> Scraped {
         };
         Some(Scraped {
             resident: figure("alexander_process_resident_bytes "),
+            heap: figure("alexander_process_heap_bytes "),
             meta: figure("alexander_store_metadata_bytes "),
         })
     })
@@ -467,18 +474,19 @@ fn mib(bytes: u64) -> f64 {
 
 fn report(samples: &[Sample], counts: &Counts, metrics_rss: Option<u64>, minutes: f64) {
     println!("\nServer memory under a mixed S3 load ({minutes} min)\n");
-    println!("| minute | VmRSS MiB | /metrics MiB | metadata MiB |");
-    println!("|---|---|---|---|");
+    println!("| minute | VmRSS MiB | /metrics MiB | heap MiB | metadata MiB |");
+    println!("|---|---|---|---|---|");
     let mut next_mark = 0u64;
     for s in samples {
         let minute = s.at.as_secs() / 60;
         if minute >= next_mark || std::ptr::eq(s, samples.last().unwrap()) {
             let figure = |b: Option<u64>| b.map_or("-".to_owned(), |b| format!("{:.1}", mib(b)));
             println!(
-                "| {:.1} | {:.1} | {} | {} |",
+                "| {:.1} | {:.1} | {} | {} | {} |",
                 s.at.as_secs_f64() / 60.0,
                 mib(s.rss),
                 figure(s.reported),
+                figure(s.heap),
                 figure(s.meta)
             );
             next_mark = minute + if minute < 5 { 1 } else { 5 };

@@ -9,6 +9,7 @@ mod lifecycle;
 mod maintenance;
 mod man;
 mod master_key;
+mod memory;
 mod metrics;
 mod progress;
 mod remote;

@@ -41,6 +41,9 @@ pub struct TaskTimes {
 pub struct Maintenance {
     stop: Arc<(Mutex<bool>, Condvar)>,
     thread: Option<JoinHandle<()>>,
+    /// Gives the allocator's free pages back on a thread of its own, since
+    /// a GC pass may hold the upkeep's thread for minutes.
+    memory: Option<JoinHandle<()>>,
     times: Arc<Mutex<TaskTimes>>,
 }
 
@@ -60,9 +63,29 @@ impl Maintenance {
                 .name("maintenance".into())
                 .spawn(move || run(&store, &settings, &stop, &times, &metrics))?
         };
+        let memory = {
+            let stop = stop.clone();
+            std::thread::Builder::new()
+                .name("memory".into())
+                .spawn(move || {
+                    loop {
+                        let mut stopping = stop.0.lock();
+                        if !*stopping {
+                            stop.1
+                                .wait_for(&mut stopping, crate::memory::GIVE_BACK_EVERY);
+                        }
+                        if *stopping {
+                            return;
+                        }
+                        drop(stopping);
+                        crate::memory::give_back();
+                    }
+                })?
+        };
         Ok(Maintenance {
             stop,
             thread: Some(thread),
+            memory: Some(memory),
             times,
         })
     }
@@ -85,6 +108,11 @@ impl Maintenance {
             && t.join().is_err()
         {
             tracing::error!("the maintenance thread panicked");
+        }
+        if let Some(t) = self.memory.take()
+            && t.join().is_err()
+        {
+            tracing::error!("the memory thread panicked");
         }
     }
 }

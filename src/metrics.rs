@@ -60,6 +60,7 @@ struct Inner {
     metadata_bytes: Gauge,
     snapshots: Family<BucketLabel, Gauge>,
     resident_bytes: Gauge,
+    heap_bytes: Gauge,
 }
 
 impl Metrics {
@@ -85,6 +86,7 @@ impl Metrics {
             metadata_bytes: Gauge::default(),
             snapshots: Family::default(),
             resident_bytes: Gauge::default(),
+            heap_bytes: Gauge::default(),
         };
         let r = registry.sub_registry_with_prefix("alexander");
         r.register(
@@ -149,6 +151,13 @@ impl Metrics {
             "Resident memory of the server process",
             inner.resident_bytes.clone(),
         );
+        r.register(
+            "process_heap_bytes",
+            "Memory the server's allocator has handed out and not had back \
+             (the rest of the resident memory is the binary, stacks and the \
+             allocator's free lists)",
+            inner.heap_bytes.clone(),
+        );
         Metrics(Arc::new(Inner { registry, ..inner }))
     }
 
@@ -212,6 +221,9 @@ impl Metrics {
                 m.resident_bytes.set(gauge(n));
             }
             None => tracing::debug!("metrics: cannot read /proc/self/statm"),
+        }
+        if let Some(n) = crate::memory::heap_in_use() {
+            m.heap_bytes.set(gauge(n));
         }
         let mut out = String::new();
         if let Err(e) = prometheus_client::encoding::prometheus_text::encode(&mut out, &m.registry)
