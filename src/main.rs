@@ -22,6 +22,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // Before any thread: the number of arenas is settled as threads start.
+    memory::tune();
     let cli = cli::Cli::parse();
     match run::run(cli) {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,17 +1,53 @@
 //! The process's heap, as glibc's allocator sees it.
 //!
-//! glibc keeps freed memory in per-thread arenas and gives back to the
-//! kernel only what lies at the top of an arena; a server whose threads
-//! allocate and free pages of metadata all day keeps the rest as free
-//! lists, and its resident memory creeps although its heap does not (see
-//! `docs/decisions.md#memory`). [`give_back`], called every
-//! [`GIVE_BACK_EVERY`] by a thread the upkeep starts, returns those free
-//! pages.
+//! glibc keeps freed memory in per-thread arenas (up to eight per core)
+//! and gives back to the kernel only what lies at the top of an arena; and
+//! it raises its threshold for serving a large block by `mmap` each time
+//! such a block is freed, so that after a while the megabyte buffers of
+//! requests and chunks are carved out of the arenas too. A server whose
+//! threads allocate and free such blocks all day keeps the holes they
+//! leave, and its resident memory creeps although its heap does not (see
+//! `docs/decisions.md#memory`). So [`tune`] fixes the threshold and
+//! bounds the arenas, and [`give_back`], called every [`GIVE_BACK_EVERY`]
+//! by a thread the upkeep starts, returns the free pages that remain.
 
 use std::time::Duration;
 
 /// How often the serving process returns its allocator's free pages.
 pub const GIVE_BACK_EVERY: Duration = Duration::from_secs(30);
+
+/// Blocks of this size or more are mapped on their own and unmapped when
+/// freed (glibc's dynamic threshold starts at 128 KiB and climbs to
+/// 32 MiB): a chunk (at most 256 KiB) and anything larger, such as a
+/// request's buffers.
+const MMAP_THRESHOLD: i32 = 256 << 10;
+
+/// Arenas glibc may make, whatever the number of cores.
+const ARENA_MAX: i32 = 2;
+
+/// Sets glibc's allocator for a long-running process ([`MMAP_THRESHOLD`],
+/// [`ARENA_MAX`]), unless the environment set either (`MALLOC_ARENA_MAX`,
+/// `MALLOC_MMAP_THRESHOLD_`, `GLIBC_TUNABLES`): an operator's choice
+/// stands. Called first thing in `main`, before any thread starts.
+#[allow(unsafe_code)]
+pub fn tune() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        let set = |name: &str| std::env::var_os(name).is_some();
+        if set("GLIBC_TUNABLES") {
+            return;
+        }
+        if !set("MALLOC_MMAP_THRESHOLD_") {
+            // SAFETY: mallopt changes a setting of the allocator; it has no
+            // preconditions and no thread allocates yet.
+            unsafe { libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD) };
+        }
+        if !set("MALLOC_ARENA_MAX") {
+            // SAFETY: as above.
+            unsafe { libc::mallopt(libc::M_ARENA_MAX, ARENA_MAX) };
+        }
+    }
+}
 
 /// Bytes the allocator has handed out and not had back (small and large
 /// allocations alike); `None` where the allocator cannot say.
