@@ -105,6 +105,26 @@ pub enum Error {
     InUse,
 }
 
+/// redb's errors of each kind of call are the metadata engine's errors.
+macro_rules! engine_errors {
+    ($($kind:ty),*) => {$(
+        impl From<$kind> for Error {
+            fn from(e: $kind) -> Error {
+                Error::Db(e.into())
+            }
+        }
+    )*};
+}
+
+engine_errors!(
+    redb::DatabaseError,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError,
+    redb::SetDurabilityError
+);
+
 fn conflict_message(key: &str, existing: &str, ancestor: bool) -> String {
     if ancestor {
         format!(

@@ -166,14 +166,14 @@ impl Meta {
         std::fs::create_dir_all(dir)?;
         let file = dir.join(FILE);
         if !file.exists() && is_sled(dir) {
-            migrate_from_sled(dir, &file)?;
+            migrate_from_sled(dir, &file, cache_bytes)?;
         }
         let db = open_db(&file, cache_bytes)?;
         {
             // The table exists from the start, so a snapshot always has it.
-            let txn = db.begin_write().map_err(redb::Error::from)?;
-            txn.open_table(TABLE).map_err(redb::Error::from)?;
-            txn.commit().map_err(redb::Error::from)?;
+            let txn = db.begin_write()?;
+            txn.open_table(TABLE)?;
+            txn.commit()?;
         }
         let snapshot = snapshot(&db)?;
         Ok(Meta {
@@ -323,17 +323,10 @@ impl Meta {
             Ok(snapshot) => {
                 o.snapshot = snapshot;
                 o.generation += 1;
-                *last = if durable {
-                    Durable {
-                        at: Instant::now(),
-                        pending: false,
-                    }
-                } else {
-                    Durable {
-                        at: last.at,
-                        pending: true,
-                    }
-                };
+                if durable {
+                    last.at = Instant::now();
+                }
+                last.pending = !durable;
                 Ok(())
             }
             Err(e) => {
@@ -354,22 +347,20 @@ impl Meta {
 
     /// Applies `writes` in one write transaction.
     fn commit_writes(&self, writes: &Writes, durable: bool) -> Result<()> {
-        let mut txn = self.db.begin_write().map_err(redb::Error::from)?;
+        let mut txn = self.db.begin_write()?;
         if !durable {
-            txn.set_durability(redb::Durability::None)
-                .map_err(redb::Error::from)?;
+            txn.set_durability(redb::Durability::None)?;
         }
         {
-            let mut table = txn.open_table(TABLE).map_err(redb::Error::from)?;
+            let mut table = txn.open_table(TABLE)?;
             for (k, v) in writes.iter() {
                 match v {
                     Some(v) => table.insert(k.as_slice(), v.as_slice()),
                     None => table.remove(k.as_slice()).map(|_| None),
-                }
-                .map_err(redb::Error::from)?;
+                }?;
             }
         }
-        txn.commit().map_err(redb::Error::from)?;
+        txn.commit()?;
         Ok(())
     }
 
@@ -379,7 +370,8 @@ impl Meta {
         Ok(std::fs::metadata(&self.file)?.blocks() * 512)
     }
 
-    /// Entries the database holds (in the overlay or not), for tests.
+    /// Entries the snapshot holds (what the overlay holds not counted),
+    /// for tests.
     #[cfg(test)]
     fn stored_len(&self) -> u64 {
         use redb::ReadableTableMetadata;
@@ -403,24 +395,21 @@ fn open_db(file: &Path, cache_bytes: u64) -> Result<redb::Database> {
                 }
                 std::thread::sleep(Duration::from_millis(10));
             }
-            Err(e) => return Err(redb::Error::from(e).into()),
+            Err(e) => return Err(e.into()),
         }
     }
 }
 
 /// The database as of now, for reads.
 fn snapshot(db: &redb::Database) -> Result<Snapshot> {
-    let txn = db.begin_read().map_err(redb::Error::from)?;
-    let table = txn.open_table(TABLE).map_err(redb::Error::from)?;
+    let txn = db.begin_read()?;
+    let table = txn.open_table(TABLE)?;
     Ok(Arc::new(table))
 }
 
 fn read_get(snapshot: &Snapshot, key: &[u8]) -> Result<Option<Vec<u8>>> {
     use redb::ReadableTable;
-    Ok(snapshot
-        .get(key)
-        .map_err(redb::Error::from)?
-        .map(|v| v.value().to_vec()))
+    Ok(snapshot.get(key)?.map(|v| v.value().to_vec()))
 }
 
 /// The snapshot's entries from `from` on that begin with `prefix`.
@@ -428,12 +417,12 @@ fn stored_from(snapshot: &Snapshot, prefix: &[u8], from: Bound<Vec<u8>>) -> Stor
     let range = snapshot.range_owned((from.as_ref().map(Vec::as_slice), Bound::<&[u8]>::Unbounded));
     let range = match range {
         Ok(r) => r,
-        Err(e) => return Box::new(std::iter::once(Err(redb::Error::from(e).into()))),
+        Err(e) => return Box::new(std::iter::once(Err(e.into()))),
     };
     let prefix = prefix.to_vec();
     Box::new(
         range
-            .map(|r| r.map_err(|e| redb::Error::from(e).into()))
+            .map(|r| r.map_err(Error::from))
             .take_while(move |r: &Result<StoredEntry>| {
                 r.as_ref()
                     .map_or(true, |(k, _)| k.value().starts_with(&prefix))
@@ -450,7 +439,7 @@ fn is_sled(dir: &Path) -> bool {
 /// database at `file`, then removes sled's files. The copy is made under
 /// another name and renamed into place only once durable, so a crash
 /// during it leaves the sled database to be copied again at the next open.
-fn migrate_from_sled(dir: &Path, file: &Path) -> Result<()> {
+fn migrate_from_sled(dir: &Path, file: &Path, cache_bytes: u64) -> Result<()> {
     let sled_err = |e: sled::Error| {
         Error::Io(std::io::Error::other(format!(
             "reading the sled metadata database to move it to redb: {e}"
@@ -462,32 +451,18 @@ fn migrate_from_sled(dir: &Path, file: &Path) -> Result<()> {
     let entries = old.len();
     tracing::info!(entries, dir = %dir.display(), "moving the metadata from sled to redb");
     {
-        let db = redb::Database::create(&partial).map_err(redb::Error::from)?;
-        let mut batch = Writes::new();
-        let mut bytes = 0;
-        let flush = |batch: &mut Writes| -> Result<()> {
-            let txn = db.begin_write().map_err(redb::Error::from)?;
-            {
-                let mut table = txn.open_table(TABLE).map_err(redb::Error::from)?;
-                for (k, v) in batch.iter() {
-                    let v = v.as_deref().expect("only insertions");
-                    table.insert(k.as_slice(), v).map_err(redb::Error::from)?;
-                }
-            }
-            txn.commit().map_err(redb::Error::from)?;
-            batch.clear();
-            Ok(())
-        };
-        for entry in old.iter() {
-            let (k, v) = entry.map_err(sled_err)?;
-            bytes += k.len() + v.len();
-            batch.insert(k.to_vec(), Some(v.to_vec()));
-            if bytes >= OVERLAY_MAX_BYTES * 4 {
-                flush(&mut batch)?;
-                bytes = 0;
+        // One write transaction: redb spills what its cache cannot hold to
+        // the file as it goes, and the copy is whole or absent.
+        let db = open_db(&partial, cache_bytes)?;
+        let txn = db.begin_write()?;
+        {
+            let mut table = txn.open_table(TABLE)?;
+            for entry in old.iter() {
+                let (k, v) = entry.map_err(sled_err)?;
+                table.insert(k.as_ref(), v.as_ref())?;
             }
         }
-        flush(&mut batch)?;
+        txn.commit()?;
     }
     drop(old);
     std::fs::rename(&partial, file)?;

@@ -327,7 +327,6 @@ fn a_damaged_small_chunk_in_the_metadata_database_is_found_and_healed() {
         let mut bytes = db.get(&key).unwrap().unwrap().to_vec();
         bytes[10] ^= 0x01;
         db.insert(key, bytes).unwrap();
-        db.flush().unwrap();
     }
     let store = Store::open(dir.path(), config()).unwrap();
     let report = scrub(&store);

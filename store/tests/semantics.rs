@@ -947,7 +947,6 @@ fn a_store_with_its_metadata_in_sled_opens_with_everything_in_it() {
         for (k, v) in &entries {
             db.insert(k.as_slice(), v.as_slice()).unwrap();
         }
-        db.flush().unwrap();
     }
     let s = Store::open(dir.path(), config()).unwrap();
     assert_eq!(get(&s, "bk1", "large", At::Current).unwrap(), large);
@@ -1032,7 +1031,6 @@ fn a_damaged_small_chunk_is_an_error_not_wrong_bytes() {
         let (key, mut value) = db.scan_prefix(b"d/").next().unwrap().unwrap();
         value[3] ^= 0x20;
         db.insert(key, value).unwrap();
-        db.flush().unwrap();
     }
     let s = Store::open(dir.path(), config()).unwrap();
     let mut r = s.get_object("bk1", "k", At::Current, None).unwrap();
@@ -1083,7 +1081,6 @@ fn a_store_of_another_format_is_refused_and_left_alone() {
             Some(&[5u8][..]),
             "the store keeps its format"
         );
-        db.flush().unwrap();
     }
     let err = match Store::open(dir.path(), config()) {
         Ok(_) => panic!("opened a store of format 1"),
@@ -1101,7 +1098,6 @@ fn a_store_of_another_format_is_refused_and_left_alone() {
             Some(&[1u8][..]),
             "the refused open kept the format"
         );
-        db.flush().unwrap();
     }
     let s = Store::open(dir.path(), config()).unwrap();
     assert_eq!(get(&s, "bk1", "k", At::Current).unwrap(), b"kept");
@@ -1123,7 +1119,6 @@ fn chunk_records_to_format_2(dir: &std::path::Path) {
         n += 1;
     }
     assert!(n > 0, "no chunk record");
-    db.flush().unwrap();
 }
 
 #[test]
@@ -1146,7 +1141,6 @@ fn format_2_to_4_stores_open_and_are_marked_format_5() {
         {
             let db = open_meta(dir.path());
             db.insert(b"m/format", vec![old]).unwrap();
-            db.flush().unwrap();
         }
         let s = Store::open(dir.path(), config()).unwrap();
         assert_eq!(

@@ -80,10 +80,4 @@ impl RawMeta {
             Err(e) => vec![Err(e)].into_iter(),
         }
     }
-
-    /// Every write is durable when it returns; kept so that a test says
-    /// where it expects its writes on disk.
-    pub fn flush(&self) -> Result<(), redb::Error> {
-        Ok(())
-    }
 }
