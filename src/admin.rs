@@ -623,6 +623,7 @@ impl Socket {
         Ok(Server {
             listener: tokio::net::UnixListener::from_std(listener)?,
             uid: self.uid,
+            changed: None,
         })
     }
 }
@@ -631,9 +632,21 @@ impl Socket {
 pub struct Server {
     listener: tokio::net::UnixListener,
     uid: u32,
+    changed: Option<ChangeHook>,
 }
 
+/// Told after a command that may have changed objects or buckets ran (see
+/// [`crate::remote::serve`]).
+pub type ChangeHook = std::sync::Arc<dyn Fn() + Send + Sync>;
+
 impl Server {
+    /// Calls `hook` after each command that may have changed objects or
+    /// buckets (the mount drops what the kernel caches of them).
+    pub fn on_change(mut self, hook: ChangeHook) -> Server {
+        self.changed = Some(hook);
+        self
+    }
+
     /// Answers requests until `shutdown` completes.
     pub async fn run(
         self,
@@ -668,7 +681,13 @@ impl Server {
                             continue;
                         }
                     }
-                    tokio::spawn(connection(stream, store.clone(), iam.clone(), ctx.clone()));
+                    tokio::spawn(connection(
+                        stream,
+                        store.clone(),
+                        iam.clone(),
+                        ctx.clone(),
+                        self.changed.clone(),
+                    ));
                 }
                 () = &mut shutdown => return,
             }
@@ -695,6 +714,7 @@ async fn connection(
     store: Store,
     iam: Iam,
     ctx: std::sync::Arc<crate::config::MaintenanceSettings>,
+    changed: Option<ChangeHook>,
 ) {
     let (reader, mut writer) = stream.into_split();
     let mut reader = tokio::io::BufReader::new(reader);
@@ -789,7 +809,7 @@ async fn connection(
             // A command blocks (the store is synchronous), on a thread of
             // its own, for as long as it runs.
             let _ = tokio::task::spawn_blocking(move || {
-                crate::remote::serve(stream, &store, &iam, &ctx)
+                crate::remote::serve(stream, &store, &iam, &ctx, changed.as_deref())
             })
             .await;
             return;

@@ -53,6 +53,7 @@ impl Maintenance {
         store: Store,
         settings: MaintenanceSettings,
         metrics: crate::metrics::Metrics,
+        changed: Option<crate::admin::ChangeHook>,
     ) -> std::io::Result<Maintenance> {
         let stop = Arc::new((Mutex::new(false), Condvar::new()));
         let times = Arc::new(Mutex::new(TaskTimes::default()));
@@ -61,7 +62,7 @@ impl Maintenance {
             let times = times.clone();
             std::thread::Builder::new()
                 .name("maintenance".into())
-                .spawn(move || run(&store, &settings, &stop, &times, &metrics))?
+                .spawn(move || run(&store, &settings, &stop, &times, &metrics, changed))?
         };
         let memory = {
             let stop = stop.clone();
@@ -153,6 +154,7 @@ fn run(
     stop: &(Mutex<bool>, Condvar),
     times: &Mutex<TaskTimes>,
     metrics: &crate::metrics::Metrics,
+    changed: Option<crate::admin::ChangeHook>,
 ) {
     let start = Instant::now();
     let mut gc = Periodic::new(settings.gc_interval, start);
@@ -229,6 +231,12 @@ fn run(
                 Ok((report, expired)) => {
                     metrics.lifecycle_expired(expired);
                     let t = report.totals();
+                    // The mount shows current objects and their versions.
+                    if (expired > 0 || t.noncurrent_versions_removed > 0)
+                        && let Some(changed) = &changed
+                    {
+                        changed();
+                    }
                     tracing::info!(
                         expired,
                         noncurrent = t.noncurrent_versions_removed,

@@ -179,12 +179,15 @@ fn send_input(mut input: Box<dyn Read + Send>, stream: UnixStream) {
 // ---- server -------------------------------------------------------------
 
 /// Runs the command a client sends on `stream` (after its hello) against
-/// the server's store, on the calling (blocking) thread.
+/// the server's store, on the calling (blocking) thread; `changed` is
+/// called after a command that may have changed objects or buckets ran,
+/// whether or not it succeeded (it may have done part of its work).
 pub fn serve(
     stream: UnixStream,
     store: &Store,
     iam: &Iam,
     ctx: &crate::config::MaintenanceSettings,
+    changed: Option<&(dyn Fn() + Send + Sync)>,
 ) {
     let mut reader = BufReader::with_capacity(64 << 10, &stream);
     let mut buf = Vec::new();
@@ -204,6 +207,7 @@ pub fn serve(
         }
     };
     let what = describe(&command);
+    let changes = changes_objects(&command);
     let mut con = Remote {
         out: FrameWriter {
             stream: &stream,
@@ -213,6 +217,9 @@ pub fn serve(
         progress_gone: false,
     };
     let result = commands::execute(store, &|| Ok(iam.clone()), ctx, command, &mut con);
+    if changes && let Some(changed) = changed {
+        changed();
+    }
     let result = result.and_then(|()| Ok(con.out.flush()?));
     match &result {
         Ok(()) => tracing::info!("admin: {what}"),
@@ -220,6 +227,28 @@ pub fn serve(
     }
     if let Err(e) = finish(&stream, result) {
         tracing::debug!("admin: {what}: the client went away: {e}");
+    }
+}
+
+/// Whether `command` may change what a bucket holds or which buckets
+/// exist (users, keys and the upkeep's commands do not).
+fn changes_objects(command: &StoreCommand) -> bool {
+    match command {
+        StoreCommand::Bucket(_)
+        | StoreCommand::Put(_)
+        | StoreCommand::Rm(_)
+        | StoreCommand::Mv(_)
+        | StoreCommand::Snapshot(_)
+        | StoreCommand::Lifecycle(_) => true,
+        StoreCommand::User(_)
+        | StoreCommand::Key(_)
+        | StoreCommand::Get(_)
+        | StoreCommand::Ls(_)
+        | StoreCommand::Stats(_)
+        | StoreCommand::Gc(_)
+        | StoreCommand::Compact(_)
+        | StoreCommand::Fsck(_)
+        | StoreCommand::Scrub(_) => false,
     }
 }
 

@@ -406,10 +406,21 @@ fn serve(settings: &Settings, args: &ServeArgs, out: &mut impl Write) -> Result<
     }
     // GC, compaction, lifecycle and scheduled snapshots run beside the
     // requests.
+    // Lifecycle passes and commands change objects behind the mount's
+    // back, naming no key: the mount drops all it let the kernel cache.
+    let changed: Option<crate::admin::ChangeHook> = mount.as_ref().map(|m| {
+        let inval = m.invalidator();
+        std::sync::Arc::new(move || inval.invalidate_all()) as crate::admin::ChangeHook
+    });
+    let admin_server = match &changed {
+        Some(hook) => admin_server.on_change(hook.clone()),
+        None => admin_server,
+    };
     let maintenance = crate::maintenance::Maintenance::start(
         store.clone(),
         settings.maintenance.clone(),
         metrics.clone(),
+        changed,
     )
     .context("cannot start the maintenance thread")?;
     let drain = config.drain;

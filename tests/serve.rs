@@ -1448,6 +1448,72 @@ fn serve_with_a_mount_shares_one_store_between_both_views() {
     assert_eq!(std::fs::read_dir(&mnt).unwrap().count(), 0);
 }
 
+/// Directory listings the kernel keeps (`FOPEN_CACHE_DIR`, with a long
+/// cache time) follow changes it did not make: objects put and deleted
+/// over S3, a bucket made over S3, objects put and removed by commands run
+/// in the server.
+#[test]
+fn cached_listings_follow_changes_made_over_s3_and_by_commands() {
+    let Some((_tmp, data, mnt)) = mount_dirs() else {
+        return;
+    };
+    let vars = [
+        ("ALEXANDER_ROOT_ACCESS_KEY", "LISTINGTESTKEY"),
+        ("ALEXANDER_ROOT_SECRET_KEY", "listing-test-secret-1"),
+    ];
+    let server = start(
+        &data,
+        &["--mount", mnt.to_str().unwrap(), "--mount-cache-secs", "60"],
+        &vars,
+    );
+    let key = ("LISTINGTESTKEY", "listing-test-secret-1");
+    let names = |dir: &Path| -> Vec<String> {
+        let mut n: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        n.sort();
+        n
+    };
+    assert_eq!(server.s3(key, "PUT", "/lists", b"").0, 200);
+    let dir = mnt.join("lists");
+    std::fs::create_dir(dir.join("d")).unwrap();
+    std::fs::write(dir.join("d/a"), b"a").unwrap();
+    // Listed twice: the second listing may come from the kernel's cache.
+    assert_eq!(names(&dir.join("d")), ["a"]);
+    assert_eq!(names(&dir.join("d")), ["a"]);
+    assert_eq!(names(&mnt), ["lists"]);
+
+    assert_eq!(server.s3(key, "PUT", "/lists/d/b", b"b").0, 200);
+    assert_eq!(names(&dir.join("d")), ["a", "b"]);
+    assert_eq!(server.s3(key, "PUT", "/lists/d/sub/c", b"c").0, 200);
+    assert_eq!(names(&dir.join("d")), ["a", "b", "sub"]);
+    assert_eq!(names(&dir.join("d/sub")), ["c"]);
+    assert_eq!(server.s3(key, "DELETE", "/lists/d/a", b"").0, 204);
+    assert_eq!(names(&dir.join("d")), ["b", "sub"]);
+    assert_eq!(server.s3(key, "PUT", "/other", b"").0, 200);
+    assert_eq!(names(&mnt), ["lists", "other"]);
+
+    // Commands run in the server name no key to the mount.
+    let file = data.parent().unwrap().join("put-me");
+    std::fs::write(&file, b"from a command").unwrap();
+    ok(&data, &["put", "lists", "d/e", file.to_str().unwrap()]);
+    assert_eq!(names(&dir.join("d")), ["b", "e", "sub"]);
+    assert_eq!(std::fs::read(dir.join("d/e")).unwrap(), b"from a command");
+    ok(&data, &["rm", "lists", "d/b"]);
+    assert_eq!(names(&dir.join("d")), ["e", "sub"]);
+    ok(&data, &["bucket", "create", "third"]);
+    assert_eq!(names(&mnt), ["lists", "other", "third"]);
+
+    // The mount's own changes, between cached listings.
+    std::fs::write(dir.join("d/f"), b"f").unwrap();
+    std::fs::rename(dir.join("d/e"), dir.join("d/g")).unwrap();
+    std::fs::remove_file(dir.join("d/sub/c")).unwrap();
+    assert_eq!(names(&dir.join("d")), ["f", "g", "sub"]);
+    let status = server.stop();
+    assert!(status.success(), "{status}");
+}
+
 /// `serve --mount DIR --bucket NAME`: the mount's root is one bucket,
 /// created if missing; owner options apply to objects written over S3.
 #[test]

@@ -492,18 +492,22 @@ impl Fs {
                     }
                 }
                 // The bucket's name in the mount root, when the root lists
-                // buckets (a bucket made or deleted over S3).
+                // buckets (a bucket made or deleted over S3), and the root's
+                // listing.
                 if self.config.bucket.is_none() {
                     entries.push((ROOT_INO, bucket.to_owned()));
+                    inodes.push(ROOT_INO);
                 }
             } else {
                 inodes.extend(t.find(bucket, path));
-                // The nearest directory the kernel can have looked in.
+                // The nearest directory the kernel can have looked in, and
+                // its listing, which the kernel may keep (`opendir`).
                 let mut name = path;
                 loop {
                     let dir = parent_of(name);
                     if let Some(parent) = t.find(bucket, dir) {
                         entries.push((parent, name.to_owned()));
+                        inodes.push(parent);
                         break;
                     }
                     if dir.is_empty() {
@@ -522,6 +526,24 @@ impl Fs {
         if !(inodes.is_empty() && entries.is_empty())
             && let Some(n) = self.notifier.get()
         {
+            n.settle();
+        }
+    }
+
+    /// Something changed outside the mount that nobody named (a command
+    /// run in the server, a lifecycle pass): drops everything the kernel
+    /// caches of every bucket it has looked at, as [`Fs::invalidate_key`]
+    /// with an empty key does for one.
+    pub fn invalidate_all(&self) {
+        let buckets = self.inodes.lock().buckets();
+        for b in buckets {
+            self.invalidate_key(&b, "");
+        }
+        // The root's listing of buckets (one made or deleted by a command).
+        if self.config.bucket.is_none()
+            && let Some(n) = self.notifier.get()
+        {
+            n.inval_inode(ROOT_INO);
             n.settle();
         }
     }
@@ -557,10 +579,16 @@ impl Fs {
     /// A commit changed `ino`: cached readers and the kernel's cache are
     /// stale.
     fn committed(&self, ino: u64) {
+        self.forget_readers(ino);
+        self.inval_inode(ino);
+    }
+
+    /// A commit changed `ino`'s version but nothing the kernel caches of
+    /// it: the handles' cached readers are stale.
+    fn forget_readers(&self, ino: u64) {
         for h in self.handles_of(ino) {
             *h.reader.lock() = None;
         }
-        self.inval_inode(ino);
     }
 
     /// The overlay of `ino`, started if there is none: every handle's
@@ -957,18 +985,10 @@ impl Fs {
         self.file_attr(ino, &info)
     }
 
-    /// Whether a directory prefix holds anything (its marker included when
-    /// `count_marker`).
+    /// The first `max` keys under a directory prefix (its marker
+    /// included).
     fn prefix_entries(&self, bucket: &str, prefix: &str, max: usize) -> Result<Vec<String>> {
-        let page = self.store.list_objects(
-            bucket,
-            &ListQuery {
-                prefix: prefix.to_owned(),
-                max_keys: max,
-                ..ListQuery::default()
-            },
-        )?;
-        Ok(page.objects.into_iter().map(|o| o.key).collect())
+        Ok(self.store.keys_with(bucket, prefix, max)?)
     }
 
     /// What `path` in `bucket` is now, with its attributes (the inode number
@@ -1978,7 +1998,7 @@ mod tests {
     }
 
     fn names(fs: &Fs, ino: u64) -> Vec<String> {
-        let fh = fs.opendir(ino).unwrap();
+        let (fh, _) = fs.opendir(ino).unwrap();
         let mut out = Vec::new();
         fs.readdir(ino, fh, 0, |e, _| {
             out.push(e.name.clone());

@@ -439,6 +439,17 @@ impl InodeTable {
             .collect()
     }
 
+    /// The buckets the table holds an inode of.
+    pub fn buckets(&self) -> Vec<String> {
+        let mut found: Vec<String> = Vec::new();
+        for (b, _, _) in self.by_path.keys() {
+            if !b.is_empty() && found.last() != Some(b) {
+                found.push(b.clone());
+            }
+        }
+        found
+    }
+
     /// How many inodes the table holds (for tests and statistics).
     pub fn len(&self) -> usize {
         self.by_ino.len()

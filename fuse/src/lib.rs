@@ -153,6 +153,14 @@ impl KeyInvalidator {
     pub fn invalidate_key(&self, bucket: &str, key: &str) {
         self.0.invalidate_key(bucket, key);
     }
+
+    /// Something changed outside the mount, nobody says what (a command
+    /// run in the server, a lifecycle pass): the kernel drops what it
+    /// caches of every bucket the mount has shown. Never call it while
+    /// serving a FUSE request.
+    pub fn invalidate_all(&self) {
+        self.0.invalidate_all();
+    }
 }
 
 impl Drop for MountHandle {

@@ -54,29 +54,80 @@ impl ChunkerConfig {
     /// Cuts a stream into chunks. The config must have been validated.
     pub fn chunks<R: Read>(&self, source: R) -> Chunks<R> {
         Chunks {
-            inner: StreamCDC::with_level(
-                source,
-                self.min,
-                self.avg,
-                self.max,
-                Normalization::Level1,
-            ),
+            state: State::Start(source, *self),
         }
     }
 }
 
 /// The chunks of a stream, in order.
+///
+/// FastCDC never cuts before `min` bytes, so a stream shorter than that is
+/// one chunk: the first `min` bytes are read into a buffer of their own,
+/// and FastCDC (whose buffer is `max` bytes, a fresh mapping of memory at
+/// this size) starts only when the stream is longer. Small files, most of
+/// what a mount writes, never allocate it.
 pub struct Chunks<R: Read> {
-    inner: StreamCDC<R>,
+    state: State<R>,
+}
+
+enum State<R: Read> {
+    /// Nothing read yet.
+    Start(R, ChunkerConfig),
+    /// Longer than `min`: FastCDC over the bytes read and the rest.
+    Cutting(Box<StreamCDC<io::Chain<io::Cursor<Vec<u8>>, R>>>),
+    Done,
+}
+
+/// Reads into `buf` until it is full or the source ends; the bytes read.
+fn fill<R: Read>(source: &mut R, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match source.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
 }
 
 impl<R: Read> Iterator for Chunks<R> {
     type Item = io::Result<Vec<u8>>;
 
     fn next(&mut self) -> Option<io::Result<Vec<u8>>> {
-        self.inner
-            .next()
-            .map(|r| r.map(|c| c.data).map_err(io::Error::from))
+        loop {
+            match std::mem::replace(&mut self.state, State::Done) {
+                State::Start(mut source, cfg) => {
+                    let mut head = vec![0u8; cfg.min as usize];
+                    let n = match fill(&mut source, &mut head) {
+                        Ok(n) => n,
+                        Err(e) => return Some(Err(e)),
+                    };
+                    if n < head.len() {
+                        head.truncate(n);
+                        return (n > 0).then_some(Ok(head));
+                    }
+                    self.state = State::Cutting(Box::new(StreamCDC::with_level(
+                        io::Cursor::new(head).chain(source),
+                        cfg.min,
+                        cfg.avg,
+                        cfg.max,
+                        Normalization::Level1,
+                    )));
+                }
+                State::Cutting(mut inner) => {
+                    let next = inner
+                        .next()
+                        .map(|r| r.map(|c| c.data).map_err(io::Error::from));
+                    if next.is_some() {
+                        self.state = State::Cutting(inner);
+                    }
+                    return next;
+                }
+                State::Done => return None,
+            }
+        }
     }
 }
 
@@ -167,6 +218,61 @@ mod tests {
         assert!(ChunkerConfig::default().validate().is_ok());
     }
 
+    /// A source that hands out at most `step` bytes a read.
+    struct Trickle<'a> {
+        data: &'a [u8],
+        step: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = buf.len().min(self.step).min(self.data.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    /// FastCDC over the whole stream, as the chunker cut before it read
+    /// the first `min` bytes by itself.
+    fn fastcdc_alone(cfg: &ChunkerConfig, data: &[u8]) -> Vec<Vec<u8>> {
+        StreamCDC::with_level(data, cfg.min, cfg.avg, cfg.max, Normalization::Level1)
+            .map(|c| c.unwrap().data)
+            .collect()
+    }
+
+    #[test]
+    fn streams_around_the_minimum_are_cut_as_fastcdc_cuts_them() {
+        let cfg = ChunkerConfig::default();
+        let min = cfg.min as usize;
+        for len in [0, 1, min - 1, min, min + 1, 2 * min, 300_000] {
+            let data = seeded(len, len as u64);
+            let expected = fastcdc_alone(&cfg, &data);
+            assert_eq!(cut(&cfg, &data), expected, "{len} bytes");
+            let trickled: Vec<Vec<u8>> = cfg
+                .chunks(Trickle {
+                    data: &data,
+                    step: 1000,
+                })
+                .map(|c| c.unwrap())
+                .collect();
+            assert_eq!(trickled, expected, "{len} bytes, 1,000 a read");
+        }
+    }
+
+    #[test]
+    fn a_read_error_before_the_minimum_is_the_only_item() {
+        struct Failing;
+        impl Read for Failing {
+            fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+                Err(io::Error::other("disk gone"))
+            }
+        }
+        let mut chunks = ChunkerConfig::default().chunks(Failing);
+        assert_eq!(chunks.next().unwrap().unwrap_err().to_string(), "disk gone");
+        assert!(chunks.next().is_none());
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(32))]
         #[test]
@@ -174,7 +280,8 @@ mod tests {
             let cfg = ChunkerConfig { min: 1024, avg: 4096, max: 16384 };
             let data = seeded(len, seed);
             let chunks = cut(&cfg, &data);
-            prop_assert_eq!(chunks.concat(), data);
+            prop_assert_eq!(chunks.concat(), data.clone());
+            prop_assert_eq!(&chunks, &fastcdc_alone(&cfg, &data));
             for (i, c) in chunks.iter().enumerate() {
                 prop_assert!(c.len() <= 16384);
                 if i + 1 < chunks.len() {

@@ -98,6 +98,10 @@ struct Overlay {
 /// stops after a few entries (is a directory empty?) must not copy every
 /// entry of a busy directory the overlay holds.
 const OVERLAY_PAGE: usize = 64;
+/// A scan's first page of the overlay: most scans want one entry (is there
+/// a key under this prefix?), so pages start small and double up to
+/// [`OVERLAY_PAGE`].
+const OVERLAY_FIRST_PAGE: usize = 2;
 
 impl Overlay {
     /// What the overlay says of `key`: `Some(None)` if it deletes it.
@@ -240,6 +244,7 @@ impl Meta {
             stored_read: 0,
             pending: std::collections::VecDeque::new(),
             next_page: Some(start.to_vec()),
+            page: OVERLAY_FIRST_PAGE,
             generation,
             last: None,
         };
@@ -652,6 +657,8 @@ struct Merged<'a> {
     pending: std::collections::VecDeque<Write>,
     /// Where the overlay's next page starts; `None` once it has no more.
     next_page: Option<Vec<u8>>,
+    /// The size of the overlay's next page.
+    page: usize,
     /// The overlay's hand-over count when `stored`'s snapshot was taken.
     generation: u64,
     /// The last key returned.
@@ -669,9 +676,10 @@ impl Merged<'_> {
         };
         let (page, more, generation, snapshot) = {
             let o = self.meta.overlay.read();
-            let (page, more) = o.range(self.prefix, &from, OVERLAY_PAGE);
+            let (page, more) = o.range(self.prefix, &from, self.page);
             (page, more, o.generation, o.snapshot.clone())
         };
+        self.page = (self.page * 2).min(OVERLAY_PAGE);
         if generation != self.generation {
             self.resume_in(snapshot, generation);
         }

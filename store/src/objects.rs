@@ -777,19 +777,29 @@ impl Store {
     /// that begins with `prefix`: one seek, for asking whether a prefix is
     /// a directory.
     pub fn first_key_with(&self, bucket: &str, prefix: &str) -> Result<Option<String>> {
+        Ok(self.keys_with(bucket, prefix, 1)?.pop())
+    }
+
+    /// The first `max` keys (in listing order) of the bucket's current
+    /// objects that begin with `prefix`: what a listing without delimiter
+    /// returns, without its page's work (for asking whether a directory is
+    /// empty but for its marker).
+    pub fn keys_with(&self, bucket: &str, prefix: &str, max: usize) -> Result<Vec<String>> {
         let meta = &self.inner.meta;
         let start = keys::current(bucket, prefix);
         let base = keys::current_prefix(bucket);
-        match meta.scan(&start).next().transpose()? {
-            Some((k, _)) => Ok(Some(
+        let mut found = Vec::new();
+        for entry in meta.scan(&start).take(max) {
+            let (k, _) = entry?;
+            found.push(
                 String::from_utf8(k[base.len()..].to_vec())
                     .map_err(|_| Error::BadRecord("a key that is not UTF-8".into()))?,
-            )),
-            None if meta.get(&keys::bucket(bucket))?.is_none() => {
-                Err(Error::NoSuchBucket(bucket.to_owned()))
-            }
-            None => Ok(None),
+            );
         }
+        if found.is_empty() && meta.get(&keys::bucket(bucket))?.is_none() {
+            return Err(Error::NoSuchBucket(bucket.to_owned()));
+        }
+        Ok(found)
     }
 
     /// A reader over a version's data, or over a range of it.

@@ -4,9 +4,15 @@
 use super::*;
 
 impl Fs {
-    pub fn opendir(&self, ino: u64) -> Result<u64> {
+    /// Opens directory `ino`: the handle, and whether the kernel may keep
+    /// the listing in its cache (a live directory: every change to it comes
+    /// from the mount, which the kernel sees, or is reported to
+    /// [`Fs::invalidate_key`], which drops the listing; history folders
+    /// change as versions and snapshots come and go, unreported).
+    pub fn opendir(&self, ino: u64) -> Result<(u64, bool)> {
         let node = self.dir_node(ino)?;
         self.check(&node.bucket, Access::List)?;
+        let cacheable = node.is_live();
         let fh = self.new_fh();
         self.dirs.write().insert(
             fh,
@@ -15,7 +21,7 @@ impl Fs {
                 state: Mutex::new(DirState::default()),
             }),
         );
-        Ok(fh)
+        Ok((fh, cacheable))
     }
 
     pub fn releasedir(&self, fh: u64) -> Result<()> {

@@ -306,6 +306,10 @@ impl Fs {
     /// Commits the handle's own streaming write or pending truncation.
     pub(super) fn commit_state(&self, h: &FileHandle) -> Result<()> {
         let mut st = h.state.lock();
+        // A file created or truncated and not written since is stored with
+        // the attributes its last reply gave the kernel (`pending_attr`):
+        // the kernel's cache of it stays true.
+        let mut known = false;
         let result = match std::mem::replace(&mut *st, WriteState::Clean) {
             WriteState::Clean => return Ok(()),
             WriteState::Failed(errno) => {
@@ -313,6 +317,7 @@ impl Fs {
                 return Err(FsError::EarlierWrite(errno));
             }
             WriteState::Pending => {
+                known = true;
                 let meta = h.meta.lock().finish();
                 self.put_empty(&h.bucket, &h.key, meta, None)
             }
@@ -322,7 +327,11 @@ impl Fs {
             Ok(_) => {
                 drop(st);
                 h.meta.lock().mtime_set = false;
-                self.committed(h.ino);
+                if known {
+                    self.forget_readers(h.ino);
+                } else {
+                    self.committed(h.ino);
+                }
                 Ok(())
             }
             Err(e) => {
