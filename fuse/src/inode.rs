@@ -282,14 +282,20 @@ impl InodeTable {
         let Some(group) = group else {
             if let Some(ino) = by_path {
                 let e = self.by_ino.get_mut(&ino).expect("paths map to live inodes");
-                if e.group.is_some() {
-                    if e.aliases.is_empty() {
-                        // Its only name here: the file simply has one now.
-                        let g = e.group.take().expect("checked");
-                        self.by_group.remove(&(bucket.to_owned(), g));
-                    } else {
-                        self.detach(bucket, path);
+                if e.group.is_none() {
+                    // Found as `intern` would find it (one search, not two).
+                    e.node.kind = kind;
+                    if lookup {
+                        e.lookups += 1;
                     }
+                    return ino;
+                }
+                if e.aliases.is_empty() {
+                    // Its only name here: the file simply has one now.
+                    let g = e.group.take().expect("checked");
+                    self.by_group.remove(&(bucket.to_owned(), g));
+                } else {
+                    self.detach(bucket, path);
                 }
             }
             return self.intern(bucket, path, kind, lookup);

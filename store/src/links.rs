@@ -275,6 +275,13 @@ pub(crate) fn drop_bucket(txn: &mut Txn<'_>, bucket: &str) -> Result<()> {
 }
 
 impl Store {
+    /// Whether any name of `bucket` may have hard links: one seek, so that
+    /// a listing of a bucket without any asks no name for its links.
+    pub fn has_links(&self, bucket: &str) -> Result<bool> {
+        let prefix = keys::link_prefix(bucket);
+        Ok(self.inner.meta.scan(&prefix).next().transpose()?.is_some())
+    }
+
     /// The names of the file `key` is, if it has more than one.
     pub fn links(&self, bucket: &str, key: &str) -> Result<Option<Links>> {
         let meta = &self.inner.meta;

@@ -202,7 +202,7 @@ impl Fs {
         st.marker = page.next_marker;
         // The names of hard-linked files share their file's inode.
         let mut links = HashMap::new();
-        if node.is_live() {
+        if node.is_live() && self.store.has_links(&node.bucket)? {
             for o in &page.objects {
                 if let Some(l) = self.store.links(&node.bucket, &o.key)? {
                     links.insert(o.key.clone(), l);
