@@ -128,11 +128,13 @@ impl Overlay {
             return (front, more);
         };
         let older = within(handed);
-        let more = front.len() == limit || older.len() == limit;
+        let full = front.len() == limit || older.len() == limit;
         let mut merged: Writes = older.into_iter().collect();
         merged.extend(front);
         // Past the `limit`th key either map may hold keys the other did
-        // not give: those wait for the next page.
+        // not give: those wait for the next page. The two maps' entries
+        // together may be more than a page though neither filled one.
+        let more = full || merged.len() > limit;
         (merged.into_iter().take(limit).collect(), more)
     }
 }
@@ -681,7 +683,12 @@ impl Merged<'_> {
         };
         self.page = (self.page * 2).min(OVERLAY_PAGE);
         if generation != self.generation {
-            self.resume_in(snapshot, generation);
+            // Every key before `from` is settled: the overlay's pages up to
+            // it have been merged, and a stored key there that was not
+            // returned was deleted by one of them (a deletion that may not
+            // have reached the new snapshot yet). So the new snapshot is
+            // read from `from`, not from the last key returned.
+            self.resume_at(snapshot, generation, Bound::Included(from.clone()));
         }
         if more {
             let mut next = page.last().expect("a full page").0.clone();
@@ -694,11 +701,17 @@ impl Merged<'_> {
     /// Goes on in `snapshot`, taken at hand-over `generation`, after the
     /// last key returned.
     fn resume_in(&mut self, snapshot: Snapshot, generation: u64) {
-        self.generation = generation;
         let resume = match &self.last {
             Some(k) => Bound::Excluded(k.clone()),
             None => Bound::Included(self.start.clone()),
         };
+        self.resume_at(snapshot, generation, resume);
+    }
+
+    /// Goes on in `snapshot`, taken at hand-over `generation`, from
+    /// `resume`.
+    fn resume_at(&mut self, snapshot: Snapshot, generation: u64, resume: Bound<Vec<u8>>) {
+        self.generation = generation;
         self.stored = stored_from(&snapshot, self.prefix, resume).peekable();
         self.stored_read = 0;
     }
@@ -1101,6 +1114,62 @@ mod tests {
                 check(meta.as_ref().unwrap(), &model);
             }
         }
+    }
+
+    /// A page of the overlay while a hand-over is under way takes from both
+    /// of its maps: neither may fill a page while together they pass one
+    /// (the first pages are small), and the scan must still see all.
+    #[test]
+    fn a_scan_sees_both_maps_of_the_overlay_whatever_the_page() {
+        let dir = tempfile::tempdir().unwrap();
+        let meta = Meta::open(dir.path(), 1 << 20, 16).unwrap();
+        let entry = |k: &str| (format!("d/{k}").into_bytes(), Some(k.as_bytes().to_vec()));
+        let front: Writes = ["f1", "f2", "f3", "f4", "f5"]
+            .map(entry)
+            .into_iter()
+            .collect();
+        let handed: Writes = ["h1", "h2", "h3"].map(entry).into_iter().collect();
+        {
+            let mut o = meta.overlay.write();
+            o.front = front;
+            o.handed = Some(Arc::new(handed));
+        }
+        let keys: Vec<String> = meta
+            .scan(b"d/")
+            .map(|e| String::from_utf8(e.unwrap().1).unwrap())
+            .collect();
+        assert_eq!(keys, ["f1", "f2", "f3", "f4", "f5", "h1", "h2", "h3"]);
+    }
+
+    /// A page of the overlay that ends in a deletion of a stored key, and a
+    /// hand-over before the next page: the scan goes on in the new snapshot
+    /// past that page, so the deleted key (still in the database while its
+    /// deletion waits in the overlay) does not come back.
+    #[test]
+    fn a_key_deleted_in_the_overlay_stays_deleted_across_a_hand_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let meta = Meta::open(dir.path(), 1 << 20, 16).unwrap();
+        let mut txn = meta.begin();
+        txn.put(b"d/x".to_vec(), b"stored".to_vec());
+        txn.commit().unwrap();
+        meta.sync().unwrap();
+        {
+            let mut o = meta.overlay.write();
+            o.front = [
+                (b"d/a".to_vec(), Some(b"a".to_vec())),
+                (b"d/x".to_vec(), None),
+                (b"d/y".to_vec(), Some(b"y".to_vec())),
+                (b"d/z".to_vec(), Some(b"z".to_vec())),
+            ]
+            .into_iter()
+            .collect();
+        }
+        let mut scan = meta.scan(b"d/");
+        assert_eq!(scan.next().unwrap().unwrap().0, b"d/a");
+        // A hand-over finished meanwhile (its snapshot still holds d/x).
+        meta.overlay.write().generation += 1;
+        let rest: Vec<Vec<u8>> = scan.map(|e| e.unwrap().0).collect();
+        assert_eq!(rest, [b"d/y".to_vec(), b"d/z".to_vec()]);
     }
 
     #[test]
