@@ -404,8 +404,6 @@ fn serve(settings: &Settings, args: &ServeArgs, out: &mut impl Write) -> Result<
         let at = m.mountpoint().to_owned();
         service = service.with_ready_check(std::sync::Arc::new(move || mount_alive(&at)));
     }
-    // GC, compaction, lifecycle and scheduled snapshots run beside the
-    // requests.
     // Lifecycle passes and commands change objects behind the mount's
     // back, naming no key: the mount drops all it let the kernel cache.
     let changed: Option<crate::admin::ChangeHook> = mount.as_ref().map(|m| {
@@ -416,6 +414,8 @@ fn serve(settings: &Settings, args: &ServeArgs, out: &mut impl Write) -> Result<
         Some(hook) => admin_server.on_change(hook.clone()),
         None => admin_server,
     };
+    // GC, compaction, lifecycle and scheduled snapshots run beside the
+    // requests.
     let maintenance = crate::maintenance::Maintenance::start(
         store.clone(),
         settings.maintenance.clone(),

@@ -536,15 +536,17 @@ impl Fs {
     /// with an empty key does for one.
     pub fn invalidate_all(&self) {
         let buckets = self.inodes.lock().buckets();
-        for b in buckets {
-            self.invalidate_key(&b, "");
-        }
-        // The root's listing of buckets (one made or deleted by a command).
-        if self.config.bucket.is_none()
+        // Each drops the root's listing of buckets too; with no bucket
+        // known, a bucket a command made needs that alone.
+        if buckets.is_empty()
+            && self.config.bucket.is_none()
             && let Some(n) = self.notifier.get()
         {
             n.inval_inode(ROOT_INO);
             n.settle();
+        }
+        for b in buckets {
+            self.invalidate_key(&b, "");
         }
     }
 
@@ -983,12 +985,6 @@ impl Fs {
             part_sizes: Vec::new(),
         };
         self.file_attr(ino, &info)
-    }
-
-    /// The first `max` keys under a directory prefix (its marker
-    /// included).
-    fn prefix_entries(&self, bucket: &str, prefix: &str, max: usize) -> Result<Vec<String>> {
-        Ok(self.store.keys_with(bucket, prefix, max)?)
     }
 
     /// What `path` in `bucket` is now, with its attributes (the inode number
@@ -1606,7 +1602,7 @@ impl Fs {
             return Ok(());
         }
         let prefix = dir_prefix(path);
-        if self.prefix_entries(bucket, &prefix, 1)?.is_empty() {
+        if self.store.keys_with(bucket, &prefix, 1)?.is_empty() {
             let meta = self.new_meta(S_IFDIR | 0o755, self.config.uid, self.config.gid);
             match self.put_empty(bucket, &prefix, meta, Some(WriteCondition::IfNoneMatch)) {
                 Ok(_) | Err(FsError::Store(StoreError::PreconditionFailed)) => {}
@@ -1774,7 +1770,7 @@ impl Fs {
             return Err(FsError::NotDir);
         }
         let prefix = dir_prefix(&path);
-        let keys = self.prefix_entries(&p.bucket, &prefix, 2)?;
+        let keys = self.store.keys_with(&p.bucket, &prefix, 2)?;
         if keys.iter().any(|k| *k != prefix)
             || !self.uncommitted_keys(&p.bucket, &prefix, true).is_empty()
         {
@@ -1894,7 +1890,8 @@ impl Fs {
                 }
                 let tp = dir_prefix(&to);
                 if self
-                    .prefix_entries(bucket, &tp, 2)?
+                    .store
+                    .keys_with(bucket, &tp, 2)?
                     .iter()
                     .any(|k| *k != tp)
                 {

@@ -671,7 +671,7 @@ impl Merged<'_> {
     /// Reads the overlay's next page. If a hand-over finished since the
     /// scan's snapshot was taken, entries the overlay held then may have
     /// moved to the database behind the scan's position: it goes on in the
-    /// newer snapshot, from the last key returned.
+    /// newer snapshot, from where this page starts.
     fn turn_page(&mut self) {
         let Some(from) = self.next_page.take() else {
             return;

@@ -147,7 +147,7 @@ impl Fs {
             Err(e) if not_found(&e) => {
                 // A directory only its entries imply gets a marker; one that
                 // is gone since needs none.
-                if self.prefix_entries(bucket, &marker, 1)?.is_empty() {
+                if self.store.keys_with(bucket, &marker, 1)?.is_empty() {
                     return Ok(());
                 }
                 let mut meta = self.new_meta(S_IFDIR | 0o755, self.config.uid, self.config.gid);
