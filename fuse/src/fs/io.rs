@@ -309,7 +309,7 @@ impl Fs {
         // A file created or truncated and not written since is stored with
         // the attributes its last reply gave the kernel (`pending_attr`):
         // the kernel's cache of it stays true.
-        let mut known = false;
+        let known = matches!(*st, WriteState::Pending);
         let result = match std::mem::replace(&mut *st, WriteState::Clean) {
             WriteState::Clean => return Ok(()),
             WriteState::Failed(errno) => {
@@ -317,7 +317,6 @@ impl Fs {
                 return Err(FsError::EarlierWrite(errno));
             }
             WriteState::Pending => {
-                known = true;
                 let meta = h.meta.lock().finish();
                 self.put_empty(&h.bucket, &h.key, meta, None)
             }
