@@ -65,6 +65,10 @@ struct ChannelReader {
     rx: Receiver<Msg>,
     buf: Vec<u8>,
     pos: usize,
+    /// Where emptied buffers go back to the writing side, to be filled
+    /// again: a fresh buffer of a write's size would be a fresh mapping of
+    /// memory, and faulting its pages in cost more than the copy into it.
+    spare: SyncSender<Vec<u8>>,
 }
 
 impl Read for ChannelReader {
@@ -72,7 +76,10 @@ impl Read for ChannelReader {
         while self.pos == self.buf.len() {
             match self.rx.recv() {
                 Ok(Msg::Data(d)) => {
-                    self.buf = d;
+                    let used = std::mem::replace(&mut self.buf, d);
+                    // Dropped when the writing side holds enough spares
+                    // or is gone.
+                    let _ = self.spare.try_send(used);
                     self.pos = 0;
                 }
                 Ok(Msg::Abort) => return Err(io::Error::other("write aborted")),
@@ -101,6 +108,8 @@ enum Stage {
     /// The upload thread is storing the bytes.
     Streaming {
         tx: Option<SyncSender<Msg>>,
+        /// Buffers the upload thread has emptied, to be filled again.
+        spare: Receiver<Vec<u8>>,
         thread: Option<JoinHandle<alexander_store::Result<ObjectInfo>>>,
     },
     /// Committed, aborted or failed to start.
@@ -160,7 +169,16 @@ impl Upload {
             self.spawn()?;
         }
         let sent = match &self.stage {
-            Stage::Streaming { tx: Some(tx), .. } => tx.send(Msg::Data(data.to_vec())).is_ok(),
+            Stage::Streaming {
+                tx: Some(tx),
+                spare,
+                ..
+            } => {
+                let mut buf = spare.try_recv().unwrap_or_default();
+                buf.clear();
+                buf.extend_from_slice(data);
+                tx.send(Msg::Data(buf)).is_ok()
+            }
             _ => false,
         };
         if !sent {
@@ -181,13 +199,20 @@ impl Upload {
             unreachable!("spawned only from the buffered stage")
         };
         let (tx, rx) = sync_channel(QUEUE);
-        let reader = ChannelReader { rx, buf, pos: 0 };
+        let (spare_tx, spare) = sync_channel(QUEUE);
+        let reader = ChannelReader {
+            rx,
+            buf,
+            pos: 0,
+            spare: spare_tx,
+        };
         let thread = std::thread::Builder::new()
             .name("fuse-upload".into())
             .spawn(move || target.put(reader))
             .map_err(alexander_store::Error::Io)?;
         self.stage = Stage::Streaming {
             tx: Some(tx),
+            spare,
             thread: Some(thread),
         };
         Ok(())
@@ -215,7 +240,7 @@ impl Upload {
     }
 
     fn join(&mut self) -> Result<ObjectInfo> {
-        let Stage::Streaming { tx, thread } = &mut self.stage else {
+        let Stage::Streaming { tx, thread, .. } = &mut self.stage else {
             return Err(FsError::BadHandle);
         };
         *tx = None;
@@ -233,7 +258,7 @@ impl Upload {
 
 impl Drop for Upload {
     fn drop(&mut self) {
-        if let Stage::Streaming { tx, thread } = &mut self.stage
+        if let Stage::Streaming { tx, thread, .. } = &mut self.stage
             && thread.is_some()
         {
             if let Some(tx) = tx.take() {

@@ -1,16 +1,17 @@
 //! Content-defined chunking with FastCDC (the 2020 algorithm of the
-//! `fastcdc` crate).
+//! `fastcdc` crate, normalization level 1).
 //!
 //! Boundaries depend only on the bytes around them, so an insert near the
 //! start of a file moves one or two boundaries, not all of them, and the
-//! chunks after it keep their ids. The reader is consumed through a buffer
-//! of `max` bytes: memory stays bounded whatever the stream's length.
+//! chunks after it keep their ids. The reader is consumed through a window
+//! of a few times `max` bytes: memory stays bounded whatever the stream's
+//! length.
 
 use std::io::{self, Read};
 
 use fastcdc::v2020::{
-    AVERAGE_MAX, AVERAGE_MIN, MAXIMUM_MAX, MAXIMUM_MIN, MINIMUM_MAX, MINIMUM_MIN, Normalization,
-    StreamCDC,
+    AVERAGE_MAX, AVERAGE_MIN, MASKS, MAXIMUM_MAX, MAXIMUM_MIN, MINIMUM_MAX, MINIMUM_MIN,
+    Normalization, cut, logarithm2,
 };
 
 use crate::error::{Error, Result};
@@ -53,81 +54,108 @@ impl ChunkerConfig {
 
     /// Cuts a stream into chunks. The config must have been validated.
     pub fn chunks<R: Read>(&self, source: R) -> Chunks<R> {
+        let bits = logarithm2(self.avg);
+        let level = Normalization::Level1.bits();
         Chunks {
-            state: State::Start(source, *self),
+            source,
+            cfg: *self,
+            mask_s: MASKS[(bits + level) as usize],
+            mask_l: MASKS[(bits - level) as usize],
+            window: Vec::new(),
+            start: 0,
+            filled: 0,
+            eof: false,
         }
     }
 }
+
+/// Largest window, in multiples of `max`: each refill then moves at most
+/// `max` bytes (the uncut tail) to the front for every `WINDOW - 1` times
+/// `max` read.
+const WINDOW: usize = 4;
 
 /// The chunks of a stream, in order.
 ///
-/// FastCDC never cuts before `min` bytes, so a stream shorter than that is
-/// one chunk: the first `min` bytes are read into a buffer of their own,
-/// and FastCDC (whose buffer is `max` bytes, a fresh mapping of memory at
-/// this size) starts only when the stream is longer. Small files, most of
-/// what a mount writes, never allocate it.
+/// The bytes are read into a window, and each chunk is cut where FastCDC
+/// cuts the window's next `max` bytes (or the rest of the stream) and
+/// copied out of it: every byte is copied once on its way from the source
+/// to its chunk. (The `fastcdc` crate's `StreamCDC` cuts the same chunks,
+/// and copies the rest of its buffer forward after each one.) The window
+/// starts at `min` bytes and doubles only while the stream goes on, so a
+/// small file, most of what a mount writes, never maps a large buffer.
 pub struct Chunks<R: Read> {
-    state: State<R>,
+    source: R,
+    cfg: ChunkerConfig,
+    mask_s: u64,
+    mask_l: u64,
+    window: Vec<u8>,
+    /// Where the next chunk starts in the window.
+    start: usize,
+    /// Bytes of the window read from the source.
+    filled: usize,
+    /// The source has ended (or failed: it is not read again).
+    eof: bool,
 }
 
-enum State<R: Read> {
-    /// Nothing read yet.
-    Start(R, ChunkerConfig),
-    /// Longer than `min`: FastCDC over the bytes read and the rest.
-    Cutting(Box<StreamCDC<io::Chain<io::Cursor<Vec<u8>>, R>>>),
-    Done,
-}
-
-/// Reads into `buf` until it is full or the source ends; the bytes read.
-fn fill<R: Read>(source: &mut R, buf: &mut [u8]) -> io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match source.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
+impl<R: Read> Chunks<R> {
+    /// Reads until the window holds `max` uncut bytes or the source ends,
+    /// first moving the uncut bytes to the front or growing the window
+    /// when it is full.
+    fn fill(&mut self) -> io::Result<()> {
+        let max = self.cfg.max as usize;
+        while !self.eof && self.filled - self.start < max {
+            if self.filled == self.window.len() {
+                let largest = WINDOW * max;
+                if self.window.len() < largest {
+                    let grown = (self.window.len() * 2)
+                        .max(self.cfg.min as usize)
+                        .min(largest);
+                    self.window.resize(grown, 0);
+                } else {
+                    self.window.copy_within(self.start..self.filled, 0);
+                    self.filled -= self.start;
+                    self.start = 0;
+                }
+            }
+            match self.source.read(&mut self.window[self.filled..]) {
+                Ok(0) => self.eof = true,
+                Ok(n) => self.filled += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.eof = true;
+                    self.filled = self.start;
+                    return Err(e);
+                }
+            }
         }
+        Ok(())
     }
-    Ok(n)
 }
 
 impl<R: Read> Iterator for Chunks<R> {
     type Item = io::Result<Vec<u8>>;
 
     fn next(&mut self) -> Option<io::Result<Vec<u8>>> {
-        loop {
-            match std::mem::replace(&mut self.state, State::Done) {
-                State::Start(mut source, cfg) => {
-                    let mut head = vec![0u8; cfg.min as usize];
-                    let n = match fill(&mut source, &mut head) {
-                        Ok(n) => n,
-                        Err(e) => return Some(Err(e)),
-                    };
-                    if n < head.len() {
-                        head.truncate(n);
-                        return (n > 0).then_some(Ok(head));
-                    }
-                    self.state = State::Cutting(Box::new(StreamCDC::with_level(
-                        io::Cursor::new(head).chain(source),
-                        cfg.min,
-                        cfg.avg,
-                        cfg.max,
-                        Normalization::Level1,
-                    )));
-                }
-                State::Cutting(mut inner) => {
-                    let next = inner
-                        .next()
-                        .map(|r| r.map(|c| c.data).map_err(io::Error::from));
-                    if next.is_some() {
-                        self.state = State::Cutting(inner);
-                    }
-                    return next;
-                }
-                State::Done => return None,
-            }
+        if let Err(e) = self.fill() {
+            return Some(Err(e));
         }
+        let cfg = self.cfg;
+        let (_, len) = cut(
+            &self.window[self.start..self.filled],
+            cfg.min as usize,
+            cfg.avg as usize,
+            cfg.max as usize,
+            self.mask_s,
+            self.mask_l,
+            self.mask_s << 1,
+            self.mask_l << 1,
+        );
+        if len == 0 {
+            return None;
+        }
+        let chunk = self.window[self.start..self.start + len].to_vec();
+        self.start += len;
+        Some(Ok(chunk))
     }
 }
 
@@ -233,12 +261,18 @@ mod tests {
         }
     }
 
-    /// FastCDC over the whole stream, as the chunker cut before it read
-    /// the first `min` bytes by itself.
+    /// The `fastcdc` crate's own streaming chunker, which the chunker used
+    /// before it kept a window of its own.
     fn fastcdc_alone(cfg: &ChunkerConfig, data: &[u8]) -> Vec<Vec<u8>> {
-        StreamCDC::with_level(data, cfg.min, cfg.avg, cfg.max, Normalization::Level1)
-            .map(|c| c.unwrap().data)
-            .collect()
+        fastcdc::v2020::StreamCDC::with_level(
+            data,
+            cfg.min,
+            cfg.avg,
+            cfg.max,
+            Normalization::Level1,
+        )
+        .map(|c| c.unwrap().data)
+        .collect()
     }
 
     #[test]
@@ -271,6 +305,39 @@ mod tests {
         let mut chunks = ChunkerConfig::default().chunks(Failing);
         assert_eq!(chunks.next().unwrap().unwrap_err().to_string(), "disk gone");
         assert!(chunks.next().is_none());
+    }
+
+    #[test]
+    fn a_read_error_past_the_first_chunks_ends_the_stream() {
+        /// Hands out `data`, then fails.
+        struct FailingAfter<'a>(&'a [u8]);
+        impl Read for FailingAfter<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                if self.0.is_empty() {
+                    return Err(io::Error::other("disk gone"));
+                }
+                let n = buf.len().min(self.0.len()).min(70_000);
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let data = seeded(3 << 20, 5);
+        let expected = fastcdc_alone(&ChunkerConfig::default(), &data);
+        let mut good = 0;
+        let mut chunks = ChunkerConfig::default().chunks(FailingAfter(&data));
+        let err = loop {
+            match chunks.next().expect("an error before the end") {
+                Ok(c) => {
+                    assert_eq!(c, expected[good], "chunk {good}");
+                    good += 1;
+                }
+                Err(e) => break e,
+            }
+        };
+        assert_eq!(err.to_string(), "disk gone");
+        assert!(good > 0 && good < expected.len(), "{good} chunks before it");
+        assert!(chunks.next().is_none(), "nothing after the error");
     }
 
     proptest! {

@@ -182,16 +182,20 @@ impl Store {
     /// last batch is left to the commit whatever it holds (see
     /// [`Ingested::unindexed`]).
     ///
-    /// A stream of more than one chunk runs in two stages side by side,
-    /// joined by a bounded channel so memory stays bounded: this thread
-    /// cuts chunks, hashes them with SHA-256 and appends the new ones; a
-    /// helper computes each new chunk's CRC64NVME and, by `kind`, either
-    /// the MD5 of the whole stream (the S3 ETag) and of each new chunk, in
-    /// one interleaved pass (`md5x2`), or the CRC64NVME of the whole
-    /// stream and no MD5 (the mount's). MD5 is inherently sequential and
-    /// the slowest hash here, so it is not left on the thread that cuts and
-    /// stores. A stream of one chunk (every small object) is done on this
-    /// thread alone: starting a thread would cost more than it saves.
+    /// A stream of more than one chunk runs in three stages side by side,
+    /// joined by bounded channels so memory stays bounded: this thread
+    /// reads the source, cuts chunks and hashes them with SHA-256; a
+    /// storing thread finds which chunks are new and appends and indexes
+    /// them; a helper computes each new chunk's CRC64NVME and, by `kind`,
+    /// either the MD5 of the whole stream (the S3 ETag) and of each new
+    /// chunk, in one interleaved pass (`md5x2`), or the CRC64NVME of the
+    /// whole stream and no MD5 (the mount's). Cutting and SHA-256 cost
+    /// about as much as finding, appending and indexing (the kernel's
+    /// share of an append included), so on two cores neither waits long
+    /// for the other; MD5 is inherently sequential and the slowest hash
+    /// here, so it has a thread of its own. A stream of one chunk (every
+    /// small object) is done on this thread alone: starting threads would
+    /// cost more than it saves.
     pub(crate) fn ingest(&self, source: impl Read, kind: EtagKind) -> Result<Ingested> {
         let mut cut = self.inner.config.chunker.chunks(source);
         let first = cut.next();
@@ -206,7 +210,7 @@ impl Store {
                 sums: Sums::new(kind),
                 digests: VecDeque::new(),
             };
-            let stored = self.store_chunks(first.into_iter(), &mut stages);
+            let stored = self.store_chunks(first.into_iter().map(hashed), &mut stages);
             let (md5, crc64nvme) = stages.finish().expect("the inline stages keep the sums");
             return stored.map(|(manifest, pins, unindexed)| Ingested {
                 manifest,
@@ -217,6 +221,7 @@ impl Store {
             });
         }
         let cut = first.into_iter().chain(second).chain(cut);
+        let (hashed_tx, hashed_rx) = sync_channel::<std::io::Result<Hashed>>(CUT_QUEUE);
         let (chunk_tx, chunk_rx) = sync_channel::<(Arc<Vec<u8>>, bool)>(HASH_QUEUE);
         // Unbounded, but never holds more than the digests of one batch.
         let (digest_tx, digest_rx) = channel::<ChunkSums>();
@@ -233,13 +238,27 @@ impl Store {
                 }
                 sums.finish()
             });
-            let mut stages = Stages::Thread {
-                chunks: chunk_tx,
-                digests: digest_rx,
-            };
-            let stored = self.store_chunks(cut, &mut stages);
-            // Closes the channel, so the helper finishes even after an error.
-            stages.finish();
+            let storer = scope.spawn(move || {
+                let mut stages = Stages::Thread {
+                    chunks: chunk_tx,
+                    digests: digest_rx,
+                };
+                let stored = self.store_chunks(hashed_rx.into_iter(), &mut stages);
+                // Closes the channel, so the helper finishes even after an
+                // error.
+                stages.finish();
+                stored
+            });
+            for chunk in cut.map(hashed) {
+                let failed = chunk.is_err();
+                // Refused once the storing side has failed: its error is
+                // the one to report, and the source is read no further.
+                if hashed_tx.send(chunk).is_err() || failed {
+                    break;
+                }
+            }
+            drop(hashed_tx);
+            let stored = storer.join().expect("the storing stage does not panic");
             let (md5, crc64nvme) = hasher.join().expect("the hashing stage does not panic");
             stored.map(|(manifest, pins, unindexed)| Ingested {
                 manifest,
@@ -253,7 +272,7 @@ impl Store {
 
     fn store_chunks(
         &self,
-        cut: impl Iterator<Item = std::io::Result<Vec<u8>>>,
+        cut: impl Iterator<Item = std::io::Result<Hashed>>,
         stages: &mut Stages,
     ) -> Result<(Manifest, PinGuard, Vec<NewChunk>)> {
         let inner = &self.inner;
@@ -264,9 +283,8 @@ impl Store {
         let mut unindexed: Vec<(ChunkId, Place)> = Vec::new();
         let mut seen: HashSet<ChunkId> = HashSet::new();
         let cut_and_store = || -> Result<()> {
-            for data in cut {
-                let data = Arc::new(data?);
-                let id = ChunkId::of(&data);
+            for chunk in cut {
+                let (id, data) = chunk?;
                 let len = data.len() as u32;
                 chunks.push(ChunkRef { id, len });
                 let (new, heals) = to_store(inner, id, &mut seen, &mut pins)?;
@@ -546,6 +564,22 @@ pub(crate) const INDEX_BATCH: usize = 256;
 /// Chunks queued for the hashing stage: at most this many times the
 /// largest chunk size in flight.
 const HASH_QUEUE: usize = 16;
+
+/// Chunks cut and hashed, queued for the storing stage: 4 MiB on average
+/// with the default chunk sizes, 16 MiB at most. Enough for the cutting
+/// side to go on through the storing side's short stalls (a new pack's
+/// directory sync, the metadata file growing), which a queue of a
+/// sixteenth of this passed straight back to the writer.
+const CUT_QUEUE: usize = 64;
+
+/// A chunk with its id.
+type Hashed = (ChunkId, Arc<Vec<u8>>);
+
+/// Names a chunk just cut.
+fn hashed(chunk: std::io::Result<Vec<u8>>) -> std::io::Result<Hashed> {
+    let data = chunk?;
+    Ok((ChunkId::of(&data), Arc::new(data)))
+}
 
 /// Whether a stream must store chunk `id`, met in it for the first time
 /// unless `seen` holds it (then it is pinned against GC): `(new, heals)`,

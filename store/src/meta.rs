@@ -296,8 +296,28 @@ impl Meta {
     }
 
     fn hand_over_durably(&self, durable: bool) -> Result<()> {
-        let mut last = self.handing_over.lock();
+        let last = self.handing_over.lock();
         let durable = durable || last.at.elapsed() >= DURABLE_EVERY;
+        self.hand_over_with(last, durable)
+    }
+
+    /// The hand-over a commit asks for when it fills the overlay: never
+    /// durable, and none at all while another one runs (the overlay then
+    /// grows past its bound until a later commit finds the way free). A
+    /// writer storing a long stream commits a batch of chunk records
+    /// every few megabytes; a flush of the database, or a wait for one
+    /// that a settle or a sync has started, would stall it for as long as
+    /// the disk takes. What such a hand-over leaves undurable is made
+    /// durable by the next sync or by the next hand-over of a settle
+    /// ([`DURABLE_EVERY`]), which is what a commit promises.
+    fn hand_over_full(&self) -> Result<()> {
+        match self.handing_over.try_lock() {
+            Some(last) => self.hand_over_with(last, false),
+            None => Ok(()),
+        }
+    }
+
+    fn hand_over_with(&self, mut last: MutexGuard<'_, Durable>, durable: bool) -> Result<()> {
         let writes = {
             let mut o = self.overlay.write();
             if o.front.is_empty() {
@@ -630,7 +650,7 @@ impl Txn<'_> {
         // The next commit may begin while this one hands the overlay over.
         drop(_lock);
         if full {
-            meta.hand_over()?;
+            meta.hand_over_full()?;
         }
         Ok(())
     }
@@ -1346,6 +1366,43 @@ mod tests {
         assert!(meta.handing_over.lock().pending);
         meta.sync().unwrap();
         assert!(!meta.handing_over.lock().pending);
+    }
+
+    #[test]
+    fn a_full_overlay_is_handed_over_undurably_and_never_waits() {
+        let dir = tempfile::tempdir().unwrap();
+        let meta = Meta::open(dir.path(), 1 << 20, 16).unwrap();
+        let fill = |from: usize| {
+            let mut txn = meta.begin();
+            for i in from..from + OVERLAY_MAX_KEYS {
+                txn.put(format!("k{i:06}").into_bytes(), b"v".to_vec());
+            }
+            txn.commit().unwrap();
+        };
+        // Long after the last durable hand-over, a full overlay is handed
+        // over all the same undurably: a sync or a settle's hand-over
+        // makes it durable.
+        meta.handing_over.lock().at = Instant::now() - DURABLE_EVERY;
+        fill(0);
+        assert!(meta.overlay.read().front.is_empty(), "handed over");
+        assert!(meta.handing_over.lock().pending, "not durable");
+        meta.hand_over().unwrap();
+        assert!(!meta.handing_over.lock().pending, "made durable");
+        // While another hand-over runs, a commit that fills the overlay
+        // leaves it full rather than waiting; the next one hands it over.
+        {
+            let _running = meta.handing_over.lock();
+            fill(OVERLAY_MAX_KEYS);
+            assert_eq!(meta.overlay.read().front.len(), OVERLAY_MAX_KEYS);
+        }
+        fill(2 * OVERLAY_MAX_KEYS);
+        assert!(meta.overlay.read().front.is_empty());
+        for i in [0, OVERLAY_MAX_KEYS, 3 * OVERLAY_MAX_KEYS - 1] {
+            assert_eq!(
+                meta.get(format!("k{i:06}").as_bytes()).unwrap().unwrap(),
+                b"v"
+            );
+        }
     }
 
     #[test]
