@@ -22,13 +22,23 @@ pub const GIVE_BACK_EVERY: Duration = Duration::from_secs(30);
 /// request's buffers.
 const MMAP_THRESHOLD: i32 = 256 << 10;
 
+/// Free memory at the top of an arena that glibc keeps for the next
+/// allocations instead of giving it back at once (its default is 128 KiB
+/// once the threshold above is fixed). Chunks and read buffers of 64-256
+/// KiB are allocated and freed by the thousand a second while a file is
+/// read or written; with the default, an arena's top was given back and
+/// faulted in again around every one of them, which cost the mount half
+/// of its CPU in a sequential read (`docs/decisions.md#memory`).
+/// [`give_back`] still returns what stays free.
+const TRIM_THRESHOLD: i32 = 32 << 20;
+
 /// Arenas glibc may make, whatever the number of cores.
 const ARENA_MAX: i32 = 2;
 
 /// Sets glibc's allocator for a long-running process ([`MMAP_THRESHOLD`],
-/// [`ARENA_MAX`]), unless the environment set either (`MALLOC_ARENA_MAX`,
-/// `MALLOC_MMAP_THRESHOLD_`, `GLIBC_TUNABLES`): an operator's choice
-/// stands. Called first thing in `main`, before any thread starts.
+/// [`TRIM_THRESHOLD`], [`ARENA_MAX`]), unless the environment set them
+/// (`MALLOC_MMAP_THRESHOLD_`, `MALLOC_TRIM_THRESHOLD_`,
+/// `MALLOC_ARENA_MAX`, `GLIBC_TUNABLES`): an operator's choice stands. Called first thing in `main`, before any thread starts.
 #[allow(unsafe_code)]
 pub fn tune() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
@@ -41,6 +51,10 @@ pub fn tune() {
             // SAFETY: mallopt changes a setting of the allocator; it has no
             // preconditions and no thread allocates yet.
             unsafe { libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD) };
+        }
+        if !set("MALLOC_TRIM_THRESHOLD_") {
+            // SAFETY: as above.
+            unsafe { libc::mallopt(libc::M_TRIM_THRESHOLD, TRIM_THRESHOLD) };
         }
         if !set("MALLOC_ARENA_MAX") {
             // SAFETY: as above.

@@ -16,8 +16,9 @@
 //! the program cannot rot.
 //!
 //! The Alexander mount is in this process (`alexander_fuse::mount`, the
-//! options `alexander serve --mount` uses) over a store in the same
-//! directory as the native files, so all three sides share one disk.
+//! options and allocator settings `alexander serve --mount` uses) over a
+//! store in the same directory as the native files, so all three sides
+//! share one disk.
 //!
 //! Environment:
 //!
@@ -53,6 +54,11 @@ use alexander_store::{Config, Store};
 
 #[path = "../../store/benches/common/mod.rs"]
 mod common;
+/// The allocator settings of `alexander serve`, so that the mount in this
+/// process allocates as the server's does.
+#[path = "../../src/memory.rs"]
+#[allow(dead_code, unused_imports)]
+mod memory;
 use common::{drop_caches, env_f64, filesystem_of, loadavg, mbps, size};
 
 const KIB: usize = 1 << 10;
@@ -539,6 +545,7 @@ impl Table {
 }
 
 fn main() -> Res<()> {
+    memory::tune();
     let settings = Settings::from_env();
     if let Some(why) = fuse_unavailable() {
         if settings.mode == Mode::Smoke {

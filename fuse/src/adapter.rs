@@ -23,6 +23,10 @@ const BLOCK: u32 = 4096;
 /// Largest write request asked of the kernel (it may grant less).
 const MAX_WRITE: u32 = 1 << 20;
 
+/// Largest reply buffer a mount thread keeps between reads: the largest
+/// read the kernel sends with the read-ahead the mount asks for.
+const READ_BUFFER_KEPT: usize = 1 << 20;
+
 /// The mount's `Filesystem`.
 pub struct FuseFs {
     pub(crate) fs: std::sync::Arc<Fs>,
@@ -422,10 +426,20 @@ impl Filesystem for FuseFs {
         reply: ReplyData,
     ) {
         let _op = self.metrics.start("read");
-        match self.fs.read(fh.0, offset, size) {
-            Ok(d) => reply.data(&d),
-            Err(e) => reply.error(errno("read", &e)),
+        thread_local! {
+            /// The thread's reply buffer (see `Fs::read_into`).
+            static REPLY: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
         }
+        REPLY.with_borrow_mut(|buf| {
+            match self.fs.read_into(fh.0, offset, size, buf) {
+                Ok(()) => reply.data(buf),
+                Err(e) => reply.error(errno("read", &e)),
+            }
+            // A rare large read leaves no large buffer behind.
+            if buf.capacity() > READ_BUFFER_KEPT {
+                *buf = Vec::new();
+            }
+        })
     }
 
     fn write(

@@ -26,7 +26,7 @@
 //! `fs/history.rs`, extended attributes in `fs/xattr.rs`.
 
 use std::collections::{HashMap, VecDeque};
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{Seek, SeekFrom};
 use std::sync::Arc;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -268,9 +268,66 @@ struct FileHandle {
     write: bool,
     meta: Arc<Mutex<PendingMeta>>,
     state: Mutex<WriteState>,
-    /// A reader kept between reads, so that a sequential read does not
+    /// Readers kept between reads, so that a sequential read does not
     /// re-resolve the object for every request.
-    reader: Mutex<Option<ObjectReader>>,
+    reader: Mutex<Readers>,
+}
+
+/// Readers idle more than this many at once are dropped: enough for the
+/// reads the kernel's read-ahead has in flight for one file.
+const IDLE_READERS: usize = 4;
+
+/// The readers of one handle's version. A read takes one (the one that
+/// stopped where it starts, if any, so that a sequential reader keeps its
+/// chunk and its read-ahead) and gives it back; reads that come at once
+/// get one each, so the kernel's concurrent read-ahead requests of one
+/// file are served side by side instead of in turn.
+#[derive(Default)]
+pub(crate) struct Readers {
+    idle: Vec<ObjectReader>,
+    /// A reader nothing has read through, to make more from
+    /// ([`ObjectReader::another`]) without resolving the object again.
+    spring: Option<ObjectReader>,
+    /// Counts [`forget`](Self::forget)s: a reader taken before one is
+    /// stale and not given back.
+    epoch: u64,
+}
+
+impl Readers {
+    /// A reader for a read at `offset`, and the epoch to give it back
+    /// with; `None` if none is kept (the caller opens one).
+    pub(crate) fn take(&mut self, offset: u64) -> (Option<ObjectReader>, u64) {
+        let at = self
+            .idle
+            .iter()
+            .position(|r| r.position() == offset)
+            .or_else(|| self.idle.len().checked_sub(1));
+        let r = match at {
+            Some(i) => Some(self.idle.swap_remove(i)),
+            None => self.spring.as_ref().map(ObjectReader::another),
+        };
+        (r, self.epoch)
+    }
+
+    /// Gives back a reader taken at `epoch`.
+    pub(crate) fn give_back(&mut self, r: ObjectReader, epoch: u64) {
+        if epoch != self.epoch {
+            return;
+        }
+        if self.spring.is_none() {
+            self.spring = Some(r.another());
+        }
+        if self.idle.len() < IDLE_READERS {
+            self.idle.push(r);
+        }
+    }
+
+    /// The handle's version changed: every reader kept or out is stale.
+    pub(crate) fn forget(&mut self) {
+        self.idle.clear();
+        self.spring = None;
+        self.epoch += 1;
+    }
 }
 
 impl FileHandle {
@@ -589,7 +646,7 @@ impl Fs {
     /// it: the handles' cached readers are stale.
     fn forget_readers(&self, ino: u64) {
         for h in self.handles_of(ino) {
-            *h.reader.lock() = None;
+            h.reader.lock().forget();
         }
     }
 
@@ -750,7 +807,7 @@ impl Fs {
         };
         o.lock().orphan(&self.store)?;
         for h in &handles {
-            *h.reader.lock() = None;
+            h.reader.lock().forget();
         }
         Ok(())
     }
@@ -814,7 +871,7 @@ impl Fs {
                     last_write_ns: now_ns(),
                 })),
                 state: Mutex::new(WriteState::Clean),
-                reader: Mutex::new(None),
+                reader: Mutex::new(Readers::default()),
             }),
         );
         Ok(fh)
@@ -1358,7 +1415,7 @@ impl Fs {
                 if let WriteState::Streaming(u) = std::mem::replace(&mut *st, WriteState::Clean) {
                     u.abort();
                 }
-                *h.reader.lock() = None;
+                h.reader.lock().forget();
             }
         }
         let mut meta = match (&current, &pending) {
@@ -1732,7 +1789,7 @@ impl Fs {
                     write: h.write,
                     meta: h.meta.clone(),
                     state: Mutex::new(state),
-                    reader: Mutex::new(None),
+                    reader: Mutex::new(Readers::default()),
                 });
             }
         }
@@ -1933,7 +1990,7 @@ impl Fs {
         }
         if let Some(d) = dst_ino.filter(|d| Some(*d) != src_ino) {
             for h in self.handles_of(d) {
-                *h.reader.lock() = None;
+                h.reader.lock().forget();
             }
         }
         self.inodes.lock().rename(bucket, &from, &to);
@@ -2136,6 +2193,63 @@ mod tests {
             assert_eq!(fs.read(fh, 0, 100).unwrap(), b"new", "{name}");
             fs.release(fh).unwrap();
         }
+    }
+
+    #[test]
+    fn reads_of_one_handle_at_once_each_get_a_reader_and_a_commit_retires_them() {
+        let (fs, _dir) = fs();
+        fs.mkdir(ROOT_INO, b"bkt", 0o755, 0, 0).unwrap();
+        let b = fs.lookup(ROOT_INO, b"bkt").unwrap();
+        let data: Vec<u8> = (0..3_000_000u32).map(|i| (i * 13 % 251) as u8).collect();
+        let (f, fh) = fs.create(b.ino, b"big", 0o644, 0, 0, 0).unwrap();
+        fs.write(fh, 0, &data).unwrap();
+        fs.release(fh).unwrap();
+        let fh = fs.open(f.ino, OpenMode::default()).unwrap();
+        // Four threads read interleaved 256 KiB pieces of the one handle,
+        // as the kernel's read-ahead does.
+        let piece = 256 << 10;
+        std::thread::scope(|s| {
+            for t in 0..4 {
+                let (fs, data) = (&fs, &data);
+                s.spawn(move || {
+                    let mut buf = Vec::new();
+                    for round in 0..3 {
+                        let mut at = (t * piece) as u64;
+                        while (at as usize) < data.len() {
+                            fs.read_into(fh, at, piece as u32, &mut buf).unwrap();
+                            let end = (at as usize + piece).min(data.len());
+                            assert!(buf == data[at as usize..end], "{t} {round} {at}");
+                            at += 4 * piece as u64;
+                        }
+                    }
+                });
+            }
+        });
+        let h = fs.handle(fh).unwrap();
+        {
+            let kept = h.reader.lock();
+            assert!(!kept.idle.is_empty() && kept.idle.len() <= IDLE_READERS);
+            assert!(kept.spring.is_some());
+        }
+        // A reader taken before the version changes is not given back.
+        let (taken, epoch) = h.reader.lock().take(0);
+        let taken = taken.expect("readers are kept");
+        let w = fs
+            .open(
+                f.ino,
+                OpenMode {
+                    write: true,
+                    truncate: true,
+                    ..OpenMode::default()
+                },
+            )
+            .unwrap();
+        fs.write(w, 0, b"new").unwrap();
+        fs.release(w).unwrap();
+        h.reader.lock().give_back(taken, epoch);
+        assert!(h.reader.lock().idle.is_empty(), "a stale reader came back");
+        assert_eq!(fs.read(fh, 0, 100).unwrap(), b"new");
+        fs.release(fh).unwrap();
     }
 
     #[test]

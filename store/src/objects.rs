@@ -814,7 +814,7 @@ impl Store {
         Ok(ObjectReader::new(
             self.clone(),
             ObjectInfo::of(key, &rec),
-            rec.manifest,
+            std::sync::Arc::new(rec.manifest),
             range,
             std::sync::Arc::new(pins),
         ))

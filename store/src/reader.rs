@@ -21,7 +21,8 @@ use crate::{Inner, Store};
 pub struct ObjectReader {
     store: Store,
     info: ObjectInfo,
-    manifest: Manifest,
+    /// Shared with the readers [`another`](Self::another) made.
+    manifest: Arc<Manifest>,
     /// The chunks of the range, kept from GC for as long as the reader
     /// lives: a GET slower than the grace period, or a file the mount holds
     /// open, reads what it opened although a DELETE came in between.
@@ -49,7 +50,7 @@ pub struct ObjectReader {
 pub struct PinnedVersion {
     store: Store,
     info: ObjectInfo,
-    manifest: Manifest,
+    manifest: Arc<Manifest>,
     pins: Arc<PinGuard>,
 }
 
@@ -85,7 +86,7 @@ impl Store {
         Ok(PinnedVersion {
             store: self.clone(),
             info: ObjectInfo::of(key, &rec),
-            manifest: rec.manifest,
+            manifest: Arc::new(rec.manifest),
             pins: Arc::new(pins),
         })
     }
@@ -152,7 +153,7 @@ impl ObjectReader {
     pub(crate) fn new(
         store: Store,
         info: ObjectInfo,
-        manifest: Manifest,
+        manifest: Arc<Manifest>,
         (start, end): (u64, u64),
         pins: Arc<PinGuard>,
     ) -> ObjectReader {
@@ -174,6 +175,25 @@ impl ObjectReader {
     /// The version being read.
     pub fn info(&self) -> &ObjectInfo {
         &self.info
+    }
+
+    /// A second reader over the same version and range, at its start, with
+    /// nothing read yet; it shares this one's manifest and pins, so it
+    /// costs no lookup. Several readers serve concurrent reads of one
+    /// file (the kernel's read-ahead sends a few at once) side by side.
+    pub fn another(&self) -> ObjectReader {
+        ObjectReader::new(
+            self.store.clone(),
+            self.info.clone(),
+            self.manifest.clone(),
+            (self.start, self.end),
+            self._pins.clone(),
+        )
+    }
+
+    /// Where the next read starts, relative to the start of the range.
+    pub fn position(&self) -> u64 {
+        self.pos - self.start
     }
 
     /// The range being read: `start..end`.
@@ -269,21 +289,41 @@ impl ObjectReader {
 
 impl Read for ObjectReader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.pos >= self.end || buf.is_empty() {
-            return Ok(0);
+        let bytes = self.take(buf.len())?;
+        buf[..bytes.len()].copy_from_slice(bytes);
+        Ok(bytes.len())
+    }
+}
+
+impl ObjectReader {
+    /// Appends at most `max` of the next bytes to `out`, as
+    /// [`Read::read`] would copy them into a buffer but without one to
+    /// zero first; the bytes appended, 0 at the end of the range.
+    pub fn append_to(&mut self, out: &mut Vec<u8>, max: usize) -> io::Result<usize> {
+        let bytes = self.take(max)?;
+        out.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    /// At most `max` of the next bytes, from the chunk they are in (read
+    /// and verified first if it is not the one held); empty at the end of
+    /// the range.
+    fn take(&mut self, max: usize) -> io::Result<&[u8]> {
+        if self.pos >= self.end || max == 0 {
+            return Ok(&[]);
         }
         let index = self
             .manifest
             .chunk_at(self.pos)
             .expect("pos is below the end, which is within the object");
         self.fill(index)?;
-        let data = &self.chunk.as_ref().expect("filled above").1;
         let within = (self.pos - self.manifest.chunk_start(index)) as usize;
-        let avail = (data.len() - within).min((self.end - self.pos) as usize);
-        let n = avail.min(buf.len());
-        buf[..n].copy_from_slice(&data[within..within + n]);
+        let data = &self.chunk.as_ref().expect("filled above").1;
+        let n = (data.len() - within)
+            .min((self.end - self.pos) as usize)
+            .min(max);
         self.pos += n as u64;
-        Ok(n)
+        Ok(&data[within..within + n])
     }
 }
 

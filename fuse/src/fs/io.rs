@@ -38,7 +38,7 @@ impl Fs {
                 last_write_ns: created_ns,
             })),
             state: Mutex::new(WriteState::Pending),
-            reader: Mutex::new(None),
+            reader: Mutex::new(Readers::default()),
         });
         let attr = self.pending_attr(ino, &handle, 0);
         self.files.write().insert(fh, handle);
@@ -122,7 +122,7 @@ impl Fs {
                             WriteState::Failed(errno) => *st = WriteState::Failed(errno),
                             WriteState::Clean | WriteState::Pending => {}
                         }
-                        *other.reader.lock() = None;
+                        other.reader.lock().forget();
                     }
                     WriteState::Pending
                 }
@@ -146,7 +146,7 @@ impl Fs {
                     last_write_ns: now_ns(),
                 })),
                 state: Mutex::new(state),
-                reader: Mutex::new(None),
+                reader: Mutex::new(Readers::default()),
             }),
         );
         drop(transition);
@@ -164,6 +164,18 @@ impl Fs {
     /// Reads up to `size` bytes at `offset`: the inode's overlay merged
     /// over its base when it is being edited, the committed object else.
     pub fn read(&self, fh: u64, offset: u64, size: u32) -> Result<Vec<u8>> {
+        let mut buf = Vec::new();
+        self.read_into(fh, offset, size, &mut buf)?;
+        Ok(buf)
+    }
+
+    /// [`read`](Self::read) into `buf`, which is cleared first. A buffer
+    /// kept from one read to the next (the mount keeps one a thread) has
+    /// its memory mapped already: a fresh one of a read's size would be a
+    /// fresh mapping whose pages fault in as the bytes are copied, which
+    /// cost more than the copy.
+    pub fn read_into(&self, fh: u64, offset: u64, size: u32, buf: &mut Vec<u8>) -> Result<()> {
+        buf.clear();
         let h = self.handle(fh)?;
         // Bytes still streaming into the store (through this handle or
         // another), or a pending truncation, cannot be read back: commit
@@ -183,37 +195,33 @@ impl Fs {
         if let Some(o) = self.overlay_of(h.ino) {
             let mut g = o.lock();
             if !g.retired {
-                return g.read(&self.store, offset, size as usize);
+                *buf = g.read(&self.store, offset, size as usize)?;
+                return Ok(());
             }
         }
-        let mut slot = h.reader.lock();
-        if slot.is_none() {
-            match self.store.get_object(&h.bucket, &h.key, h.at.at(), None) {
-                Ok(r) => *slot = Some(r),
+        let (r, epoch) = h.reader.lock().take(offset);
+        let mut r = match r {
+            Some(r) => r,
+            None => match self.store.get_object(&h.bucket, &h.key, h.at.at(), None) {
+                Ok(r) => r,
                 Err(e) if not_found(&e) && self.pending_handle(&h.bucket, &h.key).is_some() => {
-                    return Ok(Vec::new());
+                    return Ok(());
                 }
                 Err(e) => return Err(e.into()),
-            }
-        }
-        let r = slot.as_mut().expect("set above");
+            },
+        };
         let total = r.info().size;
-        if offset >= total {
-            return Ok(Vec::new());
-        }
-        r.seek(SeekFrom::Start(offset)).map_err(StoreError::Io)?;
-        let want = (size as u64).min(total - offset) as usize;
-        let mut buf = vec![0; want];
-        let mut got = 0;
-        while got < want {
-            let n = r.read(&mut buf[got..]).map_err(StoreError::Io)?;
-            if n == 0 {
-                break;
+        if offset < total {
+            r.seek(SeekFrom::Start(offset)).map_err(StoreError::Io)?;
+            let want = (size as u64).min(total - offset) as usize;
+            while buf.len() < want {
+                if r.append_to(buf, want - buf.len()).map_err(StoreError::Io)? == 0 {
+                    break;
+                }
             }
-            got += n;
         }
-        buf.truncate(got);
-        Ok(buf)
+        h.reader.lock().give_back(r, epoch);
+        Ok(())
     }
 
     /// Writes `data` at `offset`. A handle writing from 0 onwards streams
